@@ -1,0 +1,84 @@
+"""The composition root: one `Platform` per node holds the settings, database, clock, event bus,
+state store and audit log, and builds each home's service on first use.
+
+Domain homes expose `build(platform)` in their `wiring` module; nothing else in the core imports
+a domain module. Tests build a Platform with a temporary data dir, a FakeClock and either store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from functools import cached_property
+from typing import Any
+
+from core.accounts import Accounts
+from core.audit import AuditLog
+from core.clock import Clock, SystemClock
+from core.db import Database
+from core.events import EventBus, make_bus
+from core.settings import Settings
+from core.state import StateStore, make_store
+
+
+class Platform:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None,
+                 store: StateStore | None = None, bus: EventBus | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db = Database(settings.database_url)
+        self.store = store or make_store(settings.redis_url, self.clock)
+        self.bus = bus or make_bus(settings.redis_url, settings.node_id, self.clock)
+        self.audit = AuditLog(self.db, self.clock)
+        self.accounts = Accounts(self.db, settings.demo_mode, self.clock)
+        self._services: dict[str, Any] = {}
+        self._lock = threading.RLock()
+
+    def service(self, home: str) -> Any:
+        """The service object of a home (`knowledge`, `records`, `switch`, `agents`, `sms`, `ivr`)."""
+        with self._lock:
+            if home not in self._services:
+                module = importlib.import_module(f"{home}.wiring")
+                self._services[home] = module.build(self)
+            return self._services[home]
+
+    @cached_property
+    def knowledge(self) -> Any:
+        return self.service("knowledge")
+
+    @cached_property
+    def records(self) -> Any:
+        return self.service("records")
+
+    @cached_property
+    def switch(self) -> Any:
+        return self.service("switch")
+
+    @cached_property
+    def agents(self) -> Any:
+        return self.service("agents")
+
+    @cached_property
+    def sms(self) -> Any:
+        return self.service("sms")
+
+    @cached_property
+    def ivr(self) -> Any:
+        return self.service("ivr")
+
+    def migrate(self) -> None:
+        self.db.upgrade()
+
+    def close(self) -> None:
+        for svc in self._services.values():
+            close = getattr(svc, "close", None)
+            if callable(close):
+                close()
+        self.bus.close()
+        self.store.close()
+        self.db.dispose()
+
+
+
+def from_env(**overrides: Any) -> Platform:
+    return Platform(Settings.from_env(**overrides))

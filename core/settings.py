@@ -1,0 +1,91 @@
+"""Configuration from environment variables, with embedded defaults that need no server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _load_or_create_secret(data_dir: Path, name: str, nbytes: int = 32) -> str:
+    """Read a secret from the data dir, generating it on first use (never committed)."""
+    path = data_dir / "secrets" / name
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All node configuration. Build with `Settings.from_env()`; tests build it directly."""
+
+    data_dir: Path
+    database_url: str
+    records_database_url: str
+    redis_url: str | None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    secret_key: str = ""
+    handoff_secret: str = ""
+    demo_mode: bool = True
+    node_id: str = "node-1"
+    center_code: str = "00"
+    public_url: str = "http://127.0.0.1:8000"
+    ami_host: str | None = None
+    ami_port: int = 5038
+    ami_username: str | None = None
+    ami_secret: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_api_base: str | None = None
+    sms_signature: str = "【12333】"
+    timezone: str = "Asia/Shanghai"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        data_dir = Path(_env("HOTLINE_DATA_DIR", "./var") or "./var").resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        values: dict[str, object] = dict(
+            data_dir=data_dir,
+            database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'hotline.db'}"),
+            records_database_url=_env(
+                "RECORDS_DATABASE_URL", f"sqlite:///{data_dir / 'core-records.db'}"
+            ),
+            redis_url=_env("REDIS_URL"),
+            web_host=_env("HOTLINE_WEB_HOST", "127.0.0.1"),
+            web_port=int(_env("HOTLINE_WEB_PORT", "8000") or 8000),
+            agi_host=_env("HOTLINE_AGI_HOST", "127.0.0.1"),
+            agi_port=int(_env("HOTLINE_AGI_PORT", "4573") or 4573),
+            secret_key=_env("HOTLINE_SECRET_KEY") or _load_or_create_secret(data_dir, "secret_key"),
+            handoff_secret=_env("HOTLINE_HANDOFF_SECRET")
+            or _load_or_create_secret(data_dir, "handoff_secret"),
+            demo_mode=(_env("HOTLINE_DEMO", "1") or "1").lower() in ("1", "true", "yes", "on"),
+            node_id=_env("HOTLINE_NODE_ID", "node-1"),
+            center_code=_env("HOTLINE_CENTER", "00"),
+            public_url=_env("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000"),
+            ami_host=_env("HOTLINE_AMI_HOST"),
+            ami_port=int(_env("HOTLINE_AMI_PORT", "5038") or 5038),
+            ami_username=_env("HOTLINE_AMI_USERNAME"),
+            ami_secret=_env("HOTLINE_AMI_SECRET"),
+            twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
+            twilio_api_base=_env("TWILIO_API_BASE"),
+            sms_signature=_env("HOTLINE_SMS_SIGNATURE", "【12333】"),
+            timezone=_env("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+        )
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

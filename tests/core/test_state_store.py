@@ -1,0 +1,88 @@
+"""Conformance suite: every test runs against MemoryStore and RedisStore."""
+
+import time
+
+from core.clock import FakeClock
+from core.state import MemoryStore
+
+
+def _pass(store, clock: FakeClock, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    if isinstance(store, MemoryStore):
+        clock.advance(seconds)
+    else:
+        time.sleep(seconds)
+
+
+def test_strings_and_nx(any_store) -> None:  # type: ignore[no-untyped-def]
+    assert any_store.get("a") is None
+    assert any_store.set("a", "1")
+    assert not any_store.set("a", "2", nx=True)
+    assert any_store.get("a") == "1"
+    assert any_store.delete("a", "missing") == 1
+    assert any_store.get("a") is None
+
+
+def test_ttl_expires(any_store, clock) -> None:  # type: ignore[no-untyped-def]
+    any_store.set("otp", "123456", ttl=0.3)
+    assert 0 < any_store.ttl("otp") <= 0.3
+    _pass(any_store, clock, 0.5)
+    assert any_store.get("otp") is None
+    assert any_store.set("otp", "x", nx=True)
+
+
+def test_counter_ttl_set_once(any_store, clock) -> None:  # type: ignore[no-untyped-def]
+    assert any_store.incr("fails", ttl=0.4) == 1
+    _pass(any_store, clock, 0.2)
+    assert any_store.incr("fails", ttl=0.4) == 2  # does not extend the window
+    _pass(any_store, clock, 0.3)
+    assert any_store.get("fails") is None
+    assert any_store.incr("fails", 5) == 5
+
+
+def test_hashes(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.hset("call:1", {"state": "ivr", "province": "44"})
+    any_store.hset("call:1", {"state": "queued"})
+    assert any_store.hgetall("call:1") == {"state": "queued", "province": "44"}
+    assert any_store.hget("call:1", "province") == "44"
+    assert any_store.hdel("call:1", "state", "nope") == 1
+    assert any_store.hgetall("missing") == {}
+
+
+def test_sorted_sets_order_by_score(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.zadd("q", {"c3": 30.0, "c1": 10.0, "c2": 20.0})
+    assert [m for m, _ in any_store.zrange("q")] == ["c1", "c2", "c3"]
+    assert any_store.zrange("q", 0, 0) == [("c1", 10.0)]
+    assert any_store.zscore("q", "c2") == 20.0
+    assert any_store.zrem("q", "c1") == 1
+    assert any_store.zcard("q") == 2
+
+
+def test_sets_and_keys(any_store) -> None:  # type: ignore[no-untyped-def]
+    assert any_store.sadd("agents:44", "a1", "a2") == 2
+    assert any_store.sadd("agents:44", "a2") == 0
+    assert any_store.smembers("agents:44") == {"a1", "a2"}
+    assert any_store.srem("agents:44", "a1") == 1
+    any_store.set("call:9", "x")
+    assert any_store.keys("agents:*") == ["agents:44"]
+
+
+def test_lock_is_exclusive(any_store) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    counter = {"n": 0, "max": 0}
+    inside = {"n": 0}
+
+    def work() -> None:
+        for _ in range(20):
+            with any_store.lock("match", timeout=5):
+                inside["n"] += 1
+                counter["max"] = max(counter["max"], inside["n"])
+                counter["n"] += 1
+                inside["n"] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert counter == {"n": 80, "max": 1}

@@ -1,0 +1,124 @@
+"""The Flask app factory. Blueprints are listed here and imported if present."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from core.models import User
+
+# module path of each blueprint (each exposes `bp`)
+BLUEPRINTS = (
+    "web.auth",
+    "web.agent",
+    "web.supervisor",
+    "web.editor",
+    "web.admin",
+    "web.api",
+    "web.webhooks",
+    "web.twilio",
+    "web.handoff",
+)
+
+csrf = CSRFProtect()
+
+
+class SessionUser:
+    """The Flask-Login view of a console user (a detached copy, safe across threads)."""
+
+    def __init__(self, user: User) -> None:
+        self.id = user.id
+        self.username = user.username
+        self.display_name = user.display_name
+        self.roles = user.role_set
+        self.province_scope = user.province_scope
+        self.language = user.language
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_national(self) -> bool:
+        return self.province_scope == "00"
+
+    def can_see_province(self, code: str | None) -> bool:
+        return self.is_national or (code is not None and code == self.province_scope)
+
+
+def create_app(platform: Any, config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    settings = platform.settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+        SESSION_COOKIE_NAME="hotline_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config or {})
+    app.extensions["platform"] = platform
+    csrf.init_app(app)
+
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> SessionUser | None:
+        try:
+            user = platform.accounts.get(int(user_id))
+        except ValueError:
+            return None
+        return SessionUser(user) if user and user.active else None
+
+    @app.before_request
+    def _bind_platform() -> None:
+        g.platform = platform
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "media-src 'self' data:; connect-src 'self'",
+        )
+        return response
+
+    for module_name in BLUEPRINTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        app.register_blueprint(module.bp)
+        init = getattr(module, "init_app", None)
+        if callable(init):
+            init(app)
+    return app
+
+
+def platform_of(app: Flask | None = None) -> Any:
+    from flask import current_app
+
+    return (app or current_app).extensions["platform"]

@@ -1,0 +1,77 @@
+"""Login and logout: Flask-Login sessions, CSRF-protected form, login rate limiting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from core.accounts import AuthError
+from web.app import SessionUser, platform_of
+
+bp = Blueprint("auth", __name__)
+
+MAX_ATTEMPTS = 5
+WINDOW_SECONDS = 300
+
+
+def _throttle_keys(username: str) -> list[str]:
+    ip = request.remote_addr or "?"
+    return [f"login-fail:user:{username.lower()}", f"login-fail:ip:{ip}"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    platform = platform_of()
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()[:64]
+        password = request.form.get("password") or ""
+        keys = _throttle_keys(username)
+        if any(int(platform.store.get(k) or 0) >= MAX_ATTEMPTS for k in keys):
+            flash("登录失败次数过多，请5分钟后再试 / Too many failed logins, try again in 5 minutes", "error")
+            return render_template("auth/login.html", username=username), 429
+        try:
+            user = platform.accounts.authenticate(username, password)
+        except AuthError as exc:
+            for k in keys:
+                platform.store.incr(k, ttl=WINDOW_SECONDS)
+            platform.audit.record(actor=f"user:{username}", channel="console", action="login",
+                                  outcome="refused", detail={"reason": exc.reason})
+            message = ("演示账号仅在演示模式下可用 / Demo logins work only in demo mode"
+                       if exc.reason == "demo_disabled" else "用户名或密码错误 / Wrong username or password")
+            flash(message, "error")
+            return render_template("auth/login.html", username=username), 401
+        for k in keys:
+            platform.store.delete(k)
+        login_user(SessionUser(user))
+        platform.audit.record(actor=f"user:{user.id}", channel="console", action="login", outcome="ok")
+        target = request.args.get("next") or ""
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("auth.home")
+        return redirect(target)
+    return render_template("auth/login.html", username="")
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+def home():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    for role, endpoint in (("agent", "agent.console"), ("supervisor", "supervisor.wallboard"),
+                           ("editor", "editor.index"), ("reviewer", "editor.index"), ("admin", "admin.index")):
+        if current_user.has_role(role):
+            try:
+                return redirect(url_for(endpoint))
+            except Exception:  # noqa: BLE001 - that area is not installed
+                continue
+    return render_template("auth/home.html")
+
+
+@bp.route("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    return {"status": "ok", "node": platform_of().settings.node_id}
