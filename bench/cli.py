@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import platform as pyplatform
 
 import click
+
+from core.optional import optional_import
 
 AREAS = ("ivr", "acd", "kb", "records", "agi", "sms", "sse")
 
@@ -20,7 +20,7 @@ def machine_line() -> str:
 
 class BenchGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = [a for a in AREAS if importlib.util.find_spec(f"bench.{a}") is not None]
+        names = [a for a in AREAS if optional_import(f"bench.{a}") is not None]
         return [*names, "all"]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
@@ -28,13 +28,8 @@ class BenchGroup(click.Group):
             return run_all
         if name not in AREAS:
             return None
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"bench.{name}":
-                return None
-            raise
-        return module.command
+        module = optional_import(f"bench.{name}")
+        return module.command if module is not None else None
 
 
 @click.group(cls=BenchGroup)

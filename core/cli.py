@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from core.logging import configure as configure_logging
+from core.optional import optional_import
 
 # command name -> "module:attribute" of a click command or group in its home
 DOMAIN_COMMANDS: dict[str, str] = {
@@ -32,8 +33,7 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
         for name, target in DOMAIN_COMMANDS.items():
-            module = target.split(":")[0]
-            if importlib.util.find_spec(module) is not None:
+            if _spec_exists(target.split(":")[0]):
                 names.add(name)
         return sorted(names)
 
@@ -42,13 +42,15 @@ class LazyGroup(click.Group):
         if cmd is not None or name not in DOMAIN_COMMANDS:
             return cmd
         module_name, attr = DOMAIN_COMMANDS[name].split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return None
-            raise
-        return getattr(module, attr, None)
+        module = optional_import(module_name)
+        return getattr(module, attr, None) if module is not None else None
+
+
+def _spec_exists(module_name: str) -> bool:
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def platform_from_ctx(ctx: click.Context | None = None, migrate: bool = True) -> Any:

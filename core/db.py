@@ -6,7 +6,6 @@ Each home owns its tables and its migrations (`<home>/migrations/`), one Alembic
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ NAMING = {
 }
 
 # Homes whose `models` module defines tables and whose `migrations/` folder holds a branch.
-MODEL_HOMES = ("core", "agents", "switch", "knowledge", "records", "sms", "ivr", "web")
+MODEL_HOMES = ("core", "agents", "switch", "knowledge", "records", "tickets", "sms", "ivr", "web")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,12 +57,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def import_all_models() -> None:
     """Import every home's models so that `Base.metadata` is complete."""
+    from core.optional import optional_import
+
     for home in MODEL_HOMES:
-        try:
-            importlib.import_module(f"{home}.models")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{home}.models":
-                raise
+        optional_import(f"{home}.models")
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:

@@ -4,13 +4,13 @@ knowledge, the demo insurance core database, the default flow, SMS templates).""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from sqlalchemy import select
 
 from core.accounts import DEMO_PASSWORD
 from core.models import User
+from core.optional import optional_import
 
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("admin", "系统管理员", ("admin",), "00"),
@@ -42,13 +42,9 @@ def load_demo_users(platform: Any) -> str:
 def load_demo(platform: Any) -> list[str]:
     lines = [load_demo_users(platform)]
     for home in DEMO_HOMES:
-        try:
-            module = importlib.import_module(f"{home}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{home}.demo":
-                continue
-            raise
-        lines.append(module.load_demo(platform))
+        module = optional_import(f"{home}.demo")
+        if module is not None:
+            lines.append(module.load_demo(platform))
     return lines
 
 

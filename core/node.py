@@ -9,14 +9,17 @@ background exposes `services(platform) -> list[NodeService]` in its `runtime` mo
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import threading
 from typing import Any, Protocol
 
+from core.optional import optional_import
+
 log = logging.getLogger(__name__)
 
-RUNTIME_HOMES = ("agents", "switch", "knowledge", "sms", "ivr", "records", "web")
+RUNTIME_HOMES = (
+    "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
+)
 
 
 class NodeService(Protocol):
@@ -42,13 +45,9 @@ class BackgroundLoop:
     def _collect(self) -> list[NodeService]:
         found: list[NodeService] = []
         for home in RUNTIME_HOMES:
-            try:
-                module = importlib.import_module(f"{home}.runtime")
-            except ModuleNotFoundError as exc:
-                if exc.name == f"{home}.runtime":
-                    continue
-                raise
-            found.extend(module.services(self.platform))
+            module = optional_import(f"{home}.runtime")
+            if module is not None:
+                found.extend(module.services(self.platform))
         return found
 
     def _run(self) -> None:

@@ -63,6 +63,10 @@ class Platform:
         return self.service("sms")
 
     @cached_property
+    def tickets(self) -> Any:
+        return self.service("tickets")
+
+    @cached_property
     def ivr(self) -> Any:
         return self.service("ivr")
 
