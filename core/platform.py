@@ -75,9 +75,10 @@ class Platform:
 
     def close(self) -> None:
         for svc in self._services.values():
-            close = getattr(svc, "close", None)
-            if callable(close):
-                close()
+            # `shutdown()` where a service has one (its `close` may mean something else, e.g. a ticket)
+            hook = getattr(svc, "shutdown", None) or getattr(svc, "close", None)
+            if callable(hook):
+                hook()
         self.bus.close()
         self.store.close()
         self.db.dispose()

@@ -16,11 +16,17 @@ def test_migrations_match_models(any_platform) -> None:  # type: ignore[no-untyp
     assert structural == [], f"models and migrations disagree: {structural}"
 
 
-def test_upgrade_is_idempotent(any_platform) -> None:  # type: ignore[no-untyped-def]
+def test_upgrade_is_idempotent_and_reaches_every_head(any_platform) -> None:  # type: ignore[no-untyped-def]
+    from alembic.script import ScriptDirectory
+
+    from core.db import alembic_config
+
     any_platform.migrate()
     with any_platform.db.engine.connect() as conn:
-        heads = conn.execute(text("select version_num from alembic_version")).scalars().all()
-    assert "core_0001" in heads
+        stored = set(conn.execute(text("select version_num from alembic_version")).scalars())
+    script = ScriptDirectory.from_config(alembic_config(any_platform.db.url))
+    applied = {rev.revision for rev in script.iterate_revisions(tuple(stored), "base")}
+    assert applied == {rev.revision for rev in script.walk_revisions()}, "some migration was not applied"
 
 
 def test_audit_chain_detects_edit_and_delete(any_platform) -> None:  # type: ignore[no-untyped-def]

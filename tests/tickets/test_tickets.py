@@ -1,0 +1,114 @@
+"""Work orders: open with a working-day due date, assign, comment, close, list, overdue, scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tickets.service import TicketError
+
+
+@pytest.fixture
+def people(platform):  # type: ignore[no-untyped-def]
+    acc = platform.accounts
+    return {
+        "agent": acc.create_user("t-agent", "pw", ["agent"], province_scope="44"),
+        "office": acc.create_user("t-office", "pw", ["supervisor"], province_scope="44"),
+        "bj": acc.create_user("t-bj", "pw", ["agent"], province_scope="11"),
+        "national": acc.create_user("t-nat", "pw", ["supervisor"], province_scope="00"),
+    }
+
+
+def _open(platform, user, **kw):  # type: ignore[no-untyped-def]
+    values = dict(caller="13612345678", topic="养老金未到账", description="来电人反映10月养老金未到账，请核实。",
+                  caller_name="周丽", id_number="440305199205182022", call_id="call-1")
+    values.update(kw)
+    return platform.tickets.open_ticket(user, **values)
+
+
+def test_open_sets_two_working_days_and_masks_personal_data(platform, people) -> None:
+    events = []
+    platform.bus.subscribe(events.append, ("ticket.",))
+    t = _open(platform, people["agent"])  # FakeClock: Tue 24 Nov 2026, 10:00 Beijing
+    assert t.status == "open" and t.province == "44" and t.center_code == "44"
+    assert t.due_date == date(2026, 11, 26) and not t.overdue
+    assert t.caller == "136****5678" and t.caller_name == "周*" and t.id_number == "440305********2022"
+    assert [e.type for e in events] == ["ticket.opened"] and events[0].data["ticket_id"] == t.id
+
+
+def test_due_date_counts_the_beijing_day_and_holidays(platform, people, clock) -> None:
+    # 13 Feb 2026 17:00 UTC is already Saturday 14 Feb (a 调休 working day) in Beijing
+    clock.set(datetime(2026, 2, 13, 17, 0, tzinfo=UTC))
+    t = _open(platform, people["agent"])
+    assert t.due_date == date(2026, 2, 25)
+
+
+def test_lifecycle_and_history(platform, people) -> None:
+    svc = platform.tickets
+    t = _open(platform, people["agent"])
+    svc.comment(people["agent"], t.id, "来电人补充：银行卡已更换")
+    t = svc.assign(people["office"], t.id, people["office"].id)
+    assert t.status == "in_progress" and t.assignee_id == people["office"].id
+    with pytest.raises(TicketError) as bad:
+        svc.close(people["office"], t.id, "  ")
+    assert bad.value.code == "missing"
+    t = svc.close(people["office"], t.id, "已联系银行重新发放")
+    assert t.status == "closed" and t.closure_note == "已联系银行重新发放" and t.closed_at is not None
+    assert [e.kind for e in t.history] == ["opened", "comment", "assigned", "closed"]
+    assert t.history[1].text == "来电人补充：银行卡已更换" and t.history[1].actor_id == people["agent"].id
+    with pytest.raises(TicketError):
+        svc.comment(people["agent"], t.id, "再补充")
+    t = svc.reopen(people["office"], t.id, "来电人反映仍未到账")
+    assert t.status == "in_progress" and t.closed_at is None
+
+
+def test_scope_and_validation(platform, people) -> None:
+    svc = platform.tickets
+    t = _open(platform, people["agent"])
+    with pytest.raises(TicketError) as denied:
+        svc.comment(people["bj"], t.id, "越权备注")
+    assert denied.value.code == "forbidden"
+    with pytest.raises(TicketError) as bad:
+        svc.assign(people["office"], t.id, people["bj"].id)  # the Beijing agent does not handle Guangdong
+    assert bad.value.code == "assignee"
+    with pytest.raises(TicketError):
+        _open(platform, people["agent"], province="11")
+    with pytest.raises(TicketError) as missing:
+        _open(platform, people["national"])  # a national user must say which province
+    assert missing.value.code == "province"
+    assert _open(platform, people["national"], province="51").center_code == "51"
+    with pytest.raises(TicketError):
+        _open(platform, people["agent"], topic=" ")
+    with pytest.raises(TicketError):
+        svc.get(people["agent"], 9999)
+
+
+def test_lists_and_overdue(platform, people, clock) -> None:
+    svc = platform.tickets
+    a = _open(platform, people["agent"])
+    b = _open(platform, people["agent"], due_date=date(2026, 11, 24))
+    c = _open(platform, people["national"], province="44", center_code="00")
+    svc.assign(people["office"], c.id, people["office"].id)
+    assert [t.id for t in svc.list_mine(people["agent"])] == [b.id, a.id]
+    assert [t.id for t in svc.list_mine(people["office"])] == [c.id]
+    assert {t.id for t in svc.list_center("44")} == {a.id, b.id}
+    assert [t.id for t in svc.list_center("00", status="in_progress")] == [c.id]
+    assert svc.list_overdue() == []
+    clock.advance(timedelta(days=1))
+    assert [t.id for t in svc.list_overdue("44")] == [b.id]
+    clock.advance(timedelta(days=2))  # Friday 27 Nov: a and c (due Thursday) are overdue too
+    assert {t.id for t in svc.list_overdue()} == {a.id, b.id, c.id}
+    svc.close(people["agent"], b.id, "已办结")
+    assert {t.id for t in svc.list_overdue()} == {a.id, c.id}
+    closed = svc.get(people["agent"], b.id)
+    assert not closed.overdue and closed.history[-1].detail["late"] is True
+
+
+def test_works_on_postgres(any_platform) -> None:  # type: ignore[no-untyped-def]
+    user = any_platform.accounts.create_user("pg-agent", "pw", ["agent"], province_scope="44")
+    t = _open(any_platform, user)
+    any_platform.tickets.comment(user, t.id, "备注")
+    closed = any_platform.tickets.close(user, t.id, "已办结")
+    assert closed.status == "closed" and [e.kind for e in closed.history] == ["opened", "comment", "closed"]
+    assert closed.created_at.tzinfo is not None and closed.due_date == date(2026, 11, 26)

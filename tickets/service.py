@@ -1,0 +1,229 @@
+"""`platform.tickets`: open, comment, assign, close and list work orders (工单).
+
+Due dates count mainland working days (`tickets.workdays`), by default 2 after the day of opening
+in Beijing time. A user acts only on tickets of provinces in their scope ("00" = national). Caller
+numbers and ID numbers are stored for the business office and masked in every view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core import provinces
+from core.clock import china_now
+from core.masking import mask_id, mask_name, mask_phone
+from core.models import User
+from tickets.models import Ticket, TicketEvent
+from tickets.workdays import add_working_days
+
+DEFAULT_DUE_WORKING_DAYS = 2
+
+
+class TicketError(ValueError):
+    """A refused ticket operation; `code` is stable, `message` is Chinese for the console."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor_id: int | None
+    kind: str
+    text: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    caller: str  # masked
+    caller_name: str  # masked
+    id_number: str  # masked
+    call_id: str | None
+    topic: str
+    description: str
+    province: str
+    center_code: str
+    status: str
+    opened_by: int
+    assignee_id: int | None
+    due_date: date
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    closure_note: str
+    history: list[EventView] = field(default_factory=list)
+
+
+class TicketsService:
+    def __init__(self, platform: Any, due_working_days: int = DEFAULT_DUE_WORKING_DAYS) -> None:
+        self.platform = platform
+        self.due_working_days = due_working_days
+
+    # helpers -------------------------------------------------------------------------------
+    def today(self) -> date:
+        return china_now(self.platform.clock).date()
+
+    def _view(self, t: Ticket, history: list[TicketEvent] | None = None) -> TicketView:
+        return TicketView(
+            id=t.id, caller=mask_phone(t.caller), caller_name=mask_name(t.caller_name), id_number=mask_id(t.id_number),
+            call_id=t.call_id, topic=t.topic, description=t.description, province=t.province,
+            center_code=t.center_code, status=t.status, opened_by=t.opened_by, assignee_id=t.assignee_id,
+            due_date=t.due_date, overdue=t.status != "closed" and t.due_date < self.today(),
+            created_at=t.created_at, updated_at=t.updated_at, closed_at=t.closed_at, closure_note=t.closure_note,
+            history=[EventView(e.at, e.actor_id, e.kind, e.text, dict(e.detail or {})) for e in history or []])
+
+    def _load(self, s: Session, user: Any, ticket_id: int) -> Ticket:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise TicketError("not_found", f"工单{ticket_id}不存在")
+        if not user.can_see_province(ticket.province):
+            raise TicketError("forbidden", "该工单不属于您所辖省份")
+        return ticket
+
+    def _event(self, s: Session, ticket: Ticket, user: Any, kind: str, text: str = "", **detail: Any) -> None:
+        now = self.platform.clock.now()
+        ticket.updated_at = now
+        s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_id=getattr(user, "id", None), kind=kind, text=text,
+                          detail=detail))
+
+    def _publish(self, kind: str, ticket: Ticket, user: Any) -> None:
+        self.platform.bus.publish(f"ticket.{kind}", ticket_id=ticket.id, status=ticket.status,
+                                  center_code=ticket.center_code, province=ticket.province,
+                                  actor_id=getattr(user, "id", None), due_date=ticket.due_date.isoformat())
+
+    # operations ----------------------------------------------------------------------------
+    def open_ticket(self, user: Any, *, caller: str, topic: str, description: str, province: str | None = None,
+                    center_code: str | None = None, caller_name: str = "", id_number: str | None = None,
+                    call_id: str | None = None, due_date: date | None = None) -> TicketView:
+        topic, description = (topic or "").strip(), (description or "").strip()
+        if not topic or not description:
+            raise TicketError("missing", "请填写工单主题和问题描述")
+        if not (caller or "").strip():
+            raise TicketError("missing", "请填写来电号码")
+        province = province or (user.province_scope if user.province_scope != provinces.NATIONAL else None)
+        if province is None or province not in provinces.CENTERS or province == provinces.NATIONAL:
+            raise TicketError("province", "请选择工单所属省份")
+        if not user.can_see_province(province):
+            raise TicketError("forbidden", "不能为所辖省份以外的地区创建工单")
+        center_code = center_code or province
+        if center_code not in provinces.CENTERS:
+            raise TicketError("center", f"未知的中心代码{center_code}")
+        today = self.today()
+        due = due_date or add_working_days(today, self.due_working_days)
+        if due < today:
+            raise TicketError("due_date", "办结期限不能早于今天")
+        now = self.platform.clock.now()
+        with self.platform.db.session() as s:
+            ticket = Ticket(caller=caller.strip(), caller_name=caller_name.strip(), id_number=id_number or None,
+                            call_id=call_id, topic=topic[:60], description=description, province=province,
+                            center_code=center_code, status="open", opened_by=user.id, due_date=due, created_at=now,
+                            updated_at=now, closure_note="")
+            s.add(ticket)
+            s.flush()
+            self._event(s, ticket, user, "opened", description, due_date=due.isoformat())
+            view = self._view(ticket)
+        self._publish("opened", ticket, user)
+        return view
+
+    def comment(self, user: Any, ticket_id: int, text: str) -> TicketView:
+        text = (text or "").strip()
+        if not text:
+            raise TicketError("missing", "备注内容不能为空")
+        with self.platform.db.session() as s:
+            ticket = self._load(s, user, ticket_id)
+            if ticket.status == "closed":
+                raise TicketError("closed", "工单已关闭，不能再添加备注")
+            self._event(s, ticket, user, "comment", text)
+        self._publish("commented", ticket, user)
+        return self.get(user, ticket_id)
+
+    def assign(self, user: Any, ticket_id: int, assignee_id: int) -> TicketView:
+        with self.platform.db.session() as s:
+            ticket = self._load(s, user, ticket_id)
+            if ticket.status == "closed":
+                raise TicketError("closed", "工单已关闭")
+            assignee = s.get(User, assignee_id)
+            if assignee is None or not assignee.active:
+                raise TicketError("assignee", "找不到该处理人")
+            if not assignee.can_see_province(ticket.province):
+                raise TicketError("assignee", "处理人不负责该省份")
+            previous = ticket.assignee_id
+            ticket.assignee_id, ticket.status = assignee_id, "in_progress"
+            self._event(s, ticket, user, "assigned", assignee.display_name, assignee_id=assignee_id,
+                        previous=previous)
+        self._publish("assigned", ticket, user)
+        return self.get(user, ticket_id)
+
+    def shutdown(self) -> None:
+        """Nothing to release (the node's shutdown hook)."""
+
+    def close(self, user: Any, ticket_id: int, note: str) -> TicketView | None:
+        """Close a ticket with a closure note."""
+        note = (note or "").strip()
+        if not note:
+            raise TicketError("missing", "请填写办结说明")
+        with self.platform.db.session() as s:
+            ticket = self._load(s, user, ticket_id)
+            if ticket.status == "closed":
+                raise TicketError("closed", "工单已关闭")
+            ticket.status, ticket.closure_note, ticket.closed_at = "closed", note, self.platform.clock.now()
+            self._event(s, ticket, user, "closed", note, late=ticket.due_date < self.today())
+        self._publish("closed", ticket, user)
+        return self.get(user, ticket_id)
+
+    def reopen(self, user: Any, ticket_id: int, reason: str) -> TicketView:
+        reason = (reason or "").strip()
+        if not reason:
+            raise TicketError("missing", "请填写重新打开的原因")
+        with self.platform.db.session() as s:
+            ticket = self._load(s, user, ticket_id)
+            if ticket.status != "closed":
+                raise TicketError("not_closed", "工单未关闭")
+            ticket.status = "in_progress" if ticket.assignee_id else "open"
+            ticket.closed_at = None
+            self._event(s, ticket, user, "reopened", reason)
+        self._publish("reopened", ticket, user)
+        return self.get(user, ticket_id)
+
+    # queries -------------------------------------------------------------------------------
+    def get(self, user: Any, ticket_id: int) -> TicketView:
+        with self.platform.db.session() as s:
+            ticket = self._load(s, user, ticket_id)
+            history = list(s.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+                                     .order_by(TicketEvent.at, TicketEvent.id)).scalars())
+            return self._view(ticket, history)
+
+    def _list(self, query: Any) -> list[TicketView]:
+        with self.platform.db.session() as s:
+            return [self._view(t) for t in s.execute(query.order_by(Ticket.due_date, Ticket.id)).scalars()]
+
+    def list_mine(self, user: Any, *, include_closed: bool = False) -> list[TicketView]:
+        """Tickets the user opened or is assigned, soonest due first."""
+        q = select(Ticket).where(or_(Ticket.opened_by == user.id, Ticket.assignee_id == user.id))
+        if not include_closed:
+            q = q.where(Ticket.status != "closed")
+        return self._list(q)
+
+    def list_center(self, center_code: str, *, status: str | None = None) -> list[TicketView]:
+        q = select(Ticket).where(Ticket.center_code == center_code)
+        if status:
+            q = q.where(Ticket.status == status)
+        return self._list(q)
+
+    def list_overdue(self, center_code: str | None = None, *, on: date | None = None) -> list[TicketView]:
+        """Open or in-progress tickets whose due date has passed (in Beijing time)."""
+        q = select(Ticket).where(Ticket.status != "closed", Ticket.due_date < (on or self.today()))
+        if center_code:
+            q = q.where(Ticket.center_code == center_code)
+        return self._list(q)
