@@ -1,0 +1,98 @@
+"""Twilio configuration: account credentials come from core settings, the rest from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_ENTRY = "12333"
+AUDIO_PATH = "/twilio/audio"
+DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+
+
+@dataclass(frozen=True)
+class TwilioConfig:
+    account_sid: str | None
+    auth_token: str | None
+    public_url: str
+    api_base: str | None = None  # e.g. a local fake of the REST API; None = api.twilio.com
+    api_key_sid: str | None = None  # for browser-agent access tokens
+    api_key_secret: str | None = None
+    twiml_app_sid: str | None = None  # TwiML App whose Voice URL is /twilio/voice/outbound
+    caller_id: str | None = None  # number shown to desk phones / outbound calls
+    voice: str = "Polly.Zhiyu"  # <Say voice=...> for Mandarin prompts
+    voice_en: str = "Polly.Joanna"
+    say_language: str = "cmn-CN"
+    gather_language: str = "zh-CN"  # speech recognition language of <Gather>
+    hold_music_url: str = DEFAULT_HOLD_MUSIC
+    # where Twilio fetches recorded prompts; {name} is the catalog's "<language>/<id>". Default: this
+    # node's /twilio/audio/ route, which serves <data_dir>/prompts/<language>/<id>.wav
+    prompt_audio_url: str | None = None
+    client_prefix: str = "agent-"  # browser agent identity = prefix + agent id
+    token_ttl: int = 3600
+    speech: bool = True  # offer speech input where the flow allows it (menus with `listen: true`)
+    # Twilio number (E.164) -> (IVR entry, entry center); unlisted numbers enter DEFAULT_ENTRY
+    entries: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Any, environ: Mapping[str, str] | None = None) -> TwilioConfig:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(name, "").strip()
+            return value or default
+
+        return cls(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            public_url=settings.public_url.rstrip("/"),
+            api_base=settings.twilio_api_base,
+            api_key_sid=get("TWILIO_API_KEY_SID"),
+            api_key_secret=get("TWILIO_API_KEY_SECRET"),
+            twiml_app_sid=get("TWILIO_TWIML_APP_SID"),
+            caller_id=get("TWILIO_CALLER_ID"),
+            voice=get("TWILIO_VOICE", cls.voice) or cls.voice,
+            voice_en=get("TWILIO_VOICE_EN", cls.voice_en) or cls.voice_en,
+            say_language=get("TWILIO_SAY_LANGUAGE", cls.say_language) or cls.say_language,
+            gather_language=get("TWILIO_GATHER_LANGUAGE", cls.gather_language) or cls.gather_language,
+            hold_music_url=get("TWILIO_HOLD_MUSIC_URL", DEFAULT_HOLD_MUSIC) or DEFAULT_HOLD_MUSIC,
+            prompt_audio_url=get("TWILIO_PROMPT_AUDIO_URL",
+                                 settings.public_url.rstrip("/") + AUDIO_PATH + "/{name}.wav"),
+            client_prefix=get("TWILIO_CLIENT_PREFIX", cls.client_prefix) or cls.client_prefix,
+            token_ttl=int(get("TWILIO_TOKEN_TTL", str(cls.token_ttl)) or cls.token_ttl),
+            speech=(get("TWILIO_SPEECH", "1") or "1").lower() in ("1", "true", "yes", "on"),
+            entries=parse_entries(get("TWILIO_ENTRIES", "") or ""),
+        )
+
+    @property
+    def voice_configured(self) -> bool:
+        return bool(self.account_sid and self.auth_token)
+
+    @property
+    def browser_configured(self) -> bool:
+        return bool(self.account_sid and self.api_key_sid and self.api_key_secret)
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this node as Twilio reaches it."""
+        return self.public_url + path
+
+    def client_identity(self, agent_id: int | str) -> str:
+        return f"{self.client_prefix}{agent_id}"
+
+    def entry_for(self, called: str | None) -> tuple[str, str | None]:
+        """The IVR entry (and entry center, None = the node's) for the Twilio number that was called."""
+        return self.entries.get((called or "").strip(), (DEFAULT_ENTRY, None))
+
+
+def parse_entries(raw: str) -> dict[str, tuple[str, str | None]]:
+    """`TWILIO_ENTRIES="+862012345678=12333:44,+861012345678=12333"`: number=entry[:center]."""
+    entries: dict[str, tuple[str, str | None]] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        number, sep, target = item.partition("=")
+        entry, _, center = target.partition(":")
+        if not sep or not number.strip() or not entry.strip().isdigit():
+            raise ValueError(f"TWILIO_ENTRIES item {item!r} is not number=entry[:center]")
+        entries[number.strip()] = (entry.strip(), center.strip() or None)
+    return entries

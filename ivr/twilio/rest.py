@@ -1,0 +1,75 @@
+"""Twilio's REST API for live calls: connect a waiting caller by replacing the call's TwiML.
+
+`api_base` points every Twilio domain at another origin (a local fake in tests, a proxy in some
+deployments); the path stays Twilio's, so the fake sees exactly what api.twilio.com would.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from ivr.twilio.config import TwilioConfig
+
+log = logging.getLogger(__name__)
+
+REST_TIMEOUT_S = 10.0
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """The stock HTTP client with scheme and host replaced by `base_url`."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        kwargs.setdefault("timeout", REST_TIMEOUT_S)
+        super().__init__(**kwargs)
+        self.base = urlsplit(base_url.rstrip("/"))
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        parts = urlsplit(url)
+        url = urlunsplit((self.base.scheme, self.base.netloc, self.base.path + parts.path, parts.query, ""))
+        return super().request(method, url, *args, **kwargs)
+
+
+def make_client(config: TwilioConfig) -> Client:
+    if not config.voice_configured:
+        raise RuntimeError("Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    http_client = (BaseUrlHttpClient(config.api_base) if config.api_base
+                   else TwilioHttpClient(timeout=REST_TIMEOUT_S))
+    return Client(config.account_sid, config.auth_token, http_client=http_client)
+
+
+class CallControl:
+    """Redirect or end live calls. Failures are logged and reported as False, never raised: the call
+    may have ended a moment ago, and its status callback will tidy up."""
+
+    def __init__(self, config: TwilioConfig, client: Client | None = None) -> None:
+        self.config = config
+        self._client = client
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = make_client(self.config)
+        return self._client
+
+    def update_twiml(self, call_sid: str, twiml: str) -> bool:
+        return self._update(call_sid, twiml=twiml)
+
+    def hangup(self, call_sid: str) -> bool:
+        return self._update(call_sid, status="completed")
+
+    def _update(self, call_sid: str, **fields: str) -> bool:
+        try:
+            self.client.calls(call_sid).update(**fields)
+        except TwilioRestException as exc:
+            log.warning("twilio call update failed: call=%s status=%s code=%s", call_sid, exc.status, exc.code)
+            return False
+        except OSError as exc:  # connection refused, timeout (requests' errors derive from OSError)
+            log.warning("twilio call update failed: call=%s error=%s", call_sid, type(exc).__name__)
+            return False
+        return True

@@ -1,0 +1,77 @@
+"""Node service: when the ACD changes the state of a held Twilio call (an agent accepted it), push
+the next TwiML into the live call through Twilio's REST API.
+
+ACD events are published in the thread that changed the state (often a console request), so the
+REST call is handed to the node loop's executor instead of running inside that request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from core.events import Event, Subscription
+from ivr.twilio.config import TwilioConfig
+from ivr.twilio.voice import TwilioVoice
+
+log = logging.getLogger(__name__)
+
+# ACD events that are worth interrupting the hold music for. Queued/offered change nothing the
+# caller hears (an offer is followed by connected, or by a re-offer after ring-no-answer).
+QUIET_EVENTS = frozenset({"acd.call.queued", "acd.call.offered"})
+
+
+class TwilioBridge:
+    name = "ivr.twilio"
+
+    def __init__(self, platform: Any, voice: TwilioVoice | None = None) -> None:
+        self.platform = platform
+        self.voice = voice or TwilioVoice(platform)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._subscription: Subscription | None = None
+        self._pending: set[asyncio.Future[bool]] = set()
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._subscription = self.platform.bus.subscribe(self._on_event, ("acd.call.",))
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for the pushes already scheduled (tests, shutdown)."""
+        await asyncio.sleep(0)  # let wake-ups handed over with call_soon_threadsafe get scheduled
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    def _on_event(self, event: Event) -> None:
+        call_id = event.data.get("call_id")
+        if event.type in QUIET_EVENTS or not isinstance(call_id, str) or self._loop is None:
+            return
+        if not self.voice.is_twilio_call(call_id):
+            return
+        self._loop.call_soon_threadsafe(self._schedule, call_id, event.type)
+
+    def _schedule(self, call_id: str, event_type: str) -> None:
+        assert self._loop is not None
+        future = self._loop.run_in_executor(None, self._wake, call_id, event_type)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+
+    def _wake(self, call_id: str, event_type: str) -> bool:
+        try:
+            return self.voice.wake(call_id)
+        except Exception:
+            log.exception("twilio: waking call %s on %s failed", call_id, event_type)
+            return False
+
+
+def services(platform: Any) -> list[TwilioBridge]:
+    """The bridge runs only where Twilio is configured; without it no Twilio call can exist."""
+    if not TwilioConfig.from_settings(platform.settings).voice_configured:
+        return []
+    return [TwilioBridge(platform)]

@@ -1,0 +1,199 @@
+"""The Twilio voice channel: one method per webhook, each returning the next TwiML document.
+
+The engine keeps the call's IVR state in the state store; this adapter keeps only what Twilio's
+next webhook needs (the step number, the kind of the pending action, the last TwiML), in the hash
+`twilio:call:<CallSid>`, under a store lock. Any node can therefore answer any webhook, a retried
+webhook gets the same TwiML again instead of advancing the call twice, and a REST push racing a
+hold redirect cannot resume the engine twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from ivr.actions import Action, CallerHangup, Hold, HoldTick, Transfer, is_final
+from ivr.twilio import twiml
+from ivr.twilio.config import TwilioConfig
+from ivr.twilio.rest import CallControl
+from ivr.twilio.results import FINAL_STATUSES, result_for
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "twilio"
+STATE_TTL_S = 6 * 3600  # longer than any call
+ENDED_TTL_S = 600  # keep an ended call's state a while to absorb late webhooks
+
+PATH_INCOMING = "/twilio/voice"
+PATH_STEP = "/twilio/voice/step"
+PATH_DIAL = "/twilio/voice/dial"
+PATH_STATUS = "/twilio/voice/status"
+PATH_OUTBOUND = "/twilio/voice/outbound"
+
+# Status-callback CallStatus -> reason given to platform.ivr.hangup
+HANGUP_REASONS = {
+    "completed": "caller_hangup",
+    "busy": "busy",
+    "no-answer": "no_answer",
+    "failed": "failed",
+    "canceled": "canceled",
+}
+
+
+def state_key(call_sid: str) -> str:
+    return f"twilio:call:{call_sid}"
+
+
+class TwilioVoice:
+    def __init__(self, platform: Any, config: TwilioConfig | None = None,
+                 calls: CallControl | None = None) -> None:
+        self.platform = platform
+        self.config = config or TwilioConfig.from_settings(platform.settings)
+        self.calls = calls or CallControl(self.config)
+
+    # ------------------------------------------------------------------ webhooks
+
+    def incoming(self, params: Mapping[str, str]) -> str:
+        """A new call (the number's Voice URL): start the engine and render its first action."""
+        sid = _sid(params)
+        with self._lock(sid):
+            state = self.platform.store.hgetall(state_key(sid))
+            if state:  # Twilio retried the first webhook: answer the same
+                return state.get("twiml") or twiml.sorry(self.config)
+            entry, center = self.config.entry_for(params.get("To"))
+            args: dict[str, Any] = {"speech": self.config.speech}
+            if center:
+                args["entry_center"] = center
+            try:
+                action = self.platform.ivr.start_call(call_id=sid, caller=params.get("From") or None,
+                                                      called=entry, channel=CHANNEL, args=args)
+            except Exception:
+                log.exception("twilio: the IVR engine could not start call %s", sid)
+                return twiml.sorry(self.config)
+            return self._emit(sid, action, 1)
+
+    def step(self, params: Mapping[str, str], n: int) -> str:
+        """The outcome of the action rendered at step `n` (Gather action, Redirect, Dial action)."""
+        sid = _sid(params)
+        with self._lock(sid):
+            state = self.platform.store.hgetall(state_key(sid))
+            if not state:
+                log.warning("twilio: webhook for unknown call %s (step %s)", sid, n)
+                return twiml.sorry(self.config)
+            current = int(state.get("step", "0"))
+            if n != current or state.get("ended") == "1":
+                # A retry, a stale redirect after a REST push, or a webhook after the end: repeat the
+                # current TwiML rather than resuming the engine with an outcome of the wrong action.
+                return state.get("twiml") or twiml.sorry(self.config)
+            result = result_for(state.get("pending", ""), params, hold_keys=state.get("keys", ""))
+            try:
+                action = self.platform.ivr.resume(sid, result)
+            except Exception:
+                log.exception("twilio: the IVR engine failed on call %s at step %s", sid, n)
+                self._end(sid)
+                try:  # we hang up now, so the later status callback will not end the call for us
+                    self.platform.ivr.hangup(sid, "error")
+                except Exception:
+                    log.exception("twilio: engine hangup failed for call %s", sid)
+                self._settle_acd(sid)
+                return twiml.sorry(self.config)
+            if isinstance(result, CallerHangup):
+                self._end(sid)
+                self._settle_acd(sid)
+            return self._emit(sid, action, n + 1)
+
+    def status(self, params: Mapping[str, str]) -> bool:
+        """The status callback: a call that ended (completed, busy, no-answer, failed, canceled) ends
+        in the engine and the ACD, so abandonment and handling times are counted. True if it ended now."""
+        sid = _sid(params)
+        call_status = params.get("CallStatus", "")
+        if call_status not in FINAL_STATUSES:
+            return False
+        with self._lock(sid):
+            state = self.platform.store.hgetall(state_key(sid))
+            if not state:
+                return False
+            already = state.get("ended") == "1"
+            if not already:
+                try:
+                    self.platform.ivr.hangup(sid, HANGUP_REASONS[call_status])
+                except Exception:
+                    log.exception("twilio: engine hangup failed for call %s", sid)
+                self._end(sid)
+            # Even after the engine's Hangup/Transfer the ACD may still hold a connected call.
+            self._settle_acd(sid, connected_reason="completed")
+            self.platform.store.expire(state_key(sid), ENDED_TTL_S)
+            return not already
+
+    # ------------------------------------------------------------------ ACD wake-ups
+
+    def wake(self, call_id: str) -> bool:
+        """The ACD state of a held call changed (e.g. an agent accepted): resume the engine with
+        `HoldTick()` and push the resulting TwiML (usually `<Dial>`) into the live call."""
+        with self._lock(call_id):
+            state = self.platform.store.hgetall(state_key(call_id))
+            if not state or state.get("ended") == "1" or state.get("pending") != "hold":
+                return False
+            n = int(state.get("step", "0"))
+            action = self.platform.ivr.resume(call_id, HoldTick())
+            if isinstance(action, Hold):
+                # Still waiting: the new announcement can wait for the next redirect (which stays
+                # valid); restarting the hold music now would only annoy the caller.
+                self.platform.store.hset(state_key(call_id), {"keys": action.keys})
+                return False
+            document = self._emit(call_id, action, n + 1)
+        pushed = self.calls.update_twiml(call_id, document)
+        if not pushed:
+            log.info("twilio: could not push step %s into call %s; the next hold redirect picks it up",
+                     n + 1, call_id)
+        return pushed
+
+    def is_twilio_call(self, call_id: str) -> bool:
+        return bool(self.platform.store.hget(state_key(call_id), "step"))
+
+    # ------------------------------------------------------------------ internals
+
+    def _emit(self, sid: str, action: Action, n: int) -> str:
+        links = twiml.Links(step=self.config.url(f"{PATH_STEP}?n={n}"), dial=self.config.url(f"{PATH_DIAL}?n={n}"))
+        try:
+            document = twiml.render(action, self.config, links)
+        except ValueError:
+            log.exception("twilio: cannot render %s for call %s", action.kind, sid)
+            document = twiml.sorry(self.config)
+        key = state_key(sid)
+        self.platform.store.hset(key, {"step": str(n), "pending": action.kind, "twiml": document,
+                                       "keys": getattr(action, "keys", "")})
+        self.platform.store.expire(key, STATE_TTL_S)
+        if is_final(action):
+            self._end(sid)
+            if isinstance(action, Transfer):
+                self.platform.ivr.hangup(sid, "transferred")
+        return document
+
+    def _end(self, sid: str) -> None:
+        self.platform.store.hset(state_key(sid), {"ended": "1"})
+
+    def _settle_acd(self, sid: str, connected_reason: str = "completed") -> None:
+        """Make sure the ACD does not keep a call Twilio has ended (idempotent)."""
+        try:
+            agents = self.platform.agents
+        except ModuleNotFoundError:  # a node without the ACD (IVR-only self-service)
+            return
+        status = agents.call_status(sid)
+        if status is None:
+            return
+        if status.state in ("waiting", "offered"):
+            agents.abandon(sid, "caller_hangup")
+        elif status.state == "connected":
+            agents.end_call(sid, connected_reason)
+
+    def _lock(self, sid: str) -> Any:
+        return self.platform.store.lock(f"twilio:{sid}", timeout=10.0)
+
+
+def _sid(params: Mapping[str, str]) -> str:
+    sid = (params.get("CallSid") or "").strip()
+    if not sid:
+        raise ValueError("a Twilio voice webhook without CallSid")
+    return sid
