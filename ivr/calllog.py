@@ -1,0 +1,142 @@
+"""The call log: one row per call (written at start, completed at the end), survey results, and the
+read side used by the console (earlier contacts, screen pop) and by reports.
+
+The caller's number is stored (the console needs it for "earlier contacts") and shown masked; an ID
+number is kept only as a keyed hash (for look-up) and masked; passwords are never stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from core import provinces
+from core.masking import mask_id, mask_phone
+from ivr.models import CallRecord, SurveyResult
+
+
+def _private(event: dict[str, Any]) -> dict[str, Any]:
+    """A record read to its owner is not kept in the call log: only that it was read."""
+    if event.get("type") == "prompt" and str(event.get("id", "")).startswith("records:"):
+        return {**event, "text": "（已朗读个人信息）"}
+    return event
+
+
+class CallLog:
+    def __init__(self, db: Any, clock: Any, secret: str) -> None:
+        self.db = db
+        self.clock = clock
+        self._secret = (secret or "ivr").encode()
+
+    def id_hash(self, id_number: str) -> str:
+        return hmac.new(self._secret, id_number.upper().encode(), hashlib.sha256).hexdigest()
+
+    def started(self, state: dict[str, Any]) -> None:
+        with self.db.session() as s:
+            s.add(CallRecord(call_id=state["call_id"], caller=state.get("caller"), entry=state["entry"],
+                             channel=state["channel"], language=state["vars"].get("language", "zh"),
+                             flow_version_id=state.get("flow_id"), flow_version=state.get("flow_version"),
+                             path=[], inputs=[], routing={}, events=[],
+                             started_at=datetime.fromtimestamp(state["t0"], self.clock.now().tzinfo)))
+
+    def finished(self, state: dict[str, Any]) -> None:
+        v = state["vars"]
+        with self.db.session() as s:
+            row = s.execute(select(CallRecord).where(CallRecord.call_id == state["call_id"])).scalar_one_or_none()
+            if row is None:  # the start was not logged (database briefly away): log the whole call now
+                row = CallRecord(call_id=state["call_id"], caller=state.get("caller"), entry=state["entry"],
+                                 channel=state["channel"], language="zh", flow_version_id=state.get("flow_id"),
+                                 flow_version=state.get("flow_version"),
+                                 started_at=datetime.fromtimestamp(state["t0"], self.clock.now().tzinfo))
+                s.add(row)
+            row.path = list(state.get("path", []))
+            row.inputs = list(state.get("inputs", []))
+            row.routing = {**(state.get("route") or {}), "queue": state.get("queue")}
+            row.events = [_private(e) for e in state.get("events", [])]
+            row.language = str(v.get("language") or "zh")
+            row.province = v.get("province")
+            row.topic = v.get("topic")
+            row.outcome = str(state.get("outcome") or "ended")[:40]
+            row.ended_at = self.clock.now()
+            if v.get("id_number"):
+                row.id_hash = self.id_hash(str(v["id_number"]))
+                row.id_masked = mask_id(str(v["id_number"]))
+
+    def save_survey(self, state: dict[str, Any], *, question: str, score: int, label: str) -> None:
+        v = state["vars"]
+        with self.db.session() as s:
+            s.add(SurveyResult(call_id=state["call_id"], question=question, score=score, label=label,
+                               agent_id=v.get("agent_id"), queue_id=(state.get("queue") or {}).get("queue_id"),
+                               province=(state.get("route") or {}).get("province") or v.get("province"),
+                               entry=state["entry"], flow_version=state.get("flow_version"),
+                               created_at=self.clock.now()))
+
+    def open_calls(self, started_before: datetime, limit: int = 500) -> list[str]:
+        """Ids of calls with no end logged that started before the given time."""
+        with self.db.session() as s:
+            q = select(CallRecord.call_id).where(CallRecord.ended_at.is_(None),
+                                                 CallRecord.started_at < started_before).limit(limit)
+            return list(s.execute(q).scalars())
+
+    def mark_lost(self, call_id: str) -> None:
+        with self.db.session() as s:
+            row = s.execute(select(CallRecord).where(CallRecord.call_id == call_id)).scalar_one_or_none()
+            if row is not None and row.ended_at is None:
+                row.outcome, row.ended_at = "lost", self.clock.now()
+
+    # -- read side ----------------------------------------------------------------------------
+    @staticmethod
+    def view(row: CallRecord, *, with_events: bool = False) -> dict[str, Any]:
+        out = {"call_id": row.call_id, "caller": mask_phone(row.caller), "entry": row.entry, "channel": row.channel,
+               "language": row.language, "flow_version": row.flow_version, "province": row.province,
+               "province_name": provinces.name_of(row.province) if row.province else None, "topic": row.topic,
+               "id_masked": row.id_masked, "path": row.path, "inputs": row.inputs, "routing": row.routing,
+               "outcome": row.outcome, "started_at": row.started_at.isoformat(),
+               "ended_at": row.ended_at.isoformat() if row.ended_at else None}
+        if with_events:
+            out["events"] = row.events
+        return out
+
+    def contacts(self, caller: str | None = None, id_number: str | None = None, limit: int = 10) -> list[dict]:
+        if not caller and not id_number:
+            return []
+        with self.db.session() as s:
+            q = select(CallRecord).order_by(CallRecord.started_at.desc(), CallRecord.id.desc()).limit(limit)
+            if caller and id_number:
+                q = q.where((CallRecord.caller == caller) | (CallRecord.id_hash == self.id_hash(id_number)))
+            elif caller:
+                q = q.where(CallRecord.caller == caller)
+            else:
+                q = q.where(CallRecord.id_hash == self.id_hash(str(id_number)))
+            return [self.view(r) for r in s.execute(q).scalars()]
+
+    def get(self, call_id: str, *, with_events: bool = True) -> dict[str, Any] | None:
+        with self.db.session() as s:
+            row = s.execute(select(CallRecord).where(CallRecord.call_id == call_id)).scalar_one_or_none()
+            return self.view(row, with_events=with_events) if row else None
+
+    def survey_report(self, *, since: datetime | None = None, until: datetime | None = None,
+                      group_by: str = "province") -> list[dict[str, Any]]:
+        """Count and mean score per province / agent_id / queue_id / flow_version."""
+        column = {"province": SurveyResult.province, "agent": SurveyResult.agent_id, "queue": SurveyResult.queue_id,
+                  "flow_version": SurveyResult.flow_version}[group_by]
+        with self.db.session() as s:
+            q = select(column, func.count(), func.avg(SurveyResult.score),
+                       func.sum(case((SurveyResult.score <= 2, 1), else_=0))).group_by(column)
+            if since:
+                q = q.where(SurveyResult.created_at >= since)
+            if until:
+                q = q.where(SurveyResult.created_at < until)
+            rows = s.execute(q.order_by(column)).all()
+        return [{group_by: key, "answers": int(n), "mean_score": round(float(avg), 2),
+                 "satisfied_rate": round(int(sat or 0) / int(n), 3)} for key, n, avg, sat in rows]
+
+    def surveys(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            rows = s.execute(select(SurveyResult).order_by(SurveyResult.id.desc()).limit(limit)).scalars()
+            return [{"call_id": r.call_id, "question": r.question, "score": r.score, "label": r.label,
+                     "agent_id": r.agent_id, "queue_id": r.queue_id, "province": r.province,
+                     "flow_version": r.flow_version, "created_at": r.created_at.isoformat()} for r in rows]

@@ -1,0 +1,291 @@
+"""`hotline call` (the simulator), `hotline flow ...` (validate, publish, rollback, list, show, calls,
+surveys) and `hotline prompts ...` (list, render)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from core.cli import echo_json, platform_from_ctx
+
+# ----------------------------------------------------------------------------- hotline call
+
+
+def _start_time(at: str | None) -> datetime:
+    from core.clock import CHINA_TZ, SystemClock
+
+    if not at:
+        return SystemClock().now()
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is not a date-time like 2026-10-01T10:00", param_hint="--at") from None
+    return when if when.tzinfo else when.replace(tzinfo=CHINA_TZ)
+
+
+def simulator_platform(at: str | None):  # type: ignore[no-untyped-def]
+    """A Platform on the node's database with a FakeClock and in-process state and events, so a
+    simulated call never touches live queues and never waits on real time."""
+    from core.clock import FakeClock
+    from core.events import InProcessBus
+    from core.platform import Platform
+    from core.settings import Settings
+    from core.state import MemoryStore
+
+    clock = FakeClock(_start_time(at))
+    settings = Settings.from_env()
+    platform = Platform(settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus(settings.node_id, clock))
+    platform.migrate()
+    return platform
+
+
+def format_event(e: dict) -> str:
+    kind = e["type"]
+    head = f"{e['t']:7.1f}s  {kind:<9}"
+    if kind == "prompt":
+        return f"{head} {e['text']}  ({e['id']})"
+    if kind == "node":
+        return f"{head} {e['node']} [{e['node_type']}]"
+    if kind == "input":
+        return f"{head} {e['kind']}: {e['value']}"
+    skip = {"t", "type"}
+    return head + " " + " ".join(f"{k}={v}" for k, v in e.items() if k not in skip)
+
+
+@click.command("call")
+@click.option("--from", "caller", default="13800138000", show_default=True, help="Calling number.")
+@click.option("--to", "called", default="12333", show_default=True, help="Entry number dialled.")
+@click.option("--keys", default=None, help='Keys per prompt, e.g. "7 11010519491231002X# 246810#"; '
+              "'-' lets a prompt time out, 'h' hangs up.")
+@click.option("--say", "says", multiple=True, help="An utterance for a speech prompt (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the call as one JSON document.")
+@click.option("--no-agent", is_flag=True, help="No demo agent answers queued calls.")
+@click.option("--at", default=None, help="Simulated start time, Beijing time, e.g. 2026-10-01T10:00.")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Start in this language.")
+@click.option("--verbose-events", is_flag=True, help="Also print node, branch and retry events.")
+def call_command(caller: str, called: str, keys: str | None, says: tuple[str, ...], as_json: bool, no_agent: bool,
+                 at: str | None, language: str | None, verbose_events: bool) -> None:
+    """Run a call through the live flow on the in-process channel (interactive without --keys/--say)."""
+    from ivr.actions import Action
+    from ivr.simulator import InteractiveCaller, ScriptedCaller, Simulator
+
+    platform = simulator_platform(at)
+    try:
+        if not platform.ivr.versions(called):
+            raise click.ClickException(f"no flow is published for {called}: run `hotline init --demo` or "
+                                       f"`hotline flow publish FILE --entry {called}`")
+        scripted = keys is not None or bool(says)
+        script = ScriptedCaller(keys or "", list(says)) if scripted else InteractiveCaller()
+        printed = 0
+
+        def live(action: Action) -> None:
+            nonlocal printed
+            state = platform.ivr.engine.state(sim_call_id) or {}
+            events = state.get("events", [])
+            for e in events[printed:]:
+                if verbose_events or e["type"] not in ("node", "branch", "retry"):
+                    click.echo(format_event(e))
+            printed = len(events)
+
+        sim_call_id = f"sim-{platform.clock.time():.0f}-{id(script) % 100000:05d}"
+        sim = Simulator(platform, script, agent=not no_agent, on_action=None if (as_json or scripted) else live)
+        result = sim.run(caller=caller, called=called, language=language, call_id=sim_call_id)
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+            return
+        if scripted:
+            for e in result.events:
+                if verbose_events or e["type"] not in ("node", "branch", "retry"):
+                    click.echo(format_event(e))
+        click.echo(f"call {result.call_id}: flow version {result.flow_version}, outcome {result.outcome}")
+    finally:
+        platform.close()
+
+
+# ----------------------------------------------------------------------------- hotline flow
+
+
+@click.group("flow")
+def flow_group() -> None:
+    """Call flows: validate, publish, roll back, list."""
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from None
+
+
+@flow_group.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def flow_validate(file: str, as_json: bool) -> None:
+    """Check a flow file: schema, dangling targets, missing prompts, unreachable nodes, loops."""
+    from ivr.validate import errors, validate_text
+
+    problems = validate_text(_read(file))
+    if as_json:
+        echo_json([{"severity": p.severity, "code": p.code, "message": p.message, "node": p.node, "line": p.line}
+                   for p in problems])
+    else:
+        for p in problems:
+            click.echo(p.located(file))
+    if errors(problems):
+        if not as_json:
+            click.echo(f"{file}: {len(errors(problems))} error(s)", err=True)
+        sys.exit(1)
+    if not as_json:
+        click.echo(f"{file}: OK ({sum(1 for p in problems if p.severity == 'warning')} warning(s))")
+
+
+@flow_group.command("publish")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--entry", default="12333", show_default=True, help="Entry number the flow answers.")
+@click.option("--note", default="", help="Why this version.")
+def flow_publish(file: str, entry: str, note: str) -> None:
+    """Validate and publish FILE as the new live version for ENTRY (running calls keep theirs)."""
+    from ivr.flow import FlowError
+
+    platform = platform_from_ctx()
+    try:
+        info = platform.ivr.publish(_read(file), entry, by="cli", note=note)
+    except FlowError as exc:
+        for p in exc.problems:
+            click.echo(p.located(file), err=True)
+        raise click.ClickException("not published: the flow has errors") from None
+    click.echo(f"published {info.name} as version {info.version} for entry {info.entry} (sha {info.sha256[:12]})")
+
+
+@flow_group.command("rollback")
+@click.option("--entry", default="12333", show_default=True)
+@click.option("--to", "to", type=int, default=None, help="Version to make live (default: the previous one).")
+def flow_rollback(entry: str, to: int | None) -> None:
+    """Make an earlier version live again for new calls."""
+    try:
+        info = platform_from_ctx().ivr.rollback(entry, to, by="cli")
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"entry {info.entry} now runs version {info.version} ({info.name})")
+
+
+@flow_group.command("list")
+@click.option("--entry", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def flow_list(entry: str | None, as_json: bool) -> None:
+    """Published versions per entry number; * marks the live one."""
+    versions = platform_from_ctx().ivr.versions(entry)
+    if as_json:
+        echo_json([v.to_dict() for v in versions])
+        return
+    if not versions:
+        click.echo("no flow published yet")
+    for v in versions:
+        click.echo(f"{'*' if v.live else ' '} {v.entry:<8} v{v.version:<4} {v.name:<20} {v.sha256[:12]} "
+                   f"{v.published_at:%Y-%m-%d %H:%M} {v.published_by:<8} {v.note}")
+
+
+@flow_group.command("show")
+@click.option("--entry", default="12333", show_default=True)
+@click.option("--version", "version", type=int, default=None, help="Default: the live version.")
+def flow_show(entry: str, version: int | None) -> None:
+    """Print the YAML of a published version."""
+    source = platform_from_ctx().ivr.flows.source(entry, version)
+    if source is None:
+        raise click.ClickException(f"entry {entry} has no {'version ' + str(version) if version else 'live version'}")
+    click.echo(source, nl=False)
+
+
+@flow_group.command("calls")
+@click.option("--from", "caller", default=None, help="Calling number.")
+@click.option("--id-number", default=None, help="Citizen ID number (matched by keyed hash).")
+@click.option("--call", "call_id", default=None, help="One call with its events.")
+@click.option("--limit", default=10, show_default=True)
+def flow_calls(caller: str | None, id_number: str | None, call_id: str | None, limit: int) -> None:
+    """Earlier calls (masked), as the console's 'earlier contacts' shows them."""
+    ivr = platform_from_ctx().ivr
+    if call_id:
+        row = ivr.transcript(call_id)
+        if row is None:
+            raise click.ClickException(f"no call {call_id}")
+        echo_json(row)
+        return
+    rows = ivr.contacts(caller=caller, id_number=id_number, limit=limit)
+    if id_number:  # a person's call history is personal data: audited like any look-up
+        platform_from_ctx().audit.record(actor="cli", channel="cli", action="ivr.contacts", outcome="ok",
+                                         subject=id_number.upper(), fields=["calls"], detail={"found": len(rows)})
+    echo_json(rows)
+
+
+@flow_group.command("surveys")
+@click.option("--by", "group_by", type=click.Choice(["province", "agent", "queue", "flow_version"]),
+              default="province", show_default=True)
+def flow_surveys(group_by: str) -> None:
+    """Satisfaction survey results: answers, mean score (1 best) and share satisfied."""
+    echo_json(platform_from_ctx().ivr.survey_report(group_by=group_by))
+
+
+# ----------------------------------------------------------------------------- hotline prompts
+
+
+@click.group("prompts")
+def prompts_group() -> None:
+    """The prompt catalog."""
+
+
+@prompts_group.command("list")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def prompts_list(lang: str) -> None:
+    """Every prompt id with its text."""
+    from ivr.prompts import PromptCatalog
+
+    catalog = PromptCatalog.load()
+    for pid in sorted(catalog.entries):
+        click.echo(f"{pid:<28} {catalog.text(pid, lang)}")
+    missing = catalog.missing_translations("en")
+    if missing:
+        click.echo(f"({len(missing)} prompt(s) without en text: {', '.join(missing)})", err=True)
+
+
+@prompts_group.command("render")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: <data dir>/prompts).")
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["zh", "en"]), default=("zh", "en"))
+def prompts_render(out: str | None, langs: tuple[str, ...]) -> None:
+    """Make 8 kHz mono 16-bit WAV files (<lang>/<id>.wav) with espeak-ng and sox, for Asterisk."""
+    from ivr.prompts import PromptCatalog, placeholders
+
+    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
+    if not espeak or not sox:
+        missing = " and ".join(n for n, p in (("espeak-ng", espeak), ("sox", sox)) if not p)
+        raise click.ClickException(f"{missing} not installed: install them (e.g. `apt-get install espeak-ng sox`) "
+                                   "to render audio; channels read prompt text with TTS meanwhile")
+    if out:
+        folder = Path(out)
+    else:
+        from core.settings import Settings
+
+        folder = Settings.from_env().data_dir / "prompts"
+    catalog = PromptCatalog.load()
+    made = skipped = 0
+    for lang in langs:
+        (folder / lang).mkdir(parents=True, exist_ok=True)
+        voice = {"zh": "cmn", "en": "en"}[lang]
+        for pid in sorted(catalog.entries):
+            text = catalog.entries[pid].text.get(lang)
+            if not text or placeholders(text):
+                skipped += 1  # dynamic prompts are read by TTS at call time
+                continue
+            raw, wav = folder / lang / f"{pid}.raw.wav", folder / lang / f"{pid}.wav"
+            subprocess.run([espeak, "-v", voice, "-w", str(raw), text], check=True, capture_output=True)
+            subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True,
+                           capture_output=True)
+            raw.unlink(missing_ok=True)
+            made += 1
+    click.echo(f"rendered {made} prompt(s) into {folder} ({skipped} dynamic or untranslated skipped)")

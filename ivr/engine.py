@@ -1,0 +1,319 @@
+"""The IVR engine: a resumable step machine. `start_call` and `resume` each load the call's JSON
+state from the state store, run node handlers until one needs the caller (an `Action`), save the
+state and return the action. Any node can take the next step, which is what Twilio's webhooks need.
+
+Prompts queued by nodes that do not wait (play, the reading of an answer, error messages) are
+spoken in front of the next action's own prompts, so a channel makes one round trip per input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from core.clock import china_now
+from core.masking import mask_id, mask_phone
+from ivr.actions import (
+    Action,
+    CallerHangup,
+    Collect,
+    Connect,
+    Hangup,
+    Hold,
+    Listen,
+    Play,
+    Played,
+    Prompt,
+    Result,
+    Timeout,
+    Transfer,
+    action_from_dict,
+)
+from ivr.calllog import CallLog
+from ivr.context import Ctx, Goto, Step, secret_key
+from ivr.flow import Flow
+from ivr.intent import IntentClassifier
+from ivr.nodes import HANDLERS
+from ivr.prompts import PromptCatalog
+from ivr.publishing import FlowRepository, normalise_entry
+
+log = logging.getLogger(__name__)
+
+STATE_TTL = 6 * 3600.0
+DONE_TTL = 600.0  # a finished call's state lingers briefly so late results get a clean Hangup
+MAX_HOPS = 200
+
+
+class Engine:
+    def __init__(self, platform: Any, homes: Any, flows: FlowRepository, calls: CallLog,
+                 catalog: PromptCatalog) -> None:
+        self.platform = platform
+        self.homes = homes
+        self.flows = flows
+        self.calls = calls
+        self.catalog = catalog
+        self.clock = platform.clock
+        self.store = platform.store
+        self._classifier: IntentClassifier | None = None
+
+    # -- the contract ---------------------------------------------------------------------
+    def start_call(self, *, call_id: str, caller: str | None, called: str, channel: str,
+                   language: str | None = None, args: dict | None = None) -> Action:
+        args = dict(args or {})
+        existing = self._load(call_id)
+        if existing is not None:  # a repeated start (webhook retry): answer the same action again
+            last = existing.get("last_action")
+            return action_from_dict(last) if last else Hangup(str(existing.get("outcome") or "ended"))
+        entry = normalise_entry(called)
+        live = self.flows.live(entry)
+        if live is None:
+            log.error("no live flow for entry %s; call %s refused", entry, call_id)
+            return Hangup("no_flow", (self.catalog.render("service_unavailable", language or "zh"),))
+        info, flow = live
+        now = self.clock.time()
+        state: dict[str, Any] = {
+            "call_id": call_id, "caller": caller, "called": called, "entry": entry, "channel": channel,
+            "flow_id": info.id, "flow_version": info.version, "t0": now, "node": None, "step": "",
+            "retries": 0, "path": [], "inputs": [], "events": [], "pending": [], "route": None, "queue": None,
+            "vars": {"caller": caller or "", "called": called, "entry": entry, "channel": channel,
+                     "language": language or flow.settings.get("language", "zh"),
+                     "entry_center": str(args.pop("entry_center", self.platform.settings.center_code)),
+                     "speech": bool(args.pop("speech", False)), **args},
+        }
+        try:
+            self.calls.started(state)
+        except Exception:  # the caller is still served; the end of the call retries the row
+            log.exception("could not log the start of call %s", call_id)
+        state["events"].append({"t": 0.0, "type": "call", "call_id": call_id, "caller": mask_phone(caller),
+                                "entry": entry, "channel": channel, "flow_version": info.version})
+        self.publish("call.started", call_id=call_id, caller=mask_phone(caller), entry=entry, channel=channel,
+                     flow_version=info.version)
+        with self.store.lock(self._lock_key(call_id)):
+            action = self._advance(state, flow, Goto(flow.start))
+            self._save(state, action)
+        return action
+
+    def resume(self, call_id: str, result: Result) -> Action:
+        with self.store.lock(self._lock_key(call_id)):
+            state = self._load(call_id)
+            if state is None:
+                return Hangup("unknown_call")
+            if state.get("done"):
+                return Hangup(str(state.get("outcome") or "ended"))
+            flow = self.flows.flow(int(state["flow_id"]))
+            if isinstance(result, CallerHangup):
+                self._finish(state, self._hangup_outcome(state, "caller_hangup"))
+                self._save(state, None)
+                return Hangup(state["outcome"])
+            stashed = state.pop("after_play", None)
+            if stashed is not None:
+                action = action_from_dict(stashed)
+                self._save(state, action)
+                return action
+            ctx = Ctx(self, state, flow)
+            try:
+                step = HANDLERS[flow.nodes[state["node"]].type].resume(ctx, _as_result(result))
+            except Exception:
+                log.exception("IVR node %s failed on call %s", state.get("node"), call_id)
+                step = self.system_error(ctx)
+            action = self._advance(state, flow, step)
+            self._save(state, action)
+            return action
+
+    def hangup(self, call_id: str, reason: str = "caller_hangup") -> None:
+        with self.store.lock(self._lock_key(call_id)):
+            state = self._load(call_id)
+            if state is None or state.get("done"):
+                return
+            self._finish(state, self._hangup_outcome(state, reason))
+            self._save(state, None)
+
+    # -- the loop -------------------------------------------------------------------------
+    def _advance(self, state: dict[str, Any], flow: Flow, step: Step) -> Action:
+        ctx = Ctx(self, state, flow)
+        hops = 0
+        while isinstance(step, Goto):
+            hops += 1
+            if hops > MAX_HOPS or step.target not in flow.nodes:
+                log.error("call %s: bad transition to %r after %d hops", state["call_id"], step.target, hops)
+                step = self.system_error(ctx)
+                break
+            state["node"], state["step"], state["retries"] = step.target, "", 0
+            state["path"].append(step.target)
+            state["events"].append({"t": ctx.t(), "type": "node", "node": step.target,
+                                    "node_type": flow.nodes[step.target].type})
+            try:
+                step = HANDLERS[flow.nodes[step.target].type].enter(ctx)
+            except Exception:
+                log.exception("IVR node %s failed on call %s", step.target, state["call_id"])
+                step = self.system_error(ctx)
+        action = self._with_pending(state, step)
+        for prompt in getattr(action, "prompts", ()):
+            state["events"].append({"t": ctx.t(), "type": "prompt", "id": prompt.id, "text": prompt.text,
+                                    "language": prompt.language})
+        if isinstance(action, Hangup):
+            self._finish(state, self._hangup_outcome(state, action.reason))
+        return action
+
+    def _with_pending(self, state: dict[str, Any], action: Action) -> Action:
+        pending = tuple(Prompt.from_dict(p) for p in state.pop("pending", []) or [])
+        state["pending"] = []
+        if not pending:
+            return action
+        if isinstance(action, Play | Collect | Listen | Hold | Hangup):
+            return replace(action, prompts=pending + tuple(action.prompts))
+        if isinstance(action, Connect | Transfer):
+            state["after_play"] = action.to_dict()
+            return Play(prompts=pending)
+        return action
+
+    def system_error(self, ctx: Ctx) -> Step:
+        ctx.event("error", node=ctx.state.get("node"))
+        target = ctx.flow.settings.get("on_error")
+        if target and target in ctx.flow.nodes and ctx.state.get("node") != target and not ctx.state.get("errored"):
+            ctx.state["errored"] = True
+            ctx.say("system_error")
+            return Goto(target)
+        return Hangup("error", (ctx.prompt("system_error"),))
+
+    def give_up(self, ctx: Ctx) -> Step:
+        return Hangup("too_many_attempts", (ctx.prompt("goodbye"),))
+
+    # -- the end of a call --------------------------------------------------------------------
+    def _hangup_outcome(self, state: dict[str, Any], reason: str) -> str:
+        queue = state.get("queue") or {}
+        if reason == "caller_hangup" and queue.get("state") in ("waiting", "offered"):
+            return "abandoned"
+        if reason == "transferred" or state.get("outcome_hint") == "transferred":
+            return "transferred"
+        return reason
+
+    def _finish(self, state: dict[str, Any], outcome: str) -> None:
+        if state.get("done"):
+            return
+        state["done"] = True
+        state["outcome"] = outcome
+        ctx = Ctx(self, state, self.flows.flow(int(state["flow_id"])))
+        self.store.delete(secret_key(state["call_id"]))
+        self.settle_acd(ctx, "caller_hangup" if outcome in ("abandoned", "caller_hangup") else outcome)
+        state["events"].append({"t": ctx.t(), "type": "hangup", "outcome": outcome, "node": state.get("node")})
+        try:
+            self.homes.records.end_session(state["call_id"])
+        except Exception:
+            log.exception("records.end_session failed for call %s", state["call_id"])
+        try:
+            self.calls.finished(state)
+        except Exception:
+            log.exception("could not write the call log for %s", state["call_id"])
+        state["vars"].pop("id_number", None)  # the lingering state keeps only the masked ID
+        self.publish("call.ended", call_id=state["call_id"], outcome=outcome, flow_version=state.get("flow_version"),
+                     path=state.get("path", [])[-20:])
+
+    def settle_acd(self, ctx: Ctx, reason: str) -> None:
+        """Tell the ACD the caller left: abandon a queued call, end a connected one."""
+        queue = ctx.state.get("queue") or {}
+        if not queue or queue.get("state") in ("ended", "abandoned", "callback", None):
+            return
+        try:
+            status = self.homes.agents.call_status(ctx.call_id)
+            current = getattr(status, "state", None)
+            if current in ("waiting", "offered"):
+                self.homes.agents.abandon(ctx.call_id, reason)
+                queue["state"] = "abandoned"
+            elif current == "connected":
+                self.homes.agents.end_call(ctx.call_id, reason)
+                queue["state"] = "ended"
+        except Exception:
+            log.exception("could not settle the ACD for call %s", ctx.call_id)
+
+    # -- state ----------------------------------------------------------------------------
+    @staticmethod
+    def _key(call_id: str) -> str:
+        return f"ivr:call:{call_id}"
+
+    @staticmethod
+    def _lock_key(call_id: str) -> str:
+        return f"ivr:call-lock:{call_id}"
+
+    def _load(self, call_id: str) -> dict[str, Any] | None:
+        raw = self.store.get(self._key(call_id))
+        return json.loads(raw) if raw else None
+
+    def _save(self, state: dict[str, Any], action: Action | None) -> None:
+        state["last_action"] = action.to_dict() if action is not None else None
+        state["touched"] = self.clock.time()
+        ttl = DONE_TTL if state.get("done") else STATE_TTL
+        self.store.set(self._key(state["call_id"]), json.dumps(state, ensure_ascii=False, default=str), ttl=ttl)
+
+    def state(self, call_id: str) -> dict[str, Any] | None:
+        """The live JSON state of a call (None once it expired)."""
+        return self._load(call_id)
+
+    # -- services used by handlers -------------------------------------------------------
+    def publish(self, event_type: str, **data: Any) -> None:
+        try:
+            self.platform.bus.publish(event_type, **data)
+        except Exception:
+            log.exception("publishing %s failed", event_type)
+
+    def classifier(self) -> IntentClassifier:
+        if self._classifier is None:
+            self._classifier = IntentClassifier.load_or_train(self.platform.settings.data_dir / "ivr")
+        return self._classifier
+
+    def local_now(self) -> datetime:
+        return china_now(self.clock)
+
+    def hours_state(self, ctx: Ctx) -> Any:
+        """Opening state of the caller's center (province known or detected, else the entry center);
+        also leaves its spoken text in `hours_text` for prompts."""
+        v = ctx.vars
+        if "detected_province" not in v:
+            self.detected_province(ctx)
+        center = str(v.get("province") or v.get("detected_province") or v.get("entry_center") or "00")
+        try:
+            state = self.homes.switch.hours_state(center)
+        except KeyError:
+            state = self.homes.switch.hours_state("00")
+        v["hours_text"] = getattr(state, "text_zh", "") or ""
+        v["holiday_name"] = getattr(state, "holiday", None)
+        return state
+
+    def queue_ewt(self, ctx: Ctx) -> int | None:
+        if not ctx.state.get("queue"):
+            return None
+        status = self.homes.agents.call_status(ctx.call_id)
+        return getattr(status, "ewt_seconds", None)
+
+    def detected_province(self, ctx: Ctx) -> str | None:
+        try:
+            code = self.homes.switch.detected_province(ctx.caller)
+        except Exception:
+            log.exception("detected_province failed")
+            code = None
+        ctx.vars["detected_province"] = code
+        return code
+
+    def note_id(self, ctx: Ctx, id_number: str) -> None:
+        ctx.vars["id_masked"] = mask_id(id_number)
+
+    def save_survey(self, ctx: Ctx, *, question: str, score: int, label: str) -> None:
+        self.calls.save_survey(ctx.state, question=question, score=score, label=label)
+
+    def queue_context(self, ctx: Ctx) -> dict[str, Any]:
+        """What the agent's screen pop gets with the queued call (masked)."""
+        v = ctx.vars
+        return {"ivr_path": ctx.state["path"][-30:], "inputs": ctx.state["inputs"][-20:],
+                "verified": bool(v.get("verified")), "verified_id_masked": v.get("id_masked") if v.get("verified")
+                else None, "kb_answer": v.get("kb_answer"), "flow_version": ctx.state.get("flow_version"),
+                "routing": [r.get("code") for r in (ctx.state.get("route") or {}).get("reasons", [])],
+                "channel": ctx.state["channel"], "language": ctx.lang, "province": v.get("province"),
+                "utterance": v.get("utterance"), "entry": ctx.state["entry"]}
+
+
+def _as_result(result: Result) -> Result:
+    """`Timeout()` after a Play is a finished Play; keep everything else."""
+    return result if not isinstance(result, Played) else Timeout()

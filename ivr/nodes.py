@@ -1,0 +1,625 @@
+"""One handler per node type: `enter(ctx)` when the call arrives at the node, `resume(ctx, result)`
+with the channel's answer to the action the node returned. Each returns an `Action` (wait for the
+channel) or a `Goto` (move on at once)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from core.masking import mask_id, mask_phone
+from core.phone import is_mobile
+from ivr.actions import (
+    AgentLegEnded,
+    Connect,
+    Digits,
+    Hangup,
+    Hold,
+    Listen,
+    Played,
+    Result,
+    Speech,
+    Timeout,
+    Transfer,
+)
+from ivr.conditions import Facts, evaluate
+from ivr.context import Ctx, Goto, Step
+from ivr.validators import VALIDATORS
+
+log = logging.getLogger(__name__)
+
+
+class Handler:
+    def enter(self, ctx: Ctx) -> Step:
+        raise NotImplementedError
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        return self.enter(ctx)
+
+
+# ----------------------------------------------------------------------------- simple nodes
+
+
+class PlayNode(Handler):
+    def enter(self, ctx: Ctx) -> Step:
+        ctx.say_prompts(ctx.prompts(ctx.node.get("prompts")))
+        return Goto(ctx.node.get("next"))
+
+
+class SetNode(Handler):
+    def enter(self, ctx: Ctx) -> Step:
+        for key, value in (ctx.node.get("vars") or {}).items():
+            ctx.vars[str(key)] = ctx.fill(value) if isinstance(value, str) else value
+        return Goto(ctx.node.get("next"))
+
+
+class BranchNode(Handler):
+    def enter(self, ctx: Ctx) -> Step:
+        facts = Facts(local_now=ctx.engine.local_now(), variables=ctx.vars,
+                      hours=lambda: ctx.engine.hours_state(ctx), ewt=lambda: ctx.engine.queue_ewt(ctx))
+        for i, case in enumerate(ctx.node.get("cases")):
+            if evaluate(case["when"], facts):
+                ctx.event("branch", node=ctx.node.id, case=i, goto=case["goto"])
+                return Goto(case["goto"])
+        ctx.event("branch", node=ctx.node.id, case=None, goto=ctx.node.get("default"))
+        return Goto(ctx.node.get("default"))
+
+
+class HangupNode(Handler):
+    def enter(self, ctx: Ctx) -> Step:
+        return Hangup(reason=str(ctx.node.get("reason") or "completed"),
+                      prompts=tuple(ctx.prompts(ctx.node.get("prompts"))))
+
+
+# ----------------------------------------------------------------------------- input nodes
+
+
+class MenuNode(Handler):
+    def ask(self, ctx: Ctx) -> Step:
+        prompts = ctx.prompts(ctx.node.get("prompts"))
+        if ctx.node.get("listen") and ctx.vars.get("speech"):
+            return Listen(prompts=tuple(prompts), timeout_s=float(ctx.node.get("timeout_s") or 6))
+        return ctx.collect(prompts)
+
+    def enter(self, ctx: Ctx) -> Step:
+        return self.ask(ctx)
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        node = ctx.node
+        options = {str(k): v for k, v in node.get("options").items()}
+        if isinstance(result, Digits) and result.value:
+            key = result.value[0]
+            ctx.record_input(key, kind="key")
+            if key in options:
+                ctx.engine.publish("call.menu", call_id=ctx.call_id, node=node.id, key=key, target=options[key])
+                return Goto(options[key])
+            return ctx.retry("invalid", self.ask(ctx), prompt=node.get("invalid_prompt"))
+        if isinstance(result, Speech):
+            target = classify(ctx, result, node.get("intents") or {})
+            if target:
+                return Goto(target)
+            return ctx.retry("no_match", self.ask(ctx), prompt=node.get("no_match_prompt") or "speech_no_match")
+        if node.get("on_timeout"):
+            return Goto(node.get("on_timeout"))
+        return ctx.retry("timeout", self.ask(ctx), prompt=node.get("timeout_prompt"))
+
+
+def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
+    """The target for an utterance, or None when the classifier is not confident enough."""
+    threshold = ctx.node.get("threshold")
+    prediction = ctx.engine.classifier().predict(result.text, threshold)
+    confidence = round(prediction.confidence * min(1.0, max(result.confidence, 0.0)), 3)
+    intent = prediction.intent if prediction.intent and confidence >= (threshold or 0) else None
+    ctx.record_input(result.text, kind="speech")
+    ctx.event("intent", node=ctx.node.id, intent=intent, best=prediction.best, confidence=confidence)
+    ctx.vars["utterance"] = result.text
+    if intent is None or intent not in intents:
+        return None
+    ctx.vars["intent"] = intent
+    return intents[intent]
+
+
+class ListenNode(Handler):
+    def ask(self, ctx: Ctx) -> Step:
+        return Listen(prompts=tuple(ctx.prompts(ctx.node.get("prompts"))),
+                      timeout_s=float(ctx.node.get("timeout_s") or 6))
+
+    def enter(self, ctx: Ctx) -> Step:
+        return self.ask(ctx)
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        node = ctx.node
+        intents = node.get("intents")
+        if isinstance(result, Speech):
+            target = classify(ctx, result, intents)
+            if node.get("var"):
+                ctx.vars[node.get("var")] = result.text
+            if target:
+                return Goto(target)
+            return ctx.retry("no_match", self.ask(ctx), prompt=node.get("no_match_prompt") or "speech_no_match")
+        if isinstance(result, Digits) and result.value:
+            ctx.record_input(result.value[0], kind="key")
+            if result.value[0] in intents:
+                return Goto(intents[result.value[0]])
+            return ctx.retry("invalid", self.ask(ctx))
+        return ctx.retry("timeout", self.ask(ctx), prompt=node.get("timeout_prompt"))
+
+
+class CollectNode(Handler):
+    def ask(self, ctx: Ctx) -> Step:
+        n = ctx.node
+        return ctx.collect(ctx.prompts(n.get("prompts")), min_digits=int(n.get("min_digits", 1)),
+                           max_digits=int(n.get("max_digits", 1)), terminator=n.get("terminator", "#"),
+                           timeout_s=n.get("timeout_s"))
+
+    def enter(self, ctx: Ctx) -> Step:
+        return self.ask(ctx)
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        n = ctx.node
+        if not isinstance(result, Digits) or not result.value:
+            return ctx.retry("timeout", self.ask(ctx), prompt=n.get("timeout_prompt"))
+        raw = result.value.rstrip(n.get("terminator", "#") or "#")
+        validator = n.get("validator")
+        sensitive = bool(n.get("sensitive")) or validator == "password6"
+        ctx.record_input(raw, var=n.get("var"), validator=validator, sensitive=sensitive)
+        if len(raw) < int(n.get("min_digits", 1)) or len(raw) > int(n.get("max_digits", 1)):
+            return ctx.retry("invalid", self.ask(ctx), prompt=n.get("invalid_prompt"))
+        value: str | None = raw
+        if validator:
+            value, reason = VALIDATORS[validator](raw)
+            if value is None:
+                ctx.event("invalid", node=n.id, validator=validator, reason=reason)
+                return ctx.retry("invalid", self.ask(ctx), prompt=reason)
+        assert value is not None
+        if sensitive:
+            ctx.put_secret(n.get("var"), value)
+        else:
+            ctx.vars[n.get("var")] = value
+            if validator == "citizen_id":
+                ctx.engine.note_id(ctx, value)
+            if validator == "province":
+                ctx.vars["province"], ctx.vars["province_confirmed"] = value, True
+        return Goto(n.get("next"))
+
+
+class ConfirmNode(Handler):
+    def ask(self, ctx: Ctx) -> Step:
+        return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("confirm_keys")])
+
+    def enter(self, ctx: Ctx) -> Step:
+        return self.ask(ctx)
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        if isinstance(result, Digits) and result.value:
+            key = result.value[0]
+            ctx.record_input(key, kind="key")
+            if key == "1":
+                return Goto(ctx.node.get("confirmed"))
+            if key == "2":
+                return Goto(ctx.node.get("retry"))
+            return ctx.retry("invalid", self.ask(ctx), prompt=ctx.node.get("invalid_prompt"))
+        return ctx.retry("timeout", self.ask(ctx), prompt=ctx.node.get("timeout_prompt"))
+
+
+class SurveyNode(Handler):
+    DEFAULT_SCALE: ClassVar[dict[str, str]] = {"1": "very_satisfied", "2": "satisfied", "3": "neutral",
+                                               "4": "dissatisfied"}
+
+    def ask(self, ctx: Ctx) -> Step:
+        return ctx.collect(ctx.prompts(ctx.node.get("prompts")))
+
+    def enter(self, ctx: Ctx) -> Step:
+        return self.ask(ctx)
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        scale = {str(k): str(v) for k, v in (ctx.node.get("scale") or self.DEFAULT_SCALE).items()}
+        if isinstance(result, Digits) and result.value and result.value[0] in scale:
+            key = result.value[0]
+            ctx.record_input(key, kind="key")
+            ctx.engine.save_survey(ctx, question=str(ctx.node.get("question") or "satisfaction"), score=int(key),
+                                   label=scale[key])
+            ctx.event("survey", question=ctx.node.get("question") or "satisfaction", score=int(key), label=scale[key])
+            ctx.say("survey_thanks")
+            return Goto(ctx.node.get("next"))
+        if isinstance(result, Digits):
+            ctx.record_input(result.value[:1], kind="key")
+            return ctx.retry("invalid", self.ask(ctx), prompt=ctx.node.get("invalid_prompt"))
+        if int(ctx.state.get("retries", 0)) >= 1:
+            ctx.event("survey", question=ctx.node.get("question") or "satisfaction", score=None, label="no_answer")
+            return Goto(ctx.node.get("next"))
+        return ctx.retry("timeout", self.ask(ctx))
+
+
+# ----------------------------------------------------------------------------- province
+
+
+class ProvinceNode(Handler):
+    """Confirm the province of insurance: keep the one detected from the number (1, or no key) or
+    key in another as an area code (020) or a GB/T 2260 code (44)."""
+
+    def ask_key(self, ctx: Ctx) -> Step:
+        ctx.step = "key"
+        return ctx.collect([ctx.prompt("province_key")], min_digits=2, max_digits=4, terminator="#")
+
+    def ask_confirm(self, ctx: Ctx) -> Step:
+        ctx.step = "confirm"
+        return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("province_confirm")])
+
+    def enter(self, ctx: Ctx) -> Step:
+        if ctx.vars.get("province_confirmed"):
+            return Goto(ctx.node.get("next"))
+        detected = ctx.vars.get("province") or ctx.engine.detected_province(ctx)
+        if detected:
+            ctx.vars["province"] = detected
+            return self.ask_confirm(ctx)
+        return self.ask_key(ctx)
+
+    def confirmed(self, ctx: Ctx, how: str) -> Step:
+        ctx.vars["province_confirmed"] = True
+        ctx.event("province", province=ctx.vars.get("province"), how=how)
+        return Goto(ctx.node.get("next"))
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        if ctx.step == "confirm":
+            if isinstance(result, Timeout):
+                return self.confirmed(ctx, "kept")
+            if isinstance(result, Digits) and result.value:
+                ctx.record_input(result.value[0], kind="key")
+                if result.value[0] == "1":
+                    return self.confirmed(ctx, "confirmed")
+                if result.value[0] == "2":
+                    ctx.state["retries"] = 0
+                    return self.ask_key(ctx)
+            return ctx.retry("invalid", self.ask_confirm(ctx))
+        # step "key"
+        if not isinstance(result, Digits) or not result.value:
+            return ctx.retry("timeout", self.ask_key(ctx))
+        raw = result.value.rstrip("#")
+        ctx.record_input(raw, validator="province")
+        code, reason = VALIDATORS["province"](raw)
+        if code is None:
+            return ctx.retry("invalid", self.ask_key(ctx), prompt=reason)
+        ctx.vars["province"] = code
+        ctx.say("province_set", province=code)
+        return self.confirmed(ctx, "keyed")
+
+
+# ----------------------------------------------------------------------------- self-service
+
+
+class KnowledgeNode(Handler):
+    """Search the knowledge base, read the short answer, then offer SMS (mobiles), repeat, agent, back."""
+
+    def offer(self, ctx: Ctx) -> Step:
+        n = ctx.node
+        ctx.step = "offer"
+        mobile = is_mobile(ctx.caller or "")
+        return ctx.collect([ctx.prompt("kb_offer_sms" if mobile else "kb_offer",
+                                       agent="0" if n.get("agent") else "", back="9" if n.get("back") else "")])
+
+    def read(self, ctx: Ctx) -> None:
+        kb = ctx.vars["kb"]
+        ctx.say("kb_answer_intro", title=kb["title"])
+        ctx.say_text(f"kb:{kb['article_id']}", kb["answer"], "zh")
+
+    def enter(self, ctx: Ctx) -> Step:
+        n = ctx.node
+        query = ctx.fill(n.get("query")).strip()
+        hit = None
+        try:
+            result = ctx.homes.knowledge.search(query, province=ctx.vars.get("province"), limit=1, channel="ivr")
+            hit = None if result.no_answer or not result.hits else result.hits[0]
+        except Exception:
+            log.exception("knowledge search failed for call %s", ctx.call_id)
+        if hit is None:
+            ctx.event("kb_answer", node=n.id, query=query, found=False)
+            ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False)
+            ctx.say("kb_no_answer")
+            return Goto(n.get("no_answer"))
+        ctx.vars["kb"] = {"article_id": hit.article_id, "revision_id": hit.revision_id, "title": hit.title,
+                          "answer": hit.short_answer, "province": hit.province}
+        ctx.vars["kb_answer"] = hit.title
+        ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=hit.article_id,
+                  revision_id=hit.revision_id, title=hit.title, answer=hit.short_answer)
+        ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True,
+                           article_id=hit.article_id, revision_id=hit.revision_id)
+        self.read(ctx)
+        return self.offer(ctx)
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        n = ctx.node
+        if isinstance(result, Timeout) or not isinstance(result, Digits) or not result.value:
+            return Goto(n.get("next"))
+        key = result.value[0]
+        ctx.record_input(key, kind="key")
+        if key == "1" and is_mobile(ctx.caller or ""):
+            kb = ctx.vars["kb"]
+            send_sms(ctx, ctx.caller or "", str(n.get("sms_template") or "kb_answer"),
+                     {"title": kb["title"], "answer": kb["answer"]}, key=f"kb:{kb['article_id']}")
+            return Goto(n.get("next"))
+        if key == "2":
+            self.read(ctx)
+            return self.offer(ctx)
+        if key == "0" and n.get("agent"):
+            return Goto(n.get("agent"))
+        if key == "9" and n.get("back"):
+            return Goto(n.get("back"))
+        return ctx.retry("invalid", self.offer(ctx))
+
+
+def send_sms(ctx: Ctx, to: str, template: str, variables: dict[str, Any], *, key: str) -> int | None:
+    """Send through platform.sms; speak the outcome. None when it could not be queued."""
+    if not is_mobile(to):
+        ctx.event("sms", template=template, to=mask_phone(to), status="not_mobile")
+        ctx.say("sms_not_mobile")
+        return None
+    try:
+        outbox_id = ctx.homes.sms.send(to, template, variables, category="reply",
+                                       idempotency_key=f"{ctx.call_id}:{key}", session_id=ctx.call_id)
+    except Exception:
+        log.exception("sms send failed for call %s", ctx.call_id)
+        ctx.event("sms", template=template, to=mask_phone(to), status="failed")
+        ctx.say("sms_failed")
+        return None
+    ctx.event("sms", template=template, to=mask_phone(to), status="queued", outbox_id=outbox_id)
+    ctx.say("sms_sent")
+    return int(outbox_id)
+
+
+class SmsNode(Handler):
+    def enter(self, ctx: Ctx) -> Step:
+        n = ctx.node
+        to = ctx.fill(str(n.get("to") or "{caller}"))
+        variables = {k: ctx.fill(v) if isinstance(v, str) else v for k, v in (n.get("variables") or {}).items()}
+        if send_sms(ctx, to, n.get("template"), variables, key=f"sms:{n.id}") is not None:
+            ctx.say_prompts(ctx.prompts(n.get("prompts")))
+        return Goto(n.get("next"))
+
+
+class RecordsNode(Handler):
+    """One step of the self-service record query through platform.records, audited there.
+    Outcome statuses pick the next node (`outcomes:`); the outcome's speech is read."""
+
+    def enter(self, ctx: Ctx) -> Step:
+        n = ctx.node
+        op = n.get("op")
+        records = ctx.homes.records
+        session, id_number = ctx.call_id, str(ctx.vars.get("id_number") or "")
+        secret = ctx.pop_secret
+        try:
+            if op == "verify_password":
+                out = records.verify_password(session, id_number, secret("password"), channel="ivr",
+                                              caller=ctx.caller)
+            elif op == "send_otp":
+                out = records.send_otp(session, id_number, channel="ivr", caller=ctx.caller)
+            elif op == "verify_otp":
+                out = records.verify_otp(session, id_number, secret("otp"), channel="ivr")
+            elif op == "change_password":
+                out = records.change_password(session, secret("old_password"), secret("new_password"),
+                                              secret("new_password2"), channel="ivr")
+            else:
+                out = records.self_service_summary(session, channel="ivr")
+        except Exception:
+            log.exception("records %s failed for call %s", op, ctx.call_id)
+            ctx.event("record", op=op, status="unavailable")
+            ctx.say("records_unavailable")
+            return Goto(n.get("outcomes").get("unavailable") or n.get("default"))
+        status = str(out.status)
+        fields = dict(getattr(out, "fields", {}) or {})
+        ctx.event("record", op=op, status=status, id=mask_id(id_number), fields=sorted(fields))
+        ctx.vars["record_status"] = status
+        if op in ("verify_password", "verify_otp") and status == "ok":
+            ctx.vars["verified"] = True
+            if getattr(out, "province", None):
+                ctx.vars["verified_province"] = out.province
+        if n.get("read", True) and out.speech:
+            ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
+        return Goto(n.get("outcomes").get(status) or n.get("default"))
+
+
+# ----------------------------------------------------------------------------- agents
+
+
+class RouteNode(Handler):
+    """Ask the national switch where the call goes, queue it with its context, hold the caller with
+    position/EWT announcements, connect when the ACD says so; then `next` (the survey)."""
+
+    def enter(self, ctx: Ctx) -> Step:
+        n, v = ctx.node, ctx.vars
+        topic = ctx.fill(str(n.get("topic") or "{topic}")) or None
+        ctx.vars["topic"] = topic
+        try:
+            decision = ctx.homes.switch.route(
+                caller=ctx.caller, entry_center=str(v.get("entry_center") or "00"),
+                choice=v.get("province") if v.get("province_confirmed") else None,
+                verified_id=v.get("id_number") if v.get("verified") else None,
+                topic=topic, language=ctx.lang, call_id=ctx.call_id)
+        except Exception:
+            log.exception("routing failed for call %s", ctx.call_id)
+            ctx.event("route", status="failed")
+            ctx.say("route_failed")
+            return Goto(n.get("fallback"))
+        info = decision.to_dict()
+        ctx.state["route"] = info
+        ctx.event("route", province=decision.province, center_code=decision.center_code, queue_id=decision.queue_id,
+                  topic=decision.topic, is_open=decision.is_open, overflow=decision.overflow, remote=decision.remote,
+                  reasons=[r["code"] for r in info.get("reasons", [])])
+        if not decision.is_open:
+            v["hours_text"] = info.get("hours_text") or ""
+            ctx.say("agents_closed", hours_text=v["hours_text"])
+            return Goto(n.get("closed"))
+        if decision.remote:
+            return self.transfer(ctx, decision)
+        if not decision.queue_id:
+            if decision.overflow == "callback" and n.get("callback"):
+                return Goto(n.get("callback"))
+            ctx.say("route_failed")
+            return Goto(n.get("fallback"))
+        return self.enqueue(ctx, decision)
+
+    def transfer(self, ctx: Ctx, decision: Any) -> Step:
+        try:
+            res = ctx.homes.switch.transfer(ctx.call_id, decision.center_code, topic=decision.topic,
+                                            context=ctx.engine.queue_context(ctx))
+        except Exception:
+            log.exception("transfer to %s failed for call %s", decision.center_code, ctx.call_id)
+            ctx.say("route_failed")
+            return Goto(ctx.node.get("fallback"))
+        ticket = getattr(res, "ticket", None)
+        token = str(getattr(ticket, "token", None) or getattr(ticket, "code", None) or "")  # switch.arrive takes either
+        ctx.event("route", transfer=decision.center_code, trunk=getattr(res, "trunk", None))
+        ctx.state["outcome_hint"] = "transferred"
+        ctx.say("transferring")
+        return Transfer(center_code=decision.center_code, trunk=getattr(res, "trunk", None), token=token)
+
+    def enqueue(self, ctx: Ctx, decision: Any) -> Step:
+        n = ctx.node
+        try:
+            status = enqueue(ctx, decision.queue_id, decision.center_code, decision.topic,
+                             int(n.get("priority", getattr(decision, "priority", 0))),
+                             tuple(str(s) for s in n.get("skills") or ()))
+        except Exception:
+            log.exception("enqueue failed for call %s", ctx.call_id)
+            ctx.say("route_failed")
+            return Goto(n.get("fallback"))
+        ctx.step = "hold"
+        return self.after_status(ctx, status, announce=True)
+
+    def hold(self, ctx: Ctx, announce: bool, status: Any) -> Hold:
+        n = ctx.node
+        every = float(n.get("announce_every_s") or 30)
+        prompts = []
+        if announce:
+            ctx.state["queue"]["announced"] = ctx.now()
+            if status.position == 0:
+                prompts.append(ctx.prompt("queue_next"))
+            elif status.position is not None:
+                prompts.append(ctx.prompt("queue_position", position=int(status.position)))
+            if status.ewt_seconds:
+                prompts.append(ctx.prompt("queue_ewt", ewt=status.ewt_seconds))
+            if n.get("offer_callback", True) and n.get("callback"):
+                prompts.append(ctx.prompt("queue_offer_callback"))
+        wait = max(1.0, every - (ctx.now() - float(ctx.state["queue"]["announced"])))
+        keys = "1" if n.get("offer_callback", True) and n.get("callback") else ""
+        return Hold(prompts=tuple(prompts), music=True, max_seconds=wait, keys=keys)
+
+    def after_status(self, ctx: Ctx, status: Any, announce: bool = False) -> Step:
+        n = ctx.node
+        q = ctx.state["queue"]
+        state = getattr(status, "state", None) if status is not None else None
+        q["state"] = state
+        if state == "connected":
+            ctx.step = "connected"
+            ctx.vars["agent_id"] = status.agent_id
+            ctx.event("agent", status="connected", agent_id=status.agent_id, endpoint=status.agent_endpoint)
+            return Connect(agent_id=status.agent_id, endpoint=status.agent_endpoint, call_id=ctx.call_id)
+        if state in ("waiting", "offered"):
+            waited = ctx.now() - float(q["since"])
+            if waited >= float(n.get("max_wait_s") or 900):
+                ctx.engine.settle_acd(ctx, "max_wait")
+                ctx.event("queue", queue_id=q["queue_id"], state="max_wait", waited=round(waited))
+                ctx.say("route_failed")
+                return Goto(n.get("fallback"))
+            if getattr(status, "overflow", None) == "callback" and n.get("callback") and not q.get("long_wait"):
+                q["long_wait"] = True
+                ctx.say("queue_long_wait")
+                return self.hold(ctx, True, status)
+            due = ctx.now() - float(q["announced"]) >= float(n.get("announce_every_s") or 30)
+            return self.hold(ctx, announce or due, status)
+        if state == "callback":
+            ctx.event("queue", queue_id=q["queue_id"], state="callback")
+            ctx.say("callback_scheduled")
+            return Goto(n.get("callback") or n.get("fallback"))
+        ctx.event("queue", queue_id=q["queue_id"], state=state or "lost")
+        ctx.say("route_failed")
+        return Goto(n.get("fallback"))
+
+    def resume(self, ctx: Ctx, result: Result) -> Step:
+        n = ctx.node
+        if ctx.step == "connected":
+            if isinstance(result, AgentLegEnded):
+                ctx.engine.settle_acd(ctx, "completed")
+                ctx.event("agent", status="ended", reason=result.reason, agent_id=ctx.vars.get("agent_id"))
+                ctx.state["queue"]["state"] = "ended"
+                return Goto(n.get("next"))
+            return Connect(agent_id=ctx.vars.get("agent_id"), endpoint=None, call_id=ctx.call_id)
+        if isinstance(result, Digits) and result.value[:1] == "1" and n.get("callback"):
+            ctx.record_input("1", kind="key")
+            try:
+                status = ctx.homes.agents.request_callback(ctx.call_id, ctx.caller or "")
+            except Exception:
+                log.exception("callback request failed for call %s", ctx.call_id)
+                status = None
+            ok = status is not None and getattr(status, "state", "") == "callback"
+            ctx.event("callback", status="scheduled" if ok else "failed")
+            ctx.state["queue"]["state"] = "callback" if ok else ctx.state["queue"]["state"]
+            ctx.say("callback_scheduled" if ok else "callback_failed")
+            return Goto(n.get("callback")) if ok else self.after_status(ctx, ctx.homes.agents.call_status(ctx.call_id))
+        status = ctx.homes.agents.call_status(ctx.call_id)
+        return self.after_status(ctx, status)
+
+
+def enqueue(ctx: Ctx, queue_id: str, center_code: str, topic: str | None, priority: int,
+            skills: tuple[str, ...] = (), **context: Any) -> Any:
+    """Hand the call and its context to the ACD; returns its CallStatus."""
+    from agents.domain import QueuedCall
+
+    call = QueuedCall(call_id=ctx.call_id, queue_id=queue_id, center_code=center_code, topic=topic, skills=skills,
+                      priority=priority, caller=ctx.caller, language=ctx.lang,
+                      context={**ctx.engine.queue_context(ctx), **context})
+    status = ctx.homes.agents.enqueue(call)
+    ctx.state["queue"] = {"queue_id": queue_id, "since": ctx.now(), "announced": ctx.now(), "state": status.state}
+    ctx.event("queue", queue_id=queue_id, state=status.state, position=status.position,
+              ewt_seconds=status.ewt_seconds)
+    return status
+
+
+def callback_queue(ctx: Ctx, route: dict[str, Any]) -> str | None:
+    """The queue that will ring back a call the switch did not queue (closed, overflow=callback):
+    the topic's queue of the center it chose."""
+    if not route.get("center_code"):
+        return None
+    center = ctx.homes.switch.center(route["center_code"])
+    queue_for = getattr(center, "queue_for", None)
+    queue = queue_for(route.get("topic")) if callable(queue_for) else None
+    return getattr(queue, "id", None)
+
+
+class CallbackNode(Handler):
+    """Book a callback. A queued call keeps its place (virtual hold); a call that is not queued
+    (after hours, no agent available) is queued for the callback with the routing decided earlier."""
+
+    def enter(self, ctx: Ctx) -> Step:
+        n = ctx.node
+        number = ctx.fill(str(n.get("number") or "{caller}"))
+        ok = False
+        try:
+            queue = ctx.state.get("queue") or {}
+            route = ctx.state.get("route") or {}
+            queue_id = route.get("queue_id") or callback_queue(ctx, route)
+            if queue.get("state") not in ("waiting",) and queue_id:
+                enqueue(ctx, queue_id, route.get("center_code") or queue_id.split("-")[0], route.get("topic"),
+                        int(route.get("priority") or 0), callback_only=True)
+            if (ctx.state.get("queue") or {}).get("state") == "waiting":
+                status = ctx.homes.agents.request_callback(ctx.call_id, number)
+                ok = getattr(status, "state", "") == "callback"
+        except Exception:
+            log.exception("callback request failed for call %s", ctx.call_id)
+        ctx.event("callback", number=mask_phone(number), status="scheduled" if ok else "failed")
+        if ok:
+            ctx.state["queue"]["state"] = "callback"
+            ctx.say_prompts(ctx.prompts(n.get("prompts")) or [ctx.prompt("callback_scheduled")])
+            return Goto(n.get("next"))
+        ctx.say("callback_failed")
+        return Goto(n.get("fallback") or n.get("next"))
+
+
+HANDLERS: dict[str, Handler] = {
+    "play": PlayNode(), "set": SetNode(), "branch": BranchNode(), "hangup": HangupNode(), "menu": MenuNode(),
+    "listen": ListenNode(), "collect": CollectNode(), "confirm": ConfirmNode(), "survey": SurveyNode(),
+    "province": ProvinceNode(), "knowledge": KnowledgeNode(), "sms": SmsNode(), "records": RecordsNode(),
+    "route": RouteNode(), "callback": CallbackNode(),
+}
+
+__all__ = ["HANDLERS", "Handler", "Played"]

@@ -1,0 +1,216 @@
+"""Small fakes of the other homes, exactly to docs/contracts.md, for unit tests of the engine.
+End-to-end tests (test_simulator_cli.py) run on the real services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.domain import CallStatus, QueuedCall
+
+
+@dataclass
+class Hit:
+    article_id: str
+    revision_id: int
+    title: str
+    short_answer: str
+    score: float = 1.0
+    snippet: str = ""
+    province: str = "00"
+
+
+@dataclass
+class SearchResult:
+    no_answer: bool
+    hits: list[Hit]
+
+
+class FakeKnowledge:
+    def __init__(self) -> None:
+        self.queries: list[tuple[str, str | None]] = []
+
+    def search(self, query: str, *, province: str | None = None, limit: int = 5, channel: str = "ivr",
+               include_other_provinces: bool = False) -> SearchResult:
+        self.queries.append((query, province))
+        if "天气" in query or not query:
+            return SearchResult(True, [])
+        return SearchResult(False, [Hit("kb-1001", 7, "养老保险关系转移", "向转入地社保机构申请即可。")])
+
+
+@dataclass
+class Verification:
+    status: str
+    speech: str
+    attempts_left: int | None = None
+    province: str | None = None
+
+
+@dataclass
+class RecordOutcome:
+    status: str
+    speech: str
+    fields: dict = field(default_factory=dict)
+
+
+class FakeRecords:
+    GOOD_ID, GOOD_PASSWORD = "11010519491231002X", "246810"
+
+    def __init__(self) -> None:
+        self.verified: dict[str, str] = {}
+        self.calls: list[tuple] = []
+        self.ended: list[str] = []
+
+    def verify_password(self, session_id: str, id_number: str, password: str, *, channel: str,
+                        caller: str | None) -> Verification:
+        self.calls.append(("verify_password", session_id, id_number, password, channel))
+        if id_number == self.GOOD_ID and password == self.GOOD_PASSWORD:
+            self.verified[session_id] = id_number
+            return Verification("ok", "身份验证成功。", None, "11")
+        return Verification("wrong", "密码不正确。", 2)
+
+    def send_otp(self, session_id: str, id_number: str, *, channel: str, caller: str | None) -> Verification:
+        return Verification("otp_sent", "验证码已发送。")
+
+    def verify_otp(self, session_id: str, id_number: str, code: str, *, channel: str) -> Verification:
+        if code != "123456":
+            return Verification("wrong", "验证码不正确。", 2)
+        self.verified[session_id] = id_number
+        return Verification("ok", "身份验证成功。")
+
+    def self_service_summary(self, session_id: str, *, channel: str) -> RecordOutcome:
+        if session_id not in self.verified:
+            return RecordOutcome("not_verified", "请先验证身份。")
+        return RecordOutcome("ok", "您的养老保险累计缴费180个月。", {"contribution_months": 180})
+
+    def change_password(self, session_id: str, old: str, new: str, repeat: str, *, channel: str) -> Verification:
+        return Verification("ok" if new == repeat else "wrong", "密码已修改。")
+
+    def end_session(self, session_id: str) -> None:
+        self.ended.append(session_id)
+
+
+@dataclass
+class Reason:
+    code: str
+    text: str = ""
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "text": self.text}
+
+
+@dataclass
+class Decision:
+    province: str
+    center_code: str
+    queue_id: str | None
+    topic: str | None
+    reasons: list[Reason]
+    overflow: str | None = None
+    remote: bool = False
+    is_open: bool = True
+    priority: int = 0
+    hours_text: str = ""
+
+    def to_dict(self) -> dict:
+        return {"province": self.province, "center_code": self.center_code, "queue_id": self.queue_id,
+                "topic": self.topic, "reasons": [r.to_dict() for r in self.reasons], "overflow": self.overflow,
+                "remote": self.remote, "is_open": self.is_open, "priority": self.priority,
+                "hours_text": self.hours_text}
+
+
+@dataclass
+class HoursState:
+    open: bool
+    reason: str
+    text_zh: str
+    holiday: str | None = None
+
+
+class FakeSwitch:
+    def __init__(self) -> None:
+        self.hours = HoursState(True, "weekly_hours", "人工服务正常。")
+        self.routes: list[dict] = []
+
+    def detected_province(self, caller: str | None) -> str | None:
+        return "11" if caller and caller.startswith("138") else None
+
+    def hours_state(self, center_code: str) -> HoursState:
+        return self.hours
+
+    def route(self, *, caller: str | None, entry_center: str = "00", choice: str | None = None,
+              verified_id: str | None = None, topic: str | None = None, language: str = "zh",
+              call_id: str | None = None) -> Decision:
+        self.routes.append({"caller": caller, "choice": choice, "verified_id": verified_id, "topic": topic})
+        province = choice or "11"
+        return Decision(province, province, f"{province}-{topic or 'general'}", topic,
+                        [Reason("caller_choice" if choice else "number_location")], is_open=self.hours.open,
+                        hours_text=self.hours.text_zh)
+
+
+class FakeAgents:
+    """A one-queue ACD: calls wait until the test (or the simulator's demo agent) connects them."""
+
+    def __init__(self, auto_connect: bool = True) -> None:
+        self.auto_connect = auto_connect  # connect a waiting call at its first status check
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.queued: list[QueuedCall] = []
+        self.abandoned: list[str] = []
+        self.ended: list[str] = []
+
+    def enqueue(self, call: QueuedCall) -> CallStatus:
+        self.queued.append(call)
+        self.calls[call.call_id] = {"state": "waiting", "agent_id": None, "queue_id": call.queue_id}
+        return self.call_status(call.call_id)  # type: ignore[return-value]
+
+    def call_status(self, call_id: str) -> CallStatus | None:
+        c = self.calls.get(call_id)
+        if c is None:
+            return None
+        if self.auto_connect and c["state"] == "waiting" and c.get("checked"):
+            self.connect(call_id)
+        c["checked"] = True
+        waiting = c["state"] == "waiting"
+        return CallStatus(call_id, c["state"], 2 if waiting else None, 120 if waiting else None, c["agent_id"],
+                          f"PJSIP/agent-{c['agent_id']}" if c["agent_id"] else None, c["queue_id"])
+
+    def connect(self, call_id: str, agent_id: int = 7) -> None:
+        self.calls[call_id].update(state="connected", agent_id=agent_id)
+
+    def abandon(self, call_id: str, reason: str = "caller_hangup") -> None:
+        self.calls[call_id]["state"] = "abandoned"
+        self.abandoned.append(call_id)
+
+    def end_call(self, call_id: str, reason: str = "completed") -> None:
+        self.calls[call_id]["state"] = "ended"
+        self.ended.append(call_id)
+
+    def request_callback(self, call_id: str, number: str) -> CallStatus:
+        c = self.calls[call_id]
+        if c["state"] != "waiting":
+            raise RuntimeError("not waiting")
+        c["state"] = "callback"
+        return self.call_status(call_id)  # type: ignore[return-value]
+
+    # what the simulator's demo agent uses
+    def profiles(self, center_code: str | None = None) -> list:
+        return []
+
+
+class FakeSms:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict, str | None]] = []
+
+    def send(self, to: str, template: str, variables: dict, *, category: str = "reply",
+             idempotency_key: str | None = None, session_id: str | None = None) -> int:
+        self.sent.append((to, template, variables, idempotency_key))
+        return len(self.sent)
+
+
+@dataclass
+class Homes:
+    knowledge: FakeKnowledge = field(default_factory=FakeKnowledge)
+    records: FakeRecords = field(default_factory=FakeRecords)
+    switch: FakeSwitch = field(default_factory=FakeSwitch)
+    agents: FakeAgents = field(default_factory=FakeAgents)
+    sms: FakeSms = field(default_factory=FakeSms)
