@@ -1,0 +1,337 @@
+"""The inbound pipeline: keyword commands, the CX record query with an SMS code, opt-out, callbacks
+and free-text questions answered from the knowledge base. Each received message is logged (masked)
+with received_at; replied_at is set when the reply leaves (GB/T 33358: within 3 minutes).
+
+SMS sessions (the CX steps, the last knowledge answer for "1") are JSON in platform.store.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from core import phone
+from core.masking import mask_phone, scrub
+from sms import encoding
+from sms.models import InboundMessage, Keyword
+
+log = logging.getLogger(__name__)
+
+KEYWORDS_FILE = Path(__file__).with_name("keywords.yaml")
+ACTIONS = ("query_record", "password_help", "opt_out", "opt_in", "callback", "more", "help")
+ID_RE = re.compile(r"^\d{17}[\dXx]$")
+CODE_RE = re.compile(r"^\d{4,8}$")
+
+MORE_HINT = "回复1获取详细说明"
+NO_ANSWER = "抱歉，暂未找到与您问题相关的答案。回复RG申请人工回电，或拨打12333咨询。"
+KB_UNAVAILABLE = "智能问答暂不可用。回复RG申请人工回电，或拨打12333咨询。"
+OPTED_OUT = "您已退订12333通知短信。验证码和对您咨询的答复仍会发送。回复DY可恢复接收。"
+OPTED_IN = "您已恢复接收12333通知短信。回复TD退订。"
+CALLBACK_OK = "已为您登记人工回电，工作人员将在工作时间内与您联系，请保持电话畅通。"
+CALLBACK_FAILED = "回电登记暂不可用，请拨打12333咨询。"
+CX_ASK_ID = "请回复：CX 身份证号码（18位）。验证码将发送到您登记的手机。"
+CX_ASK_CODE = "请回复收到的短信验证码。"
+CX_UNAVAILABLE = "查询服务暂不可用，请稍后再试或拨打12333。"
+NOTHING_MORE = "没有可发送的详细说明。请直接回复您的问题。"
+
+
+@dataclass(frozen=True)
+class Command:
+    keyword: str
+    action: str
+    reply: str | None = None
+    description: str = ""
+
+
+@dataclass
+class InboundResult:
+    reply: str | None
+    action: str
+    inbound_id: int
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+def default_commands() -> list[Command]:
+    raw = yaml.safe_load(KEYWORDS_FILE.read_text(encoding="utf-8")) or []
+    commands = []
+    for item in raw:
+        cmd = Command(str(item["keyword"]).upper(), str(item["action"]), item.get("reply"), item.get("description", ""))
+        if cmd.action not in ACTIONS:
+            raise ValueError(f"keywords.yaml: unknown action {cmd.action!r} for {cmd.keyword}")
+        commands.append(cmd)
+    return commands
+
+
+def chunk_text(text: str, max_parts: int, signature: str, header_room: int = 8) -> list[str]:
+    """Split a long text into messages of at most `max_parts` parts each, at sentence ends when
+    possible; each piece is numbered "(1/3)" when there is more than one."""
+    limit = 67 * max_parts - len(signature) - header_room
+    sentences = re.split(r"(?<=[。！？；\n])", text)
+    pieces: list[str] = []
+    current = ""
+    for sentence in sentences:
+        while encoding.length_units(sentence, encoding.UCS2) > limit:  # one very long sentence
+            cut = sentence[:limit]
+            if cut and ord(cut[-1]) > 0xFFFF:
+                cut = cut[:-1]
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(cut)
+            sentence = sentence[len(cut):]
+        if encoding.length_units(current + sentence, encoding.UCS2) > limit:
+            pieces.append(current)
+            current = sentence
+        else:
+            current += sentence
+    if current.strip():
+        pieces.append(current)
+    pieces = [p for p in (p.strip() for p in pieces) if p]
+    if len(pieces) > 1:
+        pieces = [f"({i}/{len(pieces)}){p}" for i, p in enumerate(pieces, start=1)]
+    return pieces
+
+
+class InboundHandler:
+    def __init__(self, sms: Any) -> None:
+        self.sms = sms
+        self.platform = sms.platform
+        self.db, self.clock, self.store = sms.db, sms.clock, sms.store
+
+    # -- configuration ----------------------------------------------------------------------------
+
+    def commands(self) -> dict[str, Command]:
+        with self.db.session() as s:
+            rows = s.execute(select(Keyword)).scalars().all()
+            table = {r.keyword.upper(): Command(r.keyword.upper(), r.action, r.reply, r.description)
+                     for r in rows if r.enabled}
+        if not rows:
+            table = {c.keyword: c for c in default_commands()}
+        return table
+
+    def match(self, text: str) -> tuple[Command | None, str]:
+        table = self.commands()
+        stripped = text.strip()
+        upper = stripped.upper()
+        if upper in table:
+            return table[upper], ""
+        head = upper.partition(" ")[0]
+        if head in table and table[head].action == "query_record":
+            return table[head], stripped[len(head):].strip()
+        if upper[:2] in table and table[upper[:2]].action == "query_record" and ID_RE.match(upper[2:].strip()):
+            return table[upper[:2]], upper[2:].strip()  # "CX110105..." without a space
+        return None, stripped
+
+    # -- sessions ----------------------------------------------------------------------------------
+
+    def _session_key(self, sender: str) -> str:
+        return f"sms:session:{sender}"
+
+    def session(self, sender: str) -> dict[str, Any]:
+        raw = self.store.get(self._session_key(sender))
+        return json.loads(raw) if raw else {}
+
+    def save_session(self, sender: str, data: dict[str, Any]) -> None:
+        self.store.set(self._session_key(sender), json.dumps(data, ensure_ascii=False),
+                       ttl=self.sms.config.session_ttl)
+
+    def end_session(self, sender: str) -> None:
+        self.store.delete(self._session_key(sender))
+
+    # -- the pipeline ------------------------------------------------------------------------------
+
+    def handle(self, from_number: str, text: str, *, provider: str,
+               received_at: datetime | None = None) -> InboundResult:
+        from sms.service import normalize_sender
+
+        sender = normalize_sender(from_number)
+        text = (text or "").strip()
+        received = received_at or self.clock.now()
+        session = self.session(sender)
+        command, arg = self.match(text)
+        masked_text = scrub(text)
+        if command is None and session.get("step") == "await_code" and CODE_RE.match(text):
+            action, masked_text = "record_code", "******"
+        elif command is None and session.get("step") == "await_id" and ID_RE.match(text.upper()):
+            action, arg = "query_record", text
+        else:
+            action = command.action if command else "question"
+        with self.db.session() as s:
+            row = InboundMessage(sender=sender, text=masked_text[:1000], provider=provider, action=action,
+                                 received_at=received, handled_at=self.clock.now())
+            s.add(row)
+            s.flush()
+            inbound_id = row.id
+        self.platform.bus.publish("sms.inbound", id=inbound_id, sender=mask_phone(sender), action=action,
+                                  provider=provider)
+        try:
+            messages, template = self._dispatch(action, sender, arg, command, session, inbound_id)
+        except Exception:
+            log.exception("inbound sms %s from %s failed", inbound_id, mask_phone(sender))
+            messages, template = [CX_UNAVAILABLE if action.startswith("query") else KB_UNAVAILABLE], None
+        outbox_ids = self._reply(sender, inbound_id, messages, template, provider)
+        return InboundResult("\n".join(m if isinstance(m, str) else m["answer"] for m in messages) or None,
+                             action, inbound_id, outbox_ids)
+
+    def _reply(self, sender: str, inbound_id: int, messages: list[Any], template: str | None,
+               provider: str) -> list[int]:
+        ids: list[int] = []
+        for i, message in enumerate(messages):
+            key = f"reply:{inbound_id}:{i}"
+            try:
+                if isinstance(message, dict):
+                    ids.append(self.sms.send(sender, template or "kb_answer", message, category="reply",
+                                             idempotency_key=key, provider=provider))
+                else:
+                    ids.append(self.sms.send_text(sender, message, category="reply", idempotency_key=key,
+                                                  provider=provider))
+            except ValueError as exc:  # an unparseable sender cannot be answered by SMS
+                log.warning("no SMS reply to %s: %s", mask_phone(sender), exc)
+        if ids:
+            with self.db.session() as s:
+                row = s.get(InboundMessage, inbound_id)
+                if row is not None:
+                    row.reply_outbox_id = ids[0]
+        return ids
+
+    def _dispatch(self, action: str, sender: str, arg: str, command: Command | None, session: dict[str, Any],
+                  inbound_id: int) -> tuple[list[Any], str | None]:
+        if action == "opt_out":
+            self.sms.suppressions.add(sender, command.keyword if command else "TD")
+            return [OPTED_OUT], None
+        if action == "opt_in":
+            self.sms.suppressions.remove(sender)
+            return [OPTED_IN], None
+        if action in ("password_help", "help") and command is not None:
+            return [command.reply or self._help()], None
+        if action == "callback":
+            return [self._callback(sender, inbound_id)], None
+        if action == "query_record":
+            return [self._query_record(sender, arg)], None
+        if action == "record_code":
+            return [self._record_code(sender, arg, session)], None
+        if action == "more":
+            return self._more(sender, session), None
+        return self._question(sender, arg, session)
+
+    def _help(self) -> str:
+        names = {c.keyword: c for c in self.commands().values()}
+        return "12333短信指令：" + "；".join(f"{k} {c.description}" for k, c in sorted(names.items())
+                                             if c.action != "more")
+
+    def _callback(self, sender: str, inbound_id: int) -> str:
+        """Queue a callback with the ACD: route the sender's number like a call, enqueue a virtual
+        call for it and turn it into a callback (virtual hold). Without the ACD the request stays in
+        the inbound log (action `callback`) and the store's `sms:callbacks` list."""
+        call_id = f"sms-{inbound_id}"
+        try:
+            from agents.domain import QueuedCall
+
+            decision = self.platform.switch.route(caller=sender, topic=None)
+            if not decision.queue_id:
+                raise LookupError("no queue for this number")
+            self.platform.agents.enqueue(QueuedCall(
+                call_id=call_id, queue_id=decision.queue_id, center_code=decision.center_code, topic=decision.topic,
+                caller=sender, context={"channel": "sms", "ivr_path": ["sms:RG"], "verified": False}))
+            self.platform.agents.request_callback(call_id, sender)
+        except Exception as exc:  # noqa: BLE001 - the request must not be lost: keep it ourselves
+            log.info("ACD callback unavailable (%r); keeping the request in the SMS list", exc)
+            try:
+                self.store.zadd("sms:callbacks", {sender: self.clock.time()})
+            except Exception:  # noqa: BLE001
+                return CALLBACK_FAILED
+        self.platform.bus.publish("sms.callback.requested", sender=mask_phone(sender), inbound_id=inbound_id)
+        return CALLBACK_OK
+
+    def _query_record(self, sender: str, id_number: str) -> str:
+        id_number = id_number.strip().upper()
+        if not id_number:
+            self.save_session(sender, {"step": "await_id"})
+            return CX_ASK_ID
+        session_id = f"sms-{sender.lstrip('+')}-{int(self.clock.time())}"
+        try:
+            outcome = self.platform.records.send_otp(session_id, id_number, channel="sms", caller=sender)
+        except Exception:
+            log.exception("records.send_otp failed")
+            return CX_UNAVAILABLE
+        if outcome.status == "otp_sent":
+            self.save_session(sender, {"step": "await_code", "record_session": session_id, "id": id_number})
+            return outcome.speech or CX_ASK_CODE
+        self.end_session(sender)
+        return outcome.speech
+
+    def _record_code(self, sender: str, code: str, session: dict[str, Any]) -> str:
+        records = self.platform.records
+        session_id, id_number = session["record_session"], session["id"]
+        try:
+            check = records.verify_otp(session_id, id_number, code, channel="sms")
+            if check.status != "ok":
+                if check.status != "wrong" or not check.attempts_left:
+                    self.end_session(sender)
+                    records.end_session(session_id)
+                return check.speech
+            summary = records.self_service_summary(session_id, channel="sms")
+            return summary.speech
+        except Exception:
+            log.exception("records verify/summary failed")
+            return CX_UNAVAILABLE
+        finally:
+            if session.get("step") == "await_code" and records.is_verified(session_id):
+                records.end_session(session_id)
+                self.end_session(sender)
+
+    def _question(self, sender: str, text: str, session: dict[str, Any]) -> tuple[list[Any], str | None]:
+        if not text:
+            return [self._help()], None
+        try:
+            result = self.platform.knowledge.search(text, province=phone.province_of(sender), limit=1,
+                                                    channel="sms")
+        except Exception:
+            log.exception("knowledge search failed")
+            return [KB_UNAVAILABLE], None
+        if result.no_answer or not result.hits:
+            return [NO_ANSWER], None
+        hit = result.hits[0]
+        self.save_session(sender, {**session, "step": "answered", "article": hit.article_id, "title": hit.title})
+        return [{"title": hit.title, "answer": f"{hit.short_answer}{MORE_HINT}"}], "kb_answer"
+
+    def _more(self, sender: str, session: dict[str, Any]) -> list[Any]:
+        article_id = session.get("article")
+        if not article_id:
+            return [NOTHING_MORE]
+        try:
+            view = self.platform.knowledge.article(article_id)
+        except Exception:
+            log.exception("knowledge article failed")
+            return [KB_UNAVAILABLE]
+        if view is None:
+            return [NOTHING_MORE]
+        body = article_text(view)
+        title = getattr(view, "title", session.get("title", ""))
+        text = f"{title}：{body}" if title else body
+        return chunk_text(text, self.sms.config.max_parts_per_message, self.platform.settings.sms_signature)
+
+
+def article_text(view: Any) -> str:
+    """The plain detailed answer of a knowledge ArticleView (`body_html` made into SMS text)."""
+    for name in ("body_html", "answer", "body", "content", "text", "short_answer"):
+        value = getattr(view, name, None)
+        if isinstance(value, str) and value.strip():
+            return html_to_text(value)
+    return ""
+
+
+def html_to_text(value: str) -> str:
+    text = re.sub(r"(?i)<br\s*/?>|</(p|li|div|h\d|tr)>", "\n", value)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    lines = [re.sub(r"[ \t\u3000]+", " ", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
