@@ -27,7 +27,7 @@ from records.view import RecordReader, RecordView
 log = logging.getLogger(__name__)
 
 CITIZEN = "citizen"
-SMS_SUMMARY_TEMPLATE = "kb_answer"  # {title, answer}; see docs/records.md
+SMS_SUMMARY_TEMPLATE = "record_summary"  # {summary}; sent only to the registered mobile
 
 
 class RecordsService:
@@ -247,7 +247,7 @@ class RecordsService:
             return RecordOutcome("unavailable", say.NO_MOBILE, reason="no_mobile")
         fields = self_service_fields(view)
         try:
-            self.platform.sms.send(view.mobile, SMS_SUMMARY_TEMPLATE, {"title": "参保信息", "answer": speech(view)},
+            self.platform.sms.send(view.mobile, SMS_SUMMARY_TEMPLATE, {"summary": speech(view)},
                                    category="reply", session_id=session_id)
         except Exception as error:  # noqa: BLE001
             log.warning("record SMS to %s failed: %s", mask_phone(view.mobile), type(error).__name__)

@@ -15,6 +15,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
     # name: (body, category, description)
     "verification_code": ("您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人。", "otp", "一次性验证码"),
     "kb_answer": ("{title}：{answer}", "reply", "知识库答复"),
+    "record_summary": ("您的参保信息：{summary}", "reply", "参保信息摘要（仅发往登记手机号）"),
     "callback_scheduled": ("您的回电请求已登记，工作人员将于{time}前后与您联系。", "reply", "回电已登记"),
     "pension_paid": ("您{month}的养老金{amount}元已发放，请注意查收。回复TD退订", "essential", "养老金发放通知"),
     "card_ready": ("您的社会保障卡已制作完成，请到{place}领取。回复TD退订", "notice", "社保卡领卡通知"),

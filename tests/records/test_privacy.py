@@ -14,7 +14,7 @@ def test_sms_summary_goes_only_to_the_registered_mobile(platform, records, sms) 
     out = records.sms_summary("call-1", channel="ivr")
     assert out.status == "ok" and "尾号1234" in out.speech
     assert [m["to"] for m in sms.sent] == ["13901001234"]
-    body = sms.sent[0]["variables"]["answer"]
+    body = sms.sent[0]["variables"]["summary"]
     assert "个人账户余额" in body and GD_ID not in body and GD_ID[:6] not in body
     row = audit_rows(platform, action="record.sms_summary")[0]
     assert row.detail["to"] == "139****1234" and row.subject == GD_ID

@@ -33,11 +33,13 @@ def test_template_validation_on_save(platform) -> None:  # type: ignore[no-untyp
 def test_contract_templates_are_seeded_and_render(platform) -> None:  # type: ignore[no-untyped-def]
     first = load_demo(platform)
     again = load_demo(platform)
-    assert "6 new" in first and "(0 new)" in again
+    from sms.templates import DEFAULT_TEMPLATES
+
+    assert f"{len(DEFAULT_TEMPLATES)} new" in first and "(0 new)" in again
     sms = platform.sms
     samples = {"verification_code": {"code": "123456", "minutes": 5}, "kb_answer": {"title": "T", "answer": "A"},
                "callback_scheduled": {"time": "明天10:00"}, "pension_paid": {"month": "11月", "amount": "3,000.00"},
-               "card_ready": {"place": "朝阳区社保中心"}}
+               "card_ready": {"place": "朝阳区社保中心"}, "record_summary": {"summary": "累计缴费180个月"}}
     for name, values in samples.items():
         text = sms.render(name, values)
         assert all(str(v) in text for v in values.values())
