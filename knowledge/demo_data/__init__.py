@@ -1,0 +1,1 @@
+"""Demo knowledge base data (articles.jsonl); a package so installs ship it."""
