@@ -127,13 +127,17 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     def when_ready(server: Any) -> None:
         _print_banner(settings)
 
+    threads = _threads_from_env()
+
     class NodeApp(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             cfg = {
                 "bind": f"{settings.web_host}:{settings.web_port}",
                 "workers": 1,
                 "worker_class": "gthread",
-                "threads": int(settings.extra.get("web_threads", "0") or 0) or _threads_from_env(),
+                "threads": threads,
+                # gthread caps open connections per worker; each live console holds one (SSE)
+                "worker_connections": threads + 100,
                 "timeout": 120,
                 "graceful_timeout": 10,
                 "keepalive": 5,

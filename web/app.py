@@ -6,7 +6,7 @@ import importlib
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -88,6 +88,23 @@ def create_app(platform: Any, config: dict[str, Any] | None = None) -> Flask:
             return None
         return SessionUser(user) if user and user.active else None
 
+    @login_manager.request_loader
+    def _load_from_token(req):  # type: ignore[no-untyped-def]
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        user = platform.accounts.user_for_token(header[7:].strip())
+        if user is None:
+            return None
+        g.token_auth = True
+        return SessionUser(user)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return jsonify(error="login required"), 401
+        return redirect(url_for("auth.login", next=request.path))
+
     @app.before_request
     def _bind_platform() -> None:
         g.platform = platform
@@ -115,6 +132,9 @@ def create_app(platform: Any, config: dict[str, Any] | None = None) -> Flask:
         init = getattr(module, "init_app", None)
         if callable(init):
             init(app)
+    from web.console import init_console
+
+    init_console(app, platform)
     return app
 
 

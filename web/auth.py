@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.accounts import AuthError
+from core.models import User
 from web.app import SessionUser, platform_of
+from web.i18n import LANGUAGES
+from web.permissions import public
 
 bp = Blueprint("auth", __name__)
 
@@ -20,6 +23,7 @@ def _throttle_keys(username: str) -> list[str]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():  # type: ignore[no-untyped-def]
     platform = platform_of()
     if request.method == "POST":
@@ -52,13 +56,35 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
+@public
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    """Log out."""
     logout_user()
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/lang", methods=["POST"])
+@public
+def set_language():  # type: ignore[no-untyped-def]
+    """Switch the console language (kept in the session and, when logged in, on the user)."""
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            with platform_of().db.session() as s:
+                user = s.get(User, current_user.id)
+                if user is not None:
+                    user.language = lang
+    target = request.referrer or url_for("auth.home")
+    host = request.host_url.rstrip("/")
+    if not target.startswith(host + "/"):
+        target = url_for("auth.home")
+    return redirect(target)
+
+
 @bp.route("/")
+@public
 def home():  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
@@ -73,5 +99,6 @@ def home():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/healthz")
+@public
 def healthz():  # type: ignore[no-untyped-def]
     return {"status": "ok", "node": platform_of().settings.node_id}

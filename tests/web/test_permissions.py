@@ -1,0 +1,95 @@
+"""The permission matrix: every declared endpoint × every role × inside and outside the province
+scope (plus anonymous). The expectations come from the same registry the checks use, so this test
+proves the checks do what each endpoint declares, and that nothing is left undeclared."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import HOME_PROVINCE, OTHER_PROVINCE, ROLES
+from web.permissions import EndpointSpec, registry_of
+
+# Blueprints other engineers own; they authenticate by signature, not by console roles.
+FOREIGN_BLUEPRINTS = ("webhooks", "twilio", "handoff")
+
+
+def _owned_rules(app: Any) -> list[Any]:
+    return [r for r in app.url_map.iter_rules()
+            if r.endpoint != "static" and r.endpoint.split(".")[0] not in FOREIGN_BLUEPRINTS]
+
+
+def test_every_console_endpoint_declares_its_permission(web_app: Any) -> None:
+    registry = registry_of(web_app)
+    undeclared = [r.endpoint for r in _owned_rules(web_app) if r.endpoint not in registry]
+    assert undeclared == []
+    assert len(registry) >= 60
+    public = sorted(e for e, s in registry.items() if s.public and e.split(".")[0] not in FOREIGN_BLUEPRINTS)
+    assert public == ["api.openapi", "auth.healthz", "auth.home", "auth.login", "auth.logout", "auth.set_language"]
+
+
+def _request(client: Any, spec: EndpointSpec, method: str, province: str) -> Any:
+    """Call an endpoint with dummy path values and the scope parameter set to `province`."""
+    path = spec.rule
+    for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", spec.rule):
+        value = province if name == spec.scope else ("999999" if conv == "int" else "zz-none")
+        path = re.sub(rf"<(?:\w+:)?{name}>", value, path)
+    args: dict[str, Any] = {}
+    if spec.scope and f"<{spec.scope}>" not in spec.rule and f":{spec.scope}>" not in spec.rule:
+        args[spec.scope] = province
+    if method == "GET":
+        response = client.get(path, query_string=args)
+    elif path.startswith("/api/"):
+        response = client.open(path, method=method, json=args)
+    else:
+        response = client.open(path, method=method, data=args)
+    status = response.status_code
+    response.close()  # ends an event stream at once
+    return status
+
+
+@pytest.fixture
+def matrix_clients(web_app: Any, make_user: Any, client_for: Any) -> dict[str, Any]:
+    web_app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own tests; this one is about roles
+    clients: dict[str, Any] = {"anonymous": web_app.test_client()}
+    for role in ROLES:
+        make_user(f"m-{role}", (role,), HOME_PROVINCE, agent=role == "agent")
+        clients[role] = client_for(f"m-{role}")
+    return clients
+
+
+def test_permission_matrix(web_app: Any, matrix_clients: dict[str, Any]) -> None:
+    registry = registry_of(web_app)
+    failures: list[str] = []
+    checked = 0
+    for spec in sorted(registry.values(), key=lambda s: s.endpoint):
+        if spec.public or spec.endpoint.split(".")[0] in FOREIGN_BLUEPRINTS:
+            continue
+        for method in spec.methods:
+            for who, client in matrix_clients.items():
+                for where, province in (("inside", HOME_PROVINCE), ("outside", OTHER_PROVINCE)):
+                    status = _request(client, spec, method, province)
+                    checked += 1
+                    if who == "anonymous":
+                        expected_ok = status in (401, 302)
+                        expectation = "401/302"
+                    elif spec.roles and who not in spec.roles:
+                        expected_ok, expectation = status == 403, "403 (role)"
+                    elif spec.scope and where == "outside":
+                        expected_ok, expectation = status == 403, "403 (scope)"
+                    else:
+                        expected_ok, expectation = status not in (401, 403) and status < 500, "allowed, no error"
+                    if not expected_ok:
+                        failures.append(f"{method} {spec.rule} as {who} {where}: {status}, expected {expectation}")
+    assert failures == [], "\n".join(failures)
+    assert checked >= 60 * 6 * 2
+
+
+def test_a_national_user_passes_every_scope(web_app: Any, make_user: Any, client_for: Any) -> None:
+    web_app.config["WTF_CSRF_ENABLED"] = False
+    make_user("nat-sup", ("supervisor",), "00")
+    client = client_for("nat-sup")
+    for province in (HOME_PROVINCE, OTHER_PROVINCE, "00"):
+        assert client.get("/api/v1/supervisor/wallboard", query_string={"province": province}).status_code == 200

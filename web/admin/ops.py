@@ -1,0 +1,284 @@
+"""Admin operations (/api/v1/admin/...): users and roles, centers, queues, hours and holidays
+(platform.switch), agents and skills (platform.agents), flows (platform.ivr), SMS templates
+(platform.sms). A provincial admin manages only its own province."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import provinces
+from core.models import ROLES, User
+from web.apikit import op
+from web.app import platform_of
+from web.permissions import Param
+from web.services import BadInput, ServiceUnavailable, call, call_any, service, to_jsonable
+
+ADMIN = ("admin",)
+
+
+def _audit(action: str, subject: str, detail: dict[str, Any] | None = None) -> None:
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action=action,
+                               subject=subject, outcome="ok", detail=detail or {})
+
+
+def _user_row(u: User) -> dict[str, Any]:
+    return {"id": u.id, "username": u.username, "display_name": u.display_name, "roles": sorted(u.role_set),
+            "province_scope": u.province_scope, "active": u.active, "is_demo": u.is_demo, "language": u.language}
+
+
+def _check_province(code: str) -> str:
+    if provinces.lookup(code) is None or (code not in provinces.CENTERS):
+        raise BadInput(f"unknown province {code}")
+    if not current_user.can_see_province(code):
+        abort(403, description=f"province {code} is outside your scope")
+    return code
+
+
+def _roles(values: list[str] | None) -> list[str]:
+    roles = [r for r in (values or []) if r]
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise BadInput(f"roles must be some of {', '.join(ROLES)}")
+    return roles
+
+
+@op("/admin/users", roles=ADMIN, tag="admin", template="admin/_users.html")
+def admin_users() -> dict:
+    """Console users (a provincial admin sees its province's users)."""
+    with platform_of().db.session() as s:
+        rows = list(s.execute(select(User).order_by(User.username)).scalars())
+        users = [_user_row(u) for u in rows if current_user.can_see_province(u.province_scope)]
+    return {"users": users, "roles": list(ROLES)}
+
+
+@op("/admin/users", method="POST", roles=ADMIN, scope="province", tag="admin", template="admin/_users.html",
+    params=(Param("username", required=True), Param("password", required=True, description="at least 10 characters"),
+            Param("roles", kind="array", required=True, description="agent, supervisor, editor, reviewer, admin"),
+            Param("province", required=True, description="province scope; 00 = national"),
+            Param("display_name")))
+def admin_create_user(username: str, password: str, roles: list[str], province: str,
+                      display_name: str | None) -> dict:
+    """Create a console user."""
+    if len(password) < 10:
+        raise BadInput("密码至少10位 / the password needs at least 10 characters")
+    if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
+        raise BadInput("username: letters, digits, - _ . only")
+    platform = platform_of()
+    if platform.accounts.by_username(username) is not None:
+        raise BadInput(f"user {username} exists")
+    user = platform.accounts.create_user(username, password, _roles(roles), display_name=display_name or "",
+                                         province_scope=_check_province(province))
+    _audit("user.create", f"user:{user.id}", {"roles": roles, "province": province})
+    return admin_users()
+
+
+@op("/admin/users/<int:user_id>", method="POST", roles=ADMIN, scope="province", tag="admin",
+    template="admin/_users.html",
+    params=(Param("roles", kind="array"), Param("province", description="new province scope"),
+            Param("active", kind="boolean"), Param("password", description="new password (optional)")))
+def admin_update_user(user_id: int, roles: list[str] | None, province: str | None, active: bool | None,
+                      password: str | None) -> dict:
+    """Change a user's roles, province scope, active flag or password."""
+    platform = platform_of()
+    with platform.db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or not current_user.can_see_province(user.province_scope):
+            abort(404, description=f"no user {user_id}")
+        if user_id == current_user.id and (active is False or (roles is not None and "admin" not in roles)):
+            raise BadInput("you cannot lock yourself out")
+        if roles is not None:
+            user.roles = ",".join(_roles(roles))
+        if province:
+            user.province_scope = _check_province(province)
+        if active is not None:
+            user.active = active
+    if password:
+        if len(password) < 10:
+            raise BadInput("the password needs at least 10 characters")
+        platform.accounts.set_password(user_id, password)
+    _audit("user.update", f"user:{user_id}", {"roles": roles, "province": province, "active": active,
+                                              "password_changed": bool(password)})
+    return admin_users()
+
+
+@op("/admin/users/<int:user_id>/token", method="POST", roles=ADMIN, tag="admin",
+    params=(Param("name", required=True, description="what the integration is"),))
+def admin_issue_token(user_id: int, name: str) -> dict:
+    """Issue an integration token for a user (shown once; only its hash is stored)."""
+    platform = platform_of()
+    user = platform.accounts.get(user_id)
+    if user is None or not current_user.can_see_province(user.province_scope):
+        abort(404, description=f"no user {user_id}")
+    token = platform.accounts.issue_token(user_id, name[:100])
+    _audit("user.token", f"user:{user_id}", {"name": name})
+    return {"token": token, "user_id": user_id, "name": name}
+
+
+# ---- switch: centers, queues, hours and holidays ----------------------------------------------
+
+@op("/admin/centers", roles=ADMIN, tag="admin", template="admin/_centers.html")
+def admin_centers() -> dict:
+    """Centers with their mode, capacity, queues, hours and whether they are open now."""
+    out = []
+    switch_centers = call("switch", "centers")
+    for center in switch_centers:
+        row = to_jsonable(center)
+        if not current_user.can_see_province(row["code"]):
+            continue
+        try:
+            row["hours_state"] = to_jsonable(call("switch", "hours_state", row["code"]))
+        except KeyError:
+            row["hours_state"] = None
+        out.append(row)
+    return {"centers": out}
+
+
+@op("/admin/centers/<code>", method="POST", roles=ADMIN, scope="code", tag="admin", template="_done.html",
+    params=(Param("mode", enum=("local", "remote")), Param("base_url"), Param("trunk"),
+            Param("capacity", kind="integer"), Param("emergency_closed", kind="boolean"),
+            Param("emergency_text"), Param("weekly_hours", kind="object")))
+def admin_update_center(code: str, **fields: Any) -> dict:
+    """Change a center (mode, remote URL, trunk, capacity, weekly hours, emergency closure)."""
+    changes = {k: v for k, v in fields.items() if v is not None}
+    if not changes:
+        raise BadInput("nothing to change")
+    center = call("switch", "update_center", code, **changes)
+    _audit("center.update", f"center:{code}", {k: str(v) for k, v in changes.items()})
+    return {"ok": True, "center": to_jsonable(center), "message": f"{code} saved"}
+
+
+@op("/admin/queues", roles=ADMIN, tag="admin")
+def admin_queues() -> dict:
+    """Queues with topic, skills, maximum wait and overflow."""
+    return {"queues": [q for q in to_jsonable(call("switch", "queues"))
+                       if current_user.can_see_province(q.get("center_code"))]}
+
+
+@op("/admin/holidays", roles=ADMIN, tag="admin", template="admin/_holidays.html")
+def admin_holidays() -> dict:
+    """Holiday and working-day overrides (checked before weekly hours)."""
+    return {"overrides": [o for o in to_jsonable(call("switch", "overrides"))
+                          if o["center_code"] == "*" or current_user.can_see_province(o["center_code"])]}
+
+
+@op("/admin/holidays", method="POST", roles=ADMIN, scope="center_code", tag="admin", template="admin/_holidays.html",
+    params=(Param("day", required=True, description="YYYY-MM-DD"),
+            Param("kind", required=True, enum=("holiday", "workday", "closed", "open")),
+            Param("center_code", description="a center, or empty for every center"), Param("name"),
+            Param("remove", kind="boolean")))
+def admin_set_holiday(day: str, kind: str, center_code: str | None, name: str | None, remove: bool | None) -> dict:
+    """Add, change or remove a holiday / working-day override."""
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise BadInput(f"not a date: {day}") from None
+    target = center_code or "*"
+    if target == "*" and not current_user.is_national:
+        abort(403, description="only a national admin sets nationwide overrides")
+    if remove:
+        call("switch", "remove_override", when, target)
+    else:
+        call("switch", "set_override", when, kind, center_code=target, name=name or "")
+    _audit("calendar.override", f"center:{target}", {"day": day, "kind": kind, "remove": bool(remove)})
+    return admin_holidays()
+
+
+# ---- agents and skills -------------------------------------------------------------------------
+
+@op("/admin/agents", roles=ADMIN, tag="admin", template="admin/_agents.html")
+def admin_agents() -> dict:
+    """Agent profiles: center, skills, languages, level."""
+    rows = to_jsonable(call_any("agents", ("profiles", "agent_profiles", "list_profiles"))) or []
+    return {"agents": [a for a in rows if current_user.can_see_province(a.get("center_code"))]}
+
+
+@op("/admin/agents", method="POST", roles=ADMIN, scope="center_code", tag="admin", template="_done.html",
+    params=(Param("user_id", kind="integer", required=True), Param("center_code", required=True),
+            Param("skills", kind="array", required=True), Param("languages", kind="array"),
+            Param("level", kind="integer")))
+def admin_save_agent(user_id: int, center_code: str, skills: list[str], languages: list[str] | None,
+                     level: int | None) -> dict:
+    """Give an agent user its ACD profile (center, skills, languages, level)."""
+    _check_province(center_code)
+    user = platform_of().accounts.get(user_id)
+    if user is None or not user.has_role("agent"):
+        raise BadInput(f"user {user_id} is not an agent")
+    if call("agents", "agent_for_user", user_id) is not None:
+        raise BadInput(f"user {user_id} already has an agent profile")
+    agent_id = call("agents", "create_agent", user_id, name=user.display_name, center_code=center_code,
+                    skills=tuple(skills), languages=tuple(languages or ("zh",)), level=level or 1)
+    _audit("agent.profile", f"user:{user_id}", {"center": center_code, "skills": skills})
+    return {"ok": True, "agent_id": agent_id, "message": f"agent {agent_id} created"}
+
+
+# ---- flows --------------------------------------------------------------------------------------
+
+@op("/admin/flows", roles=ADMIN, tag="admin", template="admin/_flows.html")
+def admin_flows() -> dict:
+    """Call flows by entry number with every version (which one is live)."""
+    versions = to_jsonable(call("ivr", "versions", None)) or []
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for v in versions:
+        entries.setdefault(v["entry"], []).append(v)
+    return {"flows": [{"entry": e, "versions": sorted(vs, key=lambda v: -v["version"]),
+                       "live": next((v["version"] for v in vs if v["live"]), None)}
+                      for e, vs in sorted(entries.items())]}
+
+
+@op("/admin/flows/<entry>/publish", method="POST", roles=("admin",), tag="admin", template="_done.html",
+    params=(Param("text", required=True, description="the flow file (YAML), validated before it goes live"),
+            Param("note")))
+def admin_publish_flow(entry: str, text: str, note: str | None) -> dict:
+    """Publish a new flow version for an entry number (it takes the next calls)."""
+    info = to_jsonable(call("ivr", "publish", text, entry, by=f"user:{current_user.id}", note=note or ""))
+    _audit("flow.publish", f"flow:{entry}", {"version": info.get("version")})
+    return {"ok": True, "version": info, "message": f"{entry} v{info.get('version')} published"}
+
+
+@op("/admin/flows/<entry>/rollback", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+    params=(Param("to", kind="integer", description="version to make live (default: the one before)"),))
+def admin_rollback_flow(entry: str, to: int | None) -> dict:
+    """Roll a flow back (to a given version, or the one published before the live one)."""
+    info = to_jsonable(call("ivr", "rollback", entry, to, by=f"user:{current_user.id}"))
+    _audit("flow.rollback", f"flow:{entry}", {"to": info.get("version")})
+    return {"ok": True, "version": info, "message": f"{entry}: v{info.get('version')} live"}
+
+
+# ---- SMS templates ------------------------------------------------------------------------------
+
+def _template_store() -> Any:
+    store = getattr(service("sms"), "templates", None)
+    if store is None:
+        raise ServiceUnavailable("sms", "no template store")
+    return store
+
+
+@op("/admin/sms-templates", roles=ADMIN, tag="admin", template="admin/_templates.html")
+def admin_sms_templates() -> dict:
+    """SMS templates with their text, variables and part count."""
+    rows = []
+    for view in _template_store().all():
+        row = to_jsonable(view)
+        preview = call("sms", "preview", view.body)
+        row["parts"], row["encoding"] = preview.parts, preview.encoding
+        rows.append(row)
+    return {"templates": rows}
+
+
+@op("/admin/sms-templates/<name>", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+    params=(Param("text", required=True, description="template text; the same {placeholders} as before"),))
+def admin_save_sms_template(name: str, text: str) -> dict:
+    """Change an SMS template's text (its placeholders must stay the same)."""
+    store = _template_store()
+    current = store.get(name)
+    if current is None:
+        abort(404, description=f"no SMS template {name}")
+    store.save(name, text, category=current.category, description=current.description,
+               variables=list(current.variables))
+    _audit("sms.template", f"template:{name}", {"length": len(text)})
+    return {"ok": True, "message": f"{name} saved ({call('sms', 'preview', text).parts} part(s))"}

@@ -1,0 +1,37 @@
+"""The agent console: status bar, live offers with a ring, the call panel (screen pop, knowledge
+search and SMS, record look-up, call control, tickets, wrap-up) and the ticket lists.
+
+Pages are server-rendered; every action is an /api/v1 operation (web/agent/ops.py) called by htmx,
+which answers the HTML fragment the page swaps in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from web.agent.ops import DISPOSITIONS
+from web.permissions import requires
+from web.services import ServiceUnavailable, call_any, to_jsonable
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+def _queues() -> list[dict]:
+    try:
+        return to_jsonable(call_any("agents", ("queues", "list_queues")) or [])
+    except ServiceUnavailable:
+        return []
+
+
+@bp.route("/")
+@requires("agent")
+def console():  # type: ignore[no-untyped-def]
+    """The agent console."""
+    return render_template("agent/console.html", dispositions=DISPOSITIONS, queues=_queues())
+
+
+@bp.route("/tickets")
+@requires("agent", "supervisor")
+def tickets():  # type: ignore[no-untyped-def]
+    """Ticket lists: mine, my center's, overdue."""
+    return render_template("agent/tickets.html", scope=current_user.province_scope)

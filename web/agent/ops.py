@@ -1,0 +1,509 @@
+"""Agent operations (/api/v1/agent/..., /api/v1/kb/..., /api/v1/records/..., /api/v1/tickets/...):
+state, offers, the call panel, knowledge search and SMS, record look-up, call control, tickets."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from core import phone, provinces
+from core.masking import mask_id, mask_phone
+from web.apikit import op
+from web.app import platform_of
+from web.permissions import Param
+from web.services import BadInput, ServiceUnavailable, call, service, to_jsonable
+
+AGENT = ("agent",)
+AGENT_SUP = ("agent", "supervisor")
+DISPOSITIONS = ("resolved", "transferred", "callback", "sms_sent", "ticket", "complaint", "wrong_number", "other")
+
+
+def agent_id_of(user: Any) -> int | None:
+    """The ACD agent id of a console user (None when the user has no agent profile)."""
+    try:
+        profile = call("agents", "agent_for_user", int(user.id))
+    except ServiceUnavailable:
+        return None
+    return int(profile.id) if profile is not None else None
+
+
+def _me() -> int:
+    aid = agent_id_of(current_user)
+    if aid is None:
+        raise BadInput("您没有坐席档案，请联系管理员 / you have no agent profile: ask an admin")
+    return aid
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    data = to_jsonable(value)
+    return data if isinstance(data, dict) else {"value": data}
+
+
+# ---- state ------------------------------------------------------------------------------------
+
+def _today_counts(agent_id: int) -> dict[str, int]:
+    """Calls this agent finished today (Beijing day), by disposition."""
+    try:
+        from agents.models import WrapUp  # the ACD keeps wrap-ups; no service call lists them yet
+    except ModuleNotFoundError:
+        return {}
+    from sqlalchemy import func, select
+
+    from core.clock import china_now
+
+    platform = platform_of()
+    start = china_now(platform.clock).replace(hour=0, minute=0, second=0, microsecond=0)
+    with platform.db.session() as s:
+        rows = s.execute(select(WrapUp.disposition, func.count()).where(
+            WrapUp.agent_id == agent_id, WrapUp.created_at >= start).group_by(WrapUp.disposition)).all()
+    counts = {d: int(n) for d, n in rows}
+    counts["handled"] = sum(counts.values())
+    return counts
+
+
+def agent_status(agent_id: int | None = None) -> dict[str, Any]:
+    """The status bar: state, reason, wrap-up seconds left, current call/offer, today's counts."""
+    aid = agent_id if agent_id is not None else _me()
+    raw = _as_dict(call("agents", "agent_status", aid) or {})
+    raw.setdefault("state", "logged_out")
+    raw["agent_id"] = aid
+    now = platform_of().clock.time()
+    deadline = raw.get("deadline")
+    if raw["state"] == "wrap_up" and deadline:
+        raw["wrap_up_left"] = max(0, int(float(deadline) - now))
+    if raw["state"] == "offered" and raw.get("call_id"):
+        offer = {"call_id": raw["call_id"], "ring_left": max(0, int(float(deadline or now) - now))}
+        try:
+            ctx = _as_dict(call("agents", "call_context", raw["call_id"]) or {})
+            offer.update(caller_masked=ctx.get("caller_masked"), topic=ctx.get("topic"), queue_id=ctx.get("queue_id"))
+        except ServiceUnavailable:
+            pass
+        raw["offer"] = offer
+    raw["today"] = _today_counts(aid)
+    return raw
+
+
+@op("/agent/status", roles=AGENT, tag="agent", template="agent/_status.html")
+def agent_status_op() -> dict:
+    """My state, reason, wrap-up countdown, current offer/call and today's counts."""
+    return agent_status()
+
+
+@op("/agent/login", method="POST", roles=AGENT, tag="agent", template="agent/_status.html",
+    params=(Param("skills", kind="array", description="skills to sign in with (default: my profile)"),))
+def agent_login(skills: list[str] | None) -> dict:
+    """Sign in to my queues."""
+    call("agents", "login", _me())
+    return agent_status()
+
+
+@op("/agent/logout", method="POST", roles=AGENT, tag="agent", template="agent/_status.html")
+def agent_logout() -> dict:
+    """Sign out of my queues."""
+    call("agents", "logout", _me())
+    return agent_status()
+
+
+@op("/agent/ready", method="POST", roles=AGENT, tag="agent", template="agent/_status.html")
+def agent_ready() -> dict:
+    """Go ready for calls (signs in first if needed)."""
+    status = agent_status()
+    if status.get("state") in ("logged_out", None):
+        call("agents", "login", _me())
+    call("agents", "set_ready", _me())
+    return agent_status()
+
+
+@op("/agent/not-ready", method="POST", roles=AGENT, tag="agent", template="agent/_status.html",
+    params=(Param("reason", required=True, enum=("break", "meal", "training", "meeting", "other")),))
+def agent_not_ready(reason: str) -> dict:
+    """Go not ready with a reason."""
+    call("agents", "set_not_ready", _me(), reason)
+    return agent_status()
+
+
+# ---- offers and the call panel ----------------------------------------------------------------
+
+def _call_record(call_id: str) -> dict[str, Any]:
+    """What the ACD (and the IVR) know about a call: the ACD's call context plus its status."""
+    status = call("agents", "call_status", call_id)
+    if status is None:
+        abort(404, description=f"no call {call_id}")
+    record: dict[str, Any] = _as_dict(status)
+    record.update({k: v for k, v in _as_dict(call("agents", "call_context", call_id) or {}).items()
+                   if v is not None})
+    record["state"] = status.state
+    try:
+        ivr_context = call("ivr", "call_context", call_id)
+    except ServiceUnavailable:
+        ivr_context = None
+    if ivr_context:
+        context = dict(record.get("context") or {})
+        context.update({k: v for k, v in _as_dict(ivr_context).items() if v not in (None, "", [])})
+        record["context"] = context
+    return record
+
+
+def _caller_number(call_id: str) -> str | None:
+    """The caller's full number, only for sending them an SMS or a callback (never shown)."""
+    for home, method in (("agents", "caller_number"), ("ivr", "caller_number")):
+        try:
+            number = call(home, method, call_id)
+        except ServiceUnavailable:
+            continue
+        if number:
+            return str(number)
+    internal = getattr(service("agents"), "_call", None)  # until the ACD exposes caller_number()
+    if callable(internal):
+        return (internal(call_id) or {}).get("caller") or None
+    return None
+
+
+def _require_my_call(record: dict[str, Any]) -> None:
+    if current_user.has_role("supervisor") and current_user.can_see_province(_call_province(record)):
+        return
+    if not current_user.has_role("agent") or str(record.get("agent_id")) != str(_me()):
+        abort(403, description="this call is not offered to or connected with you")
+
+
+def _call_province(record: dict[str, Any]) -> str | None:
+    return record.get("center_code") or (record.get("context") or {}).get("province")
+
+
+def call_panel(call_id: str) -> dict[str, Any]:
+    """The screen pop: masked caller and location, identity, routing and why, IVR path, topic, history."""
+    record = _call_record(call_id)
+    _require_my_call(record)
+    context = dict(record.get("context") or {})
+    caller = _caller_number(call_id)
+    info = phone.try_parse(caller)
+    province = _call_province(record)
+    routing = context.get("routing") if isinstance(context.get("routing"), dict) else {}
+    reasons = context.get("routing_reasons") or context.get("reasons") or routing.get("reasons") or []
+    if isinstance(reasons, dict):
+        reasons = [reasons]
+    panel = {
+        "call_id": call_id,
+        "state": record.get("state"),
+        "caller_masked": record.get("caller_masked") or mask_phone(caller),
+        "caller_location": info.location if info else "",
+        "verified": bool(context.get("verified")),
+        "verified_id_masked": context.get("verified_id_masked") or context.get("id_masked") or "",
+        "province": province,
+        "province_name": provinces.name_of(province),
+        "queue_id": record.get("queue_id"),
+        "journey": record.get("journey") or [],
+        "notes": record.get("notes") or [],
+        "routing_reasons": [r.get("text") or r.get("code") if isinstance(r, dict) else str(r) for r in reasons],
+        "ivr_path": context.get("ivr_path") or context.get("path") or [],
+        "inputs": context.get("inputs") or {},
+        "topic": record.get("topic") or context.get("topic"),
+        "kb_answer": context.get("kb_answer"),
+        "channel": context.get("channel"),
+        "earlier_contacts": [],
+    }
+    try:
+        contacts = call("ivr", "contacts", caller=caller, id_number=call("records", "is_verified", call_id)
+                        if _has("records", "is_verified") else None, limit=10)
+        panel["earlier_contacts"] = [c for c in to_jsonable(contacts or []) if c.get("call_id") != call_id]
+    except ServiceUnavailable:
+        panel["earlier_contacts_unavailable"] = True
+    return panel
+
+
+@op("/agent/calls/<call_id>", roles=AGENT_SUP, tag="agent", template="agent/_call.html")
+def agent_call(call_id: str) -> dict:
+    """The call panel for a call offered to or connected with me."""
+    return call_panel(call_id)
+
+
+@op("/agent/calls/<call_id>/accept", method="POST", roles=AGENT, tag="agent", template="agent/_call.html")
+def agent_accept(call_id: str) -> dict:
+    """Accept the offered call; answers the call panel."""
+    call("agents", "accept", _me(), call_id)
+    return call_panel(call_id)
+
+
+@op("/agent/calls/<call_id>/decline", method="POST", roles=AGENT, tag="agent", template="agent/_status.html")
+def agent_decline(call_id: str) -> dict:
+    """Decline the offered call (it goes back to the head of its queue; I become not ready)."""
+    call("agents", "decline", _me(), call_id)
+    return agent_status()
+
+
+def _my_call_id() -> str:
+    status = agent_status()
+    if not status.get("call_id"):
+        raise BadInput("当前没有通话 / you have no call")
+    return str(status["call_id"])
+
+
+@op("/agent/hold", method="POST", roles=AGENT, tag="agent", template="_done.html")
+def agent_hold() -> dict:
+    """Put my connected call on hold."""
+    call("agents", "hold", _me(), _my_call_id())
+    return {"ok": True, "message": "通话已保持 / on hold"}
+
+
+@op("/agent/resume", method="POST", roles=AGENT, tag="agent", template="_done.html")
+def agent_resume() -> dict:
+    """Take my call off hold."""
+    call("agents", "resume", _me(), _my_call_id())
+    return {"ok": True, "message": "通话已恢复 / resumed"}
+
+
+@op("/agent/hangup", method="POST", roles=AGENT, tag="agent", template="agent/_status.html")
+def agent_hangup() -> dict:
+    """End my connected call (I go to wrap-up)."""
+    call("agents", "end_call", _my_call_id(), "agent_hangup")
+    return agent_status()
+
+
+@op("/agent/transfer", method="POST", roles=AGENT, tag="agent", template="_done.html",
+    params=(Param("province", description="target center (default: my call's center)"),
+            Param("topic", description="target queue topic, e.g. pension, medical"),
+            Param("note", description="handover note for the next agent")))
+def agent_transfer(province: str | None, topic: str | None, note: str | None) -> dict:
+    """Transfer my call to another queue or province (a local queue, or a remote center by handoff)."""
+    call_id = _my_call_id()
+    if not province and not topic:
+        raise BadInput("请选择省份或队列 / choose a province or a queue")
+    if province and provinces.lookup(province) is None:
+        raise BadInput(f"unknown province {province}")
+    target = province or _call_province(_call_record(call_id)) or current_user.province_scope
+    result = call("agents", "transfer", _me(), call_id, center_code=target, topic=topic or None, notes=note or "")
+    return {"ok": True, "message": f"已转接 {provinces.name_of(target)} / transferred", "result": to_jsonable(result)}
+
+
+@op("/agent/callback", method="POST", roles=AGENT, tag="agent", template="_done.html",
+    params=(Param("call_id", required=True), Param("number", description="number to call back (default: caller)"),
+            Param("when", description="ISO time (a ticket records it) or empty for the callback queue"),
+            Param("note")))
+def agent_callback(call_id: str, number: str | None, when: str | None, note: str | None) -> dict:
+    """Schedule a callback: a ticket with the agreed time (the business office or I ring back)."""
+    record = _call_record(call_id)
+    _require_my_call(record)
+    target = number or _caller_number(call_id)
+    if not target or phone.try_parse(target) is None:
+        raise BadInput("需要有效的回拨号码 / a valid callback number is needed")
+    subject = "预约回拨" + (f" {when}" if when else "")
+    ticket = _open_ticket(subject=subject, details=note or subject, call_id=call_id, caller=target,
+                          due=when[:10] if when else None)
+    try:
+        call("sms", "send", target, "callback_scheduled", {"time": when or "尽快"}, category="reply",
+             idempotency_key=f"cb:{call_id}", session_id=call_id)
+    except ServiceUnavailable:
+        pass
+    return {"ok": True, "message": f"已预约回拨 {mask_phone(target)}", "ticket": ticket}
+
+
+@op("/agent/wrap-up", method="POST", roles=AGENT, tag="agent", template="agent/_status.html",
+    params=(Param("disposition", required=True, enum=DISPOSITIONS), Param("notes"),
+            Param("ready", kind="boolean", description="go ready afterwards (default yes)")))
+def agent_wrap_up(disposition: str, notes: str | None, ready: bool | None) -> dict:
+    """Finish the call with a disposition code and notes (ends it first if still connected)."""
+    status = agent_status()
+    if status.get("state") == "on_call" and status.get("call_id"):
+        call("agents", "end_call", status["call_id"], "agent_hangup")
+    call("agents", "wrap_up", _me(), disposition, (notes or "")[:2000], ready=ready is not False)
+    return agent_status()
+
+
+# ---- knowledge --------------------------------------------------------------------------------
+
+HIT_FIELDS = ("article_id", "revision_id", "title", "short_answer", "score", "snippet", "province", "category")
+
+
+def kb_search(q: str, province: str | None, limit: int = 5) -> dict[str, Any]:
+    result = call("knowledge", "search", q, province=province, limit=limit, channel="console",
+                  include_other_provinces=False)
+    notices = call("knowledge", "notices", province) if q is not None else []
+    hits = []
+    for hit in getattr(result, "hits", []):
+        row = {f: getattr(hit, f, None) for f in HIT_FIELDS}  # the contract's names, not to_dict()'s
+        text = f"{row.get('title', '')}：{row.get('short_answer', '')}"
+        try:
+            preview = call("sms", "preview", text)
+            row["sms_parts"], row["sms_encoding"] = preview.parts, preview.encoding
+        except ServiceUnavailable:
+            row["sms_parts"] = None
+        hits.append(row)
+    return {"query": q, "province": province, "no_answer": bool(getattr(result, "no_answer", not hits)),
+            "hits": hits, "notices": to_jsonable(notices or [])}
+
+
+@op("/kb/search", roles=("agent", "supervisor", "editor", "reviewer"), tag="knowledge",
+    template="agent/_kb_results.html",
+    params=(Param("q", required=True, where="query", description="question in Chinese"),
+            Param("province", where="query", description="the call's province (answers for it first)"),
+            Param("call_id", where="query"), Param("limit", kind="integer", where="query")))
+def kb_search_op(q: str, province: str | None, call_id: str | None, limit: int | None) -> dict:
+    """Search the knowledge base, province-aware, with active notices on top."""
+    result = kb_search(q, province, min(max(limit or 5, 1), 20))
+    result["call_id"] = call_id
+    return result
+
+
+@op("/kb/sms", method="POST", roles=AGENT, tag="knowledge", template="_done.html",
+    params=(Param("article_id", required=True), Param("call_id", description="send to this call's caller"),
+            Param("to", description="mobile number (when not the caller)")))
+def kb_send_sms(article_id: str, call_id: str | None, to: str | None) -> dict:
+    """Send a knowledge answer by SMS (template kb_answer) to the caller or a given mobile."""
+    number = to
+    if not number and call_id:
+        _require_my_call(_call_record(call_id))
+        number = _caller_number(call_id)
+    if not number or not phone.is_mobile(number):
+        raise BadInput("需要手机号码 / a mobile number is needed")
+    article = call("knowledge", "article", article_id)
+    if article is None:
+        abort(404, description=f"no published article {article_id}")
+    answer = _as_dict(article)
+    variables = {"title": answer.get("title", ""), "answer": answer.get("short_answer") or answer.get("answer", "")}
+    outbox_id = call("sms", "send", number, "kb_answer", variables, category="reply",
+                     idempotency_key=f"kb:{call_id or number}:{article_id}", session_id=call_id)
+    parts = call("sms", "preview", f"{variables['title']}：{variables['answer']}").parts
+    platform_of().audit.record(actor=f"agent:{_me()}", channel="console", action="sms.kb_answer", outcome="queued",
+                               session_id=call_id, detail={"article_id": article_id, "outbox_id": outbox_id})
+    return {"ok": True, "outbox_id": outbox_id, "parts": parts, "to": mask_phone(number),
+            "message": f"短信已提交（{parts} 条）→ {mask_phone(number)}"}
+
+
+@op("/kb/flag", method="POST", roles=AGENT_SUP, tag="knowledge", template="_done.html",
+    params=(Param("article_id", required=True),
+            Param("reason", required=True, enum=("wrong", "outdated", "unclear", "other")), Param("note")))
+def kb_flag(article_id: str, reason: str, note: str | None) -> dict:
+    """Flag an answer as wrong, outdated or unclear (goes to the editors)."""
+    call("knowledge", "flag", article_id, int(current_user.id), reason, note or "")
+    return {"ok": True, "message": "已反馈给知识库编辑 / flagged for the editors"}
+
+
+# ---- records ----------------------------------------------------------------------------------
+
+class _RecordsActor:
+    """The console user as the records service sees them: it matches `id` against the ACD's agent
+    on the call, so an agent is known by their agent id (the audit actor reads agent:<agent id>)."""
+
+    def __init__(self, user: Any, agent_id: int | None) -> None:
+        self._user = user
+        self.id = agent_id if agent_id is not None else user.id
+        self.user_id = user.id
+        self.province_scope = user.province_scope
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self._user.has_role(*roles))
+
+    def can_see_province(self, code: str | None) -> bool:
+        return bool(self._user.can_see_province(code))
+
+
+@op("/records/lookup", method="POST", roles=("agent", "supervisor"), tag="records", template="agent/_record.html",
+    params=(Param("call_id", description="the call the caller was verified on"),
+            Param("id_number", description="ID number (when not the verified caller)"),
+            Param("reason", description="why, when not the verified caller of this call")))
+def records_lookup(call_id: str | None, id_number: str | None, reason: str | None) -> dict:
+    """Look up an insurance record: the verified caller of my call, or anyone with a stated reason."""
+    transferred = False
+    if call_id:
+        record = _call_record(call_id)
+        _require_my_call(record)
+        transferred = bool((record.get("context") or {}).get("transferred"))
+        if not id_number:
+            id_number = call("records", "is_verified", call_id)
+            if not id_number:
+                raise BadInput("来电人未核验身份，请填写身份证号和查询理由 / caller not verified: give ID and reason")
+            reason = reason or None
+    if not id_number:
+        raise BadInput("需要身份证号 / an ID number is needed")
+    if not call_id and not (reason and reason.strip()):
+        raise BadInput("需要查询理由 / a reason is needed")
+    outcome = call("records", "agent_view", _RecordsActor(current_user, agent_id_of(current_user)),
+                   id_number.strip().upper(), call_id=call_id, reason=reason, transferred=transferred)
+    return {"status": outcome.status, "speech": getattr(outcome, "speech", ""),
+            "fields": to_jsonable(getattr(outcome, "fields", {})), "subject": mask_id(id_number)}
+
+
+# ---- tickets ----------------------------------------------------------------------------------
+
+@op("/tickets", roles=AGENT_SUP, tag="tickets", template="agent/_tickets.html", scope="province",
+    params=(Param("list", where="query", enum=("mine", "center", "overdue")),
+            Param("province", where="query", description="center (default: my scope)")))
+def tickets_list(list: str | None, province: str | None) -> dict:
+    """Tickets: mine (opened or assigned), my center's, or overdue."""
+    which = list or "mine"
+    province = province or current_user.province_scope
+    center = None if province == "00" else province
+    if which == "mine":
+        rows = call("tickets", "list_mine", current_user)
+    elif which == "center":
+        if center is None:
+            raise BadInput("choose a center (province) for the center list")
+        rows = call("tickets", "list_center", center)
+    else:
+        rows = call("tickets", "list_overdue", center)
+    return {"list": which, "province": province, "tickets": to_jsonable(rows or [])}
+
+
+def _open_ticket(*, subject: str, details: str, call_id: str | None, caller: str | None, due: str | None,
+                 province: str | None = None) -> dict[str, Any]:
+    id_number = None
+    if call_id:
+        record = _call_record(call_id)
+        _require_my_call(record)
+        province = province or _call_province(record)
+        caller = caller or _caller_number(call_id)
+        id_number = call("records", "is_verified", call_id) if _has("records", "is_verified") else None
+    if not caller:
+        raise BadInput("请填写来电号码 / the caller's number is needed")
+    due_date = None
+    if due:
+        try:
+            due_date = date.fromisoformat(due[:10])
+        except ValueError:
+            raise BadInput(f"not a date: {due}") from None
+    view = call("tickets", "open_ticket", current_user, caller=caller, topic=subject, description=details or subject,
+                province=province or None, id_number=id_number, call_id=call_id, due_date=due_date)
+    return _as_dict(view)
+
+
+@op("/tickets", method="POST", roles=AGENT_SUP, tag="tickets", template="_done.html",
+    params=(Param("subject", required=True), Param("details"), Param("call_id"),
+            Param("caller", description="caller's number (taken from the call when call_id is given)"),
+            Param("province", description="province of the ticket (default: the call's, else mine)"),
+            Param("due", description="YYYY-MM-DD; default 2 working days")))
+def tickets_open(subject: str, details: str | None, call_id: str | None, caller: str | None, province: str | None,
+                 due: str | None) -> dict:
+    """Open a ticket (工单) for the business office; due in 2 working days unless given."""
+    data = _open_ticket(subject=subject, details=details or "", call_id=call_id, caller=caller, due=due,
+                        province=province)
+    return {"ok": True, "ticket": data, "message": f"工单已生成 #{data.get('id')}，办结时限 {data.get('due_date')}"}
+
+
+def _has(home: str, method: str) -> bool:
+    try:
+        return callable(getattr(service(home), method, None))
+    except ServiceUnavailable:
+        return False
+
+
+@op("/tickets/<int:ticket_id>", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html")
+def ticket_show(ticket_id: int) -> dict:
+    """One ticket with its history (the tickets service checks the province scope)."""
+    return _as_dict(call("tickets", "get", current_user, ticket_id))
+
+
+@op("/tickets/<int:ticket_id>/comment", method="POST", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html",
+    params=(Param("text", required=True),))
+def ticket_comment(ticket_id: int, text: str) -> dict:
+    """Add a note to a ticket."""
+    return _as_dict(call("tickets", "comment", current_user, ticket_id, text[:2000]))
+
+
+@op("/tickets/<int:ticket_id>/close", method="POST", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html",
+    params=(Param("resolution", required=True),))
+def ticket_close(ticket_id: int, resolution: str) -> dict:
+    """Close a ticket with what was done."""
+    return _as_dict(call("tickets", "close", current_user, ticket_id, resolution[:2000]))

@@ -1,0 +1,290 @@
+"""The REST API machinery: the `api` blueprint (/api/v1), the `@op` decorator that declares an
+operation once (route, roles, province scope, inputs, htmx partial) and the OpenAPI document built
+from those declarations.
+
+An operation answers JSON; when htmx calls it (HX-Request header) and it names a template, it
+answers that HTML fragment instead, so the pages and integrations use the very same endpoints.
+Session callers must send the CSRF token (X-CSRFToken header or csrf_token field); bearer-token
+callers are exempt (a browser cannot attach someone's token cross-site).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from web.permissions import EndpointSpec, Param, registry_of, requires, wants_json
+from web.services import BadInput, ServiceUnavailable, to_jsonable
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+@bp.before_request
+def _api_csrf() -> None:
+    """Session callers need the CSRF token on unsafe methods; bearer-token callers do not."""
+    from flask import current_app, g
+
+    from web.app import csrf
+
+    if request.method in ("GET", "HEAD", "OPTIONS") or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    _ = current_user.is_authenticated  # runs the token loader, which marks g.token_auth
+    if not g.get("token_auth"):
+        csrf.protect()
+
+
+def _raw_inputs() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    values.update(request.args.to_dict())
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if body is not None and not isinstance(body, dict):
+            raise BadInput("the JSON body must be an object")
+        values.update(body or {})
+    else:
+        for key in request.form:
+            items = request.form.getlist(key)
+            values[key] = items if len(items) > 1 else items[0]
+    values.update(request.view_args or {})
+    return values
+
+
+def _convert(param: Param, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        if param.kind == "integer":
+            return int(value)
+        if param.kind == "number":
+            return float(value)
+        if param.kind == "boolean":
+            return value if isinstance(value, bool) else str(value).lower() in _TRUE
+        if param.kind == "array":
+            if isinstance(value, list):
+                return value
+            return [v for v in str(value).split(",") if v]
+        if param.kind == "object":
+            if not isinstance(value, dict):
+                raise BadInput(f"{param.name} must be an object")
+            return value
+    except (TypeError, ValueError):
+        raise BadInput(f"{param.name} must be a {param.kind}") from None
+    text = str(value).strip()
+    if param.enum and text not in param.enum:
+        raise BadInput(f"{param.name} must be one of {', '.join(param.enum)}")
+    return text
+
+
+def parse_inputs(params: tuple[Param, ...]) -> dict[str, Any]:
+    raw = _raw_inputs()
+    out: dict[str, Any] = {}
+    for param in params:
+        value = _convert(param, raw.get(param.name))
+        if value is None and param.required:
+            raise BadInput(f"{param.name} is required")
+        out[param.name] = value
+    return out
+
+
+def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: str | None = None,
+       params: tuple[Param, ...] = (), template: str | None = None, tag: str = "",
+       summary: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API operation. The function receives the parsed inputs as keyword arguments and
+    returns a JSON-safe value (or a Flask response)."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        path_names = set(re.findall(r"<(?:\w+:)?(\w+)>", rule))
+        declared = {p.name for p in params}
+        full = params + tuple(Param(n, kind="integer" if f"<int:{n}>" in rule else "string", where="path",
+                                    required=True) for n in sorted(path_names - declared))
+
+        @requires(*roles, scope=scope, summary=summary or (fn.__doc__ or "").strip().split("\n")[0],
+                  params=full, tags=(tag,) if tag else ())
+        def view(**_: Any) -> Any:
+            inputs = parse_inputs(full)
+            try:
+                result = fn(**inputs)
+            except Exception as exc:  # noqa: BLE001 - domain refusals become clear answers; others re-raise
+                return domain_error(exc)
+            if not isinstance(result, dict | list | str | int | float | type(None)) and hasattr(result, "status_code"):
+                return result
+            if template and request.headers.get("HX-Request"):
+                return render_template(template, result=result, inputs=inputs)
+            return jsonify(to_jsonable(result))
+
+        view.__name__ = fn.__name__
+        view.__doc__ = fn.__doc__
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+        return fn
+
+    return decorate
+
+
+def classify(exc: Exception) -> tuple[int, str] | None:
+    """A domain refusal's HTTP status: state conflicts 409, unknown things 404, bad values 400,
+    role refusals 403. None for anything else (a bug: it stays a 500)."""
+    message = str(getattr(exc, "message", None) or (exc.args[0] if exc.args else type(exc).__name__))
+    name = type(exc).__name__
+    code = str(getattr(exc, "code", "") or "")
+    if isinstance(exc, PermissionError) or name in ("PermissionDenied", "Forbidden") or code == "forbidden":
+        return 403, message
+    if isinstance(exc, KeyError | LookupError) or name == "NotFound" or code == "not_found" \
+            or code.startswith("unknown_"):
+        return 404, f"not found: {message}"
+    if name in ("InvalidState", "Conflict"):
+        return 409, message
+    if isinstance(exc, ValueError):
+        return 400, message
+    if code and hasattr(exc, "message"):
+        return 409, message
+    return None
+
+
+def domain_error(exc: Exception):  # type: ignore[no-untyped-def]
+    if isinstance(exc, BadInput | HTTPException | ServiceUnavailable):
+        raise exc
+    found = classify(exc)
+    if found is None:
+        raise exc
+    return error_response(*found)
+
+
+def error_response(status: int, message: str):  # type: ignore[no-untyped-def]
+    if request.headers.get("HX-Request"):
+        response = render_template("_error.html", message=message, status=status)
+        return response, status, {"HX-Retarget": "#toast", "HX-Reswap": "innerHTML"}
+    return jsonify(error=message), status
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(exc: BadInput):  # type: ignore[no-untyped-def]
+    return error_response(400, str(exc))
+
+
+@bp.errorhandler(ServiceUnavailable)
+def _unavailable(exc: ServiceUnavailable):  # type: ignore[no-untyped-def]
+    return error_response(503, str(exc))
+
+
+@bp.errorhandler(HTTPException)
+def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    if exc.response is not None:
+        return exc.response
+    return error_response(exc.code or 500, exc.description or exc.name)
+
+
+def register_errors(app: Any) -> None:
+    """Page-side handlers: a missing service or bad input is a readable page, not a 500."""
+    from flask import render_template as render
+
+    @app.errorhandler(ServiceUnavailable)
+    def _page_unavailable(exc: ServiceUnavailable):  # type: ignore[no-untyped-def]
+        if wants_json() or request.headers.get("HX-Request"):
+            return error_response(503, str(exc))
+        return render("_error_page.html", message=str(exc), status=503), 503
+
+    @app.errorhandler(BadInput)
+    def _page_bad_input(exc: BadInput):  # type: ignore[no-untyped-def]
+        if wants_json() or request.headers.get("HX-Request"):
+            return error_response(400, str(exc))
+        return render("_error_page.html", message=str(exc), status=400), 400
+
+    @app.errorhandler(Exception)
+    def _page_domain(exc: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(exc, HTTPException):
+            return exc
+        found = classify(exc)
+        if found is None:
+            raise exc
+        if wants_json() or request.headers.get("HX-Request"):
+            return error_response(*found)
+        return render("_error_page.html", message=found[1], status=found[0]), found[0]
+
+
+# ---- OpenAPI ---------------------------------------------------------------------------------
+
+def _schema(param: Param) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": param.kind}
+    if param.kind == "array":
+        schema["items"] = {"type": "string"}
+    if param.enum:
+        schema["enum"] = list(param.enum)
+    return schema
+
+
+def _path(rule: str) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+
+
+def openapi_document(app: Any) -> dict[str, Any]:
+    """OpenAPI 3.0 for every /api/v1 operation in the endpoint registry."""
+    paths: dict[str, dict[str, Any]] = {}
+    specs: list[EndpointSpec] = sorted(registry_of(app).values(), key=lambda s: (s.rule, s.methods))
+    for spec in specs:
+        if not spec.rule.startswith("/api/v1") or spec.public:
+            continue
+        for method in spec.methods:
+            operation: dict[str, Any] = {
+                "operationId": spec.endpoint.split(".", 1)[1],
+                "summary": spec.summary,
+                "tags": list(spec.tags) or ["api"],
+                "x-roles": list(spec.roles) or ["any"],
+                "x-province-scope": spec.scope,
+                "security": [{"bearer": []}, {"session": []}],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {}}},
+                    "400": {"description": "Bad input", "content": {"application/json": {"schema": {
+                        "$ref": "#/components/schemas/Error"}}}},
+                    "401": {"description": "Not logged in / bad token"},
+                    "403": {"description": "Role or province scope does not allow this"},
+                    "503": {"description": "The domain service is unavailable"},
+                },
+            }
+            in_query = method in ("GET", "DELETE")
+            parameters = [
+                {"name": p.name, "in": "path" if p.where == "path" else "query", "required": p.where == "path"
+                 or p.required, "description": p.description, "schema": _schema(p)}
+                for p in spec.params if p.where == "path" or in_query or p.where == "query"
+            ]
+            if parameters:
+                operation["parameters"] = parameters
+            body = [p for p in spec.params if p.where == "body" and not in_query]
+            if body:
+                operation["requestBody"] = {"required": any(p.required for p in body), "content": {
+                    "application/json": {"schema": {
+                        "type": "object",
+                        "properties": {p.name: {**_schema(p), "description": p.description} for p in body},
+                        "required": [p.name for p in body if p.required] or None,
+                    }}}}
+                schema = operation["requestBody"]["content"]["application/json"]["schema"]
+                if schema["required"] is None:
+                    del schema["required"]
+            paths.setdefault(_path(spec.rule), {})[method.lower()] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "12333 hotline console API", "version": "1.0.0",
+                 "description": "Everything the console pages do. Session callers send X-CSRFToken; "
+                                "integrations send Authorization: Bearer <token> (hotline users token)."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "hotline_session"},
+            },
+            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "string"}}}},
+        },
+    }
+
+
+def me() -> dict[str, Any]:
+    return {"id": current_user.id, "username": current_user.username, "display_name": current_user.display_name,
+            "roles": sorted(current_user.roles), "province_scope": current_user.province_scope,
+            "language": current_user.language}

@@ -1,0 +1,202 @@
+"""Knowledge editor and reviewer operations (/api/v1/kb/...), all through platform.knowledge's service
+API: list with filters, article with revisions and history, drafts with a sanitised preview, diff,
+submit, approve or reject with a comment, scheduling (effective dates), notices and flags.
+
+Province scope: a provincial editor works on its own province's articles and national ones stay
+read-only for it; the knowledge service enforces the roles (editor writes, reviewer publishes)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from core.clock import CHINA_TZ
+from web.apikit import op
+from web.app import platform_of
+from web.permissions import Param
+from web.services import BadInput, call, to_jsonable
+
+KB_STAFF = ("editor", "reviewer")
+CONTENT = (
+    Param("title"), Param("short_answer", description="≤ 60 characters, read out and sent by SMS"),
+    Param("body_html", description="HTML, sanitised on save"), Param("category"),
+    Param("province", description="00 = national"), Param("city"),
+    Param("questions", kind="array", description="ways callers ask it (one per line in the form)"),
+    Param("keywords", kind="array"), Param("synonyms", kind="array"),
+    Param("effective_from", description="YYYY-MM-DD: scheduled publication"), Param("effective_to"),
+    Param("reason", description="why this change"),
+)
+
+
+def _lines(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    return [line.strip() for item in items for line in str(item).replace("，", ",").splitlines() if line.strip()]
+
+
+def _content(fields: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in fields.items() if v is not None and k != "reason"}
+    for name in ("questions", "keywords", "synonyms"):
+        if name in out:
+            out[name] = _lines(out[name])
+    return out
+
+
+def _check_scope(province: str | None) -> None:
+    if province and not current_user.can_see_province(province):
+        abort(403, description=f"province {province} is outside your scope")
+
+
+def _article_province(article_id: str) -> str | None:
+    data = call("knowledge", "get", article_id)
+    latest = data.get("latest")
+    return getattr(latest, "province", None)
+
+
+@op("/kb/articles", roles=KB_STAFF, scope="province", tag="knowledge", template="editor/_list.html",
+    params=(Param("category", where="query"), Param("province", where="query"),
+            Param("status", where="query", enum=("draft", "in_review", "scheduled", "published", "superseded",
+                                                  "archived")),
+            Param("expiring", kind="boolean", where="query", description="published and ending within 30 days"),
+            Param("flagged", kind="boolean", where="query"), Param("text", where="query")))
+def kb_articles(category: str | None, province: str | None, status: str | None, expiring: bool | None,
+                flagged: bool | None, text: str | None) -> dict:
+    """The editors' list with filters (category, province, status, expiring soon, flagged)."""
+    rows = call("knowledge", "list", category=category, province=province, status=status,
+                expiring_soon=bool(expiring), flagged=bool(flagged), text=text)
+    rows = [r for r in to_jsonable(rows) if current_user.is_national or r["province"] in ("00", current_user
+                                                                                           .province_scope)]
+    return {"articles": rows, "filters": {"category": category, "province": province, "status": status,
+                                          "expiring": bool(expiring), "flagged": bool(flagged), "text": text}}
+
+
+@op("/kb/articles/<article_id>", roles=KB_STAFF, tag="knowledge", template="editor/_article.html")
+def kb_article(article_id: str) -> dict:
+    """One article for editing: published and newest revision, all revisions, history, flags, notices."""
+    data = to_jsonable(call("knowledge", "get", article_id))
+    data["revisions"] = to_jsonable(call("knowledge", "revisions", article_id))
+    return data
+
+
+@op("/kb/articles", method="POST", roles=("editor",), scope="province", tag="knowledge",
+    template="editor/_saved.html", params=(Param("article_id", description="new revision of this article"),
+                                           *CONTENT))
+def kb_create_draft(article_id: str | None, reason: str | None, **fields: Any) -> dict:
+    """Start a draft: a new article, or the next revision of an existing one."""
+    if article_id:
+        _check_scope(_article_province(article_id))
+    rev = call("knowledge", "create_draft", current_user, article_id=article_id, reason=reason or "",
+               **_content(fields))
+    return {"ok": True, "revision": to_jsonable(rev), "message": f"草稿已保存 / draft saved (r{rev.number})"}
+
+
+@op("/kb/revisions/<int:revision_id>", method="POST", roles=("editor",), scope="province", tag="knowledge",
+    template="editor/_saved.html", params=CONTENT)
+def kb_update_draft(revision_id: int, reason: str | None, **fields: Any) -> dict:
+    """Change a draft (only drafts change; submitted revisions are immutable)."""
+    current = call("knowledge", "revision", revision_id)
+    _check_scope(current.province)
+    rev = call("knowledge", "update_draft", current_user, revision_id, reason=reason or "", **_content(fields))
+    return {"ok": True, "revision": to_jsonable(rev), "message": f"草稿已保存 / draft saved (r{rev.number})"}
+
+
+@op("/kb/preview", method="POST", roles=KB_STAFF, tag="knowledge", template="editor/_preview.html",
+    params=(Param("body_html", required=True), Param("title"), Param("short_answer")))
+def kb_preview(body_html: str, title: str | None, short_answer: str | None) -> dict:
+    """Preview a body as agents will see it (sanitised) and the answer SMS's part count."""
+    from knowledge.content import clean_html
+
+    result: dict[str, Any] = {"title": title or "", "short_answer": short_answer or "",
+                              "body_html": clean_html(body_html)}
+    try:
+        preview = call("sms", "preview", f"{title or ''}：{short_answer or ''}")
+        result["sms_parts"], result["sms_encoding"] = preview.parts, preview.encoding
+    except Exception:  # noqa: BLE001 - the SMS home is optional for a preview
+        result["sms_parts"] = None
+    return result
+
+
+@op("/kb/diff", roles=KB_STAFF, tag="knowledge", template="editor/_diff.html",
+    params=(Param("a", kind="integer", where="query", required=True), Param("b", kind="integer", where="query",
+                                                                             required=True)))
+def kb_diff(a: int, b: int) -> dict:
+    """The fields that differ between two revisions, with unified diffs."""
+    return {"a": a, "b": b, "fields": to_jsonable(call("knowledge", "diff", a, b))}
+
+
+def _step(method: str, revision_id: int, *args: Any) -> dict:
+    current = call("knowledge", "revision", revision_id)
+    _check_scope(current.province)
+    rev = call("knowledge", method, current_user, revision_id, *args)
+    return {"ok": True, "revision": to_jsonable(rev), "message": f"r{rev.number}: {rev.status}"}
+
+
+@op("/kb/revisions/<int:revision_id>/submit", method="POST", roles=("editor",), tag="knowledge",
+    template="_done.html", params=(Param("reason"),))
+def kb_submit(revision_id: int, reason: str | None) -> dict:
+    """Submit a draft for review."""
+    return _step("submit", revision_id, reason or "")
+
+
+@op("/kb/revisions/<int:revision_id>/approve", method="POST", roles=("reviewer",), tag="knowledge",
+    template="_done.html", params=(Param("comment"),))
+def kb_approve(revision_id: int, comment: str | None) -> dict:
+    """Approve: publish now, or on its effective date (scheduled)."""
+    return _step("approve", revision_id, comment or "")
+
+
+@op("/kb/revisions/<int:revision_id>/reject", method="POST", roles=("reviewer",), tag="knowledge",
+    template="_done.html", params=(Param("comment", required=True),))
+def kb_reject(revision_id: int, comment: str) -> dict:
+    """Send a revision back to the editor with a comment."""
+    return _step("reject", revision_id, comment)
+
+
+@op("/kb/notices", roles=KB_STAFF, tag="knowledge", template="editor/_notices.html")
+def kb_notices() -> dict:
+    """All notices (active, scheduled, ended, withdrawn)."""
+    rows = to_jsonable(call("knowledge", "list_notices", include_inactive=True))
+    return {"notices": [n for n in rows if current_user.can_see_province(n["province"]) or n["province"] == "00"]}
+
+
+@op("/kb/notices", method="POST", roles=("editor",), scope="province", tag="knowledge",
+    template="editor/_notices.html",
+    params=(Param("title", required=True), Param("body", required=True), Param("province"),
+            Param("hours", kind="integer", description="how long it shows (default 72 h)"),
+            Param("starts_at", description="YYYY-MM-DDTHH:MM Beijing time (default now)"), Param("article_id")))
+def kb_create_notice(title: str, body: str, province: str | None, hours: int | None, starts_at: str | None,
+                     article_id: str | None) -> dict:
+    """Post a notice shown on top of search results (and read out by the IVR)."""
+    now = platform_of().clock.now()
+    start = now
+    if starts_at:
+        try:
+            start = datetime.fromisoformat(starts_at)
+        except ValueError:
+            raise BadInput(f"not a time: {starts_at}") from None
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=CHINA_TZ)
+    ends = start + timedelta(hours=max(1, min(hours or 72, 24 * 365)))
+    call("knowledge", "create_notice", current_user, title=title, body=body, starts_at=start, ends_at=ends,
+         province=province or current_user.province_scope, article_id=article_id or None)
+    return kb_notices()
+
+
+@op("/kb/notices/<int:notice_id>/withdraw", method="POST", roles=("editor",), tag="knowledge",
+    template="editor/_notices.html")
+def kb_withdraw_notice(notice_id: int) -> dict:
+    """Withdraw a notice."""
+    call("knowledge", "withdraw_notice", current_user, notice_id)
+    return kb_notices()
+
+
+@op("/kb/flags/<int:flag_id>/resolve", method="POST", roles=("editor",), tag="knowledge", template="_done.html",
+    params=(Param("resolution", required=True),))
+def kb_resolve_flag(flag_id: int, resolution: str) -> dict:
+    """Close a flag, saying what was done."""
+    call("knowledge", "resolve_flag", current_user, flag_id, resolution)
+    return {"ok": True, "message": "已处理 / resolved"}

@@ -1,0 +1,211 @@
+"""A small message catalog for the console (Simplified Chinese first, English second).
+
+The language comes from the session (switched with POST /lang), then the user's saved preference,
+then the browser's Accept-Language. Unknown keys fall back to Chinese, then to the key itself, so a
+missing translation shows up as a readable key rather than an error.
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+
+LANGUAGES = ("zh", "en")
+
+CATALOG: dict[str, dict[str, str]] = {
+    "brand": {"zh": "12333 人社服务热线", "en": "12333 HR & Social Security Hotline"},
+    "logout": {"zh": "退出", "en": "Log out"},
+    "login": {"zh": "登录", "en": "Log in"},
+    "language": {"zh": "English", "en": "中文"},
+    "nav.agent": {"zh": "坐席", "en": "Agent"},
+    "nav.tickets": {"zh": "工单", "en": "Tickets"},
+    "nav.supervisor": {"zh": "班长监控", "en": "Wallboard"},
+    "nav.reports": {"zh": "报表", "en": "Reports"},
+    "nav.editor": {"zh": "知识库", "en": "Knowledge"},
+    "nav.admin": {"zh": "系统管理", "en": "Admin"},
+    "service_missing": {"zh": "该功能的服务尚未安装或暂不可用", "en": "This service is not installed or unavailable"},
+    # agent
+    "state": {"zh": "状态", "en": "State"},
+    "state.ready": {"zh": "就绪", "en": "Ready"},
+    "state.not_ready": {"zh": "未就绪", "en": "Not ready"},
+    "state.logged_out": {"zh": "未签入", "en": "Logged out"},
+    "state.offered": {"zh": "振铃", "en": "Ringing"},
+    "state.busy": {"zh": "通话中", "en": "On a call"},
+    "state.on_call": {"zh": "通话中", "en": "On a call"},
+    "state.held": {"zh": "保持", "en": "On hold"},
+    "state.wrap_up": {"zh": "话后整理", "en": "Wrap-up"},
+    "go_ready": {"zh": "置闲", "en": "Go ready"},
+    "go_not_ready": {"zh": "置忙", "en": "Not ready"},
+    "sign_in": {"zh": "签入", "en": "Sign in"},
+    "sign_out": {"zh": "签出", "en": "Sign out"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "reason.break": {"zh": "小休", "en": "Break"},
+    "reason.meal": {"zh": "就餐", "en": "Meal"},
+    "reason.training": {"zh": "培训", "en": "Training"},
+    "reason.meeting": {"zh": "会议", "en": "Meeting"},
+    "today": {"zh": "今日", "en": "Today"},
+    "answered": {"zh": "已接听", "en": "Answered"},
+    "handled": {"zh": "已处理", "en": "Handled"},
+    "offered": {"zh": "呼入", "en": "Offered"},
+    "abandoned": {"zh": "放弃", "en": "Abandoned"},
+    "wrap_up_left": {"zh": "整理剩余", "en": "Wrap-up left"},
+    "incoming": {"zh": "来电", "en": "Incoming call"},
+    "accept": {"zh": "接听", "en": "Accept"},
+    "decline": {"zh": "拒接", "en": "Decline"},
+    "no_call": {"zh": "当前没有通话", "en": "No call"},
+    "caller": {"zh": "来电号码", "en": "Caller"},
+    "location": {"zh": "归属地", "en": "Location"},
+    "identity": {"zh": "已核验身份", "en": "Verified identity"},
+    "not_verified": {"zh": "未核验", "en": "Not verified"},
+    "routed_to": {"zh": "路由省份", "en": "Routed to"},
+    "why": {"zh": "原因", "en": "Why"},
+    "ivr_path": {"zh": "语音导航路径", "en": "IVR path"},
+    "topic": {"zh": "业务", "en": "Topic"},
+    "journey": {"zh": "流转", "en": "Journey"},
+    "handover": {"zh": "转接备注", "en": "Handover notes"},
+    "earlier": {"zh": "历史来电", "en": "Earlier contacts"},
+    "ivr_answer": {"zh": "语音已播报答案", "en": "Answer the IVR gave"},
+    "kb_search": {"zh": "知识检索", "en": "Knowledge search"},
+    "search": {"zh": "检索", "en": "Search"},
+    "notices": {"zh": "公告", "en": "Notices"},
+    "no_answer": {"zh": "未找到答案", "en": "No answer found"},
+    "send_sms": {"zh": "短信发送", "en": "Send by SMS"},
+    "sms_parts": {"zh": "条", "en": "part(s)"},
+    "sms_sent": {"zh": "短信已提交", "en": "SMS queued"},
+    "flag_wrong": {"zh": "答案有误", "en": "Flag as wrong"},
+    "flagged": {"zh": "已反馈", "en": "Flagged"},
+    "record": {"zh": "参保信息", "en": "Insurance record"},
+    "lookup": {"zh": "查询", "en": "Look up"},
+    "lookup_reason": {"zh": "查询理由（非本通来电核验身份时必填）",
+                      "en": "Reason (required unless verified on this call)"},
+    "id_number": {"zh": "身份证号", "en": "ID number"},
+    "hold": {"zh": "保持", "en": "Hold"},
+    "resume": {"zh": "恢复", "en": "Resume"},
+    "transfer": {"zh": "转接", "en": "Transfer"},
+    "queue": {"zh": "队列", "en": "Queue"},
+    "province": {"zh": "省份", "en": "Province"},
+    "callback": {"zh": "预约回拨", "en": "Schedule callback"},
+    "when": {"zh": "时间", "en": "When"},
+    "number": {"zh": "号码", "en": "Number"},
+    "ticket": {"zh": "工单", "en": "Ticket"},
+    "open_ticket": {"zh": "生成工单", "en": "Open ticket"},
+    "subject": {"zh": "事由", "en": "Subject"},
+    "details": {"zh": "详情", "en": "Details"},
+    "due": {"zh": "办结时限", "en": "Due"},
+    "wrap_up": {"zh": "话后小结", "en": "Wrap up"},
+    "disposition": {"zh": "小结代码", "en": "Disposition"},
+    "notes": {"zh": "备注", "en": "Notes"},
+    "disposition.resolved": {"zh": "已解答", "en": "Resolved"},
+    "disposition.transferred": {"zh": "已转接", "en": "Transferred"},
+    "disposition.callback": {"zh": "需回电", "en": "Callback"},
+    "disposition.sms_sent": {"zh": "已短信告知", "en": "Answered by SMS"},
+    "disposition.ticket": {"zh": "已登记工单", "en": "Ticket opened"},
+    "disposition.complaint": {"zh": "投诉", "en": "Complaint"},
+    "disposition.wrong_number": {"zh": "打错电话", "en": "Wrong number"},
+    "disposition.other": {"zh": "其他", "en": "Other"},
+    "hangup": {"zh": "挂断", "en": "Hang up"},
+    "save": {"zh": "保存", "en": "Save"},
+    "submit": {"zh": "提交", "en": "Submit"},
+    "tickets.mine": {"zh": "我的工单", "en": "My tickets"},
+    "tickets.center": {"zh": "本中心工单", "en": "My center's tickets"},
+    "tickets.overdue": {"zh": "超期工单", "en": "Overdue"},
+    "status": {"zh": "状态", "en": "Status"},
+    "close": {"zh": "办结", "en": "Close"},
+    "comment": {"zh": "意见", "en": "Comment"},
+    # supervisor
+    "wallboard": {"zh": "实时监控", "en": "Wallboard"},
+    "national": {"zh": "全国", "en": "National"},
+    "waiting": {"zh": "排队", "en": "Waiting"},
+    "longest_wait": {"zh": "最长等待", "en": "Longest wait"},
+    "service_level": {"zh": "服务水平(15秒)", "en": "Service level (15 s)"},
+    "asa": {"zh": "平均应答", "en": "ASA"},
+    "aht": {"zh": "平均处理", "en": "AHT"},
+    "abandonment": {"zh": "放弃率", "en": "Abandonment"},
+    "agents": {"zh": "坐席", "en": "Agents"},
+    "agent": {"zh": "坐席", "en": "Agent"},
+    "time_in_state": {"zh": "持续", "en": "Time in state"},
+    "force_not_ready": {"zh": "强制置忙", "en": "Set not ready"},
+    "force_logout": {"zh": "强制签出", "en": "Log out"},
+    "intervals": {"zh": "今日分时段（15分钟）", "en": "Today by 15-minute interval"},
+    "reports": {"zh": "报表", "en": "Reports"},
+    "by": {"zh": "维度", "en": "By"},
+    "day": {"zh": "日", "en": "Day"},
+    "interval": {"zh": "时段", "en": "Interval"},
+    "export_csv": {"zh": "导出CSV", "en": "Export CSV"},
+    "satisfaction": {"zh": "满意度", "en": "Satisfaction"},
+    "date_from": {"zh": "开始日期", "en": "From"},
+    "date_to": {"zh": "结束日期", "en": "To"},
+    # editor
+    "knowledge": {"zh": "知识库", "en": "Knowledge base"},
+    "category": {"zh": "分类", "en": "Category"},
+    "expiring": {"zh": "即将到期", "en": "Expiring soon"},
+    "flagged_only": {"zh": "有反馈", "en": "Flagged"},
+    "title": {"zh": "标题", "en": "Title"},
+    "short_answer": {"zh": "简短答案", "en": "Short answer"},
+    "body": {"zh": "正文", "en": "Body"},
+    "preview": {"zh": "预览", "en": "Preview"},
+    "revisions": {"zh": "修订记录", "en": "Revisions"},
+    "diff": {"zh": "差异", "en": "Diff"},
+    "submit_review": {"zh": "提交审核", "en": "Submit for review"},
+    "approve": {"zh": "审核通过", "en": "Approve"},
+    "reject": {"zh": "退回", "en": "Reject"},
+    "effective_from": {"zh": "生效时间", "en": "Effective from"},
+    "effective_to": {"zh": "失效时间", "en": "Effective until"},
+    "new_article": {"zh": "新建条目", "en": "New article"},
+    "filter": {"zh": "筛选", "en": "Filter"},
+    # admin
+    "admin": {"zh": "系统管理", "en": "Administration"},
+    "users": {"zh": "用户与角色", "en": "Users and roles"},
+    "username": {"zh": "用户名", "en": "Username"},
+    "display_name": {"zh": "姓名", "en": "Name"},
+    "password": {"zh": "密码", "en": "Password"},
+    "roles": {"zh": "角色", "en": "Roles"},
+    "scope": {"zh": "省份范围", "en": "Province scope"},
+    "active": {"zh": "启用", "en": "Active"},
+    "create": {"zh": "新建", "en": "Create"},
+    "centers": {"zh": "中心", "en": "Centers"},
+    "queues": {"zh": "队列", "en": "Queues"},
+    "skills": {"zh": "技能", "en": "Skills"},
+    "hours": {"zh": "工作时间与节假日", "en": "Hours and holidays"},
+    "flows": {"zh": "语音流程", "en": "Call flows"},
+    "version": {"zh": "版本", "en": "Version"},
+    "publish": {"zh": "发布", "en": "Publish"},
+    "rollback": {"zh": "回滚", "en": "Roll back"},
+    "sms_templates": {"zh": "短信模板", "en": "SMS templates"},
+    "broadcast": {"zh": "广播通知", "en": "Broadcast"},
+    "message": {"zh": "消息", "en": "Message"},
+    "send": {"zh": "发送", "en": "Send"},
+    "live": {"zh": "实时连接", "en": "Live"},
+    "withdrawn": {"zh": "已撤回", "en": "withdrawn"},
+    "flags": {"zh": "反馈", "en": "Flags"},
+    "questions": {"zh": "常见问法（每行一个）", "en": "Questions (one per line)"},
+    "resolve": {"zh": "处理", "en": "Resolve"},
+    "history": {"zh": "变更记录", "en": "History"},
+    "live_version": {"zh": "当前版本", "en": "live"},
+    "mode": {"zh": "模式", "en": "Mode"},
+    "capacity": {"zh": "容量", "en": "Capacity"},
+    "open": {"zh": "开放", "en": "Open"},
+    "closed": {"zh": "关闭", "en": "Closed"},
+}
+
+
+def current_language() -> str:
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    if current_user and current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
+        return current_user.language
+    best = request.accept_languages.best_match(LANGUAGES) if request else None
+    return best or "zh"
+
+
+def translate(key: str, lang: str | None = None) -> str:
+    entry = CATALOG.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang or current_language()) or entry.get("zh") or key
+
+
+def missing_keys() -> dict[str, list[str]]:
+    """Catalog entries lacking a language (the i18n test asserts this is empty)."""
+    return {lang: sorted(k for k, v in CATALOG.items() if not v.get(lang)) for lang in LANGUAGES}

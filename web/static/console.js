@@ -1,0 +1,88 @@
+/* Console glue: one EventSource per page, re-broadcast as DOM events that htmx elements listen to
+   (hx-trigger="hl-acd-agent-state from:body"), the ring sound, the wrap-up countdown and broadcasts.
+   No inline scripts (the CSP forbids them). */
+(function () {
+  "use strict";
+  var stats = { received: 0, lastLatencyMs: null, connected: false };
+  window.hotlineLive = stats;
+
+  function domName(type) { return "hl-" + type.replace(/[^a-z0-9]+/gi, "-"); }
+
+  function configureHtmx() {
+    if (!window.htmx) { return; }
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "[45]..", swap: true, error: true }
+    ];
+  }
+
+  function ring() {
+    var audio = document.getElementById("ring");
+    if (audio && audio.play) { var p = audio.play(); if (p && p.catch) { p.catch(function () {}); } }
+  }
+
+  function toast(text, cls) {
+    var box = document.getElementById("toast");
+    if (!box) { return; }
+    var div = document.createElement("div");
+    div.className = "flash " + (cls || "");
+    div.textContent = text;
+    box.appendChild(div);
+    setTimeout(function () { div.remove(); }, 8000);
+  }
+
+  function handle(type, msg) {
+    var payload = {};
+    try { payload = JSON.parse(msg.data || "{}"); } catch (e) { payload = {}; }
+    stats.received += 1;
+    if (payload.data && payload.data.sent_at) {
+      stats.lastLatencyMs = Date.now() - payload.data.sent_at * 1000;
+    }
+    if (type === "acd.call.offered") { ring(); }
+    if (type === "console.broadcast" && payload.data) { toast(payload.data.message, "info"); }
+    document.body.dispatchEvent(new CustomEvent(domName(type), { detail: payload }));
+    document.body.dispatchEvent(new CustomEvent("hl-any", { detail: payload }));
+  }
+
+  function connect() {
+    if (!document.body.hasAttribute("data-live") || !window.EventSource) { return; }
+    var source = new EventSource(document.body.getAttribute("data-live"));
+    var dot = document.getElementById("live");
+    source.onopen = function () { stats.connected = true; if (dot) { dot.classList.add("on"); } };
+    source.onerror = function () { stats.connected = false; if (dot) { dot.classList.remove("on"); } };
+    source.onmessage = function (msg) {
+      var type = "message";
+      try { type = JSON.parse(msg.data).type || "message"; } catch (e) { type = "message"; }
+      handle(type, msg);
+    };
+  }
+
+  function countdowns() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = parseInt(el.getAttribute("data-countdown"), 10);
+      if (isNaN(left) || left <= 0) { return; }
+      left -= 1;
+      el.setAttribute("data-countdown", String(left));
+      el.textContent = left + "s";
+    });
+  }
+
+  function onSwap(evt) {
+    var panel = document.getElementById("call-panel");
+    if (!panel || !evt.detail || !evt.detail.target || evt.detail.target.id !== "call") { return; }
+    var callId = panel.getAttribute("data-call-id") || "";
+    ["kb-call", "record-call"].forEach(function (id) {
+      var el = document.getElementById(id); if (el) { el.value = callId; }
+    });
+    var prov = document.getElementById("kb-province");
+    if (prov && panel.getAttribute("data-province")) { prov.value = panel.getAttribute("data-province"); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    configureHtmx();
+    document.body.addEventListener("htmx:afterSwap", onSwap);
+    connect();
+    setInterval(countdowns, 1000);
+  });
+})();

@@ -1,0 +1,231 @@
+"""Supervisor operations (/api/v1/supervisor/...): wallboard figures, the day by 15-minute interval,
+agents and their states, forcing an agent not ready or out (audited), reports with CSV, satisfaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Response, abort
+from flask_login import current_user
+
+from core.clock import CHINA_TZ, china_now
+from web.apikit import op
+from web.app import platform_of
+from web.permissions import Param
+from web.services import BadInput, call, to_jsonable
+
+SUP = ("supervisor",)
+REPORT_BY = ("day", "interval", "queue", "agent")
+
+
+def _scope(province: str | None) -> str:
+    return province or current_user.province_scope
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        return china_now(platform_of().clock).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def acd_scope(scope: str) -> str:
+    """Console province scope ("00", "44") as the ACD's statistics scope ("national", "center:44")."""
+    return "national" if scope in ("00", "", None) else f"center:{scope}"
+
+
+def wallboard(scope: str) -> dict[str, Any]:
+    stats = to_jsonable(call("agents", "stats", acd_scope(scope))) or {}
+    agents = to_jsonable(call("agents", "agents_live", None if scope == "00" else scope)) or []
+    now = platform_of().clock.time()
+    for a in agents:
+        since = a.get("since") or 0
+        a["time_in_state"] = int(now - since) if since else None
+    return {"scope": scope, "stats": stats, "agents": agents}
+
+
+@op("/supervisor/wallboard", roles=SUP, scope="province", tag="supervisor", template="supervisor/_wallboard.html",
+    params=(Param("province", where="query", description="center code; 00 = national (default: my scope)"),))
+def supervisor_wallboard(province: str | None) -> dict:
+    """Waiting, longest wait, agents by state, service level (15 s), ASA, AHT, abandonment, agents."""
+    return wallboard(_scope(province))
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), CHINA_TZ).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def intervals(scope: str, day: date) -> list[dict[str, Any]]:
+    """Every 15-minute interval of the day with calls: stored ones plus the open one (live counters)."""
+    since, until = _day_bounds(day)
+    rows = to_jsonable(call("agents", "history", acd_scope(scope), since, until)) or []
+    now = platform_of().clock.time()
+    if since.timestamp() <= now < until.timestamp():
+        from agents import policy, stats  # pure helpers of the ACD (no service call gives the open interval yet)
+
+        start = stats.interval_start(now)
+        live = call("agents", "counters", acd_scope(scope), start)
+        opened = datetime.fromtimestamp(start, UTC).isoformat()
+        if live and any(live.values()) and not any(r.get("interval_start", "")[:16] == opened[:16] for r in rows):
+            rows.append({"interval_start": opened, **policy.service_figures(live, 15)})
+    for row in rows:
+        local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
+        row["start"] = local.strftime("%H:%M")
+    return rows
+
+
+@op("/supervisor/intervals", roles=SUP, scope="province", tag="supervisor", template="supervisor/_chart.html",
+    params=(Param("province", where="query"), Param("day", where="query", description="YYYY-MM-DD (default today)")))
+def supervisor_intervals(province: str | None, day: str | None) -> dict:
+    """The day by 15-minute interval: offered, answered, abandoned, service level."""
+    return {"scope": _scope(province), "day": _day(day).isoformat(), "intervals": intervals(_scope(province),
+                                                                                          _day(day))}
+
+
+def _agent_in_scope(agent_id: int) -> dict[str, Any]:
+    status = to_jsonable(call("agents", "agent_status", agent_id))
+    if not status:
+        abort(404, description=f"no agent {agent_id}")
+    if not current_user.can_see_province(status.get("center_code")):
+        abort(403, description="agent outside your scope")
+    return status
+
+
+def _audit(action: str, agent_id: int, detail: dict[str, Any]) -> None:
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action=action,
+                               subject=f"agent:{agent_id}", outcome="ok", detail=detail)
+
+
+@op("/supervisor/agents/<int:agent_id>/not-ready", method="POST", roles=SUP, scope="province", tag="supervisor",
+    template="_done.html", params=(Param("reason", description="shown to the agent"),
+                                   Param("province", description="the agent's center (checked)")))
+def supervisor_force_not_ready(agent_id: int, reason: str | None, province: str | None) -> dict:
+    """Set an agent not ready (audited)."""
+    _agent_in_scope(agent_id)
+    call("agents", "set_not_ready", agent_id, reason or "supervisor")
+    _audit("acd.force_not_ready", agent_id, {"reason": reason or "supervisor"})
+    return {"ok": True, "message": f"agent {agent_id}: not ready"}
+
+
+@op("/supervisor/agents/<int:agent_id>/logout", method="POST", roles=SUP, scope="province", tag="supervisor",
+    template="_done.html", params=(Param("province", description="the agent's center (checked)"),))
+def supervisor_force_logout(agent_id: int, province: str | None) -> dict:
+    """Log an agent out of the queues (audited)."""
+    _agent_in_scope(agent_id)
+    call("agents", "logout", agent_id)
+    _audit("acd.force_logout", agent_id, {})
+    return {"ok": True, "message": f"agent {agent_id}: logged out"}
+
+
+def _combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sum interval figures; ASA and AHT weighted by answered and handled calls."""
+    out = {k: sum(int(r.get(k) or 0) for r in rows) for k in ("offered", "answered", "abandoned", "handled",
+                                                                "answered_in_sl")}
+    wait = sum((r.get("asa") or 0) * int(r.get("answered") or 0) for r in rows)
+    handle = sum((r.get("aht") or 0) * int(r.get("handled") or 0) for r in rows)
+    left = out["answered"] + out["abandoned"]
+    out["service_level"] = round(out["answered_in_sl"] / left, 4) if left else None
+    out["asa"] = round(wait / out["answered"], 1) if out["answered"] else None
+    out["aht"] = round(handle / out["handled"], 1) if out["handled"] else None
+    out["abandonment_rate"] = round(out["abandoned"] / left, 4) if left else None
+    return out
+
+
+def _history(scope: str, start: date, end: date) -> list[dict[str, Any]]:
+    since, _ = _day_bounds(start)
+    _, until = _day_bounds(end)
+    rows = to_jsonable(call("agents", "history", scope, since, until)) or []
+    for row in rows:
+        local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
+        row["day"], row["interval"] = local.date().isoformat(), local.strftime("%Y-%m-%d %H:%M")
+    return rows
+
+
+def _by_agent(scope: str, start: date, end: date) -> list[dict[str, Any]]:
+    from sqlalchemy import func, select
+
+    from agents.models import Agent, WrapUp  # wrap-ups are the ACD's records of handled calls
+
+    since, _ = _day_bounds(start)
+    _, until = _day_bounds(end)
+    q = (select(WrapUp.agent_id, Agent.name, Agent.center_code, func.count(), func.avg(WrapUp.handle_seconds))
+         .join(Agent, Agent.id == WrapUp.agent_id)
+         .where(WrapUp.created_at >= since, WrapUp.created_at < until)
+         .group_by(WrapUp.agent_id, Agent.name, Agent.center_code).order_by(WrapUp.agent_id))
+    if scope != "00":
+        q = q.where(Agent.center_code == scope)
+    with platform_of().db.session() as s:
+        return [{"agent_id": aid, "name": name, "center_code": center, "handled": int(n),
+                 "aht": round(float(avg or 0), 1)} for aid, name, center, n, avg in s.execute(q).all()]
+
+
+def report_rows(by: str, scope: str, start: date, end: date) -> list[dict[str, Any]]:
+    if by not in REPORT_BY:
+        raise BadInput(f"by must be one of {', '.join(REPORT_BY)}")
+    if end < start:
+        raise BadInput("the end date is before the start date")
+    if (end - start).days > 366:
+        raise BadInput("at most one year per report")
+    if by == "agent":
+        return _by_agent(scope, start, end)
+    if by == "queue":
+        queues = [q for q in to_jsonable(call("switch", "queues")) if scope == "00" or q["center_code"] == scope]
+        out = []
+        for q in queues:
+            rows = _history(f"queue:{q['id']}", start, end)
+            if rows:
+                out.append({"queue_id": q["id"], **_combine(rows)})
+        return out
+    rows = _history(acd_scope(scope), start, end)
+    if by == "interval":
+        keep = ("interval", "offered", "answered", "abandoned", "handled", "service_level", "asa", "aht",
+                "abandonment_rate")
+        return [{k: r.get(k) for k in keep} for r in rows]
+    days: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        days.setdefault(r["day"], []).append(r)
+    return [{"day": d, **_combine(rs)} for d, rs in sorted(days.items())]
+
+
+@op("/supervisor/reports", roles=SUP, scope="province", tag="supervisor", template="supervisor/_report.html",
+    params=(Param("by", where="query", enum=REPORT_BY), Param("province", where="query"),
+            Param("from", where="query", description="YYYY-MM-DD"), Param("to", where="query"),
+            Param("format", where="query", enum=("json", "csv"))))
+def supervisor_reports(by: str | None, province: str | None, format: str | None, **dates: str | None) -> Any:
+    """Reports by day, interval, queue or agent (JSON or CSV)."""
+    end = _day(dates.get("to"))
+    start = _day(dates.get("from")) if dates.get("from") else end - timedelta(days=6)
+    rows = report_rows(by or "day", _scope(province), start, end)
+    if format == "csv":
+        out = io.StringIO()
+        columns = list(dict.fromkeys(k for r in rows for k in r)) or ["empty"]
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        name = f"report-{by or 'day'}-{_scope(province)}-{start}-{end}.csv"
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    return {"by": by or "day", "scope": _scope(province), "from": start.isoformat(), "to": end.isoformat(),
+            "rows": rows}
+
+
+@op("/supervisor/satisfaction", roles=SUP, scope="province", tag="supervisor",
+    template="supervisor/_satisfaction.html",
+    params=(Param("province", where="query"), Param("from", where="query"), Param("to", where="query")))
+def supervisor_satisfaction(province: str | None, **dates: str | None) -> dict:
+    """Satisfaction survey results (from the IVR's post-call survey)."""
+    end = _day(dates.get("to"))
+    start = _day(dates.get("from")) if dates.get("from") else end - timedelta(days=6)
+    since, _ = _day_bounds(start)
+    _, until = _day_bounds(end)
+    scope = _scope(province)
+    by_province = to_jsonable(call("ivr", "survey_report", since=since, until=until, group_by="province")) or []
+    result = [r for r in by_province if scope == "00" or r.get("province") == scope]
+    return {"scope": _scope(province), "from": start.isoformat(), "to": end.isoformat(),
+            "results": to_jsonable(result)}
