@@ -1,0 +1,101 @@
+"""Callbacks: virtual hold (the caller keeps their place and is rung back) and the missed-call list
+(calls abandoned after a while), kept in the database for supervisors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from agents.domain import PRIORITY_CALLBACK, AcdError, CallStatus, QueuedCall
+from agents.keys import ck
+from agents.models import Callback
+from core import phone
+from core.masking import mask_phone
+
+
+class CallbackMixin:
+    platform: Any
+    clock: Any
+    bus: Any
+    store: Any
+    state: Any
+
+    def callback_number(self, call_id: str, *, actor: str = "system:telephony") -> str | None:
+        """The number the telephony side dials for a callback call (unmasked; audited)."""
+        number = self.store.hget(ck(call_id), "cb_number") or None
+        if number:
+            self.platform.audit.record(actor=actor, channel="system", action="acd.callback.number", outcome="ok",
+                                       session_id=call_id, fields=["phone"])
+        return number
+
+    def request_callback(self, call_id: str, number: str) -> CallStatus:
+        """Virtual hold: the caller hangs up but keeps their place; the agent rings them back."""
+        try:
+            info = phone.parse(number)
+        except phone.InvalidPhoneNumber as exc:
+            raise AcdError("invalid_number", str(exc)) from None
+        c = self._call(call_id)
+        if not c:
+            raise AcdError("unknown_call", "没有这通来电")
+        ok = self.state.txn([(ck(call_id), "state", ("waiting",))],
+                            [["hset", ck(call_id), {"state": "callback", "cb_number": info.national,
+                                                    "overflow": ""}]])
+        if not ok:
+            raise AcdError("not_waiting", "只有排队中的来电可以预约回拨")
+        self._add_callback(c, "virtual_hold", info.national, self._now() - float(c["queued_at"]))
+        return self.call_status(call_id)  # type: ignore[return-value]
+
+    def _add_callback(self, c: dict[str, str], kind: str, number: str, waited: float) -> int:
+        with self.platform.db.session() as s:
+            row = Callback(call_id=c["call_id"], number=number, queue_id=c["queue_id"], center_code=c["center"],
+                           kind=kind, status="pending" if kind == "missed" else "queued",
+                           waited_seconds=int(waited), created_at=self.clock.now())
+            s.add(row)
+            s.flush()
+            cb_id = row.id
+        self.bus.publish(f"acd.callback.{'missed' if kind == 'missed' else 'requested'}", callback_id=cb_id,
+                         call_id=c["call_id"], queue_id=c["queue_id"], number=mask_phone(number))
+        return cb_id
+
+    def _callback_done(self, call_id: str) -> None:
+        """The agent reached a callback: its list entry is done."""
+        with self.platform.db.session() as s:
+            if call_id.startswith("cb-") and call_id[3:].isdigit():
+                rows = [s.get(Callback, int(call_id[3:]))]
+            else:
+                rows = list(s.execute(select(Callback).where(Callback.call_id == call_id,
+                                                             Callback.kind == "virtual_hold")).scalars())
+            for row in rows:
+                if row is not None:
+                    row.status, row.done_at = "done", self.clock.now()
+
+    def callbacks(self, *, status: str | None = "pending", center_code: str | None = None) -> list[dict]:
+        with self.platform.db.session() as s:
+            q = select(Callback).order_by(Callback.id)
+            if status:
+                q = q.where(Callback.status == status)
+            if center_code:
+                q = q.where(Callback.center_code == center_code)
+            return [{"id": r.id, "call_id": r.call_id, "number_masked": mask_phone(r.number), "queue_id": r.queue_id,
+                     "center_code": r.center_code, "kind": r.kind, "status": r.status,
+                     "waited_seconds": r.waited_seconds, "created_at": r.created_at.isoformat()}
+                    for r in s.execute(q).scalars()]
+
+    def dial_callback(self, callback_id: int) -> CallStatus:
+        """Put a missed call back in its queue, ahead of ordinary calls, as a callback to make."""
+        with self.platform.db.session() as s:
+            row = s.get(Callback, callback_id)
+            if row is None or row.status != "pending":
+                raise AcdError("not_pending", "该回拨不在待处理列表中")
+            row.status = "queued"
+            number, queue_id, center, original = row.number, row.queue_id, row.center_code, row.call_id
+        call_id = f"cb-{callback_id}"
+        queue = self._queue_def(queue_id)
+        self.enqueue(QueuedCall(call_id=call_id, queue_id=queue_id, center_code=center, topic=queue.topic,
+                                skills=queue.skills, priority=PRIORITY_CALLBACK, caller=number,
+                                context={"callback_for": original, "kind": "missed"}))
+        self.state.txn([(ck(call_id), "state", ("waiting",))],
+                       [["hset", ck(call_id), {"state": "callback", "cb_number": number}]])
+        self.bus.publish("acd.callback.queued", callback_id=callback_id, call_id=call_id, queue_id=queue_id)
+        return self.call_status(call_id)  # type: ignore[return-value]

@@ -1,0 +1,88 @@
+"""Values exchanged with the IVR channels and the console (see docs/contracts.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+AGENT_STATES = ("logged_out", "ready", "not_ready", "offered", "on_call", "wrap_up")
+CALL_STATES = ("waiting", "offered", "connected", "ended", "abandoned", "callback")
+DISPOSITIONS: dict[str, str] = {
+    "resolved": "已解答",
+    "transferred": "已转接",
+    "callback": "需回电",
+    "sms_sent": "已短信告知",
+    "ticket": "已登记工单",
+    "complaint": "投诉",
+    "wrong_number": "打错电话",
+    "other": "其他",
+    "none": "未填写（整理超时）",
+}
+PRIORITY_NORMAL, PRIORITY_ELDERLY, PRIORITY_TRANSFER, PRIORITY_CALLBACK = 0, 1, 1, 2
+
+
+class AcdError(Exception):
+    """A command refused in the current state; `code` is stable, `message` is shown to the user."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class QueuedCall:
+    call_id: str
+    queue_id: str
+    center_code: str
+    topic: str | None
+    skills: tuple[str, ...] = ()
+    priority: int = PRIORITY_NORMAL
+    caller: str | None = None
+    language: str = "zh"
+    context: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallStatus:
+    call_id: str
+    state: str
+    position: int | None = None  # calls ahead of this one
+    ewt_seconds: int | None = None
+    agent_id: int | None = None
+    agent_endpoint: str | None = None
+    queue_id: str | None = None
+    overflow: str | None = None  # "callback" when the maximum wait passed and a callback should be offered
+    text_zh: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """An agent as the matcher sees it (copied into the real-time state on login)."""
+
+    id: int
+    user_id: int
+    name: str
+    center_code: str
+    skills: tuple[str, ...]
+    languages: tuple[str, ...] = ("zh",)
+    level: int = 1
+    endpoint: str = ""
+
+
+@dataclass(frozen=True)
+class AgentStatus:
+    agent_id: int
+    name: str
+    center_code: str
+    state: str
+    reason: str = ""
+    since: float = 0.0
+    call_id: str | None = None
+    endpoint: str = ""
+    skills: tuple[str, ...] = ()
+    deadline: float | None = None  # offer ring-no-answer or wrap-up end
+
+    def to_dict(self) -> dict:
+        return asdict(self)

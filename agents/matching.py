@@ -1,0 +1,143 @@
+"""Matching agents and calls: candidates from the ready pools, the pure choice in `agents.policy`,
+and the atomic claim (agent ready and call waiting → both offered) as one state transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agents import policy
+from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, RPOOLS, WAITING_STATES, ak, ck, pools_out, qk, rk
+from core.masking import mask_phone
+
+
+class MatchingMixin:
+    platform: Any
+    bus: Any
+    store: Any
+    state: Any
+    switch: Any
+    offer_timeout: float
+    scan_depth: int
+    pool_depth: int
+
+    def _centers(self) -> list[str]:
+        return [c.code for c in self.switch.centers() if not c.remote]
+
+    def _candidates(self, pools: list[tuple[str, str]]) -> list[policy.Candidate]:
+        keys = [rk(c, t) for c, t in pools]
+        seen: dict[str, float] = {}
+        for rows in self.state.zrange_many(keys, self.pool_depth):
+            for member, idle in rows:
+                seen.setdefault(member, idle)
+        ordered = sorted(seen.items(), key=lambda kv: (kv[1], kv[0]))[: self.pool_depth * 2]
+        hashes = self.state.hgetall_many([ak(a) for a, _ in ordered])
+        return [policy.Candidate(int(a), idle, tuple(json.loads(h.get("languages") or "[]")),
+                                 int(h.get("level") or 0), h.get("state", ""))
+                for (a, idle), h in zip(ordered, hashes, strict=True) if h]
+
+    def _try_match(self, c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> bool:
+        waited = now - float(c["queued_at"])
+        pools = [(ctr, t) for ctr, t in policy.pools_for_wait(c["center"], c["topic"], waited, centers)
+                 if rk(ctr, t) in ready_pools]
+        if not pools:
+            return False
+        for _ in range(3):  # a candidate taken by another node meanwhile: look again
+            chosen = policy.pick_agent(self._candidates(pools), c.get("language") or "zh")
+            if chosen is None:
+                return False
+            if self._claim(chosen.agent_id, c, now):
+                return True
+        return False
+
+    def _claim(self, agent_id: int, c: dict[str, str], now: float, agent: dict[str, str] | None = None) -> bool:
+        agent = agent or self._agent(agent_id)
+        call_id, queue_id = c["call_id"], c["queue_id"]
+        deadline = now + self.offer_timeout
+        ops: list[list] = [
+            ["hset", ak(agent_id), {"state": "offered", "call_id": call_id, "since": now, "offer_until": deadline}],
+            ["hset", ck(call_id), {"state": "offered", "agent_id": agent_id, "offered_at": now}],
+            ["zrem", qk(queue_id), call_id], ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
+            ["zadd", OFFERS, deadline, call_id], ["hincr", LOAD, c["center"], -1], ["zrem", MAXWAIT, call_id]]
+        ops += pools_out(self._pools(agent), agent_id)
+        ok = self.state.txn([(ak(agent_id), "state", ("ready",)), (ck(call_id), "state", WAITING_STATES)], ops)
+        if ok:
+            ctx = json.loads(c.get("context") or "{}")
+            self.bus.publish("acd.call.offered", call_id=call_id, agent_id=agent_id, queue_id=queue_id,
+                             endpoint=agent.get("endpoint"), center_code=c["center"], topic=c["topic"],
+                             callback=bool(c.get("cb_number")), caller=mask_phone(c.get("caller")),
+                             transferred_from=ctx.get("transferred_from"), until=deadline)
+            self._publish_agent(agent_id, "offered", call_id=call_id)
+        return ok
+
+    def _dispatch_queue(self, queue_id: str, centers: list[str] | None = None) -> int:
+        centers = centers or self._centers()
+        matched = 0
+        while True:
+            ready_pools = self.store.smembers(RPOOLS)
+            if not ready_pools:
+                return matched
+            now = self._now()
+            heads = self.store.zrange(qk(queue_id), 0, self.scan_depth - 1)
+            if not heads:
+                return matched
+            calls = self.state.hgetall_many([ck(m) for m, _ in heads])
+            progress = False
+            for c in calls:
+                if c and c.get("state") in WAITING_STATES and self._try_match(c, now, centers, ready_pools):
+                    matched += 1
+                    progress = True
+                    break
+            if not progress:
+                return matched
+
+    def _dispatch_all(self, now: float) -> None:
+        """The timer's matching pass: every queue's head calls, read in two round trips, and only
+        calls whose current tiers reach a pool with ready agents are tried (tiers widen with time)."""
+        ready_pools = self.store.smembers(RPOOLS)
+        active = sorted(self.store.smembers(ACTIVE))
+        if not ready_pools or not active:
+            return
+        centers = self._centers()
+        heads = sorted((score, m) for rows in self.state.zrange_many([qk(q) for q in active], self.scan_depth)
+                       for m, score in rows)
+        for c in self.state.hgetall_many([ck(m) for _, m in heads]):
+            if not c or c.get("state") not in WAITING_STATES:
+                continue
+            pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
+            if any(rk(ctr, t) in ready_pools for ctr, t in pools) and self._try_match(c, now, centers, ready_pools):
+                ready_pools = self.store.smembers(RPOOLS)
+                if not ready_pools:
+                    return
+
+    def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None) -> None:
+        """A ready agent takes the best waiting call (priority, then arrival) among the queues whose
+        overflow tiers reach them now. Queues are pruned by their head's score before any call is read:
+        a call's score never exceeds its arrival time. `agent` (the hash as just read by the caller)
+        saves a read; only its static fields are used, the claim itself checks the state."""
+        agent = agent or self._agent(agent_id)
+        if not agent or agent.get("state") == "logged_out":
+            return
+        skills = frozenset(json.loads(agent["skills"]))
+        languages = json.loads(agent["languages"])
+        now = self._now()
+        reach = {q: w for q in self.store.smembers(ACTIVE)
+                 if (w := policy.min_wait_for(agent["center"], skills, *q.split("-", 1))) is not None}
+        if not reach:
+            return
+        queues = sorted(reach)
+        heads = self.state.zrange_many([qk(q) for q in queues], self.scan_depth)
+        best = sorted((score, m) for q, rows in zip(queues, heads, strict=True) for m, score in rows
+                      if score <= now - reach[q])
+        centers = self._centers()
+        for i in range(0, len(best), 20):
+            chunk = best[i:i + 20]
+            for c in self.state.hgetall_many([ck(m) for _, m in chunk]):
+                if not c or c.get("state") not in WAITING_STATES or (c.get("language") or "zh") not in languages:
+                    continue
+                pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
+                if any(center == agent["center"] and topic in skills for center, topic in pools):
+                    if self._claim(agent_id, c, now, agent):
+                        return
+                    if self.store.hget(ak(agent_id), "state") != "ready":
+                        return

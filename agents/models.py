@@ -1,0 +1,74 @@
+"""Tables of the ACD: agent profiles, wrap-ups, callbacks and 15-minute interval statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, UTCDateTime
+
+
+class Agent(Base):
+    __tablename__ = "acd_agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    center_code: Mapped[str] = mapped_column(String(2), index=True)
+    skills: Mapped[list] = mapped_column(JSON, default=list)  # topics, e.g. ["pension", "general"]
+    languages: Mapped[list] = mapped_column(JSON, default=list)  # ["zh", "yue"]
+    level: Mapped[int] = mapped_column(Integer, default=1)  # 1 junior .. 3 senior
+    endpoint: Mapped[str] = mapped_column(String(100))  # "PJSIP/agent-17" or "client:agent-17"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WrapUp(Base):
+    __tablename__ = "acd_wrapups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("acd_agents.id", ondelete="CASCADE"), index=True)
+    queue_id: Mapped[str] = mapped_column(String(30))
+    disposition: Mapped[str] = mapped_column(String(30))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    handle_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Callback(Base):
+    """A caller to ring back: virtual hold (kept their place) or a missed (abandoned) call."""
+
+    __tablename__ = "acd_callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    queue_id: Mapped[str] = mapped_column(String(30))
+    center_code: Mapped[str] = mapped_column(String(2), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "virtual_hold" | "missed"
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, queued, done, cancelled
+    waited_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class IntervalStat(Base):
+    """Counters of one 15-minute interval for one scope ("national", "center:44", "queue:44-pension")."""
+
+    __tablename__ = "acd_interval_stats"
+    __table_args__ = (UniqueConstraint("interval_start", "scope", name="uq_acd_interval_stats_interval_scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    scope: Mapped[str] = mapped_column(String(40), index=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_sl: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    handled: Mapped[int] = mapped_column(Integer, default=0)
+    rna: Mapped[int] = mapped_column(Integer, default=0)
+    wait_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    handle_ms: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,126 @@
+"""Live statistics per queue, center and nation, and the 15-minute history in the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from agents import policy, stats
+from agents.keys import ACTIVE, ck, qk
+from agents.models import Agent, IntervalStat, WrapUp
+
+
+class ReportsMixin:
+    platform: Any
+    store: Any
+    state: Any
+    sl_seconds: int
+
+    def counters(self, scope: str, bucket: str | int) -> dict[str, int]:
+        raw = self.store.hgetall(stats.stat_key(bucket, stats.normalise_scope(scope)))
+        return {k: int(v) for k, v in raw.items()}
+
+    def stats(self, scope: str = "national") -> dict:
+        """Live figures for a queue, a center or the nation: today's counters and the snapshot now."""
+        scope = stats.normalise_scope(scope)
+        now = self._now()
+        figures = policy.service_figures(self.counters(scope, stats.day_bucket(now)), self.sl_seconds)
+        queues = sorted(self.store.smembers(ACTIVE))
+        if scope.startswith("queue:"):
+            queues = [q for q in queues if q == scope[6:]]
+        elif scope.startswith("center:"):
+            queues = [q for q in queues if q.split("-")[0] == scope[7:]]
+        waiting, longest = 0, 0.0
+        for q, rows in zip(queues, self.state.zrange_many([qk(q) for q in queues], 20), strict=True):
+            waiting += self.store.zcard(qk(q))
+            for c in self.state.hgetall_many([ck(m) for m, _ in rows]):
+                if c.get("queued_at"):
+                    longest = max(longest, now - float(c["queued_at"]))
+        by_state: dict[str, int] = {}
+        center = scope[7:] if scope.startswith("center:") else scope[6:].split("-")[0] if scope != "national" else None
+        for a in self.agents_live(center):
+            by_state[a.state] = by_state.get(a.state, 0) + 1
+        return {"scope": scope, "waiting": waiting, "longest_wait": round(longest, 1),
+                "agents_by_state": by_state, **figures}
+
+    def _flush_intervals(self, now: float) -> None:
+        """Copy every closed interval's counters to the database once (any node may do it)."""
+        current = stats.interval_start(now)
+        stored = self.store.get("acd:flushed")
+        last = int(stored) if stored else current - stats.INTERVAL
+        last = max(last, current - 96 * stats.INTERVAL)  # after a long stop, look back one day at most
+        for start in range(last + stats.INTERVAL, current, stats.INTERVAL):
+            if self.store.set(f"acd:flush:{start}", "1", ttl=86400, nx=True):
+                self.flush_interval(start)
+                for key in self.store.keys(f"acd:st:{stats.day_bucket(start - 86400)}:*"):
+                    self.store.expire(key, 86400)  # yesterday's live counters: kept one more day
+        if stored is None or last < current - stats.INTERVAL:
+            self.store.set("acd:flushed", str(current - stats.INTERVAL))
+
+    def flush_interval(self, start: int) -> int:
+        keys = self.store.keys(f"acd:st:{start}:*")
+        rows = []
+        for key in keys:
+            scope = key.split(":", 3)[3]
+            counts = {k: int(v) for k, v in self.store.hgetall(key).items() if k in stats.METRICS}
+            rows.append(IntervalStat(interval_start=datetime.fromtimestamp(start, UTC), scope=scope,
+                                     **{m: counts.get(m, 0) for m in stats.METRICS}))
+        if rows:
+            with self.platform.db.session() as s:
+                existing = set(s.execute(select(IntervalStat.scope).where(
+                    IntervalStat.interval_start == datetime.fromtimestamp(start, UTC))).scalars())
+                s.add_all([r for r in rows if r.scope not in existing])
+            for key in keys:
+                self.store.expire(key, 2 * 86400)
+        return len(rows)
+
+    def history(self, scope: str, since: datetime, until: datetime) -> list[dict]:
+        """Stored 15-minute intervals of one scope, with the derived figures."""
+        scope = stats.normalise_scope(scope)
+        with self.platform.db.session() as s:
+            rows = s.execute(select(IntervalStat).where(
+                IntervalStat.scope == scope, IntervalStat.interval_start >= since,
+                IntervalStat.interval_start < until).order_by(IntervalStat.interval_start)).scalars().all()
+        return [{"interval_start": r.interval_start.isoformat(),
+                 **policy.service_figures({m: getattr(r, m) for m in stats.METRICS}, self.sl_seconds)}
+                for r in rows]
+
+    def current_interval(self, scope: str) -> dict:
+        """The open 15-minute interval (live counters, not yet in the database) with its figures."""
+        start = stats.interval_start(self.platform.clock.time())
+        return {"interval_start": datetime.fromtimestamp(start, UTC).isoformat(),
+                **policy.service_figures(self.counters(scope, start), self.sl_seconds)}
+
+    def intervals(self, scope: str, since: datetime, until: datetime) -> list[dict]:
+        """`history()` plus the open interval when it falls in [since, until) and has calls."""
+        rows = self.history(scope, since, until)
+        now = self.platform.clock.time()
+        start = stats.interval_start(now)
+        if since.timestamp() <= start < until.timestamp():
+            live = self.current_interval(scope)
+            if live["offered"] or live["answered"] or live["abandoned"] or live["handled"]:
+                rows = [r for r in rows if r["interval_start"] != live["interval_start"]] + [live]
+        return rows
+
+    def handled_by_agent(self, since: datetime, until: datetime, center_code: str | None = None) -> list[dict]:
+        """Per agent: calls wrapped up in [since, until), average handle time, dispositions."""
+        q = (select(WrapUp.agent_id, Agent.name, Agent.center_code, WrapUp.disposition, func.count(),
+                    func.sum(WrapUp.handle_seconds))
+             .join(Agent, Agent.id == WrapUp.agent_id)
+             .where(WrapUp.created_at >= since, WrapUp.created_at < until)
+             .group_by(WrapUp.agent_id, Agent.name, Agent.center_code, WrapUp.disposition))
+        if center_code and center_code != "00":
+            q = q.where(Agent.center_code == center_code)
+        out: dict[int, dict] = {}
+        with self.platform.db.session() as s:
+            for agent_id, name, center, disposition, n, seconds in s.execute(q).all():
+                row = out.setdefault(agent_id, {"agent_id": agent_id, "name": name, "center_code": center,
+                                                "handled": 0, "handle_seconds": 0, "dispositions": {}})
+                row["handled"] += int(n)
+                row["handle_seconds"] += int(seconds or 0)
+                row["dispositions"][disposition] = int(n)
+        for row in out.values():
+            row["aht"] = round(row.pop("handle_seconds") / row["handled"], 1) if row["handled"] else None
+        return [out[k] for k in sorted(out)]

@@ -1,0 +1,54 @@
+"""Agent profiles in the database: who can log in as an agent, where, with which skills."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from agents.domain import AcdError, AgentProfile
+from agents.models import Agent
+
+
+class RosterMixin:
+    platform: Any
+    clock: Any
+    switch: Any
+
+    def create_agent(self, user_id: int, *, name: str, center_code: str, skills: Iterable[str],
+                     languages: Iterable[str] = ("zh",), level: int = 1, endpoint: str | None = None) -> int:
+        """Give a console user an agent profile; returns the agent id."""
+        if self.switch.center(center_code) is None:
+            raise AcdError("unknown_center", f"没有中心 {center_code}")
+        with self.platform.db.session() as s:
+            row = Agent(user_id=user_id, name=name, center_code=center_code, skills=list(skills),
+                        languages=list(languages), level=level, endpoint="", active=True,
+                        created_at=self.clock.now())
+            s.add(row)
+            s.flush()
+            row.endpoint = endpoint or f"PJSIP/agent-{row.id}"
+            return row.id
+
+    def profile(self, agent_id: int) -> AgentProfile | None:
+        with self.platform.db.session() as s:
+            row = s.get(Agent, agent_id)
+            return _profile(row) if row else None
+
+    def agent_for_user(self, user_id: int) -> AgentProfile | None:
+        with self.platform.db.session() as s:
+            row = s.execute(select(Agent).where(Agent.user_id == user_id)).scalar_one_or_none()
+            return _profile(row) if row else None
+
+    def profiles(self, center_code: str | None = None) -> list[AgentProfile]:
+        with self.platform.db.session() as s:
+            q = select(Agent).where(Agent.active.is_(True)).order_by(Agent.id)
+            if center_code:
+                q = q.where(Agent.center_code == center_code)
+            return [_profile(r) for r in s.execute(q).scalars()]
+
+
+def _profile(row: Agent) -> AgentProfile:
+    return AgentProfile(id=row.id, user_id=row.user_id, name=row.name, center_code=row.center_code,
+                        skills=tuple(row.skills), languages=tuple(row.languages), level=row.level,
+                        endpoint=row.endpoint)

@@ -1,0 +1,515 @@
+"""`platform.agents`: the ACD service. Commands from the IVR channels (enqueue, abandon, end_call,
+request_callback) and the console (login, ready, accept, hold, transfer, wrap-up) become atomic
+transactions on the ACD state; `tick()` drives the timers. Decisions come from `agents.policy`.
+
+The service is composed of mixins, one job each: `roster` (agent profiles), `matching`, `callbacks`,
+`reports` (statistics); the state keys are in `agents.keys`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from agents import policy, stats
+from agents.callbacks import CallbackMixin
+from agents.domain import (
+    DISPOSITIONS,
+    PRIORITY_TRANSFER,
+    AcdError,
+    AgentStatus,
+    CallStatus,
+    QueuedCall,
+)
+from agents.keys import (
+    ACTIVE,
+    AGENTS,
+    CALL_TTL,
+    LOAD,
+    MAXWAIT,
+    OFFERS,
+    WAITING_STATES,
+    WRAP,
+    ak,
+    ck,
+    pools_in,
+    pools_out,
+    qk,
+    rk,
+    sk,
+)
+from agents.matching import MatchingMixin
+from agents.models import WrapUp
+from agents.reports import ReportsMixin
+from agents.roster import RosterMixin
+from agents.state import make_acd_state
+from core.masking import mask_phone
+from switch.handoff import HandoffError
+
+log = logging.getLogger(__name__)
+
+class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
+    def __init__(self, platform: Any) -> None:
+        self.platform = platform
+        self.clock = platform.clock
+        self.bus = platform.bus
+        self.state = make_acd_state(platform.store)
+        self.store = platform.store
+        extra = platform.settings.extra
+        self.offer_timeout = float(extra.get("acd_offer_timeout", 15))
+        self.wrap_seconds = float(extra.get("acd_wrapup_seconds", 30))
+        self.sl_seconds = int(extra.get("acd_sl_seconds", 15))
+        self.missed_after = float(extra.get("acd_missed_after", 20))
+        self.scan_depth = 5  # waiting calls looked at per queue when matching
+        self.pool_depth = 8  # longest-idle agents read per pool
+        self._last_stats = 0.0
+
+    # -- helpers -------------------------------------------------------------------------------
+    @property
+    def switch(self) -> Any:
+        return self.platform.switch
+
+    def _now(self) -> float:
+        return self.clock.time()
+
+    def _call(self, call_id: str) -> dict[str, str]:
+        return self.store.hgetall(ck(call_id))
+
+    def _agent(self, agent_id: int) -> dict[str, str]:
+        return self.store.hgetall(ak(agent_id))
+
+    def _pools(self, agent: dict[str, str]) -> list[str]:
+        return json.loads(agent.get("pools") or "[]")
+
+    def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None:
+        self.bus.publish("acd.agent.state", agent_id=agent_id, state=state, reason=reason, **extra)
+
+    def _queue_def(self, queue_id: str) -> Any:
+        q = self.switch.queue(queue_id)
+        if q is None:
+            raise AcdError("unknown_queue", f"没有队列 {queue_id}")
+        return q
+
+    # -- agent states ---------------------------------------------------------------------------
+    def login(self, agent_id: int) -> AgentStatus:
+        prof = self.profile(agent_id)
+        if prof is None:
+            raise AcdError("unknown_agent", f"没有坐席 {agent_id}")
+        pools = [rk(prof.center_code, t) for t in prof.skills]
+        now = self._now()
+        ops: list[list] = [["hset", ak(agent_id), {
+            "id": agent_id, "name": prof.name, "center": prof.center_code, "skills": json.dumps(prof.skills),
+            "languages": json.dumps(prof.languages), "level": prof.level, "endpoint": prof.endpoint,
+            "pools": json.dumps(pools), "state": "not_ready", "reason": "login", "since": now,
+            "idle_since": now, "call_id": ""}], ["sadd", AGENTS, agent_id]]
+        ops += [["sadd", sk(prof.center_code, t), agent_id] for t in prof.skills]
+        if self.state.txn([(ak(agent_id), "state", ("", "logged_out"))], ops):
+            self._publish_agent(agent_id, "not_ready", "login", center=prof.center_code)
+        return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    def logout(self, agent_id: int) -> None:
+        agent = self._agent(agent_id)
+        if not agent or agent.get("state") == "logged_out":
+            return
+        ops: list[list] = [["hset", ak(agent_id), {"state": "logged_out", "since": self._now(), "reason": ""}],
+                           ["srem", AGENTS, agent_id]]
+        ops += pools_out(self._pools(agent), agent_id)
+        ops += [["srem", sk(agent["center"], t), agent_id] for t in json.loads(agent["skills"])]
+        if not self.state.txn([(ak(agent_id), "state", ("ready", "not_ready"))], ops):
+            raise AcdError("busy", "通话或整理中不能签出")
+        self._publish_agent(agent_id, "logged_out")
+
+    def set_ready(self, agent_id: int) -> AgentStatus:
+        agent = self._agent(agent_id)
+        if not agent or agent.get("state") in ("", "logged_out"):
+            raise AcdError("logged_out", "坐席未签入")
+        now = self._now()
+        ops: list[list] = [["hset", ak(agent_id), {"state": "ready", "reason": "", "since": now,
+                                                   "idle_since": now}]]
+        ops += pools_in(self._pools(agent), agent_id, now)
+        if not self.state.txn([(ak(agent_id), "state", ("not_ready",))], ops):
+            if agent.get("state") == "ready":
+                return self.agent_status(agent_id)  # type: ignore[return-value]
+            raise AcdError("busy", "当前状态不能置闲")
+        self._publish_agent(agent_id, "ready")
+        self._dispatch_for_agent(agent_id, agent)
+        return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    def set_not_ready(self, agent_id: int, reason: str = "break") -> AgentStatus:
+        agent = self._agent(agent_id)
+        ops: list[list] = [["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "since": self._now()}]]
+        ops += pools_out(self._pools(agent), agent_id)
+        if not self.state.txn([(ak(agent_id), "state", ("ready", "not_ready"))], ops):
+            raise AcdError("busy", "当前状态不能置忙")
+        self._publish_agent(agent_id, "not_ready", reason)
+        return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    def agent_status(self, agent_id: int) -> AgentStatus | None:
+        agent = self._agent(agent_id)
+        return _agent_status(agent) if agent else None
+
+    def agents_live(self, center_code: str | None = None) -> list[AgentStatus]:
+        ids = sorted(self.store.smembers(AGENTS), key=int)
+        rows = self.state.hgetall_many([ak(i) for i in ids])
+        return [_agent_status(r) for r in rows if r and (center_code is None or r.get("center") == center_code)]
+
+    # -- calls from the IVR ---------------------------------------------------------------------
+    def enqueue(self, call: QueuedCall) -> CallStatus:
+        queue = self._queue_def(call.queue_id)
+        now = self._now()
+        score = policy.queue_score(call.priority, now)
+        fields = {"call_id": call.call_id, "queue_id": queue.id, "center": queue.center_code,
+                  "topic": call.topic or queue.topic, "priority": call.priority, "caller": call.caller or "",
+                  "language": call.language, "context": json.dumps(call.context, ensure_ascii=False),
+                  "state": "waiting", "score": score, "queued_at": now, "first_at": now, "agent_id": "",
+                  "overflow": "", "journey": json.dumps([queue.id]), "max_wait": queue.max_wait}
+        ops: list[list] = [["hset", ck(call.call_id), fields], ["zadd", qk(queue.id), score, call.call_id],
+                           ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
+                           ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
+        ops += stats.count_ops(now, queue.id, queue.center_code, offered=1)
+        if self.state.txn([(ck(call.call_id), "state", ("",))], ops):
+            self.store.expire(ck(call.call_id), CALL_TTL)
+            self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
+                             center_code=queue.center_code, priority=call.priority,
+                             position=self.state.zrank(qk(queue.id), call.call_id))
+            self._dispatch_queue(queue.id)
+        return self.call_status(call.call_id)  # type: ignore[return-value]
+
+    def call_status(self, call_id: str) -> CallStatus | None:
+        c = self._call(call_id)
+        if not c:
+            return None
+        state = c["state"]
+        agent_id = int(c["agent_id"]) if c.get("agent_id") else None
+        endpoint = None
+        if agent_id is not None and state in ("offered", "connected"):
+            endpoint = self.store.hget(ak(agent_id), "endpoint")
+        ahead = ewt = None
+        if state in WAITING_STATES:
+            rank = self.state.zrank(qk(c["queue_id"]), call_id)
+            if rank is not None:
+                ahead = rank
+                ewt = policy.estimated_wait(rank, self.aht(c["queue_id"]), self.staffed(c["center"], c["topic"]))
+        text = policy.wait_text(ahead, ewt) if state in WAITING_STATES else ""
+        return CallStatus(call_id=call_id, state=state, position=ahead, ewt_seconds=ewt, agent_id=agent_id,
+                          agent_endpoint=endpoint, queue_id=c.get("queue_id"), overflow=c.get("overflow") or None,
+                          text_zh=text)
+
+    def call_context(self, call_id: str) -> dict | None:
+        """The IVR context, journey and notes of a call (for the console's screen pop)."""
+        c = self._call(call_id)
+        if not c:
+            return None
+        return {"call_id": call_id, "queue_id": c.get("queue_id"), "center_code": c.get("center"),
+                "topic": c.get("topic"), "caller_masked": mask_phone(c.get("caller")),
+                "state": c.get("state"), "journey": json.loads(c.get("journey") or "[]"),
+                "notes": json.loads(c.get("notes") or "[]"), "context": json.loads(c.get("context") or "{}"),
+                "callback_number_masked": mask_phone(c.get("cb_number")) or None}
+
+    def abandon(self, call_id: str, reason: str = "caller_hangup") -> None:
+        """The caller left. A call on virtual hold keeps its place when the caller hangs up (that is the
+        point of it); only reason "callback_cancelled" takes it out of the queue."""
+        c = self._call(call_id)
+        state = c.get("state")
+        if not c or state in ("ended", "abandoned") or (state == "callback" and reason != "callback_cancelled"):
+            return
+        if state == "connected":
+            self.end_call(call_id, reason)
+            return
+        now = self._now()
+        waited = now - float(c["queued_at"])
+        ops: list[list] = [["hset", ck(call_id), {"state": "abandoned", "ended_at": now, "end_reason": reason}],
+                           ["zrem", MAXWAIT, call_id]]
+        ops += stats.count_ops(now, c["queue_id"], c["center"], abandoned=1)
+        checks: list = [(ck(call_id), "state", (state,))]
+        if state in WAITING_STATES:
+            ops += [["zrem", qk(c["queue_id"]), call_id], ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
+                    ["hincr", LOAD, c["center"], -1]]
+        elif state == "offered":
+            agent = self._agent(int(c["agent_id"]))
+            checks.append((ak(c["agent_id"]), "call_id", (call_id,)))
+            ops += [["zrem", OFFERS, call_id],
+                    ["hset", ak(c["agent_id"]), {"state": "ready", "call_id": "", "since": now}]]
+            ops += pools_in(self._pools(agent), c["agent_id"], agent.get("idle_since", now))
+        if not self.state.txn(checks, ops):
+            self.abandon(call_id, reason)  # the call moved on meanwhile: act on its new state
+            return
+        self.bus.publish("acd.call.abandoned", call_id=call_id, queue_id=c["queue_id"], waited=round(waited, 1),
+                         reason=reason)
+        if state == "offered":
+            self._publish_agent(int(c["agent_id"]), "ready", "caller_abandoned")
+            self._dispatch_for_agent(int(c["agent_id"]))
+        if c.get("caller") and waited >= self.missed_after and state != "callback":
+            self._add_callback(c, "missed", c["caller"], waited)
+
+    def end_call(self, call_id: str, reason: str = "completed") -> None:
+        c = self._call(call_id)
+        if not c or c.get("state") != "connected":
+            if c and c.get("state") in ("waiting", "offered", "callback"):
+                self.abandon(call_id, reason)
+            return
+        now = self._now()
+        agent_id = c["agent_id"]
+        hold = self._hold_total(c, now)
+        ops: list[list] = [
+            ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": reason, "hold_ms": hold,
+                                   "held": ""}],
+            ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "reason": "", "wrap_until":
+                                    now + self.wrap_seconds}],
+            ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
+        if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
+            self.bus.publish("acd.call.ended", call_id=call_id, agent_id=int(agent_id), reason=reason,
+                             talk_seconds=round(now - float(c.get("answered_at", now)), 1))
+            self._publish_agent(int(agent_id), "wrap_up", "", until=now + self.wrap_seconds)
+
+    # -- console commands -----------------------------------------------------------------------
+    def accept(self, agent_id: int, call_id: str) -> CallStatus:
+        c = self._call(call_id)
+        now = self._now()
+        if not c:
+            raise AcdError("unknown_call", "没有这通来电")
+        ops: list[list] = [["hset", ak(agent_id), {"state": "on_call", "since": now, "offer_until": "",
+                                                   "answered_at": now, "call_queue": c["queue_id"],
+                                                   "call_center": c["center"]}],
+                           ["hset", ck(call_id), {"state": "connected", "answered_at": now}],
+                           ["zrem", OFFERS, call_id]]
+        waited = now - float(c["queued_at"])
+        ops += stats.count_ops(now, c["queue_id"], c["center"], answered=1, wait_ms=int(waited * 1000),
+                               answered_sl=int(waited <= self.sl_seconds))
+        ok = self.state.txn([(ak(agent_id), "state", ("offered",)), (ak(agent_id), "call_id", (call_id,)),
+                             (ck(call_id), "state", ("offered",)), (ck(call_id), "agent_id", (str(agent_id),))], ops)
+        if not ok:
+            raise AcdError("not_offered", "这通来电已不再分配给您")
+        if c.get("cb_number"):
+            self._callback_done(call_id)
+        self.bus.publish("acd.call.connected", call_id=call_id, agent_id=agent_id, queue_id=c["queue_id"],
+                         waited=round(waited, 1), endpoint=self.store.hget(ak(agent_id), "endpoint"))
+        self._publish_agent(agent_id, "on_call", call_id=call_id)
+        return self.call_status(call_id)  # type: ignore[return-value]
+
+    def decline(self, agent_id: int, call_id: str) -> None:
+        self._return_offer(agent_id, call_id, "declined")
+
+    def _return_offer(self, agent_id: int, call_id: str, reason: str) -> bool:
+        """The call goes back to the head of its queue; the agent becomes not ready."""
+        c = self._call(call_id)
+        if not c:
+            return False
+        now = self._now()
+        head = self.store.zrange(qk(c["queue_id"]), 0, 0)
+        score = policy.head_score(head[0][1] if head else None, float(c["score"]))
+        back = "callback" if c.get("cb_number") else "waiting"
+        ops: list[list] = [
+            ["hset", ck(call_id), {"state": back, "agent_id": "", "score": score}],
+            ["zadd", qk(c["queue_id"]), score, call_id], ["sadd", ACTIVE, c["queue_id"]],
+            ["hincr", LOAD, c["center"], 1], ["zrem", OFFERS, call_id],
+            ["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "call_id": "", "since": now,
+                                    "offer_until": ""}]]
+        if reason == "no_answer":
+            ops += stats.count_ops(now, c["queue_id"], c["center"], rna=1)
+        if not c.get("overflow"):
+            ops.append(["zadd", MAXWAIT, float(c["first_at"]) + float(c.get("max_wait") or 600), call_id])
+        ok = self.state.txn([(ck(call_id), "state", ("offered",)), (ck(call_id), "agent_id", (str(agent_id),)),
+                             (ak(agent_id), "call_id", (call_id,))], ops)
+        if ok:
+            self.bus.publish("acd.call.requeued", call_id=call_id, agent_id=agent_id, reason=reason,
+                             queue_id=c["queue_id"])
+            self._publish_agent(agent_id, "not_ready", reason)
+            self._dispatch_queue(c["queue_id"])
+        return ok
+
+    def _hold_total(self, c: dict[str, str], now: float) -> int:
+        total = int(c.get("hold_ms") or 0)
+        if c.get("held"):
+            total += int((now - float(c["held"])) * 1000)
+        return total
+
+    def hold(self, agent_id: int, call_id: str) -> None:
+        if not self.state.txn([(ck(call_id), "state", ("connected",)), (ck(call_id), "held", ("",)),
+                               (ak(agent_id), "call_id", (call_id,))],
+                              [["hset", ck(call_id), {"held": self._now()}]]):
+            raise AcdError("not_on_call", "没有可保持的通话")
+        self.bus.publish("acd.call.held", call_id=call_id, agent_id=agent_id)
+
+    def resume(self, agent_id: int, call_id: str) -> None:
+        c = self._call(call_id)
+        if not c.get("held"):
+            raise AcdError("not_held", "通话未处于保持状态")
+        if not self.state.txn([(ck(call_id), "held", (c["held"],)), (ak(agent_id), "call_id", (call_id,))],
+                              [["hset", ck(call_id), {"held": "", "hold_ms": self._hold_total(c, self._now())}]]):
+            raise AcdError("not_held", "通话未处于保持状态")
+        self.bus.publish("acd.call.resumed", call_id=call_id, agent_id=agent_id)
+
+    def transfer(self, agent_id: int, call_id: str, *, center_code: str, topic: str | None = None,
+                 notes: str = "") -> dict:
+        """Transfer a connected call to another center's queue. Local: the call re-enters the target
+        queue ahead of new calls, with its context, journey and the agent's notes. Remote: the
+        context goes to the other deployment by signed handoff and the telephony side carries the
+        token (event `acd.call.transferred`). The agent goes to wrap-up either way."""
+        c = self._call(call_id)
+        if not c or c.get("state") != "connected" or c.get("agent_id") != str(agent_id):
+            raise AcdError("not_on_call", "只能转接自己正在通话的来电")
+        topic = topic or c["topic"]
+        notes_list = json.loads(c.get("notes") or "[]") + ([{"agent_id": agent_id, "text": notes}] if notes else [])
+        context = json.loads(c.get("context") or "{}")
+        try:
+            result = self.switch.transfer(call_id, center_code, topic=topic, from_center=c["center"],
+                                          context={**context, "agent_notes": notes_list,
+                                                   "caller_masked": mask_phone(c.get("caller")),
+                                                   "language": c.get("language") or "zh"})
+        except KeyError:
+            raise AcdError("unknown_center", f"没有中心 {center_code}") from None
+        except HandoffError as exc:  # the call stays connected; nothing is lost
+            raise AcdError("handoff_failed", f"转接{center_code}失败：{exc.message}") from None
+        now = self._now()
+        agent_ops: list[list] = [
+            ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "wrap_until": now + self.wrap_seconds}],
+            ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
+        checks = [(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))]
+        if result.kind == "local":
+            queue = self._queue_def(result.queue_id)
+            score = policy.queue_score(max(int(c.get("priority") or 0), PRIORITY_TRANSFER), now)
+            journey = [*json.loads(c.get("journey") or "[]"), queue.id]
+            ops = [["hset", ck(call_id), {
+                "state": "waiting", "queue_id": queue.id, "center": queue.center_code, "topic": queue.topic,
+                "agent_id": "", "score": score, "queued_at": now, "first_at": now, "overflow": "",
+                "max_wait": queue.max_wait, "journey": json.dumps(journey),
+                "notes": json.dumps(notes_list, ensure_ascii=False), "transferred_by": agent_id,
+                "hold_ms": self._hold_total(c, now), "held": ""}],
+                ["zadd", qk(queue.id), score, call_id], ["sadd", ACTIVE, queue.id],
+                ["zadd", MAXWAIT, now + queue.max_wait, call_id],
+                ["hincr", LOAD, queue.center_code, 1], *agent_ops]
+            ops += stats.count_ops(now, queue.id, queue.center_code, offered=1)
+        else:
+            ops = [["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": "transferred_remote",
+                                          "hold_ms": self._hold_total(c, now), "held": ""}], *agent_ops]
+        if not self.state.txn(checks, ops):
+            raise AcdError("not_on_call", "通话状态已变化，转接未完成")
+        self.bus.publish("acd.call.transferred", call_id=call_id, agent_id=agent_id, **result.to_dict())
+        self._publish_agent(agent_id, "wrap_up", "transfer")
+        if result.kind == "local":
+            self._dispatch_queue(result.queue_id)
+        return result.to_dict()
+
+    def wrap_up(self, agent_id: int, disposition: str, notes: str = "", *, ready: bool = True) -> AgentStatus:
+        if disposition not in DISPOSITIONS:
+            raise AcdError("bad_disposition", f"未知的处理结果代码 {disposition}")
+        return self._finish_wrap(agent_id, disposition, notes, ready)
+
+    def _finish_wrap(self, agent_id: int, disposition: str, notes: str, ready: bool) -> AgentStatus:
+        agent = self._agent(agent_id)
+        if agent.get("state") != "wrap_up":
+            raise AcdError("not_wrap_up", "当前不在话后整理状态")
+        call_id = agent.get("call_id") or ""
+        now = self._now()
+        ops: list[list] = [["zrem", WRAP, agent_id],
+                           ["hset", ak(agent_id), {"state": "ready" if ready else "not_ready", "since": now,
+                                                   "idle_since": now, "call_id": "", "wrap_until": "",
+                                                   "answered_at": "", "call_queue": "", "call_center": "",
+                                                   "reason": "" if ready else "after_call"}]]
+        if ready:
+            ops += pools_in(self._pools(agent), agent_id, now)
+        handle = 0.0
+        queue_id = agent.get("call_queue") or ""
+        if agent.get("answered_at"):
+            handle = now - float(agent["answered_at"])
+            ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), handled=1,
+                                   handle_ms=int(handle * 1000))
+        # The wrap-up row is flushed first and committed only if the state change happened: a database
+        # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
+        with self.platform.db.session() as s:
+            s.add(WrapUp(call_id=call_id, agent_id=agent_id, queue_id=queue_id, disposition=disposition,
+                         notes=notes, handle_seconds=int(handle), created_at=self.clock.now()))
+            s.flush()
+            if not self.state.txn([(ak(agent_id), "state", ("wrap_up",)), (ak(agent_id), "call_id", (call_id,))],
+                                  ops):
+                raise AcdError("not_wrap_up", "当前不在话后整理状态")
+        if agent.get("answered_at"):
+            self._record_aht(queue_id, handle)
+        self.bus.publish("acd.call.wrapped", call_id=call_id, agent_id=agent_id, disposition=disposition)
+        self._publish_agent(agent_id, "ready" if ready else "not_ready")
+        if ready:
+            self._dispatch_for_agent(agent_id, agent)
+        return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    # -- estimated wait inputs ------------------------------------------------------------------
+    def _record_aht(self, queue_id: str, sample: float) -> None:
+        prev = self.store.get(f"acd:aht:{queue_id}")
+        self.store.set(f"acd:aht:{queue_id}", repr(policy.rolling_aht(float(prev) if prev else None, sample)))
+
+    def aht(self, queue_id: str) -> float | None:
+        v = self.store.get(f"acd:aht:{queue_id}")
+        return float(v) if v else None
+
+    def staffed(self, center: str, topic: str) -> int:
+        """Agents logged in with the skill and not on a break (they will take calls)."""
+        ids = sorted(self.store.smembers(sk(center, topic)))
+        states = self.state.hgetall_many([ak(i) for i in ids])
+        return sum(1 for a in states if a.get("state") in ("ready", "offered", "on_call", "wrap_up"))
+
+    def center_load(self, center_code: str) -> int:
+        """Calls waiting at a center (the switch compares it with the center's capacity)."""
+        return int(self.store.hget(LOAD, center_code) or 0)
+
+    # -- timers ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        now = self._now()
+        for call_id, deadline in self.store.zrange(OFFERS, 0, 99):
+            if deadline > now:
+                break
+            agent_id = self.store.hget(ck(call_id), "agent_id")
+            if agent_id:
+                self._return_offer(int(agent_id), call_id, "no_answer")
+            else:
+                self.store.zrem(OFFERS, call_id)
+        for agent_id, deadline in self.store.zrange(WRAP, 0, 99):
+            if deadline > now:
+                break
+            try:
+                self._finish_wrap(int(agent_id), "none", "", True)
+            except AcdError:
+                self.store.zrem(WRAP, agent_id)
+        for call_id, deadline in self.store.zrange(MAXWAIT, 0, 99):
+            if deadline > now:
+                break
+            self._overflow_call(call_id)
+        self._dispatch_all(now)
+        self._flush_intervals(now)
+        if now - self._last_stats >= 15:
+            self._last_stats = now
+            self.bus.publish("acd.stats", **self.stats("national"))
+
+    def _overflow_call(self, call_id: str) -> None:
+        """A call past its queue's maximum wait gets the queue's overflow action, once."""
+        c = self._call(call_id)
+        queue = self.switch.queue(c.get("queue_id", "")) if c else None
+        if queue is None or c.get("state") not in WAITING_STATES or c.get("overflow"):
+            self.store.zrem(MAXWAIT, call_id)
+            return
+        action, queue_id = queue.overflow_action, queue.id
+        target = self.switch.queue(action[6:]) if action.startswith("queue:") else None
+        if target is not None:
+            journey = [*json.loads(c.get("journey") or "[]"), target.id]
+            ok = self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (queue_id,))], [
+                ["hset", ck(call_id), {"queue_id": target.id, "center": target.center_code,
+                                       "overflow": f"queue:{target.id}", "journey": json.dumps(journey)}],
+                ["zrem", qk(queue_id), call_id], ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
+                ["zadd", qk(target.id), c["score"], call_id], ["sadd", ACTIVE, target.id],
+                ["hincr", LOAD, c["center"], -1], ["hincr", LOAD, target.center_code, 1], ["zrem", MAXWAIT, call_id]])
+        else:
+            ok = self.state.txn([(ck(call_id), "state", (c["state"],))],
+                                [["hset", ck(call_id), {"overflow": "callback"}], ["zrem", MAXWAIT, call_id]])
+        if ok:
+            self.bus.publish("acd.call.overflow", call_id=call_id, queue_id=queue_id, action=action)
+            if target is not None:
+                self._dispatch_queue(target.id)
+
+def _agent_status(h: dict[str, str]) -> AgentStatus:
+    state = h.get("state", "logged_out")
+    deadline = h.get("offer_until") if state == "offered" else h.get("wrap_until") if state == "wrap_up" else ""
+    return AgentStatus(agent_id=int(h["id"]), name=h.get("name", ""), center_code=h.get("center", ""),
+                       state=state, reason=h.get("reason", ""), since=float(h.get("since") or 0),
+                       call_id=h.get("call_id") or None, endpoint=h.get("endpoint", ""),
+                       skills=tuple(json.loads(h.get("skills") or "[]")),
+                       deadline=float(deadline) if deadline else None)

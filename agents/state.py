@@ -1,0 +1,168 @@
+"""The ACD's real-time state behind one interface, two implementations.
+
+Reads go through the platform's `StateStore`; every change is a *transaction*: a list of checks
+(hash field must hold one of the allowed values) and a list of operations applied only if every check
+holds. `RedisAcdState` runs a transaction as one Lua script (atomic across nodes); `MemoryAcdState`
+applies it under a lock. Agent↔call matching is such a transaction, so two nodes can never give an
+agent two calls or a call two agents.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from core.state import MemoryStore, RedisStore, StateStore
+
+Check = tuple[str, str, Sequence[str]]  # key, field, allowed values ("" = missing)
+Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["zadd", key, score, member]
+#                | ["zrem", key, member] | ["sadd", key, member] | ["srem", key, member]
+#                | ["hincr", key, field, amount] | ["srem_if_zempty", set_key, member, zset_key]
+
+
+class AcdState(Protocol):
+    store: StateStore
+
+    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool: ...
+    def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]: ...
+    def zrange_many(self, keys: Sequence[str], count: int) -> list[list[tuple[str, float]]]: ...
+    def zrank(self, key: str, member: str) -> int | None: ...
+
+
+def _normalise(ops: Sequence[Op]) -> list[Op]:
+    """Every value a string, so Lua and Redis never round numbers."""
+    out: list[Op] = []
+    for op in ops:
+        kind = op[0]
+        if kind == "hset":
+            out.append(["hset", op[1], {k: str(v) for k, v in op[2].items()}])
+        elif kind == "zadd":
+            out.append(["zadd", op[1], repr(float(op[2])), str(op[3])])
+        elif kind == "hincr":
+            out.append(["hincr", op[1], op[2], str(int(op[3]))])
+        elif kind == "hdel" and not op[2]:
+            continue
+        else:
+            out.append([kind, *[str(x) if not isinstance(x, list) else x for x in op[1:]]])
+    return out
+
+
+class MemoryAcdState:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+
+    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
+        s = self.store
+        with self._lock:
+            for key, field, allowed in checks:
+                if (s.hget(key, field) or "") not in allowed:
+                    return False
+            for op in _normalise(ops):
+                kind, key = op[0], op[1]
+                if kind == "hset":
+                    s.hset(key, op[2])
+                elif kind == "hdel":
+                    s.hdel(key, *op[2])
+                elif kind == "del":
+                    s.delete(key)
+                elif kind == "zadd":
+                    s.zadd(key, {op[3]: float(op[2])})
+                elif kind == "zrem":
+                    s.zrem(key, op[2])
+                elif kind == "sadd":
+                    s.sadd(key, op[2])
+                elif kind == "srem":
+                    s.srem(key, op[2])
+                elif kind == "hincr":
+                    s.hset(key, {op[2]: str(int(s.hget(key, op[2]) or 0) + int(op[3]))})
+                elif kind == "srem_if_zempty":
+                    if s.zcard(op[3]) == 0:
+                        s.srem(key, op[2])
+                else:
+                    raise ValueError(f"unknown op {kind}")
+            return True
+
+    def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        return [self.store.hgetall(k) for k in keys]
+
+    def zrange_many(self, keys: Sequence[str], count: int) -> list[list[tuple[str, float]]]:
+        return [self.store.zrange(k, 0, count - 1) for k in keys]
+
+    def zrank(self, key: str, member: str) -> int | None:
+        for i, (m, _) in enumerate(self.store.zrange(key)):
+            if m == member:
+                return i
+        return None
+
+
+_LUA = """
+local p = ARGV[1]
+local checks = cjson.decode(ARGV[2])
+for _, c in ipairs(checks) do
+  local v = redis.call('HGET', p .. c[1], c[2])
+  if not v then v = '' end
+  local ok = false
+  for _, a in ipairs(c[3]) do
+    if a == v then ok = true; break end
+  end
+  if not ok then return 0 end
+end
+local ops = cjson.decode(ARGV[3])
+for _, o in ipairs(ops) do
+  local kind, k = o[1], p .. o[2]
+  if kind == 'hset' then
+    local args = {}
+    for f, v in pairs(o[3]) do args[#args + 1] = f; args[#args + 1] = v end
+    if #args > 0 then redis.call('HSET', k, unpack(args)) end
+  elseif kind == 'hdel' then redis.call('HDEL', k, unpack(o[3]))
+  elseif kind == 'del' then redis.call('DEL', k)
+  elseif kind == 'zadd' then redis.call('ZADD', k, o[3], o[4])
+  elseif kind == 'zrem' then redis.call('ZREM', k, o[3])
+  elseif kind == 'sadd' then redis.call('SADD', k, o[3])
+  elseif kind == 'srem' then redis.call('SREM', k, o[3])
+  elseif kind == 'hincr' then redis.call('HINCRBY', k, o[3], o[4])
+  elseif kind == 'srem_if_zempty' then
+    if redis.call('ZCARD', p .. o[4]) == 0 then redis.call('SREM', k, o[3]) end
+  else return redis.error_reply('unknown op ' .. kind) end
+end
+return 1
+"""
+
+
+class RedisAcdState:
+    def __init__(self, store: RedisStore) -> None:
+        self.store = store
+        self._redis = store.redis
+        self._script = self._redis.register_script(_LUA)
+
+    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
+        args = [self.store.prefix, json.dumps([[k, f, list(a)] for k, f, a in checks]),
+                json.dumps(_normalise(ops), ensure_ascii=False)]
+        return bool(self._script(keys=[], args=args))
+
+    def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        pipe = self._redis.pipeline(transaction=False)
+        for k in keys:
+            pipe.hgetall(self.store.k(k))
+        return [dict(x) for x in pipe.execute()]
+
+    def zrange_many(self, keys: Sequence[str], count: int) -> list[list[tuple[str, float]]]:
+        pipe = self._redis.pipeline(transaction=False)
+        for k in keys:
+            pipe.zrange(self.store.k(k), 0, count - 1, withscores=True)
+        return [[(m, float(s)) for m, s in rows] for rows in pipe.execute()]
+
+    def zrank(self, key: str, member: str) -> int | None:
+        r = self._redis.zrank(self.store.k(key), member)
+        return None if r is None else int(r)
+
+
+def make_acd_state(store: StateStore) -> AcdState:
+    if isinstance(store, RedisStore):
+        return RedisAcdState(store)
+    if isinstance(store, MemoryStore):
+        return MemoryAcdState(store)
+    raise TypeError(f"no ACD state for {type(store).__name__}")

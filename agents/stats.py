@@ -1,0 +1,46 @@
+"""Statistics counters: every transition adds to per-interval and per-day hashes of three scopes
+(queue, center, national) inside the same atomic transaction; closed 15-minute intervals are copied
+to the database (`acd_interval_stats`) for reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from core.clock import CHINA_TZ
+
+INTERVAL = 900
+METRICS = ("offered", "answered", "answered_sl", "abandoned", "handled", "rna", "wait_ms", "handle_ms")
+
+
+def interval_start(ts: float) -> int:
+    return int(ts // INTERVAL * INTERVAL)
+
+
+def day_bucket(ts: float) -> str:
+    return "d" + datetime.fromtimestamp(ts, UTC).astimezone(CHINA_TZ).strftime("%Y%m%d")
+
+
+def scopes(queue_id: str, center_code: str) -> tuple[str, ...]:
+    return (f"queue:{queue_id}", f"center:{center_code}", "national")
+
+
+def stat_key(bucket: str | int, scope: str) -> str:
+    return f"acd:st:{bucket}:{scope}"
+
+
+def count_ops(ts: float, queue_id: str, center_code: str, **amounts: int) -> list[list]:
+    """Transaction operations adding `amounts` to every scope of the call, interval and day."""
+    ops: list[list] = []
+    for bucket in (interval_start(ts), day_bucket(ts)):
+        for scope in scopes(queue_id, center_code):
+            ops.extend(["hincr", stat_key(bucket, scope), m, n] for m, n in amounts.items() if n)
+    return ops
+
+
+def normalise_scope(scope: str) -> str:
+    """Accept "national", "00"(national), "44", "center:44", "44-pension", "queue:44-pension"."""
+    if scope in ("national", "all", ""):
+        return "national"
+    if scope.startswith(("center:", "queue:")):
+        return scope
+    return f"queue:{scope}" if "-" in scope else f"center:{scope}"

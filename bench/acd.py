@@ -1,0 +1,209 @@
+"""`hotline bench acd`: routing-plus-matching decisions per second and latency percentiles, for the
+in-process and the Redis ACD state side by side.
+
+Setup per store: the full directory (31 provinces plus the XPCC and the national center), N agents
+spread over the 31 provinces, all logged in and busy, and W calls waiting. Then, repeated:
+  1. a new call: `switch.route()` on a caller number from a random province + `agents.enqueue()`;
+  2. an agent finishes: `end_call()` + `wrap_up()` → the matcher picks the best waiting call the agent
+     may take (longest-idle/priority/tiers) and claims it atomically; the agent accepts it.
+The waiting count stays at W. Time comes from a FakeClock moved 50 ms per cycle.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bench.cli import machine_line
+
+TOPICS = ("pension", "medical", "employment", "injury_maternity", "labour", "card", "general")
+SKILLS = (("pension", "general"), ("medical", "card"), ("employment", "labour"), ("injury_maternity", "medical"),
+          ("card", "general"), ("pension", "medical"), ("labour", "general"))
+
+
+def _numbers_by_province() -> dict[str, list[str]]:
+    """Valid mobile numbers registered in each province (phonenumbers' location data)."""
+    from core import phone
+
+    found: dict[str, list[str]] = {}
+    rng = random.Random(7)
+    for prefix in ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
+                   "156", "157", "158", "159", "186", "187", "188", "189"):
+        for _ in range(120):
+            number = prefix + f"{rng.randrange(10**8):08d}"
+            code = phone.province_of(number)
+            if code:
+                found.setdefault(code, []).append(number)
+    return found
+
+
+def _platform(tmp: Path, store_kind: str, redis_url: str) -> tuple[Any, Any, str | None]:
+    from core.clock import FakeClock
+    from core.events import InProcessBus
+    from core.platform import Platform
+    from core.settings import Settings
+    from core.state import MemoryStore, RedisStore
+
+    clock = FakeClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    prefix = None
+    if store_kind == "redis":
+        prefix = f"hlbench:{random.randrange(16**8):08x}:"
+        store: Any = RedisStore(redis_url, prefix=prefix)
+    else:
+        store = MemoryStore(clock)
+    settings = Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'hotline.db'}",
+                        records_database_url=f"sqlite:///{tmp / 'records.db'}", redis_url=None,
+                        secret_key="bench", handoff_secret="bench", node_id="bench")
+    platform = Platform(settings, clock=clock, store=store, bus=InProcessBus("bench", clock))
+    platform.migrate()
+    return platform, clock, prefix
+
+
+def _seed_agents(platform: Any, n_agents: int, provinces: list[str]) -> list[int]:
+    from agents.models import Agent
+    from core.models import User
+
+    now = platform.clock.now()
+    with platform.db.session() as s:
+        users = [User(username=f"bench-{i}", display_name=f"bench-{i}", password_hash="!", roles="agent",
+                      province_scope=provinces[i % len(provinces)], created_at=now) for i in range(n_agents)]
+        s.add_all(users)
+        s.flush()
+        agents = [Agent(user_id=u.id, name=u.username, center_code=u.province_scope,
+                        skills=list(SKILLS[i % len(SKILLS)]), languages=["zh"], level=1 + i % 3,
+                        endpoint=f"PJSIP/agent-{i}", active=True, created_at=now) for i, u in enumerate(users)]
+        s.add_all(agents)
+        s.flush()
+        return [a.id for a in agents]
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url: str, seed: int) -> dict:
+    from agents.domain import QueuedCall
+
+    rng = random.Random(seed)
+    numbers = _numbers_by_province()
+    with tempfile.TemporaryDirectory() as tmp:
+        platform, clock, prefix = _platform(Path(tmp), store_kind, redis_url)
+        try:
+            sw, acd = platform.switch, platform.agents
+            provinces = [c.code for c in sw.centers() if c.code not in ("00", "66")]
+            for code in [c.code for c in sw.centers()]:
+                sw.update_center(code, capacity=10**6)
+            callers = [n for code in provinces for n in numbers.get(code, [])]
+            ids = _seed_agents(platform, agents, provinces)
+            t0 = time.perf_counter()
+            for a in ids:
+                acd.login(a)
+                acd.set_ready(a)
+            seq = 0
+
+            busy: list[int] = []
+
+            def new_call() -> None:
+                nonlocal seq
+                seq += 1
+                topic = rng.choice(TOPICS)
+                d = sw.route(caller=rng.choice(callers), topic=topic)
+                st = acd.enqueue(QueuedCall(call_id=f"b{seq}", queue_id=d.queue_id, center_code=d.center_code,
+                                            topic=d.topic, priority=d.priority, caller=None,
+                                            context={"channel": "bench"}))
+                if st.state == "offered":  # an idle agent took it at once: answer, so it is busy
+                    acd.accept(st.agent_id, st.call_id)
+                    busy.append(st.agent_id)
+
+            for _ in range(agents + waiting):
+                new_call()
+                clock.advance(0.001)
+            setup = time.perf_counter() - t0
+            route_lat, match_lat = [], []
+            matched = 0
+            start = time.perf_counter()
+            for _ in range(ops):
+                clock.advance(0.05)
+                t = time.perf_counter()
+                new_call()
+                route_lat.append(time.perf_counter() - t)
+                agent = busy.pop(rng.randrange(len(busy)))
+                t = time.perf_counter()
+                acd.end_call(acd.agent_status(agent).call_id)
+                acd.wrap_up(agent, "resolved")
+                got = acd.agent_status(agent).call_id
+                if got:
+                    acd.accept(agent, got)
+                    busy.append(agent)
+                    matched += 1
+                match_lat.append(time.perf_counter() - t)
+            elapsed = time.perf_counter() - start
+            ticks = []
+            for _ in range(3):  # the 1-second timer at this size: RNA, wrap-up, tiers, overflow, matching
+                clock.advance(1)
+                t = time.perf_counter()
+                acd.tick()
+                ticks.append(time.perf_counter() - t)
+            final_waiting = acd.stats("national")["waiting"]
+        finally:
+            platform.close()
+            if prefix:
+                from core.state import RedisStore
+
+                cleanup = RedisStore(redis_url, prefix=prefix)
+                keys = cleanup.redis.keys(prefix + "*")
+                for i in range(0, len(keys), 1000):
+                    cleanup.redis.delete(*keys[i:i + 1000])
+                cleanup.close()
+    return {"store": store_kind, "setup_s": setup, "decisions_per_s": 2 * ops / elapsed,
+            "cycles_per_s": ops / elapsed, "matched": matched, "ops": ops, "waiting_end": final_waiting,
+            "route_p50_ms": 1000 * statistics.median(route_lat), "route_p99_ms": 1000 * _pct(route_lat, 0.99),
+            "match_p50_ms": 1000 * statistics.median(match_lat), "match_p99_ms": 1000 * _pct(match_lat, 0.99),
+            "tick_ms": 1000 * statistics.median(ticks)}
+
+
+@click.command("acd")
+@click.option("--agents", default=300, show_default=True, help="Agents over the 31 provinces.")
+@click.option("--waiting", default=1000, show_default=True, help="Calls kept waiting.")
+@click.option("--ops", default=300, show_default=True, help="Measured cycles (new call + agent match).")
+@click.option("--full", is_flag=True, help="The issue's size: 3,000 agents, 10,000 waiting, 2,000 cycles.")
+@click.option("--store", "stores", multiple=True, type=click.Choice(["memory", "redis"]),
+              default=("memory", "redis"), show_default=True)
+@click.option("--redis-url", default="redis://127.0.0.1:6379/0", show_default=True)
+@click.option("--seed", default=12333, show_default=True)
+def command(agents: int, waiting: int, ops: int, full: bool, stores: tuple[str, ...], redis_url: str,
+            seed: int) -> None:
+    """ACD routing + matching throughput and latency, in-process vs Redis state."""
+    if full:
+        agents, waiting, ops = 3000, 10000, 2000
+    click.echo(machine_line())
+    click.echo(f"acd: 31 provincial centers (+XPCC, national), {agents} agents, {waiting} waiting calls, "
+               f"{ops} cycles of [route+enqueue] + [end+wrap-up+match+accept]")
+    results = []
+    for kind in stores:
+        try:
+            results.append(run_store(kind, agents=agents, waiting=waiting, ops=ops, redis_url=redis_url,
+                                     seed=seed))
+        except Exception as exc:  # noqa: BLE001 - e.g. Redis not running: report, go on with the other store
+            click.echo(f"{kind}: not measured ({type(exc).__name__}: {exc})")
+    if not results:
+        return
+    rows = [("setup (s)", "setup_s", "{:.1f}"), ("decisions/s", "decisions_per_s", "{:.0f}"),
+            ("route+enqueue p50 (ms)", "route_p50_ms", "{:.2f}"), ("route+enqueue p99 (ms)", "route_p99_ms", "{:.2f}"),
+            ("match p50 (ms)", "match_p50_ms", "{:.2f}"), ("match p99 (ms)", "match_p99_ms", "{:.2f}"),
+            ("tick median (ms)", "tick_ms", "{:.1f}"), ("matched cycles", "matched", "{}"),
+            ("waiting at end", "waiting_end", "{}")]
+    click.echo(f"{'':<24}" + "".join(f"{r['store']:>12}" for r in results))
+    for label, key, fmt in rows:
+        click.echo(f"{label:<24}" + "".join(f"{fmt.format(r[key]):>12}" for r in results))
+    if len(results) == 2:
+        ratio = results[0]["decisions_per_s"] / results[1]["decisions_per_s"]
+        click.echo(f"ratio {results[0]['store']}/{results[1]['store']} decisions/s: {ratio:.2f}")

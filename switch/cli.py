@@ -1,0 +1,178 @@
+"""`hotline route` (explain a routing decision) and `hotline centers` (the directory, closures,
+calendar overrides, remote deployments)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+import yaml
+
+from core.cli import echo_json, platform_from_ctx
+from switch.hours import describe
+from switch.topics import TOPICS
+
+
+@click.command("route")
+@click.option("--from", "caller", default=None, help="Caller number (caller ID).")
+@click.option("--id", "verified_id", default=None, help="A verified citizen ID number.")
+@click.option("--choice", default=None, help="Province code the caller chose in the menu.")
+@click.option("--topic", type=click.Choice(sorted(TOPICS)), default=None)
+@click.option("--entry", "entry_center", default="00", show_default=True, help="Center the call came in at.")
+@click.option("--json", "as_json", is_flag=True)
+def route_command(caller: str | None, verified_id: str | None, choice: str | None, topic: str | None,
+                  entry_center: str, as_json: bool) -> None:
+    """Show where a call would go and why."""
+    decision = platform_from_ctx().switch.route(caller=caller, verified_id=verified_id, choice=choice,
+                                                topic=topic, entry_center=entry_center)
+    if as_json:
+        echo_json(decision.to_dict())
+        return
+    d = decision.to_dict()
+    click.echo(f"province {d['province']} {d['province_name']} → center {d['center_code']} "
+               f"queue {d['queue_id'] or '-'} overflow {d['overflow'] or '-'} open {d['is_open']}")
+    for r in d["reasons"]:
+        click.echo(f"  - {r['code']}: {r['text']}")
+
+
+@click.group("centers")
+def centers_group() -> None:
+    """The directory of 12333 centers."""
+
+
+@centers_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def centers_list(as_json: bool) -> None:
+    """Every center with its mode, capacity, waiting calls and whether it is open now."""
+    platform = platform_from_ctx()
+    sw = platform.switch
+    rows = []
+    for c in sw.centers():
+        st = sw.hours_state(c.code)
+        rows.append({"code": c.code, "name": c.name, "mode": c.mode, "capacity": c.capacity,
+                     "waiting": platform.agents.center_load(c.code), "open": st.open, "reason": st.reason,
+                     "queues": len(c.queues)})
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['code']}  {r['name']:<18} {r['mode']:<6} open={'yes' if r['open'] else 'no ':<3} "
+                   f"({r['reason']}) waiting {r['waiting']}/{r['capacity']} queues {r['queues']}")
+
+
+def _center(code: str):  # type: ignore[no-untyped-def]
+    center = platform_from_ctx().switch.center(code)
+    if center is None:
+        raise click.ClickException(f"no center {code}")
+    return center
+
+
+@centers_group.command("show")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+def centers_show(code: str, as_json: bool) -> None:
+    """A center's queues, hours, overflow and current state."""
+    center = _center(code)
+    state = platform_from_ctx().switch.hours_state(code)
+    if as_json:
+        echo_json({**center.to_dict(), "hours_state": state.to_dict()})
+        return
+    click.echo(f"{center.code} {center.name} ({center.mode}{' ' + (center.base_url or '') if center.remote else ''})")
+    click.echo(f"  hours: {describe(center.weekly_hours)}")
+    click.echo(f"  now: {'open' if state.open else 'closed'} ({state.reason}) {state.text_zh}")
+    click.echo(f"  overflow: {', '.join(center.overflow)}; capacity {center.capacity}")
+    for q in center.queues:
+        click.echo(f"  queue {q.id:<22} {TOPICS.get(q.topic, q.topic):<8} max wait {q.max_wait}s "
+                   f"then {q.overflow_action}")
+
+
+@centers_group.command("close")
+@click.argument("code")
+@click.option("--text", default="", help="What callers hear (zh).")
+def centers_close(code: str, text: str) -> None:
+    """Emergency closure: overrides holidays and hours until `centers open`."""
+    _center(code)
+    platform_from_ctx().switch.close_center(code, text)
+    click.echo(f"center {code} closed (emergency)")
+
+
+@centers_group.command("open")
+@click.argument("code")
+def centers_open(code: str) -> None:
+    """Lift an emergency closure."""
+    _center(code)
+    platform_from_ctx().switch.open_center(code)
+    click.echo(f"center {code} reopened")
+
+
+@centers_group.command("remote")
+@click.argument("code")
+@click.option("--url", "base_url", default=None, help="Base URL of the deployment hosting it; omit for local.")
+@click.option("--trunk", default=None, help="Telephony trunk to that deployment, e.g. PJSIP/trunk-gd.")
+def centers_remote(code: str, base_url: str | None, trunk: str | None) -> None:
+    """Mark a center as hosted by another deployment (or, without --url, by this one)."""
+    _center(code)
+    if base_url:
+        platform_from_ctx().switch.update_center(code, mode="remote", base_url=base_url, trunk=trunk)
+        click.echo(f"center {code} is remote at {base_url} via {trunk or '-'}")
+    else:
+        platform_from_ctx().switch.update_center(code, mode="local", base_url=None, trunk=None)
+        click.echo(f"center {code} is local")
+
+
+@centers_group.group("calendar")
+def calendar_group() -> None:
+    """Holiday and make-up workday overrides (on top of the official calendar)."""
+
+
+@calendar_group.command("list")
+def calendar_list() -> None:
+    for o in platform_from_ctx().switch.overrides():
+        click.echo(f"{o.day.isoformat()} {o.center_code:<2} {o.kind:<8} {o.name}")
+
+
+@calendar_group.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["holiday", "workday", "closed", "open"]))
+@click.option("--center", "center_code", default="*", show_default=True)
+@click.option("--name", default="")
+def calendar_set(day, kind: str, center_code: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        platform_from_ctx().switch.set_override(day.date(), kind, center_code=center_code, name=name)
+    except (KeyError, ValueError) as exc:
+        raise click.ClickException(f"not saved: {exc}") from None
+    click.echo(f"{day.date()} {center_code} {kind}")
+
+
+@calendar_group.command("remove")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--center", "center_code", default="*", show_default=True)
+def calendar_remove(day, center_code: str) -> None:  # type: ignore[no-untyped-def]
+    n = platform_from_ctx().switch.remove_override(day.date(), center_code)
+    click.echo(f"removed {n}")
+
+
+@calendar_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def calendar_import(path: Path) -> None:
+    """Load overrides from YAML: a list of {day: 2027-10-01, kind: holiday, center: "*", name: 国庆节}.
+    Every entry is checked before any is saved."""
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise click.ClickException(f"{path}: not valid YAML: {exc}") from None
+    parsed = []
+    for i, e in enumerate(entries if isinstance(entries, list) else [None]):
+        try:
+            day = e["day"] if isinstance(e["day"], date) else date.fromisoformat(str(e["day"]))
+            kind = str(e["kind"])
+            if kind not in ("holiday", "workday", "closed", "open"):
+                raise ValueError(kind)
+            parsed.append((day, kind, str(e.get("center", "*")), str(e.get("name", ""))))
+        except (TypeError, KeyError, ValueError) as exc:
+            raise click.ClickException(f"{path}: entry {i + 1} is invalid ({exc}); nothing imported") from None
+    sw = platform_from_ctx().switch
+    for day, kind, center, name in parsed:
+        sw.set_override(day, kind, center_code=center, name=name)
+    click.echo(f"imported {len(parsed)} calendar overrides")

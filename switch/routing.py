@@ -1,0 +1,163 @@
+"""The routing decision, pure: which province, which center and queue, and why.
+
+Precedence: the caller's explicit choice > the province of a verified ID number > where the caller's
+number is registered > the center the call came in at. Then topic → queue, and a closed or overloaded
+center → the center's configured overflow (national pool, another center, a callback, a ticket).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from core import citizen_id, phone, provinces
+from switch.directory import Center
+from switch.hours import HoursState
+from switch.topics import GENERAL, TOPICS
+
+ELDERLY_AGE = 60
+PRIORITY_NORMAL, PRIORITY_ELDERLY = 0, 1
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "text": self.text}
+
+
+@dataclass
+class RoutingDecision:
+    province: str
+    center_code: str
+    queue_id: str | None
+    topic: str | None
+    reasons: list[Reason] = field(default_factory=list)
+    overflow: str | None = None  # None, "national", "center:<code>", "callback", "ticket"
+    remote: bool = False
+    is_open: bool = True
+    priority: int = PRIORITY_NORMAL
+    trunk: str | None = None
+    hours_text: str = ""
+
+    def to_dict(self) -> dict:
+        return {"province": self.province, "province_name": provinces.name_of(self.province),
+                "center_code": self.center_code, "center_name": provinces.name_of(self.center_code),
+                "queue_id": self.queue_id, "topic": self.topic,
+                "reasons": [r.to_dict() for r in self.reasons], "overflow": self.overflow,
+                "remote": self.remote, "is_open": self.is_open, "priority": self.priority,
+                "trunk": self.trunk, "hours_text": self.hours_text}
+
+
+@dataclass(frozen=True)
+class RouteInput:
+    caller: str | None
+    entry_center: str = "00"
+    choice: str | None = None
+    verified_id: str | None = None
+    topic: str | None = None
+    language: str = "zh"
+
+
+def _province(inp: RouteInput, directory: dict[str, Center], reasons: list[Reason],
+              today: date) -> tuple[str, int]:
+    priority = PRIORITY_NORMAL
+    ident = None
+    if inp.verified_id:
+        try:
+            ident = citizen_id.parse(inp.verified_id)
+        except citizen_id.InvalidCitizenId:
+            reasons.append(Reason("invalid_id", "身份证号码无效，未用于选择省份"))
+        if ident is not None and ident.age_on(today) >= ELDERLY_AGE:
+            priority = PRIORITY_ELDERLY
+            reasons.append(Reason("elderly", f"来电人已满{ELDERLY_AGE}周岁，优先接入"))
+    if inp.choice:
+        if inp.choice in directory:
+            reasons.append(Reason("caller_choice", f"来电人选择了{provinces.name_of(inp.choice)}"))
+            return inp.choice, priority
+        reasons.append(Reason("invalid_choice", f"所选地区代码{inp.choice}没有12333中心"))
+    if ident is not None:
+        code = ident.province_code
+        if code in directory:
+            reasons.append(Reason("id_province", f"身份证号码签发地为{provinces.name_of(code)}"))
+            return code, priority
+        reasons.append(Reason("no_center", f"身份证签发地{provinces.name_of(code)}没有12333中心"))
+    located = phone.province_of(inp.caller)
+    if located and located in directory:
+        reasons.append(Reason("number_location", f"来电号码归属地为{provinces.name_of(located)}"))
+        return located, priority
+    if located:
+        reasons.append(Reason("no_center", f"来电号码归属地{provinces.name_of(located)}没有12333中心"))
+    entry = inp.entry_center if inp.entry_center in directory else provinces.NATIONAL
+    reasons.append(Reason("entry_center", f"按呼入中心{provinces.name_of(entry)}处理"))
+    return entry, priority
+
+
+def decide(inp: RouteInput, directory: dict[str, Center], *, hours: Callable[[str], HoursState],
+           load: Callable[[str], int], today: date) -> RoutingDecision:
+    """Decide where a call goes. `hours(code)` and `load(code)` (waiting calls) are injected."""
+    reasons: list[Reason] = []
+    province, priority = _province(inp, directory, reasons, today)
+    topic = inp.topic if inp.topic in TOPICS else None
+    if inp.topic and topic is None:
+        reasons.append(Reason("unknown_topic", f"未知的业务类别{inp.topic}，转综合咨询"))
+    decision = RoutingDecision(province=province, center_code=province, queue_id=None,
+                               topic=topic or GENERAL, reasons=reasons, priority=priority)
+    center = directory[province]
+    state = hours(province)
+    decision.hours_text = state.text_zh
+    problem = None
+    if not state.open:
+        problem = Reason("closed", f"{provinces.name_of(province)}中心未在服务时间：{state.text_zh}")
+    elif load(province) >= center.capacity:
+        problem = Reason("overloaded", f"{provinces.name_of(province)}中心排队已满（{center.capacity}）")
+    target = center
+    if problem is not None:
+        reasons.append(problem)
+        target = _overflow(center, directory, hours, load, decision)
+        if target is None:
+            decision.is_open = state.open
+            decision.queue_id = None
+            decision.center_code = province
+            return decision
+    _assign(decision, target)
+    return decision
+
+
+def _assign(decision: RoutingDecision, center: Center) -> None:
+    queue = center.queue_for(decision.topic)
+    decision.center_code = center.code
+    decision.queue_id = queue.id if queue else None
+    if queue is not None and queue.topic != decision.topic:
+        decision.reasons.append(Reason("topic_general", f"{center.name}没有该业务队列，转综合咨询"))
+        decision.topic = queue.topic
+    decision.remote = center.remote
+    decision.trunk = center.trunk if center.remote else None
+    if center.remote:
+        decision.reasons.append(Reason("remote", f"{center.name}由另一套系统承载，经中继转接"))
+
+
+def _overflow(center: Center, directory: dict[str, Center], hours: Callable[[str], HoursState],
+              load: Callable[[str], int], decision: RoutingDecision) -> Center | None:
+    """Walk the center's overflow list; return the center to queue at, or None (callback/ticket)."""
+    for action in center.overflow:
+        if action in ("callback", "ticket"):
+            decision.overflow = action
+            text = "为来电人登记回拨" if action == "callback" else "为来电人登记工单"
+            decision.reasons.append(Reason(f"overflow:{action}", text))
+            return None
+        code = provinces.NATIONAL if action == "national" else action.removeprefix("center:")
+        other = directory.get(code)
+        if other is None or other.code == center.code:
+            continue
+        if hours(code).open and load(code) < other.capacity:
+            decision.overflow = "national" if action == "national" else f"center:{code}"
+            decision.reasons.append(Reason(f"overflow:{'national' if action == 'national' else code}",
+                                           f"溢出至{other.name}"))
+            return other
+    decision.overflow = "callback"
+    decision.reasons.append(Reason("overflow:callback", "溢出目标均不可用，为来电人登记回拨"))
+    return None

@@ -1,0 +1,299 @@
+"""`platform.switch`: the directory (kept in the database, cached), hours, routing and transfers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from core import phone
+from core.clock import china_now
+from core.masking import mask_phone
+from switch import handoff as hf
+from switch.directory import Center, QueueDef, default_directory
+from switch.hours import HoursState, Override, hours_state
+from switch.models import CalendarOverride, CenterRow, HandoffRow, QueueRow
+from switch.routing import RouteInput, RoutingDecision, decide
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "switch:version"
+HANDOFF_TTL = timedelta(minutes=10)
+OVERRIDE_KINDS = ("holiday", "workday", "closed", "open")
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """Where a transferred call goes: locally (`queue_id`) or to a remote deployment (`ticket`)."""
+
+    kind: str  # "local" | "remote"
+    center_code: str
+    queue_id: str | None
+    trunk: str | None = None
+    ticket: hf.HandoffTicket | None = None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "center_code": self.center_code, "queue_id": self.queue_id,
+                "trunk": self.trunk, "ticket": self.ticket.to_dict() if self.ticket else None}
+
+
+class SwitchService:
+    def __init__(self, platform: Any) -> None:
+        self.platform = platform
+        self._lock = threading.RLock()
+        self._cache: dict[str, Center] | None = None
+        self._overrides: list[Override] = []
+        self._version: str | None = None
+        self._checked_at = -1.0
+
+    # -- directory -------------------------------------------------------------------------
+    def ensure_directory(self) -> int:
+        """Create every missing center with its default queues; return how many were created."""
+        now = self.platform.clock.now()
+        created = 0
+        with self.platform.db.session() as s:
+            existing = set(s.execute(select(CenterRow.code)).scalars())
+            for code, c in default_directory().items():
+                if code in existing:
+                    continue
+                s.add(CenterRow(code=c.code, name=c.name, mode=c.mode, capacity=c.capacity,
+                                weekly_hours=c.weekly_hours, overflow=list(c.overflow),
+                                emergency_closed=False, emergency_text="", updated_at=now))
+                for q in c.queues:
+                    s.add(QueueRow(id=q.id, center_code=code, topic=q.topic, skills=list(q.skills),
+                                   max_wait=q.max_wait, overflow_action=q.overflow_action))
+                created += 1
+        if created:
+            self._changed()
+        return created
+
+    def _changed(self) -> None:
+        self.platform.store.incr(VERSION_KEY)
+        with self._lock:
+            self._cache = None
+
+    def _directory(self) -> dict[str, Center]:
+        now = self.platform.clock.time()
+        with self._lock:
+            if self._cache is not None and now - self._checked_at < 1.0:
+                return self._cache
+            version = self.platform.store.get(VERSION_KEY)
+            self._checked_at = now
+            if self._cache is not None and version == self._version:
+                return self._cache
+        directory = self._load()
+        if not directory:
+            self.ensure_directory()
+            directory = self._load()
+        with self._lock:
+            self._cache, self._version = directory, self.platform.store.get(VERSION_KEY)
+            return directory
+
+    def _load(self) -> dict[str, Center]:
+        with self.platform.db.session() as s:
+            centers = s.execute(select(CenterRow)).scalars().all()
+            queues = s.execute(select(QueueRow).order_by(QueueRow.id)).scalars().all()
+            self._overrides = [Override(r.day, r.center_code, r.kind, r.name)
+                               for r in s.execute(select(CalendarOverride)).scalars()]
+        by_center: dict[str, list[QueueDef]] = {}
+        for q in queues:
+            by_center.setdefault(q.center_code, []).append(
+                QueueDef(q.id, q.center_code, q.topic, tuple(q.skills), q.max_wait, q.overflow_action))
+        return {c.code: Center(code=c.code, name=c.name, mode=c.mode, base_url=c.base_url, trunk=c.trunk,
+                               capacity=c.capacity, weekly_hours=dict(c.weekly_hours),
+                               overflow=tuple(c.overflow), emergency_closed=c.emergency_closed,
+                               emergency_text=c.emergency_text, queues=tuple(by_center.get(c.code, ())))
+                for c in centers}
+
+    def centers(self) -> list[Center]:
+        return sorted(self._directory().values(), key=lambda c: c.code)
+
+    def center(self, code: str) -> Center | None:
+        return self._directory().get(code)
+
+    def queue(self, queue_id: str) -> QueueDef | None:
+        center = self.center(queue_id.partition("-")[0])
+        return next((q for q in center.queues if q.id == queue_id), None) if center else None
+
+    def queues(self) -> list[QueueDef]:
+        return [q for c in self.centers() for q in c.queues]
+
+    def update_center(self, code: str, **fields: Any) -> Center:
+        """Change a center's configuration (mode, base_url, trunk, capacity, weekly_hours, overflow)."""
+        allowed = {"name", "mode", "base_url", "trunk", "capacity", "weekly_hours", "overflow",
+                   "emergency_closed", "emergency_text"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown center fields: {sorted(unknown)}")
+        if "mode" in fields and fields["mode"] not in ("local", "remote"):
+            raise ValueError("mode must be local or remote")
+        self._directory()
+        with self.platform.db.session() as s:
+            row = s.get(CenterRow, code)
+            if row is None:
+                raise KeyError(code)
+            for key, value in fields.items():
+                setattr(row, key, list(value) if key == "overflow" else value)
+            row.updated_at = self.platform.clock.now()
+        self._changed()
+        center = self.center(code)
+        assert center is not None
+        return center
+
+    def close_center(self, code: str, text: str = "") -> Center:
+        """Emergency closure: overrides holidays and weekly hours until `open_center()`."""
+        return self.update_center(code, emergency_closed=True, emergency_text=text)
+
+    def open_center(self, code: str) -> Center:
+        return self.update_center(code, emergency_closed=False, emergency_text="")
+
+    # -- hours and calendar ----------------------------------------------------------------
+    def hours_state(self, center_code: str) -> HoursState:
+        center = self.center(center_code)
+        if center is None:
+            raise KeyError(center_code)
+        return hours_state(center, china_now(self.platform.clock), self._overrides)
+
+    def set_override(self, day: date, kind: str, *, center_code: str = "*", name: str = "") -> None:
+        if kind not in OVERRIDE_KINDS:
+            raise ValueError(f"kind must be one of {OVERRIDE_KINDS}")
+        if center_code != "*" and self.center(center_code) is None:
+            raise KeyError(center_code)
+        with self.platform.db.session() as s:
+            row = s.execute(select(CalendarOverride).where(CalendarOverride.day == day,
+                                                           CalendarOverride.center_code == center_code)
+                            ).scalar_one_or_none()
+            if row is None:
+                s.add(CalendarOverride(day=day, center_code=center_code, kind=kind, name=name))
+            else:
+                row.kind, row.name = kind, name
+        self._changed()
+
+    def remove_override(self, day: date, center_code: str = "*") -> int:
+        with self.platform.db.session() as s:
+            n = s.execute(delete(CalendarOverride).where(CalendarOverride.day == day,
+                                                         CalendarOverride.center_code == center_code)).rowcount
+        self._changed()
+        return int(n or 0)
+
+    def overrides(self) -> list[Override]:
+        self._directory()
+        return sorted(self._overrides, key=lambda o: (o.day, o.center_code))
+
+    # -- routing ---------------------------------------------------------------------------
+    def detected_province(self, caller: str | None) -> str | None:
+        return phone.province_of(caller)
+
+    def route(self, *, caller: str | None, entry_center: str = "00", choice: str | None = None,
+              verified_id: str | None = None, topic: str | None = None, language: str = "zh",
+              call_id: str | None = None) -> RoutingDecision:
+        directory = self._directory()
+        local_now = china_now(self.platform.clock)
+        load = self.platform.agents.center_load
+        decision = decide(RouteInput(caller, entry_center, choice, verified_id, topic, language), directory,
+                          hours=lambda code: hours_state(directory[code], local_now, self._overrides),
+                          load=load, today=local_now.date())
+        self.platform.bus.publish("route.decided", call_id=call_id, caller=mask_phone(caller),
+                                  **{k: v for k, v in decision.to_dict().items() if k != "hours_text"})
+        return decision
+
+    # -- transfer and handoff --------------------------------------------------------------
+    def transfer(self, call_id: str, to_center: str, *, topic: str | None, context: dict,
+                 from_center: str | None = None) -> TransferResult:
+        """Where a call transferred to `to_center` goes; for a remote center, performs the signed
+        handoff and returns the ticket the telephony side carries (SIP header or dialled suffix)."""
+        center = self.center(to_center)
+        if center is None:
+            raise KeyError(to_center)
+        queue = center.queue_for(topic)
+        if not center.remote:
+            return TransferResult("local", center.code, queue.id if queue else None)
+        ticket = self.send_handoff(center, call_id=call_id, topic=topic, context=context,
+                                   from_center=from_center or self.platform.settings.center_code)
+        return TransferResult("remote", center.code, ticket.queue_id, center.trunk, ticket)
+
+    def send_handoff(self, center: Center, *, call_id: str, topic: str | None, context: dict,
+                     from_center: str) -> hf.HandoffTicket:
+        import requests
+
+        if not center.base_url:
+            raise hf.HandoffError("remote", f"center {center.code} has no base_url")
+        body = hf.encode({"call_id": call_id, "from_center": from_center, "to_center": center.code,
+                          "context": {**context, "topic": topic}})
+        headers = hf.signed_headers(self.platform.settings.handoff_secret, self.platform.clock.time(),
+                                    "POST", hf.PATH, body)
+        try:
+            resp = requests.post(center.base_url.rstrip("/") + hf.PATH, data=body, headers=headers, timeout=5)
+        except requests.RequestException as exc:
+            raise hf.HandoffError("remote", f"handoff to {center.code} failed: {exc}") from None
+        if resp.status_code != 201:
+            raise hf.HandoffError("remote", f"handoff to {center.code} refused: {resp.status_code} {resp.text[:200]}")
+        data = resp.json()
+        self.platform.bus.publish("route.handoff.sent", call_id=call_id, center_code=center.code,
+                                  code=data.get("code"))
+        return hf.HandoffTicket(data["token"], data["code"], data["center_code"], data.get("queue_id"),
+                                data["expires_at"])
+
+    def verify_handoff_request(self, headers: Any, method: str, path: str, body: bytes) -> None:
+        store = self.platform.store
+        hf.verify(self.platform.settings.handoff_secret, headers, method, path, body, self.platform.clock.time(),
+                  lambda nonce, ttl: store.set(f"switch:nonce:{nonce}", "1", ttl=ttl, nx=True))
+
+    def receive_handoff(self, payload: dict) -> hf.HandoffTicket:
+        """Store a verified handoff and answer the token (called by web/handoff.py)."""
+        data = hf.validate_payload(payload)
+        center = self.center(data["to_center"])
+        if center is None or center.remote:
+            raise hf.HandoffError("invalid", f"center {data['to_center']} is not hosted here")
+        queue = center.queue_for(data["context"].get("topic"))
+        now = self.platform.clock.now()
+        token = secrets.token_urlsafe(24)
+        with self.platform.db.session() as s:
+            for _ in range(20):
+                code = f"{secrets.randbelow(10**8):08d}"
+                if s.execute(select(HandoffRow.token).where(HandoffRow.code == code)).first() is None:
+                    break
+            s.add(HandoffRow(token=token, code=code, from_center=data["from_center"], to_center=center.code,
+                             remote_call_id=data["call_id"], context=data["context"], created_at=now,
+                             expires_at=now + HANDOFF_TTL))
+        self.platform.bus.publish("route.handoff.received", center_code=center.code, code=code,
+                                  from_center=data["from_center"])
+        return hf.HandoffTicket(token, code, center.code, queue.id if queue else None,
+                                (now + HANDOFF_TTL).isoformat())
+
+    def claim_handoff(self, token_or_code: str, call_id: str) -> dict | None:
+        """The context handed over with a call, once: by token (SIP header) or code (dialled suffix)."""
+        now = self.platform.clock.now()
+        with self.platform.db.session() as s:
+            column = HandoffRow.code if token_or_code.isdigit() and len(token_or_code) == 8 else HandoffRow.token
+            row = s.execute(select(HandoffRow).where(column == token_or_code)).scalar_one_or_none()
+            if row is None or row.expires_at < now or (row.claimed_call_id not in (None, call_id)):
+                return None
+            row.claimed_call_id, row.claimed_at = call_id, now
+            return {"from_center": row.from_center, "to_center": row.to_center,
+                    "remote_call_id": row.remote_call_id, "context": dict(row.context)}
+
+    def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
+        """A handed-over call reaches this deployment: enqueue it with its context (→ CallStatus)."""
+        from agents.domain import PRIORITY_TRANSFER, QueuedCall
+
+        handed = self.claim_handoff(token_or_code, call_id)
+        if handed is None:
+            return None
+        ctx = handed["context"]
+        center = self.center(handed["to_center"])
+        assert center is not None
+        queue = center.queue_for(ctx.get("topic"))
+        assert queue is not None
+        context = {**ctx, "channel": channel, "transferred_from": handed["from_center"],
+                   "remote_call_id": handed["remote_call_id"]}
+        return self.platform.agents.enqueue(QueuedCall(
+            call_id=call_id, queue_id=queue.id, center_code=center.code, topic=queue.topic,
+            skills=queue.skills, priority=PRIORITY_TRANSFER, caller=caller, language=ctx.get("language", "zh"),
+            context=context))
+

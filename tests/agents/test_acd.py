@@ -1,0 +1,332 @@
+"""The ACD conformance suite: every test runs on the in-process and on the Redis state store."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from agents.domain import AcdError
+from agents.models import IntervalStat, WrapUp
+from tests.agents.conftest import Recorder, add_agent, call
+
+
+def test_longest_idle_skilled_agent_gets_the_call(acd, clock, recorder: Recorder) -> None:
+    medical = add_agent(acd, "m", "44", ("medical",), ready=True)
+    clock.advance(5)
+    first = add_agent(acd, "a", "44", ("pension",), ready=True)
+    clock.advance(5)
+    second = add_agent(acd, "b", "44", ("pension",), ready=True)
+    clock.advance(5)
+    st = acd.agents.enqueue(call("c1", "44-pension"))
+    assert st.state == "offered" and st.agent_id == first
+    assert st.agent_endpoint == f"PJSIP/agent-{first}"
+    st2 = acd.agents.enqueue(call("c2", "44-pension"))
+    assert st2.agent_id == second
+    st3 = acd.agents.enqueue(call("c3", "44-pension"))
+    assert st3.state == "waiting" and st3.position == 0
+    assert acd.agents.agent_status(medical).state == "ready"
+    offered = recorder.of("acd.call.offered")
+    assert [(e.data["call_id"], e.data["agent_id"]) for e in offered] == [("c1", first), ("c2", second)]
+
+
+def test_agent_becoming_ready_takes_longest_waiting_call(acd, clock) -> None:
+    agent = add_agent(acd, "a", "11", ("pension", "card"))
+    acd.agents.enqueue(call("late-card", "11-card"))
+    clock.advance(1)
+    acd.agents.enqueue(call("later-pension", "11-pension"))
+    clock.advance(1)
+    acd.agents.set_ready(agent)
+    assert acd.agents.agent_status(agent).call_id == "late-card"
+
+
+def test_language_is_respected(acd) -> None:
+    add_agent(acd, "mandarin", "44", ("pension",), ready=True)
+    canto = add_agent(acd, "canto", "44", ("pension",), languages=("zh", "yue"), ready=True)
+    st = acd.agents.enqueue(call("c1", "44-pension", language="yue"))
+    assert st.agent_id == canto
+
+
+def test_ring_no_answer_requeues_at_head_and_agent_not_ready(acd, clock, recorder: Recorder) -> None:
+    agent = add_agent(acd, "a", "44", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "44-pension"))
+    clock.advance(1)
+    acd.agents.enqueue(call("c2", "44-pension"))
+    clock.advance(13)
+    acd.agents.tick()
+    assert acd.agents.call_status("c1").state == "offered"  # 14 s: still ringing
+    clock.advance(2)
+    acd.agents.tick()
+    st = acd.agents.call_status("c1")
+    assert st.state == "waiting" and st.position == 0 and st.agent_id is None
+    status = acd.agents.agent_status(agent)
+    assert status.state == "not_ready" and status.reason == "no_answer"
+    other = add_agent(acd, "b", "44", ("pension",), ready=True)
+    assert acd.agents.call_status("c1").agent_id == other
+    assert acd.agents.stats("44-pension")["ring_no_answer"] == 1
+    assert "acd.call.requeued" in recorder.types()
+
+
+def test_accept_only_by_the_offered_agent(acd) -> None:
+    a = add_agent(acd, "a", "44", ("pension",), ready=True)
+    b = add_agent(acd, "b", "44", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "44-pension"))
+    with pytest.raises(AcdError):
+        acd.agents.accept(b, "c1")
+    assert acd.agents.accept(a, "c1").state == "connected"
+    with pytest.raises(AcdError):
+        acd.agents.accept(a, "c1")  # twice
+    assert acd.agents.agent_status(a).state == "on_call"
+
+
+def test_wrap_up_timer_and_disposition(acd, clock) -> None:
+    agent = add_agent(acd, "a", "11", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "11-pension"))
+    acd.agents.accept(agent, "c1")
+    clock.advance(100)
+    acd.agents.end_call("c1")
+    assert acd.agents.agent_status(agent).state == "wrap_up"
+    clock.advance(29)
+    acd.agents.tick()
+    assert acd.agents.agent_status(agent).state == "wrap_up"
+    clock.advance(2)
+    acd.agents.tick()
+    assert acd.agents.agent_status(agent).state == "ready"
+    acd.agents.enqueue(call("c2", "11-pension"))
+    acd.agents.accept(agent, "c2")
+    clock.advance(60)
+    acd.agents.end_call("c2")
+    clock.advance(10)
+    with pytest.raises(AcdError):
+        acd.agents.wrap_up(agent, "not-a-code")
+    acd.agents.wrap_up(agent, "resolved", "解释了养老金领取条件", ready=False)
+    assert acd.agents.agent_status(agent).state == "not_ready"
+    with acd.db.session() as s:
+        rows = s.execute(select(WrapUp).order_by(WrapUp.id)).scalars().all()
+    assert [(r.call_id, r.disposition, r.handle_seconds) for r in rows] == [("c1", "none", 131), ("c2", "resolved", 70)]
+    assert rows[1].notes == "解释了养老金领取条件"
+
+
+def test_priorities_callbacks_then_elderly_then_others(acd, clock) -> None:
+    agent = add_agent(acd, "a", "51", ("medical",))
+    acd.agents.enqueue(call("normal", "51-medical", priority=0))
+    clock.advance(1)
+    acd.agents.enqueue(call("elderly", "51-medical", priority=1))
+    clock.advance(1)
+    acd.agents.enqueue(call("callback", "51-medical", priority=2))
+    assert acd.agents.call_status("normal").position == 2
+    order = []
+    for _ in range(3):
+        acd.agents.set_ready(agent)
+        cid = acd.agents.agent_status(agent).call_id
+        order.append(cid)
+        acd.agents.accept(agent, cid)
+        acd.agents.end_call(cid)
+        acd.agents.wrap_up(agent, "resolved", ready=False)
+    assert order == ["callback", "elderly", "normal"]
+
+
+def test_virtual_hold_keeps_place(acd, clock, recorder: Recorder) -> None:
+    for i in range(3):
+        acd.agents.enqueue(call(f"c{i}", "44-card"))
+        clock.advance(1)
+    st = acd.agents.request_callback("c1", "186 2000 1234")
+    assert st.state == "callback" and st.position == 1
+    acd.agents.abandon("c1")  # the caller hangs up after leaving a number: the place is kept
+    assert acd.agents.call_status("c1").state == "callback"
+    with pytest.raises(AcdError):
+        acd.agents.request_callback("c2", "12")  # not a phone number: refused, nothing lost
+    assert acd.agents.call_status("c2").state == "waiting"
+    agent = add_agent(acd, "a", "44", ("card",), ready=True)
+    assert acd.agents.agent_status(agent).call_id == "c0"
+    acd.agents.accept(agent, "c0")
+    acd.agents.end_call("c0")
+    acd.agents.wrap_up(agent, "resolved")
+    assert acd.agents.agent_status(agent).call_id == "c1"
+    offered = recorder.of("acd.call.offered")[-1]
+    assert offered.data["call_id"] == "c1" and offered.data["callback"] is True
+    assert acd.agents.call_context("c1")["callback_number_masked"] == "186****1234"
+    assert acd.agents.callback_number("c1") == "18620001234"
+    assert acd.audit.entries(action="acd.callback.number")[0].session_id == "c1"
+    assert [cb["kind"] for cb in acd.agents.callbacks(status="queued")] == ["virtual_hold"]
+    acd.agents.accept(agent, "c1")
+    assert [cb["call_id"] for cb in acd.agents.callbacks(status="done")] == ["c1"]
+    assert "acd.callback.requested" in recorder.types()
+
+
+def test_abandoned_calls_counted_and_long_waits_go_to_callback_list(acd, clock) -> None:
+    acd.agents.enqueue(call("short", "42-labour", caller="13800138000"))
+    acd.agents.enqueue(call("long", "42-labour", caller="18620001234"))
+    clock.advance(5)
+    acd.agents.abandon("short")
+    clock.advance(25)
+    acd.agents.abandon("long")
+    acd.agents.abandon("long")  # a second hang-up report is harmless
+    stats = acd.agents.stats("center:42")
+    assert stats["abandoned"] == 2 and stats["offered"] == 2 and stats["waiting"] == 0
+    assert stats["abandonment_rate"] == 1.0
+    missed = acd.agents.callbacks(status="pending")
+    assert [(m["call_id"], m["number_masked"], m["waited_seconds"]) for m in missed] == [
+        ("long", "186****1234", 30)]
+    assert acd.switch.center("42") and acd.agents.center_load("42") == 0
+    st = acd.agents.dial_callback(missed[0]["id"])
+    assert st.state == "callback"
+    assert acd.agents.callbacks(status="pending") == []
+    with pytest.raises(AcdError):
+        acd.agents.dial_callback(missed[0]["id"])  # already queued
+    agent = add_agent(acd, "a", "42", ("labour",), ready=True)
+    assert acd.agents.agent_status(agent).call_id == st.call_id
+    acd.agents.accept(agent, st.call_id)
+    assert [cb["call_id"] for cb in acd.agents.callbacks(status="done")] == ["long"]
+
+
+def test_abandon_while_offered_returns_agent_to_ready(acd) -> None:
+    agent = add_agent(acd, "a", "44", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "44-pension"))
+    acd.agents.abandon("c1")
+    assert acd.agents.agent_status(agent).state == "ready"
+    assert acd.agents.call_status("c1").state == "abandoned"
+
+
+def test_service_level_asa_aht_over_a_scripted_day(acd, clock) -> None:
+    """Waits 5, 10 and 40 s answered; one call abandoned at 20 s; talk 100/200/300 s, wrap-up 20 s."""
+    agent = add_agent(acd, "a", "33", ("pension",))
+    plan = [("d1", 5, 100), ("d2", 10, 200), ("d3", 40, 300)]
+    for cid, wait, talk in plan:
+        acd.agents.enqueue(call(cid, "33-pension"))
+        clock.advance(wait)
+        acd.agents.set_ready(agent)
+        acd.agents.accept(agent, cid)
+        clock.advance(talk)
+        acd.agents.end_call(cid)
+        clock.advance(20)
+        acd.agents.wrap_up(agent, "resolved", ready=False)
+        clock.advance(60)
+    acd.agents.enqueue(call("gone", "33-pension"))
+    clock.advance(20)
+    acd.agents.abandon("gone")
+    for scope in ("queue:33-pension", "center:33", "national"):
+        s = acd.agents.stats(scope)
+        assert (s["offered"], s["answered"], s["abandoned"], s["handled"]) == (4, 3, 1, 3)
+        assert s["service_level"] == 0.5  # 2 of 4 calls that left the queue were answered within 15 s
+        assert s["asa"] == pytest.approx((5 + 10 + 40) / 3, abs=0.1)
+        assert s["aht"] == pytest.approx((120 + 220 + 320) / 3, abs=0.1)
+        assert s["abandonment_rate"] == 0.25
+    assert acd.agents.stats("national")["agents_by_state"] == {"not_ready": 1}
+
+
+def test_interval_history_is_persisted(acd, clock) -> None:
+    agent = add_agent(acd, "a", "11", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "11-pension"))
+    acd.agents.accept(agent, "c1")
+    clock.advance(60)
+    acd.agents.end_call("c1")
+    acd.agents.wrap_up(agent, "resolved")
+    acd.agents.tick()
+    clock.advance(900)
+    acd.agents.tick()
+    acd.agents.tick()  # flushing twice must not duplicate rows
+    with acd.db.session() as s:
+        rows = s.execute(select(IntervalStat).where(IntervalStat.scope == "queue:11-pension")).scalars().all()
+    assert len(rows) == 1 and rows[0].offered == 1 and rows[0].answered == 1 and rows[0].handle_ms == 60000
+    start = rows[0].interval_start
+    hist = acd.agents.history("11-pension", start, start.replace(hour=23))
+    assert hist[0]["answered"] == 1 and hist[0]["service_level"] == 1.0 and hist[0]["aht"] == 60.0
+
+
+def test_overflow_tiers_widen_to_general_then_national(acd, clock) -> None:
+    general = add_agent(acd, "g", "44", ("general",), ready=True)
+    national = add_agent(acd, "n", "00", ("pension",), ready=True)
+    add_agent(acd, "sc", "51", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "44-pension"))
+    acd.agents.set_not_ready(general)
+    assert acd.agents.call_status("c1").state == "waiting"
+    clock.advance(60)
+    acd.agents.tick()
+    assert acd.agents.call_status("c1").state == "waiting"  # the general agent is on a break
+    clock.advance(60)
+    acd.agents.tick()
+    st = acd.agents.call_status("c1")
+    assert st.state == "offered" and st.agent_id == national
+
+
+def test_maximum_wait_moves_call_to_national_queue(acd, clock, recorder: Recorder) -> None:
+    acd.agents.enqueue(call("c1", "44-employment"))
+    clock.advance(599)
+    acd.agents.tick()
+    assert acd.agents.call_status("c1").queue_id == "44-employment"
+    clock.advance(2)
+    acd.agents.tick()
+    st = acd.agents.call_status("c1")
+    assert st.queue_id == "00-employment" and st.state == "waiting"
+    assert acd.agents.call_context("c1")["journey"] == ["44-employment", "00-employment"]
+    assert acd.agents.center_load("44") == 0 and acd.agents.center_load("00") == 1
+    assert recorder.of("acd.call.overflow")[0].data["action"] == "queue:00-employment"
+
+
+def test_estimated_wait_and_announcement(acd, clock) -> None:
+    a = add_agent(acd, "a", "37", ("pension",), ready=True)
+    b = add_agent(acd, "b", "37", ("pension",), ready=True)
+    for i in range(5):
+        acd.agents.enqueue(call(f"c{i}", "37-pension"))
+    for agent_id, cid in ((a, "c0"), (b, "c1")):
+        acd.agents.accept(agent_id, cid)
+    st = acd.agents.call_status("c4")
+    # 2 ahead, nobody has finished a call yet: default handle time 180 s, 2 staffed agents
+    assert st.position == 2 and st.ewt_seconds == 270
+    assert st.text_zh == "您前面还有2位，预计等待5分钟"
+    clock.advance(60)
+    acd.agents.end_call("c0")
+    acd.agents.wrap_up(a, "resolved")  # a takes c2; rolling AHT starts at 60 s
+    st = acd.agents.call_status("c4")
+    assert st.position == 1 and st.ewt_seconds == 60
+    assert st.text_zh == "您前面还有1位，预计等待1分钟"
+
+
+def test_hold_resume_and_local_transfer_keeps_context(acd, clock, recorder: Recorder) -> None:
+    gd = add_agent(acd, "gd", "44", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "44-pension", context={"ivr_path": ["1", "2"], "verified": True}))
+    acd.agents.accept(gd, "c1")
+    acd.agents.hold(gd, "c1")
+    with pytest.raises(AcdError):
+        acd.agents.hold(gd, "c1")
+    clock.advance(30)
+    acd.agents.resume(gd, "c1")
+    result = acd.agents.transfer(gd, "c1", center_code="11", notes="参保地在北京")
+    assert result["kind"] == "local" and result["queue_id"] == "11-pension"
+    assert acd.agents.agent_status(gd).state == "wrap_up"
+    bj = add_agent(acd, "bj", "11", ("pension",), ready=True)
+    st = acd.agents.call_status("c1")
+    assert st.state == "offered" and st.agent_id == bj
+    ctx = acd.agents.call_context("c1")
+    assert ctx["journey"] == ["44-pension", "11-pension"]
+    assert ctx["notes"] == [{"agent_id": gd, "text": "参保地在北京"}]
+    assert ctx["context"]["ivr_path"] == ["1", "2"] and ctx["context"]["verified"] is True
+    assert "acd.call.held" in recorder.types() and "acd.call.transferred" in recorder.types()
+
+
+def test_agent_state_rules(acd, recorder: Recorder) -> None:
+    agent = add_agent(acd, "a", "44", ("pension",), login=False)
+    with pytest.raises(AcdError):
+        acd.agents.set_ready(agent)
+    acd.agents.login(agent)
+    assert acd.agents.agent_status(agent).state == "not_ready"
+    acd.agents.set_ready(agent)
+    acd.agents.enqueue(call("c1", "44-pension"))
+    with pytest.raises(AcdError):
+        acd.agents.logout(agent)  # offered: cannot leave
+    acd.agents.decline(agent, "c1")
+    assert acd.agents.agent_status(agent).state == "not_ready"
+    assert acd.agents.call_status("c1").state == "waiting"
+    acd.agents.logout(agent)
+    assert acd.agents.agent_status(agent).state == "logged_out"
+    states = [e.data["state"] for e in recorder.of("acd.agent.state")]
+    assert states == ["not_ready", "ready", "offered", "not_ready", "logged_out"]
+
+
+def test_enqueue_refuses_unknown_queue_and_is_idempotent(acd) -> None:
+    with pytest.raises(AcdError):
+        acd.agents.enqueue(call("x", "99-pension"))
+    first = acd.agents.enqueue(call("c1", "44-pension"))
+    again = acd.agents.enqueue(call("c1", "44-pension"))
+    assert first.position == again.position == 0
+    assert acd.agents.stats("44")["offered"] == 1

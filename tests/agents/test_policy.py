@@ -1,0 +1,62 @@
+"""The ACD's pure decisions, without clock or store."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agents import policy
+from agents.policy import Candidate
+from switch.topics import TOPICS
+
+CENTERS = ["11", "44", "51", "00"]
+
+
+def test_queue_order_priority_then_arrival() -> None:
+    calls = {"old": policy.queue_score(0, 100.0), "new": policy.queue_score(0, 200.0),
+             "elderly_late": policy.queue_score(1, 500.0), "callback": policy.queue_score(2, 900.0)}
+    assert sorted(calls, key=calls.get) == ["callback", "elderly_late", "old", "new"]
+    assert policy.head_score(50.0, 120.0) == 49.0 and policy.head_score(None, 120.0) == 120.0
+
+
+def test_tiers_widen_with_wait() -> None:
+    assert policy.pools_for_wait("44", "pension", 0, CENTERS) == [("44", "pension")]
+    assert policy.pools_for_wait("44", "pension", 60, CENTERS)[-1] == ("44", "general")
+    assert ("00", "pension") in policy.pools_for_wait("44", "pension", 120, CENTERS)
+    wide = policy.pools_for_wait("44", "pension", 300, CENTERS)
+    assert {c for c, t in wide if t == "pension"} == set(CENTERS)
+    assert policy.tier_of(0) == 0 and policy.tier_of(130) == 2
+
+
+@given(st.sampled_from(CENTERS), st.frozensets(st.sampled_from(sorted(TOPICS)), min_size=1),
+       st.sampled_from(CENTERS), st.sampled_from(sorted(TOPICS)), st.integers(0, 400))
+def test_min_wait_is_the_inverse_of_pools(agent_center, skills, queue_center, topic, waited) -> None:  # type: ignore[no-untyped-def]
+    pools = policy.pools_for_wait(queue_center, topic, waited, CENTERS)
+    reachable = any(c == agent_center and t in skills for c, t in pools)
+    need = policy.min_wait_for(agent_center, skills, queue_center, topic)
+    assert reachable == (need is not None and waited >= need)
+
+
+def test_longest_idle_speaking_the_language() -> None:
+    cands = [Candidate(1, 100.0, ("zh",), 1, "ready"), Candidate(2, 50.0, ("zh",), 1, "offered"),
+             Candidate(3, 80.0, ("zh", "yue"), 2, "ready"), Candidate(4, 80.0, ("zh",), 3, "ready")]
+    assert policy.pick_agent(cands, "zh").agent_id == 4  # 80 s idle tie: the higher level
+    assert policy.pick_agent(cands, "yue").agent_id == 3
+    assert policy.pick_agent(cands, "en") is None
+    assert policy.pick_agent(cands, "zh", min_level=3).agent_id == 4
+
+
+def test_estimated_wait_and_text() -> None:
+    assert policy.estimated_wait(3, 120.0, 2) == 240
+    assert policy.estimated_wait(3, None, 0) is None
+    assert policy.wait_text(3, 120) == "您前面还有3位，预计等待2分钟"
+    assert policy.wait_text(0, 10) == "您前面没有其他来电，预计等待1分钟"
+    assert policy.wait_text(4, None) == "您前面还有4位，请耐心等待"
+    assert policy.rolling_aht(None, 100) == 100 and policy.rolling_aht(100, 200) == 120
+
+
+def test_service_figures() -> None:
+    f = policy.service_figures({"offered": 10, "answered": 8, "answered_sl": 6, "abandoned": 2, "handled": 8,
+                                "wait_ms": 80_000, "handle_ms": 1_600_000}, 15)
+    assert (f["service_level"], f["asa"], f["aht"], f["abandonment_rate"]) == (0.6, 10.0, 200.0, 0.2)
+    assert policy.service_figures({}, 15)["service_level"] is None

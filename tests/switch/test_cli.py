@@ -1,0 +1,60 @@
+"""`hotline route` and `hotline centers` in-process (CliRunner) on a temporary data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from core.cli import main
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))
+    for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        return result
+
+    return invoke
+
+
+def test_route_json(run) -> None:  # type: ignore[no-untyped-def]
+    out = json.loads(run("route", "--from", "18620001234", "--json").output)
+    assert out["province"] == "44" and out["reasons"][0]["code"] == "number_location"
+    out = json.loads(run("route", "--from", "13800138000", "--topic", "pension", "--json").output)
+    assert out["province"] == "11" and out["topic"] == "pension"
+    out = json.loads(run("route", "--from", "13800138000", "--choice", "44", "--json").output)
+    assert out["province"] == "44" and out["reasons"][0]["code"] == "caller_choice"
+    text = run("route", "--from", "18620001234").output
+    assert "province 44" in text and "number_location" in text
+
+
+def test_centers_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    listing = run("centers", "list").output.strip().splitlines()
+    assert len(listing) == 33 and listing[0].startswith("00")
+    assert "closed (emergency)" in run("centers", "close", "44", "--text", "台风").output
+    shown = json.loads(run("centers", "show", "44", "--json").output)
+    assert shown["emergency_closed"] and shown["hours_state"]["reason"] == "emergency"
+    run("centers", "open", "44")
+    assert not json.loads(run("centers", "show", "44", "--json").output)["emergency_closed"]
+    assert run("centers", "show", "99").exit_code != 0
+    run("centers", "remote", "51", "--url", "http://sc.example", "--trunk", "PJSIP/trunk-sc")
+    assert json.loads(run("centers", "show", "51", "--json").output)["mode"] == "remote"
+
+    good = tmp_path / "cal.yaml"
+    good.write_text("- {day: 2027-10-01, kind: holiday, name: 国庆节}\n"
+                    "- {day: 2027-10-09, kind: workday, center: '44'}\n", encoding="utf-8")
+    assert "imported 2" in run("centers", "calendar", "import", str(good)).output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {day: 2027-12-01, kind: holiday}\n- {day: not-a-date, kind: holiday}\n", encoding="utf-8")
+    result = run("centers", "calendar", "import", str(bad))
+    assert result.exit_code != 0 and "entry 2" in result.output
+    days = run("centers", "calendar", "list").output
+    assert "2027-10-01" in days and "2027-10-09" in days and "2027-12-01" not in days

@@ -1,0 +1,116 @@
+"""Routing precedence, topics, overflow reasons and remote centers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from agents.domain import QueuedCall
+from tests.switch.conftest import make_id
+
+
+def codes(decision) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.code for r in decision.reasons]
+
+
+def test_number_location_decides_by_default(platform) -> None:
+    assert platform.switch.route(caller="18620001234").province == "44"
+    d = platform.switch.route(caller="13800138000", topic="pension")
+    assert (d.province, d.center_code, d.queue_id, d.topic) == ("11", "11", "11-pension", "pension")
+    assert codes(d) == ["number_location"] and d.is_open and not d.remote and d.overflow is None
+
+
+def test_precedence_choice_then_id_then_number_then_entry(platform) -> None:
+    gd_id = make_id("44")
+    d = platform.switch.route(caller="13800138000", choice="51", verified_id=gd_id)
+    assert d.province == "51" and codes(d) == ["caller_choice"]
+    d = platform.switch.route(caller="13800138000", verified_id=make_id("32"))
+    assert d.province == "32" and codes(d) == ["id_province"]
+    d = platform.switch.route(caller="13800138000", choice="99", verified_id=gd_id)
+    assert d.province == "44" and codes(d) == ["invalid_choice", "id_province"]
+    d = platform.switch.route(caller=None, entry_center="37")
+    assert d.province == "37" and codes(d) == ["entry_center"]
+    d = platform.switch.route(caller="+852 6123 4567")  # a Hong Kong number has no mainland location
+    assert d.province == "00" and codes(d) == ["entry_center"]
+    d = platform.switch.route(caller="18620001234", verified_id=make_id("81"))  # issued in HK: no center
+    assert d.province == "44" and codes(d) == ["no_center", "number_location"]
+    d = platform.switch.route(caller="13800138000", verified_id="440106198506121230")  # bad check digit
+    assert d.province == "11" and codes(d) == ["invalid_id", "number_location"]
+
+
+def test_xpcc_is_routable_by_choice(platform) -> None:
+    d = platform.switch.route(caller="13800138000", choice="66", topic="medical")
+    assert d.center_code == "66" and d.queue_id == "66-medical"
+
+
+def test_elderly_caller_gets_priority(platform) -> None:
+    d = platform.switch.route(caller=None, verified_id=make_id("11", birth="19500101"))
+    assert d.priority == 1 and "elderly" in codes(d)
+    assert platform.switch.route(caller=None, verified_id=make_id("11", birth="19900101")).priority == 0
+
+
+def test_unknown_topic_goes_to_general(platform) -> None:
+    d = platform.switch.route(caller="18620001234", topic="weather")
+    assert d.queue_id == "44-general" and "unknown_topic" in codes(d)
+
+
+def test_closed_center_overflows_to_national_then_callback(platform) -> None:
+    platform.switch.close_center("44", "系统升级，暂停服务")
+    d = platform.switch.route(caller="18620001234", topic="pension")
+    assert (d.province, d.center_code, d.queue_id, d.overflow) == ("44", "00", "00-pension", "national")
+    assert codes(d) == ["number_location", "closed", "overflow:national"]
+    assert "系统升级" in d.reasons[1].text
+    platform.switch.close_center("00")
+    d = platform.switch.route(caller="18620001234", topic="pension")
+    assert d.queue_id is None and d.overflow == "callback" and not d.is_open
+    assert codes(d)[-1] == "overflow:callback"
+    platform.switch.open_center("44")
+    assert platform.switch.route(caller="18620001234").center_code == "44"
+
+
+def test_overflow_to_another_center(platform) -> None:
+    platform.switch.update_center("44", overflow=["center:51", "ticket"])
+    platform.switch.close_center("44")
+    d = platform.switch.route(caller="18620001234", topic="card")
+    assert d.center_code == "51" and d.queue_id == "51-card" and d.overflow == "center:51"
+    platform.switch.close_center("51")
+    d = platform.switch.route(caller="18620001234", topic="card")
+    assert d.overflow == "ticket" and d.queue_id is None
+
+
+def test_overloaded_center_overflows(platform) -> None:
+    platform.switch.update_center("11", capacity=2)
+    for i in range(2):
+        platform.agents.enqueue(QueuedCall(call_id=f"c{i}", queue_id="11-pension", center_code="11", topic="pension"))
+    d = platform.switch.route(caller="13800138000", topic="pension")
+    assert codes(d) == ["number_location", "overloaded", "overflow:national"] and d.queue_id == "00-pension"
+    platform.agents.abandon("c0")
+    assert platform.switch.route(caller="13800138000", topic="pension").queue_id == "11-pension"
+
+
+def test_after_hours_is_closed_with_reason(platform, clock) -> None:
+    clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))  # 20:00 in Beijing
+    d = platform.switch.route(caller="18620001234", topic="pension")
+    assert "closed" in codes(d) and d.overflow == "callback" and not d.is_open  # national also closed at 20:00
+
+
+def test_remote_center_carries_trunk(platform) -> None:
+    platform.switch.update_center("44", mode="remote", base_url="http://gd.example", trunk="PJSIP/trunk-gd")
+    d = platform.switch.route(caller="18620001234", topic="pension")
+    assert d.remote and d.trunk == "PJSIP/trunk-gd" and d.queue_id == "44-pension"
+    assert codes(d)[-1] == "remote"
+
+
+def test_route_decided_event_masks_caller(platform) -> None:
+    seen = []
+    platform.bus.subscribe(seen.append, ("route.",))
+    platform.switch.route(caller="18620001234", call_id="x1")
+    assert seen[0].type == "route.decided" and seen[0].data["caller"] == "186****1234"
+    assert seen[0].data["province"] == "44" and seen[0].data["call_id"] == "x1"
+
+
+def test_directory_has_every_center(platform) -> None:
+    centers = {c.code: c for c in platform.switch.centers()}
+    assert len(centers) == 33 and "66" in centers and "00" in centers
+    assert {q.topic for q in centers["44"].queues} == {"pension", "medical", "employment", "injury_maternity",
+                                                       "labour", "card", "general"}
+    assert platform.switch.detected_province("18620001234") == "44"
