@@ -9,8 +9,10 @@ background exposes `services(platform) -> list[NodeService]` in its `runtime` mo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from core.optional import optional_import
@@ -28,6 +30,37 @@ class NodeService(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class PeriodicService:
+    """Run a blocking function every `interval` seconds in a worker thread, until stopped.
+
+    A failing pass is logged and the next one runs: one bad call must not stop a node's timers.
+    """
+
+    def __init__(self, name: str, interval: float, func: Callable[[], object]) -> None:
+        self.name = name
+        self.interval = interval
+        self.func = func
+        self._task: asyncio.Task[None] | None = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.func)
+            except Exception:
+                log.exception("%s failed", self.name)
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
 
 
 class BackgroundLoop:
