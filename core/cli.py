@@ -25,6 +25,7 @@ DOMAIN_COMMANDS: dict[str, str] = {
     "kb": "knowledge.cli:kb_group",
     "records": "records.cli:records_group",
     "sms": "sms.cli:sms_group",
+    "asterisk": "ivr.asterisk.cli:asterisk_group",
     "bench": "bench.cli:bench_group",
 }
 

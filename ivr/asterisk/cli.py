@@ -1,0 +1,78 @@
+"""`hotline asterisk ...`: operator checks of the Asterisk link (needs the lead to add
+`"asterisk": "ivr.asterisk.cli:asterisk_group"` to core/cli.py DOMAIN_COMMANDS)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+
+from ivr.asterisk.ami import AMIClient
+from ivr.asterisk.ami_protocol import AMIError
+
+
+@click.group("asterisk")
+def asterisk_group() -> None:
+    """Check the Asterisk link (AMI login, version, channels) and the softphone states seen."""
+
+
+async def _check(host: str, port: int, username: str, secret: str, auth: str, timeout: float) -> dict:
+    client = AMIClient(host, port, username, secret, auth=auth, events="off", ping_interval=0,
+                       connect_timeout=timeout, action_timeout=timeout)
+    await client.start()
+    try:
+        try:
+            await client.wait_connected(timeout)
+        except TimeoutError:
+            return {"ok": False, "error": client.last_error or "no answer"}
+        pong = await client.action("Ping")
+        version = await client.command("core show version")
+        _, channels = await client.action_list("CoreShowChannels")
+        return {"ok": True, "banner": client.banner, "ping": pong.get("Ping"),
+                "version": version[0] if version else "", "channels": len(channels)}
+    except AMIError as exc:
+        return {"ok": False, "error": str(exc)}
+    finally:
+        await client.stop()
+
+
+@asterisk_group.command("check")
+@click.option("--timeout", default=5.0, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def check(ctx: click.Context, timeout: float, as_json: bool) -> None:
+    """Log in to AMI with the node's settings; print the version and the number of channels."""
+    from core.cli import platform_from_ctx
+
+    settings = platform_from_ctx(ctx, migrate=False).settings
+    if not settings.ami_host:
+        raise click.ClickException("HOTLINE_AMI_HOST is not set: this node does not use AMI")
+    import os
+
+    auth = (settings.extra or {}).get("asterisk_ami_auth") or os.environ.get("HOTLINE_ASTERISK_AMI_AUTH", "md5")
+    result = asyncio.run(_check(settings.ami_host, settings.ami_port, settings.ami_username or "",
+                                settings.ami_secret or "", auth, timeout))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    elif result["ok"]:
+        click.echo(f"AMI {settings.ami_host}:{settings.ami_port}: {result['banner']}; {result['version']}; "
+                   f"{result['channels']} channels")
+    else:
+        click.echo(f"AMI {settings.ami_host}:{settings.ami_port}: FAILED: {result['error']}")
+    if not result["ok"]:
+        ctx.exit(1)
+
+
+@asterisk_group.command("devices")
+@click.pass_context
+def devices(ctx: click.Context) -> None:
+    """The agents' softphone states last seen over AMI (shared state store)."""
+    from core.cli import platform_from_ctx
+
+    platform = platform_from_ctx(ctx)
+    states = platform.store.hgetall("asterisk:devices")
+    if not states:
+        click.echo("no softphone state seen yet (is the AMI client running on a node?)")
+    for endpoint, state in sorted(states.items()):
+        click.echo(f"{endpoint:<24} {state}")

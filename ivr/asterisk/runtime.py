@@ -1,0 +1,76 @@
+"""Node services of the Asterisk front end: the FastAGI server on settings.agi_host:agi_port always,
+the AMI client (and what the platform does with it) when settings.ami_host is set.
+
+Adapter options come from `settings.extra` or `HOTLINE_ASTERISK_<NAME>` environment variables
+(names of `ChannelConfig` / `ControlConfig` fields, e.g. HOTLINE_ASTERISK_TTS_APP)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+from typing import Any
+
+from ivr.asterisk.agi import FastAGIServer
+from ivr.asterisk.ami import AMIClient
+from ivr.asterisk.channel import CallRunner, ChannelConfig
+from ivr.asterisk.control import AsteriskControl, ControlConfig
+
+
+def _options(settings: Any, cls: type) -> Any:
+    extra = getattr(settings, "extra", {}) or {}
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        raw = extra.get(f"asterisk_{f.name}") or os.environ.get(f"HOTLINE_ASTERISK_{f.name.upper()}")
+        if raw is None:
+            continue
+        kind = type(f.default)
+        values[f.name] = raw.lower() in ("1", "true", "yes", "on") if kind is bool else kind(raw)
+    return cls(**values)
+
+
+class AGIService:
+    """The FastAGI listener plus the call runner behind it."""
+
+    name = "asterisk.fastagi"
+
+    def __init__(self, platform: Any, host: str, port: int, config: ChannelConfig | None = None) -> None:
+        self.runner = CallRunner(platform, config)
+        self.server = FastAGIServer(self.runner.handle, host, port)
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def stop(self) -> None:
+        await self.server.stop()
+        self.runner.close()
+
+
+class AMIService:
+    name = "asterisk.ami"
+
+    def __init__(self, platform: Any, client: AMIClient, waker: Any, config: ControlConfig | None = None) -> None:
+        self.client = client
+        self.control = AsteriskControl(platform, client, waker, config)
+
+    async def start(self) -> None:
+        self.control.bind(asyncio.get_running_loop())
+        await self.client.start()
+
+    async def stop(self) -> None:
+        self.control.close()
+        await self.client.stop()
+
+
+def services(platform: Any) -> list[Any]:
+    settings = platform.settings
+    agi = AGIService(platform, settings.agi_host, settings.agi_port, _options(settings, ChannelConfig))
+    found: list[Any] = [agi]
+    if settings.ami_host:
+        client = AMIClient(settings.ami_host, settings.ami_port, settings.ami_username or "",
+                           settings.ami_secret or "",
+                           auth=(getattr(settings, "extra", {}) or {}).get("asterisk_ami_auth")
+                           or os.environ.get("HOTLINE_ASTERISK_AMI_AUTH", "md5"),
+                           events="call,agent,system,dtmf")
+        found.append(AMIService(platform, client, agi.runner.waker, _options(settings, ControlConfig)))
+    return found

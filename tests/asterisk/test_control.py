@@ -1,0 +1,115 @@
+"""The AMI side of the platform: softphone states, DTMF wake-ups, transfers of bridged calls."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ivr.asterisk import calls
+from ivr.asterisk.ami import AMIClient
+from ivr.asterisk.control import AsteriskControl
+from tests.asterisk.emulator import FakeAMIServer
+from tests.asterisk.helpers import run
+
+
+async def _until(cond: Any, timeout: float = 3.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.005)
+
+
+async def _setup(platform: Any, waker: Any = None) -> tuple[FakeAMIServer, AMIClient, AsteriskControl]:
+    server = FakeAMIServer()
+    await server.start()
+    client = AMIClient("127.0.0.1", server.port, "hotline", "s3cret", ping_interval=0)
+    control = AsteriskControl(platform, client, waker)
+    await client.start()
+    await client.wait_connected(3)
+    return server, client, control
+
+
+async def _teardown(server: FakeAMIServer, client: AMIClient, control: AsteriskControl) -> None:
+    control.close()
+    await client.stop()
+    await server.stop()
+
+
+def test_softphone_states_are_tracked(platform) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> dict[str, str]:
+        server, client, control = await _setup(platform)
+        server.emit("ContactStatus", "system,all", AOR="agent-1", ContactStatus="Reachable")
+        server.emit("DeviceStateChange", Device="PJSIP/agent-3", State="INUSE")
+        server.emit("PeerStatus", "system,all", Peer="PJSIP/agent-5", PeerStatus="Unreachable")
+        server.emit("DeviceStateChange", Device="PJSIP/agent-3", State="NOT_INUSE")
+        await _until(lambda: control.devices.get("PJSIP/agent-3") == "available" and len(control.devices) == 3)
+        await _teardown(server, client, control)
+        return platform.store.hgetall("asterisk:devices")
+
+    devices = run(main())
+    assert devices == {"PJSIP/agent-1": "registered", "PJSIP/agent-3": "available", "PJSIP/agent-5": "offline"}
+
+
+def test_dtmf_over_ami_reaches_the_held_call(platform) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> str:
+        waker = calls.Waker(platform.bus)
+        calls.register(platform, "ast-9", "1795.9", "PJSIP/trunk-9", "n")
+        server, client, control = await _setup(platform, waker)
+        queue = waker.watch("ast-9")
+        server.emit("DTMFEnd", "dtmf,all", Channel="PJSIP/trunk-9", Uniqueid="1795.9", Digit="1",
+                    DurationMs="120", Direction="Received")
+        item = await asyncio.wait_for(queue.get(), 3)
+        await _teardown(server, client, control)
+        waker.close()
+        return item
+
+    assert run(main()) == "dtmf:1"
+
+
+def test_transfer_of_a_bridged_call_sets_the_token_and_redirects(platform) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> list[dict[str, str]]:
+        server, client, control = await _setup(platform)
+        server.add_channel("PJSIP/trunk-7", "1795.7")
+        calls.register(platform, "ast-7", "1795.7", "PJSIP/trunk-7", "n")
+        reply = await control.transfer("ast-7", "44", "tok.xyz", trunk="gd")
+        assert reply["Message"] == "Redirect successful"
+        assert server.channels["PJSIP/trunk-7"].vars == {"HOTLINE_HANDOFF": "tok.xyz", "HOTLINE_TRUNK": "gd"}
+        await _teardown(server, client, control)
+        return server.actions
+
+    actions = run(main())
+    redirect = next(a for a in actions if a.get("action") == "Redirect")
+    assert (redirect["context"], redirect["exten"], redirect["channel"]) == ("hotline-transfer", "44", "PJSIP/trunk-7")
+
+
+def test_console_transfers_of_a_bridged_call(platform) -> None:  # type: ignore[no-untyped-def]
+    """acd.call.transferred: remote → Setvar token + Redirect of the caller; local → the agent leg
+    (BRIDGEPEER) is hung up so the caller's Dial returns to the IVR."""
+
+    async def main() -> FakeAMIServer:
+        server, client, control = await _setup(platform)
+        control.bind(asyncio.get_running_loop())
+        caller = server.add_channel("PJSIP/trunk-8", "1795.8")
+        caller.vars["BRIDGEPEER"] = "PJSIP/agent-3-00000002"
+        server.add_channel("PJSIP/agent-3-00000002", "1795.9")
+        calls.register(platform, "ast-8", "1795.8", "PJSIP/trunk-8", "n")
+        platform.bus.publish("acd.call.transferred", call_id="ast-8", agent_id=3, kind="local", center_code="11",
+                             queue_id="11-pension", trunk=None, ticket=None)
+        await _until(lambda: "PJSIP/agent-3-00000002" not in server.channels)
+        platform.bus.publish("acd.call.transferred", call_id="ast-8", agent_id=3, kind="remote", center_code="44",
+                             queue_id=None, trunk="gd", ticket={"token": "tok.remote"})
+        await _until(lambda: any(a.get("action") == "Redirect" for a in server.actions))
+        platform.bus.publish("acd.call.transferred", call_id="twilio-1", agent_id=3, kind="local",
+                             center_code="11", queue_id="11-general", trunk=None, ticket=None)
+        await asyncio.sleep(0.05)
+        await _teardown(server, client, control)
+        return server
+
+    server = run(main())
+    assert server.channels["PJSIP/trunk-8"].vars["HOTLINE_HANDOFF"] == "tok.remote"
+    redirect = next(a for a in server.actions if a.get("action") == "Redirect")
+    assert (redirect["exten"], redirect["context"]) == ("44", "hotline-transfer")
+    hangups = [a for a in server.actions if a.get("action") == "Hangup"]
+    assert [h["channel"] for h in hangups] == ["PJSIP/agent-3-00000002"]  # nothing for a non-Asterisk call
