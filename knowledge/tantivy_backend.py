@@ -48,9 +48,20 @@ class TantivyBackend:
     def _open(self) -> None:
         self._index = tantivy.Index(self._schema)
         self._index.register_tokenizer("ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
-        self._writer = self._index.writer(self._heap, 1)
+        self._pending: tantivy.IndexWriter | None = None
         self._searcher = self._index.searcher()
         self._df: dict[str, int] = {}
+
+    @property
+    def _writer(self) -> tantivy.IndexWriter:
+        """A writer for the current batch of changes; it lives only until the next commit.
+
+        A tantivy writer owns worker threads. Keeping none between operations means no thread
+        outlives a change, so a process forked afterwards (gunicorn's worker) inherits none.
+        """
+        if self._pending is None:
+            self._pending = self._index.writer(self._heap, 1)
+        return self._pending
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -73,9 +84,9 @@ class TantivyBackend:
             eff_to=doc.effective_to.toordinal() if doc.effective_to else _OPEN_END))
 
     def _commit(self) -> None:
-        self._writer.commit()
-        self._writer.wait_merging_threads()
-        self._writer = self._index.writer(self._heap, 1)
+        writer, self._pending = self._writer, None
+        writer.commit()
+        writer.wait_merging_threads()
         self._index.reload()
         self._searcher = self._index.searcher()
         self._df = {}
