@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +28,49 @@ BLUEPRINTS = (
 )
 
 csrf = CSRFProtect()
+
+BASE_CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self' 'unsafe-inline'",
+    "media-src": "'self' data:",
+    "connect-src": "'self'",
+}
+# what the Twilio Voice JavaScript SDK needs (signalling, event gateway, ringtones)
+TWILIO_CSP = {
+    "connect-src": "wss://voice-js.twilio.com https://eventgw.twilio.com wss://*.twilio.com",
+    "media-src": "https://sdk.twilio.com",
+}
+PROXY_FIX_KEYS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
+
+
+def content_security_policy(twilio: bool) -> str:
+    """The console's CSP: same-origin only, widened for the Twilio SDK when Twilio is configured."""
+    policy = dict(BASE_CSP)
+    if twilio:
+        for directive, sources in TWILIO_CSP.items():
+            policy[directive] = f"{policy[directive]} {sources}"
+    return "; ".join(f"{k} {v}" for k, v in policy.items())
+
+
+def twilio_configured(settings: Any) -> bool:
+    return bool(getattr(settings, "twilio_account_sid", None))
+
+
+def proxy_fix_options(text: str | None) -> dict[str, int]:
+    """Parse HOTLINE_PROXY_FIX ("x_for=1,x_proto=1,x_host=1,x_prefix=1"): trusted hops per header.
+
+    Empty or unset means off. Anything else that does not parse is refused at start-up."""
+    options: dict[str, int] = {}
+    for item in (text or "").replace(" ", "").split(","):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        if key not in PROXY_FIX_KEYS or not value.isdigit():
+            raise ValueError(f"HOTLINE_PROXY_FIX: {item!r} is not one of {', '.join(PROXY_FIX_KEYS)} "
+                             "with a number of proxies, e.g. x_for=1,x_proto=1")
+        options[key] = int(value)
+    return options
 
 
 class SessionUser:
@@ -56,7 +101,8 @@ class SessionUser:
         return self.is_national or (code is not None and code == self.province_scope)
 
 
-def create_app(platform: Any, config: dict[str, Any] | None = None) -> Flask:
+def create_app(platform: Any, config: dict[str, Any] | None = None,
+               environ: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__)
     settings = platform.settings
     app.config.update(
@@ -74,6 +120,14 @@ def create_app(platform: Any, config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     app.extensions["platform"] = platform
+    app.config.setdefault("TWILIO_BROWSER", twilio_configured(settings))
+    csp = content_security_policy(app.config["TWILIO_BROWSER"])
+    proxy_fix = proxy_fix_options((os.environ if environ is None else environ).get("HOTLINE_PROXY_FIX"))
+    if proxy_fix:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **proxy_fix)  # type: ignore[method-assign]
+    app.config["PROXY_FIX"] = proxy_fix
     csrf.init_app(app)
 
     login_manager = LoginManager(app)
@@ -114,11 +168,7 @@ def create_app(platform: Any, config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "media-src 'self' data:; connect-src 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", csp)
         return response
 
     for module_name in BLUEPRINTS:

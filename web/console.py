@@ -4,15 +4,18 @@ template helpers (translation, province names, masking) and the navigation per r
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 from flask_login import current_user
 
 from core import provinces
+from core.clock import CHINA_TZ
 from core.masking import mask_id, mask_name, mask_phone
 from web.agent.ops import DISPOSITIONS
-from web.i18n import LANGUAGES, current_language, translate
+from web.agent.record_view import present
+from web.i18n import LANGUAGES, current_language, translate, translate_code
 from web.permissions import register_rules
 from web.supervisor.chart import day_chart
 
@@ -21,9 +24,31 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("agent.tickets", "nav.tickets", ("agent", "supervisor")),
     ("supervisor.wallboard", "nav.supervisor", ("supervisor",)),
     ("supervisor.reports", "nav.reports", ("supervisor",)),
+    ("supervisor.callbacks", "nav.callbacks", ("supervisor",)),
     ("editor.index", "nav.editor", ("editor", "reviewer")),
     ("admin.index", "nav.admin", ("admin",)),
 )
+
+
+def local_time(value: str | None) -> str:
+    """An ISO timestamp as Beijing time, "2026-11-24 10:00" (dates and unparsable text unchanged)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M") if "T" in str(value) or " " in str(value) else str(value)
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def queue_name(queue_id: str | None, lang: str) -> str:
+    """ "44-pension" → "广东省 · 养老保险" (an id that is not center-topic is shown as it is)."""
+    center, _, topic = (queue_id or "").partition("-")
+    if not topic or provinces.lookup(center) is None:
+        return queue_id or ""
+    return f"{provinces.name_of(center, lang)} · {translate_code('topic', topic, lang)}"
 
 
 def hub_of(app: Flask) -> Any:
@@ -51,6 +76,10 @@ def init_console(app: Flask, platform: Any) -> None:
                    if current_user.has_role(*roles) and ep in app.view_functions]
         return {
             "t": lambda key: translate(key, lang),
+            "code": lambda prefix, value: translate_code(prefix, value, lang),
+            "present_record": lambda fields: present(fields or {}, lang),
+            "queue_name": lambda queue_id: queue_name(queue_id, lang),
+            "local_time": local_time,
             "lang": lang,
             "other_lang": next(x for x in LANGUAGES if x != lang),
             "province_name": lambda code: provinces.name_of(code, lang),

@@ -95,6 +95,25 @@ def _tile(page: Any, tile_id: str) -> int:
     return int(re.sub(r"\D", "", page.inner_text(f"#{tile_id} .v")) or 0)
 
 
+def _box(page: Any, selector: str) -> dict[str, float]:
+    return page.eval_on_selector(selector, "el => { const r = el.getBoundingClientRect();"
+                                           " return {x: r.left, y: r.top, w: r.width, h: r.height}; }")
+
+
+def _assert_fits_and_uncovered(page: Any) -> None:
+    """The record panel stays inside its card, and the message strip covers none of it."""
+    card = _box(page, "#record")
+    card_right = page.eval_on_selector("#record", "el => el.closest('.card').getBoundingClientRect().right")
+    widest = page.eval_on_selector_all("#record-result *", "els => Math.max(...els.map(e => "
+                                                          "e.closest('.table-scroll') && e.tagName !== 'DIV' ? 0 :"
+                                                          " e.getBoundingClientRect().right))")
+    assert widest <= card_right + 0.5, (widest, card_right)
+    toast = _box(page, "#toast")
+    overlaps = not (toast["y"] + toast["h"] <= card["y"] or card["y"] + card["h"] <= toast["y"]
+                    or toast["x"] + toast["w"] <= card["x"] or card["x"] + card["w"] <= toast["x"])
+    assert not overlaps or toast["h"] == 0, (toast, card)
+
+
 def test_agent_call_end_to_end_with_live_wallboard(server: dict[str, Any], browser: Any) -> None:
     from playwright.sync_api import expect
 
@@ -143,8 +162,17 @@ def test_agent_call_end_to_end_with_live_wallboard(server: dict[str, Any], brows
 
     agent.click("#record-form button")
     expect(agent.locator("#record-result")).to_have_attribute("data-status", "ok")
+    expect(agent.locator("#record-result")).to_contain_text("累计缴费")  # labelled, not contribution_months
+    assert "contribution_months" not in agent.inner_text("#record-result")
+    _assert_fits_and_uncovered(agent)
     _shot(agent, "agent-call-panel")
     assert platform.audit.entries(action="record.lookup", session_id=call_id)[0].outcome == "ok"
+
+    agent.click("#call-panel summary:has-text('生成工单')")
+    agent.fill("#call-panel input[name=subject]", "养老金待遇核对")
+    agent.fill("#call-panel textarea[name=details]", "来电人对待遇发放有疑问，请经办机构回电")
+    agent.click("#call-panel form:has(input[name=subject]) button")
+    expect(agent.locator("#toast")).to_contain_text("工单已生成")
 
     agent.select_option("#wrap-disposition", "sms_sent")
     agent.click("#btn-wrap")
@@ -155,11 +183,24 @@ def test_agent_call_end_to_end_with_live_wallboard(server: dict[str, Any], brows
 
     agent.goto(base + "/agent/tickets")
     agent.wait_for_selector("#ticket-list")
+    expect(agent.locator("#ticket-list")).to_contain_text("养老金待遇核对")
+    expect(agent.locator("#ticket-list")).to_contain_text("待办")  # the status in Chinese, not "open"
     _shot(agent, "agent-tickets")
     sup.goto(base + "/supervisor/reports")
     sup.click("#report-form button")
     sup.wait_for_selector("#report-table")
     _shot(sup, "supervisor-reports")
+
+    missed = place_call(platform, province="11", caller="13911112222", verify=False)  # nobody ready: it waits
+    agent.goto(base + "/agent/")
+    platform.clock.advance(platform.agents.missed_after + 5)
+    platform.agents.abandon(missed)
+    sup.goto(base + "/supervisor/callbacks")
+    expect(sup.locator("#callback-list")).to_contain_text("139****2222")
+    expect(sup.locator("#callback-list")).to_contain_text("未接来电")
+    _shot(sup, "supervisor-callbacks")
+    sup.click("#callback-list .btn-dial")
+    expect(sup.locator("#toast")).to_contain_text("已加入回拨队列")
 
 
 def test_editor_edits_reviewer_publishes_agent_finds(server: dict[str, Any], browser: Any) -> None:
@@ -179,14 +220,14 @@ def test_editor_edits_reviewer_publishes_agent_finds(server: dict[str, Any], bro
     expect(editor.locator("#saved-ok")).to_be_visible()
     editor.goto(f"{base}/editor/articles/{article}")
     editor.click("#btn-submit")
-    expect(editor.locator("#saved")).to_contain_text("in_review")
+    expect(editor.locator("#saved")).to_contain_text("待审核")
     _shot(editor, "editor-article")
 
     reviewer = _login(browser, base, "reviewer")
     reviewer.goto(f"{base}/editor/articles/{article}")
     reviewer.fill("form:has(#btn-approve) input[name=comment]", "核对无误")
     reviewer.click("#btn-approve")
-    expect(reviewer.locator("#saved")).to_contain_text("published")
+    expect(reviewer.locator("#saved")).to_contain_text("已发布")
 
     agent = _login(browser, base, "agent")
     agent.fill("#kb-q", "养老金什么时候可以领")
@@ -196,6 +237,97 @@ def test_editor_edits_reviewer_publishes_agent_finds(server: dict[str, Any], bro
     admin = _login(browser, base, "admin")
     admin.wait_for_selector("#user-list")
     admin.wait_for_load_state("networkidle")
+    admin.click("tr[data-user='agent'] .btn-edit-user")
+    expect(admin.locator("#user-edit-form")).to_be_visible()
+    admin.check("#user-edit-form input[value='supervisor']")
+    admin.click("#btn-save-user")
+    expect(admin.locator("#users-saved")).to_be_visible()
+    expect(admin.locator("tr[data-user='agent']")).to_contain_text("班长")
+    admin.click("tr[data-user='agent'] .btn-edit-user")
+    expect(admin.locator("#user-edit-form")).to_be_visible()
     _shot(admin, "admin")
     admin.click("#lang-switch")
     expect(admin.locator("h2").first).to_contain_text("Users and roles")
+
+
+FAKE_TWILIO = """
+window.fakeTwilio = {registered: false, accepted: [], rejected: [], calls: {}, token: null};
+function FakeCall(callId) {
+  var handlers = {}, params = new Map(callId ? [["call_id", callId]] : []);
+  var call = {customParameters: params, on: function (n, f) { handlers[n] = f; },
+              accept: function () { window.fakeTwilio.accepted.push(callId); },
+              reject: function () { window.fakeTwilio.rejected.push(callId); },
+              disconnect: function () { (handlers.disconnect || function () {})(); }};
+  return call;
+}
+window.Twilio = {Device: function (token) {
+  var handlers = {};
+  window.fakeTwilio.token = token;
+  this.on = function (n, f) { handlers[n] = f; };
+  this.register = function () { window.fakeTwilio.registered = true; (handlers.registered || function () {})();
+                                return Promise.resolve(); };
+  this.updateToken = function () {};
+  window.fakeTwilio.ring = function (callId) { handlers.incoming(new FakeCall(callId)); };
+}};
+"""
+
+
+@pytest.fixture
+def twilio_server(platform: Any, make_user: Any) -> Iterator[dict[str, Any]]:
+    """The console with the browser phone switched on (Twilio itself replaced in the page)."""
+    _require_chromium()
+    pytest.importorskip("playwright.sync_api")
+    from werkzeug.serving import make_server
+
+    from web.app import create_app
+
+    platform.switch.ensure_directory()
+    records_ready(platform)
+    make_user("agent", ("agent",), "11", agent=True)
+    app = create_app(platform, {"TWILIO_BROWSER": True, "SSE_HEARTBEAT": 1.0, "SSE_MAX_SECONDS": 120})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{httpd.server_port}", "platform": platform}
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def test_the_browser_phone_answers_only_the_accepted_call(twilio_server: dict[str, Any], browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    base, platform = twilio_server["url"], twilio_server["platform"]
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    # the real SDK talks to Twilio; here a stand-in records what the console asks of it
+    context.route("**/static/vendor/twilio-voice-*.min.js",
+                  lambda route: route.fulfill(status=200, content_type="application/javascript", body=FAKE_TWILIO))
+    context.route("**/twilio/token", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                                 body='{"token": "tok-1", "identity": "agent-1"}'))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "agent")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login button")
+    page.wait_for_function("() => window.fakeTwilio && window.fakeTwilio.registered")
+    assert page.evaluate("window.fakeTwilio.token") == "tok-1"
+    expect(page.locator("#softphone")).to_have_attribute("data-status", "ready")
+    expect(page.locator("#softphone")).to_contain_text("已就绪")
+
+    page.wait_for_function("() => window.hotlineLive && window.hotlineLive.connected")
+    page.click("#btn-ready")
+    expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready")
+    call_id = place_call(platform, province="11", verify=False)
+    expect(page.locator("#btn-accept")).to_be_visible()
+    page.evaluate("window.fakeTwilio.ring('someone-else')")  # not the accepted call: left ringing
+    page.evaluate(f"window.fakeTwilio.ring('{call_id}')")  # arrives before the agent clicks accept
+    assert page.evaluate("window.fakeTwilio.accepted") == []
+    expect(page.locator("#softphone")).to_have_attribute("data-status", "ringing")
+    page.click("#btn-accept")
+    expect(page.locator("#call-panel")).to_be_visible()
+    page.wait_for_function(f"() => window.fakeTwilio.accepted.indexOf('{call_id}') >= 0")
+    assert page.evaluate("window.fakeTwilio.accepted") == [call_id]
+    expect(page.locator("#softphone")).to_have_attribute("data-status", "connected")
+    page.evaluate("window.fakeTwilio.ring('')")  # a leg without a call id is refused
+    assert page.evaluate("window.fakeTwilio.rejected") == [""]
+    context.close()

@@ -77,6 +77,15 @@ def admin_create_user(username: str, password: str, roles: list[str], province: 
     return admin_users()
 
 
+@op("/admin/users/<int:user_id>", roles=ADMIN, tag="admin", template="admin/_user_edit.html")
+def admin_user(user_id: int) -> dict:
+    """One user, for the edit form (a provincial admin sees only its province's users)."""
+    user = platform_of().accounts.get(user_id)
+    if user is None or not current_user.can_see_province(user.province_scope):
+        abort(404, description=f"no user {user_id}")
+    return {"user": _user_row(user), "roles": list(ROLES), "is_me": user_id == current_user.id}
+
+
 @op("/admin/users/<int:user_id>", method="POST", roles=ADMIN, scope="province", tag="admin",
     template="admin/_users.html",
     params=(Param("roles", kind="array"), Param("province", description="new province scope"),
@@ -85,12 +94,16 @@ def admin_update_user(user_id: int, roles: list[str] | None, province: str | Non
                       password: str | None) -> dict:
     """Change a user's roles, province scope, active flag or password."""
     platform = platform_of()
+    if password and len(password) < 10:  # checked first: a refused change changes nothing
+        raise BadInput("密码至少10位 / the password needs at least 10 characters")
     with platform.db.session() as s:
         user = s.get(User, user_id)
         if user is None or not current_user.can_see_province(user.province_scope):
             abort(404, description=f"no user {user_id}")
         if user_id == current_user.id and (active is False or (roles is not None and "admin" not in roles)):
-            raise BadInput("you cannot lock yourself out")
+            raise BadInput("不能取消自己的管理员角色或停用自己 / you cannot remove your own admin role or deactivate "
+                           "yourself")
+        before = {"roles": sorted(user.role_set), "province": user.province_scope, "active": user.active}
         if roles is not None:
             user.roles = ",".join(_roles(roles))
         if province:
@@ -98,12 +111,12 @@ def admin_update_user(user_id: int, roles: list[str] | None, province: str | Non
         if active is not None:
             user.active = active
     if password:
-        if len(password) < 10:
-            raise BadInput("the password needs at least 10 characters")
         platform.accounts.set_password(user_id, password)
-    _audit("user.update", f"user:{user_id}", {"roles": roles, "province": province, "active": active,
-                                              "password_changed": bool(password)})
-    return admin_users()
+    _audit("user.update", f"user:{user_id}", {"before": before, "roles": roles, "province": province,
+                                              "active": active, "password_changed": bool(password)})
+    result = admin_users()
+    result["message"] = "用户已更新 / user updated"
+    return result
 
 
 @op("/admin/users/<int:user_id>/token", method="POST", roles=ADMIN, tag="admin",

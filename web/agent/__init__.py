@@ -6,14 +6,15 @@ which answers the HTML fragment the page swaps in."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from web.agent.ops import DISPOSITIONS
+from web.agent.ops import DISPOSITIONS, agent_id_of
 from web.permissions import requires
 from web.services import ServiceUnavailable, call_any, to_jsonable
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
+TWILIO_SDK = "twilio-voice-2.18.5.min.js"  # @twilio/voice-sdk 2.18.5, dist/twilio.min.js (checksum beside it)
 
 
 def _queues() -> list[dict]:
@@ -27,7 +28,10 @@ def _queues() -> list[dict]:
 @requires("agent")
 def console():  # type: ignore[no-untyped-def]
     """The agent console."""
-    return render_template("agent/console.html", dispositions=DISPOSITIONS, queues=_queues())
+    twilio = (bool(current_app.config.get("TWILIO_BROWSER")) and "twilio.voice_token_view" in current_app.view_functions
+              and agent_id_of(current_user) is not None)
+    return render_template("agent/console.html", dispositions=DISPOSITIONS, queues=_queues(), twilio=twilio,
+                           twilio_sdk=TWILIO_SDK)
 
 
 @bp.route("/tickets")

@@ -3,13 +3,14 @@ state, offers, the call panel, knowledge search and SMS, record look-up, call co
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import abort
 from flask_login import current_user
 
 from core import phone, provinces
+from core.clock import china_now
 from core.masking import mask_id, mask_phone
 from web.apikit import op
 from web.app import platform_of
@@ -44,24 +45,19 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 # ---- state ------------------------------------------------------------------------------------
 
-def _today_counts(agent_id: int) -> dict[str, int]:
-    """Calls this agent finished today (Beijing day), by disposition."""
+def _today_counts(agent_id: int, center_code: str | None) -> dict[str, int]:
+    """Calls this agent finished today (Beijing day), by disposition (the ACD's wrap-ups)."""
+    start = china_now(platform_of().clock).replace(hour=0, minute=0, second=0, microsecond=0)
     try:
-        from agents.models import WrapUp  # the ACD keeps wrap-ups; no service call lists them yet
-    except ModuleNotFoundError:
+        rows = call("agents", "handled_by_agent", start, start + timedelta(days=1), center_code or None)
+    except ServiceUnavailable:
         return {}
-    from sqlalchemy import func, select
-
-    from core.clock import china_now
-
-    platform = platform_of()
-    start = china_now(platform.clock).replace(hour=0, minute=0, second=0, microsecond=0)
-    with platform.db.session() as s:
-        rows = s.execute(select(WrapUp.disposition, func.count()).where(
-            WrapUp.agent_id == agent_id, WrapUp.created_at >= start).group_by(WrapUp.disposition)).all()
-    counts = {d: int(n) for d, n in rows}
-    counts["handled"] = sum(counts.values())
-    return counts
+    for row in to_jsonable(rows or []):
+        if int(row.get("agent_id") or 0) == agent_id:
+            counts = {str(d): int(n) for d, n in (row.get("dispositions") or {}).items()}
+            counts["handled"] = int(row.get("handled") or sum(counts.values()))
+            return counts
+    return {"handled": 0}
 
 
 def agent_status(agent_id: int | None = None) -> dict[str, Any]:
@@ -82,7 +78,7 @@ def agent_status(agent_id: int | None = None) -> dict[str, Any]:
         except ServiceUnavailable:
             pass
         raw["offer"] = offer
-    raw["today"] = _today_counts(aid)
+    raw["today"] = _today_counts(aid, raw.get("center_code"))
     return raw
 
 
@@ -148,18 +144,14 @@ def _call_record(call_id: str) -> dict[str, Any]:
 
 
 def _caller_number(call_id: str) -> str | None:
-    """The caller's full number, only for sending them an SMS or a callback (never shown)."""
-    for home, method in (("agents", "caller_number"), ("ivr", "caller_number")):
-        try:
-            number = call(home, method, call_id)
-        except ServiceUnavailable:
-            continue
-        if number:
-            return str(number)
-    internal = getattr(service("agents"), "_call", None)  # until the ACD exposes caller_number()
-    if callable(internal):
-        return (internal(call_id) or {}).get("caller") or None
-    return None
+    """The caller's full number, only to send them an SMS or book a callback (never shown).
+
+    The ACD's `callback_number()` audits every read; the actor is the console user."""
+    try:
+        number = call("agents", "callback_number", call_id, actor=f"user:{current_user.id}")
+    except ServiceUnavailable:
+        return None
+    return str(number) if number else None
 
 
 def _require_my_call(record: dict[str, Any]) -> None:
@@ -383,23 +375,6 @@ def kb_flag(article_id: str, reason: str, note: str | None) -> dict:
 
 # ---- records ----------------------------------------------------------------------------------
 
-class _RecordsActor:
-    """The console user as the records service sees them: it matches `id` against the ACD's agent
-    on the call, so an agent is known by their agent id (the audit actor reads agent:<agent id>)."""
-
-    def __init__(self, user: Any, agent_id: int | None) -> None:
-        self._user = user
-        self.id = agent_id if agent_id is not None else user.id
-        self.user_id = user.id
-        self.province_scope = user.province_scope
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self._user.has_role(*roles))
-
-    def can_see_province(self, code: str | None) -> bool:
-        return bool(self._user.can_see_province(code))
-
-
 @op("/records/lookup", method="POST", roles=("agent", "supervisor"), tag="records", template="agent/_record.html",
     params=(Param("call_id", description="the call the caller was verified on"),
             Param("id_number", description="ID number (when not the verified caller)"),
@@ -420,8 +395,8 @@ def records_lookup(call_id: str | None, id_number: str | None, reason: str | Non
         raise BadInput("需要身份证号 / an ID number is needed")
     if not call_id and not (reason and reason.strip()):
         raise BadInput("需要查询理由 / a reason is needed")
-    outcome = call("records", "agent_view", _RecordsActor(current_user, agent_id_of(current_user)),
-                   id_number.strip().upper(), call_id=call_id, reason=reason, transferred=transferred)
+    outcome = call("records", "agent_view", current_user, id_number.strip().upper(), call_id=call_id, reason=reason,
+                   transferred=transferred)  # the records service checks the call is mine and audits
     return {"status": outcome.status, "speech": getattr(outcome, "speech", ""),
             "fields": to_jsonable(getattr(outcome, "fields", {})), "subject": mask_id(id_number)}
 

@@ -16,6 +16,7 @@ from flask_login import current_user
 from core.clock import CHINA_TZ
 from web.apikit import op
 from web.app import platform_of
+from web.i18n import translate_code
 from web.permissions import Param
 from web.services import BadInput, call, to_jsonable
 
@@ -132,7 +133,8 @@ def _step(method: str, revision_id: int, *args: Any) -> dict:
     current = call("knowledge", "revision", revision_id)
     _check_scope(current.province)
     rev = call("knowledge", method, current_user, revision_id, *args)
-    return {"ok": True, "revision": to_jsonable(rev), "message": f"r{rev.number}: {rev.status}"}
+    message = f"r{rev.number}: {translate_code('revision', rev.status)}"
+    return {"ok": True, "revision": to_jsonable(rev), "message": message}
 
 
 @op("/kb/revisions/<int:revision_id>/submit", method="POST", roles=("editor",), tag="knowledge",

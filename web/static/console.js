@@ -68,7 +68,16 @@
     });
   }
 
+  function expireToast(evt) {
+    var target = evt.detail && evt.detail.target;
+    if (!target || target.id !== "toast") { return; }
+    Array.prototype.forEach.call(target.children, function (el) {
+      setTimeout(function () { if (el.parentNode) { el.remove(); } }, 8000);
+    });
+  }
+
   function onSwap(evt) {
+    expireToast(evt);
     var panel = document.getElementById("call-panel");
     if (!panel || !evt.detail || !evt.detail.target || evt.detail.target.id !== "call") { return; }
     var callId = panel.getAttribute("data-call-id") || "";

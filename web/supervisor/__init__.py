@@ -25,3 +25,11 @@ def reports():  # type: ignore[no-untyped-def]
     """Reports and satisfaction."""
     scope = request.args.get("province") or current_user.province_scope
     return render_template("supervisor/reports.html", scope=scope)
+
+
+@bp.route("/callbacks")
+@requires("supervisor", scope="province")
+def callbacks():  # type: ignore[no-untyped-def]
+    """Pending callbacks per center."""
+    scope = request.args.get("province") or current_user.province_scope
+    return render_template("supervisor/callbacks.html", scope=scope)

@@ -15,7 +15,7 @@ from core.clock import CHINA_TZ, china_now
 from web.apikit import op
 from web.app import platform_of
 from web.permissions import Param
-from web.services import BadInput, call, to_jsonable
+from web.services import BadInput, available, call, to_jsonable
 
 SUP = ("supervisor",)
 REPORT_BY = ("day", "interval", "queue", "agent")
@@ -64,16 +64,7 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 def intervals(scope: str, day: date) -> list[dict[str, Any]]:
     """Every 15-minute interval of the day with calls: stored ones plus the open one (live counters)."""
     since, until = _day_bounds(day)
-    rows = to_jsonable(call("agents", "history", acd_scope(scope), since, until)) or []
-    now = platform_of().clock.time()
-    if since.timestamp() <= now < until.timestamp():
-        from agents import policy, stats  # pure helpers of the ACD (no service call gives the open interval yet)
-
-        start = stats.interval_start(now)
-        live = call("agents", "counters", acd_scope(scope), start)
-        opened = datetime.fromtimestamp(start, UTC).isoformat()
-        if live and any(live.values()) and not any(r.get("interval_start", "")[:16] == opened[:16] for r in rows):
-            rows.append({"interval_start": opened, **policy.service_figures(live, 15)})
+    rows = to_jsonable(call("agents", "intervals", acd_scope(scope), since, until)) or []
     for row in rows:
         local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
         row["start"] = local.strftime("%H:%M")
@@ -140,7 +131,7 @@ def _combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def _history(scope: str, start: date, end: date) -> list[dict[str, Any]]:
     since, _ = _day_bounds(start)
     _, until = _day_bounds(end)
-    rows = to_jsonable(call("agents", "history", scope, since, until)) or []
+    rows = to_jsonable(call("agents", "intervals", scope, since, until)) or []  # stored + the open interval
     for row in rows:
         local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
         row["day"], row["interval"] = local.date().isoformat(), local.strftime("%Y-%m-%d %H:%M")
@@ -148,21 +139,17 @@ def _history(scope: str, start: date, end: date) -> list[dict[str, Any]]:
 
 
 def _by_agent(scope: str, start: date, end: date) -> list[dict[str, Any]]:
-    from sqlalchemy import func, select
-
-    from agents.models import Agent, WrapUp  # wrap-ups are the ACD's records of handled calls
-
+    """Calls each agent wrapped up in the period (the ACD's wrap-ups), with AHT and the top disposition."""
     since, _ = _day_bounds(start)
     _, until = _day_bounds(end)
-    q = (select(WrapUp.agent_id, Agent.name, Agent.center_code, func.count(), func.avg(WrapUp.handle_seconds))
-         .join(Agent, Agent.id == WrapUp.agent_id)
-         .where(WrapUp.created_at >= since, WrapUp.created_at < until)
-         .group_by(WrapUp.agent_id, Agent.name, Agent.center_code).order_by(WrapUp.agent_id))
-    if scope != "00":
-        q = q.where(Agent.center_code == scope)
-    with platform_of().db.session() as s:
-        return [{"agent_id": aid, "name": name, "center_code": center, "handled": int(n),
-                 "aht": round(float(avg or 0), 1)} for aid, name, center, n, avg in s.execute(q).all()]
+    rows = to_jsonable(call("agents", "handled_by_agent", since, until, None if scope == "00" else scope)) or []
+    out = []
+    for r in rows:
+        dispositions = r.get("dispositions") or {}
+        out.append({"agent_id": r["agent_id"], "name": r.get("name"), "center_code": r.get("center_code"),
+                    "handled": int(r.get("handled") or 0), "aht": r.get("aht"),
+                    **{f"disposition_{d}": int(n) for d, n in sorted(dispositions.items())}})
+    return out
 
 
 def report_rows(by: str, scope: str, start: date, end: date) -> list[dict[str, Any]]:
@@ -229,3 +216,57 @@ def supervisor_satisfaction(province: str | None, **dates: str | None) -> dict:
     result = [r for r in by_province if scope == "00" or r.get("province") == scope]
     return {"scope": _scope(province), "from": start.isoformat(), "to": end.isoformat(),
             "results": to_jsonable(result)}
+
+
+# ---- callbacks ----------------------------------------------------------------------------------
+
+COMPLETE_METHOD = "complete_callback"  # offered by the ACD in some versions; the button shows only then
+
+
+def callbacks(scope: str) -> dict[str, Any]:
+    """Pending callbacks (missed calls to ring back) of a center, or of all centers nationally."""
+    rows = to_jsonable(call("agents", "callbacks", status="pending", center_code=None if scope == "00" else scope))
+    rows = [r for r in rows or [] if current_user.can_see_province(r.get("center_code"))]
+    return {"scope": scope, "callbacks": rows, "can_dial": available("agents", "dial_callback"),
+            "can_complete": available("agents", COMPLETE_METHOD)}
+
+
+def _pending_callback(callback_id: int) -> dict[str, Any]:
+    """A pending callback the current supervisor may act on (404 otherwise, even outside the scope)."""
+    scope = current_user.province_scope
+    for row in callbacks(scope)["callbacks"]:
+        if int(row["id"]) == callback_id:
+            return row
+    abort(404, description=f"no pending callback {callback_id}")
+
+
+@op("/supervisor/callbacks", roles=SUP, scope="province", tag="supervisor", template="supervisor/_callbacks.html",
+    params=(Param("province", where="query", description="center code; 00 = all centers (default: my scope)"),))
+def supervisor_callbacks(province: str | None) -> dict:
+    """Pending callbacks per center: missed calls the ACD keeps for ringing back."""
+    return callbacks(_scope(province))
+
+
+@op("/supervisor/callbacks/<int:callback_id>/dial", method="POST", roles=SUP, tag="supervisor",
+    template="_done.html")
+def supervisor_dial_callback(callback_id: int) -> dict:
+    """Queue a pending callback: it goes to the next free agent ahead of ordinary calls (audited)."""
+    row = _pending_callback(callback_id)
+    status = call("agents", "dial_callback", callback_id)
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.callback.dial",
+                               subject=f"callback:{callback_id}", outcome="ok", session_id=row.get("call_id"),
+                               detail={"center_code": row.get("center_code")})
+    return {"ok": True, "callback_id": callback_id, "call_id": getattr(status, "call_id", None),
+            "message": f"已加入回拨队列 {row.get('number_masked') or ''} / queued for an agent"}
+
+
+@op("/supervisor/callbacks/<int:callback_id>/complete", method="POST", roles=SUP, tag="supervisor",
+    template="_done.html", params=(Param("note", description="what was done"),))
+def supervisor_complete_callback(callback_id: int, note: str | None) -> dict:
+    """Mark a pending callback done without dialling (when the ACD offers it; audited)."""
+    row = _pending_callback(callback_id)
+    call("agents", COMPLETE_METHOD, callback_id)
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.callback.complete",
+                               subject=f"callback:{callback_id}", outcome="ok", session_id=row.get("call_id"),
+                               detail={"note": (note or "")[:500]})
+    return {"ok": True, "callback_id": callback_id, "message": "回拨已完成 / callback completed"}
