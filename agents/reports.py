@@ -46,11 +46,15 @@ class ReportsMixin:
                 "agents_by_state": by_state, **figures}
 
     def _flush_intervals(self, now: float) -> None:
-        """Copy every closed interval's counters to the database once (any node may do it)."""
+        """Copy every closed interval's counters to the database once (any node may do it).
+
+        `acd:flushed` is the start of the last interval handled. When it is unset (a new deployment,
+        or a store that lost it) every closed interval of the last day is looked at, so the first
+        closed interval is stored even when no tick ran while it was open."""
         current = stats.interval_start(now)
         stored = self.store.get("acd:flushed")
-        last = int(stored) if stored else current - stats.INTERVAL
-        last = max(last, current - 96 * stats.INTERVAL)  # after a long stop, look back one day at most
+        oldest = current - 97 * stats.INTERVAL  # after a long stop, look back one day at most
+        last = max(int(stored), oldest) if stored else oldest
         for start in range(last + stats.INTERVAL, current, stats.INTERVAL):
             if self.store.set(f"acd:flush:{start}", "1", ttl=86400, nx=True):
                 self.flush_interval(start)

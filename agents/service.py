@@ -291,7 +291,17 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def decline(self, agent_id: int, call_id: str) -> None:
         self._return_offer(agent_id, call_id, "declined")
 
-    def _return_offer(self, agent_id: int, call_id: str, reason: str) -> bool:
+    def ring_no_answer(self, call_id: str, reason: str = "agent_no_answer") -> CallStatus | None:
+        """The agent accepted in the console but their phone or browser never picked up (the
+        telephony side reports it): ring-no-answer as for an offer — the call goes back to the head
+        of its queue, the agent becomes not ready, and the answer counted at accept is taken back."""
+        c = self._call(call_id)
+        if not c or c.get("state") != "connected" or not c.get("agent_id"):
+            return self.call_status(call_id)
+        self._return_offer(int(c["agent_id"]), call_id, reason, from_state="connected")
+        return self.call_status(call_id)
+
+    def _return_offer(self, agent_id: int, call_id: str, reason: str, *, from_state: str = "offered") -> bool:
         """The call goes back to the head of its queue; the agent becomes not ready."""
         c = self._call(call_id)
         if not c:
@@ -306,11 +316,18 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             ["hincr", LOAD, c["center"], 1], ["zrem", OFFERS, call_id],
             ["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "call_id": "", "since": now,
                                     "offer_until": ""}]]
-        if reason == "no_answer":
+        if reason in ("no_answer", "agent_no_answer"):
             ops += stats.count_ops(now, c["queue_id"], c["center"], rna=1)
+        if from_state == "connected":  # undo what accept() counted, in the interval it counted it
+            answered = float(c.get("answered_at") or now)
+            waited = answered - float(c["queued_at"])
+            ops.append(["hset", ck(call_id), {"answered_at": "", "held": "", "hold_ms": 0}])
+            ops.append(["hset", ak(agent_id), {"answered_at": "", "call_queue": "", "call_center": ""}])
+            ops += stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
+                                   answered_sl=-int(waited <= self.sl_seconds))
         if not c.get("overflow"):
             ops.append(["zadd", MAXWAIT, float(c["first_at"]) + float(c.get("max_wait") or 600), call_id])
-        ok = self.state.txn([(ck(call_id), "state", ("offered",)), (ck(call_id), "agent_id", (str(agent_id),)),
+        ok = self.state.txn([(ck(call_id), "state", (from_state,)), (ck(call_id), "agent_id", (str(agent_id),)),
                              (ak(agent_id), "call_id", (call_id,))], ops)
         if ok:
             self.bus.publish("acd.call.requeued", call_id=call_id, agent_id=agent_id, reason=reason,

@@ -66,11 +66,13 @@ def format_event(e: dict) -> str:
 @click.option("--say", "says", multiple=True, help="An utterance for a speech prompt (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the call as one JSON document.")
 @click.option("--no-agent", is_flag=True, help="No demo agent answers queued calls.")
+@click.option("--agent-no-answer", type=int, default=0, show_default=True,
+              help="Agent legs that ring unanswered after the agent accepted (ring-no-answer).")
 @click.option("--at", default=None, help="Simulated start time, Beijing time, e.g. 2026-10-01T10:00.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Start in this language.")
 @click.option("--verbose-events", is_flag=True, help="Also print node, branch and retry events.")
 def call_command(caller: str, called: str, keys: str | None, says: tuple[str, ...], as_json: bool, no_agent: bool,
-                 at: str | None, language: str | None, verbose_events: bool) -> None:
+                 agent_no_answer: int, at: str | None, language: str | None, verbose_events: bool) -> None:
     """Run a call through the live flow on the in-process channel (interactive without --keys/--say)."""
     from ivr.actions import Action
     from ivr.simulator import InteractiveCaller, ScriptedCaller, Simulator
@@ -94,7 +96,8 @@ def call_command(caller: str, called: str, keys: str | None, says: tuple[str, ..
             printed = len(events)
 
         sim_call_id = f"sim-{platform.clock.time():.0f}-{id(script) % 100000:05d}"
-        sim = Simulator(platform, script, agent=not no_agent, on_action=None if (as_json or scripted) else live)
+        sim = Simulator(platform, script, agent=not no_agent, on_action=None if (as_json or scripted) else live,
+                        agent_no_answer=agent_no_answer)
         result = sim.run(caller=caller, called=called, language=language, call_id=sim_call_id)
         if as_json:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -2,7 +2,7 @@
 
 ```yaml
 cases:
-  - when: {hours: closed}                  # open | closed | holiday | emergency | makeup_workday
+  - when: {hours: closed}                  # open | closed | holiday | emergency | makeup_workday | overflow
     goto: after_hours
   - when: {time: "12:00-13:00"}            # Beijing time, start inclusive, end exclusive
     goto: lunch

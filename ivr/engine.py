@@ -268,16 +268,19 @@ class Engine:
         return china_now(self.clock)
 
     def hours_state(self, ctx: Ctx) -> Any:
-        """Opening state of the caller's center (province known or detected, else the entry center);
-        also leaves its spoken text in `hours_text` for prompts."""
+        """Agent service for the caller's center (province known or detected, else the entry center)
+        as the switch will route it: closed only when no overflow center answers either (reason
+        "overflow" = open elsewhere); also leaves its spoken text in `hours_text` for prompts."""
         v = ctx.vars
         if "detected_province" not in v:
             self.detected_province(ctx)
         center = str(v.get("province") or v.get("detected_province") or v.get("entry_center") or "00")
-        try:
-            state = self.homes.switch.hours_state(center)
+        switch = self.homes.switch
+        service_state = getattr(switch, "service_state", None) or switch.hours_state  # older switch: own hours
+        try:  # service_state: the caller's center, or the overflow center that answers while it is closed
+            state = service_state(center)
         except KeyError:
-            state = self.homes.switch.hours_state("00")
+            state = service_state("00")
         v["hours_text"] = getattr(state, "text_zh", "") or ""
         v["holiday_name"] = getattr(state, "holiday", None)
         return state

@@ -28,6 +28,10 @@ from ivr.validators import VALIDATORS
 
 log = logging.getLogger(__name__)
 
+#: AgentLegEnded reasons meaning the caller never spoke to the agent (the agent leg was not answered)
+AGENT_NEVER_ANSWERED = frozenset({"agent_no_answer", "agent_busy", "agent_unavailable", "agent_failed",
+                                  "no_endpoint"})
+
 
 class Handler:
     def enter(self, ctx: Ctx) -> Step:
@@ -445,10 +449,15 @@ class RouteNode(Handler):
         ctx.event("route", province=decision.province, center_code=decision.center_code, queue_id=decision.queue_id,
                   topic=decision.topic, is_open=decision.is_open, overflow=decision.overflow, remote=decision.remote,
                   reasons=[r["code"] for r in info.get("reasons", [])])
+        if not decision.queue_id and decision.overflow == "ticket":
+            return self.ticket(ctx, decision)
         if not decision.is_open:
             v["hours_text"] = info.get("hours_text") or ""
             ctx.say("agents_closed", hours_text=v["hours_text"])
             return Goto(n.get("closed"))
+        announcement = str(getattr(decision, "announcement", "") or "")
+        if announcement:  # another center takes the call: say why and where, as the switch decided
+            ctx.say("route_overflow", announcement=announcement)
         if decision.remote:
             return self.transfer(ctx, decision)
         if not decision.queue_id:
@@ -457,6 +466,30 @@ class RouteNode(Handler):
             ctx.say("route_failed")
             return Goto(n.get("fallback"))
         return self.enqueue(ctx, decision)
+
+    def ticket(self, ctx: Ctx, decision: Any) -> Step:
+        """The switch's overflow is "ticket": open a work order for the caller's number and topic
+        (platform.tickets) and tell the caller its number."""
+        n = ctx.node
+        if not ctx.caller:
+            ctx.event("ticket", status="no_number")
+            ctx.say("route_failed")
+            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
+        try:
+            ticket = ctx.homes.tickets.open_for_call(caller=ctx.caller, topic=decision.topic,
+                                                      province=decision.province, center_code=decision.center_code,
+                                                      call_id=ctx.call_id)
+        except Exception:
+            log.exception("opening a ticket failed for call %s", ctx.call_id)
+            ctx.event("ticket", status="failed")
+            ctx.say("route_failed")
+            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
+        ctx.vars["ticket_id"] = ticket.id
+        ctx.event("ticket", status="opened", ticket_id=ticket.id, topic=decision.topic, province=decision.province)
+        ctx.say("ticket_opened", ticket=str(ticket.id))
+        if n.get("ticket"):
+            return Goto(n.get("ticket"))
+        return Hangup("ticket", (ctx.prompt("goodbye"),))
 
     def transfer(self, ctx: Ctx, decision: Any) -> Step:
         try:
@@ -535,9 +568,26 @@ class RouteNode(Handler):
         ctx.say("route_failed")
         return Goto(n.get("fallback"))
 
+    def agent_never_answered(self, ctx: Ctx, reason: str) -> Step:
+        """The agent accepted but their phone never picked up: the ACD puts the call back at the head
+        of its queue (ring-no-answer) and the agent to not ready; the caller waits on, first in line."""
+        agent_id = ctx.vars.pop("agent_id", None)
+        ctx.event("agent", status="no_answer", reason=reason, agent_id=agent_id)
+        try:
+            status = ctx.homes.agents.ring_no_answer(ctx.call_id, reason)
+        except Exception:
+            log.exception("ring_no_answer failed for call %s", ctx.call_id)
+            status = None
+        ctx.step = "hold"
+        ctx.state["queue"]["announced"] = ctx.now()
+        ctx.say("queue_agent_no_answer")
+        return self.after_status(ctx, status, announce=True)
+
     def resume(self, ctx: Ctx, result: Result) -> Step:
         n = ctx.node
         if ctx.step == "connected":
+            if isinstance(result, AgentLegEnded) and result.reason in AGENT_NEVER_ANSWERED:
+                return self.agent_never_answered(ctx, result.reason)
             if isinstance(result, AgentLegEnded):
                 ctx.engine.settle_acd(ctx, "completed")
                 ctx.event("agent", status="ended", reason=result.reason, agent_id=ctx.vars.get("agent_id"))
@@ -580,9 +630,7 @@ def callback_queue(ctx: Ctx, route: dict[str, Any]) -> str | None:
     the topic's queue of the center it chose."""
     if not route.get("center_code"):
         return None
-    center = ctx.homes.switch.center(route["center_code"])
-    queue_for = getattr(center, "queue_for", None)
-    queue = queue_for(route.get("topic")) if callable(queue_for) else None
+    queue = ctx.homes.switch.queue_for(route["center_code"], route.get("topic"))
     return getattr(queue, "id", None)
 
 

@@ -43,6 +43,7 @@ from ivr.actions import (
 log = logging.getLogger(__name__)
 
 CHARS_PER_SECOND = 5.0  # how fast the simulated TTS speaks Chinese
+NO_ANSWER_RING_S = 20.0  # how long an agent's phone rings before the channel gives up
 MAX_STEPS = 500
 
 
@@ -206,7 +207,8 @@ class SimulatedCall:
 class Simulator:
     def __init__(self, platform: Any, caller_script: ScriptedCaller | InteractiveCaller, *, agent: bool = True,
                  answer_after_s: float = 20.0, talk_s: float = 90.0, patience_s: float = 300.0,
-                 on_action: Callable[[Action], None] | None = None, ivr: Any = None, homes: Any = None) -> None:
+                 on_action: Callable[[Action], None] | None = None, ivr: Any = None, homes: Any = None,
+                 agent_no_answer: int = 0) -> None:
         self.platform = platform
         self.ivr = ivr if ivr is not None else platform.ivr
         self.caller = caller_script
@@ -214,6 +216,7 @@ class Simulator:
         self.patience_s = patience_s
         self._holds = 0
         self.on_action = on_action
+        self.agent_no_answer = agent_no_answer  # agent legs whose phone never picks up (ring-no-answer)
 
     def advance(self, seconds: float) -> None:
         advance = getattr(self.platform.clock, "advance", None)
@@ -247,7 +250,10 @@ class Simulator:
             result = self.answer(action, call_id, hold_start)
             action = ivr.resume(call_id, result)
             if isinstance(result, AgentLegEnded) and self.agent is not None:
-                self.agent.hang_up()
+                if result.reason == "agent_no_answer":
+                    self.agent.agent_id = None  # the ACD made that agent not ready; another one will answer
+                else:
+                    self.agent.hang_up()
         else:
             ivr.hangup(call_id, "simulator_step_limit")
         return self.result(call_id)
@@ -273,6 +279,10 @@ class Simulator:
         if isinstance(action, Hold):
             return self.hold(action, call_id, hold_start)
         if isinstance(action, Connect):
+            if self.agent_no_answer > 0:
+                self.agent_no_answer -= 1
+                self.advance(NO_ANSWER_RING_S)
+                return AgentLegEnded("agent_no_answer")
             self.advance(self.agent.talk_s if self.agent else 60.0)
             return AgentLegEnded("agent_hangup")
         return CallerHangup()

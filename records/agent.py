@@ -3,8 +3,10 @@
 An agent sees a record when (a) the caller on the agent's current call verified as that person
 (`call_id` is the IVR session id, and the IVR verified it), or (b) the agent states a reason.
 Whether `call_id` is the agent's current call is checked with `platform.agents.call_status` when the
-ACD is available (its `agent_id` must be the user's); otherwise the console, which knows the call,
-is trusted and the audit entry says `call_check: "unchecked"`. Province scope (`user.province_scope`,
+ACD is available: its `agent_id` (the ACD's agent id) must be the agent profile of the console user
+(`platform.agents.agent_for_user(user id)`); otherwise the console, which knows the call, is trusted
+and the audit entry says `call_check: "unchecked"`. The audit actor is the console user
+(`agent:<user id>`). Province scope (`user.province_scope`,
 "00" = national) applies unless the call was transferred to this agent. Values are masked unless
 `reveal` is asked by a role in `RecordsConfig.reveal_roles`; every outcome is audited.
 """
@@ -35,17 +37,25 @@ def call_check(svc: RecordsService, user: Any, call_id: str | None) -> str:
         return "unchecked"
     try:
         status = platform.agents.call_status(call_id)
+        on_call = getattr(status, "agent_id", None) if status is not None else None
+        profile = platform.agents.agent_for_user(console_user_id(user)) if on_call is not None else None
     except Exception:  # noqa: BLE001 - an ACD being unavailable must not block a verified caller
         log.warning("could not ask the ACD about call %s", call_id)
         return "unchecked"
-    if status is None or getattr(status, "agent_id", None) != getattr(user, "id", None):
+    if on_call is None or profile is None or int(profile.id) != int(on_call):
         return "not_own"
     return "own"
 
 
+def console_user_id(user: Any) -> Any:
+    """The console user's id. The web console used to pass a wrapper whose `id` is the ACD agent id
+    and whose `user_id` is the console user's; both shapes are accepted."""
+    return getattr(user, "user_id", None) or getattr(user, "id", None)
+
+
 def agent_view(svc: RecordsService, user: Any, id_number: str, *, call_id: str | None, reason: str | None,
                transferred: bool = False, reveal: bool = False, channel: str = "console") -> RecordOutcome:
-    actor = f"agent:{getattr(user, 'id', '?')}"
+    actor = f"agent:{console_user_id(user) or '?'}"
     action = "record.lookup"
     reason = (reason or "").strip()
     cid = svc._parse(id_number, action=action, channel=channel, session_id=call_id, actor=actor)

@@ -106,6 +106,21 @@ def centers_open(code: str) -> None:
     click.echo(f"center {code} reopened")
 
 
+@centers_group.command("overflow")
+@click.argument("code")
+@click.argument("actions", nargs=-1, required=True)
+def centers_overflow(code: str, actions: tuple[str, ...]) -> None:
+    """Where calls go when CODE is closed or full, in order: national, center:<code>, callback, ticket."""
+    _center(code)
+    for action in actions:
+        ok = action in ("national", "callback", "ticket") or (
+            action.startswith("center:") and platform_from_ctx().switch.center(action[7:]) is not None)
+        if not ok:
+            raise click.ClickException(f"unknown overflow action {action!r}: national, center:<code>, callback, ticket")
+    platform_from_ctx().switch.update_center(code, overflow=list(actions))
+    click.echo(f"center {code} overflows to {' > '.join(actions)}")
+
+
 @centers_group.command("remote")
 @click.argument("code")
 @click.option("--url", "base_url", default=None, help="Base URL of the deployment hosting it; omit for local.")

@@ -19,15 +19,20 @@ HOLIDAY_NAMES_ZH = {
 }
 
 
+EMERGENCY_TEXT = "因突发情况，人工服务暂停，请稍后再拨。"
+
+
 @dataclass(frozen=True)
 class HoursState:
     open: bool
-    reason: str  # "emergency" | "holiday" | "makeup_workday" | "override" | "weekly_hours"
+    reason: str  # "emergency" | "holiday" | "makeup_workday" | "override" | "weekly_hours" | "overflow"
     text_zh: str
     holiday: str | None = None
+    via: str | None = None  # service_state(): the overflow center that answers while this one is closed
 
     def to_dict(self) -> dict:
-        return {"open": self.open, "reason": self.reason, "text_zh": self.text_zh, "holiday": self.holiday}
+        return {"open": self.open, "reason": self.reason, "text_zh": self.text_zh, "holiday": self.holiday,
+                "via": self.via}
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,14 @@ def official_day(day: date) -> tuple[str, str | None]:
     return ("weekend", None) if weekend else ("workday", None)
 
 
-def hours_state(center: Center, local_now: datetime, overrides: list[Override]) -> HoursState:
-    """Whether `center` takes calls at `local_now` (Beijing time); pure."""
+def hours_state(center: Center, local_now: datetime, overrides: list[Override], *,
+                holidays: bool = True) -> HoursState:
+    """Whether `center` takes calls at `local_now` (Beijing time); pure. Every center, the national
+    one included, follows the public-holiday calendar unless `holidays=False` (a center configured
+    as holiday-exempt: `SWITCH_HOLIDAY_EXEMPT`); calendar overrides apply either way."""
     hours_text = f"人工服务时间为{describe(center.weekly_hours)}。"
     if center.emergency_closed:
-        return HoursState(False, "emergency", center.emergency_text or "因突发情况，人工服务暂停，请稍后再拨。")
+        return HoursState(False, "emergency", center.emergency_text or EMERGENCY_TEXT)
     day, moment = local_now.date(), local_now.time()
     own = [o for o in overrides if o.day == day and o.center_code == center.code]
     every = [o for o in overrides if o.day == day and o.center_code == "*"]
@@ -98,22 +106,23 @@ def hours_state(center: Center, local_now: datetime, overrides: list[Override]) 
             return HoursState(False, "holiday" if override.kind == "holiday" else "override",
                               f"{label}人工服务暂停，{hours_text}", name)
         if override.kind == "workday":
-            return _makeup(moment, hours_text, name)
+            return _makeup(moment, hours_text, name, center)
         if override.kind == "open":
             return HoursState(True, "override", "人工服务正常。", name)
     kind, name = official_day(day)
-    if kind == "holiday" and center.code != "00":
+    if kind == "holiday" and holidays:
         return HoursState(False, "holiday", f"{name}假期人工服务暂停，{hours_text}", name)
-    if kind == "makeup_workday":
-        return _makeup(moment, hours_text, name)
+    if kind == "makeup_workday" and holidays:
+        return _makeup(moment, hours_text, name, center)
     periods = center.weekly_hours.get(DAYS[day.weekday()]) or []
     if within(periods, moment):
         return HoursState(True, "weekly_hours", "人工服务正常。")
     return HoursState(False, "weekly_hours", f"现在是非工作时间，{hours_text}")
 
 
-def _makeup(moment: time, hours_text: str, name: str | None) -> HoursState:
-    """A make-up working day (调休) keeps ordinary workday hours, even on a Saturday or Sunday."""
-    if within(WORKDAY_HOURS, moment):
+def _makeup(moment: time, hours_text: str, name: str | None, center: Center) -> HoursState:
+    """A make-up working day (调休) keeps the center's Monday hours (ordinary workday hours), even on a
+    Saturday or Sunday."""
+    if within(center.weekly_hours.get("mon") or WORKDAY_HOURS, moment):
         return HoursState(True, "makeup_workday", "今天是调休工作日，人工服务正常。", name)
     return HoursState(False, "makeup_workday", f"现在是非工作时间，{hours_text}", name)

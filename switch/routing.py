@@ -13,7 +13,7 @@ from datetime import date
 
 from core import citizen_id, phone, provinces
 from switch.directory import Center
-from switch.hours import HoursState
+from switch.hours import EMERGENCY_TEXT, HoursState
 from switch.topics import GENERAL, TOPICS
 
 ELDERLY_AGE = 60
@@ -42,6 +42,7 @@ class RoutingDecision:
     priority: int = PRIORITY_NORMAL
     trunk: str | None = None
     hours_text: str = ""
+    announcement: str = ""  # speakable (zh) when another center takes the call, e.g. "本省人工服务时间已过，为您转接…"
 
     def to_dict(self) -> dict:
         return {"province": self.province, "province_name": provinces.name_of(self.province),
@@ -49,7 +50,7 @@ class RoutingDecision:
                 "queue_id": self.queue_id, "topic": self.topic,
                 "reasons": [r.to_dict() for r in self.reasons], "overflow": self.overflow,
                 "remote": self.remote, "is_open": self.is_open, "priority": self.priority,
-                "trunk": self.trunk, "hours_text": self.hours_text}
+                "trunk": self.trunk, "hours_text": self.hours_text, "announcement": self.announcement}
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,28 @@ def decide(inp: RouteInput, directory: dict[str, Center], *, hours: Callable[[st
             decision.queue_id = None
             decision.center_code = province
             return decision
+        decision.announcement = overflow_announcement(state, target)
     _assign(decision, target)
     return decision
+
+
+def closed_phrase(state: HoursState) -> str:
+    """Why the caller's own center does not take the call, as the start of a spoken sentence."""
+    if state.open:
+        return "本省当前来电较多，"
+    if state.reason == "emergency":  # the center's own closure text when it has one
+        custom = state.text_zh.rstrip("。 ") if state.text_zh != EMERGENCY_TEXT else ""
+        return f"{custom}，" if custom else "本省人工服务暂停，"
+    if state.reason == "holiday" and state.holiday:
+        return f"{state.holiday}假期本省人工服务暂停，"
+    if state.reason in ("holiday", "override"):
+        return "今天本省人工服务暂停，"
+    return "本省人工服务时间已过，"
+
+
+def overflow_announcement(state: HoursState, target: Center) -> str:
+    """What the IVR says when another center takes the call: the reason, then where it goes."""
+    return f"{closed_phrase(state)}为您转接{target.name}人工服务。"
 
 
 def _assign(decision: RoutingDecision, center: Center) -> None:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from core import phone
+from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_phone
 from switch import handoff as hf
 from switch.directory import Center, QueueDef, default_directory
 from switch.hours import HoursState, Override, hours_state
 from switch.models import CalendarOverride, CenterRow, HandoffRow, QueueRow
-from switch.routing import RouteInput, RoutingDecision, decide
+from switch.routing import RouteInput, RoutingDecision, decide, overflow_announcement
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,12 @@ class SwitchService:
     def center(self, code: str) -> Center | None:
         return self._directory().get(code)
 
+    def queue_for(self, center_code: str, topic: str | None) -> QueueDef | None:
+        """The center's queue for a topic (its general queue when it has none for the topic); None for
+        an unknown center. Used to book after-hours callbacks where the switch queued nothing."""
+        center = self.center(center_code)
+        return center.queue_for(topic) if center else None
+
     def queue(self, queue_id: str) -> QueueDef | None:
         center = self.center(queue_id.partition("-")[0])
         return next((q for q in center.queues if q.id == queue_id), None) if center else None
@@ -153,11 +160,39 @@ class SwitchService:
         return self.update_center(code, emergency_closed=False, emergency_text="")
 
     # -- hours and calendar ----------------------------------------------------------------
+    def holiday_exempt(self) -> frozenset[str]:
+        """Centers whose hours ignore the public-holiday calendar (default none, the national center
+        included): `SWITCH_HOLIDAY_EXEMPT` or settings.extra["switch_holiday_exempt"], e.g. "00"."""
+        raw = self.platform.settings.extra.get("switch_holiday_exempt") or os.environ.get("SWITCH_HOLIDAY_EXEMPT")
+        return frozenset(c.strip() for c in (raw or "").split(",") if c.strip())
+
+    def _hours(self, center: Center, local_now: datetime) -> HoursState:
+        return hours_state(center, local_now, self._overrides, holidays=center.code not in self.holiday_exempt())
+
     def hours_state(self, center_code: str) -> HoursState:
         center = self.center(center_code)
         if center is None:
             raise KeyError(center_code)
-        return hours_state(center, china_now(self.platform.clock), self._overrides)
+        return self._hours(center, china_now(self.platform.clock))
+
+    def service_state(self, center_code: str) -> HoursState:
+        """Agent service as a caller of `center_code` gets it now: the center's own hours when it is
+        open, or when no overflow center (walked as `route()` does, load aside) is open either;
+        otherwise open with reason "overflow", `via` the answering center and the spoken reason —
+        what the IVR announces, so it never says "closed" for a call the switch will put through."""
+        own = self.hours_state(center_code)
+        center = self.center(center_code)
+        if own.open or center is None:
+            return own
+        directory = self._directory()
+        local_now = china_now(self.platform.clock)
+        for action in center.overflow:
+            if action in ("callback", "ticket"):
+                break
+            other = directory.get(provinces.NATIONAL if action == "national" else action.removeprefix("center:"))
+            if other is not None and other.code != center.code and self._hours(other, local_now).open:
+                return HoursState(True, "overflow", overflow_announcement(own, other), own.holiday, other.code)
+        return own
 
     def set_override(self, day: date, kind: str, *, center_code: str = "*", name: str = "") -> None:
         if kind not in OVERRIDE_KINDS:
@@ -196,7 +231,7 @@ class SwitchService:
         local_now = china_now(self.platform.clock)
         load = self.platform.agents.center_load
         decision = decide(RouteInput(caller, entry_center, choice, verified_id, topic, language), directory,
-                          hours=lambda code: hours_state(directory[code], local_now, self._overrides),
+                          hours=lambda code: self._hours(directory[code], local_now),
                           load=load, today=local_now.date())
         self.platform.bus.publish("route.decided", call_id=call_id, caller=mask_phone(caller),
                                   **{k: v for k, v in decision.to_dict().items() if k != "hours_text"})

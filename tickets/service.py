@@ -18,10 +18,12 @@ from core import provinces
 from core.clock import china_now
 from core.masking import mask_id, mask_name, mask_phone
 from core.models import User
+from switch.topics import GENERAL, TOPICS
 from tickets.models import Ticket, TicketEvent
 from tickets.workdays import add_working_days
 
 DEFAULT_DUE_WORKING_DAYS = 2
+SYSTEM_USER = "ivr"
 
 
 class TicketError(ValueError):
@@ -135,6 +137,27 @@ class TicketsService:
             view = self._view(ticket)
         self._publish("opened", ticket, user)
         return view
+
+    def open_for_call(self, *, caller: str, topic: str | None, province: str, call_id: str,
+                      center_code: str | None = None, description: str = "") -> TicketView:
+        """A ticket opened by the IVR (the switch's overflow is "ticket": no agent can take the call),
+        on behalf of the system user `ivr` (created on first use, cannot log in)."""
+        name = TOPICS.get(topic or "", TOPICS[GENERAL])
+        text = description or f"来电人经语音导航请求人工服务（{name}），人工坐席暂不可用，系统自动登记，请回电处理。"
+        return self.open_ticket(self.system_user(), caller=caller, topic=f"{name}来电回复", description=text,
+                                province=province, center_code=center_code, call_id=call_id)
+
+    def system_user(self) -> User:
+        """The `ivr` system user that opens tickets for calls (no password, no roles, inactive)."""
+        with self.platform.db.session() as s:
+            user = s.execute(select(User).where(User.username == SYSTEM_USER)).scalar_one_or_none()
+            if user is None:
+                user = User(username=SYSTEM_USER, display_name="语音导航（系统）", password_hash="!", roles="",
+                            province_scope=provinces.NATIONAL, active=False, created_at=self.platform.clock.now())
+                s.add(user)
+                s.flush()
+            s.expunge(user)
+            return user
 
     def comment(self, user: Any, ticket_id: int, text: str) -> TicketView:
         text = (text or "").strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from agents import stats
 from agents.domain import AcdError
 from agents.models import IntervalStat, WrapUp
 from tests.agents.conftest import Recorder, add_agent, call
@@ -233,6 +234,31 @@ def test_interval_history_is_persisted(acd, clock) -> None:
     assert hist[0]["answered"] == 1 and hist[0]["service_level"] == 1.0 and hist[0]["aht"] == 60.0
 
 
+def _stored(acd, scope: str) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    with acd.db.session() as s:
+        rows = s.execute(select(IntervalStat).where(IntervalStat.scope == scope)
+                         .order_by(IntervalStat.interval_start)).scalars().all()
+    return [(int(r.interval_start.timestamp()), r.offered) for r in rows]
+
+
+def test_the_first_closed_interval_is_stored_when_no_tick_ran_while_it_was_open(acd, clock) -> None:
+    """A fresh deployment: calls arrive, the interval closes, and only then does the first tick run."""
+    first = stats.interval_start(clock.time())
+    clock.advance(first + 300 - clock.time())  # 5 minutes into an interval
+    acd.agents.enqueue(call("c1", "11-pension"))
+    acd.agents.enqueue(call("c2", "11-pension"))
+    clock.advance(stats.INTERVAL)  # the interval closed; nobody ticked
+    acd.agents.tick()
+    assert _stored(acd, "queue:11-pension") == [(first, 2)]
+    # calls in the next interval, then two boundaries pass before the next tick
+    acd.agents.enqueue(call("c3", "11-pension"))
+    clock.advance(2 * stats.INTERVAL)
+    acd.agents.tick()
+    acd.agents.tick()
+    assert _stored(acd, "queue:11-pension") == [(first, 2), (first + stats.INTERVAL, 1)]
+    assert _stored(acd, "national") == [(first, 2), (first + stats.INTERVAL, 1)]
+
+
 def test_overflow_tiers_widen_to_general_then_national(acd, clock) -> None:
     general = add_agent(acd, "g", "44", ("general",), ready=True)
     national = add_agent(acd, "n", "00", ("pension",), ready=True)
@@ -330,3 +356,27 @@ def test_enqueue_refuses_unknown_queue_and_is_idempotent(acd) -> None:
     again = acd.agents.enqueue(call("c1", "44-pension"))
     assert first.position == again.position == 0
     assert acd.agents.stats("44")["offered"] == 1
+
+
+def test_agent_leg_never_answered_puts_the_call_back_at_the_head(acd, clock, recorder: Recorder) -> None:
+    """Accepted in the console, but the agent's phone never picked up: ring-no-answer semantics."""
+    first = add_agent(acd, "a", "44", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "44-pension"))
+    clock.advance(5)
+    acd.agents.enqueue(call("c2", "44-pension"))
+    acd.agents.accept(first, "c1")
+    assert acd.agents.stats("44-pension")["answered"] == 1
+    clock.advance(20)
+    st = acd.agents.ring_no_answer("c1")
+    assert st.state == "waiting" and st.position == 0 and st.agent_id is None  # ahead of c2, who came later
+    agent = acd.agents.agent_status(first)
+    assert agent.state == "not_ready" and agent.reason == "agent_no_answer" and agent.call_id is None
+    s = acd.agents.stats("44-pension")
+    assert (s["offered"], s["answered"], s["waiting"]) == (2, 0, 2)
+    assert acd.agents.counters("44-pension", stats.day_bucket(clock.time()))["rna"] == 1
+    assert recorder.of("acd.call.requeued")[-1].data["reason"] == "agent_no_answer"
+    second = add_agent(acd, "b", "44", ("pension",), ready=True)
+    assert acd.agents.call_status("c1").agent_id == second and acd.agents.call_status("c2").state == "waiting"
+    # only a connected call can be handed back this way; anything else is left alone
+    assert acd.agents.ring_no_answer("c2").state == "waiting"
+    assert acd.agents.ring_no_answer("nope") is None

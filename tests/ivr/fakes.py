@@ -4,6 +4,7 @@ End-to-end tests (test_simulator_cli.py) run on the real services."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from agents.domain import CallStatus, QueuedCall
@@ -111,12 +112,13 @@ class Decision:
     is_open: bool = True
     priority: int = 0
     hours_text: str = ""
+    announcement: str = ""
 
     def to_dict(self) -> dict:
         return {"province": self.province, "center_code": self.center_code, "queue_id": self.queue_id,
                 "topic": self.topic, "reasons": [r.to_dict() for r in self.reasons], "overflow": self.overflow,
                 "remote": self.remote, "is_open": self.is_open, "priority": self.priority,
-                "hours_text": self.hours_text}
+                "hours_text": self.hours_text, "announcement": self.announcement}
 
 
 @dataclass
@@ -125,11 +127,25 @@ class HoursState:
     reason: str
     text_zh: str
     holiday: str | None = None
+    via: str | None = None
+
+
+@dataclass
+class QueueDef:
+    id: str
+    center_code: str
+    topic: str
 
 
 class FakeSwitch:
+    """`hours` is the caller's own center; `overflow_to` (a center code) makes the switch send the
+    call there while the own center is closed (as the real switch's overflow does); `overflow` set to
+    "ticket" or "callback" is the overflow action when no center takes the call."""
+
     def __init__(self) -> None:
         self.hours = HoursState(True, "weekly_hours", "人工服务正常。")
+        self.overflow_to: str | None = None
+        self.overflow: str | None = None
         self.routes: list[dict] = []
 
     def detected_province(self, caller: str | None) -> str | None:
@@ -138,14 +154,32 @@ class FakeSwitch:
     def hours_state(self, center_code: str) -> HoursState:
         return self.hours
 
+    def service_state(self, center_code: str) -> HoursState:
+        if self.hours.open or not self.overflow_to:
+            return self.hours
+        return HoursState(True, "overflow", "本省人工服务时间已过，为您转接全国12333人工服务。", self.hours.holiday,
+                          self.overflow_to)
+
+    def queue_for(self, center_code: str, topic: str | None) -> QueueDef:
+        return QueueDef(f"{center_code}-{topic or 'general'}", center_code, topic or "general")
+
     def route(self, *, caller: str | None, entry_center: str = "00", choice: str | None = None,
               verified_id: str | None = None, topic: str | None = None, language: str = "zh",
               call_id: str | None = None) -> Decision:
         self.routes.append({"caller": caller, "choice": choice, "verified_id": verified_id, "topic": topic})
         province = choice or "11"
-        return Decision(province, province, f"{province}-{topic or 'general'}", topic,
-                        [Reason("caller_choice" if choice else "number_location")], is_open=self.hours.open,
-                        hours_text=self.hours.text_zh)
+        reasons = [Reason("caller_choice" if choice else "number_location")]
+        if not self.hours.open and self.overflow_to:
+            state = self.service_state(province)
+            return Decision(province, self.overflow_to, f"{self.overflow_to}-{topic or 'general'}", topic,
+                            [*reasons, Reason("closed"), Reason(f"overflow:{self.overflow_to}")],
+                            overflow="national" if self.overflow_to == "00" else f"center:{self.overflow_to}",
+                            hours_text=self.hours.text_zh, announcement=state.text_zh)
+        if self.overflow in ("ticket", "callback"):
+            return Decision(province, province, None, topic, [*reasons, Reason(f"overflow:{self.overflow}")],
+                            overflow=self.overflow, is_open=self.hours.open, hours_text=self.hours.text_zh)
+        return Decision(province, province, f"{province}-{topic or 'general'}", topic, reasons,
+                        is_open=self.hours.open, hours_text=self.hours.text_zh)
 
 
 class FakeAgents:
@@ -157,6 +191,7 @@ class FakeAgents:
         self.queued: list[QueuedCall] = []
         self.abandoned: list[str] = []
         self.ended: list[str] = []
+        self.not_ready: list[tuple[int, str]] = []
 
     def enqueue(self, call: QueuedCall) -> CallStatus:
         self.queued.append(call)
@@ -171,7 +206,8 @@ class FakeAgents:
             self.connect(call_id)
         c["checked"] = True
         waiting = c["state"] == "waiting"
-        return CallStatus(call_id, c["state"], 2 if waiting else None, 120 if waiting else None, c["agent_id"],
+        ahead = (0 if c.get("requeued") else 2) if waiting else None
+        return CallStatus(call_id, c["state"], ahead, 120 if waiting else None, c["agent_id"],
                           f"PJSIP/agent-{c['agent_id']}" if c["agent_id"] else None, c["queue_id"])
 
     def connect(self, call_id: str, agent_id: int = 7) -> None:
@@ -184,6 +220,15 @@ class FakeAgents:
     def end_call(self, call_id: str, reason: str = "completed") -> None:
         self.calls[call_id]["state"] = "ended"
         self.ended.append(call_id)
+
+    def ring_no_answer(self, call_id: str, reason: str = "agent_no_answer") -> CallStatus | None:
+        """As the ACD: a connected call goes back to the head of the queue, its agent not ready."""
+        c = self.calls[call_id]
+        if c["state"] != "connected":
+            return self.call_status(call_id)
+        self.not_ready.append((c["agent_id"], reason))
+        c.update(state="waiting", agent_id=None, checked=False, requeued=True)
+        return self.call_status(call_id)
 
     def request_callback(self, call_id: str, number: str) -> CallStatus:
         c = self.calls[call_id]
@@ -208,9 +253,29 @@ class FakeSms:
 
 
 @dataclass
+class Ticket:
+    id: int
+    due_date: date
+
+
+class FakeTickets:
+    """Stands in for `platform.tickets.open_for_call` (the tickets home)."""
+
+    def __init__(self) -> None:
+        self.opened: list[dict] = []
+
+    def open_for_call(self, *, caller: str, topic: str | None, province: str, call_id: str,
+                      center_code: str | None = None, description: str = "") -> Ticket:
+        self.opened.append({"caller": caller, "topic": topic, "province": province, "call_id": call_id,
+                            "center_code": center_code})
+        return Ticket(4000 + len(self.opened), date(2026, 11, 26))
+
+
+@dataclass
 class Homes:
     knowledge: FakeKnowledge = field(default_factory=FakeKnowledge)
     records: FakeRecords = field(default_factory=FakeRecords)
     switch: FakeSwitch = field(default_factory=FakeSwitch)
     agents: FakeAgents = field(default_factory=FakeAgents)
     sms: FakeSms = field(default_factory=FakeSms)
+    tickets: FakeTickets = field(default_factory=FakeTickets)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ivr.actions import Collect, Digits, Hangup, Hold, HoldTick, Timeout
+from ivr.actions import AgentLegEnded, Collect, Digits, Hangup, Hold, HoldTick, Timeout
 from ivr.service import IvrService
 from tests.ivr.conftest import kinds, path, prompt_ids
 from tests.ivr.fakes import HoursState
@@ -296,3 +296,73 @@ def test_records_with_an_sms_code(call) -> None:
     result = call("7 1 11010519491231002X# 1 2 123456# h")
     assert [(r["op"], r["status"]) for r in kinds(result, "record")] == [
         ("send_otp", "otp_sent"), ("verify_otp", "ok"), ("summary", "ok")]
+
+
+def test_closed_province_with_an_open_overflow_center_is_announced_and_put_through(call, homes) -> None:
+    """The IVR follows the switch: no "closed" notice for a call another center takes, and the
+    caller hears why and where the call goes (the decision's announcement)."""
+    homes.switch.hours = HoursState(False, "weekly_hours", "现在是非工作时间，人工服务时间为周一至周五。")
+    homes.switch.overflow_to = "00"
+    result = call("0 1 1")
+    ids = prompt_ids(result)
+    assert ids[2] == "main_menu"  # no after-hours notice: the national center answers
+    announced = [e for e in kinds(result, "prompt") if e["id"] == "route_overflow"]
+    assert announced[0]["text"] == "本省人工服务时间已过，为您转接全国12333人工服务。"
+    route = kinds(result, "route")[0]
+    assert route["is_open"] and route["overflow"] == "national" and route["center_code"] == "00"
+    assert homes.agents.queued[0].queue_id == "00-general" and homes.agents.queued[0].center_code == "00"
+    assert "agents_closed" not in ids and "after_hours_menu" not in ids
+    assert kinds(result, "survey")[0]["score"] == 1 and result.outcome == "completed"
+
+
+def test_closed_everywhere_offers_a_callback_in_the_centers_queue(call, homes) -> None:
+    homes.switch.hours = HoursState(False, "holiday", "国庆节假期人工服务暂停。", "国庆节")
+    homes.switch.overflow = "callback"
+    result = call("2 0 1 1")
+    ids = prompt_ids(result)
+    assert ids[2] == "holiday_notice" and "agents_closed" in ids and "route_overflow" not in ids
+    assert kinds(result, "callback")[0]["status"] == "scheduled"
+    # the switch queued nothing: the callback is booked in the queue the switch names for the center and topic
+    assert homes.agents.queued[0].queue_id == "11-medical" and homes.agents.calls[result.call_id]["state"] == "callback"
+
+
+@pytest.mark.parametrize("is_open", [False, True])  # closed, or open but overloaded
+def test_ticket_overflow_opens_a_ticket_and_tells_the_caller_its_number(call, homes, is_open) -> None:
+    homes.switch.hours = HoursState(is_open, "weekly_hours", "人工服务正常。" if is_open else "现在是非工作时间。")
+    homes.switch.overflow = "ticket"
+    result = call("1 0 1")
+    assert homes.tickets.opened == [{"caller": "13800138000", "topic": "pension", "province": "11",
+                                     "call_id": result.call_id, "center_code": "11"}]
+    said = next(e for e in kinds(result, "prompt") if e["id"] == "ticket_opened")["text"]
+    assert "工单编号为4 0 0 1" in said
+    assert kinds(result, "ticket")[0] == {**kinds(result, "ticket")[0], "status": "opened", "ticket_id": 4001}
+    assert homes.agents.queued == [] and result.outcome == "ticket"
+
+
+def test_ticket_needs_a_caller_number(call, homes) -> None:
+    homes.switch.hours = HoursState(False, "weekly_hours", "现在是非工作时间。")
+    homes.switch.overflow = "ticket"
+    result = call("0 1 2 11 h", caller="")
+    assert homes.tickets.opened == [] and kinds(result, "ticket")[0]["status"] == "no_number"
+
+
+def test_agent_leg_not_answered_requeues_the_caller_first_in_line(ivr, homes) -> None:
+    homes.agents.auto_connect = False
+    ivr.start_call(call_id="c-rna", caller="13800138000", called="12333", channel="twilio")
+    ivr.resume("c-rna", Digits("0"))
+    ivr.resume("c-rna", Digits("1"))
+    homes.agents.connect("c-rna", agent_id=3)
+    connect = ivr.resume("c-rna", HoldTick())
+    assert connect.kind == "connect" and connect.agent_id == 3
+    hold = ivr.resume("c-rna", AgentLegEnded("agent_no_answer"))
+    assert isinstance(hold, Hold) and [p.id for p in hold.prompts][:2] == ["queue_agent_no_answer", "queue_next"]
+    assert homes.agents.not_ready == [(3, "agent_no_answer")] and homes.agents.ended == []
+    assert homes.agents.calls["c-rna"]["state"] == "waiting"
+    homes.agents.connect("c-rna", agent_id=5)
+    connect = ivr.resume("c-rna", HoldTick())
+    assert connect.kind == "connect" and connect.agent_id == 5
+    survey = ivr.resume("c-rna", AgentLegEnded("agent_hangup"))
+    assert isinstance(survey, Collect) and survey.prompts[-1].id == "survey"
+    assert homes.agents.ended == ["c-rna"]
+    agents = [(e["status"], e.get("agent_id")) for e in ivr.engine.state("c-rna")["events"] if e["type"] == "agent"]
+    assert agents == [("connected", 3), ("no_answer", 3), ("connected", 5), ("ended", 5)]

@@ -9,13 +9,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from core.cli import main
 from ivr.service import DEFAULT_FLOW
+from tickets.models import Ticket
 
 WORKDAY = "2026-11-24T10:00"  # a Tuesday, Beijing time
 EVENING = "2026-11-24T22:00"
 NATIONAL_DAY = "2026-10-01T10:00"
+NATIONAL_EVENING = "2026-11-24T19:00"  # provinces closed, the national center open (08:00-20:00)
 ID, PASSWORD = "11010519491231002X", "246810"  # a demo citizen (records/demo_citizens.py)
 
 
@@ -185,6 +189,72 @@ def test_emergency_closure_overrides_everything(call, hotline) -> None:
         doc = call("0 1 h")
     finally:
         hotline("centers", "open", "11")
+    # the national center takes Beijing's calls: no "closed" notice at the welcome; the closure text
+    # and where the call goes are said when the caller asks for an agent
+    assert of(doc, "prompt")[2]["id"] == "main_menu"
+    route = of(doc, "route")[0]
+    assert route["center_code"] == "00" and route["overflow"] == "national" and route["is_open"] is True
+    said = [e["text"] for e in of(doc, "prompt") if e["id"] == "route_overflow"]
+    assert said == ["因系统升级，北京人工服务暂停，为您转接全国12333人工服务。"]
+    # closed everywhere: the emergency notice is read and the caller is offered a callback
+    hotline("centers", "close", "11", "--text", "因系统升级，北京人工服务暂停。")
+    hotline("centers", "close", "00")
+    try:
+        doc = call("0 1 h")
+    finally:
+        hotline("centers", "open", "11")
+        hotline("centers", "open", "00")
     notice = of(doc, "prompt")[2]
     assert notice["id"] == "emergency_notice" and "系统升级" in notice["text"]
-    assert of(doc, "route")[0]["center_code"] != "11"  # the switch sends the call elsewhere (or closes)
+    assert of(doc, "route")[0]["is_open"] is False and "after_hours_menu" in prompts(doc)
+
+
+def test_after_provincial_hours_the_national_center_answers_and_the_ivr_says_so(call) -> None:
+    doc = call("0 1 1", at=NATIONAL_EVENING)
+    ids = prompts(doc)
+    assert ids[2] == "main_menu" and "after_hours_notice" not in ids and "agents_closed" not in ids
+    route = of(doc, "route")[0]
+    assert (route["province"], route["center_code"], route["overflow"], route["is_open"]) == ("11", "00", "national",
+                                                                                              True)
+    said = [e["text"] for e in of(doc, "prompt") if e["id"] == "route_overflow"]
+    assert said == ["本省人工服务时间已过，为您转接全国12333人工服务。"]
+    assert of(doc, "queue")[0]["queue_id"] == "00-general"
+    assert of(doc, "agent")[0]["status"] == "connected" and doc["outcome"] == "completed"
+
+
+def test_on_a_public_holiday_the_national_center_is_closed_too(call) -> None:
+    doc = call("0 1 1", at=NATIONAL_DAY)
+    assert prompts(doc)[2] == "holiday_notice" and "route_overflow" not in prompts(doc)
+    route = of(doc, "route")[0]
+    assert route["is_open"] is False and route["queue_id"] is None and route["overflow"] == "callback"
+    assert of(doc, "callback")[0]["status"] == "scheduled" and doc["outcome"] == "callback"
+    assert of(doc, "queue")[0]["queue_id"] == "11-general"  # booked through switch.queue_for
+
+
+def test_ticket_overflow_opens_a_ticket(call, hotline, data_dir: Path) -> None:
+    hotline("centers", "overflow", "11", "ticket")
+    try:
+        doc = call("2 0 1", at=EVENING, caller="13800138111")
+    finally:
+        hotline("centers", "overflow", "11", "national", "callback")
+    ticket = of(doc, "ticket")[0]
+    assert ticket["status"] == "opened" and ticket["topic"] == "medical" and doc["outcome"] == "ticket"
+    said = next(e["text"] for e in of(doc, "prompt") if e["id"] == "ticket_opened")
+    assert " ".join(str(ticket["ticket_id"])) in said
+    engine = create_engine(f"sqlite:///{data_dir / 'hotline.db'}")
+    with Session(engine) as s:
+        row = s.get(Ticket, ticket["ticket_id"])
+        assert (row.caller, row.province, row.call_id, row.status) == ("13800138111", "11", doc["call_id"], "open")
+        assert row.topic.startswith("医疗保险")
+    engine.dispose()
+
+
+def test_agent_leg_never_answered_requeues_then_another_agent_answers(call) -> None:
+    doc = call("0 1 1", "--agent-no-answer", "1")
+    agents = [(e["status"], e["agent_id"]) for e in of(doc, "agent")]
+    assert [s for s, _ in agents] == ["connected", "no_answer", "connected", "ended"]
+    assert agents[0][1] == agents[1][1] != agents[2][1] == agents[3][1]  # a different agent took it
+    ids = prompts(doc)
+    after = ids[ids.index("queue_agent_no_answer"):]
+    assert after[:2] == ["queue_agent_no_answer", "queue_next"]  # back at the head of the queue
+    assert of(doc, "survey")[0]["score"] == 1 and doc["outcome"] == "completed"

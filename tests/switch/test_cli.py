@@ -58,3 +58,13 @@ def test_centers_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyp
     assert result.exit_code != 0 and "entry 2" in result.output
     days = run("centers", "calendar", "list").output
     assert "2027-10-01" in days and "2027-10-09" in days and "2027-12-01" not in days
+
+
+def test_demo_summary_states_the_national_hours(platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from switch.demo import load_demo
+
+    line = load_demo(platform)
+    assert line.startswith("switch: 33 centers (33 new), 231 queues")
+    assert line.endswith("national center 周一至周日 08:00-20:00, closed on public holidays")
+    monkeypatch.setenv("SWITCH_HOLIDAY_EXEMPT", "00")
+    assert load_demo(platform).endswith("open on public holidays") and "(0 new)" in load_demo(platform)

@@ -32,7 +32,11 @@ def test_public_holiday_and_make_up_workday() -> None:
     makeup = hours_state(GD, at(2026, 10, 10, 10), [])  # a Saturday worked for National Day
     assert makeup.open and makeup.reason == "makeup_workday"
     assert not hours_state(GD, at(2026, 10, 10, 19), []).open
-    assert hours_state(default_center("00"), at(2026, 10, 1, 10), []).open  # national center stays open
+    national = default_center("00")
+    closed = hours_state(national, at(2026, 10, 1, 10), [])  # the national center follows the calendar too
+    assert not closed.open and closed.reason == "holiday" and closed.holiday == "国庆节"
+    assert hours_state(national, at(2026, 10, 1, 10), [], holidays=False).open  # ... unless configured exempt
+    assert hours_state(national, at(2026, 10, 10, 19), []).open  # a make-up day keeps its own (Monday) hours
 
 
 def test_emergency_overrides_everything() -> None:

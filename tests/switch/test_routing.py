@@ -114,3 +114,47 @@ def test_directory_has_every_center(platform) -> None:
     assert {q.topic for q in centers["44"].queues} == {"pension", "medical", "employment", "injury_maternity",
                                                        "labour", "card", "general"}
     assert platform.switch.detected_province("18620001234") == "44"
+
+
+def test_service_state_agrees_with_the_routing_decision(platform, clock) -> None:
+    """What the IVR announces (service_state) and where the switch sends the call (route) agree."""
+    clock.set(datetime(2026, 11, 24, 11, 0, tzinfo=UTC))  # Tuesday 19:00 in Beijing: provinces closed
+    own = platform.switch.hours_state("44")
+    state = platform.switch.service_state("44")
+    d = platform.switch.route(caller="18620001234", topic="pension")
+    assert not own.open and state.open and state.reason == "overflow" and state.via == "00"
+    assert d.is_open and d.overflow == "national" and d.center_code == "00" and d.queue_id == "00-pension"
+    assert d.announcement == state.text_zh == "本省人工服务时间已过，为您转接全国12333人工服务。"
+    assert d.to_dict()["announcement"] == d.announcement
+    # an emergency closure says so, then where the call goes
+    platform.switch.close_center("44", "因线路故障，广东人工服务暂停。")
+    assert platform.switch.route(caller="18620001234").announcement == \
+        "因线路故障，广东人工服务暂停，为您转接全国12333人工服务。"
+    platform.switch.close_center("44")
+    assert platform.switch.route(caller="18620001234").announcement == "本省人工服务暂停，为您转接全国12333人工服务。"
+    platform.switch.open_center("44")
+    # a call to an open center is announced nothing
+    clock.set(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    assert platform.switch.route(caller="18620001234").announcement == ""
+    assert platform.switch.service_state("44").reason == "weekly_hours"
+
+
+def test_on_a_public_holiday_every_center_is_closed_unless_exempt(platform, clock, monkeypatch) -> None:
+    clock.set(datetime(2026, 10, 1, 2, 0, tzinfo=UTC))  # National Day, 10:00 in Beijing
+    d = platform.switch.route(caller="18620001234", topic="pension")
+    assert not d.is_open and d.overflow == "callback" and d.queue_id is None and d.announcement == ""
+    state = platform.switch.service_state("44")
+    assert not state.open and state.reason == "holiday" and state.via is None
+    # a deployment may keep the national center open on holidays
+    monkeypatch.setenv("SWITCH_HOLIDAY_EXEMPT", "00")
+    d = platform.switch.route(caller="18620001234", topic="pension")
+    assert d.is_open and d.center_code == "00"
+    assert d.announcement == "国庆节假期本省人工服务暂停，为您转接全国12333人工服务。"
+    assert platform.switch.service_state("44").via == "00"
+
+
+def test_queue_for_a_center_and_topic(platform) -> None:
+    assert platform.switch.queue_for("44", "pension").id == "44-pension"
+    assert platform.switch.queue_for("44", None).id == "44-general"
+    assert platform.switch.queue_for("44", "no-such-topic").id == "44-general"
+    assert platform.switch.queue_for("99", "pension") is None

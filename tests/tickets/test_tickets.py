@@ -112,3 +112,24 @@ def test_works_on_postgres(any_platform) -> None:  # type: ignore[no-untyped-def
     closed = any_platform.tickets.close(user, t.id, "已办结")
     assert closed.status == "closed" and [e.kind for e in closed.history] == ["opened", "comment", "closed"]
     assert closed.created_at.tzinfo is not None and closed.due_date == date(2026, 11, 26)
+
+
+def test_ivr_opens_a_ticket_for_a_call_as_the_system_user(platform, people) -> None:
+    """The switch's "ticket" overflow: the IVR opens one for the caller's number and topic."""
+    first = platform.tickets.open_for_call(caller="13800138000", topic="pension", province="11", call_id="c-1")
+    second = platform.tickets.open_for_call(caller="13900139000", topic=None, province="44", call_id="c-2",
+                                            center_code="00")
+    assert (first.province, first.center_code, first.call_id, first.status) == ("11", "11", "c-1", "open")
+    assert first.topic == "养老保险来电回复" and "养老保险" in first.description and first.caller == "138****8000"
+    assert second.topic == "综合咨询来电回复" and second.center_code == "00"
+    assert first.due_date == date(2026, 11, 26)  # the working-day rule applies as for any ticket
+    system = platform.accounts.by_username("ivr")
+    assert first.opened_by == second.opened_by == system.id and not system.active and system.role_set == frozenset()
+    # each lands in the handling center's list; a Beijing agent cannot open the Guangdong caller's
+    assert [t.id for t in platform.tickets.list_center("11")] == [first.id]
+    assert [t.id for t in platform.tickets.list_center("00")] == [second.id]
+    with pytest.raises(TicketError):
+        platform.tickets.get(people["bj"], second.id)
+    with pytest.raises(TicketError) as bad:
+        platform.tickets.open_for_call(caller=" ", topic="pension", province="11", call_id="c-3")
+    assert bad.value.code == "missing"
