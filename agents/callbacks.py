@@ -22,8 +22,10 @@ class CallbackMixin:
     state: Any
 
     def callback_number(self, call_id: str, *, actor: str = "system:telephony") -> str | None:
-        """The number the telephony side dials for a callback call (unmasked; audited)."""
-        number = self.store.hget(ck(call_id), "cb_number") or None
+        """The number to text or ring back for a call, unmasked and audited: the number the caller
+        left for a callback, else the number they called from."""
+        c = self._call(call_id)
+        number = (c.get("cb_number") or c.get("caller") or None) if c else None
         if number:
             self.platform.audit.record(actor=actor, channel="system", action="acd.callback.number", outcome="ok",
                                        session_id=call_id, fields=["phone"])

@@ -8,9 +8,12 @@ The service is composed of mixins, one job each: `roster` (agent profiles), `mat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any
+
+from sqlalchemy import select
 
 from agents import policy, stats
 from agents.callbacks import CallbackMixin
@@ -40,7 +43,7 @@ from agents.keys import (
     sk,
 )
 from agents.matching import MatchingMixin
-from agents.models import WrapUp
+from agents.models import Agent, WrapUp
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
 from agents.state import make_acd_state
@@ -48,6 +51,8 @@ from core.masking import mask_phone
 from switch.handoff import HandoffError
 
 log = logging.getLogger(__name__)
+
+DEVICE_STATES = ("registered", "available", "in_use", "ringing", "offline")
 
 class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def __init__(self, platform: Any) -> None:
@@ -144,6 +149,27 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             raise AcdError("busy", "当前状态不能置忙")
         self._publish_agent(agent_id, "not_ready", reason)
         return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    def device_state(self, endpoint: str, state: str) -> AgentStatus | None:
+        """A softphone's state as the PBX sees it (registered, available, in_use, ringing, offline).
+
+        A ready agent whose softphone goes offline can no longer be offered calls, so the agent is
+        set not ready ("softphone_offline"); coming back online does not make them ready again:
+        the agent chooses that. Returns the agent's status, or None for an unknown endpoint.
+        """
+        if state not in DEVICE_STATES:
+            raise AcdError("bad_device_state", f"unknown device state {state!r}")
+        with self.platform.db.session() as s:
+            agent_id = s.execute(select(Agent.id).where(Agent.endpoint == endpoint)).scalar_one_or_none()
+        if agent_id is None:
+            return None
+        self.store.hset(ak(agent_id), {"device": state})
+        self.platform.bus.publish("acd.agent.device", agent_id=agent_id, endpoint=endpoint, device=state)
+        agent = self._agent(agent_id)
+        if state == "offline" and agent and agent.get("state") == "ready":
+            with contextlib.suppress(AcdError):  # it may have just been offered a call
+                self.set_not_ready(agent_id, "softphone_offline")
+        return self.agent_status(agent_id)
 
     def agent_status(self, agent_id: int) -> AgentStatus | None:
         agent = self._agent(agent_id)

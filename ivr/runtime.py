@@ -4,43 +4,23 @@ ACD do not keep ghosts."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
+from core.node import PeriodicService
+
 log = logging.getLogger(__name__)
 
-
-class CallSweeper:
-    name = "ivr-call-sweeper"
-
-    def __init__(self, platform: Any, interval: float = 60.0, older_than_s: float = 900.0) -> None:
-        self.platform = platform
-        self.interval = interval
-        self.older_than_s = older_than_s
-        self._task: asyncio.Task[None] | None = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                lost = await asyncio.to_thread(self.platform.ivr.sweep, self.older_than_s)
-                if lost:
-                    log.warning("closed %d call(s) whose channel vanished", len(lost))
-            except Exception:  # keep sweeping; the next pass retries
-                log.exception("IVR call sweep failed")
-            await asyncio.sleep(self.interval)
-
-    async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+SWEEP_EVERY_S = 60.0
+LOST_AFTER_S = 900.0
 
 
-def services(platform: Any) -> list[CallSweeper]:
-    return [CallSweeper(platform)]
+def sweep(platform: Any, older_than_s: float = LOST_AFTER_S) -> list[str]:
+    lost = platform.ivr.sweep(older_than_s)
+    if lost:
+        log.warning("closed %d call(s) whose channel vanished", len(lost))
+    return lost
+
+
+def services(platform: Any) -> list[PeriodicService]:
+    return [PeriodicService("ivr-call-sweeper", SWEEP_EVERY_S, lambda: sweep(platform))]

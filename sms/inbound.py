@@ -237,10 +237,14 @@ class InboundHandler:
             from agents.domain import QueuedCall
 
             decision = self.platform.switch.route(caller=sender, topic=None)
-            if not decision.queue_id:
+            queue_id = decision.queue_id
+            if not queue_id:  # after hours the switch queues nothing: use the center's queue for the topic
+                queue = self.platform.switch.queue_for(decision.center_code, decision.topic)
+                queue_id = queue.id if queue else None
+            if not queue_id:
                 raise LookupError("no queue for this number")
             self.platform.agents.enqueue(QueuedCall(
-                call_id=call_id, queue_id=decision.queue_id, center_code=decision.center_code, topic=decision.topic,
+                call_id=call_id, queue_id=queue_id, center_code=decision.center_code, topic=decision.topic,
                 caller=sender, context={"channel": "sms", "ivr_path": ["sms:RG"], "verified": False}))
             self.platform.agents.request_callback(call_id, sender)
         except Exception as exc:  # noqa: BLE001 - the request must not be lost: keep it ourselves

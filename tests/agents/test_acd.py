@@ -380,3 +380,28 @@ def test_agent_leg_never_answered_puts_the_call_back_at_the_head(acd, clock, rec
     # only a connected call can be handed back this way; anything else is left alone
     assert acd.agents.ring_no_answer("c2").state == "waiting"
     assert acd.agents.ring_no_answer("nope") is None
+
+
+def test_softphone_offline_takes_a_ready_agent_out_of_rotation(acd, recorder: Recorder) -> None:
+    agent = add_agent(acd, "d", "44", ("pension",), ready=True)
+    endpoint = acd.agents.agent_status(agent).endpoint
+    assert acd.agents.device_state(endpoint, "in_use").state == "ready"
+    status = acd.agents.device_state(endpoint, "offline")
+    assert status.state == "not_ready" and status.reason == "softphone_offline"
+    assert acd.agents.enqueue(call("c-dev", "44-pension")).state == "waiting"
+    assert acd.agents.device_state(endpoint, "registered").state == "not_ready"  # the agent chooses ready
+    assert acd.agents.device_state("PJSIP/nobody", "offline") is None
+    assert [e.data["device"] for e in recorder.of("acd.agent.device")] == ["in_use", "offline", "registered"]
+    with pytest.raises(AcdError):
+        acd.agents.device_state(endpoint, "on_fire")
+
+
+def test_callback_number_is_the_left_number_else_the_caller(acd) -> None:
+    st = acd.agents.enqueue(call("c-num", "44-pension"))
+    assert st.state == "waiting"
+    assert acd.agents.callback_number("c-num", actor="user:1") == "13800138000"  # the caller
+    acd.agents.request_callback("c-num", "13900001234")
+    assert acd.agents.callback_number("c-num", actor="user:1") == "13900001234"  # the number left
+    assert acd.agents.callback_number("no-such-call") is None
+    entries = acd.audit.entries(action="acd.callback.number")
+    assert len(entries) == 2 and {e.actor for e in entries} == {"user:1"}

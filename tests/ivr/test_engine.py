@@ -261,8 +261,7 @@ def test_sweeper_closes_calls_whose_channel_vanished(ivr, homes, clock) -> None:
     assert ivr.sweep(900) == []
     clock.advance(1000)
     ivr.resume("alive", Digits("1"))  # still moving
-    sweeper = services(ivr.platform)[0]
-    sweeper.platform = type("P", (), {"ivr": ivr})()
+    sweeper = services(type("P", (), {"ivr": ivr})())[0]
     sweeper.interval = 0.01
 
     async def one_pass() -> None:

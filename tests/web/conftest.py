@@ -76,32 +76,3 @@ def client_for(web_app: Any) -> Iterator[Callable[[str], Any]]:
     yield make
 
 
-@pytest.fixture(autouse=True)
-def acd_callback_number_covers_callers(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
-    """TEMPORARY, until agents/ answers it: the console reads the number to text or ring back through
-    `platform.agents.callback_number(call_id)` (audited), which today returns only a virtual-hold
-    number. The lead was asked to make it fall back to the caller's number (one line in
-    agents/callbacks.py); until then this wraps it the same way. It does nothing once the ACD does."""
-    if "agents" not in platform.__dict__ and not _has_acd():
-        return
-    acd = platform.agents
-    original = acd.callback_number
-
-    def callback_number(call_id: str, *, actor: str = "system:telephony") -> str | None:
-        number = original(call_id, actor=actor)
-        if number is None:
-            from agents.keys import ck
-
-            number = acd.store.hget(ck(call_id), "caller") or None
-            if number:
-                platform.audit.record(actor=actor, channel="system", action="acd.callback.number", outcome="ok",
-                                      session_id=call_id, fields=["phone"])
-        return number
-
-    monkeypatch.setattr(acd, "callback_number", callback_number)
-
-
-def _has_acd() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("agents.wiring") is not None
