@@ -66,6 +66,21 @@ class RecordsService:
         self.audit(action=action, outcome="locked", channel=channel, subject=number, session_id=session_id)
         return Verification("locked", say.locked(minutes), attempts_left=0, reason="locked")
 
+    def _subject(self, id_number: str, *, action: str, channel: str, session_id: str,
+                 person: bool) -> tuple[str, dict[str, Any]] | Verification:
+        """What every self-service step checks first, in order: a valid ID (before any look-up), no
+        lockout for the ID or the session, and (with `person`) that the core system knows the person."""
+        cid = self._parse(id_number, action=action, channel=channel, session_id=session_id)
+        if isinstance(cid, str):
+            return Verification("invalid_id", cid, reason="invalid_id")
+        number = cid.number
+        if (locked := self._locked(number, action=action, channel=channel, session_id=session_id)) is not None:
+            return locked
+        if not person:
+            return number, {}
+        found = self._person(number, action=action, channel=channel, session_id=session_id)
+        return found if isinstance(found, Verification) else (number, found)
+
     def _person(self, number: str, *, action: str, channel: str,
                 session_id: str | None) -> dict[str, Any] | Verification:
         try:
@@ -110,15 +125,10 @@ class RecordsService:
     def verify_password(self, session_id: str, id_number: str, password: str, *, channel: str,
                         caller: str | None = None) -> Verification:
         action = "record.verify"
-        cid = self._parse(id_number, action=action, channel=channel, session_id=session_id)
-        if isinstance(cid, str):
-            return Verification("invalid_id", cid, reason="invalid_id")
-        number = cid.number
-        if (locked := self._locked(number, action=action, channel=channel, session_id=session_id)) is not None:
-            return locked
-        person = self._person(number, action=action, channel=channel, session_id=session_id)
-        if isinstance(person, Verification):
-            return person
+        subject = self._subject(id_number, action=action, channel=channel, session_id=session_id, person=True)
+        if isinstance(subject, Verification):
+            return subject
+        number, person = subject
         match = self.passwords.check(number, (password or "").strip())
         if match is None:
             self.audit(action=action, outcome="no_password", channel=channel, subject=number, session_id=session_id)
@@ -131,15 +141,10 @@ class RecordsService:
 
     def send_otp(self, session_id: str, id_number: str, *, channel: str, caller: str | None = None) -> Verification:
         action = "record.otp_send"
-        cid = self._parse(id_number, action=action, channel=channel, session_id=session_id)
-        if isinstance(cid, str):
-            return Verification("invalid_id", cid, reason="invalid_id")
-        number = cid.number
-        if (locked := self._locked(number, action=action, channel=channel, session_id=session_id)) is not None:
-            return locked
-        person = self._person(number, action=action, channel=channel, session_id=session_id)
-        if isinstance(person, Verification):
-            return person
+        subject = self._subject(id_number, action=action, channel=channel, session_id=session_id, person=True)
+        if isinstance(subject, Verification):
+            return subject
+        number, person = subject
         mobile = person.get("registered_mobile")
         if not mobile:
             self.audit(action=action, outcome="no_mobile", channel=channel, subject=number, session_id=session_id)
@@ -165,12 +170,10 @@ class RecordsService:
 
     def verify_otp(self, session_id: str, id_number: str, code: str, *, channel: str) -> Verification:
         action = "record.otp_verify"
-        cid = self._parse(id_number, action=action, channel=channel, session_id=session_id)
-        if isinstance(cid, str):
-            return Verification("invalid_id", cid, reason="invalid_id")
-        number = cid.number
-        if (locked := self._locked(number, action=action, channel=channel, session_id=session_id)) is not None:
-            return locked
+        subject = self._subject(id_number, action=action, channel=channel, session_id=session_id, person=False)
+        if isinstance(subject, Verification):
+            return subject
+        number, _ = subject
         result = self.state.check_otp(session_id, number, code or "")
         if result is None:
             self.audit(action=action, outcome="expired", channel=channel, subject=number, session_id=session_id)
