@@ -23,13 +23,14 @@ from knowledge.service import ARTICLE_ID
 class ImportReport:
     created: int = 0
     updated: int = 0
-    published: int = 0
+    published: int = 0  # unchanged content whose draft was published by this import
     unchanged: int = 0
+    went_live: int = 0  # revisions this import published (new, updated or earlier drafts)
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"imported: {self.created} new, {self.updated} updated, {self.published} published, "
-                f"{self.unchanged} unchanged")
+        return (f"imported: {self.created} new, {self.updated} updated, {self.unchanged} unchanged; "
+                f"{self.went_live} published by this import")
 
 
 def _record_content(rec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -144,6 +145,8 @@ def import_file(kb: Any, path: str | Path, *, publish: bool = False, user_id: in
         outcome = kb.import_article(article_id, content, publish=publish, user_id=user_id,
                                     reason=f"import {path.name}", announce=False)
         setattr(report, outcome, getattr(report, outcome) + 1)
+        if publish and outcome != "unchanged":
+            report.went_live += 1
     if publish and (report.created or report.updated or report.published):
         kb.index.rebuild()
     return report

@@ -55,6 +55,7 @@ def test_import_without_publish_leaves_drafts_and_changed_content_makes_a_revisi
         import_file(kb, write_jsonl(tmp_path / "b.jsonl", changed), publish=True)
     report = import_file(kb, write_jsonl(tmp_path / "c.jsonl", RECORDS[:1]), publish=True)
     assert report.published == 1 and kb.article("kb-9001").revision_number == 1
+    assert report.went_live == 1 and "1 published by this import" in report.line()
     report = import_file(kb, write_jsonl(tmp_path / "d.jsonl", changed), publish=True)
     assert report.updated == 1 and kb.article("kb-9001").short_answer == "新的简短答复。"
     assert kb.search("失业保险金怎么申领", log_query=False).hits[0].short_answer == "新的简短答复。"
