@@ -13,6 +13,10 @@ from agents.models import Callback
 from core import phone
 from core.masking import mask_phone
 
+# How a callback ended when a supervisor closes it by hand -> the status it gets.
+CALLBACK_OUTCOMES: dict[str, str] = {"reached": "done", "not_needed": "done", "no_answer": "failed",
+                                     "wrong_number": "failed"}
+
 
 class CallbackMixin:
     platform: Any
@@ -70,7 +74,7 @@ class CallbackMixin:
                                                              Callback.kind == "virtual_hold")).scalars())
             for row in rows:
                 if row is not None:
-                    row.status, row.done_at = "done", self.clock.now()
+                    row.status, row.done_at, row.outcome = "done", self.clock.now(), "reached"
 
     def callbacks(self, *, status: str | None = "pending", center_code: str | None = None) -> list[dict]:
         with self.platform.db.session() as s:
@@ -79,10 +83,7 @@ class CallbackMixin:
                 q = q.where(Callback.status == status)
             if center_code:
                 q = q.where(Callback.center_code == center_code)
-            return [{"id": r.id, "call_id": r.call_id, "number_masked": mask_phone(r.number), "queue_id": r.queue_id,
-                     "center_code": r.center_code, "kind": r.kind, "status": r.status,
-                     "waited_seconds": r.waited_seconds, "created_at": r.created_at.isoformat()}
-                    for r in s.execute(q).scalars()]
+            return [_listed(r) for r in s.execute(q).scalars()]
 
     def dial_callback(self, callback_id: int) -> CallStatus:
         """Put a missed call back in its queue, ahead of ordinary calls, as a callback to make."""
@@ -101,3 +102,31 @@ class CallbackMixin:
                        [["hset", ck(call_id), {"state": "callback", "cb_number": number}]])
         self.bus.publish("acd.callback.queued", callback_id=callback_id, call_id=call_id, queue_id=queue_id)
         return self.call_status(call_id)  # type: ignore[return-value]
+
+    def complete_callback(self, callback_id: int, *, outcome: str, actor: str) -> dict:
+        """Close a pending callback by hand (e.g. the supervisor rang the caller from a desk phone):
+        `outcome` in CALLBACK_OUTCOMES sets status done or failed. Audited; publishes
+        `acd.callback.completed`. Returns the callback as `callbacks()` lists it."""
+        status = CALLBACK_OUTCOMES.get(outcome)
+        if status is None:
+            raise AcdError("invalid_outcome", f"回拨结果必须是 {', '.join(CALLBACK_OUTCOMES)} 之一")
+        with self.platform.db.session() as s:
+            row = s.get(Callback, callback_id)
+            if row is None or row.status != "pending":
+                raise AcdError("not_pending", "该回拨不在待处理列表中")
+            row.status, row.done_at, row.outcome = status, self.clock.now(), outcome
+            self.platform.audit.record(actor=actor, channel="system", action="acd.callback.complete", outcome="ok",
+                                       subject=f"callback:{callback_id}", session_id=row.call_id,
+                                       detail={"outcome": outcome, "status": status,
+                                               "center_code": row.center_code}, session=s)
+            done = _listed(row)
+        self.bus.publish("acd.callback.completed", callback_id=callback_id, call_id=done["call_id"],
+                         queue_id=done["queue_id"], center_code=done["center_code"], outcome=outcome, status=status)
+        return done
+
+
+def _listed(row: Callback) -> dict:
+    """A callback as the console lists it: the number masked."""
+    return {"id": row.id, "call_id": row.call_id, "number_masked": mask_phone(row.number), "queue_id": row.queue_id,
+            "center_code": row.center_code, "kind": row.kind, "status": row.status, "outcome": row.outcome,
+            "waited_seconds": row.waited_seconds, "created_at": row.created_at.isoformat()}

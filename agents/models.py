@@ -53,6 +53,7 @@ class Callback(Base):
     waited_seconds: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)  # reached, no_answer, ...
 
 
 class IntervalStat(Base):

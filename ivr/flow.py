@@ -14,7 +14,9 @@ nodes:
 ```
 `load_flow(text)` parses and checks the schema (raising `FlowError` with every problem and its line);
 `ivr.validate` adds the graph checks (unreachable nodes, dangling targets, missing prompts, traps).
-Every node type, its fields and which fields name other nodes are declared in `NODE_TYPES`.
+Every node type, its fields and which fields name other nodes are declared in `NODE_TYPES`; any node
+may carry a `note` (for editors) and a `title` (a short name shown to agents, e.g. in the IVR path
+of the call panel: `title: {zh: 养老保险菜单, en: Pension menu}` or a plain text).
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ PROMPT = "prompt"  # one prompt ref
 MAP = "map"  # free mapping
 LIST = "list"
 CASES = "cases"  # [{when: condition, goto: node id}]
+TITLE = "title"  # a short name for people: "主菜单" or {zh: 主菜单, en: Main menu}
 
-COMMON: dict[str, str] = {"type": STR, "note": STR}
+COMMON: dict[str, str] = {"type": STR, "note": STR, "title": TITLE}
 RETRY: dict[str, str] = {"max_retries": INT, "fallback": TARGET, "timeout_s": NUM,
                          "invalid_prompt": PROMPT, "timeout_prompt": PROMPT}
 
@@ -118,6 +121,15 @@ class Node:
     def line_of(self, *path: str) -> int | None:
         return self.lines.get(tuple(path), self.line)
 
+    def title(self, lang: str = "zh") -> str | None:
+        """The node's short name for people in `lang` (else Chinese, else any), or None."""
+        value = self.spec.get("title")
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            return value.get(lang) or value.get("zh") or next(iter(value.values()), None)
+        return None
+
 
 @dataclass(frozen=True)
 class Flow:
@@ -181,6 +193,13 @@ def _check_field(kind: str, value: Any) -> str | None:
         if len(prompt_refs(items)) != len(items):
             return "each prompt must be an id or {id: ..., vars: {...}}"
         return None
+    if kind == TITLE:
+        if isinstance(value, str) and value.strip():
+            return None
+        if isinstance(value, dict) and value and all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                      for k, v in value.items()):
+            return None
+        return "must be a text or a mapping of language -> text, e.g. {zh: 主菜单, en: Main menu}"
     if kind == CASES:
         if not isinstance(value, list) or not value:
             return "must be a non-empty list of {when: ..., goto: node}"

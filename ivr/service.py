@@ -9,6 +9,7 @@ from typing import Any
 from ivr.actions import Action, Result
 from ivr.calllog import CallLog
 from ivr.engine import Engine
+from ivr.flow import Flow, load_flow
 from ivr.prompts import PromptCatalog
 from ivr.publishing import FlowRepository, VersionInfo
 
@@ -23,6 +24,7 @@ class IvrService:
         self.calls = CallLog(platform.db, platform.clock, platform.settings.secret_key)
         self.engine = Engine(platform, homes if homes is not None else platform, self.flows, self.calls,
                              self.catalog)
+        self._default_flow: Flow | None = None
 
     # -- engine ---------------------------------------------------------------------------
     def start_call(self, *, call_id: str, caller: str | None, called: str, channel: str,
@@ -87,6 +89,30 @@ class IvrService:
                 "utterance": v.get("utterance"), "path": state.get("path", []), "inputs": state.get("inputs", []),
                 "routing": state.get("route") or {}, "queue": state.get("queue"),
                 "outcome": state.get("outcome"), "live": not state.get("done")}
+
+    def path_labels(self, path: list[str], *, entry: str | None = None, flow_version: int | None = None,
+                    lang: str = "zh") -> list[str]:
+        """The steps of an IVR path (node ids, as in `call_context`) as the node titles of the flow
+        version the call ran (else the entry's live flow, else the default flow) in `lang`; a step
+        without a title stays its id. One label per step."""
+        from ivr.labels import path_labels
+
+        return path_labels(self._flow_for(entry or "12333", flow_version), path or [], lang)
+
+    def _flow_for(self, entry: str, flow_version: int | None) -> Flow | None:
+        try:
+            if flow_version:
+                for info in self.flows.versions(entry):
+                    if info.version == int(flow_version):
+                        return self.flows.flow(info.id)
+            live = self.flows.live(entry)
+            if live is not None:
+                return live[1]
+        except (LookupError, ValueError, TypeError):
+            pass
+        if self._default_flow is None:
+            self._default_flow = load_flow(DEFAULT_FLOW.read_text(encoding="utf-8"))
+        return self._default_flow
 
     def transcript(self, call_id: str) -> dict | None:
         """A finished call's row with its event list (what `hotline call --json` prints)."""

@@ -1,4 +1,4 @@
-"""`hotline sms ...`: send, inbound, status, bulk, dispatch, templates, preview, stats."""
+"""`hotline sms ...`: send, inbound, status, bulk, dispatch, purge, templates, preview, stats."""
 
 from __future__ import annotations
 
@@ -134,6 +134,18 @@ def dispatch_command(once: bool, until_empty: bool) -> None:
     except KeyboardInterrupt:
         pass
     click.echo(f"sent {total_sent}")
+
+
+@sms_group.command("purge")
+@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Blank texts older than this many days (default: HOTLINE_SMS_RETENTION_DAYS, 90).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be blanked.")
+def purge_command(days: float | None, dry_run: bool) -> None:
+    """Privacy retention: blank old message texts, keep ids, status, timestamps and part counts."""
+    sms = _sms()
+    if days is None and sms.config.retention_days <= 0:
+        raise click.ClickException("retention is off (HOTLINE_SMS_RETENTION_DAYS=0); pass --days N")
+    click.echo(sms.purge(days, dry_run=dry_run, actor="cli").line())
 
 
 @sms_group.command("bulk")

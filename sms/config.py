@@ -45,6 +45,8 @@ class SmsConfig:
     daily_cap_otp: int = 10
     max_parts_per_message: int = 6
     session_ttl: float = 600.0
+    retention_days: float = 90.0  # message texts are blanked after this; 0 = keep them (no timer)
+    retention_interval: float = 3600.0  # seconds between retention passes on a node
     sender_id: str = "12333"
     # Kannel sendsms
     kannel_url: str | None = None
@@ -94,6 +96,8 @@ def from_env(settings: Any) -> SmsConfig:
         backoff_base=_float("HOTLINE_SMS_BACKOFF_SECONDS", 30.0),
         expiry_hours=_float("HOTLINE_SMS_EXPIRY_HOURS", 24.0),
         poll_interval=_float("HOTLINE_SMS_POLL_SECONDS", 0.5),
+        retention_days=_float("HOTLINE_SMS_RETENTION_DAYS", 90.0),
+        retention_interval=_float("HOTLINE_SMS_RETENTION_INTERVAL", 3600.0),
         quiet_start=_int("HOTLINE_SMS_QUIET_START", 21),
         quiet_end=_int("HOTLINE_SMS_QUIET_END", 8),
         daily_cap_notice=_int("HOTLINE_SMS_DAILY_CAP", 5),

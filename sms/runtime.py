@@ -1,11 +1,13 @@
-"""The SMS dispatcher as a node service: passes run in a worker thread, back to back while there is
-work, every `poll_interval` seconds when idle."""
+"""The SMS node services: the dispatcher (passes run in a worker thread, back to back while there is
+work, every `poll_interval` seconds when idle) and the privacy retention pass on a timer."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from typing import Any
+
+from core.node import PeriodicService
 
 log = logging.getLogger(__name__)
 
@@ -44,5 +46,14 @@ class DispatcherService:
             await self._task
 
 
+def retention_service(platform: Any) -> PeriodicService | None:
+    """The privacy retention pass on a timer (None when HOTLINE_SMS_RETENTION_DAYS is 0)."""
+    config = platform.sms.config
+    if config.retention_days <= 0:
+        return None
+    return PeriodicService("sms-retention", config.retention_interval, lambda: platform.sms.purge())
+
+
 def services(platform: Any) -> list[Any]:
-    return [DispatcherService(platform)]
+    retention = retention_service(platform)
+    return [DispatcherService(platform), *([retention] if retention else [])]

@@ -217,6 +217,24 @@ class SmsService:
             return [{"id": m.id, "to": mask_phone(m.recipient), "template": m.template, "status": m.status,
                      "parts": m.parts, "created_at": m.created_at.isoformat()} for m in rows]
 
+    # -- privacy retention ------------------------------------------------------------------------
+
+    def purge(self, days: float | None = None, *, dry_run: bool = False,
+              actor: str = "system:sms-retention") -> Any:
+        """Blank the texts of finished messages older than `days` (default: the configured retention);
+        metadata stays for statistics. Audited unless `dry_run`. Returns a `retention.PurgeReport`."""
+        from sms.retention import purge
+
+        report = purge(self.db, self.clock.now(), self.config.retention_days if days is None else days,
+                       dry_run=dry_run)
+        if not dry_run and (report.outbox or report.inbound):
+            self.platform.audit.record(actor=actor, channel="system", action="sms.purge", outcome="ok",
+                                       detail={"outbox": report.outbox, "inbound": report.inbound,
+                                               "cutoff": report.cutoff.isoformat()})
+            self.platform.bus.publish("sms.purged", outbox=report.outbox, inbound=report.inbound,
+                                      cutoff=report.cutoff.isoformat())
+        return report
+
     # -- dispatcher and inbound -------------------------------------------------------------------
 
     @property

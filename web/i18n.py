@@ -328,6 +328,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "created": {"zh": "时间", "en": "Created"},
     "dial": {"zh": "回拨", "en": "Dial"},
     "complete": {"zh": "完成", "en": "Complete"},
+    "callback_outcome": {"zh": "回拨结果", "en": "Outcome"},
+    "callback.outcome.reached": {"zh": "已联系上", "en": "Reached"},
+    "callback.outcome.not_needed": {"zh": "无需回拨", "en": "Not needed"},
+    "callback.outcome.no_answer": {"zh": "无人接听", "en": "No answer"},
+    "callback.outcome.wrong_number": {"zh": "号码错误", "en": "Wrong number"},
+    "callback.status.failed": {"zh": "未联系上", "en": "Not reached"},
     "no_callbacks": {"zh": "没有待回拨的来电", "en": "No pending callbacks"},
     # twilio browser phone
     "softphone": {"zh": "网页电话", "en": "Browser phone"},

@@ -180,6 +180,37 @@ def test_abandoned_calls_counted_and_long_waits_go_to_callback_list(acd, clock) 
     assert [cb["call_id"] for cb in acd.agents.callbacks(status="done")] == ["long"]
 
 
+def test_a_supervisor_completes_a_pending_callback_with_an_outcome(acd, clock, recorder: Recorder) -> None:
+    for call_id, caller in (("gone", "18620001234"), ("wrong", "13800138000")):
+        acd.agents.enqueue(call(call_id, "42-labour", caller=caller))
+    clock.advance(30)
+    acd.agents.abandon("gone")
+    acd.agents.abandon("wrong")
+    gone, wrong = acd.agents.callbacks(status="pending")
+    with pytest.raises(AcdError) as bad:
+        acd.agents.complete_callback(gone["id"], outcome="maybe", actor="user:7")
+    assert bad.value.code == "invalid_outcome" and len(acd.agents.callbacks(status="pending")) == 2  # nothing lost
+    clock.advance(60)
+    done = acd.agents.complete_callback(gone["id"], outcome="reached", actor="user:7")
+    assert done["status"] == "done" and done["number_masked"] == "186****1234"
+    failed = acd.agents.complete_callback(wrong["id"], outcome="wrong_number", actor="user:7")
+    assert failed["status"] == "failed"
+    assert acd.agents.callbacks(status="pending") == []
+    assert [(cb["call_id"], cb["outcome"]) for cb in acd.agents.callbacks(status="done")] == [("gone", "reached")]
+    assert [(cb["call_id"], cb["outcome"]) for cb in acd.agents.callbacks(status="failed")] == [
+        ("wrong", "wrong_number")]
+    with pytest.raises(AcdError) as again:
+        acd.agents.complete_callback(gone["id"], outcome="no_answer", actor="user:7")  # no longer pending
+    assert again.value.code == "not_pending"
+    audit = acd.audit.entries(action="acd.callback.complete")
+    assert sorted((a.subject, a.actor, a.detail["outcome"]) for a in audit) == [
+        (f"callback:{gone['id']}", "user:7", "reached"), (f"callback:{wrong['id']}", "user:7", "wrong_number")]
+    events = recorder.of("acd.callback.completed")
+    assert [(e.data["callback_id"], e.data["status"]) for e in events] == [(gone["id"], "done"),
+                                                                           (wrong["id"], "failed")]
+    assert all("18620001234" not in str(e.data) for e in events)
+
+
 def test_abandon_while_offered_returns_agent_to_ready(acd) -> None:
     agent = add_agent(acd, "a", "44", ("pension",), ready=True)
     acd.agents.enqueue(call("c1", "44-pension"))

@@ -140,3 +140,38 @@ def test_agent_more_than_two_menus_away_is_a_warning() -> None:
         "  r: {type: route, next: bye, closed: bye, fallback: bye}\n")
     warnings = [(p.code, p.node) for p in check_graph(load_flow(deep), None) if p.severity == "warning"]
     assert ("deep_agent", "menu") in warnings and ("deep_agent", "m2") not in warnings
+
+
+def test_every_default_node_has_a_short_title_in_both_languages() -> None:
+    flow = load_flow(DEFAULT_FLOW.read_text(encoding="utf-8"))
+    untitled = [n.id for n in flow.nodes.values() if not (isinstance(n.get("title"), dict)
+                                                         and n.get("title").get("zh") and n.get("title").get("en"))]
+    assert untitled == []
+    assert flow.node("main_menu").title("zh") == "主菜单" and flow.node("main_menu").title("en") == "Main menu"
+    assert flow.node("main_menu").title("fr") == "主菜单"  # another language falls back to Chinese
+
+
+def test_title_must_be_text_or_texts_by_language() -> None:
+    assert codes(GOOD.replace("    type: play\n", "    type: play\n    title: 问候\n")) == []
+    assert codes(GOOD.replace("    type: play\n", "    type: play\n    title: {zh: 问候, en: Hello}\n")) == []
+    assert codes(GOOD.replace("    type: play\n", "    type: play\n    title: 12\n")) == [("schema", "hello", 7)]
+    assert codes(GOOD.replace("    type: play\n", "    type: play\n    title: {zh: ''}\n")) == [("schema", "hello", 7)]
+    assert load_flow(GOOD).node("hello").title() is None
+
+
+def test_path_labels_use_the_flow_version_the_call_ran(ivr) -> None:  # type: ignore[no-untyped-def]
+    titled = GOOD.replace("    type: play\n", "    type: play\n    title: {zh: 问候, en: Hello}\n")
+    v2 = ivr.publish(titled, "12333", by="test")
+    assert v2.version == 2
+    assert ivr.path_labels(["hello", "menu", "welcome"], entry="12333", flow_version=2, lang="en") == [
+        "Hello", "menu", "welcome"]
+    assert ivr.path_labels(["hello", "welcome", "main_menu"], entry="12333", flow_version=1) == [
+        "hello", "欢迎语", "主菜单"]
+    assert ivr.path_labels(["hello"], entry="12333") == ["问候"]  # no version: the live one
+    assert ivr.path_labels(["main_menu"], entry="99999", flow_version=7) == ["主菜单"]  # unknown: the default flow
+    assert ivr.path_labels([], entry="12333") == []
+
+
+def test_cli_validates_the_titled_default_flow() -> None:
+    result = CliRunner().invoke(main, ["flow", "validate", str(DEFAULT_FLOW)])
+    assert result.exit_code == 0, result.output

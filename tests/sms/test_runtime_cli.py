@@ -18,7 +18,7 @@ from tests.sms.helpers import RecordingProvider, dispatcher
 def test_node_service_sends_in_the_background(platform) -> None:  # type: ignore[no-untyped-def]
     prov = RecordingProvider("p")
     dispatcher(platform, prov, poll_interval=0.05)
-    assert [s.name for s in services(platform)] == ["sms-dispatcher"]
+    assert [s.name for s in services(platform)] == ["sms-dispatcher", "sms-retention"]
 
     async def scenario() -> None:
         svc = DispatcherService(platform)

@@ -3,6 +3,7 @@ ready → offer → accept → screen pop → search → SMS → record look-up 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -77,6 +78,32 @@ def test_an_agent_takes_a_call_from_offer_to_wrap_up(platform: Any, beijing: dic
     assert wrapped.status_code == 200, wrapped.json
     assert wrapped.json["state"] == "ready" and wrapped.json["today"]["sms_sent"] == 1
     assert platform.agents.call_status(call_id).state == "ended"
+
+
+
+def test_the_call_panel_shows_the_ivr_path_readably(platform: Any, beijing: dict[str, Any]) -> None:
+    from agents.domain import QueuedCall
+
+    client = beijing["client"]
+    _post(beijing, "/api/v1/agent/ready")
+    path = ["welcome", "hours_check", "main_menu", "topic_pension", "pension_menu", "kb_pension_transfer",
+            "main_menu:timeout", "retired_node"]
+    platform.agents.enqueue(QueuedCall(call_id="t-path", queue_id="11-pension", center_code="11", topic="pension",
+                                       caller=CALLER, language="zh",
+                                       context={"ivr_path": path, "entry": "12333", "inputs": ["1", "1"]}))
+    data = _post(beijing, "/api/v1/agent/calls/t-path/accept").json
+    assert data["ivr_path"] == path  # the API keeps the ids
+    assert data["ivr_path_labels"] == ["欢迎语", "服务时间判断", "主菜单", "养老保险", "养老保险菜单",
+                                       "养老保险关系转移", "主菜单 timeout", "retired_node"]
+    html = client.get("/api/v1/agent/calls/t-path", headers={"HX-Request": "true"}).get_data(as_text=True)
+    shown = re.search(r'<dd id="call-ivr-path" title="([^"]*)">([^<]*)', html)
+    assert shown is not None and shown.group(1).startswith("welcome › hours_check")  # the ids on hover
+    assert shown.group(2).startswith("欢迎语 › 服务时间判断 › 主菜单 › 养老保险")
+    client.post("/lang", data={"lang": "en", "csrf_token": beijing["csrf"]})
+    english = client.get("/api/v1/agent/calls/t-path").json
+    assert english["ivr_path"] == path
+    assert english["ivr_path_labels"][:3] == ["Welcome", "Opening hours check", "Main menu"]
+    assert english["ivr_path_labels"][-1] == "retired_node"
 
 
 def test_decline_hold_and_refusals(platform: Any, beijing: dict[str, Any]) -> None:

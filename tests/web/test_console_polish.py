@@ -274,6 +274,38 @@ def test_supervisors_see_and_dial_pending_callbacks(platform: Any, make_user: An
     assert again.status_code == 404  # no longer pending
 
 
+def test_supervisors_complete_a_callback_with_an_outcome(platform: Any, make_user: Any, client_for: Any,
+                                                          web_app: Any) -> None:
+    pytest.importorskip("agents.wiring")
+    call_id = place_call(platform, province="44", verify=False)
+    platform.clock.advance(platform.agents.missed_after + 5)
+    platform.agents.abandon(call_id)
+    (pending,) = platform.agents.callbacks(status="pending", center_code="44")
+    make_user("cbc-sup", ("supervisor",), "44")
+    make_user("cbc-sup-bj", ("supervisor",), "11")
+    sup, other = client_for("cbc-sup"), client_for("cbc-sup-bj")
+    url = f"/api/v1/supervisor/callbacks/{pending['id']}/complete"
+
+    listed = sup.get("/api/v1/supervisor/callbacks", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "btn-complete" in listed and 'name="outcome"' in listed and "号码错误" in listed
+    assert 'name="province" value="44"' in listed
+    assert other.post(url, json={"outcome": "reached"}, headers={"X-CSRFToken": page_csrf(other)}).status_code == 404
+    assert other.post(url, json={"outcome": "reached", "province": "44"},
+                      headers={"X-CSRFToken": page_csrf(other)}).status_code == 403
+    bad = sup.post(url, json={"outcome": "maybe"}, headers={"X-CSRFToken": page_csrf(sup)})
+    assert bad.status_code == 400 and platform.agents.callbacks(status="pending", center_code="44")  # nothing lost
+
+    done = sup.post(url, json={"outcome": "no_answer", "province": "44"}, headers={"X-CSRFToken": page_csrf(sup)})
+    assert done.status_code == 200, done.json
+    assert done.json["status"] == "failed" and done.json["outcome"] == "no_answer"
+    assert platform.agents.callbacks(status="pending", center_code="44") == []
+    assert [cb["id"] for cb in platform.agents.callbacks(status="failed")] == [pending["id"]]
+    (entry,) = platform.audit.entries(action="acd.callback.complete", subject=f"callback:{pending['id']}")
+    assert entry.actor.startswith("user:") and entry.detail["outcome"] == "no_answer"
+    again = sup.post(url, json={"outcome": "reached"}, headers={"X-CSRFToken": page_csrf(sup)})
+    assert again.status_code == 404  # no longer pending
+
+
 # ---- Twilio browser agents --------------------------------------------------------------------------------
 
 def test_the_twilio_sdk_is_vendored_with_its_checksum() -> None:

@@ -14,6 +14,7 @@ from core.clock import china_now
 from core.masking import mask_id, mask_phone
 from web.apikit import op
 from web.app import platform_of
+from web.i18n import current_language
 from web.permissions import Param
 from web.services import BadInput, ServiceUnavailable, call, service, to_jsonable
 
@@ -165,6 +166,20 @@ def _call_province(record: dict[str, Any]) -> str | None:
     return record.get("center_code") or (record.get("context") or {}).get("province")
 
 
+def _path_labels(path: list[Any], context: dict[str, Any]) -> list[str]:
+    """The IVR path in the console's language (the flow's node titles); the ids when the IVR cannot say."""
+    steps = [str(step) for step in path]
+    if not steps:
+        return []
+    try:
+        labels = call("ivr", "path_labels", steps, entry=context.get("entry"), flow_version=context.get("flow_version"),
+                      lang=current_language())
+    except ServiceUnavailable:
+        return steps
+    labels = [str(label) for label in labels or []]
+    return labels if len(labels) == len(steps) else steps
+
+
 def call_panel(call_id: str) -> dict[str, Any]:
     """The screen pop: masked caller and location, identity, routing and why, IVR path, topic, history."""
     record = _call_record(call_id)
@@ -191,12 +206,14 @@ def call_panel(call_id: str) -> dict[str, Any]:
         "notes": record.get("notes") or [],
         "routing_reasons": [r.get("text") or r.get("code") if isinstance(r, dict) else str(r) for r in reasons],
         "ivr_path": context.get("ivr_path") or context.get("path") or [],
+        "ivr_path_labels": [],
         "inputs": context.get("inputs") or {},
         "topic": record.get("topic") or context.get("topic"),
         "kb_answer": context.get("kb_answer"),
         "channel": context.get("channel"),
         "earlier_contacts": [],
     }
+    panel["ivr_path_labels"] = _path_labels(panel["ivr_path"], context)
     try:
         contacts = call("ivr", "contacts", caller=caller, id_number=call("records", "is_verified", call_id)
                         if _has("records", "is_verified") else None, limit=10)

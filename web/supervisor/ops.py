@@ -220,7 +220,8 @@ def supervisor_satisfaction(province: str | None, **dates: str | None) -> dict:
 
 # ---- callbacks ----------------------------------------------------------------------------------
 
-COMPLETE_METHOD = "complete_callback"  # offered by the ACD in some versions; the button shows only then
+COMPLETE_METHOD = "complete_callback"  # the button shows only when the ACD offers it
+CALLBACK_OUTCOMES = ("reached", "not_needed", "no_answer", "wrong_number")  # the ACD's outcomes
 
 
 def callbacks(scope: str) -> dict[str, Any]:
@@ -228,7 +229,7 @@ def callbacks(scope: str) -> dict[str, Any]:
     rows = to_jsonable(call("agents", "callbacks", status="pending", center_code=None if scope == "00" else scope))
     rows = [r for r in rows or [] if current_user.can_see_province(r.get("center_code"))]
     return {"scope": scope, "callbacks": rows, "can_dial": available("agents", "dial_callback"),
-            "can_complete": available("agents", COMPLETE_METHOD)}
+            "can_complete": available("agents", COMPLETE_METHOD), "outcomes": CALLBACK_OUTCOMES}
 
 
 def _pending_callback(callback_id: int) -> dict[str, Any]:
@@ -260,13 +261,16 @@ def supervisor_dial_callback(callback_id: int) -> dict:
             "message": f"已加入回拨队列 {row.get('number_masked') or ''} / queued for an agent"}
 
 
-@op("/supervisor/callbacks/<int:callback_id>/complete", method="POST", roles=SUP, tag="supervisor",
-    template="_done.html", params=(Param("note", description="what was done"),))
-def supervisor_complete_callback(callback_id: int, note: str | None) -> dict:
-    """Mark a pending callback done without dialling (when the ACD offers it; audited)."""
+@op("/supervisor/callbacks/<int:callback_id>/complete", method="POST", roles=SUP, scope="province", tag="supervisor",
+    template="_done.html",
+    params=(Param("outcome", required=True, enum=CALLBACK_OUTCOMES, description="how the callback ended"),
+            Param("province", description="the callback's center (checked)")))
+def supervisor_complete_callback(callback_id: int, outcome: str, province: str | None) -> dict:
+    """Close a pending callback without dialling, with its outcome (done or failed; the ACD audits it)."""
     row = _pending_callback(callback_id)
-    call("agents", COMPLETE_METHOD, callback_id)
-    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.callback.complete",
-                               subject=f"callback:{callback_id}", outcome="ok", session_id=row.get("call_id"),
-                               detail={"note": (note or "")[:500]})
-    return {"ok": True, "callback_id": callback_id, "message": "回拨已完成 / callback completed"}
+    if province and row.get("center_code") != province:
+        abort(404, description=f"no pending callback {callback_id} in {province}")
+    done = to_jsonable(call("agents", COMPLETE_METHOD, callback_id, outcome=outcome,
+                            actor=f"user:{current_user.id}")) or {}
+    return {"ok": True, "callback_id": callback_id, "outcome": outcome, "status": done.get("status"),
+            "message": f"回拨已关闭 {row.get('number_masked') or ''} / callback closed: {outcome}"}
