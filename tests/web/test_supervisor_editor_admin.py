@@ -175,3 +175,31 @@ def test_admin_centers_holidays_flows_templates_agents(platform: Any, make_user:
     flows = admin.get("/api/v1/admin/flows")
     assert flows.status_code == 200
     assert admin.get("/admin/").status_code == 200
+
+
+def test_editors_see_top_queries_and_queries_without_an_answer(platform: Any, make_user: Any,
+                                                                 client_for: Any) -> None:
+    pytest.importorskip("knowledge.wiring")
+    from knowledge.demo import load_demo
+
+    load_demo(platform)
+    make_user("q-ed", ("editor",), "44")
+    make_user("q-agent", ("agent",), "44", agent=True)
+    editor, agent = client_for("q-ed"), client_for("q-agent")
+    asked = {"失业金怎么领": 2, "火星移民签证怎么办": 1}
+    answered = {}
+    for query, times in asked.items():
+        for _ in range(times):
+            found = agent.get("/api/v1/kb/search", query_string={"q": query, "province": "44"}).json
+        answered[query] = not found["no_answer"]
+    assert answered == {"失业金怎么领": True, "火星移民签证怎么办": False}
+
+    assert agent.get("/api/v1/kb/queries").status_code == 403
+    stats = editor.get("/api/v1/kb/queries", query_string={"days": 7}).json
+    assert stats["days"] == 7
+    top = {row["query"]: (row["count"], row["no_answer"]) for row in stats["top"]}
+    assert top["失业金怎么领"] == (2, 0) and top["火星移民签证怎么办"] == (1, 1)
+    assert [row["query"] for row in stats["unanswered"]] == ["火星移民签证怎么办"]
+    html = editor.get("/api/v1/kb/queries", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "未找到答案的问题" in html and "火星移民签证怎么办" in html
+    assert "/api/v1/kb/queries" in editor.get("/editor/").get_data(as_text=True)  # the editor page loads it

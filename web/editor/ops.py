@@ -158,6 +158,16 @@ def kb_reject(revision_id: int, comment: str) -> dict:
     return _step("reject", revision_id, comment)
 
 
+@op("/kb/queries", roles=KB_STAFF, tag="knowledge", template="editor/_queries.html",
+    params=(Param("days", kind="integer", where="query", description="look-back window, 1-365 (default 30)"),))
+def kb_queries(days: int | None) -> dict:
+    """What citizens and agents asked: the top queries and the queries that found no answer."""
+    window = min(max(days or 30, 1), 365)
+    return {"days": window,
+            "top": to_jsonable(call("knowledge", "top_queries", days=window, limit=20)),
+            "unanswered": to_jsonable(call("knowledge", "unanswered_queries", days=window, limit=20))}
+
+
 @op("/kb/notices", roles=KB_STAFF, tag="knowledge", template="editor/_notices.html")
 def kb_notices() -> dict:
     """All notices (active, scheduled, ended, withdrawn)."""
