@@ -5,7 +5,6 @@ hang-ups, engine failures and the dialplan safety net are handled."""
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from ivr.actions import (
     Action,
     AgentLegEnded,
-    CallerHangup,
     Collect,
     Connect,
     Digits,
@@ -30,6 +28,7 @@ from ivr.actions import (
 from ivr.asterisk.channel import CallRunner, ChannelConfig
 from tests.asterisk.emulator import Caller, ChannelModel, EmulatedCall
 from tests.asterisk.helpers import agi_server, run
+from tests.scripted_engine import ScriptedEngine
 
 UNIQUEID = "1795526602.7"
 CALL_ID = f"ast-{UNIQUEID}"
@@ -37,30 +36,6 @@ HELLO = Prompt(id="hello", text="您好，这里是12333。", audio="welcome")
 TTS_ONLY = Prompt(id="notice", text="今天的通知。")
 MENU = Prompt(id="menu", text="请按键。", audio="menu")
 BYE = Hangup(reason="done", prompts=(Prompt(id="bye", text="再见。", audio="bye"),))
-
-
-class ScriptedEngine:
-    def __init__(self, *script: Action, fail_on: int | None = None) -> None:
-        self.script = deque(script)
-        self.started: list[dict[str, Any]] = []
-        self.results: list[Any] = []
-        self.hangups: list[tuple[str, str]] = []
-        self.fail_on = fail_on
-
-    def start_call(self, **kwargs: Any) -> Action:
-        self.started.append(kwargs)
-        return self.script.popleft()
-
-    def resume(self, call_id: str, result: Any) -> Action:
-        self.results.append(result)
-        if self.fail_on is not None and len(self.results) == self.fail_on:
-            raise RuntimeError("engine bug")
-        if isinstance(result, CallerHangup):
-            return Hangup(reason="caller_hangup")
-        return self.script.popleft()
-
-    def hangup(self, call_id: str, reason: str = "caller_hangup") -> None:
-        self.hangups.append((call_id, reason))
 
 
 @pytest.fixture

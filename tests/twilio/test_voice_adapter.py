@@ -5,9 +5,6 @@ redirects, status callbacks end the call once, and an engine failure still gives
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import deque
-from typing import Any
 
 import pytest
 
@@ -31,6 +28,7 @@ from ivr.twilio.runtime import TwilioBridge, services
 from ivr.twilio.signature import HEADER, sign
 from ivr.twilio.testing import voice_params
 from ivr.twilio.voice import TwilioVoice, state_key
+from tests.scripted_engine import ScriptedEngine
 
 HELLO = Prompt(id="hello", text="您好，这里是12333。")
 MENU = Collect(prompts=(Prompt(id="menu", text="查询养老保险请按1。"),), max_digits=1)
@@ -38,35 +36,6 @@ ASK = Listen(prompts=(Prompt(id="ask", text="请说出您的问题。"),))
 HOLD = Hold(prompts=(Prompt(id="wait", text="您前面还有1位。"),), max_seconds=30)
 CONNECT = Connect(agent_id=3, endpoint="client:agent-3", call_id="")
 BYE = Hangup(reason="done", prompts=(Prompt(id="bye", text="再见。"),))
-
-
-class ScriptedEngine:
-    """Answers each start/resume with the next scripted action; records what the channel sent."""
-
-    def __init__(self, *script: Action, fail_on: int | None = None, delay_s: float = 0.0) -> None:
-        self.script = deque(script)
-        self.delay_s = delay_s  # widen the window in which a concurrent delivery could slip in
-        self.started: list[dict[str, Any]] = []
-        self.results: list[Any] = []
-        self.hangups: list[tuple[str, str]] = []
-        self.fail_on = fail_on
-
-    def start_call(self, **kwargs: Any) -> Action:
-        self.started.append(kwargs)
-        return self.script.popleft()
-
-    def resume(self, call_id: str, result: Any) -> Action:
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        self.results.append(result)
-        if self.fail_on is not None and len(self.results) == self.fail_on:
-            raise RuntimeError("engine bug")
-        if isinstance(result, CallerHangup):
-            return Hangup(reason="caller_hangup")
-        return self.script.popleft()
-
-    def hangup(self, call_id: str, reason: str = "caller_hangup") -> None:
-        self.hangups.append((call_id, reason))
 
 
 @pytest.fixture
