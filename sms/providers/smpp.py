@@ -10,6 +10,7 @@ import queue
 import re
 import socket
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any
 
@@ -21,6 +22,9 @@ import smpplib.smpp
 from core.masking import mask_phone
 from sms import encoding
 from sms.providers import Outgoing, ProviderError
+
+UNBIND_WAIT_S = 2.0
+_UNBOUND = (smpplib.consts.SMPP_CLIENT_STATE_OPEN, smpplib.consts.SMPP_CLIENT_STATE_CLOSED)
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +120,11 @@ class SmppProvider:
         with self._conn_lock:
             if self.client is client:
                 self.client = None
-        try:
-            client.disconnect()
-        except Exception:  # noqa: BLE001
-            pass
+        if client.state != smpplib.consts.SMPP_CLIENT_STATE_CLOSED:  # the reader and close() both drop it
+            try:
+                client.disconnect()
+            except Exception:  # noqa: BLE001
+                pass
         for seq, fut in list(self._pending.items()):
             if not fut.done():
                 fut.set_exception(ProviderError("smpp connection lost before submit_sm_resp"))
@@ -236,6 +241,10 @@ class SmppProvider:
             try:
                 with self._write_lock:
                     smpplib.client.Client.send_pdu(client, smpplib.smpp.make_pdu("unbind", client=client))
+                # the reader thread reads unbind_resp, which moves the client to OPEN: a clean unbind
+                deadline = time.monotonic() + UNBIND_WAIT_S
+                while client.state not in _UNBOUND and time.monotonic() < deadline:
+                    time.sleep(0.01)
             except Exception:  # noqa: BLE001 - closing anyway
                 pass
             self._drop(client)

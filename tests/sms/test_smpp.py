@@ -86,3 +86,18 @@ def test_reconnect_after_the_smsc_drops_the_link(smpp) -> None:  # type: ignore[
     second = sms.send("13800138000", "card_ready", {"place": "B"}, category="reply")
     sms.dispatcher.run_once()
     assert sms.status(second)["status"] in ("sent", "delivered") and len(server.state.binds) == 2
+
+
+def test_close_unbinds_cleanly(platform, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Closing waits for unbind_resp, so the link ends unbound: no 'disconnecting in the bound state'."""
+    import logging
+
+    with SmppServer(password="pw") as server:
+        platform.sms.config = platform.sms.config.with_(
+            providers=("smpp",), smpp_host="127.0.0.1", smpp_port=server.port, smpp_system_id="hotline",
+            smpp_password="pw", smpp_enquire_link=0.3)
+        platform.sms.send("13800138000", "kb_answer", {"title": "T", "answer": "A"}, category="reply")
+        assert platform.sms.dispatcher.run_once().sent == 1
+        with caplog.at_level(logging.WARNING):
+            platform.sms.close()
+    assert not [r for r in caplog.records if "bound state" in r.getMessage() or "Bad file" in r.getMessage()]
