@@ -28,3 +28,13 @@ async def agi_server(handler: Callable[[AGIConnection], Awaitable[None]],
         yield server
     finally:
         await server.stop()
+
+
+async def until(cond: Callable[[], Any], timeout: float = 3.0) -> None:
+    """Poll `cond` on the running loop until it is true; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.005)

@@ -13,16 +13,8 @@ from ivr.asterisk.ami_protocol import Message, encode, md5_key
 from ivr.asterisk.runtime import AGIService, AMIService, services
 from tests.asterisk.emulator import FakeAMIServer
 from tests.asterisk.helpers import run
+from tests.asterisk.helpers import until as _until
 from tests.conftest import make_settings
-
-
-async def _until(cond: Any, timeout: float = 3.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.005)
 
 
 def _client(server: FakeAMIServer, **kwargs: Any) -> AMIClient:

@@ -28,6 +28,7 @@ from ivr.actions import (
 from ivr.asterisk.channel import CallRunner, ChannelConfig
 from tests.asterisk.emulator import Caller, ChannelModel, EmulatedCall
 from tests.asterisk.helpers import agi_server, run
+from tests.asterisk.helpers import until as _until
 from tests.scripted_engine import ScriptedEngine
 
 UNIQUEID = "1795526602.7"
@@ -227,13 +228,6 @@ def test_platform_down_at_start_still_ends_the_session_promptly(platform, monkey
     assert commands(model) == [f"SET VARIABLE HOTLINE_CALL_ID {CALL_ID}", "ANSWER"]
 
 
-async def _until(cond: Any, timeout: float = 3.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.005)
 
 
 def test_late_hangup_line_after_minus_one_is_still_a_hangup(platform, engine) -> None:  # type: ignore[no-untyped-def]

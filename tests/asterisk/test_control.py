@@ -10,15 +10,7 @@ from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.control import AsteriskControl
 from tests.asterisk.emulator import FakeAMIServer
 from tests.asterisk.helpers import run
-
-
-async def _until(cond: Any, timeout: float = 3.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.005)
+from tests.asterisk.helpers import until as _until
 
 
 async def _setup(platform: Any, waker: Any = None) -> tuple[FakeAMIServer, AMIClient, AsteriskControl]:

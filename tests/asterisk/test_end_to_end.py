@@ -13,7 +13,12 @@ from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner
 from ivr.asterisk.control import AsteriskControl
 from tests.asterisk.emulator import Caller, ChannelModel, EmulatedCall, FakeAMIServer
-from tests.asterisk.helpers import agi_server, run
+from tests.asterisk.helpers import agi_server, run, until
+
+
+def _until(cond: Any, timeout: float = 5.0) -> Any:
+    """`until` with more time: the whole engine, switch and ACD run behind these calls."""
+    return until(cond, timeout)
 
 UNIQUEID = "1795600000.11"
 CALL_ID = f"ast-{UNIQUEID}"
@@ -31,14 +36,6 @@ def demo(platform):  # type: ignore[no-untyped-def]
     ivr.demo.load_demo(platform)
     return platform
 
-
-async def _until(cond: Any, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.005)
 
 
 def _beijing_agent(platform: Any) -> int:
