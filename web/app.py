@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "web.api",
     "web.webhooks",
     "web.twilio",
+    "web.speech",
     "web.handoff",
 )
 
