@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agents import policy
+from agents import endpoints, policy
 from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, RPOOLS, WAITING_STATES, ak, ck, pools_out, qk, rk
 from core.masking import mask_phone
 
@@ -24,7 +24,7 @@ class MatchingMixin:
     def _centers(self) -> list[str]:
         return [c.code for c in self.switch.centers() if not c.remote]
 
-    def _candidates(self, pools: list[tuple[str, str]]) -> list[policy.Candidate]:
+    def _candidates(self, pools: list[tuple[str, str]], channel: str | None = None) -> list[policy.Candidate]:
         keys = [rk(c, t) for c, t in pools]
         seen: dict[str, float] = {}
         for rows in self.state.zrange_many(keys, self.pool_depth):
@@ -34,7 +34,8 @@ class MatchingMixin:
         hashes = self.state.hgetall_many([ak(a) for a, _ in ordered])
         return [policy.Candidate(int(a), idle, tuple(json.loads(h.get("languages") or "[]")),
                                  int(h.get("level") or 0), h.get("state", ""))
-                for (a, idle), h in zip(ordered, hashes, strict=True) if h]
+                for (a, idle), h in zip(ordered, hashes, strict=True)
+                if h and endpoints.fits(channel, h.get("endpoint"))]
 
     def _try_match(self, c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> bool:
         waited = now - float(c["queued_at"])
@@ -42,8 +43,9 @@ class MatchingMixin:
                  if rk(ctr, t) in ready_pools]
         if not pools:
             return False
+        channel = json.loads(c.get("context") or "{}").get("channel")  # only agents this channel can reach
         for _ in range(3):  # a candidate taken by another node meanwhile: look again
-            chosen = policy.pick_agent(self._candidates(pools), c.get("language") or "zh")
+            chosen = policy.pick_agent(self._candidates(pools, channel), c.get("language") or "zh")
             if chosen is None:
                 return False
             if self._claim(chosen.agent_id, c, now):

@@ -11,6 +11,7 @@ on its own; the others never notice.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -91,6 +92,10 @@ class AGIConnection:
         self._reader = reader
         self._writer = writer
         self._busy = False
+        # (start, end) loop times of the last commands: a key seen over AMI outside them was pressed
+        # while no command ran, which Asterisk throws away (see channel._Call.absorb)
+        self.windows: collections.deque[tuple[float, float]] = collections.deque(maxlen=16)
+        self.busy_since: float | None = None
         self._watch: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
         self._reaper: _Reaper | None = None
@@ -185,6 +190,7 @@ class AGIConnection:
         if self._busy:
             raise RuntimeError("an AGI command is already running on this connection")
         self._busy = True
+        self.busy_since = asyncio.get_running_loop().time()
         try:
             if self._watch is not None:
                 await self.unwatch()
@@ -217,6 +223,9 @@ class AGIConnection:
         finally:
             self.deadline = None
             self._busy = False
+            if self.busy_since is not None:
+                self.windows.append((self.busy_since, asyncio.get_running_loop().time()))
+            self.busy_since = None
         return reply if reply.code == 200 else self._check(line, reply)
 
     def _check(self, line: str, reply: Reply) -> Reply:

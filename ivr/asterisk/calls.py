@@ -113,14 +113,18 @@ class Waker:
         with self._lock:
             self._waiting.pop(call_id, None)
 
-    def _put(self, call_id: str, item: str) -> bool:
+    def _put(self, call_id: str, item: str, stamp: bool = False) -> bool:
         with self._lock:
             entry = self._waiting.get(call_id)
         if entry is None:
             return False
         loop, queue = entry
+
+        def put() -> None:  # on the loop: stamp with the loop time the item arrived at
+            queue.put_nowait(f"{item}@{loop.time():.3f}" if stamp else item)
+
         try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
+            loop.call_soon_threadsafe(put)
         except RuntimeError:  # loop closed
             return False
         return True
@@ -131,4 +135,5 @@ class Waker:
             self._put(call_id, "event:" + event.type)
 
     def digit(self, call_id: str, digit: str) -> bool:
-        return self._put(call_id, "dtmf:" + digit)
+        """A key seen over AMI (DTMFEnd): queued as `dtmf:<key>@<loop time>`."""
+        return self._put(call_id, "dtmf:" + digit, stamp=True)

@@ -10,6 +10,7 @@ gets `HOTLINE_DONE=1`; a dialplan seeing it unset knows the platform failed and 
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 import uuid
@@ -40,12 +41,28 @@ from ivr.actions import (
 from ivr.asterisk import calls
 from ivr.asterisk.agi import AGIConnection
 from ivr.asterisk.agi_protocol import AGIDeadChannel, AGIError, AGIHangup, Reply
+from ivr.speech import SpeechService, SpeechUnavailable
 
 log = logging.getLogger(__name__)
 
 ALL_KEYS = "0123456789*#"
+KEY_MARGIN_S = 0.3  # an AMI DTMFEnd this soon after a command's reply belongs to that command
+TERMINATOR_WAIT_S = 3.0  # after a full-length input, wait at most this long for the terminator
 LEG_LIMIT_S = 8 * 3600.0  # an EXEC Dial lasts as long as the conversation
 T = TypeVar("T")
+
+
+# DIALSTATUS -> AgentLegEnded reason. Only ANSWER means the caller spoke to the agent; every other status
+# (INVALIDARGS for an endpoint Asterisk cannot dial included) is a leg that never answered.
+DIAL_REASONS = {"ANSWER": "completed", "BUSY": "agent_busy", "NOANSWER": "agent_no_answer",
+                "CHANUNAVAIL": "agent_unavailable", "CONGESTION": "agent_unavailable"}
+
+
+def asterisk_endpoint(endpoint: str) -> bool:
+    """Can Asterisk dial this agent endpoint? (`PJSIP/agent-7` yes, a Twilio `client:agent-7` no)."""
+    from agents.endpoints import fits
+
+    return fits("asterisk", endpoint)
 
 
 class _CallerGone(Exception):
@@ -78,8 +95,10 @@ class CallRunner:
     """Runs calls arriving over FastAGI; `handle` is the FastAGI server's handler."""
 
     def __init__(self, platform: Any, config: ChannelConfig | None = None, *,
-                 executor: Executor | None = None, waker: calls.Waker | None = None) -> None:
+                 executor: Executor | None = None, waker: calls.Waker | None = None,
+                 speech: SpeechService | None = None) -> None:
         self.platform = platform
+        self.speech = speech  # None: recorded sounds on the Asterisk box + the TTS application
         self.config = config or ChannelConfig()
         self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="agi-domain")
         self.waker = waker or calls.Waker(platform.bus)
@@ -139,8 +158,12 @@ class _Call:
     def __init__(self, runner: CallRunner, conn: AGIConnection, call_id: str) -> None:
         self.runner, self.conn, self.call_id = runner, conn, call_id
         self.cfg = runner.config
+        self.pending = ""  # keys pressed before the input that wants them (a leftover, or seen over AMI)
+        self.agi_keys: collections.deque[tuple[float, str]] = collections.deque(maxlen=64)
 
     async def execute(self, action: Action) -> Result:
+        if isinstance(action, Play | Collect | Listen | Hold):
+            self.absorb()
         if isinstance(action, Play):
             digit = await self.say(action.prompts, ALL_KEYS if action.barge_in else "")
             return Digits(digit) if digit else Played()
@@ -171,6 +194,7 @@ class _Call:
         return reply
 
     async def _tts(self, prompt: Prompt) -> None:
+        """The configured Asterisk TTS application (used when the node has no speech layer)."""
         data = self.cfg.tts_data.format(id=prompt.id, text=prompt.text, language=prompt.language)
         reply = await self.conn.exec(self.cfg.tts_app, data)
         if reply.value == -2:
@@ -178,54 +202,178 @@ class _Call:
         elif reply.value == -1 and not await self._alive():
             raise _CallerGone
 
-    async def say(self, prompts: tuple[Prompt, ...], escape: str) -> str:
-        """Play prompts in order; returns the key that interrupted them ('' if none)."""
-        for prompt in prompts:
-            if not prompt.audio:
-                await self._tts(prompt)
-                continue
-            reply = await self._check(await self.conn.stream_file(self.cfg.sound_prefix + prompt.audio, escape))
-            if reply.value == -1:  # the file is missing on the Asterisk box: fall back to TTS
-                log.warning("AGI call %s: sound file %r missing", self.call_id, prompt.audio)
-                await self._tts(prompt)
-            elif reply.value and reply.value > 0:
-                return chr(reply.value)
+    async def _source(self, prompt: Prompt, *, fallback: bool = False) -> str | None:
+        """What STREAM FILE / GET DATA play for a prompt: the speech layer's signed URL (or shared file),
+        or, on a node without it, the recorded sound `<prefix><audio>` on the Asterisk box."""
+        speech = self.runner.speech
+        if speech is None:
+            return self.cfg.sound_prefix + prompt.audio if prompt.audio and not fallback else None
+        try:
+            rendered = await self.runner._domain(speech.render_prompt, prompt, prefer_fallback=fallback)
+        except SpeechUnavailable as exc:
+            log.error("AGI call %s: prompt %s could not be rendered: %s", self.call_id, prompt.id, exc)
+            return None
+        return speech.playable(rendered)
+
+    @staticmethod
+    def _played(reply: Reply) -> bool:
+        """STREAM FILE played something: `result=-1` (missing/unfetchable file) or `endpos=0` mean it did not."""
+        if reply.value is not None and reply.value > 0:
+            return True
+        return reply.value == 0 and reply.endpos != 0
+
+    async def _stream(self, source: str, escape: str) -> tuple[bool, str]:
+        reply = await self._check(await self.conn.stream_file(source, escape))
+        if reply.value is not None and reply.value > 0:
+            self.heard(chr(reply.value))
+            return True, chr(reply.value)
+        return self._played(reply), ""
+
+    async def play_prompt(self, prompt: Prompt, escape: str) -> str:
+        """Play one prompt; a prompt that cannot be played is logged with the call id and replaced:
+        the text re-rendered by the fallback engine, else "please hold" and one more try - never silence."""
+        source = await self._source(prompt)
+        if source is not None:
+            ok, key = await self._stream(source, escape)
+            if ok:
+                return key
+            log.warning("AGI call %s: prompt %s could not be played (%s)", self.call_id, prompt.id, source[:120])
+        if self.runner.speech is None:
+            await self._tts(prompt)
+            return ""
+        second = await self._source(prompt, fallback=True)
+        if second is not None and second != source:
+            ok, key = await self._stream(second, escape)
+            if ok:
+                return key
+        try:
+            hold = self.runner.speech.playable(
+                await self.runner._domain(self.runner.speech.please_hold, prompt.language))
+            ok, key = await self._stream(hold, escape)
+            if key:
+                return key
+            if source is not None:
+                ok, key = await self._stream(source, escape)
+                if ok:
+                    return key
+        except SpeechUnavailable:
+            pass
+        log.error("AGI call %s: prompt %s: no fallback could be played; the configured TTS application is tried",
+                  self.call_id, prompt.id)
+        await self._tts(prompt)
         return ""
+
+    async def say(self, prompts: tuple[Prompt, ...], escape: str) -> str:
+        """Play prompts in order; returns the key that interrupted them ('' if none). A key the caller
+        pressed before (buffered) interrupts at once."""
+        if escape:
+            early = self.take_pending(escape, 1)
+            if early:
+                return early
+        for prompt in prompts:
+            key = await self.play_prompt(prompt, escape)
+            if key:
+                return key
+        return ""
+
+    # -- keys pressed between commands (seen over AMI) --------------------------------------------
+    def heard(self, keys: str) -> None:
+        """Keys AGI returned: the AMI DTMFEnd events of the same keys are not buffered again."""
+        now = asyncio.get_running_loop().time()
+        for key in keys:
+            self.agi_keys.append((now, key))
+
+    def absorb(self) -> None:
+        """Move keys seen over AMI while no AGI command ran (Asterisk throws those away, see
+        docs/asterisk.md) into the pending buffer; keys pressed during a command are AGI's."""
+        queue = self.runner.waker.watch(self.call_id)
+        keep: list[str] = []
+        while not queue.empty():
+            item = queue.get_nowait()
+            if not item.startswith("dtmf:"):
+                keep.append(item)
+                continue
+            key, _, stamp = item.removeprefix("dtmf:").partition("@")
+            at = float(stamp or 0)
+            if any(start - 0.05 <= at <= end + KEY_MARGIN_S for start, end in self.conn.windows):
+                continue  # pressed while a command ran: AGI saw it, or Asterisk dropped it mid-prompt
+            self.pending += key
+            log.info("AGI call %s: key pressed between commands kept for the next input", self.call_id)
+        for item in keep:
+            queue.put_nowait(item)
+
+    def take_pending(self, allowed: str, count: int | None = None) -> str:
+        """Up to `count` buffered keys (all if None), stopping at the first key not in `allowed`."""
+        taken = ""
+        while self.pending and self.pending[0] in allowed and (count is None or len(taken) < count):
+            taken, self.pending = taken + self.pending[0], self.pending[1:]
+        return taken
 
     # -- input ----------------------------------------------------------------------------------
     async def _digit(self, timeout_s: float) -> str:
         reply = await self._check(await self.conn.wait_for_digit(max(1, int(timeout_s * 1000))))
-        return chr(reply.value) if reply.value and reply.value > 0 else ""
+        key = chr(reply.value) if reply.value and reply.value > 0 else ""
+        if key:
+            self.heard(key)
+        return key
 
     async def collect(self, action: Collect) -> Result:
+        """Digits up to `max_digits`, ended by the terminator (never passed on) or the inter-digit timeout.
+        A terminator pressed right after the last allowed digit is swallowed here, not read by the next menu."""
+        term = action.terminator or ""
         prompts = action.prompts
-        simple = (prompts and prompts[-1].audio and action.terminator in ("#", None, "")
-                  and abs(action.inter_digit_timeout_s - action.timeout_s) < 0.5 and action.max_digits > 1)
-        head = prompts[:-1] if simple else prompts
-        first = await self.say(head, ALL_KEYS)
-        if simple and not first:
-            reply = await self.conn.get_data(self.cfg.sound_prefix + (prompts[-1].audio or ""),
-                                             int(action.timeout_s * 1000), action.max_digits)
-            if reply.result != "-1":
-                return Digits(reply.result) if reply.result else Timeout()
-            if not await self._alive():
-                raise _CallerGone
-            log.warning("AGI call %s: prompt %r missing for GET DATA", self.call_id, prompts[-1].audio)
-            await self._tts(prompts[-1])
-        digits = "" if first == (action.terminator or "") else first
-        if first and first == action.terminator:
-            return Digits("")
-        if not digits:
-            digits = await self._digit(action.timeout_s)
-            if not digits:
-                return Timeout()
-            if digits == action.terminator:
-                return Digits("")
-        while len(digits) < action.max_digits:
-            key = await self._digit(action.inter_digit_timeout_s)
-            if not key or key == action.terminator:
+        buffered = self.take_pending(ALL_KEYS)
+        simple = (not buffered and prompts and term in ("#", "") and action.max_digits > 1
+                  and abs(action.inter_digit_timeout_s - action.timeout_s) < 0.5)
+        first = ""
+        if simple:
+            first = await self.say(prompts[:-1], ALL_KEYS)
+            source = None if first else await self._source(prompts[-1])
+            if source is not None:
+                # one more digit than wanted: GET DATA then ends on the '#' after a full-length input
+                # instead of returning before it (the '#' would reach the next menu)
+                want = action.max_digits + (1 if term else 0)
+                reply = await self.conn.get_data(source, int(action.timeout_s * 1000), want)
+                if reply.result != "-1":
+                    value = reply.result or ""
+                    self.heard(value)
+                    if not value:
+                        return Timeout()
+                    self.pending = value[action.max_digits:] + self.pending
+                    return Digits(value[: action.max_digits])
+                if not await self._alive():
+                    raise _CallerGone
+                log.warning("AGI call %s: prompt %s could not be played by GET DATA", self.call_id, prompts[-1].id)
+                first = await self.play_prompt(prompts[-1], ALL_KEYS)
+            elif not first:
+                first = await self.play_prompt(prompts[-1], ALL_KEYS)
+        elif not buffered:
+            first = await self.say(prompts, ALL_KEYS)
+        typed = buffered or first
+
+        async def key(timeout_s: float) -> str:
+            nonlocal typed
+            if typed:
+                k, typed = typed[0], typed[1:]
+                return k
+            return await self._digit(timeout_s)
+
+        k = await key(action.timeout_s)
+        if not k:
+            return Timeout()
+        digits = ""
+        while not (term and k == term):
+            digits += k
+            if len(digits) >= action.max_digits:
+                if term and action.max_digits > 1:  # swallow the terminator the prompt asked for
+                    after = await key(min(action.inter_digit_timeout_s, TERMINATOR_WAIT_S))
+                    if after and after != term:
+                        typed = after + typed
                 break
-            digits += key
+            k = await key(action.inter_digit_timeout_s)
+            if not k:
+                break
+        self.pending = typed + self.pending
         return Digits(digits)
 
     async def listen(self, action: Listen) -> Result:
@@ -242,6 +390,9 @@ class _Call:
                 changed = True
         if changed:
             return HoldTick()
+        early = self.take_pending(action.keys, 1) if action.keys else ""
+        if early:
+            return Digits(early)
         await self.runner._domain(calls.set_state, self.runner.platform, self.call_id, "held")
         key = await self.say(action.prompts, action.keys)
         if key and key in action.keys:
@@ -272,15 +423,18 @@ class _Call:
             item = await queue.get()
             if item.startswith("event:"):
                 return ""
-            digit = item.removeprefix("dtmf:")
+            digit = item.removeprefix("dtmf:").partition("@")[0]
             if digit and digit in keys:
                 return digit
 
     async def connect(self, action: Connect) -> Result:
         endpoint = action.endpoint
         await self.conn.set_variable("HOTLINE_AGENT", str(action.agent_id or ""))
-        if not endpoint:
-            log.warning("AGI call %s: agent %s has no endpoint", self.call_id, action.agent_id)
+        if not endpoint or not asterisk_endpoint(endpoint):
+            # e.g. a Twilio `client:` agent: Asterisk cannot dial it; the engine re-queues the caller at
+            # the head of the queue and the agent is set not ready with this reason
+            log.warning("AGI call %s: agent %s has no Asterisk endpoint (%r)", self.call_id, action.agent_id,
+                        endpoint)
             return AgentLegEnded("no_endpoint")
         await self.runner._domain(calls.set_state, self.runner.platform, self.call_id, "connected")
         if self.cfg.connect_mode == "dialplan":
@@ -292,8 +446,11 @@ class _Call:
         status = await self.conn.get_variable("DIALSTATUS") or ""
         if reply.value == -1 and not await self._alive():
             raise _CallerGone
-        reason = {"ANSWER": "completed", "BUSY": "agent_busy", "NOANSWER": "agent_no_answer",
-                  "CHANUNAVAIL": "agent_unavailable", "CONGESTION": "agent_unavailable"}.get(status, "agent_hangup")
+        await self.runner._domain(calls.set_state, self.runner.platform, self.call_id, "ivr")
+        reason = DIAL_REASONS.get(status, "agent_failed")
+        if reason != "completed":
+            log.warning("AGI call %s: agent %s leg not answered (DIALSTATUS=%s)", self.call_id, action.agent_id,
+                        status or "unset")
         return AgentLegEnded(reason)
 
     # -- the end ----------------------------------------------------------------------------------

@@ -246,6 +246,10 @@ class ChannelModel:
             return ["200 result=-1 endpos=0"]
         if self._hang_now():
             return ["200 result=-1 endpos=1600"]
+        if self.caller._typing:  # keys typed after the last input ended reach this prompt
+            key, self.caller._typing = self.caller._typing[0], self.caller._typing[1:] or None
+            if escape and key in escape:
+                return [f"200 result={ord(key)} endpos=800"]
         if self.caller.barge and escape:
             nxt = self.caller.inputs[0] if self.caller.inputs else None
             if nxt and nxt[0] in escape:
@@ -266,8 +270,11 @@ class ChannelModel:
         if not typed:
             return ["200 result= (timeout)"]
         digits = typed.split("#", 1)[0]
-        if "#" in typed or len(digits) >= max_digits:
+        if len(digits) >= max_digits:  # GET DATA returns at max_digits: later keys (a '#') come after it
+            self.caller._typing = typed[max_digits:] or None
             return [f"200 result={digits[:max_digits]}"]
+        if "#" in typed:
+            return [f"200 result={digits}"]
         return [f"200 result={digits} (timeout)"]
 
     async def _wait_for_digit(self, args: list[str]) -> list[str]:

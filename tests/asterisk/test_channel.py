@@ -105,7 +105,7 @@ def test_collect_uses_get_data_when_it_can_and_reports_timeouts(platform, engine
     drive(platform, model)
     assert eng.results == [Digits("110105194912310021"), Timeout(), Digits("12")]
     sent = commands(model)
-    assert sent.count("GET DATA hotline/menu 8000 18") == 2
+    assert sent.count("GET DATA hotline/menu 8000 19") == 2  # one more than wanted: ends on the '#'
     assert "WAIT FOR DIGIT 2000" in sent
 
 
@@ -186,7 +186,7 @@ def test_caller_hanging_up_during_get_data(platform, engine) -> None:  # type: i
     drive(platform, model)
     assert eng.hangups == [(CALL_ID, "caller_hangup")]
     # `200 result=-1` is ambiguous (missing file or hang-up): CHANNEL STATUS answers 511 on a dead channel
-    assert commands(model)[-2:] == ["GET DATA hotline/menu 5000 4", "CHANNEL STATUS"]
+    assert commands(model)[-2:] == ["GET DATA hotline/menu 5000 5", "CHANNEL STATUS"]
 
 
 def test_transfer_dials_the_trunk_with_the_handoff_token(platform, engine) -> None:  # type: ignore[no-untyped-def]
