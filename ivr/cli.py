@@ -292,3 +292,45 @@ def prompts_render(out: str | None, langs: tuple[str, ...]) -> None:
             raw.unlink(missing_ok=True)
             made += 1
     click.echo(f"rendered {made} prompt(s) into {folder} ({skipped} dynamic or untranslated skipped)")
+
+
+@prompts_group.command("say")
+@click.argument("text")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Also copy the audio here.")
+@click.option("--json", "as_json", is_flag=True)
+def prompts_say(text: str, lang: str, out: str | None, as_json: bool) -> None:
+    """Render TEXT with the speech layer (cached): prints the file, the text as spoken and its signed URL."""
+    from ivr.speech import SpeechUnavailable, speech_of
+    from ivr.speech.normalize import speakable
+
+    speech = speech_of(platform_from_ctx())
+    try:
+        rendered = speech.render(text, lang)
+    except SpeechUnavailable as exc:
+        raise click.ClickException(f"no TTS engine could render the text: {exc}") from exc
+    path = rendered.path
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(rendered.path.read_bytes())
+    row = {"file": str(path), "engine": rendered.engine, "spoken": speakable(text, rendered.language),
+           "url": speech.url(rendered), "bytes": path.stat().st_size}
+    if as_json:
+        echo_json(row)
+    else:
+        for key, value in row.items():
+            click.echo(f"{key:<7} {value}")
+
+
+@prompts_group.command("warm")
+def prompts_warm() -> None:
+    """Render every static prompt into the speech cache (a node also does this when it starts)."""
+    from ivr.asterisk.runtime import static_prompts
+    from ivr.speech import speech_of
+
+    prompts = static_prompts()
+    failed = speech_of(platform_from_ctx()).warm(prompts)
+    click.echo(f"{len(prompts) - failed} of {len(prompts)} static prompts rendered")
+    if failed:
+        raise SystemExit(1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 from typing import Any
 
@@ -15,6 +16,8 @@ from ivr.asterisk.agi import FastAGIServer
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner, ChannelConfig
 from ivr.asterisk.control import AsteriskControl, ControlConfig
+
+log = logging.getLogger(__name__)
 
 
 def _options(settings: Any, cls: type) -> Any:
@@ -29,17 +32,42 @@ def _options(settings: Any, cls: type) -> Any:
     return cls(**values)
 
 
+def _speech(platform: Any) -> Any:
+    """The node's speech layer (HOTLINE_SPEECH_DELIVERY=off keeps the old recorded-sounds behaviour)."""
+    if (os.environ.get("HOTLINE_SPEECH_DELIVERY") or "").lower() == "off":
+        return None
+    from ivr.speech import speech_of
+
+    return speech_of(platform)
+
+
+def static_prompts() -> list[tuple[str, str]]:
+    """(text, language) of every catalog prompt without placeholders: rendered before the first call."""
+    from ivr.prompts import PromptCatalog, placeholders
+    from ivr.speech.service import PLEASE_HOLD
+
+    catalog = PromptCatalog.load()
+    found = [(text, lang) for entry in catalog.entries.values() for lang, text in entry.text.items()
+             if not placeholders(text)]
+    return found + [(text, lang) for lang, text in PLEASE_HOLD.items()]
+
+
 class AGIService:
     """The FastAGI listener plus the call runner behind it."""
 
     name = "asterisk.fastagi"
 
-    def __init__(self, platform: Any, host: str, port: int, config: ChannelConfig | None = None) -> None:
-        self.runner = CallRunner(platform, config)
+    def __init__(self, platform: Any, host: str, port: int, config: ChannelConfig | None = None,
+                 speech: Any = None) -> None:
+        self.runner = CallRunner(platform, config, speech=speech)
         self.server = FastAGIServer(self.runner.handle, host, port)
+        self._warm: asyncio.Future[Any] | None = None
 
     async def start(self) -> None:
         await self.server.start()
+        speech = self.runner.speech
+        if speech is not None:  # render the static prompts in the background: no manual step
+            self._warm = asyncio.get_running_loop().run_in_executor(None, _warm, speech)
 
     async def stop(self) -> None:
         await self.server.stop()
@@ -62,9 +90,19 @@ class AMIService:
         await self.client.stop()
 
 
+def _warm(speech: Any) -> None:
+    prompts = static_prompts()
+    failed = speech.warm(prompts)
+    if failed:
+        log.warning("speech: %d of %d static prompts could not be rendered", failed, len(prompts))
+    else:
+        log.info("speech: %d static prompts ready", len(prompts))
+
+
 def services(platform: Any) -> list[Any]:
     settings = platform.settings
-    agi = AGIService(platform, settings.agi_host, settings.agi_port, _options(settings, ChannelConfig))
+    agi = AGIService(platform, settings.agi_host, settings.agi_port, _options(settings, ChannelConfig),
+                     speech=_speech(platform))
     found: list[Any] = [agi]
     if settings.ami_host:
         client = AMIClient(settings.ami_host, settings.ami_port, settings.ami_username or "",

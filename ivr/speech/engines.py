@@ -144,7 +144,8 @@ class HttpEngine:
 def build_engine(kind: str, config: Any) -> TTSEngine:
     """`espeak`, `http`, or `package.module:Class` (called with the SpeechConfig)."""
     if kind in ("", "espeak", "espeak-ng"):
-        return EspeakEngine(voices=config.voices or None)
+        own = config.engine in ("", "espeak", "espeak-ng")  # voices named for another engine are not espeak's
+        return EspeakEngine(voices=(config.voices or None) if own else None)
     if kind == "http":
         if not config.http_url:
             raise ValueError("HOTLINE_TTS_ENGINE=http needs HOTLINE_TTS_URL")
