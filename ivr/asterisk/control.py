@@ -49,6 +49,7 @@ class AsteriskControl:
         self._run_domain = run_domain
         self._sub = ami.subscribe(self.on_event, WATCHED)
         self.devices: dict[str, str] = {}
+        self._device_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bus_sub = platform.bus.subscribe(self._on_acd_event, ("acd.call.connected", "acd.call.transferred"))
 
@@ -158,7 +159,8 @@ class AsteriskControl:
         if not endpoint or self.devices.get(endpoint) == state:
             return
         self.devices[endpoint] = state
-        await self._domain(self.platform.store.hset, "asterisk:devices", {endpoint: state})
+        async with self._device_lock:  # writes in order, each with the latest state seen
+            await self._domain(self.platform.store.hset, "asterisk:devices", {endpoint: self.devices[endpoint]})
         try:
             agents = self.platform.agents
         except ModuleNotFoundError:

@@ -11,7 +11,12 @@ from ivr.speech.service import Rendered, SpeechService, SpeechUnavailable
 
 def speech_of(platform: Any) -> SpeechService:
     """The platform's speech service (built once per platform)."""
-    return platform.service("ivr.speech")  # type: ignore[no-any-return]
+    service = getattr(platform, "service", None)
+    if callable(service):
+        return service("ivr.speech")  # type: ignore[no-any-return]
+    from ivr.speech.wiring import build
+
+    return build(platform)
 
 
 __all__ = ["EspeakEngine", "HttpEngine", "Rendered", "SpeechService", "SpeechUnavailable", "TTSEngine", "TTSError",

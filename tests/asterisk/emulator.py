@@ -147,6 +147,7 @@ class ChannelModel:
         self.log: list[tuple[str, list[str]]] = []
         self.music = False
         self.hangup_pending = False  # the unsolicited HANGUP line is owed
+        self._last_verb: str | None = None
 
     # -- helpers ------------------------------------------------------------------------------
     def _hang_now(self) -> bool:
@@ -159,13 +160,18 @@ class ChannelModel:
         return False
 
     def _next_input(self) -> str | None:
+        if self.caller._typing == "":  # the keys of the last input are all typed
+            self.caller._typing = None
         if self.caller._typing is not None:
             value, self.caller._typing = self.caller._typing, None
             return value
         return self.caller.inputs.pop(0) if self.caller.inputs else None
 
     def _key(self) -> str:
-        """WAIT FOR DIGIT: the next key of the input being typed; '' at its end (timeout)."""
+        """WAIT FOR DIGIT: the next key of the input being typed; '' at its end (timeout) when the IVR
+        waits for more keys of the same input (an input that ended before another command is over)."""
+        if self.caller._typing == "" and self._last_verb != "WAIT FOR DIGIT":
+            self.caller._typing = None
         if self.caller._typing is None:
             if not self.caller.inputs:
                 return ""
@@ -181,6 +187,7 @@ class ChannelModel:
     async def execute(self, line: str) -> list[str]:
         replies = await self._execute(line)
         self.log.append((line, replies))
+        self._last_verb = _verb(line.upper())
         return replies
 
     async def _execute(self, line: str) -> list[str]:
