@@ -49,6 +49,20 @@ def audio(expires: int, signature: str, key: str, fmt: str):  # type: ignore[no-
     return response
 
 
+@bp.get("/p/<int:expires>/<signature>/<key>.<fmt>")
+@public
+def public_audio(expires: int, signature: str, key: str, fmt: str):  # type: ignore[no-untyped-def]
+    """Rendered prompt audio for Twilio's <Play> (any host; signed apart, expiring)."""
+    speech = _speech()
+    if fmt not in MIMETYPES or not speech.signer.verify(key, fmt, expires, signature, public=True):
+        abort(403)
+    path = speech.file_for(key, fmt, expires, signature, public=True)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=MIMETYPES[fmt], conditional=True, etag=True,
+                     max_age=max(0, expires - int(speech.signer.now())))
+
+
 @bp.post("/preview")
 @requires("agent", "supervisor", "editor", "reviewer", "admin",
           summary="Render a text with the speech layer; returns a signed audio URL")

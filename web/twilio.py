@@ -37,6 +37,12 @@ csrf.exempt(bp)  # Twilio cannot send a CSRF token; the signature check stands i
 def init_app(app: Flask) -> None:
     platform = platform_of(app)
     config = TwilioConfig.from_settings(platform.settings)
+    if config.tts == "platform":
+        import dataclasses
+
+        from ivr.speech.twilio import player
+
+        config = dataclasses.replace(config, player=player(platform))
     app.extensions["twilio_voice"] = TwilioVoice(platform, config)
 
 

@@ -30,6 +30,7 @@ class SpeechConfig:
     delivery: str = "http"               # HOTLINE_SPEECH_DELIVERY: http (URL) | file (shared host path)
     secret: str = ""
     prompt_dir: Path | None = None       # recorded prompts (<lang>/<id>.wav), preferred over TTS
+    public_base: str = "http://127.0.0.1:8000"  # HOTLINE_PUBLIC_URL: base of public (Twilio) audio URLs
 
     @classmethod
     def from_settings(cls, settings: Any, environ: Mapping[str, str] | None = None) -> SpeechConfig:
@@ -65,6 +66,7 @@ class SpeechConfig:
             delivery=delivery,
             secret=get("HOTLINE_SPEECH_SECRET") or _load_or_create_secret(data_dir, "speech_url_secret"),
             prompt_dir=data_dir / "prompts",
+            public_base=str(getattr(settings, "public_url", "") or "http://127.0.0.1:8000").rstrip("/"),
         )
 
     def allows(self, address: str | None) -> bool:

@@ -142,14 +142,18 @@ class SpeechService:
     def url(self, rendered: Rendered) -> str:
         return self.config.base_url + self.signer.path(rendered.key, rendered.fmt)
 
+    def public_url(self, rendered: Rendered) -> str:
+        """A URL any host may fetch with the signature (Twilio's <Play>): HOTLINE_PUBLIC_URL based."""
+        return self.config.public_base + self.signer.path(rendered.key, rendered.fmt, public=True)
+
     def playable(self, rendered: Rendered) -> str:
         """What Asterisk's STREAM FILE / GET DATA should be given for this audio."""
         return rendered.stem if self.config.delivery == "file" else self.url(rendered)
 
-    def file_for(self, key: str, fmt: str, expires: int, signature: str) -> Path | None:
+    def file_for(self, key: str, fmt: str, expires: int, signature: str, *, public: bool = False) -> Path | None:
         """The cached file behind a signed URL, or None when forged, expired or gone."""
         try:
-            if not self.signer.verify(key, fmt, expires, signature):
+            if not self.signer.verify(key, fmt, expires, signature, public=public):
                 return None
             return self.cache.get(key, fmt)
         except ValueError:

@@ -24,19 +24,21 @@ class UrlSigner:
         self.ttl_s = max(60, int(ttl_s))
         self.now = now
 
-    def _sig(self, key: str, fmt: str, expires: int) -> str:
-        msg = f"{key}.{fmt}:{expires}".encode()
+    def _sig(self, key: str, fmt: str, expires: int, public: bool = False) -> str:
+        msg = f"{'public:' if public else ''}{key}.{fmt}:{expires}".encode()
         return hmac.new(self.secret, msg, hashlib.sha256).hexdigest()[:32]
 
     def expires(self) -> int:
         """Valid for at least one TTL, at most two; constant within a window."""
         return (int(self.now()) // self.ttl_s + 2) * self.ttl_s
 
-    def path(self, key: str, fmt: str, expires: int | None = None) -> str:
+    def path(self, key: str, fmt: str, expires: int | None = None, *, public: bool = False) -> str:
+        """`public` URLs (`/speech/p/...`) may be fetched from any host (Twilio's media fetchers): they are
+        signed apart, so an Asterisk URL cannot be turned into a public one."""
         exp = self.expires() if expires is None else expires
-        return f"{PREFIX}/{exp}/{self._sig(key, fmt, exp)}/{key}.{fmt}"
+        return f"{PREFIX}{'/p' if public else ''}/{exp}/{self._sig(key, fmt, exp, public)}/{key}.{fmt}"
 
-    def verify(self, key: str, fmt: str, expires: int, signature: str) -> bool:
+    def verify(self, key: str, fmt: str, expires: int, signature: str, *, public: bool = False) -> bool:
         if expires < self.now():
             return False
-        return hmac.compare_digest(self._sig(key, fmt, expires), signature or "")
+        return hmac.compare_digest(self._sig(key, fmt, expires, public), signature or "")

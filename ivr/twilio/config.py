@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,9 @@ class TwilioConfig:
     client_prefix: str = "agent-"  # browser agent identity = prefix + agent id
     token_ttl: int = 3600
     speech: bool = True  # offer speech input where the flow allows it (menus with `listen: true`)
+    # TWILIO_TTS: "say" = Twilio's <Say> (its own voices), "platform" = <Play> of the platform's speech layer
+    tts: str = "say"
+    player: Callable[[Any], str | None] | None = field(default=None, compare=False, repr=False)
     # Twilio number (E.164) -> (IVR entry, entry center); unlisted numbers enter DEFAULT_ENTRY
     entries: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
 
@@ -63,6 +66,7 @@ class TwilioConfig:
             client_prefix=get("TWILIO_CLIENT_PREFIX", cls.client_prefix) or cls.client_prefix,
             token_ttl=int(get("TWILIO_TOKEN_TTL", str(cls.token_ttl)) or cls.token_ttl),
             speech=(get("TWILIO_SPEECH", "1") or "1").lower() in ("1", "true", "yes", "on"),
+            tts=(get("TWILIO_TTS", "say") or "say").lower(),
             entries=parse_entries(get("TWILIO_ENTRIES", "") or ""),
         )
 

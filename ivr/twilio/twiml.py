@@ -58,6 +58,8 @@ def spoken_language(prompt: Prompt) -> str:
 def add_prompts(parent: VoiceResponse | Gather, prompts: tuple[Prompt, ...], config: TwilioConfig) -> None:
     for prompt in prompts:
         url = audio_url(config, prompt.audio)
+        if not url and config.player is not None:  # TWILIO_TTS=platform: the platform's speech layer
+            url = config.player(prompt)
         if url:
             parent.play(url)
         elif spoken_language(prompt) == "en":

@@ -8,6 +8,7 @@ import http.server
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import wave
@@ -188,3 +189,28 @@ def test_allow_list_takes_cidrs_and_refuses_bad_input(tmp_path: Path) -> None:
     assert not cfg.allows("192.168.1.1") and not cfg.allows("garbage") and not cfg.allows(None)
     with pytest.raises(ValueError):
         _config(tmp_path, HOTLINE_SPEECH_ALLOW="not-a-network")
+
+
+@needs_espeak
+def test_twilio_plays_the_platform_speech_from_public_signed_urls(platform: Any) -> None:
+    import dataclasses
+
+    from ivr.actions import Play, Prompt
+    from ivr.speech.twilio import player
+    from ivr.twilio import twiml
+    from ivr.twilio.config import TwilioConfig
+    from web.app import create_app
+
+    config = dataclasses.replace(TwilioConfig.from_settings(platform.settings, {"TWILIO_TTS": "platform"}),
+                                 player=player(platform))
+    assert config.tts == "platform"
+    links = twiml.Links(step="https://x/twilio/voice/step?n=1", dial="https://x/twilio/voice/dial?n=1")
+    doc = twiml.render(Play(prompts=(Prompt(id="kb", text="失业金每月1,800元。"),)), config, links)
+    url = re.search(r"<Play>([^<]+)</Play>", doc).group(1)  # type: ignore[union-attr]
+    assert "/speech/p/" in url and "<Say" not in doc
+    path = url[url.index("/speech/"):]
+    client = create_app(platform, {"TESTING": True}).test_client()
+    fetched = client.get(path, environ_base={"REMOTE_ADDR": "54.1.2.3"})  # a Twilio media fetcher
+    assert fetched.status_code == 200 and fetched.data[:4] == b"RIFF"
+    private = path.replace("/speech/p/", "/speech/")  # a public signature is not an Asterisk one
+    assert client.get(private, environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 403
