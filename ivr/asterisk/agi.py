@@ -93,8 +93,10 @@ class AGIConnection:
         self._writer = writer
         self._busy = False
         # (start, end) loop times of the last commands: a key seen over AMI outside them was pressed
-        # while no command ran, which Asterisk throws away (see channel._Call.absorb)
-        self.windows: collections.deque[tuple[float, float]] = collections.deque(maxlen=16)
+        # while no command ran, which Asterisk throws away (see channel._Call.absorb). Enough of them for
+        # a whole input: an 18-digit ID is 19 WAIT FOR DIGITs, and a key whose window was dropped would
+        # be buffered a second time (seen on the real Asterisk: the ID confirmation then read "1" + stale keys)
+        self.windows: collections.deque[tuple[float, float]] = collections.deque(maxlen=512)
         self.busy_since: float | None = None
         self._watch: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
