@@ -583,12 +583,33 @@ class RouteNode(Handler):
         ctx.say("queue_agent_no_answer")
         return self.after_status(ctx, status, announce=True)
 
+    def transferred_here(self, ctx: Ctx) -> Step | None:
+        """The agent leg ended because the agent transferred the call to another queue of this
+        deployment (console transfer): the caller waits there, announced, and never hears the survey."""
+        try:
+            status = ctx.homes.agents.call_status(ctx.call_id)
+        except Exception:
+            log.exception("call_status failed for call %s", ctx.call_id)
+            return None
+        if getattr(status, "state", None) not in ("waiting", "offered"):
+            return None
+        q = ctx.state["queue"]
+        agent_id = ctx.vars.pop("agent_id", None)
+        ctx.event("agent", status="transferred", agent_id=agent_id, queue_id=status.queue_id)
+        q.update(queue_id=status.queue_id, since=ctx.now(), announced=ctx.now())
+        ctx.step = "hold"
+        ctx.say("transferring")
+        return self.after_status(ctx, status, announce=True)
+
     def resume(self, ctx: Ctx, result: Result) -> Step:
         n = ctx.node
         if ctx.step == "connected":
             if isinstance(result, AgentLegEnded) and result.reason in AGENT_NEVER_ANSWERED:
                 return self.agent_never_answered(ctx, result.reason)
             if isinstance(result, AgentLegEnded):
+                moved = self.transferred_here(ctx)
+                if moved is not None:
+                    return moved
                 ctx.engine.settle_acd(ctx, "completed")
                 ctx.event("agent", status="ended", reason=result.reason, agent_id=ctx.vars.get("agent_id"))
                 ctx.state["queue"]["state"] = "ended"

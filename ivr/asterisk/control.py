@@ -12,7 +12,7 @@ from typing import Any
 
 from core.masking import mask_phone
 from ivr.asterisk import calls
-from ivr.asterisk.ami import AMIClient, OriginateResult
+from ivr.asterisk.ami import AMIActionError, AMIClient, OriginateResult
 from ivr.asterisk.ami_protocol import Message
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ class ControlConfig:
     callback_caller_id: str = '"12333" <12333>'
     transfer_context: str = "hotline-transfer"
     device_prefix: str = "PJSIP/"
+    hold_context: str = "hotline-hold"                 # Local channel playing music on hold to a held caller
+    hold_music_class: str = "default"
 
 
 class AsteriskControl:
@@ -51,7 +53,9 @@ class AsteriskControl:
         self.devices: dict[str, str] = {}
         self._device_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._bus_sub = platform.bus.subscribe(self._on_acd_event, ("acd.call.connected", "acd.call.transferred"))
+        self._bus_sub = platform.bus.subscribe(self._on_acd_event, ("acd.call.connected", "acd.call.transferred",
+                                                                    "acd.call.ended", "acd.call.held",
+                                                                    "acd.call.resumed"))
 
     def close(self) -> None:
         self._sub.close()
@@ -68,6 +72,14 @@ class AsteriskControl:
             return
         if event.type == "acd.call.transferred":
             asyncio.run_coroutine_threadsafe(self._transferred_safely(dict(event.data)), self._loop)
+            return
+        if event.type == "acd.call.ended":
+            if event.data.get("reason") == "agent_hangup":  # the console's hang-up: end the bridge on the line
+                asyncio.run_coroutine_threadsafe(self._safely(self.end_bridge, call_id), self._loop)
+            return
+        if event.type in ("acd.call.held", "acd.call.resumed"):
+            asyncio.run_coroutine_threadsafe(
+                self._safely(self.hold if event.type == "acd.call.held" else self.unhold, call_id), self._loop)
             return
         context = self.platform.agents.call_context(call_id) or {}
         if not context.get("callback_number_masked"):
@@ -108,6 +120,63 @@ class AsteriskControl:
         if peer:
             await self.ami.hangup(peer)
             log.info("AMI: call %s: agent leg %s ended for a local transfer", call_id, peer)
+
+    async def _safely(self, fn: Callable[[str], Any], call_id: str) -> None:
+        try:
+            await fn(call_id)
+        except Exception:
+            log.exception("AMI: %s of call %s failed", getattr(fn, "__name__", "action"), call_id)
+
+    async def _agent_leg(self, call_id: str) -> tuple[str | None, str | None]:
+        """(caller channel, agent channel bridged to it) of a call on this Asterisk."""
+        info = await self._domain(calls.channel_of, self.platform, call_id)
+        channel = info.get("channel")
+        if not channel:
+            return None, None
+        return channel, (await self.ami.getvar(channel, "BRIDGEPEER")) or None
+
+    async def end_bridge(self, call_id: str) -> str | None:
+        """The agent hung up in the console: hang up the agent leg (the caller's Dial returns and the flow
+        goes on: survey); with no agent leg bridged, the caller's channel. Returns the channel hung up."""
+        channel, peer = await self._agent_leg(call_id)
+        if channel is None:
+            return None
+        target = peer or channel
+        await self.ami.hangup(target)
+        log.info("AMI: call %s: console hang-up ended %s", call_id, "the agent leg" if peer else "the channel")
+        return target
+
+    async def hold(self, call_id: str) -> str | None:
+        """Console hold: the agent leg is muted both ways (MuteAudio) and a Local channel running ChanSpy
+        in whisper mode plays music on hold to the caller (`[hotline-hold]` in extensions.conf)."""
+        channel, peer = await self._agent_leg(call_id)
+        if channel is None or peer is None:
+            return None
+        cfg = self.config
+        await self.ami.action("MuteAudio", {"Channel": peer, "Direction": "all", "State": "on"})
+        result = await self.ami.originate(
+            f"Local/s@{cfg.hold_context}/n", application="ChanSpy", data=f"{channel},qwE",
+            variables={"HOTLINE_CALL_ID": call_id, "HOTLINE_MOH": cfg.hold_music_class},
+            caller_id='"hold" <0>', timeout_ms=5000)
+        if result.channel:
+            await self._domain(self.platform.store.hset, f"asterisk:call:{call_id}", {"hold_channel": result.channel})
+        log.info("AMI: call %s on hold (%s)", call_id, "music" if result.success else f"reason {result.reason}")
+        return result.channel
+
+    async def unhold(self, call_id: str) -> None:
+        """Console resume: stop the music (hang up the hold channel) and unmute the agent leg."""
+        _channel, peer = await self._agent_leg(call_id)
+        info = await self._domain(calls.channel_of, self.platform, call_id)
+        hold_channel = info.get("hold_channel")
+        if hold_channel:
+            try:
+                await self.ami.hangup(hold_channel)
+            except AMIActionError:  # already gone with the caller
+                log.info("AMI: call %s: hold channel %s already gone", call_id, hold_channel)
+            await self._domain(self.platform.store.hset, f"asterisk:call:{call_id}", {"hold_channel": ""})
+        if peer:
+            await self.ami.action("MuteAudio", {"Channel": peer, "Direction": "all", "State": "off"})
+        log.info("AMI: call %s resumed", call_id)
 
     async def _callback_safely(self, call_id: str, number: str, endpoint: str | None, agent_id: Any) -> None:
         try:

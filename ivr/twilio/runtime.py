@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 QUIET_EVENTS = frozenset({"acd.call.queued", "acd.call.offered"})
 
 
+# Console actions on a connected call that must end the agent leg on the line (acd.call.ended is sent for
+# every end; end_bridge only acts while the call is still in its <Dial>).
+BRIDGE_ENDERS = frozenset({"acd.call.ended", "acd.call.transferred"})
+
+
 class TwilioBridge:
     name = "ivr.twilio"
 
@@ -54,6 +59,10 @@ class TwilioBridge:
             return
         if not self.voice.is_twilio_call(call_id):
             return
+        if event.type == "acd.call.ended" and event.data.get("reason") != "agent_hangup":
+            return  # the caller or the line ended it: nothing to do on the line
+        if event.type == "acd.call.transferred" and event.data.get("kind") != "local":
+            return  # remote transfers are carried by the handoff, not by ending the agent leg
         self._loop.call_soon_threadsafe(self._schedule, call_id, event.type)
 
     def _schedule(self, call_id: str, event_type: str) -> None:
@@ -64,6 +73,8 @@ class TwilioBridge:
 
     def _wake(self, call_id: str, event_type: str) -> bool:
         try:
+            if event_type in BRIDGE_ENDERS:
+                return self.voice.end_bridge(call_id)
             return self.voice.wake(call_id)
         except Exception:
             log.exception("twilio: waking call %s on %s failed", call_id, event_type)

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from twilio.twiml.voice_response import VoiceResponse
+
 from ivr.actions import Action, CallerHangup, Hold, HoldTick, Transfer, is_final
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
@@ -147,6 +149,20 @@ class TwilioVoice:
         if not pushed:
             log.info("twilio: could not push step %s into call %s; the next hold redirect picks it up",
                      n + 1, call_id)
+        return pushed
+
+    def end_bridge(self, call_id: str) -> bool:
+        """The console ended (or transferred) a connected call: push a `<Redirect>` to the Dial's action URL
+        into the live call, which ends the agent leg; the engine then goes on (survey, or the new queue)."""
+        with self._lock(call_id):
+            state = self.platform.store.hgetall(state_key(call_id))
+            if not state or state.get("ended") == "1" or state.get("pending") != "connect":
+                return False
+            n = int(state.get("step", "0"))
+        response = VoiceResponse()
+        response.redirect(self.config.url(f"{PATH_DIAL}?n={n}"), method="POST")
+        pushed = self.calls.update_twiml(call_id, str(response))
+        log.info("twilio: console ended the agent leg of call %s: %s", call_id, "pushed" if pushed else "not pushed")
         return pushed
 
     def is_twilio_call(self, call_id: str) -> bool:

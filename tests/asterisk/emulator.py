@@ -531,6 +531,12 @@ class FakeAMIServer:
                                  else [("Application", h.get("application", "")), ("Data", h.get("data", ""))]),
                                ("Reason", str(reason)), ("Uniqueid", chan.uniqueid if chan else "<unknown>"),
                                ("CallerIDNum", "<unknown>"), ("CallerIDName", "<unknown>")]))
+        elif action == "muteaudio":
+            if h.get("channel") not in self.channels:
+                writer.write(_msg([*err, ("Message", "No such channel")]))
+                return
+            self.channels[h["channel"]].vars["MUTED"] = h.get("state", "")
+            writer.write(_msg([*ok, ("Message", "Audio muting state changed")]))
         elif action in ("hangup", "redirect", "setvar", "getvar"):
             name = h.get("channel")
             chan = self.channels.get(name or "")

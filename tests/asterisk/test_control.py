@@ -36,7 +36,8 @@ def test_softphone_states_are_tracked(platform) -> None:  # type: ignore[no-unty
         server.emit("DeviceStateChange", Device="PJSIP/agent-3", State="INUSE")
         server.emit("PeerStatus", "system,all", Peer="PJSIP/agent-5", PeerStatus="Unreachable")
         server.emit("DeviceStateChange", Device="PJSIP/agent-3", State="NOT_INUSE")
-        await _until(lambda: control.devices.get("PJSIP/agent-3") == "available" and len(control.devices) == 3)
+        await _until(lambda: platform.store.hgetall("asterisk:devices").get("PJSIP/agent-3") == "available"
+                     and len(platform.store.hgetall("asterisk:devices")) == 3)
         await _teardown(server, client, control)
         return platform.store.hgetall("asterisk:devices")
 
