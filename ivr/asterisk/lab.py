@@ -66,6 +66,7 @@ class LabConfig:
     lab_username: str = "lab"                  # a second AMI user (all classes) for tests and the bench
     fallback_timeout_s: int | None = None     # the fallback queue's wait (300 s in the example)
     extra_dialplan: str = ""                   # appended to extensions.conf (test contexts)
+    extra_pjsip: str = ""                      # appended to pjsip.conf (e.g. a test caller endpoint)
 
     @property
     def etc(self) -> Path:
@@ -144,9 +145,10 @@ def generate(cfg: LabConfig) -> LabConfig:
     manager += (f"\n[{cfg.lab_username}]\nsecret = {cfg.ami_secret}\ndeny = 0.0.0.0/0.0.0.0\n"
                 "permit = 127.0.0.1/255.255.255.255\nread = all\nwrite = all\nwritetimeout = 5000\n")
     pjsip = _sub(src["pjsip.conf"], r"^bind = .*$", f"bind = 127.0.0.1:{cfg.sip_port}")
-    # the carrier trunk: no carrier on a test machine (the example's host would be qualified every 30 s)
-    pjsip = pjsip.replace("national-switch.example.cn:5060", f"127.0.0.1:{cfg.sip_port}")
-    pjsip = pjsip.replace("national-switch.example.cn", "127.0.0.1")
+    # the carrier trunk: no carrier on a test machine. A documentation address (TEST-NET-1), never
+    # 127.0.0.1: `identify` matches by source address, and every softphone on loopback would be taken
+    # for the trunk (its REGISTER then fails with 404).
+    pjsip = pjsip.replace("national-switch.example.cn", "192.0.2.250")
     pjsip = re.sub(r"^(\[national\]\ntype = aor\n(?:.+\n)*?)qualify_frequency = \d+", r"\1qualify_frequency = 0",
                    pjsip, flags=re.M)
     extensions = _sub(src["extensions.conf"], r"^HOTLINE_AGI = .*$", f"HOTLINE_AGI = {cfg.agi_url}")
@@ -157,6 +159,7 @@ def generate(cfg: LabConfig) -> LabConfig:
     if cfg.fallback_timeout_s is not None:
         extensions = _sub(extensions, r"Queue\(hotline-fallback,c,,,\d+\)",
                           f"Queue(hotline-fallback,c,,,{cfg.fallback_timeout_s})")
+    pjsip += "\n" + cfg.extra_pjsip if cfg.extra_pjsip else ""
     files = dict(src, **{"manager.conf": manager, "pjsip.conf": pjsip, "queues.conf": queues,
                          "extensions.conf": extensions + ("\n" + cfg.extra_dialplan if cfg.extra_dialplan else "")})
     for name, text in files.items():

@@ -48,11 +48,37 @@ exten => _X.,1,Answer()
 """
 
 
+# A caller arriving like a carrier call (context from-national) from a SIP softphone on loopback.
+CITIZEN_PASSWORD = "lab-citizen-secret"
+LAB_PJSIP = f"""
+; ---- tests/asterisk_live: a SIP caller (baresip) entering like a carrier call ----
+[citizen]
+type = endpoint
+context = from-national
+disallow = all
+allow = alaw,ulaw
+auth = citizen
+aors = citizen
+direct_media = no
+dtmf_mode = rfc4733
+callerid = "" <13800138000>
+[citizen]
+type = aor
+max_contacts = 1
+remove_existing = yes
+[citizen]
+type = auth
+auth_type = userpass
+username = citizen
+password = {CITIZEN_PASSWORD}
+"""
+
+
 def _require_asterisk() -> Path:
     prefix = find_prefix()
     missing = [] if prefix else ["Asterisk 22 (/opt/ast22 or $ASTERISK_PREFIX; scripts/install-system-deps "
                                  "installs it from ../shared/asterisk/dist)"]
-    missing += [tool for tool in ("sox", "espeak-ng") if not shutil.which(tool)]
+    missing += [tool for tool in ("sox", "espeak-ng", "baresip") if not shutil.which(tool)]
     if missing:
         message = "real-Asterisk tests need: " + ", ".join(missing)
         if os.environ.get("CI"):
@@ -82,6 +108,7 @@ class Call:
     since: int = 0
     cursor: int = 0
     caller_channel: str = ""
+    fresh: bool = True       # no keys pressed yet: the first WAIT FOR DIGIT is an input point
 
     @property
     def rec(self) -> Path:
@@ -124,9 +151,11 @@ class Call:
         return out
 
     def next_input(self, timeout: float = 60.0) -> str:
-        """Wait until the platform collects keys (GET DATA, WAIT FOR DIGIT) and its prompt has played."""
+        """Wait until the platform collects keys (GET DATA, WAIT FOR DIGIT) after a new prompt, and that
+        prompt has played. (The WAIT FOR DIGITs still reading the keys just pressed do not count.)"""
         ami = self.live.ami
         deadline = time.monotonic() + timeout
+        prompted = self.fresh
         while True:
             i = self.cursor
             msg = ami.wait_event(lambda m: m.get("Uniqueid") == self.agi_uid and m.event in ("AGIExecStart", "Hangup"),
@@ -136,9 +165,13 @@ class Call:
                 raise AssertionError(f"the call ended while waiting for an input point: {self.agi()}")
             command = msg.get("Command", "")
             word = command.upper()
-            if word.startswith("WAIT FOR DIGIT"):
+            if word.startswith("STREAM FILE"):
+                prompted = True
+            if word.startswith("WAIT FOR DIGIT") and prompted:
+                self.fresh = False
                 return command
             if word.startswith("GET DATA"):
+                self.fresh = False
                 clip = self.live.clip(command.split()[2])
                 time.sleep(len(clip) / audio.RATE + 0.3 if clip is not None else 1.0)
                 return command
@@ -161,6 +194,7 @@ class Call:
     def wait_end(self, timeout: float = 120.0) -> None:
         self.live.ami.wait_event(lambda m: m.event == "Hangup" and m.get("Uniqueid") == f"{self.uid}-1",
                                  timeout=timeout, since=self.since)
+        self.dump()
         # MixMonitor closes the file once the channel is gone
         deadline = time.monotonic() + 10
         size = -1
@@ -171,8 +205,27 @@ class Call:
             size = now
             time.sleep(0.3)
 
+    def dump(self) -> Path:
+        """This call's AMI events, for reading after a failure (`--basetemp` keeps them)."""
+        path = self.live.dir / f"events-{self.uid}.txt"
+        with path.open("w", encoding="utf-8") as out:
+            for t, m in self.live.ami.events[self.since:]:
+                if self.uid in (m.get("Uniqueid") or "") or self.uid in (m.get("Linkedid") or ""):
+                    out.write(f"{t:.3f} {m.event} {m.get('Channel')} "
+                              f"{m.get('Command') or m.get('Digit') or m.get('Result') or ''}\n")
+        return path
+
     def heard(self) -> Any:
         return audio.samples(self.rec)
+
+    def transcript(self) -> str:
+        """The call's AGI commands and results (for failure messages)."""
+        return "\n".join(f"  {c[:110]} -> {r} {code}" for c, r, code in self.agi())
+
+    def played_keys(self) -> list[str]:
+        """The speech-cache keys of the prompts played (URL or file stem: the last path part, no suffix)."""
+        return [t.strip('"').rsplit("/", 1)[-1].split("?")[0].removesuffix(".wav").removesuffix(".sln")
+                for t in self.prompts()]
 
     def prompts(self) -> list[str]:
         """What the platform asked Asterisk to play on this call (file or URL), in order."""
@@ -231,7 +284,7 @@ class Live:
         return clip
 
     def api(self, user: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        req = urllib.request.Request(self.node.url + "/api" + path, method=method,
+        req = urllib.request.Request(self.node.url + "/api/v1" + path, method=method,
                                      data=json.dumps(body or {}).encode() if method != "GET" else None,
                                      headers={"Authorization": f"Bearer {self.tokens[user]}",
                                               "Content-Type": "application/json", "Accept": "application/json"})
@@ -240,6 +293,31 @@ class Live:
 
     def channels(self) -> list[dict[str, str]]:
         return self.ami.channels()
+
+    def speech_key(self, text: str, language: str = "zh") -> str:
+        """The cache key the node's speech layer gives this text (the last part of the URLs it plays)."""
+        return self.speech(text, language).key
+
+    def speech(self, text: str, language: str = "zh") -> Any:
+        """The node's speech layer's rendering of this text (`Rendered`: key, path)."""
+        from types import SimpleNamespace
+
+        from ivr.speech.config import SpeechConfig
+        from ivr.speech.service import SpeechService
+
+        settings = SimpleNamespace(data_dir=self.node.data_dir, web_host="127.0.0.1", web_port=self.node.web_port,
+                                   extra={})
+        return SpeechService(SpeechConfig.from_settings(settings)).render(text, language)
+
+    def wait_for(self, cond: Any, timeout: float = 30.0, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = cond()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} not reached within {timeout:.0f} s")
+            time.sleep(0.3)
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """No channel left on Asterisk (between tests)."""
@@ -281,7 +359,8 @@ def live(lab_prefix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     agi_port, web_port = free_port(), free_port()
     tokens, agent_ids = _prepare_node_data(base / "node")
     cfg = generate(LabConfig(base / "lab", prefix=lab_prefix, agi_url=f"agi://127.0.0.1:{agi_port}/12333",
-                             fallback_timeout_s=FALLBACK_TIMEOUT_S, extra_dialplan=LAB_DIALPLAN))
+                             fallback_timeout_s=FALLBACK_TIMEOUT_S, extra_dialplan=LAB_DIALPLAN,
+                             extra_pjsip=LAB_PJSIP))
     _hotline(base / "node", "asterisk", "setup", "--sounds", str(cfg.sounds))
     lab = AsteriskLab(cfg).start()
     node = None
