@@ -8,7 +8,8 @@ import pytest
 from tests.asterisk_live import audio
 from tests.asterisk_live.heard import measure
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+# the first test of a session also starts Asterisk and a node
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _no_missing_audio(live, call) -> None:  # type: ignore[no-untyped-def]

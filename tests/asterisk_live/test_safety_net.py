@@ -12,7 +12,8 @@ import pytest
 from tests.asterisk_live import audio
 from tests.asterisk_live.conftest import FALLBACK_TIMEOUT_S
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+# the first test of a session also starts Asterisk and a node
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _fallback_heard(live, call, after_s: float = 0.0) -> list[str]:  # type: ignore[no-untyped-def]
