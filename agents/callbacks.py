@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from agents import stats
 from agents.domain import PRIORITY_CALLBACK, AcdError, CallStatus, QueuedCall
-from agents.keys import ck
+from agents.keys import ak, ck
 from agents.models import Callback
 from core import phone
 from core.masking import mask_phone
@@ -76,6 +77,43 @@ class CallbackMixin:
                 if row is not None:
                     row.status, row.done_at, row.outcome = "done", self.clock.now(), "reached"
 
+    def _callback_rows(self, s: Any, call_id: str) -> list[Callback]:
+        if call_id.startswith("cb-") and call_id[3:].isdigit():
+            row = s.get(Callback, int(call_id[3:]))
+            return [row] if row is not None else []
+        return list(s.execute(select(Callback).where(Callback.call_id == call_id,
+                                                     Callback.kind == "virtual_hold")).scalars())
+
+    def callback_failed(self, call_id: str, reason: str) -> CallStatus | None:
+        """The telephony side could not reach the citizen of a callback the agent accepted (Originate
+        busy / no answer / failed): the agent is freed (not ready, the reason shown), the answer counted at
+        accept is taken back, and the callback returns to the pending list with its attempt counted."""
+        c = self._call(call_id)
+        if not c or c.get("state") != "connected" or not c.get("agent_id"):
+            return self.call_status(call_id)
+        agent_id = int(c["agent_id"])
+        now = self._now()
+        answered = float(c.get("answered_at") or now)
+        waited = answered - float(c["queued_at"])
+        why = f"callback_{reason}"[:40]
+        ops: list[list] = [
+            ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": why, "answered_at": ""}],
+            ["hset", ak(agent_id), {"state": "not_ready", "reason": why, "call_id": "", "since": now,
+                                    "answered_at": "", "call_queue": "", "call_center": ""}],
+            *stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
+                             answered_sl=-int(waited <= self.sl_seconds))]  # type: ignore[attr-defined]
+        if not self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
+            return self.call_status(call_id)
+        ids = []
+        with self.platform.db.session() as s:
+            for row in self._callback_rows(s, call_id):
+                row.status, row.done_at, row.outcome = "pending", None, reason[:20]
+                row.attempts = (row.attempts or 0) + 1
+                ids.append(row.id)
+        self.bus.publish("acd.callback.failed", call_id=call_id, agent_id=agent_id, reason=reason, callback_ids=ids)
+        self._publish_agent(agent_id, "not_ready", why)  # type: ignore[attr-defined]
+        return self.call_status(call_id)
+
     def callbacks(self, *, status: str | None = "pending", center_code: str | None = None) -> list[dict]:
         with self.platform.db.session() as s:
             q = select(Callback).order_by(Callback.id)
@@ -129,4 +167,5 @@ def _listed(row: Callback) -> dict:
     """A callback as the console lists it: the number masked."""
     return {"id": row.id, "call_id": row.call_id, "number_masked": mask_phone(row.number), "queue_id": row.queue_id,
             "center_code": row.center_code, "kind": row.kind, "status": row.status, "outcome": row.outcome,
-            "waited_seconds": row.waited_seconds, "created_at": row.created_at.isoformat()}
+            "waited_seconds": row.waited_seconds, "created_at": row.created_at.isoformat(),
+            "attempts": row.attempts or 0}

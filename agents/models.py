@@ -54,6 +54,7 @@ class Callback(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)  # reached, no_answer, ...
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rung without reaching them
 
 
 class IntervalStat(Base):

@@ -28,6 +28,9 @@ CONTACT_STATES = {"Created": "available", "Reachable": "available", "NonQualifie
 PEER_STATES = {"Registered": "available", "Reachable": "available", "Unregistered": "offline",
                "Unreachable": "offline", "Rejected": "offline"}
 
+# OriginateResponse Reason -> why a callback did not reach the citizen
+ORIGINATE_REASONS = {0: "failed", 1: "failed", 3: "no_answer", 5: "busy", 8: "congestion"}
+
 WATCHED = ("Hangup", "DTMFEnd", "DeviceStateChange", "ContactStatus", "PeerStatus")
 
 
@@ -179,10 +182,18 @@ class AsteriskControl:
         log.info("AMI: call %s resumed", call_id)
 
     async def _callback_safely(self, call_id: str, number: str, endpoint: str | None, agent_id: Any) -> None:
+        result: OriginateResult | None = None
         try:
-            await self.originate_callback(call_id, number, endpoint, agent_id)
+            result = await self.originate_callback(call_id, number, endpoint, agent_id)
         except Exception:
             log.exception("AMI: callback %s could not be originated", call_id)
+        if result is not None and result.success:
+            return
+        # the citizen was not reached: free the agent, the callback goes back to pending (attempt counted)
+        reason = ORIGINATE_REASONS.get(result.reason if result is not None else None, "failed")
+        failed = getattr(self.platform.agents, "callback_failed", None)
+        if callable(failed):
+            await self._domain(failed, call_id, reason)
 
     async def _domain(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._run_domain is not None:

@@ -135,3 +135,42 @@ def test_hold_and_resume_play_and_stop_music_for_the_caller(demo) -> None:  # ty
     assert originate["data"] == f"{CHANNEL},qwE"
     hold_leg = next(a for a in ami.actions if a.get("action") == "Hangup")["channel"]
     assert hold_leg.startswith("Local/s@hotline-hold")  # resume hung up the music before anything else
+
+
+def test_a_callback_whose_originate_fails_frees_the_agent_and_stays_pending(demo) -> None:  # type: ignore[no-untyped-def]
+    """Press 1 on hold (over AMI), hang up; an agent accepts the callback; the citizen's line is busy."""
+    platform = demo
+
+    async def main() -> int:
+        ami_server = FakeAMIServer(originate_outcome=lambda channel: 5)  # busy
+        await ami_server.start()
+        client = AMIClient("127.0.0.1", ami_server.port, "hotline", "s3cret", ping_interval=0)
+        runner = CallRunner(platform)
+        control = AsteriskControl(platform, client, runner.waker)
+        control.bind(asyncio.get_running_loop())
+        await client.start()
+        await client.wait_connected(3)
+        model = ChannelModel(CHANNEL, caller=Caller(inputs=["0", "1"]))
+        call = EmulatedCall(model, uniqueid=UNIQUEID)
+        async with agi_server(runner.handle) as server:
+            task = asyncio.create_task(call.run("127.0.0.1", server.port, timeout=20))
+            await until(lambda: model.music, 10)
+            ami_server.emit("DTMFEnd", "dtmf,all", Channel=CHANNEL, Uniqueid=UNIQUEID, Digit="1", Direction="Received")
+            await until(lambda: platform.agents.call_status(CALL_ID).state == "callback", 10)
+            await call.hangup()
+            await asyncio.wait_for(task, 10)
+        agent_id = _ready_agent(platform, "11")
+        platform.agents.accept(agent_id, CALL_ID)
+        await until(lambda: platform.agents.agent_status(agent_id).state == "not_ready", 10)
+        control.close()
+        await client.stop()
+        await ami_server.stop()
+        runner.close()
+        return agent_id
+
+    agent_id = run(main(), timeout=60)
+    agent = platform.agents.agent_status(agent_id)
+    assert agent.state == "not_ready" and agent.reason == "callback_busy" and not agent.call_id
+    pending = [c for c in platform.agents.callbacks(status="pending") if c["call_id"] == CALL_ID]
+    assert len(pending) == 1 and pending[0]["attempts"] == 1 and pending[0]["outcome"] == "busy"
+    assert platform.agents.stats("national")["answered"] == 0
