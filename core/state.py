@@ -51,6 +51,25 @@ class MemoryStore:
         self._expiry: dict[str, float] = {}
         self._mutex = threading.RLock()
         self._locks: dict[str, threading.Lock] = {}
+        self._swept_at = self.clock.time()
+
+    SWEEP_EVERY_S = 30.0
+
+    def sweep(self) -> int:
+        """Drop every expired key (keys are otherwise only expired when read again); returns how many."""
+        with self._mutex:
+            now = self.clock.time()
+            self._swept_at = now
+            dead = [key for key, exp in self._expiry.items() if exp <= now]
+            for key in dead:
+                self._data.pop(key, None)
+                self._expiry.pop(key, None)
+            return len(dead)
+
+    def _maybe_sweep(self) -> None:
+        """Writes sweep expired keys at most every SWEEP_EVERY_S, so per-call state never piles up."""
+        if self.clock.time() - self._swept_at >= self.SWEEP_EVERY_S:
+            self.sweep()
 
     def _alive(self, key: str) -> bool:
         exp = self._expiry.get(key)
@@ -77,6 +96,7 @@ class MemoryStore:
 
     def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> bool:
         with self._mutex:
+            self._maybe_sweep()
             if nx and self._alive(key):
                 return False
             self._data[key] = str(value)
@@ -121,6 +141,7 @@ class MemoryStore:
 
     def hset(self, key: str, mapping: Mapping[str, str]) -> None:
         with self._mutex:
+            self._maybe_sweep()
             h = self._typed(key, dict, True)
             h.update({k: str(v) for k, v in mapping.items()})  # type: ignore[union-attr]
 

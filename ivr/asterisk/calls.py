@@ -15,7 +15,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 TTL_S = 6 * 3600.0
-ENDED_TTL_S = 3600.0
+ENDED_TTL_S = 900.0  # an ended call's channel map is kept this long for late AMI events, then swept
 QUIET = ("acd.call.queued",)  # the engine's own enqueue: nothing changed for the held caller
 
 
@@ -71,6 +71,7 @@ def end_call(platform: Any, call_id: str, reason: str = "caller_hangup") -> bool
     if not platform.store.set(f"asterisk:ended:{call_id}", reason, ttl=ENDED_TTL_S, nx=True):
         return False
     set_state(platform, call_id, "ended")
+    _forget_soon(platform, call_id)
     try:
         settle_acd(platform, call_id, reason)
     except Exception:
@@ -82,10 +83,19 @@ def end_call(platform: Any, call_id: str, reason: str = "caller_hangup") -> bool
     return True
 
 
+def _forget_soon(platform: Any, call_id: str) -> None:
+    """An ended call's keys expire in ENDED_TTL_S instead of the 6 hours of a live call."""
+    info = platform.store.hgetall(_call_key(call_id))
+    platform.store.expire(_call_key(call_id), ENDED_TTL_S)
+    if info.get("uniqueid"):
+        platform.store.expire(_chan_key(info["uniqueid"]), ENDED_TTL_S)
+
+
 def mark_ended(platform: Any, call_id: str, reason: str) -> None:
     """The engine ended the call itself (Hangup/Transfer): later hang-up events change nothing."""
     platform.store.set(f"asterisk:ended:{call_id}", reason, ttl=ENDED_TTL_S)
     set_state(platform, call_id, "ended")
+    _forget_soon(platform, call_id)
 
 
 class Waker:
