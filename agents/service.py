@@ -173,7 +173,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
 
     def agent_status(self, agent_id: int) -> AgentStatus | None:
         agent = self._agent(agent_id)
-        return _agent_status(agent) if agent else None
+        # a softphone can register before its agent ever signed in: then only "device" is known
+        return _agent_status(agent) if agent and "id" in agent else None
 
     def agents_live(self, center_code: str | None = None) -> list[AgentStatus]:
         ids = sorted(self.store.smembers(AGENTS), key=int)

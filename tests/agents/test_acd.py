@@ -427,6 +427,16 @@ def test_softphone_offline_takes_a_ready_agent_out_of_rotation(acd, recorder: Re
         acd.agents.device_state(endpoint, "on_fire")
 
 
+def test_softphone_registered_before_the_agent_signs_in(acd) -> None:
+    """Seen on a real Asterisk: the softphone's ContactStatus arrives before the agent's first login."""
+    agent = add_agent(acd, "e", "44", ("pension",), login=False)
+    endpoint = acd.agents.profile(agent).endpoint
+    assert acd.agents.device_state(endpoint, "registered") is None  # known device, no signed-in agent yet
+    assert acd.agents.agent_status(agent) is None
+    acd.agents.login(agent)
+    assert acd.agents.set_ready(agent).state == "ready"
+
+
 def test_callback_number_is_the_left_number_else_the_caller(acd) -> None:
     st = acd.agents.enqueue(call("c-num", "44-pension"))
     assert st.state == "waiting"
