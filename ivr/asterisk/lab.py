@@ -160,6 +160,9 @@ def generate(cfg: LabConfig) -> LabConfig:
         extensions = _sub(extensions, r"Queue\(hotline-fallback,c,,,\d+\)",
                           f"Queue(hotline-fallback,c,,,{cfg.fallback_timeout_s})")
     pjsip += "\n" + cfg.extra_pjsip if cfg.extra_pjsip else ""
+    # media on loopback too (RTP bound to and announced as 127.0.0.1, not the host's first address)
+    pjsip = pjsip.replace("direct_media = no", "direct_media = no\nmedia_address = 127.0.0.1\n"
+                          "bind_rtp_to_media_address = yes")
     files = dict(src, **{"manager.conf": manager, "pjsip.conf": pjsip, "queues.conf": queues,
                          "extensions.conf": extensions + ("\n" + cfg.extra_dialplan if cfg.extra_dialplan else "")})
     for name, text in files.items():

@@ -109,6 +109,7 @@ class Call:
     cursor: int = 0
     caller_channel: str = ""
     fresh: bool = True       # no keys pressed yet: the first WAIT FOR DIGIT is an input point
+    t0: float = 0.0
 
     @property
     def rec(self) -> Path:
@@ -129,6 +130,7 @@ class Call:
         msg = ami.wait_event(lambda m: m.event == "Newchannel" and m.get("Uniqueid") == f"{self.uid}-1",
                              since=self.since)
         self.caller_channel = msg["Channel"]
+        self.t0 = time.monotonic()    # about when the caller's recording starts
         return self
 
     # -- what the platform does on the call ---------------------------------------------------------
