@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"HOTLINE_TIMEZONE={name!r} is not an IANA time zone (e.g. Asia/Shanghai)") from exc
+
+
+# The center's local time zone (hours, holidays, quiet hours, report days): HOTLINE_TIMEZONE, read here at
+# import and applied again by the Platform from its Settings (`set_timezone`).
+CHINA_TZ = _zone(os.environ.get("HOTLINE_TIMEZONE"))
+_local = CHINA_TZ
+
+
+def set_timezone(name: str | None) -> ZoneInfo:
+    """Use this zone for `china_now` (the Platform calls it with `Settings.timezone`)."""
+    global _local
+    _local = _zone(name)
+    return _local
 
 
 class Clock(Protocol):
@@ -56,5 +77,6 @@ class FakeClock:
 
 
 def china_now(clock: Clock) -> datetime:
-    """The clock's time in Beijing, for hours, holidays and quiet hours."""
-    return clock.now().astimezone(CHINA_TZ)
+    """The clock's time in the center's zone (HOTLINE_TIMEZONE, default Beijing), for hours, holidays and
+    quiet hours."""
+    return clock.now().astimezone(_local)

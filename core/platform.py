@@ -14,7 +14,7 @@ from typing import Any
 
 from core.accounts import Accounts
 from core.audit import AuditLog
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock, set_timezone
 from core.db import Database
 from core.events import EventBus, make_bus
 from core.settings import Settings
@@ -25,6 +25,7 @@ class Platform:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
                  store: StateStore | None = None, bus: EventBus | None = None) -> None:
         self.settings = settings
+        set_timezone(settings.timezone)
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url)
         self.store = store or make_store(settings.redis_url, self.clock)

@@ -35,3 +35,22 @@ def test_an_ended_asterisk_call_is_forgotten_soon(platform) -> None:  # type: ig
     calls.end_call(platform, "ast-1", "caller_hangup")
     assert platform.store.ttl("asterisk:call:ast-1") <= calls.ENDED_TTL_S
     assert platform.store.ttl("asterisk:chan:1795.1") <= calls.ENDED_TTL_S
+
+
+def test_hotline_timezone_is_honoured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from core.clock import china_now, set_timezone
+    from core.platform import Platform
+    from tests.conftest import make_settings
+
+    clock = FakeClock()  # 02:00 UTC
+    try:
+        Platform(make_settings(tmp_path, timezone="Asia/Urumqi"), clock=clock, store=MemoryStore(clock)).close()
+        assert china_now(clock).hour == 8
+        Platform(make_settings(tmp_path, timezone="Asia/Shanghai"), clock=clock, store=MemoryStore(clock)).close()
+        assert china_now(clock).hour == 10
+        with pytest.raises(ValueError):
+            set_timezone("Mars/Olympus")
+    finally:
+        set_timezone("Asia/Shanghai")
