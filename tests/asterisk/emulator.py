@@ -403,6 +403,7 @@ class FakeAMIServer:
         self.originate_outcome = originate_outcome or (lambda channel: 4)
         self.port = 0
         self.channels: dict[str, FakeChannel] = {}
+        self.device_states: dict[str, str] = {}  # DeviceStateList answers
         self.actions: list[dict[str, str]] = []
         self.logins = 0
         self.silent = False  # stop answering (to test keep-alive)
@@ -556,6 +557,12 @@ class FakeAMIServer:
             else:
                 value = chan.vars.get(h.get("variable", ""), "") if chan else ""
                 writer.write(_msg([*ok, ("Variable", h.get("variable", "")), ("Value", value)]))
+        elif action == "devicestatelist":
+            writer.write(_msg([*ok, ("EventList", "start"), ("Message", "Device State Changes will follow")]))
+            for device, state in self.device_states.items():
+                writer.write(_msg([("Event", "DeviceStateChange"), *aid, ("Device", device), ("State", state)]))
+            writer.write(_msg([("Event", "DeviceStateListComplete"), *aid, ("EventList", "Complete"),
+                               ("ListItems", str(len(self.device_states)))]))
         elif action == "coreshowchannels":
             writer.write(_msg([*ok, ("EventList", "start"), ("Message", "Channels will follow")]))
             for chan in self.channels.values():

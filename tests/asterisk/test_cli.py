@@ -64,3 +64,14 @@ def test_check_without_ami_is_a_clear_error(tmp_path) -> None:  # type: ignore[n
 def test_devices_lists_the_softphone_states(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(asterisk_group, ["devices"], env={"HOTLINE_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 0 and "no softphone state seen yet" in result.output
+
+
+def test_devices_without_redis_asks_asterisk(tmp_path, ami_server: FakeAMIServer) -> None:  # type: ignore[no-untyped-def]
+    ami_server.device_states.update({"PJSIP/agent-1": "NOT_INUSE", "PJSIP/agent-2": "INUSE",
+                                     "PJSIP/agent-3": "UNAVAILABLE", "Queue:hotline-fallback": "NOT_INUSE"})
+    result = CliRunner().invoke(asterisk_group, ["devices"], env=_env(tmp_path, ami_server.port))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "DeviceStateList" in lines[0]
+    assert [line.split() for line in lines[1:]] == [["PJSIP/agent-1", "available"], ["PJSIP/agent-2", "in_use"],
+                                                     ["PJSIP/agent-3", "offline"]]
