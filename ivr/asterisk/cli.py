@@ -110,3 +110,31 @@ def devices(ctx: click.Context, timeout: float) -> None:
     click.echo(f"from {source}:")
     for endpoint, state in sorted(states.items()):
         click.echo(f"{endpoint:<24} {state}")
+
+
+@asterisk_group.command("setup")
+@click.option("--sounds", "sounds", type=click.Path(file_okay=False), default=None,
+              help="Asterisk's sounds directory (default: <astdatadir>/sounds of --asterisk-conf, "
+                   "else /var/lib/asterisk/sounds).")
+@click.option("--asterisk-conf", "asterisk_conf", type=click.Path(dir_okay=False),
+              default="/etc/asterisk/asterisk.conf", show_default=True)
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["zh", "en"]), default=("zh",),
+              show_default=True, help="Languages to render (the first one also goes to the language-neutral folder).")
+@click.pass_context
+def setup(ctx: click.Context, sounds: str | None, asterisk_conf: str, langs: tuple[str, ...]) -> None:
+    """Render the dialplan's safety-net prompts (fallback notice, "please call again") into Asterisk's sounds."""
+    from pathlib import Path
+
+    from core.cli import platform_from_ctx
+    from ivr.asterisk.setup import DEFAULT_SOUNDS, render_safety_net, sounds_dir_from_conf
+    from ivr.speech import SpeechUnavailable, speech_of
+
+    folder = Path(sounds) if sounds else (sounds_dir_from_conf(Path(asterisk_conf)) or DEFAULT_SOUNDS)
+    speech = speech_of(platform_from_ctx(ctx, migrate=False))
+    try:
+        written = render_safety_net(speech, folder, langs)
+    except (SpeechUnavailable, OSError) as exc:
+        raise click.ClickException(f"could not render the safety-net prompts into {folder}: {exc}") from exc
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(written)} file(s): the example dialplan's [hotline-fallback] and [hotline-callback] play them")
