@@ -4,8 +4,6 @@ surveys) and `hotline prompts ...` (list, render)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -261,35 +259,30 @@ def prompts_list(lang: str) -> None:
               help="Output folder (default: <data dir>/prompts).")
 @click.option("--lang", "langs", multiple=True, type=click.Choice(["zh", "en"]), default=("zh", "en"))
 def prompts_render(out: str | None, langs: tuple[str, ...]) -> None:
-    """Make 8 kHz mono 16-bit WAV files (<lang>/<id>.wav) with espeak-ng and sox, for Asterisk."""
+    """Write the static prompts as 8 kHz mono 16-bit WAV files (<lang>/<id>.wav) with the speech layer.
+
+    Not needed for calls (the node speaks every prompt itself); useful to review the audio or as a start for
+    a center's own recordings, which then take precedence over TTS."""
     from ivr.prompts import PromptCatalog, placeholders
+    from ivr.speech import SpeechUnavailable, speech_of
 
-    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
-    if not espeak or not sox:
-        missing = " and ".join(n for n, p in (("espeak-ng", espeak), ("sox", sox)) if not p)
-        raise click.ClickException(f"{missing} not installed: install them (e.g. `apt-get install espeak-ng sox`) "
-                                   "to render audio; channels read prompt text with TTS meanwhile")
-    if out:
-        folder = Path(out)
-    else:
-        from core.settings import Settings
-
-        folder = Settings.from_env().data_dir / "prompts"
+    platform = platform_from_ctx()
+    speech = speech_of(platform)
+    folder = Path(out) if out else platform.settings.data_dir / "prompts"
     catalog = PromptCatalog.load()
     made = skipped = 0
     for lang in langs:
         (folder / lang).mkdir(parents=True, exist_ok=True)
-        voice = {"zh": "cmn", "en": "en"}[lang]
         for pid in sorted(catalog.entries):
             text = catalog.entries[pid].text.get(lang)
             if not text or placeholders(text):
-                skipped += 1  # dynamic prompts are read by TTS at call time
+                skipped += 1  # dynamic prompts are spoken at call time
                 continue
-            raw, wav = folder / lang / f"{pid}.raw.wav", folder / lang / f"{pid}.wav"
-            subprocess.run([espeak, "-v", voice, "-w", str(raw), text], check=True, capture_output=True)
-            subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True,
-                           capture_output=True)
-            raw.unlink(missing_ok=True)
+            try:
+                speech.render_to(text, folder / lang / f"{pid}.wav", lang)
+            except SpeechUnavailable as exc:
+                raise click.ClickException(f"no TTS engine could render {pid}: {exc} (install espeak-ng and sox, "
+                                           "or set HOTLINE_TTS_ENGINE)") from exc
             made += 1
     click.echo(f"rendered {made} prompt(s) into {folder} ({skipped} dynamic or untranslated skipped)")
 

@@ -214,3 +214,23 @@ def test_twilio_plays_the_platform_speech_from_public_signed_urls(platform: Any)
     assert fetched.status_code == 200 and fetched.data[:4] == b"RIFF"
     private = path.replace("/speech/p/", "/speech/")  # a public signature is not an Asterisk one
     assert client.get(private, environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 403
+
+
+@needs_espeak
+def test_console_preview_renders_a_text_for_logged_in_users(platform: Any) -> None:
+    from web.app import create_app
+
+    platform.accounts.create_user("editor-x", "pass-word-123", ["editor"], display_name="E", province_scope="00")
+    client = create_app(platform, {"TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"  # a console user's browser, not an Asterisk host
+    assert client.post("/speech/preview", json={"text": "您好"}).status_code in (302, 401)  # not logged in
+    login = client.post("/login", data={"username": "editor-x", "password": "pass-word-123"})
+    assert login.status_code == 302
+    answer = client.post("/speech/preview", json={"text": "缴费比例8%", "language": "zh"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["spoken"] == "缴费比例百分之八" and body["url"].startswith("/speech/")
+    audio = client.get(body["url"])
+    assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
+    assert client.post("/speech/preview", json={"text": ""}).status_code == 400
+    assert client.post("/speech/preview", json={"text": "x" * 3000}).status_code == 400
