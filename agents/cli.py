@@ -39,13 +39,47 @@ def acd_group() -> None:
     """Provincial queues and agents (ACD)."""
 
 
+def _node_stats(scope: str, node: str, token: str, timeout: float = 10.0) -> dict:
+    """The running node's figures over its REST API (the node's own in-process state when there is no Redis)."""
+    import requests
+
+    province = "00" if scope == "national" else scope.removeprefix("center:")
+    if not province.isdigit():
+        raise click.ClickException("without REDIS_URL only national or a center code can be asked from the node")
+    try:
+        resp = requests.get(f"{node.rstrip('/')}/api/v1/supervisor/wallboard", params={"province": province},
+                            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                            timeout=timeout)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"node {node} unreachable: {type(exc).__name__}") from None
+    if resp.status_code != 200:
+        raise click.ClickException(f"node {node} answered HTTP {resp.status_code}: {resp.text[:200]}")
+    return resp.json()["stats"]  # type: ignore[no-any-return]
+
+
 @acd_group.command("status")
 @click.option("--scope", default="national", show_default=True,
               help="national, a center code (44) or a queue id (44-pension).")
+@click.option("--node", default=None, envvar="HOTLINE_NODE_URL",
+              help="A running node's URL (default: HOTLINE_PUBLIC_URL); asked when there is no REDIS_URL.")
+@click.option("--token", default=None, envvar="HOTLINE_API_TOKEN",
+              help="A supervisor's API token (`hotline users token NAME`) for --node.")
 @click.option("--json", "as_json", is_flag=True)
-def acd_status(scope: str, as_json: bool) -> None:
-    """Live figures: waiting, longest wait, agents by state, SL, ASA, AHT, abandonment."""
-    s = _acd().stats(scope)
+def acd_status(scope: str, node: str | None, token: str | None, as_json: bool) -> None:
+    """Live figures: waiting, longest wait, agents by state, SL, ASA, AHT, abandonment.
+
+    With REDIS_URL they are read from the shared state; without it a node's state lives in its own process,
+    so they are asked from the running node's API (--node, --token)."""
+    platform = platform_from_ctx()
+    note = ""
+    if token and not platform.settings.redis_url:
+        s = _node_stats(scope if scope == "national" or ":" in scope else f"center:{scope}",
+                        node or platform.settings.public_url, token)
+    else:
+        s = _acd().stats(scope)
+        if not platform.settings.redis_url:
+            note = ("(no REDIS_URL: these are this command's own in-process figures; a running node's are asked "
+                    "with --token, a supervisor's API token from `hotline users token NAME`, and --node URL)")
     if as_json:
         echo_json(s)
         return
@@ -54,6 +88,8 @@ def acd_status(scope: str, as_json: bool) -> None:
     click.echo(f"  offered {s['offered']} answered {s['answered']} abandoned {s['abandoned']} "
                f"SL({s['sl_threshold']}s) {pct(s['service_level'])} ASA {s['asa'] or '-'}s "
                f"AHT {s['aht'] or '-'}s abandonment {pct(s['abandonment_rate'])}")
+    if note:
+        click.echo(note, err=True)
 
 
 @acd_group.command("agents")

@@ -10,7 +10,6 @@ gets `HOTLINE_DONE=1`; a dialplan seeing it unset knows the platform failed and 
 from __future__ import annotations
 
 import asyncio
-import collections
 import functools
 import logging
 import uuid
@@ -159,7 +158,6 @@ class _Call:
         self.runner, self.conn, self.call_id = runner, conn, call_id
         self.cfg = runner.config
         self.pending = ""  # keys pressed before the input that wants them (a leftover, or seen over AMI)
-        self.agi_keys: collections.deque[tuple[float, str]] = collections.deque(maxlen=64)
 
     async def execute(self, action: Action) -> Result:
         if isinstance(action, Play | Collect | Listen | Hold):
@@ -225,7 +223,6 @@ class _Call:
     async def _stream(self, source: str, escape: str) -> tuple[bool, str]:
         reply = await self._check(await self.conn.stream_file(source, escape))
         if reply.value is not None and reply.value > 0:
-            self.heard(chr(reply.value))
             return True, chr(reply.value)
         return self._played(reply), ""
 
@@ -277,12 +274,6 @@ class _Call:
         return ""
 
     # -- keys pressed between commands (seen over AMI) --------------------------------------------
-    def heard(self, keys: str) -> None:
-        """Keys AGI returned: the AMI DTMFEnd events of the same keys are not buffered again."""
-        now = asyncio.get_running_loop().time()
-        for key in keys:
-            self.agi_keys.append((now, key))
-
     def absorb(self) -> None:
         """Move keys seen over AMI while no AGI command ran (Asterisk throws those away, see
         docs/asterisk.md) into the pending buffer; keys pressed during a command are AGI's."""
@@ -313,8 +304,6 @@ class _Call:
     async def _digit(self, timeout_s: float) -> str:
         reply = await self._check(await self.conn.wait_for_digit(max(1, int(timeout_s * 1000))))
         key = chr(reply.value) if reply.value and reply.value > 0 else ""
-        if key:
-            self.heard(key)
         return key
 
     async def collect(self, action: Collect) -> Result:
@@ -336,7 +325,6 @@ class _Call:
                 reply = await self.conn.get_data(source, int(action.timeout_s * 1000), want)
                 if reply.result != "-1":
                     value = reply.result or ""
-                    self.heard(value)
                     if not value:
                         return Timeout()
                     self.pending = value[action.max_digits:] + self.pending
