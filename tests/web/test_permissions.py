@@ -13,7 +13,7 @@ from tests.web.conftest import HOME_PROVINCE, OTHER_PROVINCE, ROLES
 from web.permissions import EndpointSpec, registry_of
 
 # Blueprints other engineers own; they authenticate by signature, not by console roles.
-FOREIGN_BLUEPRINTS = ("webhooks", "twilio", "handoff")
+FOREIGN_BLUEPRINTS = ("webhooks", "twilio", "handoff", "speech")  # speech: signed audio URLs
 
 
 def _owned_rules(app: Any) -> list[Any]:
