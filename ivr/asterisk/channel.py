@@ -286,7 +286,10 @@ class _Call:
                 continue
             key, _, stamp = item.removeprefix("dtmf:").partition("@")
             at = float(stamp or 0)
-            if any(start - 0.05 <= at <= end + KEY_MARGIN_S for start, end in self.conn.windows):
+            windows = self.conn.windows
+            if not windows or at < windows[0][0] - 0.05:
+                continue  # older than the commands remembered: cannot tell, so never replay it
+            if any(start - 0.05 <= at <= end + KEY_MARGIN_S for start, end in windows):
                 continue  # pressed while a command ran: AGI saw it, or Asterisk dropped it mid-prompt
             self.pending += key
             log.info("AGI call %s: key pressed between commands kept for the next input", self.call_id)
