@@ -215,6 +215,7 @@ def test_keys_pressed_while_no_command_ran_are_kept_for_the_next_input(platform)
         queue = runner.waker.watch(CALL_ID)
         queue.put_nowait(f"dtmf:5@{now - 1.7:.3f}")  # during the first command: AGI's (or dropped)
         queue.put_nowait(f"dtmf:3@{now - 0.5:.3f}")  # between commands: Asterisk threw it away
+        queue.put_nowait(f"dtmf:7@{now - 9.0:.3f}")  # before every remembered command: never replayed
         queue.put_nowait("event:acd.call.offered")
         call.absorb()
         pending = call.pending
