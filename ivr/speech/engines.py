@@ -97,9 +97,14 @@ class EspeakEngine:
         espeak = shutil.which("espeak-ng")
         if not espeak:
             raise TTSError("espeak-ng is not installed (apt-get install espeak-ng)")
+        voice = self.voice(language)
         try:
-            done = subprocess.run([espeak, "-v", self.voice(language), "-s", str(self.speed), "--stdout", text],
+            done = subprocess.run([espeak, "-v", voice, "-s", str(self.speed), "--stdout", text],
                                   capture_output=True, timeout=self.timeout_s)
+            if done.returncode != 0 and voice == "cmn-latn-pinyin" and b"does not exist" in done.stderr:
+                # an older espeak-ng without that voice: plain cmn is better than nothing
+                done = subprocess.run([espeak, "-v", "cmn", "-s", str(self.speed), "--stdout", text],
+                                      capture_output=True, timeout=self.timeout_s)
         except subprocess.TimeoutExpired as exc:
             raise TTSError("espeak-ng timed out") from exc
         if done.returncode != 0 or not done.stdout:
