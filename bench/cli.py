@@ -10,7 +10,7 @@ import click
 
 from core.optional import optional_import
 
-AREAS = ("ivr", "acd", "kb", "records", "agi", "sms", "sse", "twilio", "asterisk")
+AREAS = ("ivr", "acd", "kb", "records", "agi", "sms", "sse", "twilio", "asterisk", "speech")
 
 
 def machine_line() -> str:
