@@ -313,6 +313,7 @@ class Engine:
                 "verified": bool(v.get("verified")), "verified_id_masked": v.get("id_masked") if v.get("verified")
                 else None, "kb_answer": v.get("kb_answer"), "flow_version": ctx.state.get("flow_version"),
                 "routing": [r.get("code") for r in (ctx.state.get("route") or {}).get("reasons", [])],
+                "routing_reasons": list((ctx.state.get("route") or {}).get("reasons", [])),
                 "channel": ctx.state["channel"], "language": ctx.lang, "province": v.get("province"),
                 "utterance": v.get("utterance"), "entry": ctx.state["entry"]}
 

@@ -17,15 +17,21 @@ from switch.topics import TOPICS
 @click.command("route")
 @click.option("--from", "caller", default=None, help="Caller number (caller ID).")
 @click.option("--id", "verified_id", default=None, help="A verified citizen ID number.")
-@click.option("--choice", default=None, help="Province code the caller chose in the menu.")
+@click.option("--unverified-id", "id_number", default=None, help="An ID number entered but not verified.")
+@click.option("--insured", default=None, metavar="PROVINCE[:CITY]",
+              help="Where the verified caller is insured per the core system, e.g. 44:广州市.")
+@click.option("--choice", default=None, help="Province code the caller explicitly chose (keyed or said).")
 @click.option("--topic", type=click.Choice(sorted(TOPICS)), default=None)
 @click.option("--entry", "entry_center", default="00", show_default=True, help="Center the call came in at.")
 @click.option("--json", "as_json", is_flag=True)
-def route_command(caller: str | None, verified_id: str | None, choice: str | None, topic: str | None,
-                  entry_center: str, as_json: bool) -> None:
+def route_command(caller: str | None, verified_id: str | None, id_number: str | None, insured: str | None,
+                  choice: str | None, topic: str | None, entry_center: str, as_json: bool) -> None:
     """Show where a call would go and why."""
+    insured_province, _, insured_city = (insured or "").partition(":")
     decision = platform_from_ctx().switch.route(caller=caller, verified_id=verified_id, choice=choice,
-                                                topic=topic, entry_center=entry_center)
+                                                topic=topic, entry_center=entry_center, id_number=id_number,
+                                                insured_province=insured_province or None,
+                                                insured_city=insured_city or None)
     if as_json:
         echo_json(decision.to_dict())
         return

@@ -226,11 +226,16 @@ class SwitchService:
 
     def route(self, *, caller: str | None, entry_center: str = "00", choice: str | None = None,
               verified_id: str | None = None, topic: str | None = None, language: str = "zh",
-              call_id: str | None = None) -> RoutingDecision:
+              call_id: str | None = None, insured_province: str | None = None, insured_city: str | None = None,
+              id_number: str | None = None) -> RoutingDecision:
+        """Where a call goes and why (see switch/routing.py for the precedence). `choice` is only an
+        explicit choice of the caller (not a confirmed guess); `insured_province`/`insured_city` the
+        core system's 参保地 of a verified caller; `id_number` an ID entered but not verified."""
         directory = self._directory()
         local_now = china_now(self.platform.clock)
         load = self.platform.agents.center_load
-        decision = decide(RouteInput(caller, entry_center, choice, verified_id, topic, language), directory,
+        decision = decide(RouteInput(caller, entry_center, choice, verified_id, topic, language,
+                                     insured_province, insured_city, id_number), directory,
                           hours=lambda code: self._hours(directory[code], local_now),
                           load=load, today=local_now.date())
         self.platform.bus.publish("route.decided", call_id=call_id, caller=mask_phone(caller),

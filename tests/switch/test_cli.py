@@ -34,6 +34,10 @@ def test_route_json(run) -> None:  # type: ignore[no-untyped-def]
     assert out["province"] == "44" and out["reasons"][0]["code"] == "caller_choice"
     text = run("route", "--from", "18620001234").output
     assert "province 44" in text and "number_location" in text
+    out = json.loads(run("route", "--from", "13901001234", "--id", "44010619880315003X", "--insured", "44:广州市",
+                         "--json").output)
+    assert out["province"] == "44" and out["reasons"][0] == {"code": "insured_province",
+                                                              "text": "核心系统记录来电人参保地为广东省广州市"}
 
 
 def test_centers_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
