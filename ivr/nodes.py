@@ -509,10 +509,11 @@ class RouteNode(Handler):
             return Goto(ctx.node.get("fallback"))
         ticket = getattr(res, "ticket", None)
         token = str(getattr(ticket, "token", None) or getattr(ticket, "code", None) or "")  # switch.arrive takes either
-        ctx.event("route", transfer=decision.center_code, trunk=getattr(res, "trunk", None))
+        code = str(getattr(ticket, "code", None) or "")
+        ctx.event("route", transfer=decision.center_code, trunk=getattr(res, "trunk", None), handoff_code=code)
         ctx.state["outcome_hint"] = "transferred"
         ctx.say("transferring")
-        return Transfer(center_code=decision.center_code, trunk=getattr(res, "trunk", None), token=token)
+        return Transfer(center_code=decision.center_code, trunk=getattr(res, "trunk", None), token=token, code=code)
 
     def enqueue(self, ctx: Ctx, decision: Any) -> Step:
         n = ctx.node

@@ -307,19 +307,29 @@ class SwitchService:
                                 (now + HANDOFF_TTL).isoformat())
 
     def claim_handoff(self, token_or_code: str, call_id: str) -> dict | None:
-        """The context handed over with a call, once: by token (SIP header) or code (dialled suffix)."""
+        """The context handed over with a call, once: by token (SIP header) or code (dialled suffix).
+        None for an unknown, expired or already claimed reference (logged with which)."""
         now = self.platform.clock.now()
+        ref = (token_or_code or "").strip()
         with self.platform.db.session() as s:
-            column = HandoffRow.code if token_or_code.isdigit() and len(token_or_code) == 8 else HandoffRow.token
-            row = s.execute(select(HandoffRow).where(column == token_or_code)).scalar_one_or_none()
-            if row is None or row.expires_at < now or (row.claimed_call_id not in (None, call_id)):
+            column = HandoffRow.code if ref.isdigit() and len(ref) == 8 else HandoffRow.token
+            row = s.execute(select(HandoffRow).where(column == ref)).scalar_one_or_none() if ref else None
+            problem = ("unknown" if row is None else "expired" if row.expires_at < now
+                       else "claimed" if row.claimed_call_id not in (None, call_id) else None)
+            if problem is not None:
+                log.warning("handoff reference %s… for call %s refused: %s; the caller gets the normal IVR",
+                            ref[:4], call_id, problem)
+                self.platform.bus.publish("route.handoff.refused", call_id=call_id, reason=problem)
                 return None
+            assert row is not None
             row.claimed_call_id, row.claimed_at = call_id, now
             return {"from_center": row.from_center, "to_center": row.to_center,
                     "remote_call_id": row.remote_call_id, "context": dict(row.context)}
 
-    def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
-        """A handed-over call reaches this deployment: enqueue it with its context (→ CallStatus)."""
+    def claim_arrival(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Arrival | None:
+        """A handed-over call reaches this deployment: claim its context and enqueue it at the receiving
+        center's queue for its topic, as a transfer (priority 1), with the wait it already had credited
+        and the sending agent's notes. None when the reference is unknown, expired or used."""
         from agents.domain import PRIORITY_TRANSFER, QueuedCall
 
         handed = self.claim_handoff(token_or_code, call_id)
@@ -327,13 +337,40 @@ class SwitchService:
             return None
         ctx = handed["context"]
         center = self.center(handed["to_center"])
-        assert center is not None
-        queue = center.queue_for(ctx.get("topic"))
-        assert queue is not None
+        queue = center.queue_for(ctx.get("topic")) if center is not None else None
+        if center is None or queue is None:
+            log.warning("handoff for call %s names center %s, which has no queue here", call_id, handed["to_center"])
+            return None
         context = {**ctx, "channel": channel, "transferred_from": handed["from_center"],
-                   "remote_call_id": handed["remote_call_id"]}
-        return self.platform.agents.enqueue(QueuedCall(
+                   "remote_call_id": handed["remote_call_id"], "province": ctx.get("province") or center.code}
+        try:
+            waited = float(ctx.get("waited_seconds") or 0.0)
+        except (TypeError, ValueError):
+            waited = 0.0
+        notes = tuple(n for n in ctx.get("agent_notes") or () if isinstance(n, dict))
+        status = self.platform.agents.enqueue(QueuedCall(
             call_id=call_id, queue_id=queue.id, center_code=center.code, topic=queue.topic,
             skills=queue.skills, priority=PRIORITY_TRANSFER, caller=caller, language=ctx.get("language", "zh"),
-            context=context))
+            context=context, waited=waited, notes=notes))
+        self.platform.bus.publish("route.handoff.arrived", call_id=call_id, center_code=center.code,
+                                  queue_id=queue.id, from_center=handed["from_center"],
+                                  remote_call_id=handed["remote_call_id"], waited_seconds=waited)
+        return Arrival(status=status, from_center=handed["from_center"], center_code=center.code,
+                       queue_id=queue.id, topic=queue.topic, context=context)
 
+    def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
+        """A handed-over call reaches this deployment: enqueue it with its context (→ CallStatus)."""
+        arrival = self.claim_arrival(call_id, token_or_code, caller=caller, channel=channel)
+        return arrival.status if arrival is not None else None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A handed-over call claimed and queued on arrival."""
+
+    status: Any  # agents.domain.CallStatus
+    from_center: str
+    center_code: str
+    queue_id: str
+    topic: str
+    context: dict

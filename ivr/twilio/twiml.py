@@ -16,6 +16,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.actions import Action, Collect, Connect, Hangup, Hold, Listen, Play, Prompt, Transfer
 from ivr.twilio.config import TwilioConfig
+from switch.handoff import SIP_HEADER
 
 # Spoken when the platform cannot go on with a call (lost state, engine failure).
 SORRY_TEXT = "对不起，系统暂时无法处理您的来电，请稍后再拨。"
@@ -173,11 +174,14 @@ def _render_transfer(response: VoiceResponse, action: Transfer, config: TwilioCo
     # through to <Hangup/>.
     dial = Dial(caller_id=config.caller_id if config.caller_id else None)
     if trunk.lower().startswith(("sip:", "sips:")):
-        # Custom X- headers ride on the SIP URI; the receiving center reads the call context from them.
+        # Custom X- headers ride on the SIP URI; the receiving deployment claims the handoff with the
+        # token (Twilio hands it to /twilio/voice as SipHeader_X-Hotline-Handoff, Asterisk's dialplan
+        # reads it with PJSIP_HEADER).
         sep = "&" if "?" in trunk else "?"
-        dial.sip(trunk + sep + urlencode({"X-Hotline-Token": action.token, "X-Hotline-Center": action.center_code}))
-    else:
-        dial.number(trunk.removeprefix("tel:"))
+        dial.sip(trunk + sep + urlencode({SIP_HEADER: action.token, "X-Hotline-Center": action.center_code}))
+    else:  # a phone number: the 8-digit code follows as DTMF once the other side answers
+        digits = f"ww{action.code}#" if action.code else None
+        dial.number(trunk.removeprefix("tel:"), send_digits=digits)
     response.append(dial)
     response.hangup()
 

@@ -18,6 +18,7 @@ from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.rest import CallControl
 from ivr.twilio.results import FINAL_STATUSES, result_for
+from switch.handoff import SIP_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ class TwilioVoice:
             args: dict[str, Any] = {"speech": self.config.speech}
             if center:
                 args["entry_center"] = center
+            handoff = params.get(f"SipHeader_{SIP_HEADER}")  # a call handed over by another deployment
+            if handoff:
+                args["handoff"] = handoff
             try:
                 action = self.platform.ivr.start_call(call_id=sid, caller=params.get("From") or None,
                                                       called=entry, channel=CHANNEL, args=args)
