@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from core.events import Event, Subscription
@@ -54,17 +55,23 @@ class TwilioBridge:
             return
         if not self.voice.is_twilio_call(call_id):
             return
+        if event.type == "acd.call.transferred" and event.data.get("kind") == "remote":
+            data = dict(event.data)
+            self._loop.call_soon_threadsafe(self._schedule, call_id, event.type,
+                                            lambda: self.voice.push_transfer(call_id, data))
+            return
         self._loop.call_soon_threadsafe(self._schedule, call_id, event.type)
 
-    def _schedule(self, call_id: str, event_type: str) -> None:
+    def _schedule(self, call_id: str, event_type: str, work: Callable[[], bool] | None = None) -> None:
         assert self._loop is not None
-        future = self._loop.run_in_executor(None, self._wake, call_id, event_type)
+        future = self._loop.run_in_executor(None, self._run, call_id, event_type,
+                                            work or (lambda: self.voice.wake(call_id)))
         self._pending.add(future)
         future.add_done_callback(self._pending.discard)
 
-    def _wake(self, call_id: str, event_type: str) -> bool:
+    def _run(self, call_id: str, event_type: str, work: Callable[[], bool]) -> bool:
         try:
-            return self.voice.wake(call_id)
+            return work()
         except Exception:
             log.exception("twilio: waking call %s on %s failed", call_id, event_type)
             return False

@@ -153,6 +153,23 @@ class TwilioVoice:
                      n + 1, call_id)
         return pushed
 
+    def push_transfer(self, call_id: str, data: Mapping[str, Any]) -> bool:
+        """An agent transferred a connected call to a remote deployment (`acd.call.transferred`,
+        kind "remote"): push `<Dial>` to the other deployment's trunk with the handoff reference into
+        the live call, which leaves the agent's leg. True when Twilio accepted the new TwiML."""
+        ticket = data.get("ticket") or {}
+        if data.get("kind") != "remote" or not ticket.get("token"):
+            return False
+        with self._lock(call_id):
+            state = self.platform.store.hgetall(state_key(call_id))
+            if not state or state.get("ended") == "1":
+                return False
+            n = int(state.get("step", "0"))
+            action = Transfer(center_code=str(data.get("center_code") or ""), trunk=data.get("trunk"),
+                              token=str(ticket["token"]), code=str(ticket.get("code") or ""))
+            document = self._emit(call_id, action, n + 1)
+        return self.calls.update_twiml(call_id, document)
+
     def is_twilio_call(self, call_id: str) -> bool:
         return bool(self.platform.store.hget(state_key(call_id), "step"))
 

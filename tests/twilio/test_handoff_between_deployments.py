@@ -6,7 +6,8 @@ receiving IVR claims it, greets the transferred caller, queues them and its agen
 
 from __future__ import annotations
 
-import shutil
+import asyncio
+import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,59 +16,21 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
-from core.accounts import hash_password
 from core.clock import FakeClock
-from core.events import InProcessBus
-from core.platform import Platform
-from core.state import MemoryStore
-from ivr.service import DEFAULT_FLOW
 from ivr.twilio.testing import FakeTwilioApi, TwilioCallEmulator
 from ivr.twilio.voice import PATH_INCOMING
-from records.demo_citizens import BY_ID
-from records.models import ServicePassword
-from tests.conftest import make_settings
+from tests.deployments import Deployment, national_and_guangdong
 from tests.records.conftest import core_file  # noqa: F401 - fixture
 from tests.twilio.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, flask_post, make_agent
 
-GD_ID = "44010619880315003X"  # insured in Guangzhou, registered mobile a Beijing number
 GD_TRUNK = "sip:12333@gd-hotline.example.cn"
 TUESDAY_10 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
-class Deployment:
-    """One deployment: its own data directory and database, its Flask app served on a loopback port
-    (the handoff API), and a Flask test client for Twilio's webhooks."""
-
-    def __init__(self, tmp: Path, clock: FakeClock, name: str, center: str, api: FakeTwilioApi,
-                 core: Path) -> None:
-        from web.app import create_app
-
-        data = tmp / name
-        data.mkdir()
-        shutil.copy(core, data / "core-records.db")
-        settings = make_settings(data, node_id=name, center_code=center, twilio_account_sid=ACCOUNT_SID,
-                                 twilio_auth_token=AUTH_TOKEN, twilio_api_base=api.url, public_url=PUBLIC_URL)
-        self.platform = Platform(settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus(name, clock))
-        self.platform.migrate()
-        self.platform.switch.ensure_directory()
-        self.platform.ivr.publish(DEFAULT_FLOW.read_text(encoding="utf-8"), "12333", by="test")
-        self.app = create_app(self.platform, {"TESTING": True, "WTF_CSRF_ENABLED": False})
-        self.client = self.app.test_client()
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def call(self, api: FakeTwilioApi, **kwargs: Any) -> TwilioCallEmulator:
-        return TwilioCallEmulator(flask_post(self.client), public_url=PUBLIC_URL, account_sid=ACCOUNT_SID,
-                                  auth_token=AUTH_TOKEN, api=api, **kwargs)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-        self.platform.close()
+def twilio_call(deployment: Deployment, api: FakeTwilioApi, **kwargs: Any) -> TwilioCallEmulator:
+    return TwilioCallEmulator(flask_post(deployment.client), public_url=PUBLIC_URL, account_sid=ACCOUNT_SID,
+                              auth_token=AUTH_TOKEN, api=api, **kwargs)
 
 
 @pytest.fixture
@@ -76,12 +39,9 @@ def two(tmp_path: Path, clock: FakeClock, core_file: Path, twilio_env: dict,  # 
     monkeypatch.setattr("web.app.BLUEPRINTS", ("web.auth", "web.twilio", "web.handoff"))
     clock.set(TUESDAY_10)
     with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api:
-        national = Deployment(tmp_path, clock, "national", "00", api, core_file)
-        guangdong = Deployment(tmp_path, clock, "guangdong", "44", api, core_file)
-        with national.platform.db.session() as s:
-            s.add(ServicePassword(id_number=GD_ID, password_hash=hash_password(BY_ID[GD_ID].password or ""),
-                                  must_change=False, source="demo", set_at=clock.now()))
-        national.platform.switch.update_center("44", mode="remote", base_url=guangdong.url, trunk=GD_TRUNK)
+        national, guangdong = national_and_guangdong(
+            tmp_path, clock, core_file, GD_TRUNK, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
+            twilio_api_base=api.url, public_url=PUBLIC_URL)
         yield national, guangdong, api
         national.close()
         guangdong.close()
@@ -94,7 +54,7 @@ def test_a_call_routed_to_guangdong_arrives_there_with_its_context(two) -> None:
     decided: list = []
     national.platform.bus.subscribe(decided.append, ("route.decided",))
     # The citizen calls the national deployment: records (7), keeps the guessed Beijing (1), verifies, agent (0).
-    call = national.call(api, from_="+8613901001234")
+    call = twilio_call(national, api, from_="+8613901001234")
     call.start()
     for keys in ("7", "1", "44010619880315003*#", "1", "1", "135790#"):
         call.press(keys)
@@ -112,7 +72,7 @@ def test_a_call_routed_to_guangdong_arrives_there_with_its_context(two) -> None:
     assert route["reasons"][0]["code"] == "insured_province"
 
     # Twilio delivers the SIP call to Guangdong's number with the custom header.
-    arriving = guangdong.call(api, from_="+8613901001234", to="+862012333")
+    arriving = twilio_call(guangdong, api, from_="+8613901001234", to="+862012333")
     code, _ = arriving.webhook(PUBLIC_URL + PATH_INCOMING, status="ringing",
                                   **{"SipHeader_X-Hotline-Handoff": token})
     assert code == 200
@@ -132,7 +92,62 @@ def test_a_call_routed_to_guangdong_arrives_there_with_its_context(two) -> None:
     assert ctx["routing_reasons"][0]["code"] == "insured_province"
 
     # The same reference cannot serve a second call: that caller gets the normal IVR.
-    again = guangdong.call(api, from_="+8613901001234", to="+862012333")
+    again = twilio_call(guangdong, api, from_="+8613901001234", to="+862012333")
     again.webhook(PUBLIC_URL + PATH_INCOMING, status="ringing", **{"SipHeader_X-Hotline-Handoff": token})
     assert any("欢迎致电12333" in text for text in again.said())
     assert guangdong.platform.agents.call_status(again.sid) is None
+
+
+@contextlib.contextmanager
+def twilio_bridge(platform: Any) -> Iterator[Any]:
+    """The node's Twilio bridge (ACD events → REST pushes) on its own loop, as in a running node."""
+    from ivr.twilio.runtime import TwilioBridge
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    service = TwilioBridge(platform)
+    asyncio.run_coroutine_threadsafe(service.start(), loop).result(timeout=5)
+    service.drain_now = lambda: asyncio.run_coroutine_threadsafe(service.drain(), loop).result(timeout=10)
+    try:
+        yield service
+    finally:
+        asyncio.run_coroutine_threadsafe(service.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
+
+
+def test_an_agents_transfer_to_guangdong_carries_the_note_to_the_receiving_agent(two) -> None:  # type: ignore[no-untyped-def]
+    national, guangdong, api = two
+    bj_agent = make_agent(national.platform, "bj-twilio-01", center="11", endpoint="client:bj-twilio-01")
+    gd_agent = make_agent(guangdong.platform, "gd-twilio-02", center="44", endpoint="client:gd-twilio-02")
+    with twilio_bridge(national.platform) as bridge:
+        call = twilio_call(national, api, from_="+8613910001234")
+        call.start()
+        call.press("0")
+        call.press("1")  # keep Beijing: queued at the national deployment's 11-general
+        national.platform.agents.login(bj_agent)
+        national.platform.agents.set_ready(bj_agent)
+        national.platform.agents.accept(bj_agent, call.sid)
+        bridge.drain_now()
+        for _ in range(3):
+            if call.find("Dial") is not None:
+                break
+            call.wait()
+        assert call.dial_target() == ("Client", "bj-twilio-01")
+        national.platform.agents.transfer(bj_agent, call.sid, center_code="44", notes="来电人在广州参保，咨询退休")
+        bridge.drain_now()
+    noun, target = call.dial_target()  # pushed over REST: the caller leaves the agent for the trunk
+    assert noun == "Sip" and target.startswith(GD_TRUNK)
+    token = parse_qs(urlsplit(target).query)["X-Hotline-Handoff"][0]
+
+    arriving = twilio_call(guangdong, api, from_="+8613910001234", to="+862012333")
+    arriving.webhook(PUBLIC_URL + PATH_INCOMING, status="ringing", **{"SipHeader_X-Hotline-Handoff": token})
+    assert any("转接过来" in text for text in arriving.said())
+    guangdong.platform.agents.login(gd_agent)
+    guangdong.platform.agents.set_ready(gd_agent)
+    pop = guangdong.platform.agents.call_context(arriving.sid)
+    assert pop["state"] == "offered"
+    assert pop["notes"] == [{"agent_id": bj_agent, "text": "来电人在广州参保，咨询退休"}]
+    assert pop["context"]["transferred_from"] == "11"  # the center whose agent transferred it
