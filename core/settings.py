@@ -52,7 +52,6 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_api_base: str | None = None
     sms_signature: str = "【12333】"
-    timezone: str = "Asia/Shanghai"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -85,7 +84,10 @@ class Settings:
             twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
             twilio_api_base=_env("TWILIO_API_BASE"),
             sms_signature=_env("HOTLINE_SMS_SIGNATURE", "【12333】"),
-            timezone=_env("HOTLINE_TIMEZONE", "Asia/Shanghai"),
         )
+        zone = _env("HOTLINE_TIMEZONE")
+        if zone and zone != "Asia/Shanghai":  # removed: hours, holidays and quiet hours are Beijing time
+            raise ValueError(f"HOTLINE_TIMEZONE={zone} is not supported: 12333 opening hours, holidays and SMS "
+                             "quiet hours are Beijing time (Asia/Shanghai) on every node; unset HOTLINE_TIMEZONE")
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
