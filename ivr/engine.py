@@ -94,10 +94,30 @@ class Engine:
         self.publish("call.started", call_id=call_id, caller=mask_phone(caller), entry=entry, channel=channel,
                      flow_version=info.version)
         with self.store.lock(self._lock_key(call_id)):
-            arrived = self._arrival(state, flow, handoff) if handoff else None
-            action = self._advance(state, flow, arrived or Goto(flow.start))
+            barred = self._blocked(state)
+            arrived = self._arrival(state, flow, handoff) if handoff and barred is None else None
+            action = self._advance(state, flow, barred or arrived or Goto(flow.start))
             self._save(state, action)
         return action
+
+    def _blocked(self, state: dict[str, Any]) -> Hangup | None:
+        """A caller on the blocklist (national, or for this entry center or their number's province)
+        hears a neutral message and the call ends; the event keeps the block's id, never the reason."""
+        check = getattr(self.homes.switch, "blocked", None)
+        if check is None or not state.get("caller"):
+            return None
+        try:
+            block = check(state["caller"], state["vars"].get("entry_center"))
+        except Exception:
+            log.exception("blocklist check failed for call %s; the call goes on", state["call_id"])
+            return None
+        if block is None:
+            return None
+        ctx = Ctx(self, state, self.flows.flow(int(state["flow_id"])))
+        ctx.event("blocked", block_id=block.id, scope=block.scope)
+        self.publish("call.blocked", call_id=state["call_id"], caller=mask_phone(state["caller"]),
+                     block_id=block.id, scope=block.scope)
+        return Hangup("blocked", (ctx.prompt("blocked_notice"),))
 
     def _arrival(self, state: dict[str, Any], flow: Flow, reference: str) -> Step | None:
         """A call handed over by another deployment: claim its context (switch), greet the caller as a

@@ -197,3 +197,49 @@ def calendar_import(path: Path) -> None:
     for day, kind, center, name in parsed:
         sw.set_override(day, kind, center_code=center, name=name)
     click.echo(f"imported {len(parsed)} calendar overrides")
+
+
+@centers_group.command("block")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why (harassment, abuse …); kept in the audit trail.")
+@click.option("--days", type=float, default=30.0, show_default=True, help="How long the block lasts.")
+@click.option("--province", "scope", default="*", show_default=True,
+              help="Province code, or * for every center (national).")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who blocks (for the audit trail).")
+def centers_block(number: str, reason: str, days: float, scope: str, actor: str) -> None:
+    """Block a caller number: they hear a neutral message and the call ends."""
+    from switch.blocklist import BlockError
+
+    try:
+        block = platform_from_ctx().switch.blocklist.block(number, reason=reason, actor=actor, scope=scope, days=days)
+    except BlockError as exc:
+        raise click.ClickException(f"not blocked: {exc.message}") from None
+    d = block.to_dict()
+    click.echo(f"block {d['id']}: {d['number']} {d['scope_name']} until {d['expires_at']}")
+
+
+@centers_group.command("unblock")
+@click.argument("block_id", type=int)
+@click.option("--by", "actor", default="cli", show_default=True)
+def centers_unblock(block_id: int, actor: str) -> None:
+    """Lift a block before it expires."""
+    from switch.blocklist import BlockError
+
+    try:
+        platform_from_ctx().switch.blocklist.lift(block_id, actor=actor)
+    except BlockError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"block {block_id} lifted")
+
+
+@centers_group.command("blocklist")
+@click.option("--province", "scope", default=None, help="Only blocks that apply to this province.")
+@click.option("--json", "as_json", is_flag=True)
+def centers_blocklist(scope: str | None, as_json: bool) -> None:
+    """Blocks in force (numbers masked)."""
+    rows = [b.to_dict() for b in platform_from_ctx().switch.blocklist.active(scope)]
+    if as_json:
+        echo_json(rows)
+        return
+    for d in rows:
+        click.echo(f"{d['id']:>4} {d['number']:<14} {d['scope_name']:<8} until {d['expires_at'][:16]}  {d['reason']}")

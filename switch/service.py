@@ -16,6 +16,7 @@ from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_phone
 from switch import handoff as hf
+from switch.blocklist import Block, Blocklist
 from switch.directory import Center, QueueDef, default_directory
 from switch.hours import HoursState, Override, hours_state
 from switch.models import CalendarOverride, CenterRow, HandoffRow, QueueRow
@@ -51,6 +52,7 @@ class SwitchService:
         self._overrides: list[Override] = []
         self._version: str | None = None
         self._checked_at = -1.0
+        self.blocklist = Blocklist(platform)
 
     # -- directory -------------------------------------------------------------------------
     def ensure_directory(self) -> int:
@@ -219,6 +221,12 @@ class SwitchService:
     def overrides(self) -> list[Override]:
         self._directory()
         return sorted(self._overrides, key=lambda o: (o.day, o.center_code))
+
+    # -- blocklist -------------------------------------------------------------------------
+    def blocked(self, caller: str | None, entry_center: str | None = None) -> Block | None:
+        """The block in force for this caller (national, or for the entry center or the number's
+        province), or None. See switch/blocklist.py."""
+        return self.blocklist.blocked(caller, (entry_center, phone.province_of(caller)))
 
     # -- routing ---------------------------------------------------------------------------
     def detected_province(self, caller: str | None) -> str | None:
