@@ -142,9 +142,79 @@ def centers_remote(code: str, base_url: str | None, trunk: str | None) -> None:
         click.echo(f"center {code} is local")
 
 
-@centers_group.group("calendar")
-def calendar_group() -> None:
-    """Holiday and make-up workday overrides (on top of the official calendar)."""
+@centers_group.group("calendar", invoke_without_command=True)
+@click.option("--check", is_flag=True, help="Warn (exit 1) when this year's or, from 1 November, next year's "
+                                          "official calendar is missing or provisional.")
+@click.pass_context
+def calendar_group(ctx: click.Context, check: bool) -> None:
+    """The official calendar (per year, from the State Council's notice) and per-center overrides."""
+    if check:
+        warnings = platform_from_ctx().switch.calendar_warnings()
+        for text in warnings:
+            click.echo(f"WARNING: {text}", err=True)
+        if not warnings:
+            click.echo("calendar ok: " + ", ".join(f"{y['year']} {y['status']}"
+                                                   for y in platform_from_ctx().switch.calendar_years()))
+        ctx.exit(1 if warnings else 0)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@calendar_group.command("years")
+@click.option("--json", "as_json", is_flag=True)
+def calendar_years(as_json: bool) -> None:
+    """The years of the official calendar in the database, their status and source."""
+    rows = platform_from_ctx().switch.calendar_years()
+    if as_json:
+        echo_json(rows)
+        return
+    for y in rows:
+        click.echo(f"{y['year']} {y['status']:<11} {y['holidays']:>2} days off {y['workdays']:>2} make-up days  "
+                   f"{y['source']}")
+
+
+@calendar_group.command("import-notice")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "actor", default="cli", show_default=True)
+def calendar_import_notice(path: Path, actor: str) -> None:
+    """Import a year of the State Council's holiday notice (file format: docs/switch-acd.md). The
+    whole file is checked first; the year's days are replaced in one transaction."""
+    from switch.calendar import CalendarError, parse_notice
+
+    try:
+        notice = parse_notice(path.read_text(encoding="utf-8"))
+    except (CalendarError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: {exc}; nothing imported") from None
+    platform_from_ctx().switch.import_notice(notice, actor=actor)
+    click.echo(f"{notice.year} ({notice.status}): {notice.holidays} days off, {notice.workdays} make-up working "
+               f"days imported from {notice.source or path.name}")
+
+
+@calendar_group.command("export")
+@click.argument("year", type=int)
+def calendar_export(year: int) -> None:
+    """A year of the official calendar as a notice file (to check it, or to start from)."""
+    from switch.calendar import notice_to_yaml
+
+    notice = platform_from_ctx().switch.year_notice(year)
+    if notice is None:
+        raise click.ClickException(f"{year} is not in the database")
+    click.echo(notice_to_yaml(notice), nl=False)
+
+
+@calendar_group.command("official")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["holiday", "workday", "none"]))
+@click.option("--name", default="")
+@click.option("--by", "actor", default="cli", show_default=True)
+def calendar_official(day, kind: str, name: str, actor: str) -> None:  # type: ignore[no-untyped-def]
+    """Correct one day of the official calendar (holiday, workday = 调休上班, none = ordinary day)."""
+    try:
+        platform_from_ctx().switch.set_official_day(day.date(), None if kind == "none" else kind, name=name,
+                                                    actor=actor)
+    except (KeyError, ValueError) as exc:
+        raise click.ClickException(f"not saved: {exc}") from None
+    click.echo(f"{day.date()} {kind} {name}".rstrip())
 
 
 @calendar_group.command("list")

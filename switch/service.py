@@ -15,11 +15,13 @@ from sqlalchemy import delete, select
 from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_phone
+from switch import calendar as cal
 from switch import handoff as hf
 from switch.blocklist import Block, Blocklist
+from switch.calendar import Notice, OfficialCalendar
 from switch.directory import Center, QueueDef, default_directory
 from switch.hours import HoursState, Override, hours_state
-from switch.models import CalendarOverride, CenterRow, HandoffRow, QueueRow
+from switch.models import CalendarOverride, CalendarYear, CenterRow, HandoffRow, OfficialDay, QueueRow
 from switch.routing import RouteInput, RoutingDecision, decide, overflow_announcement
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ class SwitchService:
         self._lock = threading.RLock()
         self._cache: dict[str, Center] | None = None
         self._overrides: list[Override] = []
+        self._official = OfficialCalendar({}, frozenset())
+        self._calendar_years: dict[int, str] = {}
         self._version: str | None = None
         self._checked_at = -1.0
         self.blocklist = Blocklist(platform)
@@ -103,6 +107,12 @@ class SwitchService:
             queues = s.execute(select(QueueRow).order_by(QueueRow.id)).scalars().all()
             self._overrides = [Override(r.day, r.center_code, r.kind, r.name)
                                for r in s.execute(select(CalendarOverride)).scalars()]
+            years = {r.year: r.status for r in s.execute(select(CalendarYear)).scalars()}
+            days = {r.day: (r.kind, r.name) for r in s.execute(select(OfficialDay)).scalars()}
+        if not years and self.seed_calendar():
+            return self._load()
+        self._official = OfficialCalendar(days, frozenset(years))
+        self._calendar_years = years
         by_center: dict[str, list[QueueDef]] = {}
         for q in queues:
             by_center.setdefault(q.center_code, []).append(
@@ -169,7 +179,8 @@ class SwitchService:
         return frozenset(c.strip() for c in (raw or "").split(",") if c.strip())
 
     def _hours(self, center: Center, local_now: datetime) -> HoursState:
-        return hours_state(center, local_now, self._overrides, holidays=center.code not in self.holiday_exempt())
+        return hours_state(center, local_now, self._overrides, holidays=center.code not in self.holiday_exempt(),
+                           calendar=self._official)
 
     def hours_state(self, center_code: str) -> HoursState:
         center = self.center(center_code)
@@ -217,6 +228,99 @@ class SwitchService:
                                                          CalendarOverride.center_code == center_code)).rowcount
         self._changed()
         return int(n or 0)
+
+    # -- the official calendar (database, per year) ----------------------------------------
+    SEED_YEARS = (2024, 2025, 2026, 2027)
+
+    def seed_calendar(self) -> int:
+        """Seed the years the database does not hold yet: from the chinese_calendar package where it
+        knows the year, else from switch/calendars/<year>.yaml (e.g. 2027, provisional). Returns how
+        many years were added; a year already in the database is never overwritten."""
+        added = 0
+        with self.platform.db.session() as s:
+            have = set(s.execute(select(CalendarYear.year)).scalars())
+        for year in self.SEED_YEARS:
+            if year in have:
+                continue
+            notice = cal.seed_from_package(year) or cal.shipped_notice(year)
+            if notice is not None:
+                self.import_notice(notice, actor="system:seed", replace=False)
+                added += 1
+        return added
+
+    def import_notice(self, notice: Notice, *, actor: str, replace: bool = True) -> None:
+        """Store a year of the official calendar (the State Council's notice), replacing that year's
+        days in one transaction; audited."""
+        now = self.platform.clock.now()
+        with self.platform.db.session() as s:
+            row = s.get(CalendarYear, notice.year)
+            if row is not None and not replace:
+                return
+            s.execute(delete(OfficialDay).where(OfficialDay.year == notice.year))
+            for day, (kind, name) in sorted(notice.days.items()):
+                s.add(OfficialDay(day=day, year=notice.year, kind=kind, name=name))
+            if row is None:
+                s.add(CalendarYear(year=notice.year, status=notice.status, source=notice.source, updated_at=now,
+                                   updated_by=actor))
+            else:
+                row.status, row.source, row.updated_at, row.updated_by = notice.status, notice.source, now, actor
+            self.platform.audit.record(actor=actor, channel="console", action="switch.calendar.import", outcome="ok",
+                                       session=s, detail={"year": notice.year, "status": notice.status,
+                                                          "source": notice.source, "holidays": notice.holidays,
+                                                          "workdays": notice.workdays})
+        self._changed()
+
+    def set_official_day(self, day: date, kind: str | None, *, name: str = "", actor: str) -> None:
+        """Edit one day of a held year: `holiday`, `workday` (调休上班) or None (an ordinary day)."""
+        if kind not in (None, *cal.KINDS):
+            raise ValueError(f"kind must be one of {cal.KINDS} or none")
+        self._directory()  # seeds an empty calendar
+        with self.platform.db.session() as s:
+            year = s.get(CalendarYear, day.year)
+            if year is None:
+                raise KeyError(f"{day.year}年的节假日安排不在数据库中，请先导入")
+            row = s.get(OfficialDay, day)
+            if kind is None:
+                if row is not None:
+                    s.delete(row)
+            elif row is None:
+                s.add(OfficialDay(day=day, year=day.year, kind=kind, name=name))
+            else:
+                row.kind, row.name = kind, name
+            year.updated_at, year.updated_by = self.platform.clock.now(), actor
+            self.platform.audit.record(actor=actor, channel="console", action="switch.calendar.edit", outcome="ok",
+                                       session=s, detail={"day": day.isoformat(), "kind": kind, "name": name})
+        self._changed()
+
+    def official_calendar(self) -> OfficialCalendar:
+        self._directory()
+        return self._official
+
+    def calendar_years(self) -> list[dict]:
+        self._directory()  # seeds an empty calendar
+        with self.platform.db.session() as s:
+            rows = s.execute(select(CalendarYear).order_by(CalendarYear.year)).scalars().all()
+            counts: dict[int, dict[str, int]] = {}
+            for d in s.execute(select(OfficialDay)).scalars():
+                counts.setdefault(d.year, {"holiday": 0, "workday": 0})[d.kind] += 1
+            return [{"year": r.year, "status": r.status, "source": r.source, "updated_at": r.updated_at.isoformat(),
+                     "updated_by": r.updated_by, "holidays": counts.get(r.year, {}).get("holiday", 0),
+                     "workdays": counts.get(r.year, {}).get("workday", 0)} for r in rows]
+
+    def year_notice(self, year: int) -> Notice | None:
+        self._directory()
+        with self.platform.db.session() as s:
+            row = s.get(CalendarYear, year)
+            if row is None:
+                return None
+            days = {d.day: (d.kind, d.name) for d in s.execute(select(OfficialDay).where(OfficialDay.year == year))
+                    .scalars()}
+            return Notice(year, row.status, row.source, days)
+
+    def calendar_warnings(self, today: date | None = None) -> list[str]:
+        """Loud warnings for the admin console, the CLI and the node log (see calendar.check)."""
+        self._directory()
+        return cal.check(dict(self._calendar_years), today or china_now(self.platform.clock).date())
 
     def overrides(self) -> list[Override]:
         self._directory()
