@@ -117,6 +117,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "tickets.mine": {"zh": "我的工单", "en": "My tickets"},
     "tickets.center": {"zh": "本中心工单", "en": "My center's tickets"},
     "tickets.overdue": {"zh": "超期工单", "en": "Overdue"},
+    "tickets.due_soon": {"zh": "即将到期工单", "en": "Tickets due soon"},
     "status": {"zh": "状态", "en": "Status"},
     "close": {"zh": "办结", "en": "Close"},
     "comment": {"zh": "意见", "en": "Comment"},
