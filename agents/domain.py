@@ -41,6 +41,7 @@ class QueuedCall:
     context: dict = field(default_factory=dict)
     waited: float = 0.0  # seconds already waited elsewhere (a handed-over call): credited in the queue order
     notes: tuple = ()  # agents' notes that travel with the call ({"agent_id", "text"} dicts)
+    callback_number: str | None = None  # a callback to make: queued in state "callback" with this number
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.scan_depth = 5  # waiting calls looked at per queue when matching
         self.pool_depth = 8  # longest-idle agents read per pool
         self._last_stats = 0.0
+        self._last_retry = 0.0
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -196,6 +197,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                   "overflow": "", "journey": json.dumps([queue.id]), "max_wait": queue.max_wait}
         if call.notes:
             fields["notes"] = json.dumps(list(call.notes), ensure_ascii=False)
+        if call.callback_number:
+            fields.update(state="callback", cb_number=call.callback_number)
         ops: list[list] = [["hset", ck(call.call_id), fields], ["zadd", qk(queue.id), score, call.call_id],
                            ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
                            ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
@@ -314,7 +317,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if not ok:
             raise AcdError("not_offered", "这通来电已不再分配给您")
         if c.get("cb_number"):
-            self._callback_done(call_id)
+            self._callback_dialling(call_id)
         self.bus.publish("acd.call.connected", call_id=call_id, agent_id=agent_id, queue_id=c["queue_id"],
                          waited=round(waited, 1), endpoint=self.store.hget(ak(agent_id), "endpoint"))
         self._publish_agent(agent_id, "on_call", call_id=call_id)
@@ -526,6 +529,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self._overflow_call(call_id)
         self._dispatch_all(now)
         self._flush_intervals(now)
+        if now - self._last_retry >= 15:  # callbacks whose next attempt is due
+            self._last_retry = now
+            try:
+                self.retry_callbacks()
+            except Exception:
+                log.exception("retrying callbacks failed")
         if now - self._last_stats >= 15:
             self._last_stats = now
             self.bus.publish("acd.stats", **self.stats("national"))
