@@ -28,6 +28,16 @@ CONTACT_STATES = {"Created": "available", "Reachable": "available", "NonQualifie
 PEER_STATES = {"Registered": "available", "Reachable": "available", "Unregistered": "offline",
                "Unreachable": "offline", "Rejected": "offline"}
 
+# Asterisk's OriginateResponse Reason -> the callback outcome (4 = answered)
+ORIGINATE_OUTCOMES = {4: "reached", 5: "busy", 3: "no_answer", 1: "no_answer", 8: "failed", 0: "failed"}
+
+
+def callback_outcome(result: OriginateResult) -> str:
+    if result.success:
+        return "reached"
+    return ORIGINATE_OUTCOMES.get(result.reason if result.reason is not None else 0, "failed")
+
+
 WATCHED = ("Hangup", "DTMFEnd", "DeviceStateChange", "ContactStatus", "PeerStatus")
 
 
@@ -109,10 +119,20 @@ class AsteriskControl:
             log.info("AMI: call %s: agent leg %s ended for a local transfer", call_id, peer)
 
     async def _callback_safely(self, call_id: str, number: str, endpoint: str | None, agent_id: Any) -> None:
+        """Ring the citizen back and tell the ACD how it went: reached (the agent is bridged by the
+        hotline-callback dialplan), or no answer / busy / failed (retried per the callback policy)."""
         try:
-            await self.originate_callback(call_id, number, endpoint, agent_id)
+            result = await self.originate_callback(call_id, number, endpoint, agent_id)
+            outcome = callback_outcome(result)
         except Exception:
             log.exception("AMI: callback %s could not be originated", call_id)
+            outcome = "failed"
+        report = getattr(self.platform.agents, "callback_result", None)
+        if callable(report):
+            try:
+                await self._domain(report, call_id, outcome)
+            except Exception:
+                log.exception("AMI: callback %s: reporting %s failed", call_id, outcome)
 
     async def _domain(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._run_domain is not None:
