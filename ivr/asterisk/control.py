@@ -78,6 +78,9 @@ class AsteriskControl:
         if event.type == "acd.call.transferred":
             asyncio.run_coroutine_threadsafe(self._transferred_safely(dict(event.data)), self._loop)
             return
+        endpoint = str(event.data.get("endpoint") or "")
+        if endpoint and not endpoint.upper().startswith(self.config.device_prefix.upper()):
+            return  # an agent on Twilio (browser, SIP URI, number): the Twilio side rings back
         context = self.platform.agents.call_context(call_id) or {}
         if not context.get("callback_number_masked"):
             return  # an ordinary call: its caller is on the line

@@ -53,6 +53,11 @@ class TwilioBridge:
         call_id = event.data.get("call_id")
         if event.type in QUIET_EVENTS or not isinstance(call_id, str) or self._loop is None:
             return
+        if event.type == "acd.call.connected" and self._is_twilio_callback(call_id, event.data.get("endpoint")):
+            endpoint, agent_id = event.data.get("endpoint"), event.data.get("agent_id")
+            self._loop.call_soon_threadsafe(self._schedule, call_id, event.type,
+                                            lambda: bool(self.voice.dial_callback(call_id, endpoint, agent_id)))
+            return
         if not self.voice.is_twilio_call(call_id):
             return
         if event.type == "acd.call.transferred" and event.data.get("kind") == "remote":
@@ -61,6 +66,18 @@ class TwilioBridge:
                                             lambda: self.voice.push_transfer(call_id, data))
             return
         self._loop.call_soon_threadsafe(self._schedule, call_id, event.type)
+
+    def _is_twilio_callback(self, call_id: str, endpoint: Any) -> bool:
+        """An accepted callback whose agent answers on Twilio (browser, SIP URI or number): Asterisk
+        endpoints (PJSIP/...) are rung back by the AMI side."""
+        if str(endpoint or "").upper().startswith("PJSIP/"):
+            return False
+        try:
+            context = self.platform.agents.call_context(call_id) or {}
+        except Exception:
+            log.exception("twilio: reading the ACD context of %s failed", call_id)
+            return False
+        return bool(context.get("callback_number_masked"))
 
     def _schedule(self, call_id: str, event_type: str, work: Callable[[], bool] | None = None) -> None:
         assert self._loop is not None

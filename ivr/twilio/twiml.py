@@ -186,6 +186,28 @@ def _render_transfer(response: VoiceResponse, action: Transfer, config: TwilioCo
     response.hangup()
 
 
+CALLBACK_GREETING = "您好，这里是12333，您预约的回电已接通，正在为您转接工作人员，请稍候。"
+
+
+def callback_bridge(config: TwilioConfig, *, endpoint: str | None, agent_id: int | None, call_id: str) -> str:
+    """The citizen answered a callback: greet them and bridge the agent who accepted it."""
+    response = VoiceResponse()
+    response.say(CALLBACK_GREETING, voice=config.voice, language=config.say_language)
+    kind, target = endpoint_target(endpoint, agent_id, config)
+    dial = Dial(timeout=DIAL_TIMEOUT_S, caller_id=config.caller_id if kind == "number" and config.caller_id else None)
+    if kind == "client":
+        client = dial.client()
+        client.identity(target)
+        client.parameter(name="call_id", value=call_id)
+    elif kind == "sip":
+        dial.sip(target)
+    else:
+        dial.number(target)
+    response.append(dial)
+    response.hangup()
+    return str(response)
+
+
 def sorry(config: TwilioConfig) -> str:
     response = VoiceResponse()
     response.say(SORRY_TEXT, voice=config.voice, language=config.say_language)
