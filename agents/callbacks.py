@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +15,11 @@ from agents.keys import ak, ck
 from agents.models import Callback
 from core import phone
 from core.masking import mask_phone
+
+log = logging.getLogger(__name__)
+
+# What the telephony side saw when it dialled a callback (callback_result).
+CALLBACK_RESULTS = ("reached", "no_answer", "busy", "failed")
 
 # How a callback ended when a supervisor closes it by hand -> the status it gets.
 CALLBACK_OUTCOMES: dict[str, str] = {"reached": "done", "not_needed": "done", "no_answer": "failed",
@@ -65,54 +72,110 @@ class CallbackMixin:
                          call_id=c["call_id"], queue_id=c["queue_id"], number=mask_phone(number))
         return cb_id
 
-    def _callback_done(self, call_id: str) -> None:
-        """The agent reached a callback: its list entry is done."""
-        with self.platform.db.session() as s:
-            if call_id.startswith("cb-") and call_id[3:].isdigit():
-                rows = [s.get(Callback, int(call_id[3:]))]
-            else:
-                rows = list(s.execute(select(Callback).where(Callback.call_id == call_id,
-                                                             Callback.kind == "virtual_hold")).scalars())
-            for row in rows:
-                if row is not None:
-                    row.status, row.done_at, row.outcome = "done", self.clock.now(), "reached"
-
-    def _callback_rows(self, s: Any, call_id: str) -> list[Callback]:
-        if call_id.startswith("cb-") and call_id[3:].isdigit():
-            row = s.get(Callback, int(call_id[3:]))
+    @staticmethod
+    def _callback_rows(s: Any, call_id: str) -> list[Callback]:
+        """The list entries an ACD call rings back: `cb-<id>` / `cb-<id>-<attempt>`, or a virtual hold."""
+        parts = call_id.split("-")
+        if parts[0] == "cb" and len(parts) in (2, 3) and all(p.isdigit() for p in parts[1:]):
+            row = s.get(Callback, int(parts[1]))
             return [row] if row is not None else []
         return list(s.execute(select(Callback).where(Callback.call_id == call_id,
                                                      Callback.kind == "virtual_hold")).scalars())
 
-    def callback_failed(self, call_id: str, reason: str) -> CallStatus | None:
-        """The telephony side could not reach the citizen of a callback the agent accepted (Originate
-        busy / no answer / failed): the agent is freed (not ready, the reason shown), the answer counted at
-        accept is taken back, and the callback returns to the pending list with its attempt counted."""
+    def _callback_dialling(self, call_id: str) -> None:
+        """An agent accepted a callback: the telephony side now dials the citizen (one more attempt).
+        The entry is done only when `callback_result(call_id, "reached")` says the citizen answered."""
+        with self.platform.db.session() as s:
+            for row in self._callback_rows(s, call_id):
+                row.status, row.attempts, row.next_attempt_at = "dialling", (row.attempts or 0) + 1, None
+
+    # policy: settings.extra acd_callback_attempts (3), acd_callback_spacing (600 s),
+    # acd_callback_unreachable_sms ("1" to text the citizen when every attempt failed)
+    def _callback_policy(self) -> tuple[int, float, bool]:
+        extra = self.platform.settings.extra
+        return (int(extra.get("acd_callback_attempts", 3)), float(extra.get("acd_callback_spacing", 600)),
+                str(extra.get("acd_callback_unreachable_sms", "0")).lower() in ("1", "true", "yes", "on"))
+
+    def callback_result(self, call_id: str, outcome: str) -> dict | None:
+        """What the telephony side saw when it dialled a callback: `reached` (the citizen answered and
+        the agent is bridged) → done; `no_answer`, `busy` or `failed` → the agent's leg ends and the
+        callback is retried after the spacing, within the center's opening hours, up to the attempts
+        of the policy, then closed as `unreachable` (with an SMS to the citizen if configured).
+        Returns the callback as `callbacks()` lists it (None when the call is no callback)."""
+        if outcome not in CALLBACK_RESULTS:
+            raise AcdError("invalid_outcome", f"回拨结果必须是 {', '.join(CALLBACK_RESULTS)} 之一")
+        attempts_max, spacing, sms = self._callback_policy()
+        now = self.clock.now()
+        unreachable: tuple[str, int] | None = None
+        with self.platform.db.session() as s:
+            rows = self._callback_rows(s, call_id)
+            if not rows or rows[0].status != "dialling":
+                return None
+            row = rows[0]
+            if outcome == "reached":
+                row.status, row.done_at, row.outcome = "done", now, "reached"
+            elif (row.attempts or 0) < attempts_max:
+                row.status, row.outcome = "retry", outcome
+                row.next_attempt_at = now + timedelta(seconds=spacing)
+            else:
+                row.status, row.done_at, row.outcome = "failed", now, "unreachable"
+                unreachable = (row.number, row.attempts or 0)
+            done = _listed(row)
+        if outcome != "reached":
+            self._free_agent_of_failed_callback(call_id, f"callback_{outcome}")
+        kind = {"done": "completed", "failed": "completed"}.get(done["status"], "retry")
+        self.bus.publish(f"acd.callback.{kind}", callback_id=done["id"], call_id=call_id, queue_id=done["queue_id"],
+                         center_code=done["center_code"], outcome=done["outcome"], status=done["status"],
+                         attempts=done["attempts"], next_attempt_at=done["next_attempt_at"])
+        if unreachable is not None and sms:
+            self._text_unreachable(call_id, *unreachable)
+        return done
+
+    def _free_agent_of_failed_callback(self, call_id: str, why: str) -> None:
+        """The citizen of a callback was not reached: the agent's leg ends and the agent is freed (not
+        ready, the reason shown, no wrap-up of a conversation that never happened); the answer counted
+        at accept is taken back, so a failed callback is never counted as answered."""
         c = self._call(call_id)
         if not c or c.get("state") != "connected" or not c.get("agent_id"):
-            return self.call_status(call_id)
+            return
         agent_id = int(c["agent_id"])
         now = self._now()
         answered = float(c.get("answered_at") or now)
         waited = answered - float(c["queued_at"])
-        why = f"callback_{reason}"[:40]
+        why = why[:40]
         ops: list[list] = [
             ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": why, "answered_at": ""}],
             ["hset", ak(agent_id), {"state": "not_ready", "reason": why, "call_id": "", "since": now,
                                     "answered_at": "", "call_queue": "", "call_center": ""}],
             *stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
                              answered_sl=-int(waited <= self.sl_seconds))]  # type: ignore[attr-defined]
-        if not self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
-            return self.call_status(call_id)
-        ids = []
+        if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
+            self._publish_agent(agent_id, "not_ready", why)  # type: ignore[attr-defined]
+
+    def _text_unreachable(self, call_id: str, number: str, attempts: int) -> None:
+        try:
+            self.platform.sms.send(number, "free_text", {
+                "text": f"您预约的12333回电已拨打{attempts}次未能接通，如仍需咨询，请在工作时间拨打12333。"},
+                category="reply", idempotency_key=f"callback-unreachable:{call_id}")
+        except Exception:
+            log.exception("the unreachable-callback SMS for %s could not be queued", call_id)
+
+    def retry_callbacks(self) -> list[str]:
+        """Queue the callbacks whose next attempt is due, when their center is open (opening hours
+        decide: a retry due at night waits for the morning). Returns the ACD call ids queued."""
+        now = self.clock.now()
         with self.platform.db.session() as s:
-            for row in self._callback_rows(s, call_id):
-                row.status, row.done_at, row.outcome = "pending", None, reason[:20]
-                row.attempts = (row.attempts or 0) + 1
-                ids.append(row.id)
-        self.bus.publish("acd.callback.failed", call_id=call_id, agent_id=agent_id, reason=reason, callback_ids=ids)
-        self._publish_agent(agent_id, "not_ready", why)  # type: ignore[attr-defined]
-        return self.call_status(call_id)
+            due = [(r.id, r.attempts or 0, r.center_code) for r in s.execute(
+                select(Callback).where(Callback.status == "retry", Callback.next_attempt_at <= now)).scalars()]
+        queued = []
+        for callback_id, attempts, center in due:
+            try:
+                if not self.switch.hours_state(center).open:
+                    continue
+            except KeyError:
+                continue
+            queued.append(self._queue_callback(callback_id, f"cb-{callback_id}-{attempts + 1}", ("retry",)))
+        return [q for q in queued if q]
 
     def callbacks(self, *, status: str | None = "pending", center_code: str | None = None) -> list[dict]:
         with self.platform.db.session() as s:
@@ -125,21 +188,27 @@ class CallbackMixin:
 
     def dial_callback(self, callback_id: int) -> CallStatus:
         """Put a missed call back in its queue, ahead of ordinary calls, as a callback to make."""
+        call_id = self._queue_callback(callback_id, f"cb-{callback_id}", ("pending",))
+        if call_id is None:
+            raise AcdError("not_pending", "该回拨不在待处理列表中")
+        return self.call_status(call_id)  # type: ignore[return-value]
+
+    def _queue_callback(self, callback_id: int, call_id: str, from_statuses: tuple[str, ...]) -> str | None:
         with self.platform.db.session() as s:
             row = s.get(Callback, callback_id)
-            if row is None or row.status != "pending":
-                raise AcdError("not_pending", "该回拨不在待处理列表中")
+            if row is None or row.status not in from_statuses:
+                return None
             row.status = "queued"
-            number, queue_id, center, original = row.number, row.queue_id, row.center_code, row.call_id
-        call_id = f"cb-{callback_id}"
+            number, queue_id, center, original, kind = row.number, row.queue_id, row.center_code, row.call_id, row.kind
+            attempts = row.attempts or 0
         queue = self._queue_def(queue_id)
         self.enqueue(QueuedCall(call_id=call_id, queue_id=queue_id, center_code=center, topic=queue.topic,
                                 skills=queue.skills, priority=PRIORITY_CALLBACK, caller=number,
-                                context={"callback_for": original, "kind": "missed"}))
-        self.state.txn([(ck(call_id), "state", ("waiting",))],
-                       [["hset", ck(call_id), {"state": "callback", "cb_number": number}]])
-        self.bus.publish("acd.callback.queued", callback_id=callback_id, call_id=call_id, queue_id=queue_id)
-        return self.call_status(call_id)  # type: ignore[return-value]
+                                context={"callback_for": original, "kind": kind, "attempt": attempts + 1},
+                                callback_number=number))
+        self.bus.publish("acd.callback.queued", callback_id=callback_id, call_id=call_id, queue_id=queue_id,
+                         attempt=attempts + 1)
+        return call_id
 
     def complete_callback(self, callback_id: int, *, outcome: str, actor: str) -> dict:
         """Close a pending callback by hand (e.g. the supervisor rang the caller from a desk phone):
@@ -168,4 +237,5 @@ def _listed(row: Callback) -> dict:
     return {"id": row.id, "call_id": row.call_id, "number_masked": mask_phone(row.number), "queue_id": row.queue_id,
             "center_code": row.center_code, "kind": row.kind, "status": row.status, "outcome": row.outcome,
             "waited_seconds": row.waited_seconds, "created_at": row.created_at.isoformat(),
-            "attempts": row.attempts or 0}
+            "attempts": row.attempts or 0,
+            "next_attempt_at": row.next_attempt_at.isoformat() if row.next_attempt_at else None}

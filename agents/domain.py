@@ -39,6 +39,9 @@ class QueuedCall:
     caller: str | None = None
     language: str = "zh"
     context: dict = field(default_factory=dict)
+    waited: float = 0.0  # seconds already waited elsewhere (a handed-over call): credited in the queue order
+    notes: tuple = ()  # agents' notes that travel with the call ({"agent_id", "text"} dicts)
+    callback_number: str | None = None  # a callback to make: queued in state "callback" with this number
 
 
 @dataclass(frozen=True)

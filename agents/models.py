@@ -49,12 +49,14 @@ class Callback(Base):
     queue_id: Mapped[str] = mapped_column(String(30))
     center_code: Mapped[str] = mapped_column(String(2), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # "virtual_hold" | "missed"
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, queued, done, cancelled
+    # pending, queued, dialling, retry, done, failed, cancelled
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     waited_seconds: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)  # reached, no_answer, ...
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rung without reaching them
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times dialled
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # status "retry"
 
 
 class IntervalStat(Base):

@@ -53,6 +53,9 @@ from switch.handoff import HandoffError
 log = logging.getLogger(__name__)
 
 DEVICE_STATES = ("registered", "available", "in_use", "ringing", "offline")
+MAX_CREDITED_WAIT = 3600.0  # a handed-over call is credited at most this much earlier wait
+
+
 
 class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def __init__(self, platform: Any) -> None:
@@ -69,6 +72,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.scan_depth = 5  # waiting calls looked at per queue when matching
         self.pool_depth = 8  # longest-idle agents read per pool
         self._last_stats = 0.0
+        self._last_retry = 0.0
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -185,12 +189,17 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def enqueue(self, call: QueuedCall) -> CallStatus:
         queue = self._queue_def(call.queue_id)
         now = self._now()
-        score = policy.queue_score(call.priority, now)
+        arrived = now - min(max(float(call.waited or 0.0), 0.0), MAX_CREDITED_WAIT)  # original wait credited
+        score = policy.queue_score(call.priority, arrived)
         fields = {"call_id": call.call_id, "queue_id": queue.id, "center": queue.center_code,
                   "topic": call.topic or queue.topic, "priority": call.priority, "caller": call.caller or "",
                   "language": call.language, "context": json.dumps(call.context, ensure_ascii=False),
                   "state": "waiting", "score": score, "queued_at": now, "first_at": now, "agent_id": "",
                   "overflow": "", "journey": json.dumps([queue.id]), "max_wait": queue.max_wait}
+        if call.notes:
+            fields["notes"] = json.dumps(list(call.notes), ensure_ascii=False)
+        if call.callback_number:
+            fields.update(state="callback", cb_number=call.callback_number)
         ops: list[list] = [["hset", ck(call.call_id), fields], ["zadd", qk(queue.id), score, call.call_id],
                            ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
                            ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
@@ -309,7 +318,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if not ok:
             raise AcdError("not_offered", "这通来电已不再分配给您")
         if c.get("cb_number"):
-            self._callback_done(call_id)
+            self._callback_dialling(call_id)
         self.bus.publish("acd.call.connected", call_id=call_id, agent_id=agent_id, queue_id=c["queue_id"],
                          waited=round(waited, 1), endpoint=self.store.hget(ak(agent_id), "endpoint"))
         self._publish_agent(agent_id, "on_call", call_id=call_id)
@@ -400,6 +409,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         try:
             result = self.switch.transfer(call_id, center_code, topic=topic, from_center=c["center"],
                                           context={**context, "agent_notes": notes_list,
+                                                   "waited_seconds": _waited_before_answer(c),
                                                    "caller_masked": mask_phone(c.get("caller")),
                                                    "language": c.get("language") or "zh"})
         except KeyError:
@@ -520,6 +530,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self._overflow_call(call_id)
         self._dispatch_all(now)
         self._flush_intervals(now)
+        if now - self._last_retry >= 15:  # callbacks whose next attempt is due
+            self._last_retry = now
+            try:
+                self.retry_callbacks()
+            except Exception:
+                log.exception("retrying callbacks failed")
         if now - self._last_stats >= 15:
             self._last_stats = now
             self.bus.publish("acd.stats", **self.stats("national"))
@@ -557,3 +573,11 @@ def _agent_status(h: dict[str, str]) -> AgentStatus:
                        call_id=h.get("call_id") or None, endpoint=h.get("endpoint", ""),
                        skills=tuple(json.loads(h.get("skills") or "[]")),
                        deadline=float(deadline) if deadline else None)
+
+
+def _waited_before_answer(c: dict) -> float:
+    """How long a connected call waited in its queue before an agent answered (for a handoff's credit)."""
+    try:
+        return round(max(0.0, float(c.get("answered_at") or 0) - float(c.get("queued_at") or 0)), 1)
+    except ValueError:
+        return 0.0

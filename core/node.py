@@ -76,7 +76,9 @@ class BackgroundLoop:
         self._error: BaseException | None = None
 
     def _collect(self) -> list[NodeService]:
-        found: list[NodeService] = []
+        from core import cluster
+
+        found: list[NodeService] = list(cluster.services(self.platform))
         for home in RUNTIME_HOMES:
             module = optional_import(f"{home}.runtime")
             if module is not None:
@@ -136,6 +138,15 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
 
     # Prepare the database in the arbiter (before any worker exists).
     prep = from_env(**overrides)
+    if settings.redis_url:
+        from core.cluster import SecretMismatch, check_and_register
+
+        try:
+            check_and_register(prep.store, settings, prep.clock.time())
+        except SecretMismatch as exc:
+            log.error("%s", exc)
+            prep.close()
+            return 2
     prep.migrate()
     if load_demo_if_empty and database_is_empty(prep):
         for line in load_demo(prep):

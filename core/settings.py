@@ -85,7 +85,7 @@ class Settings:
             twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
             twilio_api_base=_env("TWILIO_API_BASE"),
             sms_signature=_env("HOTLINE_SMS_SIGNATURE", "【12333】"),
-            timezone=_env("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+            timezone=_env("HOTLINE_TIMEZONE", "Asia/Shanghai") or "Asia/Shanghai",
         )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -125,12 +125,14 @@ class Connect(_Kind):
 
 @dataclass(frozen=True)
 class Transfer(_Kind):
-    """Hand the call to another center over `trunk`; `token` carries the call context there."""
+    """Hand the call to another center over `trunk`; `token` carries the call context there (SIP header),
+    `code` is the same handoff as 8 digits for a dialled suffix or DTMF."""
 
     kind: ClassVar[str] = "transfer"
     center_code: str
     trunk: str | None
     token: str
+    code: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from core import provinces
 from core.clock import china_now
 from core.masking import mask_id, mask_phone
 from ivr.actions import (
@@ -63,6 +64,7 @@ class Engine:
     def start_call(self, *, call_id: str, caller: str | None, called: str, channel: str,
                    language: str | None = None, args: dict | None = None) -> Action:
         args = dict(args or {})
+        handoff = handoff_reference(args)
         existing = self._load(call_id)
         if existing is not None:  # a repeated start (webhook retry): answer the same action again
             last = existing.get("last_action")
@@ -92,9 +94,70 @@ class Engine:
         self.publish("call.started", call_id=call_id, caller=mask_phone(caller), entry=entry, channel=channel,
                      flow_version=info.version)
         with self.store.lock(self._lock_key(call_id)):
-            action = self._advance(state, flow, Goto(flow.start))
+            barred = self._blocked(state)
+            arrived = self._arrival(state, flow, handoff) if handoff and barred is None else None
+            action = self._advance(state, flow, barred or arrived or Goto(flow.start))
             self._save(state, action)
         return action
+
+    def _blocked(self, state: dict[str, Any]) -> Hangup | None:
+        """A caller on the blocklist (national, or for this entry center or their number's province)
+        hears a neutral message and the call ends; the event keeps the block's id, never the reason."""
+        check = getattr(self.homes.switch, "blocked", None)
+        if check is None or not state.get("caller"):
+            return None
+        try:
+            block = check(state["caller"], state["vars"].get("entry_center"))
+        except Exception:
+            log.exception("blocklist check failed for call %s; the call goes on", state["call_id"])
+            return None
+        if block is None:
+            return None
+        ctx = Ctx(self, state, self.flows.flow(int(state["flow_id"])))
+        ctx.event("blocked", block_id=block.id, scope=block.scope)
+        self.publish("call.blocked", call_id=state["call_id"], caller=mask_phone(state["caller"]),
+                     block_id=block.id, scope=block.scope)
+        return Hangup("blocked", (ctx.prompt("blocked_notice"),))
+
+    def _arrival(self, state: dict[str, Any], flow: Flow, reference: str) -> Step | None:
+        """A call handed over by another deployment: claim its context (switch), greet the caller as a
+        transferred caller and hold them in the queue the switch put them in, skipping what is known
+        (province, identity checked there, topic). None (the normal IVR) when the reference is unknown,
+        expired or used, or the flow has no route node."""
+        ctx = Ctx(self, state, flow)
+        node_id = str(flow.settings.get("handoff_node") or "") or next(
+            (nid for nid, node in flow.nodes.items() if node.type == "route"), "")
+        if node_id not in flow.nodes or flow.nodes[node_id].type != "route":
+            log.error("call %s arrived with a handoff but flow %s has no route node", ctx.call_id, flow.name)
+            return None
+        try:
+            arrival = self.homes.switch.claim_arrival(ctx.call_id, reference, caller=ctx.caller,
+                                                      channel=state["channel"])
+        except Exception:
+            log.exception("claiming the handoff of call %s failed", ctx.call_id)
+            arrival = None
+        if arrival is None:
+            ctx.event("handoff", status="refused")
+            return None
+        handed = arrival.context
+        v = ctx.vars
+        v.update(province=arrival.center_code, province_confirmed=True, province_chosen=False,
+                 topic=arrival.topic, transferred_from=arrival.from_center,
+                 verified_elsewhere=bool(handed.get("verified")), id_masked=handed.get("verified_id_masked"))
+        state["node"], state["step"] = node_id, "hold"
+        state["path"].append(node_id)
+        state["events"].append({"t": ctx.t(), "type": "node", "node": node_id, "node_type": "route"})
+        from_name = provinces.name_of(arrival.from_center)
+        state["route"] = {"province": arrival.center_code, "center_code": arrival.center_code,
+                          "queue_id": arrival.queue_id, "topic": arrival.topic, "priority": 1,
+                          "reasons": [{"code": "handoff", "text": f"由{from_name}12333转接"}]}
+        status = arrival.status
+        state["queue"] = {"queue_id": arrival.queue_id, "since": ctx.now(), "announced": ctx.now(),
+                          "state": getattr(status, "state", None)}
+        ctx.event("handoff", status="claimed", from_center=arrival.from_center, queue_id=arrival.queue_id,
+                  remote_call_id=handed.get("remote_call_id"), verified=bool(handed.get("verified")))
+        ctx.say("handoff_welcome", center_name=provinces.name_of(arrival.center_code), from_name=from_name)
+        return HANDLERS["route"].after_status(ctx, status, announce=True)  # type: ignore[attr-defined]
 
     def resume(self, call_id: str, result: Result) -> Action:
         with self.store.lock(self._lock_key(call_id)):
@@ -313,8 +376,27 @@ class Engine:
                 "verified": bool(v.get("verified")), "verified_id_masked": v.get("id_masked") if v.get("verified")
                 else None, "kb_answer": v.get("kb_answer"), "flow_version": ctx.state.get("flow_version"),
                 "routing": [r.get("code") for r in (ctx.state.get("route") or {}).get("reasons", [])],
+                "routing_reasons": list((ctx.state.get("route") or {}).get("reasons", [])),
                 "channel": ctx.state["channel"], "language": ctx.lang, "province": v.get("province"),
                 "utterance": v.get("utterance"), "entry": ctx.state["entry"]}
+
+
+HANDOFF_KEYS = ("handoff", "HOTLINE_HANDOFF_IN")
+
+
+def handoff_reference(args: dict[str, Any]) -> str | None:
+    """The handoff token or 8-digit code a call arrived with (and remove it from `args`): the `handoff`
+    argument (Twilio's SIP header, a FastAGI query `?handoff=`) or an AGI argument `handoff=<ref>`."""
+    for key in HANDOFF_KEYS:
+        value = args.pop(key, None)
+        if value:
+            return str(value).strip() or None
+    for key in [k for k in args if k.startswith("arg")]:
+        value = str(args[key] or "")
+        if value.startswith("handoff="):
+            args.pop(key)
+            return value.removeprefix("handoff=").strip() or None
+    return None
 
 
 def _as_result(result: Result) -> Result:

@@ -261,6 +261,8 @@ class ProvinceNode(Handler):
 
     def confirmed(self, ctx: Ctx, how: str) -> Step:
         ctx.vars["province_confirmed"] = True
+        # only a province the caller keyed in is their choice; keeping the guess (1, or silence) is not
+        ctx.vars["province_chosen"] = how == "keyed"
         ctx.event("province", province=ctx.vars.get("province"), how=how)
         return Goto(ctx.node.get("next"))
 
@@ -417,6 +419,8 @@ class RecordsNode(Handler):
             ctx.vars["verified"] = True
             if getattr(out, "province", None):
                 ctx.vars["verified_province"] = out.province
+                if not ctx.vars.get("province_chosen"):  # a better guess than the number's location
+                    ctx.vars["province"] = out.province
         if n.get("read", True) and out.speech:
             ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
         return Goto(n.get("outcomes").get(status) or n.get("default"))
@@ -433,11 +437,14 @@ class RouteNode(Handler):
         n, v = ctx.node, ctx.vars
         topic = ctx.fill(str(n.get("topic") or "{topic}")) or None
         ctx.vars["topic"] = topic
+        region = insured_region(ctx) if v.get("verified") else None
         try:
             decision = ctx.homes.switch.route(
                 caller=ctx.caller, entry_center=str(v.get("entry_center") or "00"),
-                choice=v.get("province") if v.get("province_confirmed") else None,
+                choice=v.get("province") if v.get("province_chosen") else None,
                 verified_id=v.get("id_number") if v.get("verified") else None,
+                id_number=None if v.get("verified") else (v.get("id_number") or None),
+                insured_province=(region or {}).get("province"), insured_city=(region or {}).get("city"),
                 topic=topic, language=ctx.lang, call_id=ctx.call_id)
         except Exception:
             log.exception("routing failed for call %s", ctx.call_id)
@@ -448,7 +455,8 @@ class RouteNode(Handler):
         ctx.state["route"] = info
         ctx.event("route", province=decision.province, center_code=decision.center_code, queue_id=decision.queue_id,
                   topic=decision.topic, is_open=decision.is_open, overflow=decision.overflow, remote=decision.remote,
-                  reasons=[r["code"] for r in info.get("reasons", [])])
+                  reasons=[r["code"] for r in info.get("reasons", [])],
+                  why=[r["text"] for r in info.get("reasons", [])])
         if not decision.queue_id and decision.overflow == "ticket":
             return self.ticket(ctx, decision)
         if not decision.is_open:
@@ -501,10 +509,11 @@ class RouteNode(Handler):
             return Goto(ctx.node.get("fallback"))
         ticket = getattr(res, "ticket", None)
         token = str(getattr(ticket, "token", None) or getattr(ticket, "code", None) or "")  # switch.arrive takes either
-        ctx.event("route", transfer=decision.center_code, trunk=getattr(res, "trunk", None))
+        code = str(getattr(ticket, "code", None) or "")
+        ctx.event("route", transfer=decision.center_code, trunk=getattr(res, "trunk", None), handoff_code=code)
         ctx.state["outcome_hint"] = "transferred"
         ctx.say("transferring")
-        return Transfer(center_code=decision.center_code, trunk=getattr(res, "trunk", None), token=token)
+        return Transfer(center_code=decision.center_code, trunk=getattr(res, "trunk", None), token=token, code=code)
 
     def enqueue(self, ctx: Ctx, decision: Any) -> Step:
         n = ctx.node
@@ -629,6 +638,18 @@ class RouteNode(Handler):
             return Goto(n.get("callback")) if ok else self.after_status(ctx, ctx.homes.agents.call_status(ctx.call_id))
         status = ctx.homes.agents.call_status(ctx.call_id)
         return self.after_status(ctx, status)
+
+
+def insured_region(ctx: Ctx) -> dict[str, Any] | None:
+    """Where the verified caller is insured per the core system (参保地 and city), or None."""
+    lookup = getattr(ctx.homes.records, "insured_region", None)
+    if lookup is None:
+        return None
+    try:
+        return lookup(ctx.call_id, channel="ivr")
+    except Exception:
+        log.exception("insured_region failed for call %s", ctx.call_id)
+        return None
 
 
 def enqueue(ctx: Ctx, queue_id: str, center_code: str, topic: str | None, priority: int,

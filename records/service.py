@@ -209,6 +209,36 @@ class RecordsService:
     def end_session(self, session_id: str) -> None:
         self.state.end(session_id)
 
+    #: person statuses whose 参保地 is a live insurance relationship (a suspended one is not)
+    ACTIVE_STATUSES = frozenset({"active", "retired", "unemployed"})
+
+    def insured_region(self, session_id: str, *, channel: str = "ivr") -> dict[str, Any] | None:
+        """Where the session's verified caller is insured (参保地: province code and city) according to
+        the core system, for routing the call there. None when the session is not verified, the core
+        system is down or the person's insurance is not active. Audited like every look-up."""
+        number = self.is_verified(session_id)
+        if number is None:
+            return None
+        fields = ["insured_province", "insured_city", "status"]
+        try:
+            person = self.reader.person(number)
+        except CoreUnavailable as down:
+            self.audit(action="record.region", outcome="unavailable", channel=channel, subject=number,
+                       session_id=session_id, reason=down.reason)
+            return None
+        if person is None:
+            self.audit(action="record.region", outcome="unknown_person", channel=channel, subject=number,
+                       session_id=session_id)
+            return None
+        status = str(person.get("status") or "")
+        active = status in self.ACTIVE_STATUSES
+        self.audit(action="record.region", outcome="ok" if active else "inactive", channel=channel,
+                   subject=number, session_id=session_id, fields=fields)
+        if not active:
+            return None
+        return {"province": str(person.get("insured_province") or "") or None,
+                "city": str(person.get("insured_city") or ""), "status": status}
+
     # what a verified citizen hears ---------------------------------------------------------
     def _own_view(self, session_id: str, *, channel: str, action: str) -> RecordView | RecordOutcome:
         number = self.is_verified(session_id)

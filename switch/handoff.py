@@ -82,7 +82,8 @@ def encode(payload: dict) -> bytes:
 
 REQUIRED = ("call_id", "from_center", "to_center")
 ALLOWED_CONTEXT = ("caller_masked", "caller", "ivr_path", "topic", "verified", "verified_id_masked",
-                   "agent_notes", "inputs", "routing", "language", "kb_answer", "flow_version")
+                   "agent_notes", "inputs", "routing", "routing_reasons", "language", "kb_answer", "flow_version",
+                   "province", "waited_seconds", "entry")
 
 
 def validate_payload(raw: Any) -> dict:

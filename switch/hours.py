@@ -1,16 +1,21 @@
 """Business hours: emergency closures, then holidays and make-up working days (调休), then weekly
-hours — checked in that order. The official calendar comes from the chinese_calendar package; a
-per-center override table corrects or extends it without a release (e.g. a year it does not know yet).
+hours — checked in that order. The official calendar is the database's (switch/calendar.py: imported
+per year from the State Council's notice, seeded from the chinese_calendar package); a per-center
+override table corrects it for one center or day without a release.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 import chinese_calendar
 
 from switch.directory import DAYS, WORKDAY_HOURS, Center
+
+if TYPE_CHECKING:
+    from switch.calendar import OfficialCalendar
 
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
@@ -88,7 +93,7 @@ def official_day(day: date) -> tuple[str, str | None]:
 
 
 def hours_state(center: Center, local_now: datetime, overrides: list[Override], *,
-                holidays: bool = True) -> HoursState:
+                holidays: bool = True, calendar: OfficialCalendar | None = None) -> HoursState:
     """Whether `center` takes calls at `local_now` (Beijing time); pure. Every center, the national
     one included, follows the public-holiday calendar unless `holidays=False` (a center configured
     as holiday-exempt: `SWITCH_HOLIDAY_EXEMPT`); calendar overrides apply either way."""
@@ -109,7 +114,7 @@ def hours_state(center: Center, local_now: datetime, overrides: list[Override], 
             return _makeup(moment, hours_text, name, center)
         if override.kind == "open":
             return HoursState(True, "override", "人工服务正常。", name)
-    kind, name = official_day(day)
+    kind, name = calendar.day(day) if calendar is not None else official_day(day)
     if kind == "holiday" and holidays:
         return HoursState(False, "holiday", f"{name}假期人工服务暂停，{hours_text}", name)
     if kind == "makeup_workday" and holidays:

@@ -65,3 +65,46 @@ class HandoffRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_call_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OfficialDay(Base):
+    """The official calendar, one row per day that is not an ordinary day: a public holiday
+    (``holiday``) or a make-up working day (``workday``, 调休上班), imported per year from the State
+    Council's notice (or seeded); the database, not a package, is the source of truth."""
+
+    __tablename__ = "switch_official_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "holiday" | "workday"
+    name: Mapped[str] = mapped_column(String(50), default="")
+
+
+class CalendarYear(Base):
+    """One year of the official calendar: where it came from and whether it is the published
+    arrangement (``official``) or only what is known before the notice (``provisional``)."""
+
+    __tablename__ = "switch_calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))  # "official" | "provisional"
+    source: Mapped[str] = mapped_column(String(200), default="")  # the notice, or "seed: ..."
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class BlockRow(Base):
+    """A caller number blocked (harassment, abuse) nationally (``scope="*"``) or for one province,
+    until ``expires_at``; lifted early by setting ``lifted_at``. Changes are audited."""
+
+    __tablename__ = "switch_blocklist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), index=True)  # normalised digits (national form)
+    scope: Mapped[str] = mapped_column(String(2), default="*")
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,7 +1,9 @@
 """The routing decision, pure: which province, which center and queue, and why.
 
-Precedence: the caller's explicit choice > the province of a verified ID number > where the caller's
-number is registered > the center the call came in at. Then topic → queue, and a closed or overloaded
+Precedence: the caller's explicit choice of a province (keyed or said, not a confirmed guess) > where a
+verified caller is insured according to the core system (参保地, with the city) > the province of issue of
+the ID number (verified, or entered but not verified) > where the caller's number is registered > the
+center the call came in at. Then topic → queue, and a closed or overloaded
 center → the center's configured overflow (national pool, another center, a callback, a ticket).
 """
 
@@ -61,29 +63,50 @@ class RouteInput:
     verified_id: str | None = None
     topic: str | None = None
     language: str = "zh"
+    insured_province: str | None = None  # 参保地 of a verified caller's active insurance (core system)
+    insured_city: str | None = None
+    id_number: str | None = None  # an ID number entered but not verified: its province of issue only
+
+
+def _parse_id(raw: str | None, reasons: list[Reason]) -> citizen_id.CitizenId | None:
+    if not raw:
+        return None
+    try:
+        return citizen_id.parse(raw)
+    except citizen_id.InvalidCitizenId:
+        reasons.append(Reason("invalid_id", "身份证号码无效，未用于选择省份"))
+        return None
 
 
 def _province(inp: RouteInput, directory: dict[str, Center], reasons: list[Reason],
               today: date) -> tuple[str, int]:
     priority = PRIORITY_NORMAL
-    ident = None
-    if inp.verified_id:
-        try:
-            ident = citizen_id.parse(inp.verified_id)
-        except citizen_id.InvalidCitizenId:
-            reasons.append(Reason("invalid_id", "身份证号码无效，未用于选择省份"))
-        if ident is not None and ident.age_on(today) >= ELDERLY_AGE:
-            priority = PRIORITY_ELDERLY
-            reasons.append(Reason("elderly", f"来电人已满{ELDERLY_AGE}周岁，优先接入"))
+    verified = _parse_id(inp.verified_id, reasons)
+    unverified = None if verified is not None else _parse_id(inp.id_number, reasons)
+    if verified is not None and verified.age_on(today) >= ELDERLY_AGE:
+        priority = PRIORITY_ELDERLY
+        reasons.append(Reason("elderly", f"来电人已满{ELDERLY_AGE}周岁，优先接入"))
+    insured = inp.insured_province if inp.insured_province in directory else None
     if inp.choice:
         if inp.choice in directory:
-            reasons.append(Reason("caller_choice", f"来电人选择了{provinces.name_of(inp.choice)}"))
+            note = ""
+            if insured and insured != inp.choice:
+                note = f"（参保地为{provinces.name_of(insured)}）"
+            reasons.append(Reason("caller_choice", f"来电人选择了{provinces.name_of(inp.choice)}{note}"))
             return inp.choice, priority
         reasons.append(Reason("invalid_choice", f"所选地区代码{inp.choice}没有12333中心"))
+    if insured:
+        where = provinces.name_of(insured) + (inp.insured_city or "")
+        reasons.append(Reason("insured_province", f"核心系统记录来电人参保地为{where}"))
+        return insured, priority
+    if inp.insured_province:
+        reasons.append(Reason("no_center", f"参保地{provinces.name_of(inp.insured_province)}没有12333中心"))
+    ident = verified or unverified
     if ident is not None:
         code = ident.province_code
+        how = "" if verified is not None else "（未验证）"
         if code in directory:
-            reasons.append(Reason("id_province", f"身份证号码签发地为{provinces.name_of(code)}"))
+            reasons.append(Reason("id_province", f"身份证号码{how}签发地为{provinces.name_of(code)}"))
             return code, priority
         reasons.append(Reason("no_center", f"身份证签发地{provinces.name_of(code)}没有12333中心"))
     located = phone.province_of(inp.caller)

@@ -15,10 +15,13 @@ from sqlalchemy import delete, select
 from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_phone
+from switch import calendar as cal
 from switch import handoff as hf
+from switch.blocklist import Block, Blocklist
+from switch.calendar import Notice, OfficialCalendar
 from switch.directory import Center, QueueDef, default_directory
 from switch.hours import HoursState, Override, hours_state
-from switch.models import CalendarOverride, CenterRow, HandoffRow, QueueRow
+from switch.models import CalendarOverride, CalendarYear, CenterRow, HandoffRow, OfficialDay, QueueRow
 from switch.routing import RouteInput, RoutingDecision, decide, overflow_announcement
 
 log = logging.getLogger(__name__)
@@ -49,8 +52,11 @@ class SwitchService:
         self._lock = threading.RLock()
         self._cache: dict[str, Center] | None = None
         self._overrides: list[Override] = []
+        self._official = OfficialCalendar({}, frozenset())
+        self._calendar_years: dict[int, str] = {}
         self._version: str | None = None
         self._checked_at = -1.0
+        self.blocklist = Blocklist(platform)
 
     # -- directory -------------------------------------------------------------------------
     def ensure_directory(self) -> int:
@@ -101,6 +107,12 @@ class SwitchService:
             queues = s.execute(select(QueueRow).order_by(QueueRow.id)).scalars().all()
             self._overrides = [Override(r.day, r.center_code, r.kind, r.name)
                                for r in s.execute(select(CalendarOverride)).scalars()]
+            years = {r.year: r.status for r in s.execute(select(CalendarYear)).scalars()}
+            days = {r.day: (r.kind, r.name) for r in s.execute(select(OfficialDay)).scalars()}
+        if not years and self.seed_calendar():
+            return self._load()
+        self._official = OfficialCalendar(days, frozenset(years))
+        self._calendar_years = years
         by_center: dict[str, list[QueueDef]] = {}
         for q in queues:
             by_center.setdefault(q.center_code, []).append(
@@ -167,7 +179,8 @@ class SwitchService:
         return frozenset(c.strip() for c in (raw or "").split(",") if c.strip())
 
     def _hours(self, center: Center, local_now: datetime) -> HoursState:
-        return hours_state(center, local_now, self._overrides, holidays=center.code not in self.holiday_exempt())
+        return hours_state(center, local_now, self._overrides, holidays=center.code not in self.holiday_exempt(),
+                           calendar=self._official)
 
     def hours_state(self, center_code: str) -> HoursState:
         center = self.center(center_code)
@@ -216,9 +229,108 @@ class SwitchService:
         self._changed()
         return int(n or 0)
 
+    # -- the official calendar (database, per year) ----------------------------------------
+    SEED_YEARS = (2024, 2025, 2026, 2027)
+
+    def seed_calendar(self) -> int:
+        """Seed the years the database does not hold yet: from the chinese_calendar package where it
+        knows the year, else from switch/calendars/<year>.yaml (e.g. 2027, provisional). Returns how
+        many years were added; a year already in the database is never overwritten."""
+        added = 0
+        with self.platform.db.session() as s:
+            have = set(s.execute(select(CalendarYear.year)).scalars())
+        for year in self.SEED_YEARS:
+            if year in have:
+                continue
+            notice = cal.seed_from_package(year) or cal.shipped_notice(year)
+            if notice is not None:
+                self.import_notice(notice, actor="system:seed", replace=False)
+                added += 1
+        return added
+
+    def import_notice(self, notice: Notice, *, actor: str, replace: bool = True) -> None:
+        """Store a year of the official calendar (the State Council's notice), replacing that year's
+        days in one transaction; audited."""
+        now = self.platform.clock.now()
+        with self.platform.db.session() as s:
+            row = s.get(CalendarYear, notice.year)
+            if row is not None and not replace:
+                return
+            s.execute(delete(OfficialDay).where(OfficialDay.year == notice.year))
+            for day, (kind, name) in sorted(notice.days.items()):
+                s.add(OfficialDay(day=day, year=notice.year, kind=kind, name=name))
+            if row is None:
+                s.add(CalendarYear(year=notice.year, status=notice.status, source=notice.source, updated_at=now,
+                                   updated_by=actor))
+            else:
+                row.status, row.source, row.updated_at, row.updated_by = notice.status, notice.source, now, actor
+            self.platform.audit.record(actor=actor, channel="console", action="switch.calendar.import", outcome="ok",
+                                       session=s, detail={"year": notice.year, "status": notice.status,
+                                                          "source": notice.source, "holidays": notice.holidays,
+                                                          "workdays": notice.workdays})
+        self._changed()
+
+    def set_official_day(self, day: date, kind: str | None, *, name: str = "", actor: str) -> None:
+        """Edit one day of a held year: `holiday`, `workday` (调休上班) or None (an ordinary day)."""
+        if kind not in (None, *cal.KINDS):
+            raise ValueError(f"kind must be one of {cal.KINDS} or none")
+        self._directory()  # seeds an empty calendar
+        with self.platform.db.session() as s:
+            year = s.get(CalendarYear, day.year)
+            if year is None:
+                raise KeyError(f"{day.year}年的节假日安排不在数据库中，请先导入")
+            row = s.get(OfficialDay, day)
+            if kind is None:
+                if row is not None:
+                    s.delete(row)
+            elif row is None:
+                s.add(OfficialDay(day=day, year=day.year, kind=kind, name=name))
+            else:
+                row.kind, row.name = kind, name
+            year.updated_at, year.updated_by = self.platform.clock.now(), actor
+            self.platform.audit.record(actor=actor, channel="console", action="switch.calendar.edit", outcome="ok",
+                                       session=s, detail={"day": day.isoformat(), "kind": kind, "name": name})
+        self._changed()
+
+    def official_calendar(self) -> OfficialCalendar:
+        self._directory()
+        return self._official
+
+    def calendar_years(self) -> list[dict]:
+        self._directory()  # seeds an empty calendar
+        with self.platform.db.session() as s:
+            rows = s.execute(select(CalendarYear).order_by(CalendarYear.year)).scalars().all()
+            counts: dict[int, dict[str, int]] = {}
+            for d in s.execute(select(OfficialDay)).scalars():
+                counts.setdefault(d.year, {"holiday": 0, "workday": 0})[d.kind] += 1
+            return [{"year": r.year, "status": r.status, "source": r.source, "updated_at": r.updated_at.isoformat(),
+                     "updated_by": r.updated_by, "holidays": counts.get(r.year, {}).get("holiday", 0),
+                     "workdays": counts.get(r.year, {}).get("workday", 0)} for r in rows]
+
+    def year_notice(self, year: int) -> Notice | None:
+        self._directory()
+        with self.platform.db.session() as s:
+            row = s.get(CalendarYear, year)
+            if row is None:
+                return None
+            days = {d.day: (d.kind, d.name) for d in s.execute(select(OfficialDay).where(OfficialDay.year == year))
+                    .scalars()}
+            return Notice(year, row.status, row.source, days)
+
+    def calendar_warnings(self, today: date | None = None) -> list[str]:
+        """Loud warnings for the admin console, the CLI and the node log (see calendar.check)."""
+        self._directory()
+        return cal.check(dict(self._calendar_years), today or china_now(self.platform.clock).date())
+
     def overrides(self) -> list[Override]:
         self._directory()
         return sorted(self._overrides, key=lambda o: (o.day, o.center_code))
+
+    # -- blocklist -------------------------------------------------------------------------
+    def blocked(self, caller: str | None, entry_center: str | None = None) -> Block | None:
+        """The block in force for this caller (national, or for the entry center or the number's
+        province), or None. See switch/blocklist.py."""
+        return self.blocklist.blocked(caller, (entry_center, phone.province_of(caller)))
 
     # -- routing ---------------------------------------------------------------------------
     def detected_province(self, caller: str | None) -> str | None:
@@ -226,11 +338,16 @@ class SwitchService:
 
     def route(self, *, caller: str | None, entry_center: str = "00", choice: str | None = None,
               verified_id: str | None = None, topic: str | None = None, language: str = "zh",
-              call_id: str | None = None) -> RoutingDecision:
+              call_id: str | None = None, insured_province: str | None = None, insured_city: str | None = None,
+              id_number: str | None = None) -> RoutingDecision:
+        """Where a call goes and why (see switch/routing.py for the precedence). `choice` is only an
+        explicit choice of the caller (not a confirmed guess); `insured_province`/`insured_city` the
+        core system's 参保地 of a verified caller; `id_number` an ID entered but not verified."""
         directory = self._directory()
         local_now = china_now(self.platform.clock)
         load = self.platform.agents.center_load
-        decision = decide(RouteInput(caller, entry_center, choice, verified_id, topic, language), directory,
+        decision = decide(RouteInput(caller, entry_center, choice, verified_id, topic, language,
+                                     insured_province, insured_city, id_number), directory,
                           hours=lambda code: self._hours(directory[code], local_now),
                           load=load, today=local_now.date())
         self.platform.bus.publish("route.decided", call_id=call_id, caller=mask_phone(caller),
@@ -302,19 +419,29 @@ class SwitchService:
                                 (now + HANDOFF_TTL).isoformat())
 
     def claim_handoff(self, token_or_code: str, call_id: str) -> dict | None:
-        """The context handed over with a call, once: by token (SIP header) or code (dialled suffix)."""
+        """The context handed over with a call, once: by token (SIP header) or code (dialled suffix).
+        None for an unknown, expired or already claimed reference (logged with which)."""
         now = self.platform.clock.now()
+        ref = (token_or_code or "").strip()
         with self.platform.db.session() as s:
-            column = HandoffRow.code if token_or_code.isdigit() and len(token_or_code) == 8 else HandoffRow.token
-            row = s.execute(select(HandoffRow).where(column == token_or_code)).scalar_one_or_none()
-            if row is None or row.expires_at < now or (row.claimed_call_id not in (None, call_id)):
+            column = HandoffRow.code if ref.isdigit() and len(ref) == 8 else HandoffRow.token
+            row = s.execute(select(HandoffRow).where(column == ref)).scalar_one_or_none() if ref else None
+            problem = ("unknown" if row is None else "expired" if row.expires_at < now
+                       else "claimed" if row.claimed_call_id not in (None, call_id) else None)
+            if problem is not None:
+                log.warning("handoff reference %s… for call %s refused: %s; the caller gets the normal IVR",
+                            ref[:4], call_id, problem)
+                self.platform.bus.publish("route.handoff.refused", call_id=call_id, reason=problem)
                 return None
+            assert row is not None
             row.claimed_call_id, row.claimed_at = call_id, now
             return {"from_center": row.from_center, "to_center": row.to_center,
                     "remote_call_id": row.remote_call_id, "context": dict(row.context)}
 
-    def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
-        """A handed-over call reaches this deployment: enqueue it with its context (→ CallStatus)."""
+    def claim_arrival(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Arrival | None:
+        """A handed-over call reaches this deployment: claim its context and enqueue it at the receiving
+        center's queue for its topic, as a transfer (priority 1), with the wait it already had credited
+        and the sending agent's notes. None when the reference is unknown, expired or used."""
         from agents.domain import PRIORITY_TRANSFER, QueuedCall
 
         handed = self.claim_handoff(token_or_code, call_id)
@@ -322,13 +449,40 @@ class SwitchService:
             return None
         ctx = handed["context"]
         center = self.center(handed["to_center"])
-        assert center is not None
-        queue = center.queue_for(ctx.get("topic"))
-        assert queue is not None
+        queue = center.queue_for(ctx.get("topic")) if center is not None else None
+        if center is None or queue is None:
+            log.warning("handoff for call %s names center %s, which has no queue here", call_id, handed["to_center"])
+            return None
         context = {**ctx, "channel": channel, "transferred_from": handed["from_center"],
-                   "remote_call_id": handed["remote_call_id"]}
-        return self.platform.agents.enqueue(QueuedCall(
+                   "remote_call_id": handed["remote_call_id"], "province": ctx.get("province") or center.code}
+        try:
+            waited = float(ctx.get("waited_seconds") or 0.0)
+        except (TypeError, ValueError):
+            waited = 0.0
+        notes = tuple(n for n in ctx.get("agent_notes") or () if isinstance(n, dict))
+        status = self.platform.agents.enqueue(QueuedCall(
             call_id=call_id, queue_id=queue.id, center_code=center.code, topic=queue.topic,
             skills=queue.skills, priority=PRIORITY_TRANSFER, caller=caller, language=ctx.get("language", "zh"),
-            context=context))
+            context=context, waited=waited, notes=notes))
+        self.platform.bus.publish("route.handoff.arrived", call_id=call_id, center_code=center.code,
+                                  queue_id=queue.id, from_center=handed["from_center"],
+                                  remote_call_id=handed["remote_call_id"], waited_seconds=waited)
+        return Arrival(status=status, from_center=handed["from_center"], center_code=center.code,
+                       queue_id=queue.id, topic=queue.topic, context=context)
 
+    def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
+        """A handed-over call reaches this deployment: enqueue it with its context (→ CallStatus)."""
+        arrival = self.claim_arrival(call_id, token_or_code, caller=caller, channel=channel)
+        return arrival.status if arrival is not None else None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A handed-over call claimed and queued on arrival."""
+
+    status: Any  # agents.domain.CallStatus
+    from_center: str
+    center_code: str
+    queue_id: str
+    topic: str
+    context: dict

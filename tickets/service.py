@@ -73,6 +73,14 @@ class TicketsService:
         self.due_working_days = due_working_days
 
     # helpers -------------------------------------------------------------------------------
+    def calendar(self) -> Any:
+        """The official calendar in the database (switch), as a working-day predicate; None without one."""
+        try:
+            official = self.platform.switch.official_calendar()
+        except Exception:  # noqa: BLE001 - a node without the switch counts with the package
+            return None
+        return official.is_workday
+
     def today(self) -> date:
         return china_now(self.platform.clock).date()
 
@@ -122,7 +130,7 @@ class TicketsService:
         if center_code not in provinces.CENTERS:
             raise TicketError("center", f"未知的中心代码{center_code}")
         today = self.today()
-        due = due_date or add_working_days(today, self.due_working_days)
+        due = due_date or add_working_days(today, self.due_working_days, self.calendar())
         if due < today:
             raise TicketError("due_date", "办结期限不能早于今天")
         now = self.platform.clock.now()
@@ -250,3 +258,48 @@ class TicketsService:
         if center_code:
             q = q.where(Ticket.center_code == center_code)
         return self._list(q)
+
+    # watching due dates --------------------------------------------------------------------
+    ALERT_KEY = "tickets:alert:"
+    ALERT_TTL_S = 14 * 86400.0
+
+    def _due_soon_limit(self, today: date) -> date:
+        return add_working_days(today, 1, self.calendar())
+
+    def alert_counts(self, scope: str = provinces.NATIONAL) -> dict[str, int]:
+        """Open tickets past their due date (`overdue`) and due by the next working day (`due_soon`),
+        for a province (its own) or "00" (all): the wallboard's and the console badge's figures."""
+        today = self.today()
+        limit = self._due_soon_limit(today)
+        with self.platform.db.session() as s:
+            q = select(Ticket.due_date).where(Ticket.status != "closed", Ticket.due_date <= limit)
+            if scope != provinces.NATIONAL:
+                q = q.where(Ticket.province == scope)
+            dues = list(s.execute(q).scalars())
+        overdue = sum(1 for d in dues if d < today)
+        return {"overdue": overdue, "due_soon": len(dues) - overdue}
+
+    def watch(self) -> list[dict[str, Any]]:
+        """Raise `ticket.alert` (level `due_soon`, then `overdue`) once per ticket and level, for the
+        owning province's supervisors (the console streams ticket.* events by province). The 2-working-
+        day SLA counts with the official calendar. Returns the alerts raised now."""
+        today = self.today()
+        limit = self._due_soon_limit(today)
+        with self.platform.db.session() as s:
+            rows = s.execute(select(Ticket).where(Ticket.status != "closed", Ticket.due_date <= limit)
+                             .order_by(Ticket.due_date, Ticket.id)).scalars().all()
+            tickets = [(t.id, t.province, t.center_code, t.topic, t.due_date, t.assignee_id) for t in rows]
+        raised = []
+        for ticket_id, province, center, topic, due, assignee in tickets:
+            level = "overdue" if due < today else "due_soon"
+            key = f"{self.ALERT_KEY}{ticket_id}"
+            if self.platform.store.get(key) == level:
+                continue
+            self.platform.store.set(key, level, ttl=self.ALERT_TTL_S)
+            alert = {"ticket_id": ticket_id, "level": level, "province": province, "center_code": center,
+                     "topic": topic, "due_date": due.isoformat(), "assignee_id": assignee,
+                     "text": (f"工单{ticket_id}已超过办结期限（{due.isoformat()}）" if level == "overdue"
+                              else f"工单{ticket_id}将于{due.isoformat()}到期")}
+            self.platform.bus.publish("ticket.alert", **alert)
+            raised.append(alert)
+        return raised

@@ -13,7 +13,8 @@ from web.app import platform_of
 from web.permissions import Param, public
 from web.sse import Viewer
 
-AREA_OPS = ("web.agent.ops", "web.supervisor.ops", "web.editor.ops", "web.admin.ops")
+AREA_OPS = ("web.agent.ops", "web.supervisor.ops", "web.editor.ops", "web.admin.ops", "web.admin.calendar",
+            "web.supervisor.blocklist")
 for _name in AREA_OPS:
     importlib.import_module(_name)
 

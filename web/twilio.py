@@ -123,6 +123,25 @@ def voice_status():  # type: ignore[no-untyped-def]
     return Response(status=204)
 
 
+@bp.post("/voice/callback")
+@public
+@signed
+def voice_callback():  # type: ignore[no-untyped-def]
+    """Twilio voice webhook: the citizen answered a callback; the agent is bridged."""
+    _require_sid()
+    return _twiml(_voice().callback_answered(request.form, request.args.get("call_id", "")))
+
+
+@bp.post("/voice/callback/status")
+@public
+@signed
+def voice_callback_status():  # type: ignore[no-untyped-def]
+    """Twilio status callback of a callback: answered and over, or no answer / busy / failed."""
+    _require_sid()
+    _voice().callback_status(request.form, request.args.get("call_id", ""))
+    return Response(status=204)
+
+
 @bp.post("/voice/outbound")
 @public
 @signed

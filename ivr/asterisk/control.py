@@ -28,8 +28,15 @@ CONTACT_STATES = {"Created": "available", "Reachable": "available", "NonQualifie
 PEER_STATES = {"Registered": "available", "Reachable": "available", "Unregistered": "offline",
                "Unreachable": "offline", "Rejected": "offline"}
 
-# OriginateResponse Reason -> why a callback did not reach the citizen
-ORIGINATE_REASONS = {0: "failed", 1: "failed", 3: "no_answer", 5: "busy", 8: "congestion"}
+# Asterisk's OriginateResponse Reason -> the callback outcome (4 = answered)
+ORIGINATE_OUTCOMES = {4: "reached", 5: "busy", 3: "no_answer", 1: "no_answer", 8: "failed", 0: "failed"}
+
+
+def callback_outcome(result: OriginateResult) -> str:
+    if result.success:
+        return "reached"
+    return ORIGINATE_OUTCOMES.get(result.reason if result.reason is not None else 0, "failed")
+
 
 WATCHED = ("Hangup", "DTMFEnd", "DeviceStateChange", "ContactStatus", "PeerStatus")
 
@@ -84,6 +91,9 @@ class AsteriskControl:
             asyncio.run_coroutine_threadsafe(
                 self._safely(self.hold if event.type == "acd.call.held" else self.unhold, call_id), self._loop)
             return
+        endpoint = str(event.data.get("endpoint") or "")
+        if endpoint and not endpoint.upper().startswith(self.config.device_prefix.upper()):
+            return  # an agent on Twilio (browser, SIP URI, number): the Twilio side rings back
         context = self.platform.agents.call_context(call_id) or {}
         if not context.get("callback_number_masked"):
             return  # an ordinary call: its caller is on the line
@@ -182,18 +192,20 @@ class AsteriskControl:
         log.info("AMI: call %s resumed", call_id)
 
     async def _callback_safely(self, call_id: str, number: str, endpoint: str | None, agent_id: Any) -> None:
-        result: OriginateResult | None = None
+        """Ring the citizen back and tell the ACD how it went: reached (the agent is bridged by the
+        hotline-callback dialplan), or no answer / busy / failed (retried per the callback policy)."""
         try:
             result = await self.originate_callback(call_id, number, endpoint, agent_id)
+            outcome = callback_outcome(result)
         except Exception:
             log.exception("AMI: callback %s could not be originated", call_id)
-        if result is not None and result.success:
-            return
-        # the citizen was not reached: free the agent, the callback goes back to pending (attempt counted)
-        reason = ORIGINATE_REASONS.get(result.reason if result is not None else None, "failed")
-        failed = getattr(self.platform.agents, "callback_failed", None)
-        if callable(failed):
-            await self._domain(failed, call_id, reason)
+            outcome = "failed"
+        report = getattr(self.platform.agents, "callback_result", None)
+        if callable(report):
+            try:
+                await self._domain(report, call_id, outcome)
+            except Exception:
+                log.exception("AMI: callback %s: reporting %s failed", call_id, outcome)
 
     async def _domain(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._run_domain is not None:

@@ -57,6 +57,21 @@ class CallControl:
             self._client = make_client(self.config)
         return self._client
 
+    def create_call(self, *, to: str, from_: str, url: str, status_callback: str) -> str | None:
+        """Dial out (a callback): Twilio fetches `url` for TwiML once `to` answers and posts the final
+        status to `status_callback`. The new CallSid, or None when Twilio refused."""
+        try:
+            call = self.client.calls.create(to=to, from_=from_, url=url, method="POST",
+                                            status_callback=status_callback, status_callback_method="POST",
+                                            status_callback_event=["completed"])
+        except TwilioRestException as exc:
+            log.warning("twilio call create failed: status=%s code=%s", exc.status, exc.code)
+            return None
+        except OSError as exc:
+            log.warning("twilio call create failed: error=%s", type(exc).__name__)
+            return None
+        return str(call.sid)
+
     def update_twiml(self, call_sid: str, twiml: str) -> bool:
         return self._update(call_sid, twiml=twiml)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from core.events import Event, Subscription
@@ -57,7 +58,17 @@ class TwilioBridge:
         call_id = event.data.get("call_id")
         if event.type in QUIET_EVENTS or not isinstance(call_id, str) or self._loop is None:
             return
+        if event.type == "acd.call.connected" and self._is_twilio_callback(call_id, event.data.get("endpoint")):
+            endpoint, agent_id = event.data.get("endpoint"), event.data.get("agent_id")
+            self._loop.call_soon_threadsafe(self._schedule, call_id, event.type,
+                                            lambda: bool(self.voice.dial_callback(call_id, endpoint, agent_id)))
+            return
         if not self.voice.is_twilio_call(call_id):
+            return
+        if event.type == "acd.call.transferred" and event.data.get("kind") == "remote":
+            data = dict(event.data)
+            self._loop.call_soon_threadsafe(self._schedule, call_id, event.type,
+                                            lambda: self.voice.push_transfer(call_id, data))
             return
         if event.type == "acd.call.ended" and event.data.get("reason") != "agent_hangup":
             return  # the caller or the line ended it: nothing to do on the line
@@ -65,17 +76,34 @@ class TwilioBridge:
             return  # remote transfers are carried by the handoff, not by ending the agent leg
         self._loop.call_soon_threadsafe(self._schedule, call_id, event.type)
 
-    def _schedule(self, call_id: str, event_type: str) -> None:
+    def _is_twilio_callback(self, call_id: str, endpoint: Any) -> bool:
+        """An accepted callback whose agent answers on Twilio (browser, SIP URI or number): Asterisk
+        endpoints (PJSIP/...) are rung back by the AMI side."""
+        if str(endpoint or "").upper().startswith("PJSIP/"):
+            return False
+        try:
+            context = self.platform.agents.call_context(call_id) or {}
+        except Exception:
+            log.exception("twilio: reading the ACD context of %s failed", call_id)
+            return False
+        return bool(context.get("callback_number_masked"))
+
+    def _schedule(self, call_id: str, event_type: str, work: Callable[[], bool] | None = None) -> None:
         assert self._loop is not None
-        future = self._loop.run_in_executor(None, self._wake, call_id, event_type)
+        future = self._loop.run_in_executor(None, self._run, call_id, event_type,
+                                            work or (lambda: self._default_work(call_id, event_type)))
         self._pending.add(future)
         future.add_done_callback(self._pending.discard)
 
-    def _wake(self, call_id: str, event_type: str) -> bool:
+    def _default_work(self, call_id: str, event_type: str) -> bool:
+        """The console ended or transferred the call: end the agent leg; anything else: wake the call."""
+        if event_type in BRIDGE_ENDERS:
+            return self.voice.end_bridge(call_id)
+        return self.voice.wake(call_id)
+
+    def _run(self, call_id: str, event_type: str, work: Callable[[], bool]) -> bool:
         try:
-            if event_type in BRIDGE_ENDERS:
-                return self.voice.end_bridge(call_id)
-            return self.voice.wake(call_id)
+            return work()
         except Exception:
             log.exception("twilio: waking call %s on %s failed", call_id, event_type)
             return False

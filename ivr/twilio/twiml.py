@@ -16,6 +16,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.actions import Action, Collect, Connect, Hangup, Hold, Listen, Play, Prompt, Transfer
 from ivr.twilio.config import TwilioConfig
+from switch.handoff import SIP_HEADER
 
 # Spoken when the platform cannot go on with a call (lost state, engine failure).
 SORRY_TEXT = "对不起，系统暂时无法处理您的来电，请稍后再拨。"
@@ -175,13 +176,38 @@ def _render_transfer(response: VoiceResponse, action: Transfer, config: TwilioCo
     # through to <Hangup/>.
     dial = Dial(caller_id=config.caller_id if config.caller_id else None)
     if trunk.lower().startswith(("sip:", "sips:")):
-        # Custom X- headers ride on the SIP URI; the receiving center reads the call context from them.
+        # Custom X- headers ride on the SIP URI; the receiving deployment claims the handoff with the
+        # token (Twilio hands it to /twilio/voice as SipHeader_X-Hotline-Handoff, Asterisk's dialplan
+        # reads it with PJSIP_HEADER).
         sep = "&" if "?" in trunk else "?"
-        dial.sip(trunk + sep + urlencode({"X-Hotline-Token": action.token, "X-Hotline-Center": action.center_code}))
-    else:
-        dial.number(trunk.removeprefix("tel:"))
+        dial.sip(trunk + sep + urlencode({SIP_HEADER: action.token, "X-Hotline-Center": action.center_code}))
+    else:  # a phone number: the 8-digit code follows as DTMF once the other side answers
+        digits = f"ww{action.code}#" if action.code else None
+        dial.number(trunk.removeprefix("tel:"), send_digits=digits)
     response.append(dial)
     response.hangup()
+
+
+CALLBACK_GREETING = "您好，这里是12333，您预约的回电已接通，正在为您转接工作人员，请稍候。"
+
+
+def callback_bridge(config: TwilioConfig, *, endpoint: str | None, agent_id: int | None, call_id: str) -> str:
+    """The citizen answered a callback: greet them and bridge the agent who accepted it."""
+    response = VoiceResponse()
+    response.say(CALLBACK_GREETING, voice=config.voice, language=config.say_language)
+    kind, target = endpoint_target(endpoint, agent_id, config)
+    dial = Dial(timeout=DIAL_TIMEOUT_S, caller_id=config.caller_id if kind == "number" and config.caller_id else None)
+    if kind == "client":
+        client = dial.client()
+        client.identity(target)
+        client.parameter(name="call_id", value=call_id)
+    elif kind == "sip":
+        dial.sip(target)
+    else:
+        dial.number(target)
+    response.append(dial)
+    response.hangup()
+    return str(response)
 
 
 def sorry(config: TwilioConfig) -> str:

@@ -12,14 +12,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from core import phone
+from core.masking import mask_phone
 from ivr.actions import Action, CallerHangup, Hold, HoldTick, Transfer, is_final
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.rest import CallControl
 from ivr.twilio.results import FINAL_STATUSES, result_for
+from switch.handoff import SIP_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,10 @@ PATH_STEP = "/twilio/voice/step"
 PATH_DIAL = "/twilio/voice/dial"
 PATH_STATUS = "/twilio/voice/status"
 PATH_OUTBOUND = "/twilio/voice/outbound"
+PATH_CALLBACK = "/twilio/voice/callback"  # the citizen answered a callback: bridge the agent
+PATH_CALLBACK_STATUS = "/twilio/voice/callback/status"
+CALLBACK_STATUSES = {"no-answer": "no_answer", "busy": "busy", "failed": "failed", "canceled": "failed",
+                     "completed": "no_answer"}  # "completed" without the answer webhook: nobody took it
 
 # Status-callback CallStatus -> reason given to platform.ivr.hangup
 HANGUP_REASONS = {
@@ -45,6 +53,10 @@ HANGUP_REASONS = {
 
 def state_key(call_sid: str) -> str:
     return f"twilio:call:{call_sid}"
+
+
+def callback_key(call_sid: str) -> str:
+    return f"twilio:callback:{call_sid}"
 
 
 class TwilioVoice:
@@ -67,6 +79,9 @@ class TwilioVoice:
             args: dict[str, Any] = {"speech": self.config.speech}
             if center:
                 args["entry_center"] = center
+            handoff = params.get(f"SipHeader_{SIP_HEADER}")  # a call handed over by another deployment
+            if handoff:
+                args["handoff"] = handoff
             try:
                 action = self.platform.ivr.start_call(call_id=sid, caller=params.get("From") or None,
                                                       called=entry, channel=CHANNEL, args=args)
@@ -164,6 +179,82 @@ class TwilioVoice:
         pushed = self.calls.update_twiml(call_id, str(response))
         log.info("twilio: console ended the agent leg of call %s: %s", call_id, "pushed" if pushed else "not pushed")
         return pushed
+
+    def push_transfer(self, call_id: str, data: Mapping[str, Any]) -> bool:
+        """An agent transferred a connected call to a remote deployment (`acd.call.transferred`,
+        kind "remote"): push `<Dial>` to the other deployment's trunk with the handoff reference into
+        the live call, which leaves the agent's leg. True when Twilio accepted the new TwiML."""
+        ticket = data.get("ticket") or {}
+        if data.get("kind") != "remote" or not ticket.get("token"):
+            return False
+        with self._lock(call_id):
+            state = self.platform.store.hgetall(state_key(call_id))
+            if not state or state.get("ended") == "1":
+                return False
+            n = int(state.get("step", "0"))
+            action = Transfer(center_code=str(data.get("center_code") or ""), trunk=data.get("trunk"),
+                              token=str(ticket["token"]), code=str(ticket.get("code") or ""))
+            document = self._emit(call_id, action, n + 1)
+        return self.calls.update_twiml(call_id, document)
+
+    # ------------------------------------------------------------------ callbacks (outbound)
+
+    def dial_callback(self, call_id: str, endpoint: str | None, agent_id: int | None) -> str | None:
+        """An agent accepted a callback: ring the citizen through Twilio's REST API. When they answer,
+        `callback_answered` bridges the agent; the status callback reports no answer / busy / failure
+        to the ACD (which retries per its policy). Returns the new CallSid, None if it could not dial."""
+        agents = self.platform.agents
+        number = agents.callback_number(call_id, actor="system:twilio")
+        info = phone.try_parse(number)
+        sid = None
+        if info is not None and self.config.caller_id:
+            query = f"?call_id={quote(call_id)}"
+            sid = self.calls.create_call(to=info.e164, from_=self.config.caller_id,
+                                         url=self.config.url(PATH_CALLBACK + query),
+                                         status_callback=self.config.url(PATH_CALLBACK_STATUS + query))
+        else:
+            log.warning("twilio: cannot ring back call %s (%s)", call_id,
+                        "no TWILIO_CALLER_ID" if info is not None else "no valid number")
+        if sid is None:
+            agents.callback_result(call_id, "failed")
+            return None
+        key = callback_key(sid)
+        self.platform.store.hset(key, {"call_id": call_id, "endpoint": endpoint or "",
+                                       "agent_id": "" if agent_id is None else str(agent_id), "answered": ""})
+        self.platform.store.expire(key, STATE_TTL_S)
+        log.info("twilio: ringing back call %s (%s) as %s", call_id, mask_phone(number), sid)
+        return sid
+
+    def callback_answered(self, params: Mapping[str, str], call_id: str) -> str:
+        """The citizen picked up: the callback is reached; greet them and dial the agent."""
+        sid = _sid(params)
+        with self._lock(sid):
+            state = self.platform.store.hgetall(callback_key(sid))
+            if not state or state.get("call_id") != call_id:
+                log.warning("twilio: callback webhook for an unknown call %s", sid)
+                return twiml.sorry(self.config)
+            self.platform.store.hset(callback_key(sid), {"answered": "1"})
+        self.platform.agents.callback_result(call_id, "reached")
+        agent = state.get("agent_id")
+        return twiml.callback_bridge(self.config, endpoint=state.get("endpoint") or None,
+                                     agent_id=int(agent) if agent else None, call_id=call_id)
+
+    def callback_status(self, params: Mapping[str, str], call_id: str) -> None:
+        """The callback leg ended: after an answer the conversation is over; otherwise no answer, busy
+        or failed goes to the ACD's retry policy."""
+        sid = _sid(params)
+        status = params.get("CallStatus", "")
+        if status not in FINAL_STATUSES:
+            return
+        with self._lock(sid):
+            state = self.platform.store.hgetall(callback_key(sid))
+            if not state or state.get("call_id") != call_id or state.get("ended") == "1":
+                return
+            self.platform.store.hset(callback_key(sid), {"ended": "1"})
+        if state.get("answered") == "1":
+            self.platform.agents.end_call(call_id, "completed")
+        else:
+            self.platform.agents.callback_result(call_id, CALLBACK_STATUSES.get(status, "failed"))
 
     def is_twilio_call(self, call_id: str) -> bool:
         return bool(self.platform.store.hget(state_key(call_id), "step"))

@@ -150,6 +150,8 @@ def test_virtual_hold_keeps_place(acd, clock, recorder: Recorder) -> None:
     assert acd.audit.entries(action="acd.callback.number")[0].session_id == "c1"
     assert [cb["kind"] for cb in acd.agents.callbacks(status="queued")] == ["virtual_hold"]
     acd.agents.accept(agent, "c1")
+    assert [cb["call_id"] for cb in acd.agents.callbacks(status="dialling")] == ["c1"]  # not done until reached
+    acd.agents.callback_result("c1", "reached")
     assert [cb["call_id"] for cb in acd.agents.callbacks(status="done")] == ["c1"]
     assert "acd.callback.requested" in recorder.types()
 
@@ -177,6 +179,7 @@ def test_abandoned_calls_counted_and_long_waits_go_to_callback_list(acd, clock) 
     agent = add_agent(acd, "a", "42", ("labour",), ready=True)
     assert acd.agents.agent_status(agent).call_id == st.call_id
     acd.agents.accept(agent, st.call_id)
+    acd.agents.callback_result(st.call_id, "reached")
     assert [cb["call_id"] for cb in acd.agents.callbacks(status="done")] == ["long"]
 
 

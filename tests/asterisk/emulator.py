@@ -121,6 +121,9 @@ class Caller:
     inputs: list[str | None] = field(default_factory=list)
     hangup_during: int | None = None
     barge: bool = False  # press the next input's first key during an interruptible prompt
+    # typed entries follow each other without the silence (timeout) that otherwise ends each one
+    # (entries that fill max_digits or end with the terminator need none); None is still silence
+    eager: bool = False
     _typing: str | None = None
 
 
@@ -177,6 +180,8 @@ class ChannelModel:
                 return ""
             self.caller._typing = self.caller.inputs.pop(0) or ""
         typing = self.caller._typing
+        if not typing and self.caller.eager and self.caller.inputs and self.caller.inputs[0] is not None:
+            typing = self.caller.inputs.pop(0) or ""
         if not typing:
             self.caller._typing = None
             return ""

@@ -137,7 +137,7 @@ def test_hold_and_resume_play_and_stop_music_for_the_caller(demo) -> None:  # ty
     assert hold_leg.startswith("Local/s@hotline-hold")  # resume hung up the music before anything else
 
 
-def test_a_callback_whose_originate_fails_frees_the_agent_and_stays_pending(demo) -> None:  # type: ignore[no-untyped-def]
+def test_a_callback_whose_originate_fails_frees_the_agent_and_is_retried(demo) -> None:  # type: ignore[no-untyped-def]
     """Press 1 on hold (over AMI), hang up; an agent accepts the callback; the citizen's line is busy."""
     platform = demo
 
@@ -171,6 +171,6 @@ def test_a_callback_whose_originate_fails_frees_the_agent_and_stays_pending(demo
     agent_id = run(main(), timeout=60)
     agent = platform.agents.agent_status(agent_id)
     assert agent.state == "not_ready" and agent.reason == "callback_busy" and not agent.call_id
-    pending = [c for c in platform.agents.callbacks(status="pending") if c["call_id"] == CALL_ID]
-    assert len(pending) == 1 and pending[0]["attempts"] == 1 and pending[0]["outcome"] == "busy"
+    retry = [c for c in platform.agents.callbacks(status="retry") if c["call_id"] == CALL_ID]
+    assert len(retry) == 1 and retry[0]["attempts"] == 1 and retry[0]["outcome"] == "busy"
     assert platform.agents.stats("national")["answered"] == 0

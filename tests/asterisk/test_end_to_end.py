@@ -188,3 +188,39 @@ def test_caller_asks_for_a_callback_on_hold_and_is_rung_back_over_ami(demo, monk
     originate = next(a for a in actions if a.get("action") == "Originate")
     assert originate["channel"] == "PJSIP/13800138000@national"
     assert platform.agents.stats("national")["abandoned"] == 0
+    # the citizen answered (Reason 4): the callback is done, the agent stays on the call
+    assert [(c["call_id"], c["outcome"]) for c in platform.agents.callbacks(status="done")] == [(CALL_ID, "reached")]
+    assert platform.agents.call_status(CALL_ID).state == "connected"
+
+
+def test_a_callback_nobody_answers_is_retried(demo) -> None:  # type: ignore[no-untyped-def]
+    """Originate Reason 3 (no answer): the agent's leg ends and the callback waits for its retry."""
+    platform = demo
+    from agents.domain import QueuedCall
+
+    async def main() -> None:
+        ami_server = FakeAMIServer(originate_outcome=lambda channel: 3)
+        await ami_server.start()
+        client = AMIClient("127.0.0.1", ami_server.port, "hotline", "s3cret", ping_interval=0)
+        control = AsteriskControl(platform, client)
+        control.bind(asyncio.get_running_loop())
+        await client.start()
+        await client.wait_connected(3)
+        platform.agents.enqueue(QueuedCall(call_id="gone-1", queue_id="11-general", center_code="11",
+                                           topic="general", caller="13800138000"))
+        platform.clock.advance(30)
+        platform.agents.abandon("gone-1")
+        missed = platform.agents.callbacks(status="pending")[0]
+        call_id = platform.agents.dial_callback(missed["id"]).call_id
+        agent_id = _beijing_agent(platform)
+        platform.agents.login(agent_id)
+        platform.agents.set_ready(agent_id)
+        platform.agents.accept(agent_id, call_id)
+        await _until(lambda: bool(platform.agents.callbacks(status="retry")))
+        control.close()
+        await client.stop()
+        await ami_server.stop()
+
+    run(main(), timeout=30)
+    (retry,) = platform.agents.callbacks(status="retry")
+    assert retry["outcome"] == "no_answer" and retry["attempts"] == 1 and retry["next_attempt_at"]

@@ -165,8 +165,8 @@ class FakeSwitch:
 
     def route(self, *, caller: str | None, entry_center: str = "00", choice: str | None = None,
               verified_id: str | None = None, topic: str | None = None, language: str = "zh",
-              call_id: str | None = None) -> Decision:
-        self.routes.append({"caller": caller, "choice": choice, "verified_id": verified_id, "topic": topic})
+              call_id: str | None = None, **more: Any) -> Decision:
+        self.routes.append({"caller": caller, "choice": choice, "verified_id": verified_id, "topic": topic, **more})
         province = choice or "11"
         reasons = [Reason("caller_choice" if choice else "number_location")]
         if not self.hours.open and self.overflow_to:

@@ -231,7 +231,7 @@ def test_remote_center_is_transferred_after_the_prompt(ivr, homes) -> None:
     play = ivr.resume("c-4", Digits("1"))
     assert play.kind == "play" and play.prompts[-1].id == "transferring"
     transfer = ivr.resume("c-4", Played())
-    assert transfer == Transfer(center_code="65", trunk="trunk-xj", token="tok")
+    assert transfer == Transfer(center_code="65", trunk="trunk-xj", token="tok", code="12345678")
     ivr.hangup("c-4", "transferred")
     assert ivr.contacts(caller="13800138000")[0]["outcome"] == "transferred"
 

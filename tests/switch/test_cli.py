@@ -34,6 +34,10 @@ def test_route_json(run) -> None:  # type: ignore[no-untyped-def]
     assert out["province"] == "44" and out["reasons"][0]["code"] == "caller_choice"
     text = run("route", "--from", "18620001234").output
     assert "province 44" in text and "number_location" in text
+    out = json.loads(run("route", "--from", "13901001234", "--id", "44010619880315003X", "--insured", "44:广州市",
+                         "--json").output)
+    assert out["province"] == "44" and out["reasons"][0] == {"code": "insured_province",
+                                                              "text": "核心系统记录来电人参保地为广东省广州市"}
 
 
 def test_centers_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -68,3 +72,13 @@ def test_demo_summary_states_the_national_hours(platform, monkeypatch) -> None: 
     assert line.endswith("national center 周一至周日 08:00-20:00, closed on public holidays")
     monkeypatch.setenv("SWITCH_HOLIDAY_EXEMPT", "00")
     assert load_demo(platform).endswith("open on public holidays") and "(0 new)" in load_demo(platform)
+
+
+def test_blocklist_commands(run) -> None:  # type: ignore[no-untyped-def]
+    out = run("centers", "block", "13910001234", "--reason", "骚扰", "--days", "3", "--province", "11")
+    assert out.exit_code == 0 and "北京市" in out.output and "13910001234" not in out.output
+    assert '"scope": "11"' in run("centers", "blocklist", "--json").output
+    assert run("centers", "unblock", "1").exit_code == 0
+    assert run("centers", "blocklist", "--json").output.strip() == "[]"
+    bad = run("centers", "block", "x", "--reason", "r")
+    assert bad.exit_code != 0 and "not blocked" in bad.output

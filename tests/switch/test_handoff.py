@@ -120,3 +120,29 @@ def test_unreachable_remote_raises_clear_error(platform) -> None:
     with pytest.raises(hf.HandoffError) as err:
         platform.switch.transfer("c1", "51", topic="pension", context={})
     assert err.value.code == "remote"
+
+
+def test_arrival_credits_the_earlier_wait_and_carries_the_notes(deployments, clock) -> None:  # type: ignore[no-untyped-def]
+    national, guangdong = deployments
+    b = guangdong.platform
+    b.agents.enqueue(call("B-local", "44-pension", priority=1))  # a transfer that has waited 30 s here
+    clock.advance(30)
+    result = national.platform.switch.transfer("A-9", "44", topic="pension", context={
+        "waited_seconds": 120, "agent_notes": [{"agent_id": 5, "text": "已核实身份"}]})
+    status = b.switch.arrive("B-9", result.ticket.token, caller=None, channel="asterisk")
+    assert status.position == 0  # two minutes waited at the national center beat thirty seconds here
+    assert b.agents.call_context("B-9")["notes"] == [{"agent_id": 5, "text": "已核实身份"}]
+    fresh = national.platform.switch.transfer("A-10", "44", topic="pension", context={})
+    assert b.switch.arrive("B-10", fresh.ticket.token, caller=None, channel="asterisk").position == 2
+
+
+def test_unknown_expired_and_used_references_are_refused_and_logged(deployments, clock, caplog) -> None:  # type: ignore[no-untyped-def]
+    national, guangdong = deployments
+    b = guangdong.platform
+    refused = Recorder(b, "route.handoff.")
+    assert b.switch.claim_arrival("B-20", "no-such-token", caller=None, channel="twilio") is None
+    late = national.platform.switch.transfer("A-21", "44", topic="card", context={})
+    clock.advance(11 * 60)
+    assert b.switch.claim_arrival("B-21", late.ticket.code, caller=None, channel="twilio") is None
+    assert [e.data["reason"] for e in refused.of("route.handoff.refused")] == ["unknown", "expired"]
+    assert "refused: expired" in caplog.text and late.ticket.code not in caplog.text  # never the whole reference

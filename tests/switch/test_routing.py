@@ -158,3 +158,24 @@ def test_queue_for_a_center_and_topic(platform) -> None:
     assert platform.switch.queue_for("44", None).id == "44-general"
     assert platform.switch.queue_for("44", "no-such-topic").id == "44-general"
     assert platform.switch.queue_for("99", "pension") is None
+
+
+def test_insured_province_beats_the_id_and_the_number_but_not_an_explicit_choice(platform) -> None:
+    bj_born = make_id("11")
+    d = platform.switch.route(caller="13800138000", verified_id=bj_born, insured_province="44",
+                              insured_city="深圳市")
+    assert d.province == "44" and codes(d) == ["insured_province"]
+    assert d.reasons[0].text == "核心系统记录来电人参保地为广东省深圳市"
+    d = platform.switch.route(caller="13800138000", choice="51", verified_id=bj_born, insured_province="44")
+    assert d.province == "51" and codes(d) == ["caller_choice"] and "参保地为广东省" in d.reasons[0].text
+    # an insured region without a center (Hong Kong) falls through to the ID's province of issue
+    d = platform.switch.route(caller="18620001234", verified_id=make_id("32"), insured_province="81")
+    assert d.province == "32" and codes(d) == ["no_center", "id_province"]
+
+
+def test_an_unverified_id_counts_after_the_insured_province_and_before_the_number(platform) -> None:
+    d = platform.switch.route(caller="13800138000", id_number=make_id("32"))
+    assert d.province == "32" and codes(d) == ["id_province"] and "未验证" in d.reasons[0].text
+    # an unverified ID never makes the caller elderly (priority needs a verified ID)
+    d = platform.switch.route(caller=None, id_number=make_id("11", birth="19400101"))
+    assert d.priority == 0 and "elderly" not in codes(d)

@@ -135,10 +135,11 @@ def test_transfer_over_sip_carries_the_token_in_headers() -> None:
     sip = root.find("Dial/Sip")
     assert sip is not None and sip.text is not None
     query = parse_qs(urlsplit(sip.text).query)
-    assert query == {"X-Hotline-Token": ["tok/en+1"], "X-Hotline-Center": ["44"]}
+    assert query == {"X-Hotline-Handoff": ["tok/en+1"], "X-Hotline-Center": ["44"]}
     assert root[-1].tag == "Hangup"
-    number = doc(Transfer(center_code="44", trunk="tel:+862012333", token="t")).find("Dial/Number")
+    number = doc(Transfer(center_code="44", trunk="tel:+862012333", token="t", code="12345678")).find("Dial/Number")
     assert number is not None and number.text == "+862012333"
+    assert number.get("sendDigits") == "ww12345678#"  # the handoff code as DTMF once answered
 
 
 def test_transfer_without_trunk_apologises_and_hangs_up() -> None:

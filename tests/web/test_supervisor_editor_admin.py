@@ -203,3 +203,16 @@ def test_editors_see_top_queries_and_queries_without_an_answer(platform: Any, ma
     html = editor.get("/api/v1/kb/queries", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "未找到答案的问题" in html and "火星移民签证怎么办" in html
     assert "/api/v1/kb/queries" in editor.get("/editor/").get_data(as_text=True)  # the editor page loads it
+
+
+def test_wallboard_counts_overdue_and_nearly_due_tickets(platform: Any, floor: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    user = platform.accounts.create_user("t-office-gd", "pw", ["supervisor"], province_scope="44")
+    platform.tickets.open_ticket(user, caller="13612345678", topic="养老金", description="请核实。", province="44")
+    sup = floor["sup"]
+    assert sup.get("/api/v1/supervisor/wallboard").json["tickets"] == {"overdue": 0, "due_soon": 0}
+    platform.clock.advance(timedelta(days=3))  # Tue → Fri: the Thursday due date has passed
+    assert sup.get("/api/v1/supervisor/wallboard").json["tickets"] == {"overdue": 1, "due_soon": 0}
+    html = sup.get("/api/v1/supervisor/wallboard", headers={"HX-Request": "1"}).get_data(as_text=True)
+    assert 'id="wb-tickets-overdue"' in html and "超期工单" in html

@@ -15,7 +15,7 @@ from core.clock import CHINA_TZ, china_now
 from web.apikit import op
 from web.app import platform_of
 from web.permissions import Param
-from web.services import BadInput, available, call, to_jsonable
+from web.services import BadInput, ServiceUnavailable, available, call, to_jsonable
 
 SUP = ("supervisor",)
 REPORT_BY = ("day", "interval", "queue", "agent")
@@ -46,7 +46,11 @@ def wallboard(scope: str) -> dict[str, Any]:
     for a in agents:
         since = a.get("since") or 0
         a["time_in_state"] = int(now - since) if since else None
-    return {"scope": scope, "stats": stats, "agents": agents}
+    try:  # work orders past or near their due date (the ticket watcher alerts on them)
+        tickets = call("tickets", "alert_counts", scope)
+    except ServiceUnavailable:
+        tickets = None
+    return {"scope": scope, "stats": stats, "agents": agents, "tickets": tickets}
 
 
 @op("/supervisor/wallboard", roles=SUP, scope="province", tag="supervisor", template="supervisor/_wallboard.html",

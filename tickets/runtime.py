@@ -1,0 +1,23 @@
+"""Node timer of the tickets: every few minutes, alert the owning province's supervisors about work
+orders that are overdue or due by the next working day (`ticket.alert`, once per ticket and level)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from core.node import PeriodicService
+
+log = logging.getLogger(__name__)
+
+WATCH_EVERY_S = 300.0
+
+
+def watch(platform: Any) -> None:
+    raised = platform.tickets.watch()
+    if raised:
+        log.info("tickets: %d due-date alerts raised", len(raised))
+
+
+def services(platform: Any) -> list[PeriodicService]:
+    return [PeriodicService("tickets-watch", WATCH_EVERY_S, lambda: watch(platform))]
