@@ -93,6 +93,8 @@ def run(calls: int, rate: float, talk_s: float, record_every: int, workdir: Path
     try:
         node = NodeProcess(workdir / "node", cfg, web_port=web_port, agi_port=agi_port).start()
         ami = SyncAMI(cfg.ami_port, cfg.lab_username, cfg.ami_secret)
+        for event in ("Newchannel", "AGIExecStart", "OriginateResponse", "Hangup"):  # only what is measured
+            ami.action("Filter", Operation="Add", Filter=f"Event: {event}")
         assert node.proc is not None
         # the node renders the static prompts at start: one warm-up call makes sure they are ready
         _originate(ami, "warm", 3.0, None)
@@ -113,7 +115,7 @@ def run(calls: int, rate: float, talk_s: float, record_every: int, workdir: Path
             rec = workdir / f"rec-{i}.wav" if record_every and i % record_every == 0 else None
             if rec:
                 recs.append(rec)
-            sent[f"b{i}"] = time.monotonic()
+            sent[f"b{i}"] = time.time()   # compared with the events' Timestamp (Asterisk's clock, same host)
             ami.send("Originate", Channel="Local/12333@from-national", Context="hl-bench-caller", Exten="s",
                      Priority=1, CallerID='"" <13800138000>', ChannelId=f"b{i}-1", OtherChannelId=f"b{i}-2",
                      Variable=[f"HL_TALK={talk_s:g}", f"HL_REC={rec or ''}"], Async="true")
@@ -127,8 +129,9 @@ def run(calls: int, rate: float, talk_s: float, record_every: int, workdir: Path
         created: dict[str, float] = {}
         prompt: dict[str, float] = {}
         failed_originate = 0
-        for t, m in ami.events[first_index:]:
+        for _, m in ami.events[first_index:]:
             uid = m.get("Uniqueid") or ""
+            t = float(m.get("Timestamp") or "nan")  # Asterisk's time; never the arrival here
             if m.event == "AGIExecStart" and uid.endswith("-2"):
                 first.setdefault(uid[:-2], t)
                 if m.get("Command", "").upper().startswith(("STREAM FILE", "GET DATA")):
@@ -137,6 +140,7 @@ def run(calls: int, rate: float, talk_s: float, record_every: int, workdir: Path
                 created.setdefault(uid[:-2], t)
             elif m.event == "OriginateResponse" and m.get("Response") == "Failure":
                 failed_originate += 1
+        first = {k: v for k, v in first.items() if v == v}  # drop events without a Timestamp (nan)
         latencies = [(first[k] - sent[k]) * 1000 for k in sent if k in first]
         to_channel = [(created[k] - sent[k]) * 1000 for k in sent if k in created]
         to_prompt = [(prompt[k] - first[k]) * 1000 for k in sent if k in prompt and k in first]

@@ -140,6 +140,8 @@ def generate(cfg: LabConfig) -> LabConfig:
 
     src = {p.name: p.read_text(encoding="utf-8") for p in EXAMPLE_CONF.glob("*.conf")}
     manager = _sub(src["manager.conf"], r"^port = \d+", f"port = {cfg.ami_port}")
+    # events carry Asterisk's own time (Timestamp:), so a benchmark does not measure its reader's lag
+    manager = _sub(manager, r"^displayconnects = no", "displayconnects = no\ntimestampevents = yes")
     manager = _sub(manager, r"^\[hotline\]", f"[{cfg.ami_username}]")
     manager = _sub(manager, r"^secret = .*$", f"secret = {cfg.ami_secret}")
     manager += (f"\n[{cfg.lab_username}]\nsecret = {cfg.ami_secret}\ndeny = 0.0.0.0/0.0.0.0\n"
