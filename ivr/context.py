@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.masking import mask_id, mask_phone
+from core.masking import mask_id, mask_phone, scrub, scrub_data
 from ivr.actions import Action, Collect, Prompt
 from ivr.flow import Flow, Node, prompt_refs
 from ivr.prompts import fill
@@ -118,7 +118,7 @@ class Ctx:
 
     # -- events ---------------------------------------------------------------------------
     def event(self, type_: str, **fields: Any) -> None:
-        self.state["events"].append({"t": self.t(), "type": type_, **fields})
+        self.state["events"].append({"t": self.t(), "type": type_, **scrub_data(fields)})
 
     def record_input(self, value: str, *, kind: str = "digits", var: str | None = None,
                      validator: str | None = None, sensitive: bool = False) -> str:
@@ -170,4 +170,4 @@ def masked(value: str, validator: str | None, sensitive: bool) -> str:
         return mask_id(value.replace("*", "X"))
     if validator == "phone":
         return mask_phone(value)
-    return value
+    return scrub(value)

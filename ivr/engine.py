@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from core.clock import china_now
-from core.masking import mask_id, mask_phone
+from core.masking import mask_id, mask_phone, scrub
 from ivr.actions import (
     Action,
     CallerHangup,
@@ -152,7 +152,7 @@ class Engine:
                 step = self.system_error(ctx)
         action = self._with_pending(state, step)
         for prompt in getattr(action, "prompts", ()):
-            state["events"].append({"t": ctx.t(), "type": "prompt", "id": prompt.id, "text": prompt.text,
+            state["events"].append({"t": ctx.t(), "type": "prompt", "id": prompt.id, "text": scrub(prompt.text),
                                     "language": prompt.language})
         if isinstance(action, Hangup):
             self._finish(state, self._hangup_outcome(state, action.reason))

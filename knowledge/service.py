@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import china_now
+from core.masking import scrub
 from knowledge.content import CONTENT_FIELDS, FLAG_REASONS, clean_html, validate
 from knowledge.errors import InvalidState, KnowledgeError, NotFound, PermissionDenied
 from knowledge.index import KnowledgeIndex
@@ -526,6 +527,7 @@ class KnowledgeService:
                include_other_provinces: bool = False, log_query: bool = True) -> SearchResult:
         """Ranked answers, or `no_answer` (contract: docs/contracts.md)."""
         limit = max(1, min(int(limit), 50))
+        query = scrub(query)  # personal numbers never reach the index, the query log or the reply
         if province in ("", "00"):
             province = None
         result = self.index.search(query, province=province, limit=limit,
