@@ -95,7 +95,8 @@ def parse_inputs(params: tuple[Param, ...]) -> dict[str, Any]:
 
 def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: str | None = None,
        params: tuple[Param, ...] = (), template: str | None = None, tag: str = "",
-       summary: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+       summary: str = "", national: bool = False, scope_from: Callable[[str], str] | None = None,
+       scope_example: Callable[[str], str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation. The function receives the parsed inputs as keyword arguments and
     returns a JSON-safe value (or a Flask response)."""
 
@@ -106,7 +107,8 @@ def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: st
                                     required=True) for n in sorted(path_names - declared))
 
         @requires(*roles, scope=scope, summary=summary or (fn.__doc__ or "").strip().split("\n")[0],
-                  params=full, tags=(tag,) if tag else ())
+                  params=full, tags=(tag,) if tag else (), national=national, scope_from=scope_from,
+                  scope_example=scope_example)
         def view(**_: Any) -> Any:
             inputs = parse_inputs(full)
             try:
@@ -237,6 +239,7 @@ def openapi_document(app: Any) -> dict[str, Any]:
                 "tags": list(spec.tags) or ["api"],
                 "x-roles": list(spec.roles) or ["any"],
                 "x-province-scope": spec.scope,
+                "x-national-only": spec.national,
                 "security": [{"bearer": []}, {"session": []}],
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {}}},

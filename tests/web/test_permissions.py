@@ -34,7 +34,8 @@ def _request(client: Any, spec: EndpointSpec, method: str, province: str) -> Any
     """Call an endpoint with dummy path values and the scope parameter set to `province`."""
     path = spec.rule
     for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", spec.rule):
-        value = province if name == spec.scope else ("999999" if conv == "int" else "zz-none")
+        scoped = spec.scope_example(province) if spec.scope_example else province
+        value = scoped if name == spec.scope else ("999999" if conv == "int" else "zz-none")
         path = re.sub(rf"<(?:\w+:)?{name}>", value, path)
     args: dict[str, Any] = {}
     if spec.scope and f"<{spec.scope}>" not in spec.rule and f":{spec.scope}>" not in spec.rule:
@@ -77,6 +78,8 @@ def test_permission_matrix(web_app: Any, matrix_clients: dict[str, Any]) -> None
                         expectation = "401/302"
                     elif spec.roles and who not in spec.roles:
                         expected_ok, expectation = status == 403, "403 (role)"
+                    elif spec.national:  # every matrix user is provincial
+                        expected_ok, expectation = status == 403, "403 (national resource)"
                     elif spec.scope and where == "outside":
                         expected_ok, expectation = status == 403, "403 (scope)"
                     else:
@@ -93,3 +96,25 @@ def test_a_national_user_passes_every_scope(web_app: Any, make_user: Any, client
     client = client_for("nat-sup")
     for province in (HOME_PROVINCE, OTHER_PROVINCE, "00"):
         assert client.get("/api/v1/supervisor/wallboard", query_string={"province": province}).status_code == 200
+
+
+def test_national_resources_are_for_national_admins_only(web_app: Any, make_user: Any, client_for: Any,
+                                                         platform: Any) -> None:
+    """Item 2: a provincial admin neither reads nor changes national flows and SMS templates."""
+    web_app.config["WTF_CSRF_ENABLED"] = False
+    registry = registry_of(web_app)
+    assert registry["api.admin_sms_templates"].national and registry["api.admin_save_sms_template"].national
+    make_user("adm-gd", ("admin",), HOME_PROVINCE)
+    make_user("adm-nat", ("admin",), "00")
+    gd, nat = client_for("adm-gd"), client_for("adm-nat")
+    source = platform.ivr.flows.source("12333") if platform.ivr.flows.source("12333") else None
+    for path, body in (("/api/v1/admin/flows/12333/rollback", {}),
+                       ("/api/v1/admin/flows/12333/publish", {"text": source or "x"}),
+                       ("/api/v1/admin/sms-templates/verification_code", {"text": "hacked {code}"})):
+        assert gd.post(path, json=body).status_code == 403, path
+    assert gd.get("/api/v1/admin/sms-templates").status_code == 403
+    assert all(f["entry"] != "12333" for f in gd.get("/api/v1/admin/flows").get_json()["flows"])
+    assert nat.get("/api/v1/admin/sms-templates").status_code == 200
+    # a provincial entry number is the province's own
+    assert gd.post(f"/api/v1/admin/flows/12333-{HOME_PROVINCE}/rollback", json={}).status_code not in (401, 403)
+    assert gd.post(f"/api/v1/admin/flows/12333-{OTHER_PROVINCE}/rollback", json={}).status_code == 403

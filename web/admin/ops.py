@@ -231,19 +231,33 @@ def admin_save_agent(user_id: int, center_code: str, skills: list[str], language
 
 # ---- flows --------------------------------------------------------------------------------------
 
+def flow_province(entry: str) -> str:
+    """The province whose flow an entry number is: `12333-44` (or any entry ending in `-44`) is
+    Guangdong's own; every other entry (12333 itself) is national and for national admins only."""
+    head, sep, tail = str(entry).rpartition("-")
+    return tail if sep and head and tail in provinces.CENTERS and tail != "00" else "00"
+
+
+def flow_entry_example(province: str) -> str:
+    return "12333" if province == "00" else f"12333-{province}"
+
+
 @op("/admin/flows", roles=ADMIN, tag="admin", template="admin/_flows.html")
 def admin_flows() -> dict:
-    """Call flows by entry number with every version (which one is live)."""
+    """Call flows by entry number with every version (which one is live); a provincial admin sees
+    its province's entry numbers only."""
     versions = to_jsonable(call("ivr", "versions", None)) or []
     entries: dict[str, list[dict[str, Any]]] = {}
     for v in versions:
-        entries.setdefault(v["entry"], []).append(v)
+        if current_user.can_see_province(flow_province(v["entry"])):
+            entries.setdefault(v["entry"], []).append(v)
     return {"flows": [{"entry": e, "versions": sorted(vs, key=lambda v: -v["version"]),
                        "live": next((v["version"] for v in vs if v["live"]), None)}
                       for e, vs in sorted(entries.items())]}
 
 
 @op("/admin/flows/<entry>/publish", method="POST", roles=("admin",), tag="admin", template="_done.html",
+    scope="entry", scope_from=flow_province, scope_example=flow_entry_example,
     params=(Param("text", required=True, description="the flow file (YAML), validated before it goes live"),
             Param("note")))
 def admin_publish_flow(entry: str, text: str, note: str | None) -> dict:
@@ -254,6 +268,7 @@ def admin_publish_flow(entry: str, text: str, note: str | None) -> dict:
 
 
 @op("/admin/flows/<entry>/rollback", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+    scope="entry", scope_from=flow_province, scope_example=flow_entry_example,
     params=(Param("to", kind="integer", description="version to make live (default: the one before)"),))
 def admin_rollback_flow(entry: str, to: int | None) -> dict:
     """Roll a flow back (to a given version, or the one published before the live one)."""
@@ -271,9 +286,9 @@ def _template_store() -> Any:
     return store
 
 
-@op("/admin/sms-templates", roles=ADMIN, tag="admin", template="admin/_templates.html")
+@op("/admin/sms-templates", roles=ADMIN, tag="admin", template="admin/_templates.html", national=True)
 def admin_sms_templates() -> dict:
-    """SMS templates with their text, variables and part count."""
+    """SMS templates with their text, variables and part count (national: national admins only)."""
     rows = []
     for view in _template_store().all():
         row = to_jsonable(view)
@@ -283,7 +298,7 @@ def admin_sms_templates() -> dict:
     return {"templates": rows}
 
 
-@op("/admin/sms-templates/<name>", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+@op("/admin/sms-templates/<name>", method="POST", roles=ADMIN, tag="admin", template="_done.html", national=True,
     params=(Param("text", required=True, description="template text; the same {placeholders} as before"),))
 def admin_save_sms_template(name: str, text: str) -> dict:
     """Change an SMS template's text (its placeholders must stay the same)."""
