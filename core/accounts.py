@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.clock import Clock, SystemClock
 from core.db import Database
-from core.models import ROLES, ApiToken, User
+from core.models import ROLES, ApiToken, Setting, User
 
 DEMO_PASSWORD = "hotline-demo"
+
+log = logging.getLogger(__name__)
 
 _hasher = PasswordHasher()
 
@@ -74,6 +78,30 @@ class Accounts:
             raise AuthError("invalid")
         return user
 
+    def usable(self, user: User | None) -> bool:
+        """Whether a session or token of this user may act now: active, and not a demo user
+        outside demo mode (sessions and tokens minted in demo mode die with it)."""
+        return bool(user is not None and user.active and (self.demo_mode or not user.is_demo))
+
+    def note_demo_mode(self, audit: Any) -> bool:
+        """At start-up: remember the demo mode and, when it was just turned off, log and audit it.
+        Returns True when this start turned demo mode off."""
+        now = "1" if self.demo_mode else "0"
+        with self.db.session() as s:
+            row = s.get(Setting, "core.demo_mode")
+            before = row.value if row is not None else None
+            demo_users = s.execute(select(func.count()).select_from(User).where(User.is_demo.is_(True))).scalar_one()
+            if row is None:
+                s.add(Setting(key="core.demo_mode", value=now))
+            else:
+                row.value = now
+        turned_off = now == "0" and (before == "1" or (before is None and demo_users > 0))
+        if turned_off:
+            log.warning("demo mode is off: the %d demo users' logins, sessions and tokens are refused", demo_users)
+            audit.record(actor="system", channel="system", action="demo.disabled", outcome="ok",
+                         detail={"demo_users": int(demo_users)})
+        return turned_off
+
     def set_password(self, user_id: int, password: str) -> None:
         with self.db.session() as s:
             user = s.get(User, user_id)
@@ -97,7 +125,7 @@ class Accounts:
             if row is None:
                 return None
             user = s.get(User, row.user_id)
-            return user if user and user.active else None
+            return user if self.usable(user) else None
 
 
 _DUMMY_HASH = hash_password("not-a-real-password")

@@ -137,6 +137,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     # Prepare the database in the arbiter (before any worker exists).
     prep = from_env(**overrides)
     prep.migrate()
+    prep.accounts.note_demo_mode(prep.audit)
     if load_demo_if_empty and database_is_empty(prep):
         for line in load_demo(prep):
             log.info(line)

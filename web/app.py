@@ -140,7 +140,7 @@ def create_app(platform: Any, config: dict[str, Any] | None = None,
             user = platform.accounts.get(int(user_id))
         except ValueError:
             return None
-        return SessionUser(user) if user and user.active else None
+        return SessionUser(user) if platform.accounts.usable(user) else None
 
     @login_manager.request_loader
     def _load_from_token(req):  # type: ignore[no-untyped-def]
