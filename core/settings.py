@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.files import private_dir
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
@@ -18,7 +20,7 @@ def _load_or_create_secret(data_dir: Path, name: str, nbytes: int = 32) -> str:
     path = data_dir / "secrets" / name
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     value = secrets.token_urlsafe(nbytes)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -57,8 +59,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        data_dir = Path(_env("HOTLINE_DATA_DIR", "./var") or "./var").resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = private_dir(Path(_env("HOTLINE_DATA_DIR", "./var") or "./var").resolve())
         values: dict[str, object] = dict(
             data_dir=data_dir,
             database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'hotline.db'}"),
