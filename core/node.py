@@ -20,7 +20,7 @@ from core.optional import optional_import
 log = logging.getLogger(__name__)
 
 RUNTIME_HOMES = (
-    "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
+    "core", "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
 )
 
 

@@ -42,6 +42,7 @@ class Settings:
     agi_port: int = 4573
     secret_key: str = ""
     handoff_secret: str = ""
+    audit_key: str = ""  # HMAC key of the audit chain; empty: derived from secret_key (tests only)
     demo_mode: bool = True
     node_id: str = "node-1"
     center_code: str = "00"
@@ -74,6 +75,7 @@ class Settings:
             secret_key=_env("HOTLINE_SECRET_KEY") or _load_or_create_secret(data_dir, "secret_key"),
             handoff_secret=_env("HOTLINE_HANDOFF_SECRET")
             or _load_or_create_secret(data_dir, "handoff_secret"),
+            audit_key=_env("HOTLINE_AUDIT_KEY") or _load_or_create_secret(data_dir, "audit_key"),
             demo_mode=(_env("HOTLINE_DEMO", "1") or "1").lower() in ("1", "true", "yes", "on"),
             node_id=_env("HOTLINE_NODE_ID", "node-1"),
             center_code=_env("HOTLINE_CENTER", "00"),
