@@ -28,6 +28,12 @@ def _load_or_create_secret(data_dir: Path, name: str, nbytes: int = 32) -> str:
     return value
 
 
+def sms_webhook_token(data_dir: Path) -> str:
+    """The shared secret Kannel's get-url and dlr-url carry (`&token=...`): HOTLINE_SMS_WEBHOOK_TOKEN,
+    else generated into the secrets dir on first use. There is no unauthenticated mode."""
+    return _env("HOTLINE_SMS_WEBHOOK_TOKEN") or _load_or_create_secret(Path(data_dir), "sms_webhook_token")
+
+
 @dataclass(frozen=True)
 class Settings:
     """All node configuration. Build with `Settings.from_env()`; tests build it directly."""

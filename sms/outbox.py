@@ -179,9 +179,12 @@ DLR_STATUS = {1: "delivered", 2: "failed", 4: "buffered", 8: "smsc_accepted", 16
 
 
 def apply_receipt(db: Database, now: datetime, *, message_id: int | None = None,
-                  provider_message_id: str | None = None, state: str, detail: str = "") -> int | None:
+                  provider_message_id: str | None = None, state: str, detail: str = "",
+                  provider: str | None = None) -> int | None:
     """Record a delivery receipt. `state`: delivered | failed | buffered | smsc_accepted | smsc_rejected.
-    Returns the outbox id it applied to, or None when no message matches."""
+    Returns the outbox id it applied to, or None when no message matches. With `provider`, a message
+    that was not handed to that provider (still queued, or sent through another) does not match, so
+    a forged receipt cannot mark an unsent message delivered."""
     cond = T.c.id == message_id if message_id is not None else T.c.provider_message_id == provider_message_id
     values: dict = {"dlr_status": state, "dlr_at": now}
     if state == "delivered":
@@ -189,8 +192,11 @@ def apply_receipt(db: Database, now: datetime, *, message_id: int | None = None,
     elif state in ("failed", "smsc_rejected"):
         values.update(status="failed", failed_at=now, error=f"receipt: {state} {detail}".strip())
     with db.engine.begin() as conn:
-        row = conn.execute(select(T.c.id, T.c.status).where(cond)).first()
+        row = conn.execute(select(T.c.id, T.c.status, T.c.provider).where(cond)).first()
         if row is None:
+            return None
+        if provider is not None and (row.status in ("queued", "expired")
+                                     or (row.provider is not None and row.provider != provider)):
             return None
         if row.status in ("delivered", "expired") or (row.status == "failed" and state != "delivered"):
             values = {"dlr_status": state, "dlr_at": now}
