@@ -315,7 +315,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return self.call_status(call_id)  # type: ignore[return-value]
 
     def decline(self, agent_id: int, call_id: str) -> None:
-        self._return_offer(agent_id, call_id, "declined")
+        """Decline an offer; refused (AcdError, a 409 on the API) unless the call is offered to this agent."""
+        if not self._call(call_id):
+            raise AcdError("unknown_call", "没有这通来电")
+        if not self._return_offer(agent_id, call_id, "declined"):
+            raise AcdError("not_offered", "这通来电没有分配给您，无法拒接 / this call is not offered to you")
 
     def ring_no_answer(self, call_id: str, reason: str = "agent_no_answer") -> CallStatus | None:
         """The agent accepted in the console but their phone or browser never picked up (the

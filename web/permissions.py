@@ -70,6 +70,16 @@ def _deny(status: int, message: str):  # type: ignore[no-untyped-def]
     abort(status, description=message)
 
 
+def _audit_refused_lookup(spec: EndpointSpec, message: str) -> None:
+    """A refused attempt at a person's record is audited like a granted one (records endpoints)."""
+    if "records" not in spec.tags:
+        return
+    from web.app import platform_of
+
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="record.lookup",
+                               outcome="refused", detail={"status": 403, "why": message, "endpoint": spec.endpoint})
+
+
 def check(spec: EndpointSpec) -> None:
     """Raise 401/403 unless the current user may call `spec` (and, if scoped, on that province)."""
     if spec.public:
@@ -77,6 +87,7 @@ def check(spec: EndpointSpec) -> None:
     if not current_user.is_authenticated:
         _deny(401, "login required")
     if spec.roles and not current_user.has_role(*spec.roles):
+        _audit_refused_lookup(spec, "role")
         _deny(403, "this needs one of the roles: " + ", ".join(spec.roles))
     if spec.national and not current_user.is_national:
         _deny(403, f"a national resource: your scope is province {current_user.province_scope}")
