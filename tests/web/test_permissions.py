@@ -118,3 +118,58 @@ def test_national_resources_are_for_national_admins_only(web_app: Any, make_user
     # a provincial entry number is the province's own
     assert gd.post(f"/api/v1/admin/flows/12333-{HOME_PROVINCE}/rollback", json={}).status_code not in (401, 403)
     assert gd.post(f"/api/v1/admin/flows/12333-{OTHER_PROVINCE}/rollback", json={}).status_code == 403
+
+
+def _editorial(platform: Any, make_user: Any, client_for: Any, web_app: Any) -> dict[str, Any]:
+    from tests.web.scenario import publish_article
+
+    web_app.config["WTF_CSRF_ENABLED"] = False
+    editor_nat, reviewer_nat = make_user("ed-nat", ("editor",), "00"), make_user("rv-nat", ("reviewer",), "00")
+    make_user("ed-gd", ("editor",), HOME_PROVINCE)
+    make_user("rv-gd", ("reviewer",), HOME_PROVINCE)
+    national = publish_article(platform, editor_nat, reviewer_nat, title="养老金领取条件", short_answer="满15年。",
+                               body="<p>x</p>", questions=["养老金什么时候领"])
+    return {"national_article": national, "ed-nat": client_for("ed-nat"), "rv-nat": client_for("rv-nat"),
+            "ed-gd": client_for("ed-gd"), "rv-gd": client_for("rv-gd")}
+
+
+def test_provincial_editors_cannot_touch_national_notices_or_flags(web_app: Any, make_user: Any, client_for: Any,
+                                                                   platform: Any) -> None:
+    """Item 9: withdrawing a notice and resolving a flag follow the same province scope as editing."""
+    ctx = _editorial(platform, make_user, client_for, web_app)
+    national = ctx["ed-nat"].post("/api/v1/kb/notices", json={"title": "全国通知", "body": "x", "province": "00"})
+    notice_id = national.get_json()["notices"][0]["id"]
+    assert ctx["ed-gd"].post(f"/api/v1/kb/notices/{notice_id}/withdraw").status_code == 403
+    own = ctx["ed-gd"].post("/api/v1/kb/notices", json={"title": "广东通知", "body": "x", "province": HOME_PROVINCE})
+    own_id = next(n["id"] for n in own.get_json()["notices"] if n["title"] == "广东通知")
+    assert ctx["ed-gd"].post(f"/api/v1/kb/notices/{own_id}/withdraw").status_code == 200
+    platform.knowledge.flag(ctx["national_article"], 1, "outdated", "过时")
+    flag_id = platform.knowledge.flags()[0].id
+    assert ctx["ed-gd"].post(f"/api/v1/kb/flags/{flag_id}/resolve", json={"resolution": "改了"}).status_code == 403
+    assert platform.knowledge.flags()[0].resolved_at is None
+    assert ctx["ed-nat"].post(f"/api/v1/kb/flags/{flag_id}/resolve", json={"resolution": "改了"}).status_code == 200
+
+
+def test_notices_follow_four_eyes_review(web_app: Any, make_user: Any, client_for: Any, platform: Any) -> None:
+    """Item 10: one editor alone cannot publish a notice; a reviewer approves it (not their own), in
+    scope; an urgent notice by a reviewer goes live at once and is audited."""
+    ctx = _editorial(platform, make_user, client_for, web_app)
+    posted = ctx["ed-gd"].post("/api/v1/kb/notices", json={"title": "停机", "body": "x", "province": HOME_PROVINCE})
+    notice = posted.get_json()["notices"][0]
+    assert notice["status"] == "pending" and platform.knowledge.notices(HOME_PROVINCE) == []
+    assert ctx["ed-gd"].post(f"/api/v1/kb/notices/{notice['id']}/approve").status_code == 403  # role
+    other = make_user("rv-sc", ("reviewer",), OTHER_PROVINCE)
+    assert other and client_for("rv-sc").post(f"/api/v1/kb/notices/{notice['id']}/approve").status_code == 403
+    assert ctx["rv-gd"].post(f"/api/v1/kb/notices/{notice['id']}/approve").status_code == 200
+    assert [n.title for n in platform.knowledge.notices(HOME_PROVINCE)] == ["停机"]
+    # an editor cannot self-declare urgency; a reviewer can, audited
+    assert ctx["ed-gd"].post("/api/v1/kb/notices", json={"title": "急", "body": "x", "urgent": True}).status_code == 403
+    urgent = ctx["rv-nat"].post("/api/v1/kb/notices", json={"title": "台风停办", "body": "x", "urgent": True,
+                                                            "province": "00"})
+    assert urgent.status_code == 200 and "台风停办" in [n.title for n in platform.knowledge.notices("00")]
+    assert platform.audit.entries(action="kb.notice_urgent")[0].outcome == "ok"
+    # the author of a pending notice who is also a reviewer cannot approve it
+    both = make_user("ed-rv", ("editor", "reviewer"), "00")
+    mine = client_for("ed-rv").post("/api/v1/kb/notices", json={"title": "自审", "body": "x", "province": "00"})
+    mine_id = next(n["id"] for n in mine.get_json()["notices"] if n["title"] == "自审")
+    assert both and client_for("ed-rv").post(f"/api/v1/kb/notices/{mine_id}/approve").status_code == 403
