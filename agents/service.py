@@ -25,6 +25,7 @@ from agents.domain import (
     CallStatus,
     QueuedCall,
 )
+from agents.eventscope import ScopedBus
 from agents.keys import (
     ACTIVE,
     AGENTS,
@@ -58,7 +59,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def __init__(self, platform: Any) -> None:
         self.platform = platform
         self.clock = platform.clock
-        self.bus = platform.bus
+        self.bus = ScopedBus(platform.bus, platform.store)  # every ACD event carries its province
         self.state = make_acd_state(platform.store)
         self.store = platform.store
         extra = platform.settings.extra

@@ -51,6 +51,12 @@ class Ctx:
         return str(self.state["call_id"])
 
     @property
+    def scope(self) -> str:
+        """The province this call's events belong to (web/sse.py shows unscoped ones nationally only)."""
+        v = self.vars
+        return str(v.get("province") or v.get("detected_province") or v.get("entry_center") or "00")
+
+    @property
     def caller(self) -> str | None:
         return self.state.get("caller")
 
@@ -129,7 +135,8 @@ class Ctx:
             entry["var"] = var
         self.state["inputs"].append(entry)
         self.event("input", node=self.node.id, kind=kind, value=shown)
-        self.engine.publish("call.input", call_id=self.call_id, node=self.node.id, kind=kind, value=shown)
+        self.engine.publish("call.input", call_id=self.call_id, node=self.node.id, kind=kind, value=shown,
+                            province=self.scope)
         return shown
 
     # -- retries --------------------------------------------------------------------------

@@ -90,7 +90,7 @@ class Engine:
         state["events"].append({"t": 0.0, "type": "call", "call_id": call_id, "caller": mask_phone(caller),
                                 "entry": entry, "channel": channel, "flow_version": info.version})
         self.publish("call.started", call_id=call_id, caller=mask_phone(caller), entry=entry, channel=channel,
-                     flow_version=info.version)
+                     flow_version=info.version, province=_scope(state))
         with self.store.lock(self._lock_key(call_id)):
             action = self._advance(state, flow, Goto(flow.start))
             self._save(state, action)
@@ -210,7 +210,7 @@ class Engine:
             log.exception("could not write the call log for %s", state["call_id"])
         state["vars"].pop("id_number", None)  # the lingering state keeps only the masked ID
         self.publish("call.ended", call_id=state["call_id"], outcome=outcome, flow_version=state.get("flow_version"),
-                     path=state.get("path", [])[-20:])
+                     path=state.get("path", [])[-20:], province=_scope(state))
 
     def settle_acd(self, ctx: Ctx, reason: str) -> None:
         """Tell the ACD the caller left: abandon a queued call, end a connected one."""
@@ -315,6 +315,12 @@ class Engine:
                 "routing": [r.get("code") for r in (ctx.state.get("route") or {}).get("reasons", [])],
                 "channel": ctx.state["channel"], "language": ctx.lang, "province": v.get("province"),
                 "utterance": v.get("utterance"), "entry": ctx.state["entry"]}
+
+
+def _scope(state: dict[str, Any]) -> str:
+    """The province a call's events belong to: the caller's province once known, else the entry center."""
+    v = state.get("vars") or {}
+    return str(v.get("province") or v.get("detected_province") or v.get("entry_center") or "00")
 
 
 def _as_result(result: Result) -> Result:

@@ -327,7 +327,7 @@ class KnowledgeNode(Handler):
             log.exception("knowledge search failed for call %s", ctx.call_id)
         if hit is None:
             ctx.event("kb_answer", node=n.id, query=query, found=False)
-            ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False)
+            ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False, province=ctx.scope)
             ctx.say("kb_no_answer")
             return Goto(n.get("no_answer"))
         ctx.vars["kb"] = {"article_id": hit.article_id, "revision_id": hit.revision_id, "title": hit.title,
@@ -335,7 +335,7 @@ class KnowledgeNode(Handler):
         ctx.vars["kb_answer"] = hit.title
         ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=hit.article_id,
                   revision_id=hit.revision_id, title=hit.title, answer=hit.short_answer)
-        ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True,
+        ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True, province=ctx.scope,
                            article_id=hit.article_id, revision_id=hit.revision_id)
         self.read(ctx)
         return self.offer(ctx)

@@ -173,3 +173,39 @@ def test_notices_follow_four_eyes_review(web_app: Any, make_user: Any, client_fo
     mine = client_for("ed-rv").post("/api/v1/kb/notices", json={"title": "自审", "body": "x", "province": "00"})
     mine_id = next(n["id"] for n in mine.get_json()["notices"] if n["title"] == "自审")
     assert both and client_for("ed-rv").post(f"/api/v1/kb/notices/{mine_id}/approve").status_code == 403
+
+
+def test_live_events_stay_in_their_province(platform: Any, web_app: Any, make_user: Any) -> None:
+    """Item 11: every call, ACD and SMS event a province's call raises is visible to that province's
+    supervisors and national roles only; an event with no scope goes to national roles only."""
+    from core.events import Event
+    from tests.web.scenario import place_call
+    from web.sse import Viewer, visible
+
+    pytest.importorskip("agents.wiring")
+    from switch.topics import TOPICS
+
+    user = make_user("ev-agent", ("agent",), OTHER_PROVINCE)
+    agent_id = platform.agents.create_agent(user.id, name="ev", center_code=OTHER_PROVINCE, skills=tuple(TOPICS))
+    seen: list[Event] = []
+    sub = platform.bus.subscribe(seen.append)
+    try:
+        platform.agents.login(agent_id)
+        platform.agents.set_ready(agent_id)
+        place_call(platform, province=OTHER_PROVINCE, verify=False)
+        platform.bus.publish("sms.sent", id=1, provider="log")  # no scope at all
+    finally:
+        sub.close()
+    families = {e.type.split(".")[0] + "." + e.type.split(".")[1] for e in seen if e.type.count(".") >= 1}
+    assert any(t.startswith("acd.call") for t in families) and any(t.startswith("acd.agent") for t in families)
+    stranger = Viewer(user_id=1, roles=frozenset({"supervisor"}), province_scope=HOME_PROVINCE)
+    local = Viewer(user_id=2, roles=frozenset({"supervisor"}), province_scope=OTHER_PROVINCE)
+    national = Viewer(user_id=3, roles=frozenset({"supervisor"}), province_scope="00")
+    leaked = [e.type for e in seen if visible(stranger, e) is not None]
+    assert leaked == []
+    assert any(visible(local, e) is not None for e in seen if e.type.startswith("acd."))
+    assert [e.type for e in seen if e.type == "sms.sent" and visible(national, e) is not None] == ["sms.sent"]
+    assert all(visible(local, e) is None for e in seen if e.type == "sms.sent")
+    # the agent sees the offer it is given
+    own = Viewer(user_id=user.id, roles=frozenset({"agent"}), province_scope=OTHER_PROVINCE, agent_id=agent_id)
+    assert any(visible(own, e) is not None for e in seen if e.type == "acd.call.offered")
