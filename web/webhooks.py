@@ -32,6 +32,7 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)  # gateways cannot send CSRF tokens; signatures / tokens stand in for them
 
 LOOPBACK = ("127.0.0.1", "::1")
+TWILIO_REPLAY_SECONDS = 7 * 24 * 3600.0  # how long a MessageSid is remembered
 TWILIO_STATES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed", "sent": "smsc_accepted"}
 
 
@@ -133,8 +134,14 @@ def kannel_dlr() -> Response:
 def twilio_inbound() -> Response:
     """Twilio inbound SMS webhook (signed); answers with empty TwiML, the reply goes via the outbox."""
     sender = request.form.get("From", "")
+    sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()[:64]
+    platform = platform_of()
+    # A replayed or retried webhook (same MessageSid) is answered but not processed again.
+    if sid and not platform.store.set(f"sms:twilio-seen:{sid}", "1", ttl=TWILIO_REPLAY_SECONDS, nx=True):
+        log.info("twilio sms webhook replayed: %s", sid)
+        sender = ""
     if sender:
-        platform_of().sms.handle_inbound(sender, request.form.get("Body", ""), provider="twilio")
+        platform.sms.handle_inbound(sender, request.form.get("Body", ""), provider="twilio")
     return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', mimetype="text/xml")
 
 
