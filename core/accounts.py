@@ -102,6 +102,28 @@ class Accounts:
                          detail={"demo_users": int(demo_users)})
         return turned_off
 
+    # console sessions: a per-user generation that logout and a password change move on, so a
+    # signed session cookie stops working at once (the cookie carries the generation it was made in)
+    @staticmethod
+    def _gen_key(user_id: int) -> str:
+        return f"core.session_gen:{int(user_id)}"
+
+    def session_generation(self, user_id: int) -> str:
+        with self.db.session() as s:
+            row = s.get(Setting, self._gen_key(user_id))
+            return row.value if row is not None else "0"
+
+    def end_sessions(self, user_id: int) -> str:
+        """Invalidate every console session of the user; returns the new generation."""
+        new = secrets.token_hex(8)
+        with self.db.session() as s:
+            row = s.get(Setting, self._gen_key(user_id))
+            if row is None:
+                s.add(Setting(key=self._gen_key(user_id), value=new))
+            else:
+                row.value = new
+        return new
+
     def set_password(self, user_id: int, password: str) -> None:
         with self.db.session() as s:
             user = s.get(User, user_id)
@@ -109,6 +131,7 @@ class Accounts:
                 raise KeyError(user_id)
             user.password_hash = hash_password(password)
             user.is_demo = False
+        self.end_sessions(user_id)
 
     def issue_token(self, user_id: int, name: str) -> str:
         token = "hlt_" + secrets.token_urlsafe(32)

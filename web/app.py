@@ -136,11 +136,18 @@ def create_app(platform: Any, config: dict[str, Any] | None = None,
 
     @login_manager.user_loader
     def _load(user_id: str) -> SessionUser | None:
+        from flask import session
+
         try:
             user = platform.accounts.get(int(user_id))
         except ValueError:
             return None
-        return SessionUser(user) if platform.accounts.usable(user) else None
+        if not platform.accounts.usable(user):
+            return None
+        # a cookie from before a logout or password change is refused (server-side generation)
+        if session.get("gen") != platform.accounts.session_generation(user.id):
+            return None
+        return SessionUser(user)
 
     @login_manager.request_loader
     def _load_from_token(req):  # type: ignore[no-untyped-def]

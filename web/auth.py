@@ -69,6 +69,11 @@ def login():  # type: ignore[no-untyped-def]
             flash(message, "error")
             return render_template("auth/login.html", username=username), 401
         platform.store.delete(user_key)  # only this user's counter: the address keeps its count
+        lang = session.get("lang")
+        session.clear()  # a fresh session on login (no fixation)
+        if lang:
+            session["lang"] = lang
+        session["gen"] = platform.accounts.session_generation(user.id)
         login_user(SessionUser(user))
         platform.audit.record(actor=f"user:{user.id}", channel="console", action="login", outcome="ok")
         return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
@@ -79,8 +84,10 @@ def login():  # type: ignore[no-untyped-def]
 @public
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    """Log out."""
+    """Log out: this cookie, and every other session of the user, stops working at once."""
+    platform_of().accounts.end_sessions(current_user.id)
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 
