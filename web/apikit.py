@@ -61,7 +61,10 @@ def _convert(param: Param, value: Any) -> Any:
         return None
     try:
         if param.kind == "integer":
-            return int(value)
+            number = int(value)
+            if not -(2**63) <= number < 2**63:  # the databases' BIGINT: anything larger names nothing
+                raise BadInput(f"{param.name} is out of range")
+            return number
         if param.kind == "number":
             return float(value)
         if param.kind == "boolean":
@@ -185,6 +188,20 @@ def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
 def register_errors(app: Any) -> None:
     """Page-side handlers: a missing service or bad input is a readable page, not a 500."""
     from flask import render_template as render
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):  # type: ignore[no-untyped-def]
+        # a JSON body nested thousands deep (json.loads recurses): bad input, not a server error
+        if wants_json() or request.headers.get("HX-Request") or request.is_json:
+            return jsonify(error="the JSON body is nested too deeply"), 400
+        return render("_error_page.html", message="nested too deeply", status=400), 400
+
+    @app.errorhandler(OverflowError)
+    def _too_large(exc: OverflowError):  # type: ignore[no-untyped-def]
+        # an id beyond what the database stores (e.g. a path id above 2^63) names nothing
+        if wants_json() or request.headers.get("HX-Request") or request.is_json:
+            return jsonify(error="not found: the id is out of range"), 404
+        return render("_error_page.html", message="not found", status=404), 404
 
     @app.errorhandler(ServiceUnavailable)
     def _page_unavailable(exc: ServiceUnavailable):  # type: ignore[no-untyped-def]
