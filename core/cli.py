@@ -222,13 +222,40 @@ def users_add(username: str, roles: tuple[str, ...], province: str, password: st
 @users.command("token")
 @click.argument("username")
 @click.option("--name", default="integration")
-def users_token(username: str, name: str) -> None:
-    """Issue an API token for a user (shown once; only its hash is stored)."""
+@click.option("--days", type=float, default=None, help="Days until it expires (default 90; 0 = never).")
+@click.option("--scope", "scopes", multiple=True, help="Only this role of the user's (repeatable).")
+def users_token(username: str, name: str, days: float | None, scopes: tuple[str, ...]) -> None:
+    """Issue an API token for a user (shown once; only its hash is stored; audited)."""
     platform = platform_from_ctx()
     user = platform.accounts.by_username(username)
     if user is None:
         raise click.ClickException(f"no user {username}")
-    click.echo(platform.accounts.issue_token(user.id, name))
+    try:
+        click.echo(platform.accounts.issue_token(user.id, name, days=days, scopes=list(scopes), actor="cli"))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@users.command("tokens")
+@click.argument("username")
+def users_tokens(username: str) -> None:
+    """List a user's API tokens (id, name, expiry, scopes, revoked, last use)."""
+    platform = platform_from_ctx()
+    user = platform.accounts.by_username(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    echo_json(platform.accounts.tokens(user.id))
+
+
+@users.command("revoke-token")
+@click.argument("token_id", type=int)
+def users_revoke_token(token_id: int) -> None:
+    """Revoke an API token by its id (see `hotline users tokens NAME`); audited."""
+    try:
+        changed = platform_from_ctx().accounts.revoke_token(token_id, actor="cli")
+    except KeyError:
+        raise click.ClickException(f"no token {token_id}") from None
+    click.echo(f"token {token_id} revoked" if changed else f"token {token_id} was already revoked")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ class Platform:
         self.bus = bus or make_bus(settings.redis_url, settings.node_id, self.clock)
         self.audit = AuditLog(self.db, self.clock, key=audit_key(settings),
                               anchors_path=settings.data_dir / "audit-anchors.log")
-        self.accounts = Accounts(self.db, settings.demo_mode, self.clock)
+        self.accounts = Accounts(self.db, settings.demo_mode, self.clock, audit=self.audit)
         self._services: dict[str, Any] = {}
         self._lock = threading.RLock()
 
