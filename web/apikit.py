@@ -35,7 +35,8 @@ def _api_csrf() -> None:
 
     if request.method in ("GET", "HEAD", "OPTIONS") or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    _ = current_user.is_authenticated  # runs the token loader, which marks g.token_auth
+    if not current_user.is_authenticated:  # (runs the token loader, which marks g.token_auth)
+        return  # nobody to act for: the view answers 401, not a CSRF 400
     if not g.get("token_auth"):
         csrf.protect()
 
@@ -264,6 +265,12 @@ def openapi_document(app: Any) -> dict[str, Any]:
                         "$ref": "#/components/schemas/Error"}}}},
                     "401": {"description": "Not logged in / bad token"},
                     "403": {"description": "Role or province scope does not allow this"},
+                    "404": {"description": "No such thing (or an id out of range)"},
+                    "405": {"description": "Method not allowed on this path"},
+                    "409": {"description": "Refused in the current state (e.g. a call not offered to you)"},
+                    "413": {"description": "Request body too large"},
+                    "414": {"description": "Request URI too long"},
+                    "429": {"description": "Too many requests"},
                     "503": {"description": "The domain service is unavailable"},
                 },
             }
