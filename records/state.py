@@ -13,6 +13,7 @@ even if `end_session` is never called.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import math
@@ -41,6 +42,35 @@ class VerificationState:
         self.store = store
         self.limits = limits
         self._secret = secret.encode()
+
+    # values that must name a person (the verified ID, the requester of a code) are sealed:
+    # HMAC-SHA256 in counter mode as the keystream, with a random nonce, and an HMAC tag
+    def _stream(self, nonce: bytes, length: int) -> bytes:
+        key = hmac.new(self._secret, b"records-seal-enc", hashlib.sha256).digest()
+        blocks = (hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
+                  for i in range((length + 31) // 32))
+        return b"".join(blocks)[:length]
+
+    def _tag(self, data: bytes) -> bytes:
+        key = hmac.new(self._secret, b"records-seal-mac", hashlib.sha256).digest()
+        return hmac.new(key, data, hashlib.sha256).digest()[:16]
+
+    def seal(self, value: str) -> str:
+        plain = value.encode()
+        nonce = secrets.token_bytes(12)
+        body = nonce + bytes(a ^ b for a, b in zip(plain, self._stream(nonce, len(plain)), strict=True))
+        return base64.urlsafe_b64encode(body + self._tag(body)).decode()
+
+    def unseal(self, sealed: str | None) -> str:
+        """The sealed value, or "" when missing or tampered with."""
+        try:
+            raw = base64.urlsafe_b64decode((sealed or "").encode())
+        except (ValueError, TypeError):
+            return ""
+        if len(raw) < 28 or not hmac.compare_digest(raw[-16:], self._tag(raw[:-16])):
+            return ""
+        nonce, data = raw[:12], raw[12:-16]
+        return bytes(a ^ b for a, b in zip(data, self._stream(nonce, len(data)), strict=True)).decode()
 
     def key(self, value: str) -> str:
         """The keyed hash that stands for an ID or phone number in store keys."""
@@ -120,11 +150,18 @@ class VerificationState:
     # sessions ------------------------------------------------------------------------------
     def mark_verified(self, session_id: str, id_number: str, method: str, province: str, at: float) -> None:
         key = f"records:session:{session_id}"
-        self.store.hset(key, {"id_number": id_number, "method": method, "province": province, "at": str(at)})
+        self.store.hset(key, {"id_sealed": self.seal(id_number), "method": method, "province": province,
+                              "at": str(at)})
         self.store.expire(key, self.limits.session_ttl_seconds)
 
     def session(self, session_id: str) -> dict[str, str]:
-        return self.store.hgetall(f"records:session:{session_id}")
+        """The verified session (the ID number unsealed into `id_number`), or {}."""
+        raw = self.store.hgetall(f"records:session:{session_id}")
+        if not raw:
+            return {}
+        out = {k: v for k, v in raw.items() if k != "id_sealed"}
+        out["id_number"] = self.unseal(raw.get("id_sealed"))
+        return out
 
     def end(self, session_id: str) -> None:
         self.store.delete(f"records:session:{session_id}", f"records:otp:{session_id}")
@@ -155,19 +192,23 @@ class VerificationState:
         code = f"{secrets.randbelow(10**6):06d}"
         key = f"records:otp:{session_id}"
         self.store.delete(key)
-        self.store.hset(key, {"id_number": id_number, "province": province, "requester": requester or "",
-                              "own": "1" if own else "", "digest": self._digest(session_id, id_number, code)})
+        self.store.hset(key, {"id_key": self.key(id_number), "province": province,
+                              "requester": self.seal(requester or ""), "own": "1" if own else "",
+                              "digest": self._digest(session_id, id_number, code)})
         self.store.expire(key, self.limits.otp_ttl_seconds)
         return code
 
     def pending_otp(self, session_id: str) -> dict[str, str]:
-        return self.store.hgetall(f"records:otp:{session_id}")
+        raw = self.store.hgetall(f"records:otp:{session_id}")
+        if raw:
+            raw["requester"] = self.unseal(raw.get("requester"))
+        return raw
 
     def check_otp(self, session_id: str, id_number: str, code: str) -> str | bool | None:
         """The insured province when the code is right, False when wrong, None when no code is
         pending for this session and ID (expired or never sent). A right code is used up."""
         pending = self.store.hgetall(f"records:otp:{session_id}")
-        if not pending or pending.get("id_number") != id_number:
+        if not pending or not hmac.compare_digest(pending.get("id_key", ""), self.key(id_number)):
             return None
         if not hmac.compare_digest(pending["digest"], self._digest(session_id, id_number, code.strip())):
             return False

@@ -34,3 +34,17 @@ def test_records_store_keys_hold_no_id_number(platform: Any) -> None:
     state.may_send_otp(ID, "+8613800138000", own=False)
     keys = platform.store.keys("records:*")
     assert keys and not any(ID in k or "13800138000" in k for k in keys)
+
+
+def test_records_store_values_hold_no_id_number(platform: Any) -> None:
+    from records.state import Limits, VerificationState
+
+    state = VerificationState(platform.store, Limits(), "k")
+    state.mark_verified("call-9", ID, "password", "44", 0.0)
+    state.new_otp("sms-9", ID, "44", requester="+8613800138000", own=False)
+    values = " ".join(str(platform.store.hgetall(k)) for k in platform.store.keys("records:*"))
+    assert ID not in values and "13800138000" not in values
+    assert state.session("call-9")["id_number"] == ID
+    assert state.pending_otp("sms-9")["requester"] == "+8613800138000"
+    tampered = platform.store.hgetall("records:session:call-9")["id_sealed"][:-4] + "AAAA"
+    assert state.unseal(tampered) == ""
