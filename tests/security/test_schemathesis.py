@@ -33,7 +33,8 @@ def served(web_app: Any) -> Any:
 
 @pytest.mark.parametrize("who", ["agent", "admin"])
 def test_schemathesis_finds_no_server_error_and_no_undocumented_status(served: str, web_app: Any, platform: Any,
-                                                                        make_user: Any, who: str) -> None:
+                                                                        make_user: Any, who: str,
+                                                                        tmp_path: Path) -> None:
     if not ST.exists() and shutil.which("st") is None:
         pytest.fail("schemathesis is not installed (requirements-test.txt pins it)")
     web_app.config["SSE_MAX_SECONDS"] = 1
@@ -45,7 +46,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_status(served: s
          "-H", f"Authorization: Bearer {token}", "--checks", "not_a_server_error,status_code_conformance",
          "--phases", "fuzzing", "--max-examples", "2", "--request-timeout", "20", "--no-color",
          "--exclude-path", "/api/v1/events", "--seed", "12333"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)  # its cache stays out of the tree
     tail = run.stdout[-4000:]
     assert run.returncode == 0, tail
     assert " passed" in tail
