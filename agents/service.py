@@ -25,6 +25,7 @@ from agents.domain import (
     CallStatus,
     QueuedCall,
 )
+from agents.eventscope import ScopedBus
 from agents.keys import (
     ACTIVE,
     AGENTS,
@@ -61,7 +62,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def __init__(self, platform: Any) -> None:
         self.platform = platform
         self.clock = platform.clock
-        self.bus = platform.bus
+        self.bus = ScopedBus(platform.bus, platform.store)  # every ACD event carries its province
         self.state = make_acd_state(platform.store)
         self.store = platform.store
         extra = platform.settings.extra
@@ -325,7 +326,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return self.call_status(call_id)  # type: ignore[return-value]
 
     def decline(self, agent_id: int, call_id: str) -> None:
-        self._return_offer(agent_id, call_id, "declined")
+        """Decline an offer; refused (AcdError, a 409 on the API) unless the call is offered to this agent."""
+        if not self._call(call_id):
+            raise AcdError("unknown_call", "没有这通来电")
+        if not self._return_offer(agent_id, call_id, "declined"):
+            raise AcdError("not_offered", "这通来电没有分配给您，无法拒接 / this call is not offered to you")
 
     def ring_no_answer(self, call_id: str, reason: str = "agent_no_answer") -> CallStatus | None:
         """The agent accepted in the console but their phone or browser never picked up (the

@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -126,14 +127,56 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; exit 1 and name the entry when a row was edited or deleted."""
-    result = platform_from_ctx().audit.verify()
+@click.option("--anchors", "anchors", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="An anchor file kept elsewhere (default: $HOTLINE_DATA_DIR/audit-anchors.log).")
+def audit_verify(anchors: Path | None) -> None:
+    """Check the keyed hash chain and the anchors; exit 1 and name the entry when a row was edited,
+    deleted or the chain rewritten."""
+    result = platform_from_ctx().audit.verify(anchors)
     if result.ok:
-        click.echo(f"audit chain intact: {result.checked} entries")
+        click.echo(f"audit chain intact: {result.checked} entries, {result.anchors_checked} anchors match")
         return
     click.echo(f"AUDIT CHAIN BROKEN at seq {result.broken_seq}: {result.reason}", err=True)
     sys.exit(1)
+
+
+@audit.command("anchor")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append the anchor to this file instead of $HOTLINE_DATA_DIR/audit-anchors.log.")
+def audit_anchor(output: Path | None) -> None:
+    """Print the chain's head (seq, hash, key id) as one JSON line and append it to the anchor file.
+    Store the line somewhere the database's administrators cannot write; nodes also anchor daily."""
+    line = platform_from_ctx().audit.anchor(output)
+    click.echo(json.dumps(line, sort_keys=True))
+
+
+@audit.command("rekey")
+@click.option("--yes", is_flag=True, help="Do not ask (stop every node first: they hold the old key).")
+def audit_rekey(yes: bool) -> None:
+    """Rotate the audit key: verify the chain with the current key, re-hash it with a new one and
+    write the new key to $HOTLINE_DATA_DIR/secrets/audit_key (the old one is kept as audit_key.old)."""
+    import os
+    import secrets as token_source
+
+    platform = platform_from_ctx()
+    if os.environ.get("HOTLINE_AUDIT_KEY"):
+        raise click.ClickException("HOTLINE_AUDIT_KEY is set: rotate it where it is kept, then run this with the "
+                                   "old key set and the new one in HOTLINE_AUDIT_KEY_NEW")
+    if not yes:
+        click.confirm("Every node must be stopped. Re-key the audit chain now?", abort=True)
+    path = platform.settings.data_dir / "secrets" / "audit_key"
+    new_key = os.environ.get("HOTLINE_AUDIT_KEY_NEW") or token_source.token_urlsafe(32)
+    try:
+        count = platform.audit.rekey(new_key.encode())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if path.exists():
+        os.replace(path, path.with_name("audit_key.old"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(new_key)
+    line = platform.audit.anchor()
+    click.echo(f"re-keyed {count} entries; new key id {platform.audit.key_id}; anchor {json.dumps(line)}")
 
 
 @audit.command("list")
@@ -179,13 +222,40 @@ def users_add(username: str, roles: tuple[str, ...], province: str, password: st
 @users.command("token")
 @click.argument("username")
 @click.option("--name", default="integration")
-def users_token(username: str, name: str) -> None:
-    """Issue an API token for a user (shown once; only its hash is stored)."""
+@click.option("--days", type=float, default=None, help="Days until it expires (default 90; 0 = never).")
+@click.option("--scope", "scopes", multiple=True, help="Only this role of the user's (repeatable).")
+def users_token(username: str, name: str, days: float | None, scopes: tuple[str, ...]) -> None:
+    """Issue an API token for a user (shown once; only its hash is stored; audited)."""
     platform = platform_from_ctx()
     user = platform.accounts.by_username(username)
     if user is None:
         raise click.ClickException(f"no user {username}")
-    click.echo(platform.accounts.issue_token(user.id, name))
+    try:
+        click.echo(platform.accounts.issue_token(user.id, name, days=days, scopes=list(scopes), actor="cli"))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@users.command("tokens")
+@click.argument("username")
+def users_tokens(username: str) -> None:
+    """List a user's API tokens (id, name, expiry, scopes, revoked, last use)."""
+    platform = platform_from_ctx()
+    user = platform.accounts.by_username(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    echo_json(platform.accounts.tokens(user.id))
+
+
+@users.command("revoke-token")
+@click.argument("token_id", type=int)
+def users_revoke_token(token_id: int) -> None:
+    """Revoke an API token by its id (see `hotline users tokens NAME`); audited."""
+    try:
+        changed = platform_from_ctx().accounts.revoke_token(token_id, actor="cli")
+    except KeyError:
+        raise click.ClickException(f"no token {token_id}") from None
+    click.echo(f"token {token_id} revoked" if changed else f"token {token_id} was already revoked")
 
 
 if __name__ == "__main__":

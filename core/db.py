@@ -65,6 +65,9 @@ def import_all_models() -> None:
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
+        from core.files import private_sqlite
+
+        private_sqlite(url)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)  # type: ignore[arg-type]
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from core.clock import Clock, SystemClock
+from core.masking import scrub_data
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ class _LocalDispatch:
                     log.exception("event subscriber failed on %s", event.type)
 
     def _make(self, event_type: str, data: dict[str, Any]) -> Event:
-        return Event(type=event_type, data=data, ts=self.clock.time(), node=self.node_id)
+        # events reach consoles, other nodes and statistics: no full personal number travels in one
+        return Event(type=event_type, data=scrub_data(data), ts=self.clock.time(), node=self.node_id)
 
 
 class InProcessBus(_LocalDispatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 def mask_name(name: str | None) -> str:
@@ -34,11 +35,52 @@ def mask_phone(number: str | None) -> str:
     return "*" * max(len(digits) - 2, 0) + digits[-2:]
 
 
-_ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Personal numbers in free text. A number counts only when it stands alone (no letter or digit
+# touches it), so hex call ids, message ids and hashes are left alone.
+_B = r"(?<![0-9A-Za-z])"
+_E = r"(?![0-9A-Za-z])"
+_ID_RE = re.compile(_B + r"(\d{6})(\d{8})(\d{3}[\dXx])" + _E)
+_ID15_RE = re.compile(_B + r"(\d{6})(\d{5})(\d{4})" + _E)
+_CARD_RE = re.compile(_B + r"(\d{4}(?:[ -]?\d{4}){2,3}[ -]?\d{0,3})" + _E)
+_MOBILE_RE = re.compile(_B + r"((?:\+?86[ -]?)?1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _E)
+_LANDLINE_RE = re.compile(_B + r"(0\d{2,3})[ -]?(\d{3,4})[ -]?(\d{4})" + _E)
+
+
+def _card(m: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", m.group(1))
+    if not 16 <= len(digits) <= 19:
+        return m.group(0)
+    return "*" * (len(digits) - 4) + digits[-4:]
 
 
 def scrub(text: str) -> str:
-    """Mask ID and mobile numbers found anywhere in free text (for log lines)."""
+    """Mask the personal numbers found anywhere in free text: 18- and 15-digit ID numbers, mobiles
+    (with or without +86), landlines with an area code and bank-card-like runs of 16 to 19 digits.
+
+    This is the one scrubber the platform applies where free text enters (speech, SMS, knowledge
+    queries, ticket text, events, log lines), so what is stored, logged or published carries no
+    full personal number."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
     text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(3), text)
-    return _MOBILE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = _ID15_RE.sub(lambda m: m.group(1) + "*****" + m.group(3), text)
+    text = _MOBILE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = _CARD_RE.sub(_card, text)
+    return _LANDLINE_RE.sub(lambda m: m.group(1) + "-****" + m.group(3), text)
+
+
+def has_personal_number(text: str) -> bool:
+    return bool(text) and scrub(text) != text
+
+
+def scrub_data(value: Any) -> Any:
+    """`scrub` applied to every string inside a JSON-like value (events, call-log entries)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: scrub_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_data(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(scrub_data(v) for v in value)
+    return value

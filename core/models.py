@@ -42,7 +42,9 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """Integration tokens: only a SHA-256 of the token is stored."""
+    """Integration tokens: only a SHA-256 of the token is stored. A token expires (`expires_at`),
+    may be narrowed to some of its user's roles (`scopes`, comma-separated; empty = all), and is
+    revoked by hand, by a password change or by deactivating its user."""
 
     __tablename__ = "api_tokens"
 
@@ -52,6 +54,11 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    scopes: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class AuditEntry(Base):

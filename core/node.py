@@ -20,7 +20,7 @@ from core.optional import optional_import
 log = logging.getLogger(__name__)
 
 RUNTIME_HOMES = (
-    "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
+    "core", "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
 )
 
 
@@ -148,6 +148,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
             prep.close()
             return 2
     prep.migrate()
+    prep.accounts.note_demo_mode(prep.audit)
     if load_demo_if_empty and database_is_empty(prep):
         for line in load_demo(prep):
             log.info(line)

@@ -21,6 +21,16 @@ from core.settings import Settings
 from core.state import StateStore, make_store
 
 
+def audit_key(settings: Settings) -> str:
+    """The audit chain's HMAC key: its own secret; built by hand without one (tests), a key derived
+    from the session key so the chain is still keyed."""
+    if settings.audit_key:
+        return settings.audit_key
+    import hashlib
+
+    return hashlib.sha256(b"hotline-audit|" + settings.secret_key.encode()).hexdigest()
+
+
 class Platform:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
                  store: StateStore | None = None, bus: EventBus | None = None) -> None:
@@ -30,8 +40,9 @@ class Platform:
         self.db = Database(settings.database_url)
         self.store = store or make_store(settings.redis_url, self.clock)
         self.bus = bus or make_bus(settings.redis_url, settings.node_id, self.clock)
-        self.audit = AuditLog(self.db, self.clock)
-        self.accounts = Accounts(self.db, settings.demo_mode, self.clock)
+        self.audit = AuditLog(self.db, self.clock, key=audit_key(settings),
+                              anchors_path=settings.data_dir / "audit-anchors.log")
+        self.accounts = Accounts(self.db, settings.demo_mode, self.clock, audit=self.audit)
         self._services: dict[str, Any] = {}
         self._lock = threading.RLock()
 
@@ -73,6 +84,7 @@ class Platform:
 
     def migrate(self) -> None:
         self.db.upgrade()
+        self.audit.ensure_keyed()
 
     def close(self) -> None:
         for svc in self._services.values():

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.files import private_dir
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
@@ -18,12 +20,18 @@ def _load_or_create_secret(data_dir: Path, name: str, nbytes: int = 32) -> str:
     path = data_dir / "secrets" / name
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     value = secrets.token_urlsafe(nbytes)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(value)
     return value
+
+
+def sms_webhook_token(data_dir: Path) -> str:
+    """The shared secret Kannel's get-url and dlr-url carry (`&token=...`): HOTLINE_SMS_WEBHOOK_TOKEN,
+    else generated into the secrets dir on first use. There is no unauthenticated mode."""
+    return _env("HOTLINE_SMS_WEBHOOK_TOKEN") or _load_or_create_secret(Path(data_dir), "sms_webhook_token")
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class Settings:
     agi_port: int = 4573
     secret_key: str = ""
     handoff_secret: str = ""
+    audit_key: str = ""  # HMAC key of the audit chain; empty: derived from secret_key (tests only)
     demo_mode: bool = True
     node_id: str = "node-1"
     center_code: str = "00"
@@ -57,8 +66,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        data_dir = Path(_env("HOTLINE_DATA_DIR", "./var") or "./var").resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = private_dir(Path(_env("HOTLINE_DATA_DIR", "./var") or "./var").resolve())
         values: dict[str, object] = dict(
             data_dir=data_dir,
             database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'hotline.db'}"),
@@ -73,6 +81,7 @@ class Settings:
             secret_key=_env("HOTLINE_SECRET_KEY") or _load_or_create_secret(data_dir, "secret_key"),
             handoff_secret=_env("HOTLINE_HANDOFF_SECRET")
             or _load_or_create_secret(data_dir, "handoff_secret"),
+            audit_key=_env("HOTLINE_AUDIT_KEY") or _load_or_create_secret(data_dir, "audit_key"),
             demo_mode=(_env("HOTLINE_DEMO", "1") or "1").lower() in ("1", "true", "yes", "on"),
             node_id=_env("HOTLINE_NODE_ID", "node-1"),
             center_code=_env("HOTLINE_CENTER", "00"),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from core import provinces
-from core.masking import mask_id, mask_phone
+from core.masking import mask_id, mask_phone, scrub_data
 from ivr.models import CallRecord, SurveyResult
 
 
@@ -53,9 +53,9 @@ class CallLog:
                                  started_at=datetime.fromtimestamp(state["t0"], self.clock.now().tzinfo))
                 s.add(row)
             row.path = list(state.get("path", []))
-            row.inputs = list(state.get("inputs", []))
+            row.inputs = scrub_data(list(state.get("inputs", [])))
             row.routing = {**(state.get("route") or {}), "queue": state.get("queue")}
-            row.events = [_private(e) for e in state.get("events", [])]
+            row.events = [scrub_data(_private(e)) for e in state.get("events", [])]
             row.language = str(v.get("language") or "zh")
             row.province = v.get("province")
             row.topic = v.get("topic")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.masking import mask_id, mask_phone
+from core.masking import mask_id, mask_phone, scrub, scrub_data
 from ivr.actions import Action, Collect, Prompt
 from ivr.flow import Flow, Node, prompt_refs
 from ivr.prompts import fill
@@ -49,6 +49,12 @@ class Ctx:
     @property
     def call_id(self) -> str:
         return str(self.state["call_id"])
+
+    @property
+    def scope(self) -> str:
+        """The province this call's events belong to (web/sse.py shows unscoped ones nationally only)."""
+        v = self.vars
+        return str(v.get("province") or v.get("detected_province") or v.get("entry_center") or "00")
 
     @property
     def caller(self) -> str | None:
@@ -118,7 +124,7 @@ class Ctx:
 
     # -- events ---------------------------------------------------------------------------
     def event(self, type_: str, **fields: Any) -> None:
-        self.state["events"].append({"t": self.t(), "type": type_, **fields})
+        self.state["events"].append({"t": self.t(), "type": type_, **scrub_data(fields)})
 
     def record_input(self, value: str, *, kind: str = "digits", var: str | None = None,
                      validator: str | None = None, sensitive: bool = False) -> str:
@@ -129,7 +135,8 @@ class Ctx:
             entry["var"] = var
         self.state["inputs"].append(entry)
         self.event("input", node=self.node.id, kind=kind, value=shown)
-        self.engine.publish("call.input", call_id=self.call_id, node=self.node.id, kind=kind, value=shown)
+        self.engine.publish("call.input", call_id=self.call_id, node=self.node.id, kind=kind, value=shown,
+                            province=self.scope)
         return shown
 
     # -- retries --------------------------------------------------------------------------
@@ -170,4 +177,4 @@ def masked(value: str, validator: str | None, sensitive: bool) -> str:
         return mask_id(value.replace("*", "X"))
     if validator == "phone":
         return mask_phone(value)
-    return value
+    return scrub(value)

@@ -16,7 +16,7 @@ from typing import Any
 
 from core import provinces
 from core.clock import china_now
-from core.masking import mask_id, mask_phone
+from core.masking import mask_id, mask_phone, scrub
 from ivr.actions import (
     Action,
     CallerHangup,
@@ -92,7 +92,7 @@ class Engine:
         state["events"].append({"t": 0.0, "type": "call", "call_id": call_id, "caller": mask_phone(caller),
                                 "entry": entry, "channel": channel, "flow_version": info.version})
         self.publish("call.started", call_id=call_id, caller=mask_phone(caller), entry=entry, channel=channel,
-                     flow_version=info.version)
+                     flow_version=info.version, province=_scope(state))
         with self.store.lock(self._lock_key(call_id)):
             barred = self._blocked(state)
             arrived = self._arrival(state, flow, handoff) if handoff and barred is None else None
@@ -215,7 +215,7 @@ class Engine:
                 step = self.system_error(ctx)
         action = self._with_pending(state, step)
         for prompt in getattr(action, "prompts", ()):
-            state["events"].append({"t": ctx.t(), "type": "prompt", "id": prompt.id, "text": prompt.text,
+            state["events"].append({"t": ctx.t(), "type": "prompt", "id": prompt.id, "text": scrub(prompt.text),
                                     "language": prompt.language})
         if isinstance(action, Hangup):
             self._finish(state, self._hangup_outcome(state, action.reason))
@@ -273,7 +273,7 @@ class Engine:
             log.exception("could not write the call log for %s", state["call_id"])
         state["vars"].pop("id_number", None)  # the lingering state keeps only the masked ID
         self.publish("call.ended", call_id=state["call_id"], outcome=outcome, flow_version=state.get("flow_version"),
-                     path=state.get("path", [])[-20:])
+                     path=state.get("path", [])[-20:], province=_scope(state))
 
     def settle_acd(self, ctx: Ctx, reason: str) -> None:
         """Tell the ACD the caller left: abandon a queued call, end a connected one."""
@@ -397,6 +397,12 @@ def handoff_reference(args: dict[str, Any]) -> str | None:
             args.pop(key)
             return value.removeprefix("handoff=").strip() or None
     return None
+
+
+def _scope(state: dict[str, Any]) -> str:
+    """The province a call's events belong to: the caller's province once known, else the entry center."""
+    v = state.get("vars") or {}
+    return str(v.get("province") or v.get("detected_province") or v.get("entry_center") or "00")
 
 
 def _as_result(result: Result) -> Result:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from core.masking import mask_id, mask_phone
+from core.masking import mask_id, mask_phone, scrub
 from core.phone import is_mobile
 from ivr.actions import (
     AgentLegEnded,
@@ -108,6 +108,15 @@ class MenuNode(Handler):
         return ctx.retry("timeout", self.ask(ctx), prompt=node.get("timeout_prompt"))
 
 
+def spoken_text(ctx: Ctx, text: str) -> str:
+    """What the call state keeps of an utterance: scrubbed of personal numbers. When the caller
+    spoke one, the verbatim text waits in the call's secret store (gone with the call) instead."""
+    shown = scrub(text)
+    if shown != text:
+        ctx.put_secret("utterance", text)
+    return shown
+
+
 def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
     """The target for an utterance, or None when the classifier is not confident enough."""
     threshold = ctx.node.get("threshold")
@@ -116,7 +125,7 @@ def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
     intent = prediction.intent if prediction.intent and confidence >= (threshold or 0) else None
     ctx.record_input(result.text, kind="speech")
     ctx.event("intent", node=ctx.node.id, intent=intent, best=prediction.best, confidence=confidence)
-    ctx.vars["utterance"] = result.text
+    ctx.vars["utterance"] = spoken_text(ctx, result.text)
     if intent is None or intent not in intents:
         return None
     ctx.vars["intent"] = intent
@@ -137,7 +146,7 @@ class ListenNode(Handler):
         if isinstance(result, Speech):
             target = classify(ctx, result, intents)
             if node.get("var"):
-                ctx.vars[node.get("var")] = result.text
+                ctx.vars[node.get("var")] = spoken_text(ctx, result.text)
             if target:
                 return Goto(target)
             return ctx.retry("no_match", self.ask(ctx), prompt=node.get("no_match_prompt") or "speech_no_match")
@@ -311,7 +320,7 @@ class KnowledgeNode(Handler):
 
     def enter(self, ctx: Ctx) -> Step:
         n = ctx.node
-        query = ctx.fill(n.get("query")).strip()
+        query = scrub(ctx.fill(n.get("query")).strip())
         hit = None
         try:
             result = ctx.homes.knowledge.search(query, province=ctx.vars.get("province"), limit=1, channel="ivr")
@@ -320,7 +329,7 @@ class KnowledgeNode(Handler):
             log.exception("knowledge search failed for call %s", ctx.call_id)
         if hit is None:
             ctx.event("kb_answer", node=n.id, query=query, found=False)
-            ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False)
+            ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False, province=ctx.scope)
             ctx.say("kb_no_answer")
             return Goto(n.get("no_answer"))
         ctx.vars["kb"] = {"article_id": hit.article_id, "revision_id": hit.revision_id, "title": hit.title,
@@ -328,7 +337,7 @@ class KnowledgeNode(Handler):
         ctx.vars["kb_answer"] = hit.title
         ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=hit.article_id,
                   revision_id=hit.revision_id, title=hit.title, answer=hit.short_answer)
-        ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True,
+        ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True, province=ctx.scope,
                            article_id=hit.article_id, revision_id=hit.revision_id)
         self.read(ctx)
         return self.offer(ctx)

@@ -85,6 +85,10 @@ class KbNotice(Base):
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    # four-eyes review: an editor's notice waits ("pending") until a reviewer other than its author
+    # approves it; a reviewer may publish an urgent one directly (audited)
+    status: Mapped[str] = mapped_column(String(16), default="published", server_default="published")
+    reviewed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class KbFlag(Base):

@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import china_now
+from core.masking import scrub
 from knowledge.content import CONTENT_FIELDS, FLAG_REASONS, clean_html, validate
 from knowledge.errors import InvalidState, KnowledgeError, NotFound, PermissionDenied
 from knowledge.index import KnowledgeIndex
@@ -413,7 +414,8 @@ class KnowledgeService:
     def _active_notices(self, s: Session, province: str | None, *, article_id: str | None = None,
                         all_provinces: bool = False) -> list[NoticeView]:
         now = self._now()
-        q = select(KbNotice).where(KbNotice.withdrawn.is_(False), KbNotice.starts_at <= now, KbNotice.ends_at > now)
+        q = select(KbNotice).where(KbNotice.withdrawn.is_(False), KbNotice.status == "published",
+                                   KbNotice.starts_at <= now, KbNotice.ends_at > now)
         if not all_provinces:
             q = q.where(KbNotice.province.in_(["00", province] if province and province != "00" else ["00"]))
         if article_id is not None:
@@ -436,14 +438,24 @@ class KnowledgeService:
 
     def create_notice(self, user: Actor | None, *, title: str, body: str, ends_at: datetime,
                       starts_at: datetime | None = None, province: str = "00",
-                      article_id: str | None = None) -> NoticeView:
-        uid = _require(user, "editor", "post a notice")
+                      article_id: str | None = None, status: str = "published") -> NoticeView:
+        """Post a notice. `status="pending"` waits for a reviewer (`approve_notice`); the console
+        always posts pending notices, or published urgent ones by a reviewer."""
+        if status == "urgent":
+            uid = _require(user, "reviewer", "publish an urgent notice")
+            status = "published"
+        else:
+            uid = _require(user, "editor", "post a notice")
+        if status not in ("published", "pending"):
+            raise KnowledgeError("notice status: published or pending")
         fields = self._notice_fields(title=title, body=body, starts_at=starts_at or self._now(), ends_at=ends_at,
                                      province=province, article_id=article_id)
         with self.db.session() as s:
             if fields["article_id"]:
                 self._article(s, fields["article_id"])
-            notice = KbNotice(created_by=uid, created_at=self._now(), withdrawn=False, **fields)
+            notice = KbNotice(created_by=uid, created_at=self._now(), withdrawn=False, status=status,
+                              reviewed_by=uid if status == "published" and user is not None
+                              and user.has_role("reviewer") else None, **fields)
             s.add(notice)
             s.flush()
             self._log(s, fields["article_id"] or "-", None, "notice", uid, title)
@@ -461,6 +473,21 @@ class KnowledgeService:
             for k, v in fields.items():
                 setattr(notice, k, v)
             self._log(s, notice.article_id or "-", None, "notice_edit", uid, notice.title)
+            return NoticeView.of(notice)
+
+    def approve_notice(self, user: Actor | None, notice_id: int) -> NoticeView:
+        """A reviewer other than the author publishes a pending notice."""
+        uid = _require(user, "reviewer", "approve a notice")
+        with self.db.session() as s:
+            notice = s.get(KbNotice, notice_id)
+            if notice is None:
+                raise NotFound(f"no notice {notice_id}")
+            if notice.status != "pending":
+                raise InvalidState(f"notice {notice_id} is not waiting for review")
+            if notice.created_by == uid:
+                raise PermissionDenied("approve: a reviewer cannot approve a notice they wrote")
+            notice.status, notice.reviewed_by = "published", uid
+            self._log(s, notice.article_id or "-", None, "notice_approve", uid, notice.title)
             return NoticeView.of(notice)
 
     def withdraw_notice(self, user: Actor | None, notice_id: int) -> None:
@@ -526,6 +553,7 @@ class KnowledgeService:
                include_other_provinces: bool = False, log_query: bool = True) -> SearchResult:
         """Ranked answers, or `no_answer` (contract: docs/contracts.md)."""
         limit = max(1, min(int(limit), 50))
+        query = scrub(query)  # personal numbers never reach the index, the query log or the reply
         if province in ("", "00"):
             province = None
         result = self.index.search(query, province=province, limit=limit,

@@ -102,6 +102,8 @@ class NoticeView(_View):
     created_by: int | None
     created_at: datetime
     withdrawn: bool
+    status: str = "published"
+    reviewed_by: int | None = None
 
     @classmethod
     def of(cls, n: KbNotice) -> NoticeView:

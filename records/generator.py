@@ -30,6 +30,9 @@ INDUSTRY = ("科技", "建设", "物流", "商贸", "食品", "机械", "医药"
 
 
 def writable_engine(url: str) -> Engine:
+    from core.files import private_sqlite
+
+    private_sqlite(url)  # the demo core database holds personal data: 0600
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")

@@ -44,6 +44,7 @@ class Verification:
     province: str | None = None
     reason: str = ""  # finer code, e.g. no_password, weak_password, mismatch, not_verified, checksum
     must_change: bool = False
+    caller_is_registered: bool = False  # set by send_otp: the requester is the registered mobile
 
     @property
     def ok(self) -> bool:

@@ -140,6 +140,9 @@ class RecordsService:
                               channel=channel, must_change=bool(row and row.must_change))
 
     def send_otp(self, session_id: str, id_number: str, *, channel: str, caller: str | None = None) -> Verification:
+        """Send a one-time code to the registered mobile (whoever asks). Sends are throttled per ID,
+        per requesting number and, for strangers, per ID per day; a requester locked out of codes
+        by wrong guesses gets none."""
         action = "record.otp_send"
         subject = self._subject(id_number, action=action, channel=channel, session_id=session_id, person=True)
         if isinstance(subject, Verification):
@@ -149,10 +152,17 @@ class RecordsService:
         if not mobile:
             self.audit(action=action, outcome="no_mobile", channel=channel, subject=number, session_id=session_id)
             return Verification("unavailable", say.NO_MOBILE, reason="no_mobile")
-        if not self.state.may_send_otp(number):
+        own = self._same_number(caller, mobile)
+        requester = self._requester(caller, session_id)
+        if (minutes := self.state.otp_locked_minutes(number, requester)) is not None:
+            self.audit(action=action, outcome="locked", channel=channel, subject=number, session_id=session_id,
+                       reason="otp_locked")
+            return Verification("locked", say.locked(minutes), attempts_left=0, reason="otp_locked",
+                                caller_is_registered=own)
+        if not self.state.may_send_otp(number, requester, own):
             self.audit(action=action, outcome="rate_limited", channel=channel, subject=number, session_id=session_id)
-            return Verification("locked", say.OTP_TOO_OFTEN, reason="otp_rate_limited")
-        code = self.state.new_otp(session_id, number, str(person["insured_province"]))
+            return Verification("locked", say.OTP_TOO_OFTEN, reason="otp_rate_limited", caller_is_registered=own)
+        code = self.state.new_otp(session_id, number, str(person["insured_province"]), requester=requester, own=own)
         minutes = max(1, round(self.config.limits.otp_ttl_seconds / 60))
         try:
             self.platform.sms.send(mobile, "verification_code", {"code": code, "minutes": minutes},
@@ -164,22 +174,47 @@ class RecordsService:
                        to=mask_phone(mobile))
             return Verification("unavailable", say.OTP_SEND_FAILED, reason="sms_failed")
         self.audit(action=action, outcome="otp_sent", channel=channel, subject=number, session_id=session_id,
-                   to=mask_phone(mobile), caller_is_registered=self._same_number(caller, mobile))
+                   to=mask_phone(mobile), caller_is_registered=own)
         return Verification("otp_sent", say.otp_sent(mobile[-4:], minutes),
-                            attempts_left=self.state.attempts_left(number))
+                            attempts_left=self.state.otp_attempts_left(requester), caller_is_registered=own)
+
+    @staticmethod
+    def _requester(caller: str | None, session_id: str) -> str:
+        parsed = try_parse(caller)
+        return parsed.e164 if parsed else (caller or f"session:{session_id}")
 
     def verify_otp(self, session_id: str, id_number: str, code: str, *, channel: str) -> Verification:
+        """Check a code. Wrong codes count against the requester that asked for it (and, for a
+        stranger, against the ID's code path), never against the citizen's service password."""
         action = "record.otp_verify"
         subject = self._subject(id_number, action=action, channel=channel, session_id=session_id, person=False)
         if isinstance(subject, Verification):
             return subject
         number, _ = subject
+        pending = self.state.pending_otp(session_id)
+        requester = pending.get("requester") or f"session:{session_id}"
+        own = pending.get("own") == "1"
+        if (minutes := self.state.otp_locked_minutes(number, requester)) is not None:
+            self.audit(action=action, outcome="locked", channel=channel, subject=number, session_id=session_id,
+                       reason="otp_locked")
+            return Verification("locked", say.locked(minutes), attempts_left=0, reason="otp_locked")
         result = self.state.check_otp(session_id, number, code or "")
         if result is None:
             self.audit(action=action, outcome="expired", channel=channel, subject=number, session_id=session_id)
             return Verification("wrong", say.OTP_EXPIRED, reason="otp_expired")
         if result is False:
-            return self._failed(number, action=action, channel=channel, session_id=session_id, what="otp")
+            left = self.state.otp_fail(number, requester, own)
+            self.state.session_fail(session_id)
+            self.audit(action=action, outcome="wrong", channel=channel, subject=number, session_id=session_id,
+                       attempts_left=left)
+            if left == 0:
+                self.state.end(session_id)
+                minutes = max(1, round(self.config.limits.lockout_seconds / 60))
+                self.audit(action="record.otp_lockout", outcome="locked", channel=channel, subject=number,
+                           session_id=session_id, minutes=minutes, own=own)
+                return Verification("locked", say.locked(minutes), attempts_left=0, reason="otp_locked")
+            return Verification("wrong", say.wrong_code(left), attempts_left=left, reason="wrong_otp")
+        self.state.clear_otp_failures(requester)
         return self._verified(session_id, number, str(result), method="otp", channel=channel)
 
     def offers_otp(self, id_number: str, caller: str | None, *, session_id: str | None = None,

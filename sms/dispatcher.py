@@ -118,20 +118,23 @@ class Dispatcher:
         outbox.mark_failed(self.db, token, now, failed)
         report.deferred, report.failed = len(release), len(failed)
 
-        results = list(self._pool.map(self._send_one, to_send))
+        results = list(self._pool.map(lambda item: self._send_one(item, token), to_send))
         done = self.clock.now()
         sent: list[tuple[int, str, str | None]] = []
         retry: list[tuple[int, str, str | None, datetime]] = []
         given_up: list[tuple[int, str, str | None]] = []
-        for (row, name), (ok, value, permanent) in zip(to_send, results, strict=True):
+        unrecorded: list[tuple[int, str, str | None]] = []
+        for (row, name), (ok, value, permanent, recorded) in zip(to_send, results, strict=True):
             if ok:
                 sent.append((row.id, name, value))
+                if not recorded:
+                    unrecorded.append((row.id, name, value))
             elif permanent or row.attempts >= self.config.max_attempts:
                 given_up.append((row.id, value or "failed", name))
                 self._emit("sms.failed", id=row.id, provider=name, error=value)
             else:
                 retry.append((row.id, value or "error", name, done + timedelta(seconds=self.backoff(row.attempts))))
-        outbox.mark_sent(self.db, token, done, sent)
+        outbox.mark_sent(self.db, token, done, unrecorded)
         outbox.mark_retry(self.db, token, retry)
         outbox.mark_failed(self.db, token, done, given_up)
         report.sent, report.retried, report.failed = len(sent), len(retry), report.failed + len(given_up)
@@ -146,17 +149,26 @@ class Dispatcher:
             self.platform.sms.apply_early_receipts(early)
         return report
 
-    def _send_one(self, item: tuple[outbox.Claimed, str]) -> tuple[bool, str | None, bool]:
+    def _send_one(self, item: tuple[outbox.Claimed, str], token: str) -> tuple[bool, str | None, bool, bool]:
+        """Send one message: (ok, provider id or error, permanent, acceptance recorded). A provider's
+        acceptance is written at once, so a crash later in the pass re-sends at most the messages
+        that were at the provider at that moment (one per sender worker), not the whole claim."""
         row, name = item
         msg = Outgoing(id=row.id, to=row.recipient, text=row.text, encoding=row.encoding, dedup_id=row.dedup_id)
         try:
-            return True, self.providers[name].send(msg), False
+            pmid = self.providers[name].send(msg)
         except ProviderError as exc:
             log.warning("sms %s to %s via %s: %s", row.id, mask_phone(row.recipient), name, exc)
-            return False, str(exc)[:500], exc.permanent
+            return False, str(exc)[:500], exc.permanent, False
         except Exception as exc:  # noqa: BLE001 - any provider fault is a transient failure
             log.warning("sms %s to %s via %s failed: %r", row.id, mask_phone(row.recipient), name, exc)
-            return False, repr(exc)[:500], False
+            return False, repr(exc)[:500], False, False
+        try:
+            outbox.mark_sent(self.db, token, self.clock.now(), [(row.id, name, pmid)])
+        except Exception:
+            log.exception("recording sms %s as sent failed", row.id)
+            return True, pmid, False, False
+        return True, pmid, False, True
 
     def _mark_replied(self, outbox_ids: list[int], when: datetime) -> None:
         if not outbox_ids:

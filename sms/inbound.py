@@ -7,6 +7,8 @@ SMS sessions (the CX steps, the last knowledge answer for "1") are JSON in platf
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import json
 import logging
@@ -41,6 +43,9 @@ CALLBACK_FAILED = "回电登记暂不可用，请拨打12333咨询。"
 CX_ASK_ID = "请回复：CX 身份证号码（18位）。验证码将发送到您登记的手机。"
 CX_ASK_CODE = "请回复收到的短信验证码。"
 CX_UNAVAILABLE = "查询服务暂不可用，请稍后再试或拨打12333。"
+# to a number that is not the registered mobile: says nothing about the person or the ID
+CX_NEUTRAL = "如身份证号码有效，验证码已发送至登记的手机。查询结果只发送至登记的手机。"
+CX_NEUTRAL_DONE = "如验证码正确，查询结果已发送至登记的手机。"
 NOTHING_MORE = "没有可发送的详细说明。请直接回复您的问题。"
 
 
@@ -218,7 +223,8 @@ class InboundHandler:
         if action == "query_record":
             return [self._query_record(sender, arg)], None
         if action == "record_code":
-            return [self._record_code(sender, arg, session)], None
+            reply = self._record_code(sender, arg, session)
+            return ([reply] if reply else []), None
         if action == "more":
             return self._more(sender, session), None
         return self._question(sender, arg, session)
@@ -256,35 +262,49 @@ class InboundHandler:
         self.platform.bus.publish("sms.callback.requested", sender=mask_phone(sender), inbound_id=inbound_id)
         return CALLBACK_OK
 
+    def _session_key(self, sender: str) -> str:
+        """Stands for the sender in record session ids (which reach the audit log): a keyed hash."""
+        secret = str(getattr(self.platform.settings, "secret_key", "") or "sms").encode()
+        return hmac.new(secret, b"sms-session|" + sender.encode(), hashlib.sha256).hexdigest()[:16]
+
     def _query_record(self, sender: str, id_number: str) -> str:
         id_number = id_number.strip().upper()
         if not id_number:
             self.save_session(sender, {"step": "await_id"})
             return CX_ASK_ID
-        session_id = f"sms-{sender.lstrip('+')}-{int(self.clock.time())}"
+        session_id = f"sms-{self._session_key(sender)}-{int(self.clock.time())}"
         try:
             outcome = self.platform.records.send_otp(session_id, id_number, channel="sms", caller=sender)
         except Exception:
             log.exception("records.send_otp failed")
             return CX_UNAVAILABLE
+        own = bool(getattr(outcome, "caller_is_registered", False))
         if outcome.status == "otp_sent":
-            self.save_session(sender, {"step": "await_code", "record_session": session_id, "id": id_number})
-            return outcome.speech or CX_ASK_CODE
+            self.save_session(sender, {"step": "await_code", "record_session": session_id, "id": id_number,
+                                       "own": own})
+            return (outcome.speech or CX_ASK_CODE) if own else CX_NEUTRAL
         self.end_session(sender)
-        return outcome.speech
+        if own or outcome.status in ("invalid_id", "unavailable"):
+            return outcome.speech
+        return CX_NEUTRAL  # a stranger learns nothing: not whether the ID exists, nor a lockout
 
-    def _record_code(self, sender: str, code: str, session: dict[str, Any]) -> str:
+    def _record_code(self, sender: str, code: str, session: dict[str, Any]) -> str | None:
+        """Check the code; the summary goes only to the registered mobile (sms_summary), whoever
+        asked. The registered mobile gets nothing else; another number a neutral line."""
         records = self.platform.records
         session_id, id_number = session["record_session"], session["id"]
+        own = bool(session.get("own"))
         try:
             check = records.verify_otp(session_id, id_number, code, channel="sms")
             if check.status != "ok":
                 if check.status != "wrong" or not check.attempts_left:
                     self.end_session(sender)
                     records.end_session(session_id)
-                return check.speech
-            summary = records.self_service_summary(session_id, channel="sms")
-            return summary.speech
+                return check.speech if own else (CX_NEUTRAL_DONE if check.status == "wrong" else CX_UNAVAILABLE)
+            sent = records.sms_summary(session_id, channel="sms")
+            if own:
+                return None if sent.status == "ok" else sent.speech
+            return CX_NEUTRAL_DONE
         except Exception:
             log.exception("records verify/summary failed")
             return CX_UNAVAILABLE

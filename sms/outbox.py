@@ -7,18 +7,45 @@ LOCKED` so concurrent dispatchers skip each other's rows instead of waiting.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 
 from core.db import Database
 from sms.models import OutboxMessage
 
 T = OutboxMessage.__table__
+
+# Texts that must not stay in the outbox once the message is out of our hands (sent, failed for
+# good, expired): one-time codes and record summaries. The text and variables are blanked and a
+# SHA-256 of the text is kept in `variables` (`text_sha256`) so a complaint can still be matched.
+SENSITIVE_CATEGORIES = ("otp",)
+SENSITIVE_TEMPLATES = ("verification_code", "record_summary")
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def blank_sensitive(conn: Connection, ids: Iterable[int]) -> int:
+    """Blank the text of the given rows that carry a code or a record summary; returns rows blanked."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    rows = conn.execute(select(T.c.id, T.c.text).where(
+        T.c.id.in_(ids), T.c.text != "",
+        or_(T.c.category.in_(SENSITIVE_CATEGORIES), T.c.template.in_(SENSITIVE_TEMPLATES)))).all()
+    if rows:
+        conn.execute(update(T).where(T.c.id == bindparam("_id")).values(text="", variables=bindparam("_vars")),
+                     [{"_id": r.id, "_vars": {"text_sha256": text_digest(r.text)}} for r in rows])
+    return len(rows)
 
 
 @dataclass(frozen=True)
@@ -58,8 +85,12 @@ def id_for_key(db: Database, key: str) -> int | None:
 
 def expire(db: Database, now: datetime) -> int:
     with db.engine.begin() as conn:
-        result = conn.execute(update(T).where(T.c.status == "queued", T.c.expires_at < now)
+        ids = list(conn.execute(select(T.c.id).where(T.c.status == "queued", T.c.expires_at < now)).scalars())
+        if not ids:
+            return 0
+        result = conn.execute(update(T).where(T.c.id.in_(ids), T.c.status == "queued")
                               .values(status="expired", failed_at=now, error="expired before sending"))
+        blank_sensitive(conn, ids)
     return result.rowcount or 0
 
 
@@ -106,6 +137,7 @@ def mark_sent(db: Database, token: str, now: datetime, results: list[tuple[int, 
                     sent_at=now, claim_token=None, lease_until=None, error=None, deferred_reason=None))
     with db.engine.begin() as conn:
         conn.execute(stmt, [{"_id": i, "_provider": p, "_pmid": m} for i, p, m in results])
+        blank_sensitive(conn, [i for i, _, _ in results])
 
 
 def mark_retry(db: Database, token: str, items: list[tuple[int, str, str | None, datetime]]) -> None:
@@ -128,6 +160,7 @@ def mark_failed(db: Database, token: str, now: datetime, items: list[tuple[int, 
                     failed_at=now, claim_token=None, lease_until=None))
     with db.engine.begin() as conn:
         conn.execute(stmt, [{"_id": i, "_error": e, "_provider": p} for i, e, p in items])
+        blank_sensitive(conn, [i for i, _, _ in items])
 
 
 def release(db: Database, token: str, items: list[tuple[int, datetime, str]]) -> None:
@@ -146,9 +179,12 @@ DLR_STATUS = {1: "delivered", 2: "failed", 4: "buffered", 8: "smsc_accepted", 16
 
 
 def apply_receipt(db: Database, now: datetime, *, message_id: int | None = None,
-                  provider_message_id: str | None = None, state: str, detail: str = "") -> int | None:
+                  provider_message_id: str | None = None, state: str, detail: str = "",
+                  provider: str | None = None) -> int | None:
     """Record a delivery receipt. `state`: delivered | failed | buffered | smsc_accepted | smsc_rejected.
-    Returns the outbox id it applied to, or None when no message matches."""
+    Returns the outbox id it applied to, or None when no message matches. With `provider`, a message
+    that was not handed to that provider (still queued, or sent through another) does not match, so
+    a forged receipt cannot mark an unsent message delivered."""
     cond = T.c.id == message_id if message_id is not None else T.c.provider_message_id == provider_message_id
     values: dict = {"dlr_status": state, "dlr_at": now}
     if state == "delivered":
@@ -156,8 +192,11 @@ def apply_receipt(db: Database, now: datetime, *, message_id: int | None = None,
     elif state in ("failed", "smsc_rejected"):
         values.update(status="failed", failed_at=now, error=f"receipt: {state} {detail}".strip())
     with db.engine.begin() as conn:
-        row = conn.execute(select(T.c.id, T.c.status).where(cond)).first()
+        row = conn.execute(select(T.c.id, T.c.status, T.c.provider).where(cond)).first()
         if row is None:
+            return None
+        if provider is not None and (row.status in ("queued", "expired")
+                                     or (row.provider is not None and row.provider != provider)):
             return None
         if row.status in ("delivered", "expired") or (row.status == "failed" and state != "delivered"):
             values = {"dlr_status": state, "dlr_at": now}

@@ -188,9 +188,11 @@ class SmsService:
             }
 
     def receipt(self, *, state: str, message_id: int | None = None, provider_message_id: str | None = None,
-                detail: str = "") -> int | None:
+                detail: str = "", provider: str | None = None) -> int | None:
+        """Apply a delivery receipt. With `provider` (webhooks), only to a message handed to it."""
         applied = outbox.apply_receipt(self.db, self.clock.now(), message_id=message_id,
-                                       provider_message_id=provider_message_id, state=state, detail=detail)
+                                       provider_message_id=provider_message_id, state=state, detail=detail,
+                                       provider=provider)
         if applied is None and provider_message_id:
             # The receipt beat our own record of the provider's id (SMPP answers in microseconds):
             # keep it for the dispatcher to apply right after it marks the message sent.

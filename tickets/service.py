@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import provinces
 from core.clock import china_now
-from core.masking import mask_id, mask_name, mask_phone
+from core.masking import mask_id, mask_name, mask_phone, scrub
 from core.models import User
 from switch.topics import GENERAL, TOPICS
 from tickets.models import Ticket, TicketEvent
@@ -104,8 +104,8 @@ class TicketsService:
     def _event(self, s: Session, ticket: Ticket, user: Any, kind: str, text: str = "", **detail: Any) -> None:
         now = self.platform.clock.now()
         ticket.updated_at = now
-        s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_id=getattr(user, "id", None), kind=kind, text=text,
-                          detail=detail))
+        s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_id=getattr(user, "id", None), kind=kind,
+                          text=scrub(text), detail=detail))  # free text: personal numbers masked
 
     def _publish(self, kind: str, ticket: Ticket, user: Any) -> None:
         self.platform.bus.publish(f"ticket.{kind}", ticket_id=ticket.id, status=ticket.status,
@@ -116,7 +116,8 @@ class TicketsService:
     def open_ticket(self, user: Any, *, caller: str, topic: str, description: str, province: str | None = None,
                     center_code: str | None = None, caller_name: str = "", id_number: str | None = None,
                     call_id: str | None = None, due_date: date | None = None) -> TicketView:
-        topic, description = (topic or "").strip(), (description or "").strip()
+        # free text is scrubbed of personal numbers (the ID and number have their own, masked fields)
+        topic, description = scrub((topic or "").strip()), scrub((description or "").strip())
         if not topic or not description:
             raise TicketError("missing", "请填写工单主题和问题描述")
         if not (caller or "").strip():

@@ -68,8 +68,7 @@ def broadcast(message: str, province: str | None, sent_at: float | None) -> dict
     province = province or current_user.province_scope
     platform = platform_of()
     data: dict = {"message": message[:500], "by": current_user.display_name, "sent_at": sent_at}
-    if province != "00":
-        data["province"] = province
+    data["scope"] = province if province != "00" else "*"  # "*": every console (web/sse.py)
     event = platform.bus.publish("console.broadcast", **data)
     platform.audit.record(actor=f"user:{current_user.id}", channel="console", action="console.broadcast",
                           outcome="ok", detail={"province": province})

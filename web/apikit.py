@@ -35,7 +35,8 @@ def _api_csrf() -> None:
 
     if request.method in ("GET", "HEAD", "OPTIONS") or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    _ = current_user.is_authenticated  # runs the token loader, which marks g.token_auth
+    if not current_user.is_authenticated:  # (runs the token loader, which marks g.token_auth)
+        return  # nobody to act for: the view answers 401, not a CSRF 400
     if not g.get("token_auth"):
         csrf.protect()
 
@@ -61,7 +62,10 @@ def _convert(param: Param, value: Any) -> Any:
         return None
     try:
         if param.kind == "integer":
-            return int(value)
+            number = int(value)
+            if not -(2**63) <= number < 2**63:  # the databases' BIGINT: anything larger names nothing
+                raise BadInput(f"{param.name} is out of range")
+            return number
         if param.kind == "number":
             return float(value)
         if param.kind == "boolean":
@@ -95,7 +99,8 @@ def parse_inputs(params: tuple[Param, ...]) -> dict[str, Any]:
 
 def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: str | None = None,
        params: tuple[Param, ...] = (), template: str | None = None, tag: str = "",
-       summary: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+       summary: str = "", national: bool = False, scope_from: Callable[[str], str] | None = None,
+       scope_example: Callable[[str], str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation. The function receives the parsed inputs as keyword arguments and
     returns a JSON-safe value (or a Flask response)."""
 
@@ -106,7 +111,8 @@ def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: st
                                     required=True) for n in sorted(path_names - declared))
 
         @requires(*roles, scope=scope, summary=summary or (fn.__doc__ or "").strip().split("\n")[0],
-                  params=full, tags=(tag,) if tag else ())
+                  params=full, tags=(tag,) if tag else (), national=national, scope_from=scope_from,
+                  scope_example=scope_example)
         def view(**_: Any) -> Any:
             inputs = parse_inputs(full)
             try:
@@ -184,6 +190,20 @@ def register_errors(app: Any) -> None:
     """Page-side handlers: a missing service or bad input is a readable page, not a 500."""
     from flask import render_template as render
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):  # type: ignore[no-untyped-def]
+        # a JSON body nested thousands deep (json.loads recurses): bad input, not a server error
+        if wants_json() or request.headers.get("HX-Request") or request.is_json:
+            return jsonify(error="the JSON body is nested too deeply"), 400
+        return render("_error_page.html", message="nested too deeply", status=400), 400
+
+    @app.errorhandler(OverflowError)
+    def _too_large(exc: OverflowError):  # type: ignore[no-untyped-def]
+        # an id beyond what the database stores (e.g. a path id above 2^63) names nothing
+        if wants_json() or request.headers.get("HX-Request") or request.is_json:
+            return jsonify(error="not found: the id is out of range"), 404
+        return render("_error_page.html", message="not found", status=404), 404
+
     @app.errorhandler(ServiceUnavailable)
     def _page_unavailable(exc: ServiceUnavailable):  # type: ignore[no-untyped-def]
         if wants_json() or request.headers.get("HX-Request"):
@@ -237,6 +257,7 @@ def openapi_document(app: Any) -> dict[str, Any]:
                 "tags": list(spec.tags) or ["api"],
                 "x-roles": list(spec.roles) or ["any"],
                 "x-province-scope": spec.scope,
+                "x-national-only": spec.national,
                 "security": [{"bearer": []}, {"session": []}],
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {}}},
@@ -244,6 +265,12 @@ def openapi_document(app: Any) -> dict[str, Any]:
                         "$ref": "#/components/schemas/Error"}}}},
                     "401": {"description": "Not logged in / bad token"},
                     "403": {"description": "Role or province scope does not allow this"},
+                    "404": {"description": "No such thing (or an id out of range)"},
+                    "405": {"description": "Method not allowed on this path"},
+                    "409": {"description": "Refused in the current state (e.g. a call not offered to you)"},
+                    "413": {"description": "Request body too large"},
+                    "414": {"description": "Request URI too long"},
+                    "429": {"description": "Too many requests"},
                     "503": {"description": "The domain service is unavailable"},
                 },
             }

@@ -77,11 +77,11 @@ def proxy_fix_options(text: str | None) -> dict[str, int]:
 class SessionUser:
     """The Flask-Login view of a console user (a detached copy, safe across threads)."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, roles: frozenset[str] | None = None) -> None:
         self.id = user.id
         self.username = user.username
         self.display_name = user.display_name
-        self.roles = user.role_set
+        self.roles = user.role_set if roles is None else roles  # a scoped token carries fewer
         self.province_scope = user.province_scope
         self.language = user.language
         self.is_authenticated = True
@@ -137,22 +137,29 @@ def create_app(platform: Any, config: dict[str, Any] | None = None,
 
     @login_manager.user_loader
     def _load(user_id: str) -> SessionUser | None:
+        from flask import session
+
         try:
             user = platform.accounts.get(int(user_id))
         except ValueError:
             return None
-        return SessionUser(user) if user and user.active else None
+        if not platform.accounts.usable(user):
+            return None
+        # a cookie from before a logout or password change is refused (server-side generation)
+        if session.get("gen") != platform.accounts.session_generation(user.id):
+            return None
+        return SessionUser(user)
 
     @login_manager.request_loader
     def _load_from_token(req):  # type: ignore[no-untyped-def]
         header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            return None
-        user = platform.accounts.user_for_token(header[7:].strip())
-        if user is None:
+        if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
+            return None  # tokens are for the API, never for console pages
+        info = platform.accounts.token_info(header[7:].strip())
+        if info is None:
             return None
         g.token_auth = True
-        return SessionUser(user)
+        return SessionUser(info[0], roles=info[1])
 
     @login_manager.unauthorized_handler
     def _unauthorized():  # type: ignore[no-untyped-def]

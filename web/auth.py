@@ -13,13 +13,35 @@ from web.permissions import public
 
 bp = Blueprint("auth", __name__)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # failures per user name in the window
+MAX_ADDRESS_ATTEMPTS = 30  # failures per client address in the window (many users may share one: NAT)
 WINDOW_SECONDS = 300
 
 
-def _throttle_keys(username: str) -> list[str]:
+def _throttle_keys(username: str) -> tuple[str, str]:
+    """The per-user and per-address failure counters. They are independent: a user's failures lock
+    that user name only; an address is locked only after many failures (over any user names), and a
+    success resets only that user's counter, so a good login cannot wipe an address's count. Behind
+    a proxy set HOTLINE_PROXY_FIX so the address is the client's, not the proxy's."""
     ip = request.remote_addr or "?"
-    return [f"login-fail:user:{username.lower()}", f"login-fail:ip:{ip}"]
+    return f"login-fail:user:{username.lower()}", f"login-fail:ip:{ip}"
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go to after login, or None. Browsers drop tabs and newlines and treat `\\`
+    as `/`, so `/\t/evil.example` or `/\\evil.example` would leave the site: anything with
+    whitespace, control characters or a backslash is refused, and what remains must parse as a path
+    without scheme or host."""
+    from urllib.parse import urlsplit
+
+    if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,7 +52,9 @@ def login():  # type: ignore[no-untyped-def]
         username = (request.form.get("username") or "").strip()[:64]
         password = request.form.get("password") or ""
         keys = _throttle_keys(username)
-        if any(int(platform.store.get(k) or 0) >= MAX_ATTEMPTS for k in keys):
+        user_key, ip_key = keys
+        if int(platform.store.get(user_key) or 0) >= MAX_ATTEMPTS \
+                or int(platform.store.get(ip_key) or 0) >= MAX_ADDRESS_ATTEMPTS:
             flash("登录失败次数过多，请5分钟后再试 / Too many failed logins, try again in 5 minutes", "error")
             return render_template("auth/login.html", username=username), 429
         try:
@@ -44,14 +68,15 @@ def login():  # type: ignore[no-untyped-def]
                        if exc.reason == "demo_disabled" else "用户名或密码错误 / Wrong username or password")
             flash(message, "error")
             return render_template("auth/login.html", username=username), 401
-        for k in keys:
-            platform.store.delete(k)
+        platform.store.delete(user_key)  # only this user's counter: the address keeps its count
+        lang = session.get("lang")
+        session.clear()  # a fresh session on login (no fixation)
+        if lang:
+            session["lang"] = lang
+        session["gen"] = platform.accounts.session_generation(user.id)
         login_user(SessionUser(user))
         platform.audit.record(actor=f"user:{user.id}", channel="console", action="login", outcome="ok")
-        target = request.args.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("auth.home")
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
     return render_template("auth/login.html", username="")
 
 
@@ -59,8 +84,10 @@ def login():  # type: ignore[no-untyped-def]
 @public
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    """Log out."""
+    """Log out: this cookie, and every other session of the user, stops working at once."""
+    platform_of().accounts.end_sessions(current_user.id)
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 

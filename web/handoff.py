@@ -28,8 +28,8 @@ def receive() -> Any:
         platform.switch.verify_handoff_request(request.headers, "POST", request.path, body)
         try:
             payload = json.loads(body)
-        except ValueError:
-            raise HandoffError("invalid", "body is not JSON") from None
+        except (ValueError, RecursionError):
+            raise HandoffError("invalid", "body is not JSON (or nested too deeply)") from None
         ticket = platform.switch.receive_handoff(payload)
     except HandoffError as exc:
         return jsonify(error=exc.code, message=exc.message), _STATUS.get(exc.code, 400)

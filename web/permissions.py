@@ -40,6 +40,9 @@ class EndpointSpec:
     tags: tuple[str, ...] = ()
     rule: str = ""
     methods: tuple[str, ...] = field(default_factory=tuple)
+    national: bool = False  # a national resource: national-scope users only
+    scope_from: Callable[[str], str] | None = None  # the province a scope value names (e.g. an entry number)
+    scope_example: Callable[[str], str] | None = None  # a scope value naming a province (for the matrix test)
 
 
 def _province_arg(name: str) -> str | None:
@@ -67,6 +70,16 @@ def _deny(status: int, message: str):  # type: ignore[no-untyped-def]
     abort(status, description=message)
 
 
+def _audit_refused_lookup(spec: EndpointSpec, message: str) -> None:
+    """A refused attempt at a person's record is audited like a granted one (records endpoints)."""
+    if "records" not in spec.tags:
+        return
+    from web.app import platform_of
+
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="record.lookup",
+                               outcome="refused", detail={"status": 403, "why": message, "endpoint": spec.endpoint})
+
+
 def check(spec: EndpointSpec) -> None:
     """Raise 401/403 unless the current user may call `spec` (and, if scoped, on that province)."""
     if spec.public:
@@ -74,15 +87,22 @@ def check(spec: EndpointSpec) -> None:
     if not current_user.is_authenticated:
         _deny(401, "login required")
     if spec.roles and not current_user.has_role(*spec.roles):
+        _audit_refused_lookup(spec, "role")
         _deny(403, "this needs one of the roles: " + ", ".join(spec.roles))
+    if spec.national and not current_user.is_national:
+        _deny(403, f"a national resource: your scope is province {current_user.province_scope}")
     if spec.scope:
         province = _province_arg(spec.scope)
+        if province and spec.scope_from is not None:
+            province = spec.scope_from(province)
         if province and not current_user.can_see_province(province):
             _deny(403, f"province {province} is outside your scope {current_user.province_scope}")
 
 
 def requires(*roles: str, scope: str | None = None, summary: str = "", params: tuple[Param, ...] = (),
-             tags: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+             tags: tuple[str, ...] = (), national: bool = False,
+             scope_from: Callable[[str], str] | None = None,
+             scope_example: Callable[[str], str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare who may call a view: `@requires("agent", scope="province")`.
 
     The decorated view's Flask endpoint name is `<blueprint>.<function name>`; `register_rules`
@@ -94,7 +114,8 @@ def requires(*roles: str, scope: str | None = None, summary: str = "", params: t
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         spec = EndpointSpec(endpoint="", roles=tuple(roles), scope=scope, summary=summary or (view.__doc__ or "")
-                            .strip().split("\n")[0], params=params, tags=tags)
+                            .strip().split("\n")[0], params=params, tags=tags, national=national,
+                            scope_from=scope_from, scope_example=scope_example)
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -58,9 +58,14 @@ def visible(viewer: Viewer, event: Event) -> dict[str, Any] | None:
         return None
     data = event.data
     province = next((str(data[f]) for f in _PROVINCE_FIELDS if data.get(f) not in (None, "")), None)
-    if province is not None and not viewer.can_see_province(province):
-        return None
     agent_id = data.get("agent_id")
+    own = agent_id is not None and viewer.agent_id is not None and str(agent_id) == str(viewer.agent_id)
+    if province == "*":  # deliberately for everyone (a national broadcast)
+        province = None
+    elif province is None and viewer.province_scope != "00" and not own:
+        return None  # an event without a scope is for national roles only (or the agent it is about)
+    elif not viewer.can_see_province(province) and not own:
+        return None
     watcher = bool(viewer.roles & {"supervisor", "admin", "editor", "reviewer"})
     if agent_id is not None and not watcher and str(agent_id) != str(viewer.agent_id):
         return None

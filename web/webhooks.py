@@ -2,8 +2,9 @@
 callbacks. Thin views: each authenticates the caller and hands over to `platform.sms`.
 
 Twilio requests must carry a valid `X-Twilio-Signature` (RequestValidator, our auth token, our public
-URL); anything else gets 403 and a log line. Kannel cannot sign: its URLs carry a shared token
-(HOTLINE_SMS_WEBHOOK_TOKEN) when one is configured, otherwise only loopback peers are accepted.
+URL); anything else gets 403 and a log line. Kannel cannot sign: its URLs always carry a shared token
+(HOTLINE_SMS_WEBHOOK_TOKEN, or the one generated into the secrets dir); HOTLINE_SMS_KANNEL_ALLOW
+may further restrict the peers. A receipt applies only to a message handed to that provider.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask import Blueprint, Response, abort, request
 from twilio.request_validator import RequestValidator
 
 from core.masking import mask_phone
+from core.settings import sms_webhook_token
 from web.app import csrf, platform_of
 from web.permissions import public
 
@@ -30,15 +32,16 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)  # gateways cannot send CSRF tokens; signatures / tokens stand in for them
 
 LOOPBACK = ("127.0.0.1", "::1")
+TWILIO_REPLAY_SECONDS = 7 * 24 * 3600.0  # how long a MessageSid is remembered
 TWILIO_STATES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed", "sent": "smsc_accepted"}
 
 
 def _kannel_allowed() -> bool:
-    token = os.environ.get("HOTLINE_SMS_WEBHOOK_TOKEN")
-    if token:
-        return hmac.compare_digest(request.args.get("token", ""), token)
-    allowed = os.environ.get("HOTLINE_SMS_KANNEL_ALLOW", ",".join(LOOPBACK)).split(",")
-    return (request.remote_addr or "") in [a.strip() for a in allowed]
+    token = sms_webhook_token(platform_of().settings.data_dir)
+    if not hmac.compare_digest(request.args.get("token", "").encode(), token.encode()):
+        return False
+    allowed = os.environ.get("HOTLINE_SMS_KANNEL_ALLOW", "")
+    return not allowed or (request.remote_addr or "") in [a.strip() for a in allowed.split(",")]
 
 
 def kannel_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,7 +89,10 @@ def _kannel_text() -> str:
 
 def _kannel_time() -> datetime | None:
     ts = request.args.get("ts", "")
-    return datetime.fromtimestamp(int(ts), UTC) if ts.isdigit() else None
+    try:
+        return datetime.fromtimestamp(int(ts), UTC) if ts.isdigit() and len(ts) <= 12 else None
+    except (OverflowError, OSError, ValueError):  # a huge or odd SMSC time is not ours to trust
+        return None
 
 
 @bp.route("/kannel/inbound", methods=["GET", "POST"])
@@ -117,7 +123,8 @@ def kannel_dlr() -> Response:
     if not ident.startswith("hl-") or not ident[3:].isdigit() or not kind.isdigit():
         return Response("bad report", status=400, mimetype="text/plain")
     state = DLR_STATUS.get(int(kind), f"type_{kind}")
-    applied = platform_of().sms.receipt(state=state, message_id=int(ident[3:]), detail=request.args.get("answer", ""))
+    applied = platform_of().sms.receipt(state=state, message_id=int(ident[3:]), detail=request.args.get("answer", ""),
+                                        provider="kannel")
     return Response("ok" if applied else "unknown message", status=200 if applied else 404, mimetype="text/plain")
 
 
@@ -127,8 +134,14 @@ def kannel_dlr() -> Response:
 def twilio_inbound() -> Response:
     """Twilio inbound SMS webhook (signed); answers with empty TwiML, the reply goes via the outbox."""
     sender = request.form.get("From", "")
+    sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()[:64]
+    platform = platform_of()
+    # A replayed or retried webhook (same MessageSid) is answered but not processed again.
+    if sid and not platform.store.set(f"sms:twilio-seen:{sid}", "1", ttl=TWILIO_REPLAY_SECONDS, nx=True):
+        log.info("twilio sms webhook replayed: %s", sid)
+        sender = ""
     if sender:
-        platform_of().sms.handle_inbound(sender, request.form.get("Body", ""), provider="twilio")
+        platform.sms.handle_inbound(sender, request.form.get("Body", ""), provider="twilio")
     return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', mimetype="text/xml")
 
 
@@ -140,5 +153,6 @@ def twilio_status() -> Response:
     sid = request.form.get("MessageSid", "")
     state = TWILIO_STATES.get(request.form.get("MessageStatus", ""))
     if sid and state:
-        platform_of().sms.receipt(state=state, provider_message_id=sid, detail=request.form.get("ErrorCode", ""))
+        platform_of().sms.receipt(state=state, provider_message_id=sid, detail=request.form.get("ErrorCode", ""),
+                                  provider="twilio")
     return Response("", status=204)

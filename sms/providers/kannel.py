@@ -30,6 +30,9 @@ class KannelProvider:
         self.url = config.kannel_url
         self.config = config
         self.public_url = platform.settings.public_url.rstrip("/")
+        from core.settings import sms_webhook_token
+
+        self.token = sms_webhook_token(platform.settings.data_dir)
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
@@ -41,7 +44,8 @@ class KannelProvider:
     def dlr_url(self, msg: Outgoing, part: str = "") -> str:
         # Kannel expands %d (report type), %A (SMSC answer) and %T (time) when it calls back.
         extra = f"&part={part}" if part else ""
-        return f"{self.public_url}/webhooks/kannel/dlr?id={quote(msg.dedup_id)}{extra}&type=%d&answer=%A&ts=%T"
+        return (f"{self.public_url}/webhooks/kannel/dlr?id={quote(msg.dedup_id)}{extra}&type=%d&answer=%A&ts=%T"
+                f"&token={quote(self.token)}")
 
     def params(self, msg: Outgoing) -> dict[str, str]:
         params = {

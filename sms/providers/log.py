@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
 
+from core.masking import scrub
 from sms.providers import Outgoing
+
+_CODE_RE = re.compile(r"(?<![0-9A-Za-z])\d{4,8}(?![0-9A-Za-z])")
+
+
+def mask_codes(text: str) -> str:
+    """Mask one-time codes (and any other short digit run) in a logged message, then scrub it."""
+    return scrub(_CODE_RE.sub(lambda m: "*" * len(m.group(0)), text))
 
 
 class LogProvider:
@@ -19,11 +29,14 @@ class LogProvider:
         self.clock = platform.clock
 
     def send(self, msg: Outgoing) -> str:
-        line = json.dumps({"id": msg.dedup_id, "to": msg.to, "text": msg.text, "encoding": msg.encoding,
+        # the demo log is a file anyone with the data dir can read: codes (4-8 digit runs) are masked
+        line = json.dumps({"id": msg.dedup_id, "to": msg.to, "text": mask_codes(msg.text), "encoding": msg.encoding,
                            "parts": len(msg.segments()), "ts": self.clock.now().isoformat()},
                           ensure_ascii=False)
-        with self._lock, self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
         return msg.dedup_id
 
     def close(self) -> None:

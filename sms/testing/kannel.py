@@ -81,7 +81,7 @@ concatenation = true
 group = sms-service
 keyword = default
 catch-all = true
-get-url = "{web}/webhooks/kannel/inbound?from=%p&to=%P&text=%b&coding=%c&charset=%C&ts=%T"
+get-url = "{web}/webhooks/kannel/inbound?from=%p&to=%P&text=%b&coding=%c&charset=%C&ts=%T&token={token}"
 omit-empty = true
 max-messages = 0
 """
@@ -103,6 +103,7 @@ class Kannel:
     workdir: Path
     web_url: str
     password: str = "hotline-test"
+    token: str = ""  # the webhook token (core.settings.sms_webhook_token) the get-url carries
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -114,7 +115,8 @@ class Kannel:
         bins = binaries()
         self.ports = {name: free_port() for name in ("admin", "box", "smsc", "sendsms")}
         conf = self.workdir / "kannel.conf"
-        conf.write_text(CONFIG.format(dir=self.workdir, web=self.web_url, password=self.password, **self.ports))
+        conf.write_text(CONFIG.format(dir=self.workdir, web=self.web_url, password=self.password,
+                                      token=quote(self.token), **self.ports))
         self._spawn("bearerbox", [bins["bearerbox"], str(conf)])  # type: ignore[list-item]
         wait_port(self.ports["box"])
         self._spawn("smsbox", [bins["smsbox"], str(conf)])  # type: ignore[list-item]

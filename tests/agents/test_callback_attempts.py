@@ -1,6 +1,7 @@
 """Callbacks that really ring: an accepted callback is `dialling` until the telephony side reports
-the citizen reached; no answer, busy or failure → the agent's leg ends (the agent not ready, with the reason),
-the callback is retried after the spacing within opening hours, then closed as unreachable (with an SMS if configured)."""
+the citizen reached; no answer, busy or failure → the agent's leg ends (the agent not ready, with the
+reason), the callback is retried after the spacing within opening hours, then closed as unreachable (with
+an SMS if configured)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ def test_init_demo_twice_leaves_the_same_data_and_audit_verify_catches_tampering
     from core.audit import AuditLog
     from core.db import Database
 
-    audit = AuditLog(Database(f"sqlite:///{tmp_path / 'hotline.db'}"))
+    key = (tmp_path / "secrets" / "audit_key").read_text().strip()  # the chain is keyed (HMAC)
+    audit = AuditLog(Database(f"sqlite:///{tmp_path / 'hotline.db'}"), key=key)
     for _ in range(3):
         audit.record(actor="agent:1", channel="console", action="record.lookup", outcome="ok")
     ok = _hotline(tmp_path, "audit", "verify")

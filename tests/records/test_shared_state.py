@@ -25,7 +25,8 @@ def test_lockout_and_sessions_are_shared_between_nodes(platform, records, redis_
         assert a.verify_password(f"a{i}", LOCK_ID, "000001", channel="ivr", caller=None).status == "wrong"
     assert b.verify_password("b0", LOCK_ID, "000001", channel="ivr", caller=None).status == "locked"
     assert a.verify_password("a9", LOCK_ID, "159260", channel="ivr", caller=None).status == "locked"
-    ttl = redis_store.ttl(f"records:lock:{LOCK_ID}")
+    assert redis_store.ttl(f"records:lock:{LOCK_ID}") is None  # IDs appear in keys only as keyed hashes
+    ttl = redis_store.ttl(f"records:lock:{a.state.key(LOCK_ID)}")
     assert ttl is not None and 1790 < ttl <= 1800
     assert a.verify_password("call-1", DEMO_ID, DEMO_PASSWORD, channel="ivr", caller=None).ok
     assert b.is_verified("call-1") == DEMO_ID and b.self_service_summary("call-1", channel="ivr").ok

@@ -56,6 +56,7 @@ class Outcome:
     status: str
     speech: str
     attempts_left: int | None = None
+    caller_is_registered: bool = False
 
 
 class FakeRecords:
@@ -73,7 +74,8 @@ class FakeRecords:
         self.codes[session_id] = "246810"
         self.platform.sms.send(self.mobile, "verification_code", {"code": "246810", "minutes": 5}, category="otp",
                                session_id=session_id)
-        return Outcome("otp_sent", "验证码已发送到尾号8000的手机，请回复验证码。")
+        own = (caller or "").removeprefix("+86") == self.mobile
+        return Outcome("otp_sent", "验证码已发送到尾号8000的手机，请回复验证码。", caller_is_registered=own)
 
     def verify_otp(self, session_id: str, id_number: str, code: str, *, channel: str) -> Outcome:
         if self.codes.get(session_id) == code:
@@ -88,6 +90,14 @@ class FakeRecords:
         if session_id not in self.verified:
             return Outcome("not_verified", "请先验证身份。")
         return Outcome("ok", "您的养老保险累计缴费180个月，个人账户余额52,300元。")
+
+    def sms_summary(self, session_id: str, *, channel: str = "sms") -> Outcome:
+        """As records does: the summary goes only to the registered mobile."""
+        if session_id not in self.verified:
+            return Outcome("not_verified", "请先验证身份。")
+        self.platform.sms.send(self.mobile, "record_summary", {"summary": "个人账户余额52,300元。"},
+                               category="reply", session_id=session_id)
+        return Outcome("ok", "查询结果已发送。")
 
     def end_session(self, session_id: str) -> None:
         self.ended.append(session_id)

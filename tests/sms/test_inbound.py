@@ -83,13 +83,19 @@ def test_cx_query_with_sms_code(platform) -> None:  # type: ignore[no-untyped-de
         assert otp.recipient == "+8613900139000"  # the registered mobile, not the sender
         logged = [m.text for m in s.query(InboundMessage).order_by(InboundMessage.id)]
     assert ID not in "".join(logged)  # ID numbers are masked in the inbound log
-    assert "错误" in sms.handle_inbound(CITIZEN, "111111", provider="test")
-    assert "52,300" in sms.handle_inbound(CITIZEN, "246810", provider="test")
+    # the sender is not the registered mobile: neutral replies, the summary only to the registered mobile
+    assert "登记的手机" in sms.handle_inbound(CITIZEN, "111111", provider="test")
+    reply = sms.handle_inbound(CITIZEN, "246810", provider="test")
+    assert "52,300" not in (reply or "") and "登记的手机" in reply
     assert records.ended and sms.inbound.session("+8613800138000") == {}
     with platform.db.session() as s:
         assert "246810" not in "".join(m.text for m in s.query(InboundMessage))
-    # one step: "CX <id>"
-    assert "验证码已发送" in sms.handle_inbound("13800138001", f"cx {ID.lower()}", provider="test")
+        summary = s.query(OutboxMessage).filter_by(template="record_summary").one()
+        assert summary.recipient == "+8613900139000"
+        assert not s.query(OutboxMessage).filter(OutboxMessage.recipient == "+8613800138000",
+                                                 OutboxMessage.text.contains("52,300")).count()
+    # one step: "CX <id>", from the registered mobile itself
+    assert "验证码已发送" in sms.handle_inbound("13900139000", f"cx {ID.lower()}", provider="test")
 
 
 def test_callback_request_and_password_help(platform) -> None:  # type: ignore[no-untyped-def]

@@ -59,7 +59,9 @@ def kannel_platform(tmp_path: Path) -> Iterator[tuple[Platform, Kannel]]:
     thread.start()
     workdir = tmp_path / "kannel"
     workdir.mkdir()
-    kannel = Kannel(workdir, web_url)
+    from core.settings import sms_webhook_token
+
+    kannel = Kannel(workdir, web_url, token=sms_webhook_token(platform.settings.data_dir))
     try:
         kannel.start()
         platform.sms.config = platform.sms.config.with_(providers=("kannel",), kannel_url=kannel.sendsms_url,

@@ -92,24 +92,28 @@ def test_twilio_refuses_everything_without_an_auth_token(platform) -> None:  # t
 
 
 def test_kannel_inbound_and_dlr(platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from core.settings import sms_webhook_token
+
     client = webhook_app(platform).test_client()
-    query = urlencode({"from": "+8613800138000", "to": "12333", "text": "退订"})
+    token = sms_webhook_token(platform.settings.data_dir)  # generated: every Kannel URL carries it
+    query = urlencode({"from": "+8613800138000", "to": "12333", "text": "退订", "token": token})
     assert client.get(f"/webhooks/kannel/inbound?{query}").status_code == 200
     assert platform.sms.suppressions.contains("+8613800138000")
     # UCS-2 bytes passed raw (text=%b&coding=%c)
     raw = "STOP".encode("utf-16-be")
-    query = urlencode({"from": "13900000000", "coding": "2", "text": raw})
+    query = urlencode({"from": "13900000000", "coding": "2", "text": raw, "token": token})
     assert client.get(f"/webhooks/kannel/inbound?{query}").status_code == 200
     assert platform.sms.suppressions.contains("+8613900000000")
     dispatcher(platform, RecordingProvider("kannel")).run_once()
     msg_id = platform.sms.send("13800138000", "card_ready", {"place": "x"}, category="reply")
     platform.sms.dispatcher.run_once()
-    assert client.get(f"/webhooks/kannel/dlr?id=hl-{msg_id}&type=8&answer=ACK").status_code == 200
+    t = f"&token={token}"
+    assert client.get(f"/webhooks/kannel/dlr?id=hl-{msg_id}&type=8&answer=ACK{t}").status_code == 200
     assert platform.sms.status(msg_id)["dlr_status"] == "smsc_accepted"
-    assert client.get(f"/webhooks/kannel/dlr?id=hl-{msg_id}&type=1&answer=DELIVRD").status_code == 200
+    assert client.get(f"/webhooks/kannel/dlr?id=hl-{msg_id}&type=1&answer=DELIVRD{t}").status_code == 200
     assert platform.sms.status(msg_id)["status"] == "delivered"
-    assert client.get("/webhooks/kannel/dlr?id=hl-99999&type=1").status_code == 404
-    assert client.get("/webhooks/kannel/dlr?id=x&type=1").status_code == 400
+    assert client.get(f"/webhooks/kannel/dlr?id=hl-99999&type=1{t}").status_code == 404
+    assert client.get(f"/webhooks/kannel/dlr?id=x&type=1{t}").status_code == 400
     monkeypatch.setenv("HOTLINE_SMS_WEBHOOK_TOKEN", "s3cret")
     assert client.get(f"/webhooks/kannel/dlr?id=hl-{msg_id}&type=1").status_code == 403
     assert client.get(f"/webhooks/kannel/dlr?id=hl-{msg_id}&type=1&token=s3cret").status_code == 200

@@ -140,7 +140,10 @@ def test_editor_and_reviewer_publish_and_search_finds_it(platform: Any, web_app:
     page = editor.get(f"/editor/articles/{rev['article_id']}").get_data(as_text=True)
     assert "不准确" in page and "失业保险金申领" in page
     notices = _post(editor, "/api/v1/kb/notices", title="系统升级", body="今晚停机维护", province="44").json
-    assert [n["title"] for n in notices["notices"]] == ["系统升级"]
+    assert [(n["title"], n["status"]) for n in notices["notices"]] == [("系统升级", "pending")]
+    waiting = agent.get("/api/v1/kb/search", query_string={"q": "失业金怎么领", "province": "44"}).json
+    assert waiting["notices"] == []  # four-eyes: nothing shows before a reviewer approves it
+    _post(reviewer, f"/api/v1/kb/notices/{notices['notices'][0]['id']}/approve")
     found = agent.get("/api/v1/kb/search", query_string={"q": "失业金怎么领", "province": "44"}).json
     assert found["notices"][0]["title"] == "系统升级"
 

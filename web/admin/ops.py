@@ -111,7 +111,10 @@ def admin_update_user(user_id: int, roles: list[str] | None, province: str | Non
         if active is not None:
             user.active = active
     if password:
-        platform.accounts.set_password(user_id, password)
+        platform.accounts.set_password(user_id, password)  # ends the user's sessions and tokens
+    if active is False:
+        platform.accounts.revoke_all_tokens(user_id, actor=f"user:{current_user.id}", why="deactivated")
+        platform.accounts.end_sessions(user_id)
     _audit("user.update", f"user:{user_id}", {"before": before, "roles": roles, "province": province,
                                               "active": active, "password_changed": bool(password)})
     result = admin_users()
@@ -119,17 +122,47 @@ def admin_update_user(user_id: int, roles: list[str] | None, province: str | Non
     return result
 
 
-@op("/admin/users/<int:user_id>/token", method="POST", roles=ADMIN, tag="admin",
-    params=(Param("name", required=True, description="what the integration is"),))
-def admin_issue_token(user_id: int, name: str) -> dict:
-    """Issue an integration token for a user (shown once; only its hash is stored)."""
-    platform = platform_of()
-    user = platform.accounts.get(user_id)
+def _scoped_user(user_id: int) -> User:
+    user = platform_of().accounts.get(user_id)
     if user is None or not current_user.can_see_province(user.province_scope):
         abort(404, description=f"no user {user_id}")
-    token = platform.accounts.issue_token(user_id, name[:100])
-    _audit("user.token", f"user:{user_id}", {"name": name})
+    return user
+
+
+@op("/admin/users/<int:user_id>/token", method="POST", roles=ADMIN, tag="admin",
+    params=(Param("name", required=True, description="what the integration is"),
+            Param("days", kind="integer", description="days until it expires (default 90; 0 = never)"),
+            Param("scopes", kind="array", description="only these of the user's roles (default: all)")))
+def admin_issue_token(user_id: int, name: str, days: int | None = None, scopes: list[str] | None = None) -> dict:
+    """Issue an integration token for a user (shown once; only its hash is stored; audited)."""
+    _scoped_user(user_id)
+    if days is not None and not 0 <= days <= 3650:
+        raise BadInput("days: 0 (never) to 3650")
+    try:
+        token = platform_of().accounts.issue_token(user_id, name[:100], days=days, scopes=scopes,
+                                                   actor=f"user:{current_user.id}")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     return {"token": token, "user_id": user_id, "name": name}
+
+
+@op("/admin/users/<int:user_id>/tokens", roles=ADMIN, tag="admin", template="admin/_tokens.html")
+def admin_user_tokens(user_id: int) -> dict:
+    """A user's integration tokens (never the token itself): expiry, scopes, revoked, last use."""
+    _scoped_user(user_id)
+    return {"user_id": user_id, "tokens": to_jsonable(platform_of().accounts.tokens(user_id))}
+
+
+@op("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke", method="POST", roles=ADMIN, tag="admin",
+    template="_done.html")
+def admin_revoke_token(user_id: int, token_id: int) -> dict:
+    """Revoke one of a user's tokens at once (audited)."""
+    _scoped_user(user_id)
+    try:
+        changed = platform_of().accounts.revoke_token(token_id, actor=f"user:{current_user.id}", user_id=user_id)
+    except KeyError:
+        abort(404, description=f"no token {token_id} for user {user_id}")
+    return {"ok": True, "revoked": changed, "message": "令牌已吊销 / token revoked"}
 
 
 # ---- switch: centers, queues, hours and holidays ----------------------------------------------
@@ -231,19 +264,33 @@ def admin_save_agent(user_id: int, center_code: str, skills: list[str], language
 
 # ---- flows --------------------------------------------------------------------------------------
 
+def flow_province(entry: str) -> str:
+    """The province whose flow an entry number is: `12333-44` (or any entry ending in `-44`) is
+    Guangdong's own; every other entry (12333 itself) is national and for national admins only."""
+    head, sep, tail = str(entry).rpartition("-")
+    return tail if sep and head and tail in provinces.CENTERS and tail != "00" else "00"
+
+
+def flow_entry_example(province: str) -> str:
+    return "12333" if province == "00" else f"12333-{province}"
+
+
 @op("/admin/flows", roles=ADMIN, tag="admin", template="admin/_flows.html")
 def admin_flows() -> dict:
-    """Call flows by entry number with every version (which one is live)."""
+    """Call flows by entry number with every version (which one is live); a provincial admin sees
+    its province's entry numbers only."""
     versions = to_jsonable(call("ivr", "versions", None)) or []
     entries: dict[str, list[dict[str, Any]]] = {}
     for v in versions:
-        entries.setdefault(v["entry"], []).append(v)
+        if current_user.can_see_province(flow_province(v["entry"])):
+            entries.setdefault(v["entry"], []).append(v)
     return {"flows": [{"entry": e, "versions": sorted(vs, key=lambda v: -v["version"]),
                        "live": next((v["version"] for v in vs if v["live"]), None)}
                       for e, vs in sorted(entries.items())]}
 
 
 @op("/admin/flows/<entry>/publish", method="POST", roles=("admin",), tag="admin", template="_done.html",
+    scope="entry", scope_from=flow_province, scope_example=flow_entry_example,
     params=(Param("text", required=True, description="the flow file (YAML), validated before it goes live"),
             Param("note")))
 def admin_publish_flow(entry: str, text: str, note: str | None) -> dict:
@@ -254,6 +301,7 @@ def admin_publish_flow(entry: str, text: str, note: str | None) -> dict:
 
 
 @op("/admin/flows/<entry>/rollback", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+    scope="entry", scope_from=flow_province, scope_example=flow_entry_example,
     params=(Param("to", kind="integer", description="version to make live (default: the one before)"),))
 def admin_rollback_flow(entry: str, to: int | None) -> dict:
     """Roll a flow back (to a given version, or the one published before the live one)."""
@@ -271,9 +319,9 @@ def _template_store() -> Any:
     return store
 
 
-@op("/admin/sms-templates", roles=ADMIN, tag="admin", template="admin/_templates.html")
+@op("/admin/sms-templates", roles=ADMIN, tag="admin", template="admin/_templates.html", national=True)
 def admin_sms_templates() -> dict:
-    """SMS templates with their text, variables and part count."""
+    """SMS templates with their text, variables and part count (national: national admins only)."""
     rows = []
     for view in _template_store().all():
         row = to_jsonable(view)
@@ -283,7 +331,7 @@ def admin_sms_templates() -> dict:
     return {"templates": rows}
 
 
-@op("/admin/sms-templates/<name>", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+@op("/admin/sms-templates/<name>", method="POST", roles=ADMIN, tag="admin", template="_done.html", national=True,
     params=(Param("text", required=True, description="template text; the same {placeholders} as before"),))
 def admin_save_sms_template(name: str, text: str) -> dict:
     """Change an SMS template's text (its placeholders must stay the same)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from core import phone, provinces
 from core.clock import china_now
@@ -397,7 +398,22 @@ def kb_flag(article_id: str, reason: str, note: str | None) -> dict:
             Param("id_number", description="ID number (when not the verified caller)"),
             Param("reason", description="why, when not the verified caller of this call")))
 def records_lookup(call_id: str | None, id_number: str | None, reason: str | None) -> dict:
-    """Look up an insurance record: the verified caller of my call, or anyone with a stated reason."""
+    """Look up an insurance record: the verified caller of my call, or anyone with a stated reason.
+    Every attempt the console refuses (not my call, no reason, no ID) is audited too."""
+    try:
+        return _records_lookup(call_id, id_number, reason)
+    except (HTTPException, BadInput) as refused:
+        status = getattr(refused, "code", None) or 400
+        message = getattr(refused, "description", None) or str(refused)
+        platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="record.lookup",
+                                   outcome="refused", subject=(id_number or "").strip().upper()[:100] or None,
+                                   session_id=(call_id or None) and str(call_id)[:64],
+                                   detail={"status": int(status), "why": str(message)[:200],
+                                           "reason": (reason or "")[:200]})
+        raise
+
+
+def _records_lookup(call_id: str | None, id_number: str | None, reason: str | None) -> dict:
     transferred = False
     if call_id:
         record = _call_record(call_id)

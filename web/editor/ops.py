@@ -175,14 +175,22 @@ def kb_notices() -> dict:
     return {"notices": [n for n in rows if current_user.can_see_province(n["province"]) or n["province"] == "00"]}
 
 
-@op("/kb/notices", method="POST", roles=("editor",), scope="province", tag="knowledge",
+@op("/kb/notices", method="POST", roles=KB_STAFF, scope="province", tag="knowledge",
     template="editor/_notices.html",
     params=(Param("title", required=True), Param("body", required=True), Param("province"),
             Param("hours", kind="integer", description="how long it shows (default 72 h)"),
-            Param("starts_at", description="YYYY-MM-DDTHH:MM Beijing time (default now)"), Param("article_id")))
+            Param("starts_at", description="YYYY-MM-DDTHH:MM Beijing time (default now)"), Param("article_id"),
+            Param("urgent", kind="boolean", description="a reviewer publishes at once (audited); "
+                                                           "otherwise the notice waits for a reviewer")))
 def kb_create_notice(title: str, body: str, province: str | None, hours: int | None, starts_at: str | None,
-                     article_id: str | None) -> dict:
-    """Post a notice shown on top of search results (and read out by the IVR)."""
+                     article_id: str | None, urgent: bool | None = None) -> dict:
+    """Post a notice shown on top of search results (and read out by the IVR). It follows the
+    review workflow: pending until a reviewer other than its author approves it, unless a reviewer
+    posts it as urgent."""
+    if urgent and not current_user.has_role("reviewer"):
+        abort(403, description="only a reviewer may publish an urgent notice directly")
+    if not urgent and not current_user.has_role("editor"):
+        abort(403, description="a reviewer posts notices as urgent; editors' notices wait for review")
     now = platform_of().clock.now()
     start = now
     if starts_at:
@@ -193,15 +201,36 @@ def kb_create_notice(title: str, body: str, province: str | None, hours: int | N
         if start.tzinfo is None:
             start = start.replace(tzinfo=CHINA_TZ)
     ends = start + timedelta(hours=max(1, min(hours or 72, 24 * 365)))
-    call("knowledge", "create_notice", current_user, title=title, body=body, starts_at=start, ends_at=ends,
-         province=province or current_user.province_scope, article_id=article_id or None)
+    notice = call("knowledge", "create_notice", current_user, title=title, body=body, starts_at=start, ends_at=ends,
+                  province=province or current_user.province_scope, article_id=article_id or None,
+                  status="urgent" if urgent else "pending")
+    if urgent:
+        platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="kb.notice_urgent",
+                                   outcome="ok", subject=f"notice:{notice.id}",
+                                   detail={"province": notice.province, "title": notice.title[:100]})
+    return kb_notices()
+
+
+@op("/kb/notices/<int:notice_id>/approve", method="POST", roles=("reviewer",), tag="knowledge",
+    template="editor/_notices.html")
+def kb_approve_notice(notice_id: int) -> dict:
+    """Approve a pending notice (a reviewer other than its author, in scope): it goes live."""
+    notice = next((n for n in call("knowledge", "list_notices", include_inactive=True) if n.id == notice_id), None)
+    if notice is None:
+        abort(404, description=f"no notice {notice_id}")
+    _check_scope(notice.province)
+    call("knowledge", "approve_notice", current_user, notice_id)
     return kb_notices()
 
 
 @op("/kb/notices/<int:notice_id>/withdraw", method="POST", roles=("editor",), tag="knowledge",
     template="editor/_notices.html")
 def kb_withdraw_notice(notice_id: int) -> dict:
-    """Withdraw a notice."""
+    """Withdraw a notice (a provincial editor: its own province's notices only)."""
+    notice = next((n for n in call("knowledge", "list_notices", include_inactive=True) if n.id == notice_id), None)
+    if notice is None:
+        abort(404, description=f"no notice {notice_id}")
+    _check_scope(notice.province)
     call("knowledge", "withdraw_notice", current_user, notice_id)
     return kb_notices()
 
@@ -209,6 +238,10 @@ def kb_withdraw_notice(notice_id: int) -> dict:
 @op("/kb/flags/<int:flag_id>/resolve", method="POST", roles=("editor",), tag="knowledge", template="_done.html",
     params=(Param("resolution", required=True),))
 def kb_resolve_flag(flag_id: int, resolution: str) -> dict:
-    """Close a flag, saying what was done."""
+    """Close a flag, saying what was done (on an article in my scope, as for editing it)."""
+    flag = next((f for f in call("knowledge", "flags", open_only=False) if f.id == flag_id), None)
+    if flag is None:
+        abort(404, description=f"no flag {flag_id}")
+    _check_scope(_article_province(flag.article_id))
     call("knowledge", "resolve_flag", current_user, flag_id, resolution)
     return {"ok": True, "message": "已处理 / resolved"}

@@ -1,0 +1,80 @@
+"""Item 1 of the penetration test: spoken ID and phone numbers are scrubbed where text enters, so
+the call log, events, the knowledge query log and `hotline flow calls` never hold them in full."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from core.cli import main
+from core.events import InProcessBus
+from core.masking import scrub, scrub_data
+
+ID, MOBILE = "110105194912310027", "13900001234"
+SPOKEN = f"我的身份证号码是{ID}手机{MOBILE}，我想问养老保险"
+
+
+@pytest.mark.parametrize(("text", "hidden"), [
+    (f"身份证{ID}", ID), ("旧身份证110105491231002", "110105491231002"), (f"手机{MOBILE}", MOBILE),
+    ("+8613900001234", "13900001234"), ("座机010-12345678", "12345678"),
+    ("卡号6222021234567890123", "6222021234567890123"), ("卡 6222 0212 3456 7890", "6222 0212 3456 7890"),
+])
+def test_scrub_masks_every_kind_of_personal_number(text: str, hidden: str) -> None:
+    out = scrub(text)
+    assert hidden not in out
+    assert "*" in out
+
+
+def test_scrub_leaves_ids_hashes_and_times_alone() -> None:
+    for text in ("CA1234567890123456789012345678ab", "2026-11-24T10:00:00", "1733312345.12", "退休工资怎么算"):
+        assert scrub(text) == text
+    assert scrub_data({"a": [ID, 7, {"b": MOBILE}]}) == {"a": [scrub(ID), 7, {"b": scrub(MOBILE)}]}
+
+
+def test_events_on_the_bus_carry_no_full_number() -> None:
+    bus = InProcessBus("n", None)
+    seen: list = []
+    bus.subscribe(seen.append)
+    bus.publish("call.input", value=SPOKEN, call_id="c1")
+    assert ID not in json.dumps(seen[0].data, ensure_ascii=False)
+    assert MOBILE not in seen[0].to_json()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("hotline")
+    out = CliRunner().invoke(main, ["init", "--demo"], env={"HOTLINE_DATA_DIR": str(folder)})
+    assert out.exit_code == 0, out.output
+    yield folder
+
+
+def hotline(data_dir: Path, *args: str) -> str:
+    out = CliRunner().invoke(main, list(args), env={"HOTLINE_DATA_DIR": str(data_dir)})
+    assert out.exit_code == 0, out.output + repr(out.exception)
+    return out.output
+
+
+def test_spoken_numbers_stay_out_of_call_log_events_and_queries(data_dir: Path) -> None:
+    doc = json.loads(hotline(data_dir, "call", "--from", "13800138000", "--say", SPOKEN, "--keys", "1 1",
+                             "--at", "2026-11-24T10:00", "--json"))
+    call_id = doc["call_id"]
+    stored = hotline(data_dir, "flow", "calls", "--call", call_id)
+    assert "养老" in stored  # the utterance is kept, scrubbed
+    assert ID not in stored and MOBILE not in stored
+    queries = hotline(data_dir, "kb", "queries", "--days", "30", "--json") \
+        if "--json" in hotline(data_dir, "kb", "queries", "--help") else hotline(data_dir, "kb", "queries")
+    assert ID not in queries and MOBILE not in queries
+
+
+def test_the_id_read_back_is_not_kept_in_the_call_log(data_dir: Path) -> None:
+    doc = json.loads(hotline(data_dir, "call", "--from", "13900001234", "--keys",
+                             "7 1 11010519491231002X# 1 1 246810#", "--at", "2026-11-24T10:00", "--json"))
+    stored = hotline(data_dir, "flow", "calls", "--call", doc["call_id"])
+    assert "records_confirm_id" in stored
+    assert "11010519491231002X" not in stored and "110105194912310" not in stored
+    listed = hotline(data_dir, "flow", "calls", "--from", "13900001234")
+    assert "11010519491231002X" not in listed
