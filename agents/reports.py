@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from agents import policy, stats
 from agents.keys import ACTIVE, ck, qk
 from agents.models import Agent, IntervalStat, WrapUp
+from core.testcalls import TEST_PREFIXES, TEST_SCOPE_PREFIX
 
 
 class ReportsMixin:
@@ -18,8 +19,10 @@ class ReportsMixin:
     state: Any
     sl_seconds: int
 
-    def counters(self, scope: str, bucket: str | int) -> dict[str, int]:
-        raw = self.store.hgetall(stats.stat_key(bucket, stats.normalise_scope(scope)))
+    def counters(self, scope: str, bucket: str | int, *, test: bool = False) -> dict[str, int]:
+        """A scope's counters in one bucket; `test=True`: those of test and simulated calls."""
+        prefix = TEST_SCOPE_PREFIX if test else ""
+        raw = self.store.hgetall(stats.stat_key(bucket, prefix + stats.normalise_scope(scope)))
         return {k: int(v) for k, v in raw.items()}
 
     def stats(self, scope: str = "national") -> dict:
@@ -108,13 +111,18 @@ class ReportsMixin:
                 rows = [r for r in rows if r["interval_start"] != live["interval_start"]] + [live]
         return rows
 
-    def handled_by_agent(self, since: datetime, until: datetime, center_code: str | None = None) -> list[dict]:
-        """Per agent: calls wrapped up in [since, until), average handle time, dispositions."""
+    def handled_by_agent(self, since: datetime, until: datetime, center_code: str | None = None, *,
+                         include_test: bool = False) -> list[dict]:
+        """Per agent: calls wrapped up in [since, until), average handle time, dispositions. Test and
+        simulated calls (`core.testcalls`) are left out unless `include_test`."""
         q = (select(WrapUp.agent_id, Agent.name, Agent.center_code, WrapUp.disposition, func.count(),
                     func.sum(WrapUp.handle_seconds))
              .join(Agent, Agent.id == WrapUp.agent_id)
              .where(WrapUp.created_at >= since, WrapUp.created_at < until)
              .group_by(WrapUp.agent_id, Agent.name, Agent.center_code, WrapUp.disposition))
+        if not include_test:
+            for prefix in TEST_PREFIXES:
+                q = q.where(WrapUp.call_id.not_like(prefix + "%"))
         if center_code and center_code != "00":
             q = q.where(Agent.center_code == center_code)
         out: dict[int, dict] = {}

@@ -48,6 +48,7 @@ from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
 from agents.state import make_acd_state
 from core.masking import mask_phone
+from core.testcalls import is_test_call
 from switch.handoff import HandoffError
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         ops: list[list] = [["hset", ck(call.call_id), fields], ["zadd", qk(queue.id), score, call.call_id],
                            ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
                            ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
-        ops += stats.count_ops(now, queue.id, queue.center_code, offered=1)
+        ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call.call_id))
         if self.state.txn([(ck(call.call_id), "state", ("",))], ops):
             self.store.expire(ck(call.call_id), CALL_TTL)
             self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
@@ -247,7 +248,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         waited = now - float(c["queued_at"])
         ops: list[list] = [["hset", ck(call_id), {"state": "abandoned", "ended_at": now, "end_reason": reason}],
                            ["zrem", MAXWAIT, call_id]]
-        ops += stats.count_ops(now, c["queue_id"], c["center"], abandoned=1)
+        ops += stats.count_ops(now, c["queue_id"], c["center"], abandoned=1, test=is_test_call(call_id))
         checks: list = [(ck(call_id), "state", (state,))]
         if state in WAITING_STATES:
             ops += [["zrem", qk(c["queue_id"]), call_id], ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
@@ -266,7 +267,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if state == "offered":
             self._publish_agent(int(c["agent_id"]), "ready", "caller_abandoned")
             self._dispatch_for_agent(int(c["agent_id"]))
-        if c.get("caller") and waited >= self.missed_after and state != "callback":
+        if c.get("caller") and waited >= self.missed_after and state != "callback" and not is_test_call(call_id):
             self._add_callback(c, "missed", c["caller"], waited)
 
     def end_call(self, call_id: str, reason: str = "completed") -> None:
@@ -301,8 +302,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                            ["hset", ck(call_id), {"state": "connected", "answered_at": now}],
                            ["zrem", OFFERS, call_id]]
         waited = now - float(c["queued_at"])
-        ops += stats.count_ops(now, c["queue_id"], c["center"], answered=1, wait_ms=int(waited * 1000),
-                               answered_sl=int(waited <= self.sl_seconds))
+        ops += stats.count_ops(now, c["queue_id"], c["center"], test=is_test_call(call_id), answered=1,
+                               wait_ms=int(waited * 1000), answered_sl=int(waited <= self.sl_seconds))
         ok = self.state.txn([(ak(agent_id), "state", ("offered",)), (ak(agent_id), "call_id", (call_id,)),
                              (ck(call_id), "state", ("offered",)), (ck(call_id), "agent_id", (str(agent_id),))], ops)
         if not ok:
@@ -343,14 +344,14 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             ["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "call_id": "", "since": now,
                                     "offer_until": ""}]]
         if reason in ("no_answer", "agent_no_answer"):
-            ops += stats.count_ops(now, c["queue_id"], c["center"], rna=1)
+            ops += stats.count_ops(now, c["queue_id"], c["center"], rna=1, test=is_test_call(call_id))
         if from_state == "connected":  # undo what accept() counted, in the interval it counted it
             answered = float(c.get("answered_at") or now)
             waited = answered - float(c["queued_at"])
             ops.append(["hset", ck(call_id), {"answered_at": "", "held": "", "hold_ms": 0}])
             ops.append(["hset", ak(agent_id), {"answered_at": "", "call_queue": "", "call_center": ""}])
-            ops += stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
-                                   answered_sl=-int(waited <= self.sl_seconds))
+            ops += stats.count_ops(answered, c["queue_id"], c["center"], test=is_test_call(call_id), answered=-1,
+                                   wait_ms=-int(waited * 1000), answered_sl=-int(waited <= self.sl_seconds))
         if not c.get("overflow"):
             ops.append(["zadd", MAXWAIT, float(c["first_at"]) + float(c.get("max_wait") or 600), call_id])
         ok = self.state.txn([(ck(call_id), "state", (from_state,)), (ck(call_id), "agent_id", (str(agent_id),)),
@@ -423,7 +424,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 ["zadd", qk(queue.id), score, call_id], ["sadd", ACTIVE, queue.id],
                 ["zadd", MAXWAIT, now + queue.max_wait, call_id],
                 ["hincr", LOAD, queue.center_code, 1], *agent_ops]
-            ops += stats.count_ops(now, queue.id, queue.center_code, offered=1)
+            ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call_id))
         else:
             ops = [["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": "transferred_remote",
                                           "hold_ms": self._hold_total(c, now), "held": ""}], *agent_ops]
@@ -457,7 +458,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         queue_id = agent.get("call_queue") or ""
         if agent.get("answered_at"):
             handle = now - float(agent["answered_at"])
-            ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), handled=1,
+            ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), test=is_test_call(call_id), handled=1,
                                    handle_ms=int(handle * 1000))
         # The wrap-up row is flushed first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.

@@ -141,6 +141,9 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
         for line in load_demo(prep):
             log.info(line)
     prep.close()
+    from core.testcalls import node_key
+
+    node_key(settings)  # the key `hotline call` on this machine reads to place test calls
 
     state: dict[str, Any] = {}
 
@@ -158,7 +161,11 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
             platform.close()
 
     def when_ready(server: Any) -> None:
+        write_run_file(settings)
         _print_banner(settings)
+
+    def on_exit(server: Any) -> None:
+        remove_run_file(settings)
 
     threads = _threads_from_env()
 
@@ -177,6 +184,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
                 "post_worker_init": post_worker_init,
                 "worker_exit": worker_exit,
                 "when_ready": when_ready,
+                "on_exit": on_exit,
                 "accesslog": None,
                 "errorlog": "-",
                 "loglevel": "warning",
@@ -196,6 +204,47 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
 
     NodeApp().run()
     return 0
+
+
+RUN_FILE = "node.json"
+
+
+def _local_url(settings: Any) -> str:
+    host = settings.web_host if settings.web_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return f"http://{host}:{settings.web_port}"
+
+
+def write_run_file(settings: Any) -> None:
+    """`$HOTLINE_DATA_DIR/node.json` while the node runs: how `hotline call` on this data dir finds it."""
+    import json
+    import os
+
+    path = settings.data_dir / RUN_FILE
+    path.write_text(json.dumps({"url": _local_url(settings), "pid": os.getpid(), "node": settings.node_id}),
+                    encoding="utf-8")
+
+
+def remove_run_file(settings: Any) -> None:
+    import os
+
+    path = settings.data_dir / RUN_FILE
+    with contextlib.suppress(OSError):
+        if path.exists() and str(os.getpid()) in path.read_text(encoding="utf-8"):
+            path.unlink()
+
+
+def running_node_url(data_dir: Any) -> str | None:
+    """The URL of the node running on this data dir, if its run file names a live process."""
+    import json
+    import os
+    from pathlib import Path
+
+    try:
+        info = json.loads((Path(data_dir) / RUN_FILE).read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(info.get("url") or "") or None
 
 
 def _threads_from_env() -> int:

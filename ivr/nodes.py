@@ -589,6 +589,16 @@ class RouteNode(Handler):
             if isinstance(result, AgentLegEnded) and result.reason in AGENT_NEVER_ANSWERED:
                 return self.agent_never_answered(ctx, result.reason)
             if isinstance(result, AgentLegEnded):
+                status = ctx.homes.agents.call_status(ctx.call_id)
+                if getattr(status, "state", None) in ("waiting", "offered"):
+                    # the agent transferred the call to a queue of this platform: the caller waits
+                    # there (first in line) instead of being counted as having left
+                    ctx.event("agent", status="transferred", agent_id=ctx.vars.pop("agent_id", None),
+                              queue_id=status.queue_id)
+                    ctx.step = "hold"
+                    ctx.state["queue"].update(queue_id=status.queue_id, since=ctx.now(), announced=ctx.now())
+                    ctx.say("transferring")
+                    return self.after_status(ctx, status, announce=True)
                 ctx.engine.settle_acd(ctx, "completed")
                 ctx.event("agent", status="ended", reason=result.reason, agent_id=ctx.vars.get("agent_id"))
                 ctx.state["queue"]["state"] = "ended"

@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "web.webhooks",
     "web.twilio",
     "web.handoff",
+    "web.testcalls",
 )
 
 csrf = CSRFProtect()

@@ -343,6 +343,31 @@ CATALOG: dict[str, dict[str, str]] = {
     "callback.outcome.wrong_number": {"zh": "号码错误", "en": "Wrong number"},
     "callback.status.failed": {"zh": "未联系上", "en": "Not reached"},
     "no_callbacks": {"zh": "没有待回拨的来电", "en": "No pending callbacks"},
+    # test calls
+    "nav.testcall": {"zh": "测试来电", "en": "Test call"},
+    "testcall.title": {"zh": "测试来电（经由本节点的真实流程）", "en": "Test call (through this node's live flow)"},
+    "testcall.help": {"zh": "从这里拨打的电话经过本节点的语音导航、全国路由和省级队列，就绪的坐席会收到来电。"
+                            "测试来电单独统计，不计入报表，也不会产生未接回拨。",
+                      "en": "A call placed here runs through this node's IVR, national switch and provincial "
+                            "queue; a ready agent gets the offer. Test calls are counted apart, left out of "
+                            "reports, and never leave a missed-call callback."},
+    "testcall.from": {"zh": "主叫号码", "en": "Calling number"},
+    "testcall.to": {"zh": "被叫号码", "en": "Number dialled"},
+    "testcall.call": {"zh": "拨打", "en": "Call"},
+    "testcall.hangup": {"zh": "挂机", "en": "Hang up"},
+    "testcall.say": {"zh": "说话", "en": "Say"},
+    "testcall.say_placeholder": {"zh": "说出问题，或对坐席说的话", "en": "A question, or words to the agent"},
+    "testcall.heard": {"zh": "来电者听到的内容", "en": "What the caller hears"},
+    "testcall.state": {"zh": "通话状态", "en": "Call state"},
+    "testcall.pending.collect": {"zh": "等待按键", "en": "Waiting for keys"},
+    "testcall.pending.listen": {"zh": "等待说话或按键", "en": "Waiting for speech or a key"},
+    "testcall.pending.hold": {"zh": "排队等待坐席（等待音乐）", "en": "Queued for an agent (music)"},
+    "testcall.pending.connect": {"zh": "正在与坐席通话", "en": "Talking to an agent"},
+    "testcall.ended": {"zh": "通话已结束", "en": "The call has ended"},
+    "testcall.demo_hours": {"zh": "演示模式：设置 HOTLINE_DEMO_OPEN_24H=1（make run 默认开启）后，"
+                                  "各演示中心全天开放人工服务。",
+                            "en": "Demo mode: with HOTLINE_DEMO_OPEN_24H=1 (make run's default) every demo "
+                                  "center takes calls around the clock."},
     # twilio browser phone
     "softphone": {"zh": "网页电话", "en": "Browser phone"},
     "softphone.off": {"zh": "未连接", "en": "Not connected"},

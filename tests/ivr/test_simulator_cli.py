@@ -45,7 +45,8 @@ def hotline(data_dir: Path) -> Callable[..., CliRunner]:
 @pytest.fixture
 def call(hotline: Callable[..., str]) -> Callable[..., dict]:
     def run(keys: str, *extra: str, at: str = WORKDAY, caller: str = "13800138000") -> dict:
-        return json.loads(hotline("call", "--from", caller, "--keys", keys, "--at", at, "--json", *extra))
+        return json.loads(hotline("call", "--in-place", "--from", caller, "--keys", keys, "--at", at, "--json",
+                                  *extra))
 
     return run
 
@@ -151,7 +152,8 @@ def test_nobody_answers_the_caller_gives_up(call) -> None:
 
 
 def test_speech_through_the_classifier(hotline) -> None:
-    doc = json.loads(hotline("call", "--say", "我想问养老保险转移", "--keys", "1 1", "--at", WORKDAY, "--json"))
+    doc = json.loads(hotline("call", "--in-place", "--say", "我想问养老保险转移", "--keys", "1 1", "--at", WORKDAY,
+                             "--json"))
     assert of(doc, "intent")[0]["intent"] == "pension"
     assert of(doc, "kb_answer")[0]["found"] is True
 
