@@ -127,6 +127,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     from core.settings import Settings
 
     configure(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the progress lines say what happens
     overrides: dict[str, Any] = {}
     if web_port is not None:
         overrides["web_port"] = web_port
@@ -134,13 +135,16 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
         overrides["agi_port"] = agi_port
     settings = Settings.from_env(**overrides)
 
-    # Prepare the database in the arbiter (before any worker exists).
+    # Prepare the database in the arbiter (before any worker exists), saying what each step does.
     prep = from_env(**overrides)
+    _progress(f"migrating the database ({_db_label(settings.database_url)})")
     prep.migrate()
     if load_demo_if_empty and database_is_empty(prep):
+        _progress("loading the demo data (centers, agents, knowledge, 3,000 insured persons; about 10 s)")
         for line in load_demo(prep):
-            log.info(line)
+            _progress("  " + line)
     prep.close()
+    _progress("starting the node")
     from core.testcalls import node_key
 
     node_key(settings)  # the key `hotline call` on this machine reads to place test calls
@@ -151,6 +155,14 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
         platform = state["platform"] = from_env(**overrides)
         loop = state["loop"] = BackgroundLoop(platform)
         loop.start()
+
+    def worker_int(worker: Any) -> None:
+        """Ctrl-C (SIGINT/SIGQUIT to the worker): end the open event streams now, so their threads
+        return and the worker exits well within the arbiter's graceful timeout (no SIGKILL)."""
+        app = state.get("app")
+        hub = app.extensions.get("hotline_sse") if app is not None else None
+        if hub is not None:
+            hub.close()
 
     def worker_exit(server: Any, worker: Any) -> None:
         loop = state.get("loop")
@@ -182,6 +194,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
                 "graceful_timeout": 10,
                 "keepalive": 5,
                 "post_worker_init": post_worker_init,
+                "worker_int": worker_int,
                 "worker_exit": worker_exit,
                 "when_ready": when_ready,
                 "on_exit": on_exit,
@@ -247,10 +260,24 @@ def running_node_url(data_dir: Any) -> str | None:
     return str(info.get("url") or "") or None
 
 
+def _progress(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def _db_label(url: str) -> str:
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url.split("@")[-1]
+
+
 def _threads_from_env() -> int:
     import os
 
     return int(os.environ.get("HOTLINE_WEB_THREADS", "256"))
+
+
+def _demo_open_24h() -> bool:
+    import os
+
+    return (os.environ.get("HOTLINE_DEMO_OPEN_24H") or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _print_banner(settings: Any) -> None:
@@ -265,6 +292,16 @@ def _print_banner(settings: Any) -> None:
         f"  state/events  {'Redis ' + settings.redis_url if settings.redis_url else 'in-process'}",
     ]
     if settings.demo_mode:
-        lines.append(f"  demo logins   admin, supervisor, editor, reviewer, agent (password {DEMO_PASSWORD})")
+        from core.demo import DEMO_USERS
+
+        logins = ", ".join(login for login, *_ in DEMO_USERS)
+        lines.append(f"  demo logins   {logins} (password {DEMO_PASSWORD})")
+        lines.append("  first call    log in as agent, press 置闲 (Go ready), then in another terminal:")
+        lines.append("                .venv/bin/hotline call --keys \"0 1\"")
+        lines.append("                (or, as supervisor, the console's 测试来电 / Test call page)")
+        if not _demo_open_24h():
+            lines.append("  hours         centers keep their weekly hours; HOTLINE_DEMO_OPEN_24H=1 opens them all day")
+        else:
+            lines.append("  hours         every center takes calls around the clock (HOTLINE_DEMO_OPEN_24H=1)")
     lines.append("  Ctrl-C stops the node.")
     print("\n".join(lines), flush=True)
