@@ -364,6 +364,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "testcall.pending.hold": {"zh": "排队等待坐席（等待音乐）", "en": "Queued for an agent (music)"},
     "testcall.pending.connect": {"zh": "正在与坐席通话", "en": "Talking to an agent"},
     "testcall.ended": {"zh": "通话已结束", "en": "The call has ended"},
+    "testcall.typed": {"zh": "已输入", "en": "Typed"},
+    "testcall.who.prompt": {"zh": "语音", "en": "Voice"},
+    "testcall.who.input": {"zh": "按键", "en": "Keys"},
+    "testcall.who.agent": {"zh": "坐席", "en": "Agent"},
+    "testcall.who.caller": {"zh": "来电者", "en": "Caller"},
     "testcall.demo_hours": {"zh": "演示模式：设置 HOTLINE_DEMO_OPEN_24H=1（make run 默认开启）后，"
                                   "各演示中心全天开放人工服务。",
                             "en": "Demo mode: with HOTLINE_DEMO_OPEN_24H=1 (make run's default) every demo "

@@ -33,16 +33,17 @@
     const stamp = document.createElement("span");
     stamp.className = "t";
     stamp.textContent = (t || 0).toFixed(1) + "s";
-    li.append(stamp, document.createTextNode(text));
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = root.dataset["label" + cap(kind)] || kind;
+    li.append(stamp, who, document.createTextNode(text));
     return li;
   }
 
   function describe(e) {
     if (e.type === "prompt") return ["prompt", e.text];
     if (e.type === "input") return ["input", e.kind === "speech" ? "“" + e.value + "”" : e.value];
-    if (e.type === "queue") return ["agent", "⏳ " + (e.queue_id || "") + " " + (e.state || "") +
-      (e.position != null ? " #" + (e.position + 1) : "")];
-    if (e.type === "hangup") return ["caller", "☎ " + (e.outcome || "")];
+    if (e.type === "hangup") return ["caller", root.dataset.labelEnded];
     return null;
   }
 
