@@ -12,6 +12,7 @@ from flask_login import current_user
 from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_id, mask_phone
+from core.zhdate import parse_local, zh_datetime
 from web.apikit import op
 from web.app import platform_of
 from web.i18n import current_language
@@ -180,6 +181,28 @@ def _path_labels(path: list[Any], context: dict[str, Any]) -> list[str]:
     return labels if len(labels) == len(steps) else steps
 
 
+def _inputs_text(inputs: Any, context: dict[str, Any]) -> list[str]:
+    """What the caller entered in the IVR, as "menu title: value" (never a raw dict)."""
+    if isinstance(inputs, dict):
+        return [f"{k}: {v}" for k, v in inputs.items()]
+    items = [i for i in inputs or [] if isinstance(i, dict)]
+    labels = _path_labels([str(i.get("node") or "") for i in items], context) if items else []
+    return [f"{label}: {i.get('value')}" for label, i in zip(labels, items, strict=False)]
+
+
+def voice_linked(channel: str | None, call_id: str) -> bool:
+    """Whether hold and transfer reach the caller's voice: a test call (its channel plays them), an
+    Asterisk call with the AMI client configured, or a Twilio call with Twilio configured."""
+    settings = platform_of().settings
+    if channel == "test" or str(call_id).startswith("test-"):
+        return True
+    if channel == "asterisk":
+        return bool(settings.ami_host)
+    if channel == "twilio":
+        return bool(settings.twilio_account_sid)
+    return False
+
+
 def call_panel(call_id: str) -> dict[str, Any]:
     """The screen pop: masked caller and location, identity, routing and why, IVR path, topic, history."""
     record = _call_record(call_id)
@@ -214,6 +237,8 @@ def call_panel(call_id: str) -> dict[str, Any]:
         "earlier_contacts": [],
     }
     panel["ivr_path_labels"] = _path_labels(panel["ivr_path"], context)
+    panel["inputs_text"] = _inputs_text(panel["inputs"], context)
+    panel["voice_linked"] = voice_linked(panel["channel"], record.get("call_id") or call_id)
     try:
         contacts = call("ivr", "contacts", caller=caller, id_number=call("records", "is_verified", call_id)
                         if _has("records", "is_verified") else None, limit=10)
@@ -298,11 +323,18 @@ def agent_callback(call_id: str, number: str | None, when: str | None, note: str
     target = number or _caller_number(call_id)
     if not target or phone.try_parse(target) is None:
         raise BadInput("需要有效的回拨号码 / a valid callback number is needed")
-    subject = "预约回拨" + (f" {when}" if when else "")
+    spoken = "尽快"
+    if when:
+        try:
+            moment = parse_local(when)
+        except ValueError:
+            raise BadInput("回拨时间格式应为 2026-12-07 10:00 / the time must look like 2026-12-07 10:00") from None
+        spoken = zh_datetime(moment, china_now(platform_of().clock).date())
+    subject = "预约回拨" + (f" {spoken}" if when else "")
     ticket = _open_ticket(subject=subject, details=note or subject, call_id=call_id, caller=target,
                           due=when[:10] if when else None)
     try:
-        call("sms", "send", target, "callback_scheduled", {"time": when or "尽快"}, category="reply",
+        call("sms", "send", target, "callback_scheduled", {"time": spoken}, category="reply",
              idempotency_key=f"cb:{call_id}", session_id=call_id)
     except ServiceUnavailable:
         pass
