@@ -364,8 +364,11 @@ def test_a_test_call_from_the_console_reaches_an_agent(server: dict[str, Any], b
 
     expect(agent.locator("#btn-accept")).to_be_visible()  # the offer arrived over SSE
     expect(agent.locator("#offer-caller")).to_have_text("138****8000")
-    agent.click("#btn-accept")
+    agent.bring_to_front()
+    agent.keyboard.press("Alt+A")  # the accept shortcut
     expect(agent.locator("#call-panel")).to_be_visible()
+    expect(agent.locator("#call-inputs")).to_contain_text("0")
+    assert "{'node'" not in agent.inner_text("#call-panel")
     expect(transcript).to_contain_text("坐席已接听")
     expect(sup.locator("#tc-state")).to_have_text("正在与坐席通话")
     agent.click("#btn-hold")
@@ -379,5 +382,11 @@ def test_a_test_call_from_the_console_reaches_an_agent(server: dict[str, Any], b
     sup.click("#tc-keypad .key[data-key='1']")
     expect(sup.locator("#tc-state")).to_have_text("通话已结束")
     expect(sup.locator("#tc-hangup")).to_be_disabled()
+    expect(agent.locator("#call-state")).to_have_attribute("data-state", "wrap_up")  # not "通话中" any more
+    agent.bring_to_front()
+    agent.keyboard.press("Alt+W")  # wrap up (resolved) and ready again: the panel is cleared
+    expect(agent.locator("#agent-state")).to_have_attribute("data-state", "ready")
+    expect(agent.locator("#call-panel")).to_have_count(0)
+    expect(agent.locator("#call")).to_contain_text("当前没有通话")
     call_id = sup.inner_text("#tc-id")
     assert call_id.startswith("test-") and platform.agents.call_status(call_id).state == "ended"

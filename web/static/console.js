@@ -105,7 +105,7 @@
   // Alt+A accept, Alt+H hold / resume, Alt+X hang up, Alt+W wrap up (the buttons' titles say so).
   function shortcut(evt) {
     if (!evt.altKey || evt.ctrlKey || evt.metaKey) { return; }
-    var key = (evt.key || "").toLowerCase();
+    var key = (evt.code || "").indexOf("Key") === 0 ? evt.code.slice(3).toLowerCase() : (evt.key || "").toLowerCase();
     var target = null;
     if (key === "a") { target = document.getElementById("btn-accept"); }
     if (key === "x") { target = document.getElementById("btn-hangup"); }
