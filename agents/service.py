@@ -70,6 +70,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.scan_depth = 5  # waiting calls looked at per queue when matching
         self.pool_depth = 8  # longest-idle agents read per pool
         self._last_stats = 0.0
+        self._restored = False
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -519,7 +520,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 break
             self._overflow_call(call_id)
         self._dispatch_all(now)
+        if not self._restored:
+            self._restored = True
+            self.restore_counters(now)
         self._flush_intervals(now)
+        self.persist_open_interval(now)
         if now - self._last_stats >= 15:
             self._last_stats = now
             self.bus.publish("acd.stats", **self.stats("national"))

@@ -390,3 +390,20 @@ def test_a_test_call_from_the_console_reaches_an_agent(server: dict[str, Any], b
     expect(agent.locator("#call")).to_contain_text("当前没有通话")
     call_id = sup.inner_text("#tc-id")
     assert call_id.startswith("test-") and platform.agents.call_status(call_id).state == "ended"
+
+
+def test_reports_csv_follows_the_form_and_satisfaction_explains_its_scale(server: dict[str, Any],
+                                                                          browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    sup = _login(browser, server["url"], "supervisor")
+    sup.goto(server["url"] + "/supervisor/reports")
+    sup.select_option("#report-form select[name=by]", "agent")
+    sup.fill("#report-form input[name=from]", "2026-11-01")
+    sup.fill("#report-form input[name=to]", "2026-11-30")
+    href = sup.get_attribute("#csv-link", "href") or ""
+    assert "by=agent" in href and "from=2026-11-01" in href and "to=2026-11-30" in href and "format=csv" in href
+    expect(sup.locator("#satisfaction-scale")).to_contain_text("1 非常满意")
+    expect(sup.locator("#satisfaction-scale")).to_contain_text("满意率 = 选 1 或 2 的比例")
+    sup.click("#report-form button")
+    expect(sup.locator("#report-table")).to_be_visible()

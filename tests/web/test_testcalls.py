@@ -91,6 +91,8 @@ def test_a_test_call_reaches_the_ready_agent_and_the_caller_hears_what_the_agent
     assert platform.agents.handled_by_agent(now - timedelta(days=1), now + timedelta(days=1)) == []
     assert platform.agents.handled_by_agent(now - timedelta(days=1), now + timedelta(days=1),
                                             include_test=True)[0]["handled"] == 1
+    assert platform.ivr.survey_report() == []  # the test caller's survey answer is left out too
+    assert platform.ivr.survey_report(include_test=True)[0]["distribution"] == {"1": 1, "2": 0, "3": 0, "4": 0}
     audit = platform.audit.entries(action="testcall.start")
     assert len(audit) == 1 and audit[0].actor.startswith("user:") and "13800138000" not in str(audit[0].detail)
 

@@ -122,6 +122,23 @@
     }
   }
 
+  // The CSV link exports what the report form shows: the same view, province and dates.
+  function followReportForm() {
+    var form = document.getElementById("report-form");
+    var link = document.getElementById("csv-link");
+    if (!form || !link) { return; }
+    var update = function () {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) { if (value) { params.set(key, value); } });
+      params.set("format", "csv");
+      link.setAttribute("href", link.getAttribute("href").split("?")[0] + "?" + params.toString());
+    };
+    form.addEventListener("change", update);
+    form.addEventListener("input", update);
+    form.addEventListener("submit", update);
+    update();
+  }
+
   function onSwap(evt) {
     expireToast(evt);
     if (evt.detail && evt.detail.target && evt.detail.target.id === "status") { followState(); }
@@ -139,6 +156,7 @@
     configureHtmx();
     document.body.addEventListener("htmx:afterSwap", onSwap);
     document.addEventListener("keydown", shortcut);
+    followReportForm();
     connect();
     setInterval(countdowns, 1000);
   });
