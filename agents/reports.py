@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from agents import policy, stats
 from agents.keys import ACTIVE, ck, qk
@@ -84,6 +85,16 @@ class ReportsMixin:
         if not counts_by_scope:
             return 0
         moment = datetime.fromtimestamp(start, UTC)
+        for attempt in range(3):  # another node may insert the same row meanwhile: then it is updated
+            try:
+                self._upsert_interval(moment, counts_by_scope)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        return len(counts_by_scope)
+
+    def _upsert_interval(self, moment: datetime, counts_by_scope: dict[str, dict[str, int]]) -> None:
         with self.platform.db.session() as s:
             existing = {r.scope: r for r in s.execute(select(IntervalStat).where(
                 IntervalStat.interval_start == moment)).scalars()}
@@ -95,7 +106,6 @@ class ReportsMixin:
                 else:
                     for m in stats.METRICS:
                         setattr(row, m, counts.get(m, 0))
-        return len(counts_by_scope)
 
     def persist_open_interval(self, now: float) -> bool:
         """Write the open interval's counters to the database when they changed since the last write

@@ -124,6 +124,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "disposition.transferred_remote": {"zh": "已转其他中心", "en": "Sent to another center"},
     "voice.unlinked": {"zh": "本通话没有连接语音通道（PBX），保持和转接不会作用于话音",
                        "en": "No voice channel (PBX) is linked to this call: hold and transfer would not reach it"},
+    "max_chars": {"zh": "最多N字", "en": "at most N characters"},
+    "kb_all_provinces": {"zh": "含其他省份口径", "en": "Other provinces too"},
     "shortcuts": {"zh": "快捷键：Alt+A 接听，Alt+H 保持/恢复，Alt+X 挂断，Alt+W 话后整理",
                   "en": "Shortcuts: Alt+A accept, Alt+H hold/resume, Alt+X hang up, Alt+W wrap up"},
     "hangup": {"zh": "挂断", "en": "Hang up"},

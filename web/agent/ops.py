@@ -21,6 +21,18 @@ from web.services import BadInput, ServiceUnavailable, call, service, to_jsonabl
 
 AGENT = ("agent",)
 AGENT_SUP = ("agent", "supervisor")
+# Length limits, shown in the forms (maxlength and a hint) and enforced here with a clear message.
+SUBJECT_MAX, DETAILS_MAX, NOTES_MAX, QUERY_MAX = 60, 2000, 2000, 200
+
+
+def within_limit(value: str | None, most: int, zh: str, en: str) -> str:
+    """The text as given, or a BadInput naming the field and the limit (never silently cut)."""
+    text = value or ""
+    if len(text) > most:
+        raise BadInput(f"{zh}最多{most}个字（现有{len(text)}个） / {en}: at most {most} characters ({len(text)} given)")
+    return text
+
+
 DISPOSITIONS = ("resolved", "transferred", "callback", "sms_sent", "ticket", "complaint", "wrong_number", "other")
 
 
@@ -346,10 +358,11 @@ def agent_callback(call_id: str, number: str | None, when: str | None, note: str
             Param("ready", kind="boolean", description="go ready afterwards (default yes)")))
 def agent_wrap_up(disposition: str, notes: str | None, ready: bool | None) -> dict:
     """Finish the call with a disposition code and notes (ends it first if still connected)."""
+    notes = within_limit(notes, NOTES_MAX, "备注", "notes")  # refused before anything changes
     status = agent_status()
     if status.get("state") == "on_call" and status.get("call_id"):
         call("agents", "end_call", status["call_id"], "agent_hangup")
-    call("agents", "wrap_up", _me(), disposition, (notes or "")[:2000], ready=ready is not False)
+    call("agents", "wrap_up", _me(), disposition, notes, ready=ready is not False)
     return agent_status()
 
 
@@ -358,9 +371,9 @@ def agent_wrap_up(disposition: str, notes: str | None, ready: bool | None) -> di
 HIT_FIELDS = ("article_id", "revision_id", "title", "short_answer", "score", "snippet", "province", "category")
 
 
-def kb_search(q: str, province: str | None, limit: int = 5) -> dict[str, Any]:
+def kb_search(q: str, province: str | None, limit: int = 5, all_provinces: bool = False) -> dict[str, Any]:
     result = call("knowledge", "search", q, province=province, limit=limit, channel="console",
-                  include_other_provinces=False)
+                  include_other_provinces=all_provinces)
     notices = call("knowledge", "notices", province) if q is not None else []
     hits = []
     for hit in getattr(result, "hits", []):
@@ -380,10 +393,14 @@ def kb_search(q: str, province: str | None, limit: int = 5) -> dict[str, Any]:
     template="agent/_kb_results.html",
     params=(Param("q", required=True, where="query", description="question in Chinese"),
             Param("province", where="query", description="the call's province (answers for it first)"),
-            Param("call_id", where="query"), Param("limit", kind="integer", where="query")))
-def kb_search_op(q: str, province: str | None, call_id: str | None, limit: int | None) -> dict:
+            Param("call_id", where="query"), Param("limit", kind="integer", where="query"),
+            Param("all_provinces", kind="boolean", where="query",
+                  description="also other provinces' answers (marked with their province)")))
+def kb_search_op(q: str, province: str | None, call_id: str | None, limit: int | None,
+                 all_provinces: bool | None) -> dict:
     """Search the knowledge base, province-aware, with active notices on top."""
-    result = kb_search(q, province, min(max(limit or 5, 1), 20))
+    within_limit(q, QUERY_MAX, "检索内容", "query")
+    result = kb_search(q, province, min(max(limit or 5, 1), 20), bool(all_provinces))
     result["call_id"] = call_id
     return result
 
@@ -501,6 +518,8 @@ def _open_ticket(*, subject: str, details: str, call_id: str | None, caller: str
 def tickets_open(subject: str, details: str | None, call_id: str | None, caller: str | None, province: str | None,
                  due: str | None) -> dict:
     """Open a ticket (工单) for the business office; due in 2 working days unless given."""
+    within_limit(subject, SUBJECT_MAX, "工单标题", "subject")
+    within_limit(details, DETAILS_MAX, "工单内容", "details")
     data = _open_ticket(subject=subject, details=details or "", call_id=call_id, caller=caller, due=due,
                         province=province)
     return {"ok": True, "ticket": data, "message": f"工单已生成 #{data.get('id')}，办结时限 {data.get('due_date')}"}
@@ -523,11 +542,13 @@ def ticket_show(ticket_id: int) -> dict:
     params=(Param("text", required=True),))
 def ticket_comment(ticket_id: int, text: str) -> dict:
     """Add a note to a ticket."""
-    return _as_dict(call("tickets", "comment", current_user, ticket_id, text[:2000]))
+    text = within_limit(text, DETAILS_MAX, "意见", "comment")
+    return _as_dict(call("tickets", "comment", current_user, ticket_id, text))
 
 
 @op("/tickets/<int:ticket_id>/close", method="POST", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html",
     params=(Param("resolution", required=True),))
 def ticket_close(ticket_id: int, resolution: str) -> dict:
     """Close a ticket with what was done."""
-    return _as_dict(call("tickets", "close", current_user, ticket_id, resolution[:2000]))
+    return _as_dict(call("tickets", "close", current_user, ticket_id,
+                         within_limit(resolution, DETAILS_MAX, "办结说明", "resolution")))
