@@ -478,6 +478,68 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self._dispatch_for_agent(agent_id, agent)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
+    # -- supervisor actions on waiting calls -----------------------------------------------------
+    def waiting_calls(self, center_code: str | None = None) -> list[dict]:
+        """The calls waiting in each queue (of one center, or all), in the order they will be served:
+        wait, priority, masked caller, the IVR path, whether it is a test call."""
+        now = self._now()
+        queues = sorted(q for q in self.store.smembers(ACTIVE) if center_code in (None, "00") or
+                        q.split("-")[0] == center_code)
+        out: list[dict] = []
+        for q, rows in zip(queues, self.state.zrange_many([qk(q) for q in queues], 200), strict=True):
+            for position, (c, (call_id, _)) in enumerate(zip(self.state.hgetall_many([ck(m) for m, _ in rows]),
+                                                              rows, strict=True)):
+                if not c:
+                    continue
+                context = json.loads(c.get("context") or "{}")
+                out.append({"call_id": call_id, "queue_id": q, "center_code": c.get("center"), "position": position,
+                            "state": c.get("state"), "priority": int(c.get("priority") or 0),
+                            "waited": round(now - float(c.get("queued_at") or now), 1),
+                            "caller_masked": mask_phone(c.get("caller")), "topic": c.get("topic"),
+                            "ivr_path": context.get("ivr_path") or [], "entry": context.get("entry"),
+                            "flow_version": context.get("flow_version"), "test": is_test_call(call_id)})
+        return out
+
+    def prioritise(self, call_id: str, priority: int) -> CallStatus:
+        """Change a waiting call's priority class (higher is served sooner); it keeps its arrival time."""
+        c = self._call(call_id)
+        if not c or c.get("state") not in WAITING_STATES:
+            raise AcdError("not_waiting", "只能调整排队中的来电")
+        priority = max(0, min(int(priority), 9))
+        score = policy.queue_score(priority, float(c["queued_at"]))
+        if not self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (c["queue_id"],))],
+                              [["hset", ck(call_id), {"priority": priority, "score": score}],
+                               ["zadd", qk(c["queue_id"]), score, call_id]]):
+            raise AcdError("not_waiting", "来电状态已变化，请刷新")
+        self.bus.publish("acd.call.prioritised", call_id=call_id, queue_id=c["queue_id"], priority=priority)
+        self._dispatch_queue(c["queue_id"])
+        return self.call_status(call_id)  # type: ignore[return-value]
+
+    def move(self, call_id: str, queue_id: str) -> CallStatus:
+        """Move a waiting call to another queue, keeping its arrival time and priority."""
+        c = self._call(call_id)
+        if not c or c.get("state") != "waiting":
+            raise AcdError("not_waiting", "只能移动排队中的来电")
+        target = self._queue_def(queue_id)
+        if target.id == c["queue_id"]:
+            return self.call_status(call_id)  # type: ignore[return-value]
+        score = float(c["score"])
+        journey = [*json.loads(c.get("journey") or "[]"), target.id]
+        ops: list[list] = [["zrem", qk(c["queue_id"]), call_id],
+                           ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
+                           ["hincr", LOAD, c["center"], -1],
+                           ["hset", ck(call_id), {"queue_id": target.id, "center": target.center_code,
+                                                  "topic": target.topic, "journey": json.dumps(journey)}],
+                           ["zadd", qk(target.id), score, call_id], ["sadd", ACTIVE, target.id],
+                           ["hincr", LOAD, target.center_code, 1]]
+        if not self.state.txn([(ck(call_id), "state", ("waiting",)), (ck(call_id), "queue_id", (c["queue_id"],))],
+                              ops):
+            raise AcdError("not_waiting", "来电状态已变化，请刷新")
+        self.bus.publish("acd.call.moved", call_id=call_id, queue_id=target.id, from_queue=c["queue_id"],
+                         center_code=target.center_code)
+        self._dispatch_queue(target.id)
+        return self.call_status(call_id)  # type: ignore[return-value]
+
     # -- estimated wait inputs ------------------------------------------------------------------
     def _record_aht(self, queue_id: str, sample: float) -> None:
         prev = self.store.get(f"acd:aht:{queue_id}")

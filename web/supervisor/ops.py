@@ -275,3 +275,62 @@ def supervisor_complete_callback(callback_id: int, outcome: str, province: str |
                             actor=f"user:{current_user.id}")) or {}
     return {"ok": True, "callback_id": callback_id, "outcome": outcome, "status": done.get("status"),
             "message": f"回拨已关闭 {row.get('number_masked') or ''} / callback closed: {outcome}"}
+
+
+# ---- waiting calls: the per-queue live view, prioritise and move ------------------------------
+
+def _path_labels(row: dict[str, Any]) -> list[str]:
+    from web.agent.ops import _path_labels as labels
+
+    return labels(row.get("ivr_path") or [], {"entry": row.get("entry"), "flow_version": row.get("flow_version")})
+
+
+@op("/supervisor/waiting", roles=SUP, scope="province", tag="supervisor", template="supervisor/_waiting.html",
+    params=(Param("province", where="query", description="center code; 00 = every center (default: my scope)"),))
+def supervisor_waiting(province: str | None) -> dict:
+    """The calls waiting in each queue, in service order: wait, priority, masked caller, IVR path."""
+    scope = _scope(province)
+    rows = to_jsonable(call("agents", "waiting_calls", None if scope == "00" else scope)) or []
+    queues: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        row["ivr_path_labels"] = _path_labels(row)
+        queues.setdefault(row["queue_id"], []).append(row)
+    targets = [q["id"] for q in to_jsonable(call("switch", "queues")) or []
+               if scope == "00" or q["center_code"] == scope]
+    return {"scope": scope, "queues": [{"queue_id": q, "calls": calls} for q, calls in sorted(queues.items())],
+            "targets": targets}
+
+
+def _waiting_in_scope(call_id: str) -> dict[str, Any]:
+    status = to_jsonable(call("agents", "call_status", call_id))
+    if not status:
+        abort(404, description=f"no call {call_id}")
+    center = (status.get("queue_id") or "").partition("-")[0]
+    if not current_user.can_see_province(center):
+        abort(403, description="call outside your scope")
+    return status
+
+
+@op("/supervisor/calls/<call_id>/priority", method="POST", roles=SUP, tag="supervisor", template="_done.html",
+    params=(Param("priority", kind="integer", required=True, description="0 (normal) to 9 (first)"),))
+def supervisor_prioritise(call_id: str, priority: int) -> dict:
+    """Give a waiting call a higher (or lower) priority class (audited)."""
+    _waiting_in_scope(call_id)
+    status = to_jsonable(call("agents", "prioritise", call_id, priority))
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.prioritise",
+                               subject=f"call:{call_id}", outcome="ok", detail={"priority": priority})
+    return {"ok": True, "message": f"优先级已调整为 {priority} / priority set", "status": status}
+
+
+@op("/supervisor/calls/<call_id>/move", method="POST", roles=SUP, tag="supervisor", template="_done.html",
+    params=(Param("queue_id", required=True, description="target queue, e.g. 44-pension"),))
+def supervisor_move(call_id: str, queue_id: str) -> dict:
+    """Move a waiting call to another queue (both in my scope; audited)."""
+    status = _waiting_in_scope(call_id)
+    if not current_user.can_see_province(queue_id.partition("-")[0]):
+        abort(403, description="target queue outside your scope")
+    moved = to_jsonable(call("agents", "move", call_id, queue_id))
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.move",
+                               subject=f"call:{call_id}", outcome="ok",
+                               detail={"from": status.get("queue_id"), "to": queue_id})
+    return {"ok": True, "message": f"已移至 {queue_id} / moved", "status": moved}
