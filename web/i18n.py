@@ -156,6 +156,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "no_waiting": {"zh": "没有排队的来电", "en": "No call is waiting"},
     "priority": {"zh": "优先级", "en": "Priority"},
     "prioritise": {"zh": "提前", "en": "Prioritise"},
+    "monitor.listen": {"zh": "监听", "en": "Listen"},
+    "monitor.whisper": {"zh": "耳语", "en": "Whisper"},
+    "monitor.barge": {"zh": "强插", "en": "Barge"},
+    "monitor.help": {"zh": "您的话机先振铃；监听时双方听不到您，耳语时只有坐席听到，强插时双方都听到。"
+                           "需要 Asterisk（AMI）。",
+                     "en": "Your phone rings first; listen: nobody hears you, whisper: the agent hears you, "
+                           "barge: both hear you. Needs Asterisk (AMI)."},
     "move": {"zh": "移至", "en": "Move"},
     "reports": {"zh": "报表", "en": "Reports"},
     "by": {"zh": "维度", "en": "By"},

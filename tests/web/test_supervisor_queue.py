@@ -49,3 +49,37 @@ def test_waiting_calls_can_be_prioritised_and_moved(platform: Any, make_user: An
 
     html = sup.get("/api/v1/supervisor/waiting", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "139****2222" in html and "13911112222" not in html and 'class="prioritise"' in html
+
+
+def test_listen_whisper_barge_from_the_wallboard(platform: Any, make_user: Any, client_for: Any) -> None:
+    import dataclasses
+
+    pytest.importorskip("agents.wiring")
+    make_user("sup-bj", ("supervisor",), "11")
+    agent = make_user("bj-agent", ("agent",), "11", agent=True)
+    agent_id = platform.agents.agent_for_user(agent.id).id
+    platform.agents.login(agent_id)
+    platform.agents.set_ready(agent_id)
+    call_id = place_call(platform, province="11")
+    platform.agents.accept(agent_id, call_id)
+    sup = client_for("sup-bj")
+    csrf = page_csrf(sup)
+    seen: list[Any] = []
+    platform.bus.subscribe(seen.append, ("supervisor.monitor",))
+
+    no_pbx = sup.post(f"/api/v1/supervisor/calls/{call_id}/monitor", json={"mode": "listen", "endpoint": "PJSIP/s1"},
+                      headers={"X-CSRFToken": csrf})
+    assert no_pbx.status_code == 400 and "HOTLINE_AMI_HOST" in no_pbx.json["error"] and seen == []
+
+    platform.settings = dataclasses.replace(platform.settings, ami_host="127.0.0.1")
+    board = sup.get("/api/v1/supervisor/wallboard", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "monitor-whisper" in board and "耳语" in board
+    bad = sup.post(f"/api/v1/supervisor/calls/{call_id}/monitor",
+                   json={"mode": "barge", "endpoint": "PJSIP/s1\r\nAction: Hangup"}, headers={"X-CSRFToken": csrf})
+    assert bad.status_code == 400 and seen == []  # nothing that could smuggle an AMI header
+    ok = sup.post(f"/api/v1/supervisor/calls/{call_id}/monitor", json={"mode": "whisper", "endpoint": "PJSIP/sup-1"},
+                  headers={"X-CSRFToken": csrf})
+    assert ok.status_code == 200, ok.json
+    assert [(e.data["mode"], e.data["endpoint"]) for e in seen] == [("whisper", "PJSIP/sup-1")]
+    audit = platform.audit.entries(action="acd.monitor.whisper")
+    assert len(audit) == 1 and audit[0].subject == f"call:{call_id}"

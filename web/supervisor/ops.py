@@ -334,3 +334,36 @@ def supervisor_move(call_id: str, queue_id: str) -> dict:
                                subject=f"call:{call_id}", outcome="ok",
                                detail={"from": status.get("queue_id"), "to": queue_id})
     return {"ok": True, "message": f"已移至 {queue_id} / moved", "status": moved}
+
+
+# ---- listen, whisper, barge (Asterisk ChanSpy through the node's AMI client) ------------------
+
+MONITOR_MODES = ("listen", "whisper", "barge")
+_ENDPOINT = __import__("re").compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,80}")
+
+
+@op("/supervisor/calls/<call_id>/monitor", method="POST", roles=SUP, tag="supervisor", template="_done.html",
+    params=(Param("mode", required=True, enum=MONITOR_MODES,
+                  description="listen (silent), whisper (the agent hears you) or barge (both hear you)"),
+            Param("endpoint", description="your phone, e.g. PJSIP/sup-1 (default: your agent profile's)")))
+def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
+    """Listen to, whisper to or barge into a connected call: your phone rings, then ChanSpy (audited)."""
+    status = _waiting_in_scope(call_id)
+    if status.get("state") != "connected":
+        raise BadInput("只能监听通话中的来电 / only a connected call can be monitored")
+    if not platform_of().settings.ami_host:
+        raise BadInput("没有连接 Asterisk（HOTLINE_AMI_HOST 未设置），无法监听 / no PBX link: set HOTLINE_AMI_HOST")
+    if not endpoint:
+        from web.agent.ops import agent_id_of
+
+        mine = agent_id_of(current_user)
+        endpoint = (to_jsonable(call("agents", "agent_status", mine)) or {}).get("endpoint") if mine else None
+    if not endpoint or not _ENDPOINT.fullmatch(endpoint):
+        raise BadInput("请填写您的话机，例如 PJSIP/sup-1 / give your phone, e.g. PJSIP/sup-1")
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action=f"acd.monitor.{mode}",
+                               subject=f"call:{call_id}", outcome="ok",
+                               detail={"endpoint": endpoint, "agent_id": status.get("agent_id")})
+    platform_of().bus.publish("supervisor.monitor", call_id=call_id, mode=mode, endpoint=endpoint,
+                              by=current_user.id)
+    labels = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
+    return {"ok": True, "message": f"{labels[mode]}：正在呼叫您的话机 {endpoint} / ringing your phone"}
