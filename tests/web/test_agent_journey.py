@@ -112,3 +112,24 @@ def test_too_long_input_gets_a_clear_message_and_nothing_is_cut(platform: Any, a
     assert platform.agents.call_status(call_id).state == "connected"  # refused before anything changed
     html = client.get("/agent/").get_data(as_text=True)
     assert 'maxlength="200"' in html and "favicon.svg" in html and 'name="all_provinces"' in html
+
+
+def test_an_article_can_be_read_in_full_with_its_revision_and_dates(platform: Any, agent: dict[str, Any],
+                                                                    make_user: Any) -> None:
+    from tests.web.scenario import publish_article
+
+    editor, reviewer = make_user("ed", ("editor",), "00"), make_user("rv", ("reviewer",), "00")
+    article = publish_article(platform, editor, reviewer, title="失业保险金申领",
+                              short_answer="非因本人意愿中断就业且缴费满1年，可申领失业保险金。",
+                              body="<p>携带身份证到参保地经办机构办理。</p><script>alert(1)</script>",
+                              questions=["失业金怎么领"], category="employment", province="44")
+    client = agent["client"]
+    hits = client.get("/api/v1/kb/search", query_string={"q": "失业金怎么领", "province": "11"}).json["hits"]
+    assert article not in [h["article_id"] for h in hits]  # another province's answer: only on request
+    wide = client.get("/api/v1/kb/search", query_string={"q": "失业金怎么领", "province": "11",
+                                                        "all_provinces": "1"}, headers={"HX-Request": "true"})
+    assert f'data-article="{article}"' in wide.get_data(as_text=True) and "查看全文" in wide.get_data(as_text=True)
+    full = client.get(f"/api/v1/kb/read/{article}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "携带身份证到参保地经办机构办理" in full and "<script>" not in full
+    assert "版本 1" in full and "有效期" in full and "广东" in full
+    assert client.get("/api/v1/kb/read/nope").status_code == 404

@@ -405,6 +405,16 @@ def kb_search_op(q: str, province: str | None, call_id: str | None, limit: int |
     return result
 
 
+@op("/kb/read/<article_id>", roles=("agent", "supervisor", "editor", "reviewer"), tag="knowledge",
+    template="agent/_article.html")
+def kb_read(article_id: str) -> dict:
+    """An article in full as agents see it: the published revision, its number, effective dates, notices."""
+    article = call("knowledge", "article", article_id)
+    if article is None:
+        abort(404, description=f"no published article {article_id}")
+    return _as_dict(article)
+
+
 @op("/kb/sms", method="POST", roles=AGENT, tag="knowledge", template="_done.html",
     params=(Param("article_id", required=True), Param("call_id", description="send to this call's caller"),
             Param("to", description="mobile number (when not the caller)")))
