@@ -165,6 +165,41 @@ def admin_update_center(code: str, **fields: Any) -> dict:
     return {"ok": True, "center": to_jsonable(center), "message": f"{code} saved"}
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_PERIOD = __import__("re").compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
+
+
+def parse_periods(day: str, text: str | None) -> list[list[str]]:
+    """ "08:30-12:00, 13:00-17:30" → [["08:30", "12:00"], ["13:00", "17:30"]]; empty = closed that day."""
+    periods: list[list[str]] = []
+    for part in (text or "").replace("，", ",").replace("、", ",").split(","):
+        part = part.strip().replace(" ", "")
+        if not part:
+            continue
+        if not _PERIOD.fullmatch(part):
+            raise BadInput(f"{day}: “{part[:20]}” 应写作 08:30-12:00 / write periods like 08:30-12:00")
+        start, end = part.split("-")
+        if start >= end:
+            raise BadInput(f"{day}: {part} 结束时间须晚于开始时间 / the end must be after the start")
+        if periods and start < periods[-1][1]:
+            raise BadInput(f"{day}: {part} 与前一时段重叠或顺序颠倒 / periods must not overlap and go in order")
+        periods.append([start, end])
+    return periods
+
+
+@op("/admin/centers/<code>/hours", method="POST", roles=ADMIN, scope="code", tag="admin", template="_done.html",
+    params=tuple(Param(d, description="periods, e.g. 08:30-12:00,13:00-17:30; empty = closed") for d in WEEKDAYS))
+def admin_center_hours(code: str, **days: str | None) -> dict:
+    """Set a center's weekly opening hours, day by day (audited with the hours before)."""
+    hours = {d: parse_periods(d, days.get(d)) for d in WEEKDAYS}
+    before = call("switch", "center", code)
+    if before is None:
+        raise BadInput(f"没有中心 {code} / no center {code}")
+    center = call("switch", "update_center", code, weekly_hours=hours)
+    _audit("center.hours", f"center:{code}", {"before": to_jsonable(before.weekly_hours), "after": hours})
+    return {"ok": True, "center": to_jsonable(center), "message": f"{code} 人工服务时间已保存 / hours saved"}
+
+
 @op("/admin/queues", roles=ADMIN, tag="admin")
 def admin_queues() -> dict:
     """Queues with topic, skills, maximum wait and overflow."""
