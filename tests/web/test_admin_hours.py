@@ -33,3 +33,25 @@ def test_an_admin_edits_a_centers_weekly_hours(platform: Any, make_user: Any, cl
         refused = admin.post("/api/v1/admin/centers/44/hours", json=bad, headers={"X-CSRFToken": csrf})
         assert refused.status_code == 400 and words in refused.json["error"]
     assert platform.switch.center("44").weekly_hours == hours  # a refused change changes nothing
+
+
+def test_the_user_list_is_searched_filtered_and_paged(platform: Any, make_user: Any, client_for: Any) -> None:
+    make_user("adm", ("admin",), "00")
+    for n in range(30):
+        make_user(f"bj-agent-{n:02d}", ("agent",), "11")
+    make_user("gd-sup", ("supervisor",), "44")
+    admin = client_for("adm")
+    first = admin.get("/api/v1/admin/users").json
+    assert first["total"] == 32 and first["pages"] == 2 and len(first["users"]) == 25
+    second = admin.get("/api/v1/admin/users", query_string={"page": 2}).json
+    assert len(second["users"]) == 7 and not {u["username"] for u in first["users"]} & \
+        {u["username"] for u in second["users"]}
+    found = admin.get("/api/v1/admin/users", query_string={"q": "agent-07"}).json
+    assert [u["username"] for u in found["users"]] == ["bj-agent-07"]
+    sups = admin.get("/api/v1/admin/users", query_string={"role": "supervisor", "province": "44"}).json
+    assert [u["username"] for u in sups["users"]] == ["gd-sup"]
+    html = admin.get("/api/v1/admin/users", query_string={"role": "agent"},
+                     headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "共 30 个用户" in html and 'id="user-next"' in html
+    page = admin.get("/admin/").get_data(as_text=True)
+    assert 'id="user-filter"' in page and 'id="user-q"' in page

@@ -47,13 +47,32 @@ def _roles(values: list[str] | None) -> list[str]:
     return roles
 
 
-@op("/admin/users", roles=ADMIN, tag="admin", template="admin/_users.html")
-def admin_users() -> dict:
-    """Console users (a provincial admin sees its province's users)."""
+PAGE_SIZE = 25
+
+
+@op("/admin/users", roles=ADMIN, tag="admin", template="admin/_users.html",
+    params=(Param("q", where="query", description="part of the login or display name"),
+            Param("role", where="query", enum=ROLES), Param("province", where="query"),
+            Param("active", where="query", enum=("yes", "no")),
+            Param("page", kind="integer", where="query", description="1-based, 25 users a page")))
+def admin_users(q: str | None = None, role: str | None = None, province: str | None = None,
+                active: str | None = None, page: int | None = None) -> dict:
+    """Console users (a provincial admin sees its province's users): search, filters, pages of 25."""
+    if q and len(q) > 64:
+        raise BadInput("检索内容最多64个字 / search: at most 64 characters")
     with platform_of().db.session() as s:
         rows = list(s.execute(select(User).order_by(User.username)).scalars())
         users = [_user_row(u) for u in rows if current_user.can_see_province(u.province_scope)]
-    return {"users": users, "roles": list(ROLES)}
+    needle = (q or "").strip().lower()
+    users = [u for u in users
+             if (not needle or needle in u["username"].lower() or needle in (u["display_name"] or "").lower())
+             and (not role or role in u["roles"]) and (not province or u["province_scope"] == province)
+             and (active is None or u["active"] == (active == "yes"))]
+    total = len(users)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page or 1, 1), pages)
+    return {"users": users[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], "roles": list(ROLES), "total": total,
+            "page": page, "pages": pages}
 
 
 @op("/admin/users", method="POST", roles=ADMIN, scope="province", tag="admin", template="admin/_users.html",

@@ -156,6 +156,11 @@
     configureHtmx();
     document.body.addEventListener("htmx:afterSwap", onSwap);
     document.addEventListener("keydown", shortcut);
+    document.addEventListener("click", function (evt) {  // [data-clear="#id"] empties a dialog
+      var button = evt.target && evt.target.closest ? evt.target.closest("[data-clear]") : null;
+      var target = button ? document.querySelector(button.getAttribute("data-clear")) : null;
+      if (target) { target.replaceChildren(); }
+    });
     followReportForm();
     connect();
     setInterval(countdowns, 1000);
