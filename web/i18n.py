@@ -126,6 +126,17 @@ CATALOG: dict[str, dict[str, str]] = {
                        "en": "No voice channel (PBX) is linked to this call: hold and transfer would not reach it"},
     "max_chars": {"zh": "最多N字", "en": "at most N characters"},
     "read_full": {"zh": "查看全文", "en": "Read in full"},
+    "level": {"zh": "级别", "en": "Level"},
+    "endpoint": {"zh": "话机", "en": "Phone"},
+    "languages": {"zh": "语言", "en": "Languages"},
+    "language.zh": {"zh": "普通话", "en": "Mandarin"}, "language.en": {"zh": "英语", "en": "English"},
+    "language.yue": {"zh": "粤语", "en": "Cantonese"}, "language.wuu": {"zh": "吴语", "en": "Wu"},
+    "language.nan": {"zh": "闽南语", "en": "Hokkien"},
+    "agent_edit_help": {"zh": "从坐席下次签入起生效。话机：PJSIP/agent-17（Asterisk）、"
+                              "client:agent-17（Twilio 网页电话）或 sip:…",
+                        "en": "Takes effect at the agent's next sign-in. Phone: PJSIP/agent-17 (Asterisk), "
+                              "client:agent-17 (Twilio browser) or sip:…"},
+    "agents_without_profile": {"zh": "尚无坐席档案的坐席用户", "en": "Agent users without a profile"},
     "dialog_close": {"zh": "关闭", "en": "Close"},
     "users_total": {"zh": "共 N 个用户", "en": "N users"},
     "prev_page": {"zh": "上一页", "en": "Previous"},

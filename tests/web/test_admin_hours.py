@@ -55,3 +55,31 @@ def test_the_user_list_is_searched_filtered_and_paged(platform: Any, make_user: 
     assert "共 30 个用户" in html and 'id="user-next"' in html
     page = admin.get("/admin/").get_data(as_text=True)
     assert 'id="user-filter"' in page and 'id="user-q"' in page
+
+
+def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Any, make_user: Any, client_for: Any) -> None:
+    make_user("adm", ("admin",), "00")
+    newbie = make_user("new-agent", ("agent",), "44")
+    admin = client_for("adm")
+    csrf = page_csrf(admin)
+    page = admin.get("/api/v1/admin/agents", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="agent-create"' in page and "new-agent" in page
+    created = admin.post("/api/v1/admin/agents", json={"user_id": newbie.id, "center_code": "44",
+                                                        "skills": ["general", "pension"]},
+                         headers={"X-CSRFToken": csrf})
+    assert created.status_code == 200, created.json
+    agent_id = created.json["agent_id"]
+    changed = admin.post(f"/api/v1/admin/agents/{agent_id}",
+                         json={"skills": ["medical"], "languages": ["zh", "yue"], "level": 2,
+                               "endpoint": "client:new-agent"}, headers={"X-CSRFToken": csrf})
+    assert changed.status_code == 200, changed.json
+    profile = platform.agents.profile(agent_id)
+    assert (profile.skills, profile.languages, profile.level, profile.endpoint) == \
+        (("medical",), ("zh", "yue"), 2, "client:new-agent")
+    assert platform.audit.entries(action="agent.update")[0].detail["before"]["skills"] == ["general", "pension"]
+    for bad in ({"endpoint": "PJSIP/x\r\nAction: Hangup"}, {"skills": ["astrology"]}, {"level": 7}):
+        assert admin.post(f"/api/v1/admin/agents/{agent_id}", json=bad,
+                          headers={"X-CSRFToken": csrf}).status_code == 400
+    assert platform.agents.profile(agent_id).endpoint == "client:new-agent"
+    listed = admin.get("/api/v1/admin/agents", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'data-agent="{agent_id}"' in listed and "粤语" in listed

@@ -260,8 +260,16 @@ def admin_set_holiday(day: str, kind: str, center_code: str | None, name: str | 
 @op("/admin/agents", roles=ADMIN, tag="admin", template="admin/_agents.html")
 def admin_agents() -> dict:
     """Agent profiles: center, skills, languages, level."""
+    from switch.topics import TOPICS
+
     rows = to_jsonable(call_any("agents", ("profiles", "agent_profiles", "list_profiles"))) or []
-    return {"agents": [a for a in rows if current_user.can_see_province(a.get("center_code"))]}
+    agents = [a for a in rows if current_user.can_see_province(a.get("center_code"))]
+    with_profile = {a.get("user_id") for a in rows}
+    with platform_of().db.session() as s:
+        users = [_user_row(u) for u in s.execute(select(User).order_by(User.username)).scalars()]
+    without = [u for u in users if "agent" in u["roles"] and u["id"] not in with_profile
+               and current_user.can_see_province(u["province_scope"])]
+    return {"agents": agents, "topics": list(TOPICS), "languages": list(LANGUAGE_CODES), "without_profile": without}
 
 
 @op("/admin/agents", method="POST", roles=ADMIN, scope="center_code", tag="admin", template="_done.html",
@@ -281,6 +289,48 @@ def admin_save_agent(user_id: int, center_code: str, skills: list[str], language
                     skills=tuple(skills), languages=tuple(languages or ("zh",)), level=level or 1)
     _audit("agent.profile", f"user:{user_id}", {"center": center_code, "skills": skills})
     return {"ok": True, "agent_id": agent_id, "message": f"agent {agent_id} created"}
+
+
+_ENDPOINT = __import__("re").compile(
+    r"(PJSIP/[A-Za-z0-9_.@-]{1,80}|client:[A-Za-z0-9_.-]{1,80}|sip:[A-Za-z0-9_.@:-]{1,90})")
+LANGUAGE_CODES = ("zh", "en", "yue", "wuu", "nan")
+
+
+def _agent_in_scope(agent_id: int) -> dict[str, Any]:
+    profile = to_jsonable(call("agents", "profile", agent_id))
+    if not profile:
+        abort(404, description=f"no agent {agent_id}")
+    if not current_user.can_see_province(profile.get("center_code")):
+        abort(403, description="agent outside your scope")
+    return profile
+
+
+@op("/admin/agents/<int:agent_id>", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+    params=(Param("skills", kind="array", description="topics: pension, medical, employment, ..., general"),
+            Param("languages", kind="array", description="zh, en, yue, wuu, nan"),
+            Param("level", kind="integer", description="1 junior .. 3 senior"),
+            Param("endpoint", description="PJSIP/agent-17 (Asterisk), client:agent-17 (Twilio browser) or sip:…")))
+def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[str] | None, level: int | None,
+                       endpoint: str | None) -> dict:
+    """Change an agent's skills, languages, level and phone endpoint (used from the next sign-in; audited)."""
+    from switch.topics import TOPICS
+
+    before = _agent_in_scope(agent_id)
+    if skills is not None and (not skills or set(skills) - set(TOPICS)):
+        raise BadInput(f"技能须为 {', '.join(TOPICS)} 之一 / skills must be some of {', '.join(TOPICS)}")
+    if languages is not None and (not languages or set(languages) - set(LANGUAGE_CODES)):
+        raise BadInput(f"语言须为 {', '.join(LANGUAGE_CODES)} / languages must be some of {', '.join(LANGUAGE_CODES)}")
+    if level is not None and level not in (1, 2, 3):
+        raise BadInput("级别为 1–3 / the level is 1 to 3")
+    if endpoint is not None and not _ENDPOINT.fullmatch(endpoint):
+        raise BadInput("话机写作 PJSIP/agent-17、client:agent-17 或 sip:… / endpoint like PJSIP/agent-17")
+    profile = to_jsonable(call("agents", "update_agent", agent_id, skills=skills, languages=languages, level=level,
+                               endpoint=endpoint))
+    _audit("agent.update", f"agent:{agent_id}", {"before": {k: before.get(k) for k in
+                                                            ("skills", "languages", "level", "endpoint")},
+                                                 "after": {k: profile.get(k) for k in
+                                                           ("skills", "languages", "level", "endpoint")}})
+    return {"ok": True, "agent": profile, "message": f"坐席 {agent_id} 已保存（下次签入生效） / saved"}
 
 
 # ---- flows --------------------------------------------------------------------------------------
