@@ -137,6 +137,10 @@ CATALOG: dict[str, dict[str, str]] = {
                         "en": "Takes effect at the agent's next sign-in. Phone: PJSIP/agent-17 (Asterisk), "
                               "client:agent-17 (Twilio browser) or sip:…"},
     "agents_without_profile": {"zh": "尚无坐席档案的坐席用户", "en": "Agent users without a profile"},
+    "audit": {"zh": "审计日志", "en": "Audit log"},
+    "audit.actor": {"zh": "操作者", "en": "Actor"},
+    "audit.action": {"zh": "操作", "en": "Action"},
+    "audit.subject": {"zh": "对象", "en": "Subject"},
     "dialog_close": {"zh": "关闭", "en": "Close"},
     "users_total": {"zh": "共 N 个用户", "en": "N users"},
     "prev_page": {"zh": "上一页", "en": "Previous"},

@@ -83,3 +83,21 @@ def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Any, make_u
     assert platform.agents.profile(agent_id).endpoint == "client:new-agent"
     listed = admin.get("/api/v1/admin/agents", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert f'data-agent="{agent_id}"' in listed and "粤语" in listed
+
+
+def test_the_audit_viewer_filters_and_masks(platform: Any, make_user: Any, client_for: Any) -> None:
+    admin_user = make_user("adm", ("admin",), "00")
+    platform.audit.record(actor="agent:3", channel="console", action="record.lookup", outcome="ok",
+                          subject="11010519491231002X", detail={"caller": "13800138000"})
+    platform.audit.record(actor=f"user:{admin_user.id}", channel="console", action="user.update", outcome="ok",
+                          subject="user:9", detail={"roles": ["agent"]})
+    admin = client_for("adm")
+    lookups = admin.get("/api/v1/admin/audit", query_string={"action": "record."}).json["entries"]
+    assert [e["action"] for e in lookups] == ["record.lookup"]
+    assert lookups[0]["subject"] == "110105********002X" and "13800138000" not in lookups[0]["detail"]
+    mine = admin.get("/api/v1/admin/audit", query_string={"actor": f"user:{admin_user.id}",
+                                                          "action": "user."}).json["entries"]
+    assert [(e["action"], e["subject"]) for e in mine] == [("user.update", "user:9")]
+    html = admin.get("/api/v1/admin/audit", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="audit-list"' in html and "11010519491231002X" not in html
+    assert admin.get("/api/v1/admin/audit", query_string={"actor": "x" * 101}).status_code == 400
