@@ -126,7 +126,14 @@ def kb_preview(body_html: str, title: str | None, short_answer: str | None) -> d
                                                                              required=True)))
 def kb_diff(a: int, b: int) -> dict:
     """The fields that differ between two revisions, with unified diffs."""
-    return {"a": a, "b": b, "fields": to_jsonable(call("knowledge", "diff", a, b))}
+    numbers = {}
+    for rev_id in (a, b):
+        try:
+            numbers[rev_id] = getattr(call("knowledge", "revision", rev_id), "number", None)
+        except (KeyError, LookupError):
+            numbers[rev_id] = None
+    return {"a": a, "b": b, "a_number": numbers[a], "b_number": numbers[b],
+            "fields": to_jsonable(call("knowledge", "diff", a, b))}
 
 
 def _step(method: str, revision_id: int, *args: Any) -> dict:
