@@ -146,8 +146,8 @@ def _by_agent(scope: str, start: date, end: date) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         dispositions = r.get("dispositions") or {}
-        out.append({"agent_id": r["agent_id"], "name": r.get("name"), "login": r.get("login"),
-                    "center_code": r.get("center_code"),
+        out.append({"agent_id": r["agent_id"], "name": r.get("name"),
+                    **({"login": r["login"]} if r.get("login") else {}), "center_code": r.get("center_code"),
                     "handled": int(r.get("handled") or 0), "aht": r.get("aht"),
                     **{f"disposition_{d}": int(n) for d, n in sorted(dispositions.items())}})
     return out
