@@ -335,9 +335,10 @@ def flow_calls(caller: str | None, id_number: str | None, call_id: str | None, l
 @flow_group.command("surveys")
 @click.option("--by", "group_by", type=click.Choice(["province", "agent", "queue", "flow_version"]),
               default="province", show_default=True)
-def flow_surveys(group_by: str) -> None:
-    """Satisfaction survey results: answers, mean score (1 best) and share satisfied."""
-    echo_json(platform_from_ctx().ivr.survey_report(group_by=group_by))
+@click.option("--include-test", is_flag=True, help="Also test and simulated calls (left out by default).")
+def flow_surveys(group_by: str, include_test: bool) -> None:
+    """Satisfaction survey results: answers, mean score (1 best), share satisfied (1-2 of 1-4), distribution."""
+    echo_json(platform_from_ctx().ivr.survey_report(group_by=group_by, include_test=include_test))
 
 
 # ----------------------------------------------------------------------------- hotline prompts
