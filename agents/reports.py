@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from agents import policy, stats
 from agents.keys import ACTIVE, ck, qk
 from agents.models import Agent, IntervalStat, WrapUp
+from core.models import User
+from core.testcalls import TEST_PREFIXES, TEST_SCOPE_PREFIX
 
 
 class ReportsMixin:
@@ -18,8 +21,10 @@ class ReportsMixin:
     state: Any
     sl_seconds: int
 
-    def counters(self, scope: str, bucket: str | int) -> dict[str, int]:
-        raw = self.store.hgetall(stats.stat_key(bucket, stats.normalise_scope(scope)))
+    def counters(self, scope: str, bucket: str | int, *, test: bool = False) -> dict[str, int]:
+        """A scope's counters in one bucket; `test=True`: those of test and simulated calls."""
+        prefix = TEST_SCOPE_PREFIX if test else ""
+        raw = self.store.hgetall(stats.stat_key(bucket, prefix + stats.normalise_scope(scope)))
         return {k: int(v) for k, v in raw.items()}
 
     def stats(self, scope: str = "national") -> dict:
@@ -64,21 +69,81 @@ class ReportsMixin:
             self.store.set("acd:flushed", str(current - stats.INTERVAL))
 
     def flush_interval(self, start: int) -> int:
-        keys = self.store.keys(f"acd:st:{start}:*")
-        rows = []
-        for key in keys:
-            scope = key.split(":", 3)[3]
+        """Write a closed interval's counters to the database (over what `persist_open_interval`
+        wrote while it was open)."""
+        n = self._write_interval(start)
+        for key in self.store.keys(f"acd:st:{start}:*"):
+            self.store.expire(key, 2 * 86400)
+        return n
+
+    def _write_interval(self, start: int) -> int:
+        """Upsert the store's counters of the interval starting at `start`, one row per scope."""
+        counts_by_scope: dict[str, dict[str, int]] = {}
+        for key in self.store.keys(f"acd:st:{start}:*"):
             counts = {k: int(v) for k, v in self.store.hgetall(key).items() if k in stats.METRICS}
-            rows.append(IntervalStat(interval_start=datetime.fromtimestamp(start, UTC), scope=scope,
-                                     **{m: counts.get(m, 0) for m in stats.METRICS}))
-        if rows:
-            with self.platform.db.session() as s:
-                existing = set(s.execute(select(IntervalStat.scope).where(
-                    IntervalStat.interval_start == datetime.fromtimestamp(start, UTC))).scalars())
-                s.add_all([r for r in rows if r.scope not in existing])
-            for key in keys:
-                self.store.expire(key, 2 * 86400)
-        return len(rows)
+            counts_by_scope[key.split(":", 3)[3]] = counts
+        if not counts_by_scope:
+            return 0
+        moment = datetime.fromtimestamp(start, UTC)
+        for attempt in range(3):  # another node may insert the same row meanwhile: then it is updated
+            try:
+                self._upsert_interval(moment, counts_by_scope)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        return len(counts_by_scope)
+
+    def _upsert_interval(self, moment: datetime, counts_by_scope: dict[str, dict[str, int]]) -> None:
+        with self.platform.db.session() as s:
+            existing = {r.scope: r for r in s.execute(select(IntervalStat).where(
+                IntervalStat.interval_start == moment)).scalars()}
+            for scope, counts in counts_by_scope.items():
+                row = existing.get(scope)
+                if row is None:
+                    s.add(IntervalStat(interval_start=moment, scope=scope,
+                                       **{m: counts.get(m, 0) for m in stats.METRICS}))
+                else:
+                    for m in stats.METRICS:
+                        setattr(row, m, counts.get(m, 0))
+
+    def persist_open_interval(self, now: float) -> bool:
+        """Write the open interval's counters to the database when they changed since the last write
+        (the ACD timer calls this every second), so a restart or a SIGKILL loses at most the last
+        second of counts; `restore_counters` puts them back into a fresh store. True if written."""
+        start = stats.interval_start(now)
+        keys = sorted(self.store.keys(f"acd:st:{start}:*"))
+        fingerprint = repr([(k, sorted(self.store.hgetall(k).items())) for k in keys])
+        if fingerprint == getattr(self, "_persisted", None):
+            return False
+        self._write_interval(start)
+        self._persisted = fingerprint
+        return True
+
+    def restore_counters(self, now: float) -> int:
+        """A fresh store (an in-process node restarted): put back today's day counters and the open
+        interval's counters from the database rows, once. With Redis the counters survive and this
+        does nothing. Returns how many scopes were restored."""
+        day = stats.day_bucket(now)
+        if self.store.keys(f"acd:st:{day}:*"):
+            return 0
+        current = stats.interval_start(now)
+        midnight = datetime.fromtimestamp(now, UTC).astimezone(stats.CHINA_TZ).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        with self.platform.db.session() as s:
+            rows = s.execute(select(IntervalStat).where(IntervalStat.interval_start >= midnight)).scalars().all()
+            copies = [(r.interval_start, r.scope, {m: int(getattr(r, m) or 0) for m in stats.METRICS}) for r in rows]
+        restored: set[str] = set()
+        ops: list[list] = []
+        for moment, scope, counts in copies:
+            start = int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp())
+            buckets: list[str | int] = [day] + ([start] if start == current else [])
+            for bucket in buckets:
+                ops += [["hincr", stats.stat_key(bucket, scope), m, v] for m, v in counts.items() if v]
+            restored.add(scope)
+        if ops:
+            self.state.txn([], ops)
+        return len(restored)
 
     def history(self, scope: str, since: datetime, until: datetime) -> list[dict]:
         """Stored 15-minute intervals of one scope, with the derived figures."""
@@ -108,19 +173,26 @@ class ReportsMixin:
                 rows = [r for r in rows if r["interval_start"] != live["interval_start"]] + [live]
         return rows
 
-    def handled_by_agent(self, since: datetime, until: datetime, center_code: str | None = None) -> list[dict]:
-        """Per agent: calls wrapped up in [since, until), average handle time, dispositions."""
-        q = (select(WrapUp.agent_id, Agent.name, Agent.center_code, WrapUp.disposition, func.count(),
+    def handled_by_agent(self, since: datetime, until: datetime, center_code: str | None = None, *,
+                         include_test: bool = False) -> list[dict]:
+        """Per agent: calls wrapped up in [since, until), average handle time, dispositions. Test and
+        simulated calls (`core.testcalls`) are left out unless `include_test`."""
+        q = (select(WrapUp.agent_id, Agent.name, Agent.center_code, User.username, WrapUp.disposition, func.count(),
                     func.sum(WrapUp.handle_seconds))
              .join(Agent, Agent.id == WrapUp.agent_id)
+             .join(User, User.id == Agent.user_id)
              .where(WrapUp.created_at >= since, WrapUp.created_at < until)
-             .group_by(WrapUp.agent_id, Agent.name, Agent.center_code, WrapUp.disposition))
+             .group_by(WrapUp.agent_id, Agent.name, Agent.center_code, User.username, WrapUp.disposition))
+        if not include_test:
+            for prefix in TEST_PREFIXES:
+                q = q.where(WrapUp.call_id.not_like(prefix + "%"))
         if center_code and center_code != "00":
             q = q.where(Agent.center_code == center_code)
         out: dict[int, dict] = {}
         with self.platform.db.session() as s:
-            for agent_id, name, center, disposition, n, seconds in s.execute(q).all():
-                row = out.setdefault(agent_id, {"agent_id": agent_id, "name": name, "center_code": center,
+            for agent_id, name, center, login, disposition, n, seconds in s.execute(q).all():
+                row = out.setdefault(agent_id, {"agent_id": agent_id, "name": name, "login": login,
+                                                "center_code": center,
                                                 "handled": 0, "handle_seconds": 0, "dispositions": {}})
                 row["handled"] += int(n)
                 row["handle_seconds"] += int(seconds or 0)

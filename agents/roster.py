@@ -30,6 +30,24 @@ class RosterMixin:
             row.endpoint = endpoint or f"PJSIP/agent-{row.id}"
             return row.id
 
+    def update_agent(self, agent_id: int, *, skills: Iterable[str] | None = None,
+                     languages: Iterable[str] | None = None, level: int | None = None,
+                     endpoint: str | None = None) -> AgentProfile:
+        """Change an agent's profile; the queues use it from the agent's next sign-in."""
+        with self.platform.db.session() as s:
+            row = s.get(Agent, agent_id)
+            if row is None:
+                raise AcdError("unknown_agent", f"没有坐席 {agent_id}")
+            if skills is not None:
+                row.skills = list(skills)
+            if languages is not None:
+                row.languages = list(languages)
+            if level is not None:
+                row.level = level
+            if endpoint is not None:
+                row.endpoint = endpoint
+            return _profile(row)
+
     def profile(self, agent_id: int) -> AgentProfile | None:
         with self.platform.db.session() as s:
             row = s.get(Agent, agent_id)

@@ -49,6 +49,7 @@ from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
 from agents.state import make_acd_state
 from core.masking import mask_phone
+from core.testcalls import is_test_call
 from switch.handoff import HandoffError
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.pool_depth = 8  # longest-idle agents read per pool
         self._last_stats = 0.0
         self._last_retry = 0.0
+        self._restored = False
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -204,7 +206,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         ops: list[list] = [["hset", ck(call.call_id), fields], ["zadd", qk(queue.id), score, call.call_id],
                            ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
                            ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
-        ops += stats.count_ops(now, queue.id, queue.center_code, offered=1)
+        ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call.call_id))
         if self.state.txn([(ck(call.call_id), "state", ("",))], ops):
             self.store.expire(ck(call.call_id), CALL_TTL)
             self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
@@ -258,7 +260,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         waited = now - float(c["queued_at"])
         ops: list[list] = [["hset", ck(call_id), {"state": "abandoned", "ended_at": now, "end_reason": reason}],
                            ["zrem", MAXWAIT, call_id]]
-        ops += stats.count_ops(now, c["queue_id"], c["center"], abandoned=1)
+        ops += stats.count_ops(now, c["queue_id"], c["center"], abandoned=1, test=is_test_call(call_id))
         checks: list = [(ck(call_id), "state", (state,))]
         if state in WAITING_STATES:
             ops += [["zrem", qk(c["queue_id"]), call_id], ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
@@ -277,7 +279,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if state == "offered":
             self._publish_agent(int(c["agent_id"]), "ready", "caller_abandoned")
             self._dispatch_for_agent(int(c["agent_id"]))
-        if c.get("caller") and waited >= self.missed_after and state != "callback":
+        if c.get("caller") and waited >= self.missed_after and state != "callback" and not is_test_call(call_id):
             self._add_callback(c, "missed", c["caller"], waited)
 
     def end_call(self, call_id: str, reason: str = "completed") -> None:
@@ -312,8 +314,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                            ["hset", ck(call_id), {"state": "connected", "answered_at": now}],
                            ["zrem", OFFERS, call_id]]
         waited = now - float(c["queued_at"])
-        ops += stats.count_ops(now, c["queue_id"], c["center"], answered=1, wait_ms=int(waited * 1000),
-                               answered_sl=int(waited <= self.sl_seconds))
+        ops += stats.count_ops(now, c["queue_id"], c["center"], test=is_test_call(call_id), answered=1,
+                               wait_ms=int(waited * 1000), answered_sl=int(waited <= self.sl_seconds))
         ok = self.state.txn([(ak(agent_id), "state", ("offered",)), (ak(agent_id), "call_id", (call_id,)),
                              (ck(call_id), "state", ("offered",)), (ck(call_id), "agent_id", (str(agent_id),))], ops)
         if not ok:
@@ -358,14 +360,14 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             ["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "call_id": "", "since": now,
                                     "offer_until": ""}]]
         if reason in ("no_answer", "agent_no_answer"):
-            ops += stats.count_ops(now, c["queue_id"], c["center"], rna=1)
+            ops += stats.count_ops(now, c["queue_id"], c["center"], rna=1, test=is_test_call(call_id))
         if from_state == "connected":  # undo what accept() counted, in the interval it counted it
             answered = float(c.get("answered_at") or now)
             waited = answered - float(c["queued_at"])
             ops.append(["hset", ck(call_id), {"answered_at": "", "held": "", "hold_ms": 0}])
             ops.append(["hset", ak(agent_id), {"answered_at": "", "call_queue": "", "call_center": ""}])
-            ops += stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
-                                   answered_sl=-int(waited <= self.sl_seconds))
+            ops += stats.count_ops(answered, c["queue_id"], c["center"], test=is_test_call(call_id), answered=-1,
+                                   wait_ms=-int(waited * 1000), answered_sl=-int(waited <= self.sl_seconds))
         if not c.get("overflow"):
             ops.append(["zadd", MAXWAIT, float(c["first_at"]) + float(c.get("max_wait") or 600), call_id])
         ok = self.state.txn([(ck(call_id), "state", (from_state,)), (ck(call_id), "agent_id", (str(agent_id),)),
@@ -439,7 +441,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 ["zadd", qk(queue.id), score, call_id], ["sadd", ACTIVE, queue.id],
                 ["zadd", MAXWAIT, now + queue.max_wait, call_id],
                 ["hincr", LOAD, queue.center_code, 1], *agent_ops]
-            ops += stats.count_ops(now, queue.id, queue.center_code, offered=1)
+            ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call_id))
         else:
             ops = [["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": "transferred_remote",
                                           "hold_ms": self._hold_total(c, now), "held": ""}], *agent_ops]
@@ -473,7 +475,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         queue_id = agent.get("call_queue") or ""
         if agent.get("answered_at"):
             handle = now - float(agent["answered_at"])
-            ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), handled=1,
+            ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), test=is_test_call(call_id), handled=1,
                                    handle_ms=int(handle * 1000))
         # The wrap-up row is flushed first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
@@ -491,6 +493,68 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if ready:
             self._dispatch_for_agent(agent_id, agent)
         return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    # -- supervisor actions on waiting calls -----------------------------------------------------
+    def waiting_calls(self, center_code: str | None = None) -> list[dict]:
+        """The calls waiting in each queue (of one center, or all), in the order they will be served:
+        wait, priority, masked caller, the IVR path, whether it is a test call."""
+        now = self._now()
+        queues = sorted(q for q in self.store.smembers(ACTIVE) if center_code in (None, "00") or
+                        q.split("-")[0] == center_code)
+        out: list[dict] = []
+        for q, rows in zip(queues, self.state.zrange_many([qk(q) for q in queues], 200), strict=True):
+            for position, (c, (call_id, _)) in enumerate(zip(self.state.hgetall_many([ck(m) for m, _ in rows]),
+                                                              rows, strict=True)):
+                if not c:
+                    continue
+                context = json.loads(c.get("context") or "{}")
+                out.append({"call_id": call_id, "queue_id": q, "center_code": c.get("center"), "position": position,
+                            "state": c.get("state"), "priority": int(c.get("priority") or 0),
+                            "waited": round(now - float(c.get("queued_at") or now), 1),
+                            "caller_masked": mask_phone(c.get("caller")), "topic": c.get("topic"),
+                            "ivr_path": context.get("ivr_path") or [], "entry": context.get("entry"),
+                            "flow_version": context.get("flow_version"), "test": is_test_call(call_id)})
+        return out
+
+    def prioritise(self, call_id: str, priority: int) -> CallStatus:
+        """Change a waiting call's priority class (higher is served sooner); it keeps its arrival time."""
+        c = self._call(call_id)
+        if not c or c.get("state") not in WAITING_STATES:
+            raise AcdError("not_waiting", "只能调整排队中的来电")
+        priority = max(0, min(int(priority), 9))
+        score = policy.queue_score(priority, float(c["queued_at"]))
+        if not self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (c["queue_id"],))],
+                              [["hset", ck(call_id), {"priority": priority, "score": score}],
+                               ["zadd", qk(c["queue_id"]), score, call_id]]):
+            raise AcdError("not_waiting", "来电状态已变化，请刷新")
+        self.bus.publish("acd.call.prioritised", call_id=call_id, queue_id=c["queue_id"], priority=priority)
+        self._dispatch_queue(c["queue_id"])
+        return self.call_status(call_id)  # type: ignore[return-value]
+
+    def move(self, call_id: str, queue_id: str) -> CallStatus:
+        """Move a waiting call to another queue, keeping its arrival time and priority."""
+        c = self._call(call_id)
+        if not c or c.get("state") != "waiting":
+            raise AcdError("not_waiting", "只能移动排队中的来电")
+        target = self._queue_def(queue_id)
+        if target.id == c["queue_id"]:
+            return self.call_status(call_id)  # type: ignore[return-value]
+        score = float(c["score"])
+        journey = [*json.loads(c.get("journey") or "[]"), target.id]
+        ops: list[list] = [["zrem", qk(c["queue_id"]), call_id],
+                           ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
+                           ["hincr", LOAD, c["center"], -1],
+                           ["hset", ck(call_id), {"queue_id": target.id, "center": target.center_code,
+                                                  "topic": target.topic, "journey": json.dumps(journey)}],
+                           ["zadd", qk(target.id), score, call_id], ["sadd", ACTIVE, target.id],
+                           ["hincr", LOAD, target.center_code, 1]]
+        if not self.state.txn([(ck(call_id), "state", ("waiting",)), (ck(call_id), "queue_id", (c["queue_id"],))],
+                              ops):
+            raise AcdError("not_waiting", "来电状态已变化，请刷新")
+        self.bus.publish("acd.call.moved", call_id=call_id, queue_id=target.id, from_queue=c["queue_id"],
+                         center_code=target.center_code)
+        self._dispatch_queue(target.id)
+        return self.call_status(call_id)  # type: ignore[return-value]
 
     # -- estimated wait inputs ------------------------------------------------------------------
     def _record_aht(self, queue_id: str, sample: float) -> None:
@@ -534,6 +598,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 break
             self._overflow_call(call_id)
         self._dispatch_all(now)
+        if not self._restored:
+            self._restored = True
+            self.restore_counters(now)
         self._flush_intervals(now)
         if now - self._last_retry >= 15:  # callbacks whose next attempt is due
             self._last_retry = now
@@ -541,6 +608,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 self.retry_callbacks()
             except Exception:
                 log.exception("retrying callbacks failed")
+        self.persist_open_interval(now)
         if now - self._last_stats >= 15:
             self._last_stats = now
             self.bus.publish("acd.stats", **self.stats("national"))

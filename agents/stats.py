@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from core.clock import CHINA_TZ
+from core.testcalls import TEST_SCOPE_PREFIX
 
 INTERVAL = 900
 METRICS = ("offered", "answered", "answered_sl", "abandoned", "handled", "rna", "wait_ms", "handle_ms")
@@ -28,11 +29,14 @@ def stat_key(bucket: str | int, scope: str) -> str:
     return f"acd:st:{bucket}:{scope}"
 
 
-def count_ops(ts: float, queue_id: str, center_code: str, **amounts: int) -> list[list]:
-    """Transaction operations adding `amounts` to every scope of the call, interval and day."""
+def count_ops(ts: float, queue_id: str, center_code: str, *, test: bool = False, **amounts: int) -> list[list]:
+    """Transaction operations adding `amounts` to every scope of the call, interval and day. A test
+    call (`core.testcalls`) counts in the same scopes prefixed `test:`, which reports leave out."""
     ops: list[list] = []
+    prefix = TEST_SCOPE_PREFIX if test else ""
     for bucket in (interval_start(ts), day_bucket(ts)):
         for scope in scopes(queue_id, center_code):
+            scope = prefix + scope
             ops.extend(["hincr", stat_key(bucket, scope), m, n] for m, n in amounts.items() if n)
     return ops
 

@@ -19,6 +19,8 @@ from core.optional import optional_import
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_DEADLINE_S = 7.0  # the worker is gone by then, before gunicorn's graceful timeout (10 s)
+
 RUNTIME_HOMES = (
     "core", "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
 )
@@ -105,18 +107,21 @@ class BackgroundLoop:
         if self._error is not None:
             raise RuntimeError(f"node services failed to start: {self._error}") from self._error
 
-    def stop(self) -> None:
+    def stop(self, per_service_s: float = 10.0, total_s: float = 30.0) -> None:
         async def _stop_all() -> None:
             for svc in reversed(self.services):
                 try:
-                    await asyncio.wait_for(svc.stop(), timeout=10)
+                    await asyncio.wait_for(svc.stop(), timeout=per_service_s)
                 except Exception:
                     log.exception("stopping %s failed", svc.name)
 
         if self.loop.is_running():
-            asyncio.run_coroutine_threadsafe(_stop_all(), self.loop).result(timeout=30)
+            try:
+                asyncio.run_coroutine_threadsafe(_stop_all(), self.loop).result(timeout=total_s)
+            except Exception:  # noqa: BLE001 - a service that will not stop must not hold the node
+                log.warning("node services did not all stop within %.0f s", total_s)
             self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=min(10.0, total_s))
 
 
 def run_node(web_port: int | None = None, agi_port: int | None = None,
@@ -129,6 +134,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     from core.settings import Settings
 
     configure(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the progress lines say what happens
     overrides: dict[str, Any] = {}
     if web_port is not None:
         overrides["web_port"] = web_port
@@ -136,7 +142,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
         overrides["agi_port"] = agi_port
     settings = Settings.from_env(**overrides)
 
-    # Prepare the database in the arbiter (before any worker exists).
+    # Prepare the database in the arbiter (before any worker exists), saying what each step does.
     prep = from_env(**overrides)
     if settings.redis_url:
         from core.cluster import SecretMismatch, check_and_register
@@ -147,12 +153,18 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
             log.error("%s", exc)
             prep.close()
             return 2
+    _progress(f"migrating the database ({_db_label(settings.database_url)})")
     prep.migrate()
     prep.accounts.note_demo_mode(prep.audit)
     if load_demo_if_empty and database_is_empty(prep):
+        _progress("loading the demo data (centers, agents, knowledge, 3,000 insured persons; about 10 s)")
         for line in load_demo(prep):
-            log.info(line)
+            _progress("  " + line)
     prep.close()
+    _progress("starting the node")
+    from core.testcalls import node_key
+
+    node_key(settings)  # the key `hotline call` on this machine reads to place test calls
 
     state: dict[str, Any] = {}
 
@@ -161,16 +173,35 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
         loop = state["loop"] = BackgroundLoop(platform)
         loop.start()
 
+    def worker_int(worker: Any) -> None:
+        """Ctrl-C (SIGINT/SIGQUIT to the worker): end the open event streams now, so their threads
+        return and the worker exits well within the arbiter's graceful timeout (no SIGKILL)."""
+        app = state.get("app")
+        hub = app.extensions.get("hotline_sse") if app is not None else None
+        if hub is not None:
+            hub.close()
+        # Whatever still runs (a slow timer pass on a loaded machine), the worker leaves before the
+        # arbiter's graceful timeout: everything durable is committed as it happens.
+        import os
+
+        watchdog = threading.Timer(SHUTDOWN_DEADLINE_S, os._exit, (0,))
+        watchdog.daemon = True
+        watchdog.start()
+
     def worker_exit(server: Any, worker: Any) -> None:
         loop = state.get("loop")
         if loop is not None:
-            loop.stop()
+            loop.stop(per_service_s=2.0, total_s=4.0)
         platform = state.get("platform")
         if platform is not None:
             platform.close()
 
     def when_ready(server: Any) -> None:
+        write_run_file(settings)
         _print_banner(settings)
+
+    def on_exit(server: Any) -> None:
+        remove_run_file(settings)
 
     threads = _threads_from_env()
 
@@ -187,8 +218,10 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
                 "graceful_timeout": 10,
                 "keepalive": 5,
                 "post_worker_init": post_worker_init,
+                "worker_int": worker_int,
                 "worker_exit": worker_exit,
                 "when_ready": when_ready,
+                "on_exit": on_exit,
                 "accesslog": None,
                 "errorlog": "-",
                 "loglevel": "warning",
@@ -210,10 +243,65 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     return 0
 
 
+RUN_FILE = "node.json"
+
+
+def _local_url(settings: Any) -> str:
+    host = settings.web_host if settings.web_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return f"http://{host}:{settings.web_port}"
+
+
+def write_run_file(settings: Any) -> None:
+    """`$HOTLINE_DATA_DIR/node.json` while the node runs: how `hotline call` on this data dir finds it."""
+    import json
+    import os
+
+    path = settings.data_dir / RUN_FILE
+    path.write_text(json.dumps({"url": _local_url(settings), "pid": os.getpid(), "node": settings.node_id}),
+                    encoding="utf-8")
+
+
+def remove_run_file(settings: Any) -> None:
+    import os
+
+    path = settings.data_dir / RUN_FILE
+    with contextlib.suppress(OSError):
+        if path.exists() and str(os.getpid()) in path.read_text(encoding="utf-8"):
+            path.unlink()
+
+
+def running_node_url(data_dir: Any) -> str | None:
+    """The URL of the node running on this data dir, if its run file names a live process."""
+    import json
+    import os
+    from pathlib import Path
+
+    try:
+        info = json.loads((Path(data_dir) / RUN_FILE).read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(info.get("url") or "") or None
+
+
+def _progress(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def _db_label(url: str) -> str:
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url.split("@")[-1]
+
+
 def _threads_from_env() -> int:
     import os
 
     return int(os.environ.get("HOTLINE_WEB_THREADS", "256"))
+
+
+def _demo_open_24h() -> bool:
+    import os
+
+    return (os.environ.get("HOTLINE_DEMO_OPEN_24H") or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _print_banner(settings: Any) -> None:
@@ -228,6 +316,16 @@ def _print_banner(settings: Any) -> None:
         f"  state/events  {'Redis ' + settings.redis_url if settings.redis_url else 'in-process'}",
     ]
     if settings.demo_mode:
-        lines.append(f"  demo logins   admin, supervisor, editor, reviewer, agent (password {DEMO_PASSWORD})")
+        from core.demo import DEMO_USERS
+
+        logins = ", ".join(login for login, *_ in DEMO_USERS)
+        lines.append(f"  demo logins   {logins} (password {DEMO_PASSWORD})")
+        lines.append("  first call    log in as agent, press 置闲 (Go ready), then in another terminal:")
+        lines.append("                .venv/bin/hotline call --keys \"0 1\"")
+        lines.append("                (or, as supervisor, the console's 测试来电 / Test call page)")
+        if not _demo_open_24h():
+            lines.append("  hours         centers keep their weekly hours; HOTLINE_DEMO_OPEN_24H=1 opens them all day")
+        else:
+            lines.append("  hours         every center takes calls around the clock (HOTLINE_DEMO_OPEN_24H=1)")
     lines.append("  Ctrl-C stops the node.")
     print("\n".join(lines), flush=True)

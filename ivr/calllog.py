@@ -119,20 +119,31 @@ class CallLog:
             return self.view(row, with_events=with_events) if row else None
 
     def survey_report(self, *, since: datetime | None = None, until: datetime | None = None,
-                      group_by: str = "province") -> list[dict[str, Any]]:
-        """Count and mean score per province / agent_id / queue_id / flow_version."""
+                      group_by: str = "province", include_test: bool = False) -> list[dict[str, Any]]:
+        """Count, mean score, satisfied rate (share of 1 非常满意 and 2 满意 on the 1–4 scale, 1 best) and
+        the distribution of scores per province / agent_id / queue_id / flow_version. Test and
+        simulated calls are left out unless `include_test`."""
+        from core.testcalls import TEST_PREFIXES
+
         column = {"province": SurveyResult.province, "agent": SurveyResult.agent_id, "queue": SurveyResult.queue_id,
                   "flow_version": SurveyResult.flow_version}[group_by]
         with self.db.session() as s:
             q = select(column, func.count(), func.avg(SurveyResult.score),
-                       func.sum(case((SurveyResult.score <= 2, 1), else_=0))).group_by(column)
+                       func.sum(case((SurveyResult.score <= 2, 1), else_=0)),
+                       *[func.sum(case((SurveyResult.score == k, 1), else_=0)) for k in (1, 2, 3, 4)]
+                       ).group_by(column)
             if since:
                 q = q.where(SurveyResult.created_at >= since)
             if until:
                 q = q.where(SurveyResult.created_at < until)
+            if not include_test:
+                for prefix in TEST_PREFIXES:
+                    q = q.where(SurveyResult.call_id.not_like(prefix + "%"))
             rows = s.execute(q.order_by(column)).all()
         return [{group_by: key, "answers": int(n), "mean_score": round(float(avg), 2),
-                 "satisfied_rate": round(int(sat or 0) / int(n), 3)} for key, n, avg, sat in rows]
+                 "satisfied_rate": round(int(sat or 0) / int(n), 3),
+                 "distribution": {str(k): int(c or 0) for k, c in zip((1, 2, 3, 4), counts, strict=True)}}
+                for key, n, avg, sat, *counts in rows]
 
     def surveys(self, *, limit: int = 100) -> list[dict[str, Any]]:
         with self.db.session() as s:

@@ -27,20 +27,70 @@ def _start_time(at: str | None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=CHINA_TZ)
 
 
-def simulator_platform(at: str | None):  # type: ignore[no-untyped-def]
-    """A Platform on the node's database with a FakeClock and in-process state and events, so a
-    simulated call never touches live queues and never waits on real time."""
+def simulator_platform(at: str | None, *, in_place: bool = False):  # type: ignore[no-untyped-def]
+    """A Platform with a FakeClock and in-process state and events, so a simulated call never
+    touches live queues and never waits on real time. Its database is a throwaway copy of the
+    node's (SQLite), deleted when the platform closes, unless `in_place` (a data dir no node runs
+    on, e.g. in tests). A PostgreSQL database is a live deployment's: refused."""
+    import tempfile
+
     from core.clock import FakeClock
     from core.events import InProcessBus
+    from core.node import running_node_url
     from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore
 
     clock = FakeClock(_start_time(at))
     settings = Settings.from_env()
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    if in_place:
+        url = running_node_url(settings.data_dir)
+        if url:
+            raise click.ClickException(f"a node runs on {settings.data_dir} ({url}): the simulator will not write "
+                                       f"into its database. Use `hotline call --node {url}`, or leave out --in-place.")
+    else:
+        source = _sqlite_path(settings.database_url)
+        if source is None:
+            raise click.ClickException(
+                "the standalone simulator runs only on a SQLite database (it works on a throwaway copy); "
+                "this is a live deployment's database: call through a node with `hotline call --node URL`.")
+        scratch = tempfile.TemporaryDirectory(prefix="hotline-sim-")
+        copy = Path(scratch.name) / "hotline.db"
+        if source.exists():
+            _copy_sqlite(source, copy)
+        settings = Settings.from_env(database_url=f"sqlite:///{copy}")
     platform = Platform(settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus(settings.node_id, clock))
+    if scratch is not None:
+        close = platform.close
+
+        def close_and_clean() -> None:
+            close()
+            scratch.cleanup()
+
+        platform.close = close_and_clean  # type: ignore[method-assign]
     platform.migrate()
     return platform
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy even while a node writes (SQLite's online backup)."""
+    import sqlite3
+
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        with dst:
+            src.backup(dst)
+        dst.close()
+    finally:
+        src.close()
 
 
 def format_event(e: dict) -> str:
@@ -63,19 +113,75 @@ def format_event(e: dict) -> str:
               "'-' lets a prompt time out, 'h' hangs up.")
 @click.option("--say", "says", multiple=True, help="An utterance for a speech prompt (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the call as one JSON document.")
-@click.option("--no-agent", is_flag=True, help="No demo agent answers queued calls.")
+@click.option("--node", "node_url", default=None, metavar="URL",
+              help="Call through this running node (default: the node running on this data dir, if any).")
+@click.option("--token", default=None, envvar="HOTLINE_API_TOKEN",
+              help="API token of a supervisor or admin for --node (default: the node key in the data dir).")
+@click.option("--standalone", is_flag=True, help="Use the standalone simulator even when a node runs.")
+@click.option("--in-place", is_flag=True,
+              help="Standalone: write into the data dir's database instead of a throwaway copy "
+                   "(refused while a node runs on it).")
+@click.option("--patience", type=float, default=300.0, show_default=True,
+              help="--node: seconds the caller waits in the queue before hanging up.")
+@click.option("--no-agent", is_flag=True, help="Standalone: no demo agent answers queued calls.")
 @click.option("--agent-no-answer", type=int, default=0, show_default=True,
-              help="Agent legs that ring unanswered after the agent accepted (ring-no-answer).")
-@click.option("--at", default=None, help="Simulated start time, Beijing time, e.g. 2026-10-01T10:00.")
+              help="Standalone: agent legs that ring unanswered after the agent accepted (ring-no-answer).")
+@click.option("--at", default=None, help="Standalone: simulated start time, Beijing time, e.g. 2026-10-01T10:00.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None, help="Start in this language.")
 @click.option("--verbose-events", is_flag=True, help="Also print node, branch and retry events.")
-def call_command(caller: str, called: str, keys: str | None, says: tuple[str, ...], as_json: bool, no_agent: bool,
-                 agent_no_answer: int, at: str | None, language: str | None, verbose_events: bool) -> None:
-    """Run a call through the live flow on the in-process channel (interactive without --keys/--say)."""
+def call_command(caller: str, called: str, keys: str | None, says: tuple[str, ...], as_json: bool,
+                 node_url: str | None, token: str | None, standalone: bool, in_place: bool, patience: float,
+                 no_agent: bool, agent_no_answer: int, at: str | None, language: str | None,
+                 verbose_events: bool) -> None:
+    """Place a call: through the running node (its engine, switch, ACD: a ready agent in the console
+    gets it), or, with no node, in the standalone simulator on a throwaway copy of the database with
+    a demo agent (interactive without --keys/--say)."""
+    if node_url is None and not (standalone or in_place or at or agent_no_answer or no_agent):
+        from core.node import running_node_url
+        from core.settings import Settings
+
+        node_url = running_node_url(Settings.from_env().data_dir)
+    if node_url:
+        if at or in_place or agent_no_answer:
+            raise click.UsageError("--at, --in-place and --agent-no-answer are for the standalone simulator")
+        _call_node(node_url, token, caller, called, keys, list(says), language, as_json, verbose_events, patience)
+        return
+    _call_standalone(caller, called, keys, says, as_json, no_agent, agent_no_answer, at, language, verbose_events,
+                     in_place)
+
+
+def _call_node(url: str, token: str | None, caller: str, called: str, keys: str | None, says: list[str],
+               language: str | None, as_json: bool, verbose_events: bool, patience: float) -> None:
+    from core.settings import Settings
+    from core.testcalls import read_node_key
+    from ivr.remote import NodeCallError, NodeClient, Printer, run_call
+
+    client = NodeClient(url, key=None if token else read_node_key(Settings.from_env().data_dir), token=token)
+    scripted = keys is not None or bool(says)
+    printer = None if as_json else Printer(click.echo, format_event, verbose_events)
+    if not as_json:
+        click.echo(f"calling {called} from {caller} through the node at {url} (Ctrl-C hangs up)")
+    try:
+        result = run_call(client, caller=caller, called=called, keys=keys, says=says, lang=language,
+                          printer=printer, read=None if scripted else input, patience_s=patience)
+    except NodeCallError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"call {result['call_id']}: outcome {result.get('outcome') or 'ended'}")
+
+
+def _call_standalone(caller: str, called: str, keys: str | None, says: tuple[str, ...], as_json: bool,
+                     no_agent: bool, agent_no_answer: int, at: str | None, language: str | None,
+                     verbose_events: bool, in_place: bool) -> None:
     from ivr.actions import Action
     from ivr.simulator import InteractiveCaller, ScriptedCaller, Simulator
 
-    platform = simulator_platform(at)
+    platform = simulator_platform(at, in_place=in_place)
+    if not in_place:
+        click.echo("standalone simulator on a throwaway copy of the database (the node's data stay unchanged; "
+                   "`hotline call --node URL` calls through a running node)", err=True)
     try:
         if not platform.ivr.versions(called):
             raise click.ClickException(f"no flow is published for {called}: run `hotline init --demo` or "
@@ -227,9 +333,10 @@ def flow_calls(caller: str | None, id_number: str | None, call_id: str | None, l
 @flow_group.command("surveys")
 @click.option("--by", "group_by", type=click.Choice(["province", "agent", "queue", "flow_version"]),
               default="province", show_default=True)
-def flow_surveys(group_by: str) -> None:
-    """Satisfaction survey results: answers, mean score (1 best) and share satisfied."""
-    echo_json(platform_from_ctx().ivr.survey_report(group_by=group_by))
+@click.option("--include-test", is_flag=True, help="Also test and simulated calls (left out by default).")
+def flow_surveys(group_by: str, include_test: bool) -> None:
+    """Satisfaction survey results: answers, mean score (1 best), share satisfied (1-2 of 1-4), distribution."""
+    echo_json(platform_from_ctx().ivr.survey_report(group_by=group_by, include_test=include_test))
 
 
 # ----------------------------------------------------------------------------- hotline prompts

@@ -22,5 +22,12 @@ def sweep(platform: Any, older_than_s: float = LOST_AFTER_S) -> list[str]:
     return lost
 
 
+TEST_CALL_TICK_S = 1.0
+
+
 def services(platform: Any) -> list[PeriodicService]:
-    return [PeriodicService("ivr-call-sweeper", SWEEP_EVERY_S, lambda: sweep(platform))]
+    from ivr.testcall import TestCalls
+
+    test_calls = TestCalls(platform)  # moves on held test calls nobody is polling (announcements, max wait)
+    return [PeriodicService("ivr-call-sweeper", SWEEP_EVERY_S, lambda: sweep(platform)),
+            PeriodicService("ivr-test-call-timer", TEST_CALL_TICK_S, test_calls.tick_all)]

@@ -24,6 +24,7 @@ from web.services import BadInput, ServiceUnavailable, to_jsonable
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 _TRUE = ("1", "true", "yes", "on")
+_KIND_ZH = {"integer": "整数", "number": "数字", "boolean": "是/否", "array": "列表", "object": "对象"}
 
 
 @bp.before_request
@@ -47,7 +48,7 @@ def _raw_inputs() -> dict[str, Any]:
     if request.is_json:
         body = request.get_json(silent=True)
         if body is not None and not isinstance(body, dict):
-            raise BadInput("the JSON body must be an object")
+            raise BadInput("请求内容须为 JSON 对象 / the JSON body must be an object")
         values.update(body or {})
     else:
         for key in request.form:
@@ -76,13 +77,15 @@ def _convert(param: Param, value: Any) -> Any:
             return [v for v in str(value).split(",") if v]
         if param.kind == "object":
             if not isinstance(value, dict):
-                raise BadInput(f"{param.name} must be an object")
+                raise BadInput(f"{param.name} 须为对象 / {param.name} must be an object")
             return value
     except (TypeError, ValueError):
-        raise BadInput(f"{param.name} must be a {param.kind}") from None
+        raise BadInput(f"{param.name} 格式不对（应为{_KIND_ZH.get(param.kind, param.kind)}） / "
+                       f"{param.name} must be a {param.kind}") from None
     text = str(value).strip()
     if param.enum and text not in param.enum:
-        raise BadInput(f"{param.name} must be one of {', '.join(param.enum)}")
+        raise BadInput(f"{param.name} 须为 {'、'.join(param.enum)} 之一 / "
+                       f"{param.name} must be one of {', '.join(param.enum)}")
     return text
 
 
@@ -92,7 +95,7 @@ def parse_inputs(params: tuple[Param, ...]) -> dict[str, Any]:
     for param in params:
         value = _convert(param, raw.get(param.name))
         if value is None and param.required:
-            raise BadInput(f"{param.name} is required")
+            raise BadInput(f"缺少 {param.name} / {param.name} is required")
         out[param.name] = value
     return out
 

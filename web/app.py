@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "web.twilio",
     "web.speech",
     "web.handoff",
+    "web.testcalls",
 )
 
 csrf = CSRFProtect()

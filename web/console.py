@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("supervisor.wallboard", "nav.supervisor", ("supervisor",)),
     ("supervisor.reports", "nav.reports", ("supervisor",)),
     ("supervisor.callbacks", "nav.callbacks", ("supervisor",)),
+    ("testcalls.page", "nav.testcall", ("supervisor", "admin")),
     ("editor.index", "nav.editor", ("editor", "reviewer")),
     ("admin.index", "nav.admin", ("admin",)),
 )

@@ -38,6 +38,11 @@ def callback_outcome(result: OriginateResult) -> str:
     return ORIGINATE_OUTCOMES.get(result.reason if result.reason is not None else 0, "failed")
 
 
+# ChanSpy options per supervisor mode: q no beep, E end when the spied channel hangs up; w whisper
+# (speak to the spied agent only), B barge (speak to both sides).
+SPY_MODES = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
+SPY_CALLER_ID = {"listen": "12333 监听", "whisper": "12333 耳语", "barge": "12333 强插"}
+
 WATCHED = ("Hangup", "DTMFEnd", "DeviceStateChange", "ContactStatus", "PeerStatus")
 
 
@@ -66,10 +71,41 @@ class AsteriskControl:
         self._bus_sub = platform.bus.subscribe(self._on_acd_event, ("acd.call.connected", "acd.call.transferred",
                                                                     "acd.call.ended", "acd.call.held",
                                                                     "acd.call.resumed"))
+        self._spy_sub = platform.bus.subscribe(self._on_monitor, ("supervisor.monitor",))
 
     def close(self) -> None:
         self._sub.close()
         self._bus_sub.close()
+        self._spy_sub.close()
+
+    def _on_monitor(self, event: Any) -> None:
+        """A supervisor asked to listen to, whisper to or barge into a call (already audited)."""
+        if self._loop is None or not isinstance(event.data.get("call_id"), str):
+            return
+        asyncio.run_coroutine_threadsafe(self._spy_safely(dict(event.data)), self._loop)
+
+    async def _spy_safely(self, data: dict[str, Any]) -> None:
+        try:
+            result = await self.spy(str(data["call_id"]), str(data["endpoint"]), str(data.get("mode") or "listen"))
+            log.info("AMI: %s on call %s from %s: %s", data.get("mode"), data["call_id"], data["endpoint"],
+                     "answered" if result.success else f"failed ({result.reason})")
+        except Exception:
+            log.exception("AMI: %s on call %s failed", data.get("mode"), data.get("call_id"))
+
+    async def spy(self, call_id: str, endpoint: str, mode: str = "listen") -> OriginateResult:
+        """Ring the supervisor's phone; once answered, ChanSpy on the agent's leg of the call:
+        listen (q: quiet), whisper (w: the agent hears the supervisor, the caller does not) or barge
+        (B: both hear). Falls back to the caller's channel when the bridge peer is unknown."""
+        options = SPY_MODES[mode]
+        info = await self._domain(calls.channel_of, self.platform, call_id)
+        channel = info.get("channel")
+        if not channel:
+            raise LookupError(f"no Asterisk channel known for call {call_id}")
+        target = await self.ami.getvar(channel, "BRIDGEPEER") or channel
+        return await self.ami.originate(endpoint, application="ChanSpy", data=f"{target},{options}",
+                                        caller_id=f'"{SPY_CALLER_ID[mode]}" <12333>',
+                                        variables={"HOTLINE_CALL_ID": call_id, "HOTLINE_SPY": mode},
+                                        timeout_ms=self.config.callback_timeout_ms)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The loop the AMI client runs on (bus events arrive on other threads)."""

@@ -107,3 +107,27 @@ def test_console_transfers_of_a_bridged_call(platform) -> None:  # type: ignore[
     assert (redirect["exten"], redirect["context"]) == ("44", "hotline-transfer")
     hangups = [a for a in server.actions if a.get("action") == "Hangup"]
     assert [h["channel"] for h in hangups] == ["PJSIP/agent-3-00000002"]  # nothing for a non-Asterisk call
+
+
+def test_listen_whisper_barge_originate_chanspy_on_the_agent_leg(platform) -> None:  # type: ignore[no-untyped-def]
+    """supervisor.monitor (from the console, audited there): the supervisor's phone is rung and put
+    into ChanSpy on the agent's leg (the caller channel's BRIDGEPEER) with q / qw / qB."""
+
+    async def main() -> FakeAMIServer:
+        server, client, control = await _setup(platform)
+        control.bind(asyncio.get_running_loop())
+        caller = server.add_channel("PJSIP/trunk-4", "1795.4")
+        caller.vars["BRIDGEPEER"] = "PJSIP/agent-3-00000004"
+        server.add_channel("PJSIP/agent-3-00000004", "1795.5")
+        calls.register(platform, "ast-4", "1795.4", "PJSIP/trunk-4", "n")
+        for mode in ("listen", "whisper", "barge"):
+            platform.bus.publish("supervisor.monitor", call_id="ast-4", mode=mode, endpoint="PJSIP/sup-1", by=7)
+        await _until(lambda: sum(a.get("action") == "Originate" for a in server.actions) == 3)
+        await _teardown(server, client, control)
+        return server
+
+    server = run(main())
+    spies = [a for a in server.actions if a.get("action") == "Originate"]
+    assert {a["channel"] for a in spies} == {"PJSIP/sup-1"} and {a["application"] for a in spies} == {"ChanSpy"}
+    assert sorted(a["data"] for a in spies) == ["PJSIP/agent-3-00000004,qBE", "PJSIP/agent-3-00000004,qE",
+                                                "PJSIP/agent-3-00000004,qwE"]

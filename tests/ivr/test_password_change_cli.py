@@ -25,7 +25,8 @@ def call(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], d
     assert out.exit_code == 0, out.output
 
     def run(keys: str) -> dict:
-        res = CliRunner().invoke(main, ["call", "--from", "13800138000", "--keys", keys, "--at", WORKDAY, "--json"],
+        res = CliRunner().invoke(main, ["call", "--in-place", "--from", "13800138000", "--keys", keys, "--at", WORKDAY,
+                                        "--json"],
                                  env=env)
         assert res.exit_code == 0, res.output + repr(res.exception)
         return json.loads(res.output)

@@ -331,3 +331,79 @@ def test_the_browser_phone_answers_only_the_accepted_call(twilio_server: dict[st
     page.evaluate("window.fakeTwilio.ring('')")  # a leg without a call id is refused
     assert page.evaluate("window.fakeTwilio.rejected") == [""]
     context.close()
+
+
+def test_a_test_call_from_the_console_reaches_an_agent(server: dict[str, Any], browser: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A supervisor places a test call on the test-call page; the agent (a second browser context)
+    gets the offer, accepts, holds and hangs up; the supervisor's page shows what the caller hears."""
+    from playwright.sync_api import expect
+
+    from ivr.service import DEFAULT_FLOW
+
+    base, platform = server["url"], server["platform"]
+    monkeypatch.setenv("HOTLINE_DEMO_OPEN_24H", "1")  # the fake clock's hour must not close Beijing
+    platform.ivr.publish(DEFAULT_FLOW.read_text(encoding="utf-8"), "12333", by="test")
+
+    agent = _login(browser, base, "agent")
+    agent.wait_for_function("window.hotlineLive && window.hotlineLive.connected")
+    agent.click("#btn-ready")
+    expect(agent.locator("#agent-state")).to_have_attribute("data-state", "ready")
+
+    sup = _login(browser, base, "supervisor")
+    sup.click("a.nav:has-text('测试来电')")
+    expect(sup.locator("#tc-call")).to_be_enabled()
+    sup.click("#tc-call")
+    transcript = sup.locator("#tc-transcript")
+    expect(transcript).to_contain_text("欢迎致电12333")
+    expect(sup.locator("#tc-state")).to_have_text("等待说话或按键")  # the main menu takes speech too
+    sup.click("#tc-keypad .key[data-key='0']")
+    expect(transcript).to_contain_text("系统识别您的参保地为北京市")
+    sup.click("#tc-keypad .key[data-key='1']")
+    expect(sup.locator("#tc-state")).to_have_class(re.compile(r"\bhold\b"))
+
+    expect(agent.locator("#btn-accept")).to_be_visible()  # the offer arrived over SSE
+    expect(agent.locator("#offer-caller")).to_have_text("138****8000")
+    agent.bring_to_front()
+    agent.keyboard.press("Alt+A")  # the accept shortcut
+    expect(agent.locator("#call-panel")).to_be_visible()
+    expect(agent.locator("#call-inputs")).to_contain_text("0")
+    assert "{'node'" not in agent.inner_text("#call-panel")
+    expect(transcript).to_contain_text("坐席已接听")
+    expect(sup.locator("#tc-state")).to_have_text("正在与坐席通话")
+    agent.click("#btn-hold")
+    expect(transcript).to_contain_text("您听到等待音乐")
+    sup.fill("#tc-text", "您好，我想问退休手续")
+    sup.click("#tc-say-btn")
+    expect(transcript).to_contain_text("对坐席说：您好，我想问退休手续")
+    _shot(sup, "test-call")
+    agent.click("#btn-hangup")
+    expect(transcript).to_contain_text("请对本次服务进行评价")
+    sup.click("#tc-keypad .key[data-key='1']")
+    expect(sup.locator("#tc-state")).to_have_text("通话已结束")
+    expect(sup.locator("#tc-hangup")).to_be_disabled()
+    expect(agent.locator("#call-state")).to_have_attribute("data-state", "wrap_up")  # not "通话中" any more
+    agent.bring_to_front()
+    agent.keyboard.press("Alt+W")  # wrap up (resolved) and ready again: the panel is cleared
+    expect(agent.locator("#agent-state")).to_have_attribute("data-state", "ready")
+    expect(agent.locator("#call-panel")).to_have_count(0)
+    expect(agent.locator("#call")).to_contain_text("当前没有通话")
+    call_id = sup.inner_text("#tc-id")
+    assert call_id.startswith("test-") and platform.agents.call_status(call_id).state == "ended"
+
+
+def test_reports_csv_follows_the_form_and_satisfaction_explains_its_scale(server: dict[str, Any],
+                                                                          browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    sup = _login(browser, server["url"], "supervisor")
+    sup.goto(server["url"] + "/supervisor/reports")
+    sup.select_option("#report-form select[name=by]", "agent")
+    sup.fill("#report-form input[name=from]", "2026-11-01")
+    sup.fill("#report-form input[name=to]", "2026-11-30")
+    href = sup.get_attribute("#csv-link", "href") or ""
+    assert "by=agent" in href and "from=2026-11-01" in href and "to=2026-11-30" in href and "format=csv" in href
+    expect(sup.locator("#satisfaction-scale")).to_contain_text("1 非常满意")
+    expect(sup.locator("#satisfaction-scale")).to_contain_text("满意率 = 选 1 或 2 的比例")
+    sup.click("#report-form button")
+    expect(sup.locator("#report-table")).to_be_visible()

@@ -47,13 +47,32 @@ def _roles(values: list[str] | None) -> list[str]:
     return roles
 
 
-@op("/admin/users", roles=ADMIN, tag="admin", template="admin/_users.html")
-def admin_users() -> dict:
-    """Console users (a provincial admin sees its province's users)."""
+PAGE_SIZE = 25
+
+
+@op("/admin/users", roles=ADMIN, tag="admin", template="admin/_users.html",
+    params=(Param("q", where="query", description="part of the login or display name"),
+            Param("role", where="query", enum=ROLES), Param("province", where="query"),
+            Param("active", where="query", enum=("yes", "no")),
+            Param("page", kind="integer", where="query", description="1-based, 25 users a page")))
+def admin_users(q: str | None = None, role: str | None = None, province: str | None = None,
+                active: str | None = None, page: int | None = None) -> dict:
+    """Console users (a provincial admin sees its province's users): search, filters, pages of 25."""
+    if q and len(q) > 64:
+        raise BadInput("检索内容最多64个字 / search: at most 64 characters")
     with platform_of().db.session() as s:
         rows = list(s.execute(select(User).order_by(User.username)).scalars())
         users = [_user_row(u) for u in rows if current_user.can_see_province(u.province_scope)]
-    return {"users": users, "roles": list(ROLES)}
+    needle = (q or "").strip().lower()
+    users = [u for u in users
+             if (not needle or needle in u["username"].lower() or needle in (u["display_name"] or "").lower())
+             and (not role or role in u["roles"]) and (not province or u["province_scope"] == province)
+             and (active is None or u["active"] == (active == "yes"))]
+    total = len(users)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page or 1, 1), pages)
+    return {"users": users[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], "roles": list(ROLES), "total": total,
+            "page": page, "pages": pages}
 
 
 @op("/admin/users", method="POST", roles=ADMIN, scope="province", tag="admin", template="admin/_users.html",
@@ -198,6 +217,41 @@ def admin_update_center(code: str, **fields: Any) -> dict:
     return {"ok": True, "center": to_jsonable(center), "message": f"{code} saved"}
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_PERIOD = __import__("re").compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
+
+
+def parse_periods(day: str, text: str | None) -> list[list[str]]:
+    """ "08:30-12:00, 13:00-17:30" → [["08:30", "12:00"], ["13:00", "17:30"]]; empty = closed that day."""
+    periods: list[list[str]] = []
+    for part in (text or "").replace("，", ",").replace("、", ",").split(","):
+        part = part.strip().replace(" ", "")
+        if not part:
+            continue
+        if not _PERIOD.fullmatch(part):
+            raise BadInput(f"{day}: “{part[:20]}” 应写作 08:30-12:00 / write periods like 08:30-12:00")
+        start, end = part.split("-")
+        if start >= end:
+            raise BadInput(f"{day}: {part} 结束时间须晚于开始时间 / the end must be after the start")
+        if periods and start < periods[-1][1]:
+            raise BadInput(f"{day}: {part} 与前一时段重叠或顺序颠倒 / periods must not overlap and go in order")
+        periods.append([start, end])
+    return periods
+
+
+@op("/admin/centers/<code>/hours", method="POST", roles=ADMIN, scope="code", tag="admin", template="_done.html",
+    params=tuple(Param(d, description="periods, e.g. 08:30-12:00,13:00-17:30; empty = closed") for d in WEEKDAYS))
+def admin_center_hours(code: str, **days: str | None) -> dict:
+    """Set a center's weekly opening hours, day by day (audited with the hours before)."""
+    hours = {d: parse_periods(d, days.get(d)) for d in WEEKDAYS}
+    before = call("switch", "center", code)
+    if before is None:
+        raise BadInput(f"没有中心 {code} / no center {code}")
+    center = call("switch", "update_center", code, weekly_hours=hours)
+    _audit("center.hours", f"center:{code}", {"before": to_jsonable(before.weekly_hours), "after": hours})
+    return {"ok": True, "center": to_jsonable(center), "message": f"{code} 人工服务时间已保存 / hours saved"}
+
+
 @op("/admin/queues", roles=ADMIN, tag="admin")
 def admin_queues() -> dict:
     """Queues with topic, skills, maximum wait and overflow."""
@@ -239,8 +293,16 @@ def admin_set_holiday(day: str, kind: str, center_code: str | None, name: str | 
 @op("/admin/agents", roles=ADMIN, tag="admin", template="admin/_agents.html")
 def admin_agents() -> dict:
     """Agent profiles: center, skills, languages, level."""
+    from switch.topics import TOPICS
+
     rows = to_jsonable(call_any("agents", ("profiles", "agent_profiles", "list_profiles"))) or []
-    return {"agents": [a for a in rows if current_user.can_see_province(a.get("center_code"))]}
+    agents = [a for a in rows if current_user.can_see_province(a.get("center_code"))]
+    with_profile = {a.get("user_id") for a in rows}
+    with platform_of().db.session() as s:
+        users = [_user_row(u) for u in s.execute(select(User).order_by(User.username)).scalars()]
+    without = [u for u in users if "agent" in u["roles"] and u["id"] not in with_profile
+               and current_user.can_see_province(u["province_scope"])]
+    return {"agents": agents, "topics": list(TOPICS), "languages": list(LANGUAGE_CODES), "without_profile": without}
 
 
 @op("/admin/agents", method="POST", roles=ADMIN, scope="center_code", tag="admin", template="_done.html",
@@ -260,6 +322,48 @@ def admin_save_agent(user_id: int, center_code: str, skills: list[str], language
                     skills=tuple(skills), languages=tuple(languages or ("zh",)), level=level or 1)
     _audit("agent.profile", f"user:{user_id}", {"center": center_code, "skills": skills})
     return {"ok": True, "agent_id": agent_id, "message": f"agent {agent_id} created"}
+
+
+_ENDPOINT = __import__("re").compile(
+    r"(PJSIP/[A-Za-z0-9_.@-]{1,80}|client:[A-Za-z0-9_.-]{1,80}|sip:[A-Za-z0-9_.@:-]{1,90})")
+LANGUAGE_CODES = ("zh", "en", "yue", "wuu", "nan")
+
+
+def _agent_in_scope(agent_id: int) -> dict[str, Any]:
+    profile = to_jsonable(call("agents", "profile", agent_id))
+    if not profile:
+        abort(404, description=f"no agent {agent_id}")
+    if not current_user.can_see_province(profile.get("center_code")):
+        abort(403, description="agent outside your scope")
+    return profile
+
+
+@op("/admin/agents/<int:agent_id>", method="POST", roles=ADMIN, tag="admin", template="_done.html",
+    params=(Param("skills", kind="array", description="topics: pension, medical, employment, ..., general"),
+            Param("languages", kind="array", description="zh, en, yue, wuu, nan"),
+            Param("level", kind="integer", description="1 junior .. 3 senior"),
+            Param("endpoint", description="PJSIP/agent-17 (Asterisk), client:agent-17 (Twilio browser) or sip:…")))
+def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[str] | None, level: int | None,
+                       endpoint: str | None) -> dict:
+    """Change an agent's skills, languages, level and phone endpoint (used from the next sign-in; audited)."""
+    from switch.topics import TOPICS
+
+    before = _agent_in_scope(agent_id)
+    if skills is not None and (not skills or set(skills) - set(TOPICS)):
+        raise BadInput(f"技能须为 {', '.join(TOPICS)} 之一 / skills must be some of {', '.join(TOPICS)}")
+    if languages is not None and (not languages or set(languages) - set(LANGUAGE_CODES)):
+        raise BadInput(f"语言须为 {', '.join(LANGUAGE_CODES)} / languages must be some of {', '.join(LANGUAGE_CODES)}")
+    if level is not None and level not in (1, 2, 3):
+        raise BadInput("级别为 1–3 / the level is 1 to 3")
+    if endpoint is not None and not _ENDPOINT.fullmatch(endpoint):
+        raise BadInput("话机写作 PJSIP/agent-17、client:agent-17 或 sip:… / endpoint like PJSIP/agent-17")
+    profile = to_jsonable(call("agents", "update_agent", agent_id, skills=skills, languages=languages, level=level,
+                               endpoint=endpoint))
+    _audit("agent.update", f"agent:{agent_id}", {"before": {k: before.get(k) for k in
+                                                            ("skills", "languages", "level", "endpoint")},
+                                                 "after": {k: profile.get(k) for k in
+                                                           ("skills", "languages", "level", "endpoint")}})
+    return {"ok": True, "agent": profile, "message": f"坐席 {agent_id} 已保存（下次签入生效） / saved"}
 
 
 # ---- flows --------------------------------------------------------------------------------------
@@ -343,3 +447,53 @@ def admin_save_sms_template(name: str, text: str) -> dict:
                variables=list(current.variables))
     _audit("sms.template", f"template:{name}", {"length": len(text)})
     return {"ok": True, "message": f"{name} saved ({call('sms', 'preview', text).parts} part(s))"}
+
+
+# ---- the audit viewer ----------------------------------------------------------------------------
+
+_ID_LIKE = __import__("re").compile(r"\b\d{17}[\dXx]\b")
+_PHONE_LIKE = __import__("re").compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def _masked(text: str | None) -> str:
+    """Any ID number or mobile number inside a text, masked (subjects and details)."""
+    from core.masking import mask_id, mask_phone
+
+    value = _ID_LIKE.sub(lambda m: mask_id(m.group(0)) or "", text or "")
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)) or "", value)
+
+
+@op("/admin/audit", roles=ADMIN, tag="admin", template="admin/_audit.html",
+    params=(Param("actor", where="query", description="e.g. user:12, node-key, citizen (prefix)"),
+            Param("action", where="query", description="e.g. record.lookup, user.update (prefix)"),
+            Param("subject", where="query", description="exact subject, e.g. call:… or an ID number"),
+            Param("limit", kind="integer", where="query", description="at most 200 (default 50)")))
+def admin_audit(actor: str | None, action: str | None, subject: str | None, limit: int | None) -> dict:
+    """The audit trail, newest first, filtered by actor, action and subject; numbers masked. A
+    provincial admin sees what the users of its province did."""
+    for name, value in (("actor", actor), ("action", action), ("subject", subject)):
+        if value and len(value) > 100:
+            raise BadInput(f"{name} 最多100个字 / {name}: at most 100 characters")
+    want = min(max(limit or 50, 1), 200)
+    platform = platform_of()
+    rows = platform.audit.entries(limit=2000, subject=subject or None)
+    allowed: set[str] | None = None
+    if not current_user.is_national:
+        with platform.db.session() as s:
+            allowed = {f"user:{u.id}" for u in s.execute(select(User)).scalars()
+                       if u.province_scope == current_user.province_scope}
+    out = []
+    for e in rows:
+        if actor and not e.actor.startswith(actor):
+            continue
+        if action and not e.action.startswith(action):
+            continue
+        if allowed is not None and e.actor not in allowed:
+            continue
+        out.append({"seq": e.seq, "ts": e.ts.isoformat(), "actor": e.actor, "channel": e.channel,
+                    "action": e.action, "subject": _masked(e.subject), "outcome": e.outcome,
+                    "session": _masked(e.session_id), "fields": e.fields,
+                    "detail": _masked(__import__("json").dumps(e.detail or {}, ensure_ascii=False))[:300]})
+        if len(out) >= want:
+            break
+    return {"entries": out, "filters": {"actor": actor, "action": action, "subject": subject}}

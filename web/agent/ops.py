@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_id, mask_phone
+from core.zhdate import parse_local, zh_datetime
 from web.apikit import op
 from web.app import platform_of
 from web.i18n import current_language
@@ -21,6 +22,18 @@ from web.services import BadInput, ServiceUnavailable, call, service, to_jsonabl
 
 AGENT = ("agent",)
 AGENT_SUP = ("agent", "supervisor")
+# Length limits, shown in the forms (maxlength and a hint) and enforced here with a clear message.
+SUBJECT_MAX, DETAILS_MAX, NOTES_MAX, QUERY_MAX = 60, 2000, 2000, 200
+
+
+def within_limit(value: str | None, most: int, zh: str, en: str) -> str:
+    """The text as given, or a BadInput naming the field and the limit (never silently cut)."""
+    text = value or ""
+    if len(text) > most:
+        raise BadInput(f"{zh}最多{most}个字（现有{len(text)}个） / {en}: at most {most} characters ({len(text)} given)")
+    return text
+
+
 DISPOSITIONS = ("resolved", "transferred", "callback", "sms_sent", "ticket", "complaint", "wrong_number", "other")
 
 
@@ -181,6 +194,28 @@ def _path_labels(path: list[Any], context: dict[str, Any]) -> list[str]:
     return labels if len(labels) == len(steps) else steps
 
 
+def _inputs_text(inputs: Any, context: dict[str, Any]) -> list[str]:
+    """What the caller entered in the IVR, as "menu title: value" (never a raw dict)."""
+    if isinstance(inputs, dict):
+        return [f"{k}: {v}" for k, v in inputs.items()]
+    items = [i for i in inputs or [] if isinstance(i, dict)]
+    labels = _path_labels([str(i.get("node") or "") for i in items], context) if items else []
+    return [f"{label}: {i.get('value')}" for label, i in zip(labels, items, strict=False)]
+
+
+def voice_linked(channel: str | None, call_id: str) -> bool:
+    """Whether hold and transfer reach the caller's voice: a test call (its channel plays them), an
+    Asterisk call with the AMI client configured, or a Twilio call with Twilio configured."""
+    settings = platform_of().settings
+    if channel == "test" or str(call_id).startswith("test-"):
+        return True
+    if channel == "asterisk":
+        return bool(settings.ami_host)
+    if channel == "twilio":
+        return bool(settings.twilio_account_sid)
+    return False
+
+
 def call_panel(call_id: str) -> dict[str, Any]:
     """The screen pop: masked caller and location, identity, routing and why, IVR path, topic, history."""
     record = _call_record(call_id)
@@ -215,6 +250,8 @@ def call_panel(call_id: str) -> dict[str, Any]:
         "earlier_contacts": [],
     }
     panel["ivr_path_labels"] = _path_labels(panel["ivr_path"], context)
+    panel["inputs_text"] = _inputs_text(panel["inputs"], context)
+    panel["voice_linked"] = voice_linked(panel["channel"], record.get("call_id") or call_id)
     try:
         contacts = call("ivr", "contacts", caller=caller, id_number=call("records", "is_verified", call_id)
                         if _has("records", "is_verified") else None, limit=10)
@@ -299,11 +336,18 @@ def agent_callback(call_id: str, number: str | None, when: str | None, note: str
     target = number or _caller_number(call_id)
     if not target or phone.try_parse(target) is None:
         raise BadInput("需要有效的回拨号码 / a valid callback number is needed")
-    subject = "预约回拨" + (f" {when}" if when else "")
+    spoken = "尽快"
+    if when:
+        try:
+            moment = parse_local(when)
+        except ValueError:
+            raise BadInput("回拨时间格式应为 2026-12-07 10:00 / the time must look like 2026-12-07 10:00") from None
+        spoken = zh_datetime(moment, china_now(platform_of().clock).date())
+    subject = "预约回拨" + (f" {spoken}" if when else "")
     ticket = _open_ticket(subject=subject, details=note or subject, call_id=call_id, caller=target,
                           due=when[:10] if when else None)
     try:
-        call("sms", "send", target, "callback_scheduled", {"time": when or "尽快"}, category="reply",
+        call("sms", "send", target, "callback_scheduled", {"time": spoken}, category="reply",
              idempotency_key=f"cb:{call_id}", session_id=call_id)
     except ServiceUnavailable:
         pass
@@ -315,10 +359,11 @@ def agent_callback(call_id: str, number: str | None, when: str | None, note: str
             Param("ready", kind="boolean", description="go ready afterwards (default yes)")))
 def agent_wrap_up(disposition: str, notes: str | None, ready: bool | None) -> dict:
     """Finish the call with a disposition code and notes (ends it first if still connected)."""
+    notes = within_limit(notes, NOTES_MAX, "备注", "notes")  # refused before anything changes
     status = agent_status()
     if status.get("state") == "on_call" and status.get("call_id"):
         call("agents", "end_call", status["call_id"], "agent_hangup")
-    call("agents", "wrap_up", _me(), disposition, (notes or "")[:2000], ready=ready is not False)
+    call("agents", "wrap_up", _me(), disposition, notes, ready=ready is not False)
     return agent_status()
 
 
@@ -327,9 +372,9 @@ def agent_wrap_up(disposition: str, notes: str | None, ready: bool | None) -> di
 HIT_FIELDS = ("article_id", "revision_id", "title", "short_answer", "score", "snippet", "province", "category")
 
 
-def kb_search(q: str, province: str | None, limit: int = 5) -> dict[str, Any]:
+def kb_search(q: str, province: str | None, limit: int = 5, all_provinces: bool = False) -> dict[str, Any]:
     result = call("knowledge", "search", q, province=province, limit=limit, channel="console",
-                  include_other_provinces=False)
+                  include_other_provinces=all_provinces)
     notices = call("knowledge", "notices", province) if q is not None else []
     hits = []
     for hit in getattr(result, "hits", []):
@@ -349,12 +394,26 @@ def kb_search(q: str, province: str | None, limit: int = 5) -> dict[str, Any]:
     template="agent/_kb_results.html",
     params=(Param("q", required=True, where="query", description="question in Chinese"),
             Param("province", where="query", description="the call's province (answers for it first)"),
-            Param("call_id", where="query"), Param("limit", kind="integer", where="query")))
-def kb_search_op(q: str, province: str | None, call_id: str | None, limit: int | None) -> dict:
+            Param("call_id", where="query"), Param("limit", kind="integer", where="query"),
+            Param("all_provinces", kind="boolean", where="query",
+                  description="also other provinces' answers (marked with their province)")))
+def kb_search_op(q: str, province: str | None, call_id: str | None, limit: int | None,
+                 all_provinces: bool | None) -> dict:
     """Search the knowledge base, province-aware, with active notices on top."""
-    result = kb_search(q, province, min(max(limit or 5, 1), 20))
+    within_limit(q, QUERY_MAX, "检索内容", "query")
+    result = kb_search(q, province, min(max(limit or 5, 1), 20), bool(all_provinces))
     result["call_id"] = call_id
     return result
+
+
+@op("/kb/read/<article_id>", roles=("agent", "supervisor", "editor", "reviewer"), tag="knowledge",
+    template="agent/_article.html")
+def kb_read(article_id: str) -> dict:
+    """An article in full as agents see it: the published revision, its number, effective dates, notices."""
+    article = call("knowledge", "article", article_id)
+    if article is None:
+        abort(404, description=f"no published article {article_id}")
+    return _as_dict(article)
 
 
 @op("/kb/sms", method="POST", roles=AGENT, tag="knowledge", template="_done.html",
@@ -485,6 +544,8 @@ def _open_ticket(*, subject: str, details: str, call_id: str | None, caller: str
 def tickets_open(subject: str, details: str | None, call_id: str | None, caller: str | None, province: str | None,
                  due: str | None) -> dict:
     """Open a ticket (工单) for the business office; due in 2 working days unless given."""
+    within_limit(subject, SUBJECT_MAX, "工单标题", "subject")
+    within_limit(details, DETAILS_MAX, "工单内容", "details")
     data = _open_ticket(subject=subject, details=details or "", call_id=call_id, caller=caller, due=due,
                         province=province)
     return {"ok": True, "ticket": data, "message": f"工单已生成 #{data.get('id')}，办结时限 {data.get('due_date')}"}
@@ -507,11 +568,13 @@ def ticket_show(ticket_id: int) -> dict:
     params=(Param("text", required=True),))
 def ticket_comment(ticket_id: int, text: str) -> dict:
     """Add a note to a ticket."""
-    return _as_dict(call("tickets", "comment", current_user, ticket_id, text[:2000]))
+    text = within_limit(text, DETAILS_MAX, "意见", "comment")
+    return _as_dict(call("tickets", "comment", current_user, ticket_id, text))
 
 
 @op("/tickets/<int:ticket_id>/close", method="POST", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html",
     params=(Param("resolution", required=True),))
 def ticket_close(ticket_id: int, resolution: str) -> dict:
     """Close a ticket with what was done."""
-    return _as_dict(call("tickets", "close", current_user, ticket_id, resolution[:2000]))
+    return _as_dict(call("tickets", "close", current_user, ticket_id,
+                         within_limit(resolution, DETAILS_MAX, "办结说明", "resolution")))

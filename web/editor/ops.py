@@ -29,6 +29,7 @@ CONTENT = (
     Param("keywords", kind="array"), Param("synonyms", kind="array"),
     Param("effective_from", description="YYYY-MM-DD: scheduled publication"), Param("effective_to"),
     Param("reason", description="why this change"),
+    Param("body_format", enum=("html", "markdown"), description="markdown: body_html is Markdown (the editor's)"),
 )
 
 
@@ -40,7 +41,12 @@ def _lines(value: Any) -> list[str] | None:
 
 
 def _content(fields: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in fields.items() if v is not None and k != "reason"}
+    markdown = fields.get("body_format") == "markdown"
+    out = {k: v for k, v in fields.items() if v is not None and k not in ("reason", "body_format")}
+    if markdown and "body_html" in out:
+        from web.editor.markdown import to_html
+
+        out["body_html"] = to_html(str(out["body_html"]))
     for name in ("questions", "keywords", "synonyms"):
         if name in out:
             out[name] = _lines(out[name])
@@ -106,10 +112,17 @@ def kb_update_draft(revision_id: int, reason: str | None, **fields: Any) -> dict
 
 
 @op("/kb/preview", method="POST", roles=KB_STAFF, tag="knowledge", template="editor/_preview.html",
-    params=(Param("body_html", required=True), Param("title"), Param("short_answer")))
-def kb_preview(body_html: str, title: str | None, short_answer: str | None) -> dict:
+    params=(Param("body_html", required=True), Param("title"), Param("short_answer"),
+            Param("body_format", enum=("html", "markdown"))))
+def kb_preview(body_html: str, title: str | None, short_answer: str | None, body_format: str | None = None,
+               **_: Any) -> dict:
     """Preview a body as agents will see it (sanitised) and the answer SMS's part count."""
     from knowledge.content import clean_html
+
+    if body_format == "markdown":
+        from web.editor.markdown import to_html
+
+        body_html = to_html(body_html)
 
     result: dict[str, Any] = {"title": title or "", "short_answer": short_answer or "",
                               "body_html": clean_html(body_html)}
@@ -126,7 +139,14 @@ def kb_preview(body_html: str, title: str | None, short_answer: str | None) -> d
                                                                              required=True)))
 def kb_diff(a: int, b: int) -> dict:
     """The fields that differ between two revisions, with unified diffs."""
-    return {"a": a, "b": b, "fields": to_jsonable(call("knowledge", "diff", a, b))}
+    numbers = {}
+    for rev_id in (a, b):
+        try:
+            numbers[rev_id] = getattr(call("knowledge", "revision", rev_id), "number", None)
+        except (KeyError, LookupError):
+            numbers[rev_id] = None
+    return {"a": a, "b": b, "a_number": numbers[a], "b_number": numbers[b],
+            "fields": to_jsonable(call("knowledge", "diff", a, b))}
 
 
 def _step(method: str, revision_id: int, *args: Any) -> dict:

@@ -76,8 +76,72 @@
     });
   }
 
+  // The call panel follows the agent's state: cleared once the agent is ready (or not ready) again
+  // after wrap-up or a transfer, marked as wrap-up while the agent wraps up.
+  function followState() {
+    var badge = document.getElementById("agent-state");
+    var panel = document.getElementById("call-panel");
+    var call = document.getElementById("call");
+    if (!badge || !panel || !call) { return; }
+    var state = badge.getAttribute("data-state");
+    if (state === "ready" || state === "not_ready" || state === "logged_out") {
+      var empty = document.createElement("p");
+      empty.className = "muted";
+      empty.textContent = call.getAttribute("data-empty") || "";
+      call.replaceChildren(empty);
+      ["kb-call", "record-call"].forEach(function (id) {
+        var el = document.getElementById(id); if (el) { el.value = ""; }
+      });
+    } else if (state === "wrap_up") {
+      var callState = document.getElementById("call-state");
+      if (callState) {
+        callState.className = "badge wrap_up";
+        callState.setAttribute("data-state", "wrap_up");
+        callState.textContent = badge.textContent;
+      }
+    }
+  }
+
+  // Alt+A accept, Alt+H hold / resume, Alt+X hang up, Alt+W wrap up (the buttons' titles say so).
+  function shortcut(evt) {
+    if (!evt.altKey || evt.ctrlKey || evt.metaKey) { return; }
+    var key = (evt.code || "").indexOf("Key") === 0 ? evt.code.slice(3).toLowerCase() : (evt.key || "").toLowerCase();
+    var target = null;
+    if (key === "a") { target = document.getElementById("btn-accept"); }
+    if (key === "x") { target = document.getElementById("btn-hangup"); }
+    if (key === "w") { target = document.getElementById("btn-wrap"); }
+    if (key === "h") {
+      var panel = document.getElementById("call-panel");
+      var held = panel && panel.getAttribute("data-held") === "1";
+      target = document.getElementById(held ? "btn-resume" : "btn-hold");
+      if (panel && target && !target.disabled) { panel.setAttribute("data-held", held ? "0" : "1"); }
+    }
+    if (target && !target.disabled) {
+      evt.preventDefault();
+      target.click();
+    }
+  }
+
+  // The CSV link exports what the report form shows: the same view, province and dates.
+  function followReportForm() {
+    var form = document.getElementById("report-form");
+    var link = document.getElementById("csv-link");
+    if (!form || !link) { return; }
+    var update = function () {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) { if (value) { params.set(key, value); } });
+      params.set("format", "csv");
+      link.setAttribute("href", link.getAttribute("href").split("?")[0] + "?" + params.toString());
+    };
+    form.addEventListener("change", update);
+    form.addEventListener("input", update);
+    form.addEventListener("submit", update);
+    update();
+  }
+
   function onSwap(evt) {
     expireToast(evt);
+    if (evt.detail && evt.detail.target && evt.detail.target.id === "status") { followState(); }
     var panel = document.getElementById("call-panel");
     if (!panel || !evt.detail || !evt.detail.target || evt.detail.target.id !== "call") { return; }
     var callId = panel.getAttribute("data-call-id") || "";
@@ -91,6 +155,13 @@
   document.addEventListener("DOMContentLoaded", function () {
     configureHtmx();
     document.body.addEventListener("htmx:afterSwap", onSwap);
+    document.addEventListener("keydown", shortcut);
+    document.addEventListener("click", function (evt) {  // [data-clear="#id"] empties a dialog
+      var button = evt.target && evt.target.closest ? evt.target.closest("[data-clear]") : null;
+      var target = button ? document.querySelector(button.getAttribute("data-clear")) : null;
+      if (target) { target.replaceChildren(); }
+    });
+    followReportForm();
     connect();
     setInterval(countdowns, 1000);
   });

@@ -150,7 +150,8 @@ def _by_agent(scope: str, start: date, end: date) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         dispositions = r.get("dispositions") or {}
-        out.append({"agent_id": r["agent_id"], "name": r.get("name"), "center_code": r.get("center_code"),
+        out.append({"agent_id": r["agent_id"], "name": r.get("name"),
+                    **({"login": r["login"]} if r.get("login") else {}), "center_code": r.get("center_code"),
                     "handled": int(r.get("handled") or 0), "aht": r.get("aht"),
                     **{f"disposition_{d}": int(n) for d, n in sorted(dispositions.items())}})
     return out
@@ -278,3 +279,95 @@ def supervisor_complete_callback(callback_id: int, outcome: str, province: str |
                             actor=f"user:{current_user.id}")) or {}
     return {"ok": True, "callback_id": callback_id, "outcome": outcome, "status": done.get("status"),
             "message": f"回拨已关闭 {row.get('number_masked') or ''} / callback closed: {outcome}"}
+
+
+# ---- waiting calls: the per-queue live view, prioritise and move ------------------------------
+
+def _path_labels(row: dict[str, Any]) -> list[str]:
+    from web.agent.ops import _path_labels as labels
+
+    return labels(row.get("ivr_path") or [], {"entry": row.get("entry"), "flow_version": row.get("flow_version")})
+
+
+@op("/supervisor/waiting", roles=SUP, scope="province", tag="supervisor", template="supervisor/_waiting.html",
+    params=(Param("province", where="query", description="center code; 00 = every center (default: my scope)"),))
+def supervisor_waiting(province: str | None) -> dict:
+    """The calls waiting in each queue, in service order: wait, priority, masked caller, IVR path."""
+    scope = _scope(province)
+    rows = to_jsonable(call("agents", "waiting_calls", None if scope == "00" else scope)) or []
+    queues: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        row["ivr_path_labels"] = _path_labels(row)
+        queues.setdefault(row["queue_id"], []).append(row)
+    targets = [q["id"] for q in to_jsonable(call("switch", "queues")) or []
+               if scope == "00" or q["center_code"] == scope]
+    return {"scope": scope, "queues": [{"queue_id": q, "calls": calls} for q, calls in sorted(queues.items())],
+            "targets": targets}
+
+
+def _waiting_in_scope(call_id: str) -> dict[str, Any]:
+    status = to_jsonable(call("agents", "call_status", call_id))
+    if not status:
+        abort(404, description=f"no call {call_id}")
+    center = (status.get("queue_id") or "").partition("-")[0]
+    if not current_user.can_see_province(center):
+        abort(403, description="call outside your scope")
+    return status
+
+
+@op("/supervisor/calls/<call_id>/priority", method="POST", roles=SUP, tag="supervisor", template="_done.html",
+    params=(Param("priority", kind="integer", required=True, description="0 (normal) to 9 (first)"),))
+def supervisor_prioritise(call_id: str, priority: int) -> dict:
+    """Give a waiting call a higher (or lower) priority class (audited)."""
+    _waiting_in_scope(call_id)
+    status = to_jsonable(call("agents", "prioritise", call_id, priority))
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.prioritise",
+                               subject=f"call:{call_id}", outcome="ok", detail={"priority": priority})
+    return {"ok": True, "message": f"优先级已调整为 {priority} / priority set", "status": status}
+
+
+@op("/supervisor/calls/<call_id>/move", method="POST", roles=SUP, tag="supervisor", template="_done.html",
+    params=(Param("queue_id", required=True, description="target queue, e.g. 44-pension"),))
+def supervisor_move(call_id: str, queue_id: str) -> dict:
+    """Move a waiting call to another queue (both in my scope; audited)."""
+    status = _waiting_in_scope(call_id)
+    if not current_user.can_see_province(queue_id.partition("-")[0]):
+        abort(403, description="target queue outside your scope")
+    moved = to_jsonable(call("agents", "move", call_id, queue_id))
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.move",
+                               subject=f"call:{call_id}", outcome="ok",
+                               detail={"from": status.get("queue_id"), "to": queue_id})
+    return {"ok": True, "message": f"已移至 {queue_id} / moved", "status": moved}
+
+
+# ---- listen, whisper, barge (Asterisk ChanSpy through the node's AMI client) ------------------
+
+MONITOR_MODES = ("listen", "whisper", "barge")
+_ENDPOINT = __import__("re").compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,80}")
+
+
+@op("/supervisor/calls/<call_id>/monitor", method="POST", roles=SUP, tag="supervisor", template="_done.html",
+    params=(Param("mode", required=True, enum=MONITOR_MODES,
+                  description="listen (silent), whisper (the agent hears you) or barge (both hear you)"),
+            Param("endpoint", description="your phone, e.g. PJSIP/sup-1 (default: your agent profile's)")))
+def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
+    """Listen to, whisper to or barge into a connected call: your phone rings, then ChanSpy (audited)."""
+    status = _waiting_in_scope(call_id)
+    if status.get("state") != "connected":
+        raise BadInput("只能监听通话中的来电 / only a connected call can be monitored")
+    if not platform_of().settings.ami_host:
+        raise BadInput("没有连接 Asterisk（HOTLINE_AMI_HOST 未设置），无法监听 / no PBX link: set HOTLINE_AMI_HOST")
+    if not endpoint:
+        from web.agent.ops import agent_id_of
+
+        mine = agent_id_of(current_user)
+        endpoint = (to_jsonable(call("agents", "agent_status", mine)) or {}).get("endpoint") if mine else None
+    if not endpoint or not _ENDPOINT.fullmatch(endpoint):
+        raise BadInput("请填写您的话机，例如 PJSIP/sup-1 / give your phone, e.g. PJSIP/sup-1")
+    platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action=f"acd.monitor.{mode}",
+                               subject=f"call:{call_id}", outcome="ok",
+                               detail={"endpoint": endpoint, "agent_id": status.get("agent_id")})
+    platform_of().bus.publish("supervisor.monitor", call_id=call_id, mode=mode, endpoint=endpoint,
+                              by=current_user.id)
+    labels = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
+    return {"ok": True, "message": f"{labels[mode]}：正在呼叫您的话机 {endpoint} / ringing your phone"}
