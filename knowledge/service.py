@@ -523,13 +523,15 @@ class KnowledgeService:
 
     # --- search and analytics -------------------------------------------------------------------
     def search(self, query: str, *, province: str | None = None, limit: int = 5, channel: str = "ivr",
-               include_other_provinces: bool = False, log_query: bool = True) -> SearchResult:
-        """Ranked answers, or `no_answer` (contract: docs/contracts.md)."""
+               include_other_provinces: bool = False, log_query: bool = True,
+               topic: str | None = None) -> SearchResult:
+        """Ranked answers, or `no_answer` (contract: docs/contracts.md). `topic` is the IVR's recognised
+        intent (pension, medical, …) or a category: a prior that favours articles of that topic."""
         limit = max(1, min(int(limit), 50))
         if province in ("", "00"):
             province = None
         result = self.index.search(query, province=province, limit=limit,
-                                   include_other_provinces=include_other_provinces)
+                                   include_other_provinces=include_other_provinces, topic=topic)
         if log_query and result.query:
             best = result.best
             self.queries.add(at=self._now(), query=result.query, province=province, channel=channel,
