@@ -308,26 +308,40 @@ class KnowledgeNode(Handler):
         ctx.say_text(f"kb:{kb['article_id']}", kb["answer"], "zh")
 
     def enter(self, ctx: Ctx) -> Step:
+        """A menu item (`article:`) reads the article it names; a spoken question (`query:`) is searched
+        within the recognised topic first. The caller's province variant wins over the national article,
+        and active notices for the province and topic are read before the answer."""
         n = ctx.node
         query = ctx.fill(n.get("query")).strip()
-        hit = None
+        article = ctx.fill(str(n.get("article") or "")).strip() or None
+        topic = ctx.fill(str(n.get("topic"))).strip() if n.get("topic") else str(ctx.vars.get("topic") or "")
+        topic = None if topic in ("", "general") else topic
+        province = ctx.vars.get("province")
+        found = None
         try:
-            result = ctx.homes.knowledge.search(query, province=ctx.vars.get("province"), limit=1, channel="ivr")
-            hit = None if result.no_answer or not result.hits else result.hits[0]
+            kb = ctx.homes.knowledge
+            if article:
+                found = kb.answer(article_id=article, province=province, topic=topic)
+            if found is None:  # no menu article (or it was withdrawn): search for the item's words
+                found = kb.answer(query=query, province=province, topic=topic)
         except Exception:
             log.exception("knowledge search failed for call %s", ctx.call_id)
-        if hit is None:
-            ctx.event("kb_answer", node=n.id, query=query, found=False)
+        if found is None:
+            ctx.event("kb_answer", node=n.id, query=query, found=False, topic=topic)
             ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False)
             ctx.say("kb_no_answer")
             return Goto(n.get("no_answer"))
-        ctx.vars["kb"] = {"article_id": hit.article_id, "revision_id": hit.revision_id, "title": hit.title,
-                          "answer": hit.short_answer, "province": hit.province}
-        ctx.vars["kb_answer"] = hit.title
-        ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=hit.article_id,
-                  revision_id=hit.revision_id, title=hit.title, answer=hit.short_answer)
+        ctx.vars["kb"] = {"article_id": found.article_id, "revision_id": found.revision_id, "title": found.title,
+                          "answer": found.short_answer, "province": found.province}
+        ctx.vars["kb_answer"] = found.title
+        ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=found.article_id,
+                  revision_id=found.revision_id, title=found.title, answer=found.short_answer,
+                  province=found.province, how=found.how, topic=topic, notices=[x.id for x in found.notices])
         ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True,
-                           article_id=hit.article_id, revision_id=hit.revision_id)
+                           article_id=found.article_id, revision_id=found.revision_id)
+        for notice in found.notices:
+            ctx.say("kb_notice", title=notice.title)
+            ctx.say_text(f"kb-notice:{notice.id}", notice.text[:120], "zh")
         self.read(ctx)
         return self.offer(ctx)
 

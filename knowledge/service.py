@@ -539,6 +539,13 @@ class KnowledgeService:
                              score=best.score if best else 0.0)
         return result
 
+    def answer(self, *, query: str = "", article_id: str | None = None, province: str | None = None,
+               topic: str | None = None, channel: str = "ivr") -> Any:
+        """What the IVR reads for a spoken question or a menu item: `knowledge.answering.Answer` or None."""
+        from knowledge.answering import answer
+
+        return answer(self, query=query, article_id=article_id, province=province, topic=topic, channel=channel)
+
     def _query_stats(self, days: int, limit: int, only_unanswered: bool) -> list[QueryStat]:
         self.queries.flush()
         since = self._now() - timedelta(days=days)
