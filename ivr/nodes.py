@@ -316,7 +316,8 @@ class KnowledgeNode(Handler):
         article = ctx.fill(str(n.get("article") or "")).strip() or None
         topic = ctx.fill(str(n.get("topic"))).strip() if n.get("topic") else str(ctx.vars.get("topic") or "")
         topic = None if topic in ("", "general") else topic
-        province = ctx.vars.get("province")
+        # The routing province: the one the caller confirmed, else the one the number belongs to.
+        province = ctx.vars.get("province") or ctx.vars.get("detected_province")
         found = None
         try:
             kb = ctx.homes.knowledge

@@ -6,8 +6,8 @@
 - A menu item names its article; it is read as named.
 - Either way, when the caller's province (the routing province) has a variant of the chosen national
   article, the variant is read instead. A variant is an article of that province, in the same
-  category, whose title says what the national title says (at least `VARIANT_TITLE_SHARE` of the
-  national title's character bigrams, the province's own name aside).
+  category, whose title says what the national title says (`VARIANT_TITLE_SHARE` of the character
+  bigrams of one title found in the other, the province's own name aside).
 - Active notices for the caller's province (and national ones) that concern the answer's topic are
   read first: notices tied to the chosen article, to its national article, or to another article of
   the same category, and notices of the caller's own province tied to no article.
@@ -54,10 +54,15 @@ class Answer:
 
 
 def _title_share(national: str, variant: str, place_names: tuple[str, ...]) -> float:
+    """How much the two titles say the same (either may be the longer): the larger of the shares of
+    each title's character bigrams found in the other, the province's name aside."""
     for name in place_names:
         variant = variant.replace(name, "")
-    want = set(han_bigrams(national))
-    return len(want & set(han_bigrams(variant))) / len(want) if want else 0.0
+    a, b = set(han_bigrams(national)), set(han_bigrams(variant))
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return max(common / len(a), common / len(b))
 
 
 def find_variant(kb: KnowledgeService, article_id: str, title: str, category: str, province: str | None) -> Hit | None:
