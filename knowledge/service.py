@@ -546,6 +546,33 @@ class KnowledgeService:
 
         return answer(self, query=query, article_id=article_id, province=province, topic=topic, channel=channel)
 
+    # --- learning from use (knowledge/feedback.py) ---------------------------------------------------
+    def feedback(self, article_id: str, *, helpful: bool | None = None, used: bool = False, query: str = "",
+                 source: str = "citizen", channel: str = "ivr", call_id: str | None = None,
+                 user_id: int | None = None) -> int:
+        """Record whether an answer helped (or that an agent used the article); returns the id."""
+        from knowledge import feedback
+
+        return feedback.record(self, article_id, helpful=helpful, used=used, query=query, source=source,
+                               channel=channel, call_id=call_id, user_id=user_id)
+
+    def suggestions(self, *, limit: int = 50, province: str | None = None) -> list[Any]:
+        """The editors' review queue built from feedback (`knowledge.feedback.Suggestion`)."""
+        from knowledge import feedback
+
+        return feedback.queue(self, limit=limit, province=province)
+
+    def accept_suggestion(self, user: Actor | None, feedback_id: int, question: str | None = None) -> RevisionView:
+        """Editor: the suggested question goes into a draft of the article (reviewed before publishing)."""
+        from knowledge import feedback
+
+        return feedback.accept(self, user, feedback_id, question)
+
+    def dismiss_suggestion(self, user: Actor | None, feedback_id: int) -> None:
+        from knowledge import feedback
+
+        feedback.dismiss(self, user, feedback_id)
+
     def _query_stats(self, days: int, limit: int, only_unanswered: bool) -> list[QueryStat]:
         self.queries.flush()
         since = self._now() - timedelta(days=days)
