@@ -176,6 +176,38 @@ def _ivr_topic() -> Any:
     return lambda q: clf.predict(q).intent
 
 
+@kb_group.command("feedback")
+@click.argument("article_id")
+@click.option("--helpful/--not-helpful", default=None, help="Whether the answer helped.")
+@click.option("--used", is_flag=True, help="The article was the one finally used for the call.")
+@click.option("--query", default="", help="What the caller asked.")
+@click.option("--source", type=click.Choice(["citizen", "agent"]), default="citizen", show_default=True)
+@click.option("--channel", default="cli", show_default=True)
+def feedback_command(article_id: str, helpful: bool | None, used: bool, query: str, source: str, channel: str) -> None:
+    """Record feedback on an answer (as the IVR, SMS and the console do)."""
+    try:
+        fid = _kb().feedback(article_id, helpful=helpful, used=used, query=query, source=source, channel=channel)
+    except KnowledgeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"feedback {fid} recorded")
+
+
+@kb_group.command("suggestions")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def suggestions_command(limit: int, as_json: bool) -> None:
+    """The editors' review queue built from feedback (accept or dismiss in the console editor)."""
+    rows = _kb().suggestions(limit=limit)
+    if as_json:
+        echo_json([r.to_dict() for r in rows])
+        return
+    for r in rows:
+        click.echo(f"#{r.feedback_ids[0]:<6} {r.kind:<14} {r.article_id:<16} +{r.helpful} -{r.not_helpful} "
+                   f"used {r.used}  {r.question}")
+    if not rows:
+        click.echo("no open suggestions", err=True)
+
+
 @kb_group.command("reindex")
 def reindex_command() -> None:
     """Rebuild the search index from the database (other nodes follow via the event bus)."""
