@@ -335,6 +335,7 @@ class KnowledgeNode(Handler):
         ctx.vars["kb"] = {"article_id": found.article_id, "revision_id": found.revision_id, "title": found.title,
                           "answer": found.short_answer, "province": found.province}
         ctx.vars["kb_answer"] = found.title
+        ctx.vars["kb_query"] = "" if found.how.startswith("menu") else query
         ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=found.article_id,
                   revision_id=found.revision_id, title=found.title, answer=found.short_answer,
                   province=found.province, how=found.how, topic=topic, notices=[x.id for x in found.notices])
@@ -353,6 +354,7 @@ class KnowledgeNode(Handler):
         key = result.value[0]
         ctx.record_input(key, kind="key")
         if key == "1" and is_mobile(ctx.caller or ""):
+            self.feedback(ctx, helpful=True)  # wanted the answer kept: it helped
             kb = ctx.vars["kb"]
             send_sms(ctx, ctx.caller or "", str(n.get("sms_template") or "kb_answer"),
                      {"title": kb["title"], "answer": kb["answer"]}, key=f"kb:{kb['article_id']}")
@@ -361,10 +363,24 @@ class KnowledgeNode(Handler):
             self.read(ctx)
             return self.offer(ctx)
         if key == "0" and n.get("agent"):
+            self.feedback(ctx, helpful=False)  # asked for a person right after the answer: it did not help
             return Goto(n.get("agent"))
         if key == "9" and n.get("back"):
             return Goto(n.get("back"))
         return ctx.retry("invalid", self.offer(ctx))
+
+    def feedback(self, ctx: Ctx, *, helpful: bool) -> None:
+        """The caller's implicit verdict on the answer, for the editors' review queue (knowledge feedback).
+        Only a spoken question's words are kept (a menu item's words are the flow's own)."""
+        record = getattr(ctx.homes.knowledge, "feedback", None)
+        kb = ctx.vars.get("kb") or {}
+        if record is None or not kb.get("article_id"):
+            return
+        try:
+            record(kb["article_id"], helpful=helpful, query=str(ctx.vars.get("kb_query") or ""),
+                   source="citizen", channel="ivr", call_id=ctx.call_id)
+        except Exception:
+            log.exception("knowledge feedback failed for call %s", ctx.call_id)
 
 
 def send_sms(ctx: Ctx, to: str, template: str, variables: dict[str, Any], *, key: str) -> int | None:

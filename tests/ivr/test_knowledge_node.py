@@ -109,3 +109,10 @@ def test_a_province_variant_wins_for_a_spoken_question_too(platform, ivr) -> Non
     call = run(platform, ivr, "h", says=["失业金一个月能领多少钱"], caller=GUANGDONG)
     found = answers(call)[0]
     assert found["article_id"] == "demo-sy-03-44" and found["province"] == "44"
+
+
+def test_the_callers_reaction_to_an_answer_is_recorded_as_feedback(platform, ivr) -> None:
+    run(platform, ivr, "1", says=["社保卡不见了咋整"])  # the answer is wanted by SMS: it helped
+    run(platform, ivr, "0", says=["社保卡不见了咋整"])  # straight to an agent: it did not
+    [entry] = platform.knowledge.suggestions()
+    assert entry.question == "社保卡不见了咋整" and entry.helpful == 1 and entry.not_helpful == 1
