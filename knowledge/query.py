@@ -41,16 +41,5 @@ def understand(query: str, analyzer: Analyzer, homophones: HomophoneTable | None
     parts = clauses(query)
     if len(parts) <= 1 or not any(c.asking for c in parts) or context_weight >= 1.0:
         return analyzer.expand(query, homophones)
-    weights: dict[str, QueryTerm] = {}
-    for clause in parts:
-        factor = 1.0 if clause.asking else context_weight
-        for term in analyzer.expand(clause.text, homophones):
-            w = term.weight * factor
-            old = weights.get(term.text)
-            if old is None or w > old.weight:
-                weights[term.text] = QueryTerm(term.text, w, term.source)
-    # Words that span a clause boundary (rare) still come from the whole query, at context weight.
-    for term in analyzer.expand(query, homophones):
-        if term.text not in weights:
-            weights[term.text] = QueryTerm(term.text, term.weight * context_weight, term.source)
-    return list(weights.values())
+    return analyzer.expand_parts([c.text for c in parts], [1.0 if c.asking else context_weight for c in parts],
+                                 homophones)

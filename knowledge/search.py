@@ -129,7 +129,7 @@ class RankModel:
 class SearchConfig:
     field_weights: dict[str, float] = field(default_factory=lambda: {
         "title": 3.0, "questions": 2.5, "keywords": 2.0, "body": 1.0})
-    candidates: int = 30
+    candidates: int = 20
     model: RankModel = field(default_factory=RankModel.load)
 
 
@@ -151,6 +151,7 @@ class Analysis:
     terms: list[QueryTerm]
     scored: list[Scored]
     idf: dict[str, float]  # query term -> IDF × term weight
+    qbig: dict[str, float] = field(default_factory=dict)  # query character bigram -> weighted IDF
 
 
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
@@ -167,6 +168,7 @@ class Searcher:
         self.homophones.add(analyzer.domain_terms)
         self._bigram_df: Counter[str] = Counter()
         self._bigram_docs: dict[str, frozenset[str]] = {}
+        self._title_cache: dict[str, tuple[IndexDoc, dict[str, float], float]] = {}
 
     # --- indexing -------------------------------------------------------------------------------
     def make_doc(self, *, article_id: str, revision_id: int, title: str, questions: Iterable[str],
@@ -202,6 +204,7 @@ class Searcher:
     def rebuild(self, docs: list[IndexDoc]) -> int:
         self._bigram_df = Counter()
         self._bigram_docs = {}
+        self._title_cache = {}
         count = self.backend.rebuild(docs)
         self.learn(docs)
         return count
@@ -233,8 +236,10 @@ class Searcher:
         return out
 
     def analyse(self, query: str, *, province: str | None, day: date, topic: str | None = None,
-                include_other_provinces: bool = False, context_weight: float | None = None) -> Analysis | None:
-        """Query terms, candidates and their features; None when nothing can match."""
+                include_other_provinces: bool = False, context_weight: float | None = None,
+                all_features: bool = False) -> Analysis | None:
+        """Query terms, candidates and their features; None when nothing can match. Features the
+        ranking gives no weight are skipped unless `all_features` (tuning needs them all)."""
         cfg = self.config
         cw = cfg.model.context_weight if context_weight is None else context_weight
         if province in (None, "", NATIONAL):
@@ -256,34 +261,51 @@ class Searcher:
         qbig_total = sum(qbig.values()) or 1.0
         top = max(c.score for c in candidates) or 1.0
         cats = TOPIC_CATEGORIES.get(topic or "", (topic,) if topic else ())
+        qidf = dict(known_idf)
+        # frozensets, not dict views: `view & frozenset` walks the whole (long) right-hand side
+        qterms = frozenset(qidf)
+        qbig_keys = frozenset(qbig)
+        weights = cfg.model.weights
+        fields = [f for f in FIELDS if all_features or weights.get(f)]
+        want_bigram = all_features or bool(weights.get("bigram"))
+        want_title = all_features or bool(weights.get("title_cover"))
         scored = []
         for c in candidates:
             doc = c.doc
             ft = doc.field_terms
             feats = {"bm25": c.score / top}
-            for f in FIELDS:
-                terms_f = ft[f]
-                feats[f] = sum(v for t, v in known_idf if t in terms_f) / total
-            feats["bigram"] = sum(v for b, v in qbig.items() if b in doc.bigrams) / qbig_total
-            feats["title_cover"] = self._title_cover(doc, qbig)
+            for f in fields:
+                feats[f] = sum(qidf[t] for t in qterms & ft[f]) / total
+            if want_bigram:
+                feats["bigram"] = sum(qbig[b] for b in qbig_keys & doc.bigrams) / qbig_total
+            if want_title:
+                feats["title_cover"] = self._title_cover(doc, qbig_keys)
             feats["own_province"] = 1.0 if province and doc.province == province else 0.0
             feats["topic"] = 1.0 if cats and doc.category in cats else 0.0
             scored.append(Scored(c, feats))
-        return Analysis(query, province, terms, scored, idf)
+        return Analysis(query, province, terms, scored, idf, qbig)
 
-    def _title_cover(self, doc: IndexDoc, qbig: dict[str, float]) -> float:
-        """The IDF-weighted share of the title's character bigrams that the query says."""
+    def _title_weights(self, doc: IndexDoc) -> tuple[dict[str, float], float]:
+        """IDF weights of a title's character bigrams (cached per document until the next change)."""
+        cached = self._title_cache.get(doc.article_id)
+        if cached is not None and cached[0] is doc:
+            return cached[1], cached[2]
         n = max(len(self._bigram_docs), 1)
-        got = want = 0.0
+        weights = {}
         for bg in doc.title_bigrams:
-            if bg in self.analyzer.stopwords:
-                continue
-            df = self._bigram_df.get(bg, 0)
-            v = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            want += v
-            if bg in qbig:
-                got += v
-        return got / want if want else 0.0
+            if bg not in self.analyzer.stopwords:
+                df = self._bigram_df.get(bg, 0)
+                weights[bg] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        total = sum(weights.values())
+        self._title_cache[doc.article_id] = (doc, weights, total)
+        return weights, total
+
+    def _title_cover(self, doc: IndexDoc, qbig: frozenset[str]) -> float:
+        """The IDF-weighted share of the title's character bigrams that the query says."""
+        weights, total = self._title_weights(doc)
+        if not total:
+            return 0.0
+        return sum(weights[b] for b in qbig if b in weights) / total
 
     def confidence_features(self, analysis: Analysis, best: Scored) -> dict[str, float]:
         """What the "is there an answer" model sees about the best article."""
@@ -297,8 +319,16 @@ class Searcher:
         cover = sum(v for t, v in idf.items() if t in doc.strong or t in doc.field_terms["body"]) / total
         outside = self.analyzer.outside(analysis.query)
         off = bool(outside) and not any(w in doc.body_text or w in doc.title for w in outside)
+        feats = best.features
+        if "bigram" in feats:
+            bigram = feats["bigram"]
+        else:
+            qtotal = sum(analysis.qbig.values()) or 1.0
+            bigram = sum(analysis.qbig[b] for b in frozenset(analysis.qbig) & doc.bigrams) / qtotal
+        title_cover = (feats["title_cover"] if "title_cover" in feats
+                       else self._title_cover(doc, frozenset(analysis.qbig)))
         return {"strong": 1.0 - math.exp(-strong / unit), "body": 1.0 - math.exp(-body / unit), "cover": cover,
-                "bigram": best.features.get("bigram", 0.0), "title_cover": best.features.get("title_cover", 0.0),
+                "bigram": bigram, "title_cover": title_cover,
                 "outside": 1.0 if off else 0.0}
 
     def rank(self, analysis: Analysis, model: RankModel | None = None) -> list[Scored]:

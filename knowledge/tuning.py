@@ -37,7 +37,7 @@ def collect(searcher: Searcher, queries: Sequence[dict], day: date, context_weig
             topic: TopicFn | None = None) -> list[Collected]:
     return [Collected(row, searcher.analyse(row["q"], province=_province(row), day=day,
                                             topic=topic(row["q"]) if topic else None,
-                                            context_weight=context_weight))
+                                            context_weight=context_weight, all_features=True))
             for row in queries]
 
 
