@@ -1,5 +1,5 @@
-"""Knowledge search benchmark: latency on the 130-article evaluation corpus and on a synthetic
-knowledge base (index rebuild time from the database, p50/p99 search latency), and optionally the
+"""Knowledge search benchmark: latency on the 130-article evaluation corpus, on the demo knowledge base
+and on a synthetic knowledge base (index rebuild time from the database, p50/p99 search latency), and optionally the
 relevance figures beside plain BM25.
 
     hotline bench kb                              # CI-sized: corpus + 2,000 synthetic articles
@@ -157,6 +157,19 @@ def command(articles: int, passes: int, relevance: bool) -> None:
                            f"P@1 {mine.p1:.3f} ({plain.p1:.3f}), recall@5 {mine.recall5:.3f} ({plain.recall5:.3f}), "
                            f"out-of-scope rejected {mine.oos_rejected:.3f}, "
                            f"answerable rejected {mine.answerable_rejected:.3f}")
+        finally:
+            p.close()
+    with tempfile.TemporaryDirectory() as tmp:  # the demo knowledge base, asked the same questions
+        p = _platform(Path(tmp))
+        try:
+            kb = p.knowledge
+            import_file(kb, DEMO, publish=True)
+            count = kb.reindex()
+            extra = SHARED / "dev2.jsonl"
+            demo_queries = queries + (_queries(extra) if extra.exists() else [])
+            click.echo(f"demo base {DEMO.name}: {count} articles")
+            click.echo(f"  search latency over {len(demo_queries)} queries x {passes}: "
+                       f"{_latency(kb, demo_queries, passes)}")
         finally:
             p.close()
     with tempfile.TemporaryDirectory() as tmp:

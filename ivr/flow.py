@@ -60,7 +60,7 @@ NODE_TYPES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "branch": ({"cases": CASES, "default": TARGET}, {}),
     "set": ({"vars": MAP, "next": TARGET}, {}),
     "knowledge": ({"query": STR, "next": TARGET, "no_answer": TARGET},
-                  {**RETRY, "topic": STR, "agent": TARGET, "back": TARGET, "sms_template": STR}),
+                  {**RETRY, "topic": STR, "article": STR, "agent": TARGET, "back": TARGET, "sms_template": STR}),
     "records": ({"op": STR, "outcomes": TARGET_MAP, "default": TARGET}, {"read": BOOL}),
     "sms": ({"template": STR, "next": TARGET}, {"to": STR, "variables": MAP, "prompts": PROMPTS}),
     "province": ({"next": TARGET}, {**RETRY, "prompts": PROMPTS}),

@@ -319,26 +319,42 @@ class KnowledgeNode(Handler):
         ctx.say_text(f"kb:{kb['article_id']}", kb["answer"], "zh")
 
     def enter(self, ctx: Ctx) -> Step:
+        """A menu item (`article:`) reads the article it names; a spoken question (`query:`) is searched
+        within the recognised topic first. The caller's province variant wins over the national article,
+        and active notices for the province and topic are read before the answer."""
         n = ctx.node
         query = scrub(ctx.fill(n.get("query")).strip())
-        hit = None
+        article = ctx.fill(str(n.get("article") or "")).strip() or None
+        topic = ctx.fill(str(n.get("topic"))).strip() if n.get("topic") else str(ctx.vars.get("topic") or "")
+        topic = None if topic in ("", "general") else topic
+        # The routing province: the one the caller confirmed, else the one the number belongs to.
+        province = ctx.vars.get("province") or ctx.vars.get("detected_province")
+        found = None
         try:
-            result = ctx.homes.knowledge.search(query, province=ctx.vars.get("province"), limit=1, channel="ivr")
-            hit = None if result.no_answer or not result.hits else result.hits[0]
+            kb = ctx.homes.knowledge
+            if article:
+                found = kb.answer(article_id=article, province=province, topic=topic)
+            if found is None:  # no menu article (or it was withdrawn): search for the item's words
+                found = kb.answer(query=query, province=province, topic=topic)
         except Exception:
             log.exception("knowledge search failed for call %s", ctx.call_id)
-        if hit is None:
-            ctx.event("kb_answer", node=n.id, query=query, found=False)
+        if found is None:
+            ctx.event("kb_answer", node=n.id, query=query, found=False, topic=topic)
             ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False, province=ctx.scope)
             ctx.say("kb_no_answer")
             return Goto(n.get("no_answer"))
-        ctx.vars["kb"] = {"article_id": hit.article_id, "revision_id": hit.revision_id, "title": hit.title,
-                          "answer": hit.short_answer, "province": hit.province}
-        ctx.vars["kb_answer"] = hit.title
-        ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=hit.article_id,
-                  revision_id=hit.revision_id, title=hit.title, answer=hit.short_answer)
+        ctx.vars["kb"] = {"article_id": found.article_id, "revision_id": found.revision_id, "title": found.title,
+                          "answer": found.short_answer, "province": found.province}
+        ctx.vars["kb_answer"] = found.title
+        ctx.vars["kb_query"] = "" if found.how.startswith("menu") else query
+        ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=found.article_id,
+                  revision_id=found.revision_id, title=found.title, answer=found.short_answer,
+                  province=found.province, how=found.how, topic=topic, notices=[x.id for x in found.notices])
         ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True, province=ctx.scope,
-                           article_id=hit.article_id, revision_id=hit.revision_id)
+                           article_id=found.article_id, revision_id=found.revision_id)
+        for notice in found.notices:
+            ctx.say("kb_notice", title=notice.title)
+            ctx.say_text(f"kb-notice:{notice.id}", notice.text[:120], "zh")
         self.read(ctx)
         return self.offer(ctx)
 
@@ -349,6 +365,7 @@ class KnowledgeNode(Handler):
         key = result.value[0]
         ctx.record_input(key, kind="key")
         if key == "1" and is_mobile(ctx.caller or ""):
+            self.feedback(ctx, helpful=True)  # wanted the answer kept: it helped
             kb = ctx.vars["kb"]
             send_sms(ctx, ctx.caller or "", str(n.get("sms_template") or "kb_answer"),
                      {"title": kb["title"], "answer": kb["answer"]}, key=f"kb:{kb['article_id']}")
@@ -357,10 +374,24 @@ class KnowledgeNode(Handler):
             self.read(ctx)
             return self.offer(ctx)
         if key == "0" and n.get("agent"):
+            self.feedback(ctx, helpful=False)  # asked for a person right after the answer: it did not help
             return Goto(n.get("agent"))
         if key == "9" and n.get("back"):
             return Goto(n.get("back"))
         return ctx.retry("invalid", self.offer(ctx))
+
+    def feedback(self, ctx: Ctx, *, helpful: bool) -> None:
+        """The caller's implicit verdict on the answer, for the editors' review queue (knowledge feedback).
+        Only a spoken question's words are kept (a menu item's words are the flow's own)."""
+        record = getattr(ctx.homes.knowledge, "feedback", None)
+        kb = ctx.vars.get("kb") or {}
+        if record is None or not kb.get("article_id"):
+            return
+        try:
+            record(kb["article_id"], helpful=helpful, query=str(ctx.vars.get("kb_query") or ""),
+                   source="citizen", channel="ivr", call_id=ctx.call_id)
+        except Exception:
+            log.exception("knowledge feedback failed for call %s", ctx.call_id)
 
 
 def send_sms(ctx: Ctx, to: str, template: str, variables: dict[str, Any], *, key: str) -> int | None:

@@ -149,21 +149,41 @@ class Analyzer:
 
     def expand(self, query: str, homophones: HomophoneTable | None = None) -> list[QueryTerm]:
         """The weighted terms of a query: its own tokens, synonyms of words in it, homophone fixes."""
-        norm = normalize(query)
+        return self.expand_parts([normalize(query)], [1.0], homophones)
+
+    def expand_parts(self, parts: list[str], factors: list[float],
+                     homophones: HomophoneTable | None = None) -> list[QueryTerm]:
+        """`expand` over the normalised parts of one query (its clauses), each term weighted by the
+        largest factor of the parts it comes from. The synonym table is scanned once for the query."""
         terms: dict[str, QueryTerm] = {}
-        for tok in self.tokens(norm):
-            terms.setdefault(tok, QueryTerm(tok, 1.0, "query"))
+
+        def put(tok: str, weight: float, source: str) -> None:
+            old = terms.get(tok)
+            if old is None or weight > old.weight:
+                terms[tok] = QueryTerm(tok, weight, source)
+
+        for part, factor in zip(parts, factors, strict=True):
+            for tok in self.tokens(part):
+                put(tok, factor, "query")
         if self._group_tokens is None:
             self._group_tokens = [[t for alt in g for t in self.tokens(alt)] for g in self.synonym_groups]
+        whole = " ".join(parts)
         for word, groups in self._groups_of.items():
-            if word in norm:
+            if word in whole:
+                factor = max(f for part, f in zip(parts, factors, strict=True) if word in part) \
+                    if len(parts) > 1 else factors[0]
                 for i in groups:
                     for tok in self._group_tokens[i]:
-                        terms.setdefault(tok, QueryTerm(tok, SYNONYM_WEIGHT, "synonym"))
+                        if tok not in terms:
+                            put(tok, SYNONYM_WEIGHT * factor, "synonym")
         if homophones is not None:
-            for fix in homophones.corrections(norm, self):
-                for tok in self._term_tokens(fix):
-                    terms.setdefault(tok, QueryTerm(tok, HOMOPHONE_WEIGHT, "homophone"))
+            for part, factor in zip(parts, factors, strict=True):
+                for fix in homophones.corrections(part, self):
+                    if fix in whole:
+                        continue
+                    for tok in self._term_tokens(fix):
+                        if tok not in terms or terms[tok].source != "query":
+                            put(tok, HOMOPHONE_WEIGHT * factor, "homophone")
         return list(terms.values())
 
 

@@ -6,12 +6,19 @@ backend ranks the same tokens. The embedded backend is tantivy (`knowledge.tanti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
 FIELDS = ("title", "questions", "keywords", "body")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def han_bigrams(text: str) -> list[str]:
+    """Overlapping pairs of Han characters (robust to segmentation and to one wrong character)."""
+    return [run[i:i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)]
 
 
 @dataclass(frozen=True)
@@ -26,12 +33,19 @@ class IndexDoc:
     effective_to: date | None
     body_text: str  # plain text, for snippets
     tokens: dict[str, str] = field(default_factory=dict)  # field name -> space-separated tokens
+    strong_text: str = ""  # title, questions and keywords as plain text (character bigrams for ranking)
     strong: frozenset[str] = field(init=False, repr=False, compare=False)
+    field_terms: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    bigrams: frozenset[str] = field(init=False, repr=False, compare=False)
+    title_bigrams: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Terms of the fields that say what the article is about (not the body), computed once.
         strong = frozenset(" ".join(self.tokens.get(f, "") for f in ("title", "questions", "keywords")).split())
         object.__setattr__(self, "strong", strong)
+        object.__setattr__(self, "field_terms", {f: frozenset(self.tokens.get(f, "").split()) for f in FIELDS})
+        object.__setattr__(self, "bigrams", frozenset(han_bigrams(self.strong_text or self.title)))
+        object.__setattr__(self, "title_bigrams", frozenset(han_bigrams(self.title.lower())))
 
     def strong_terms(self) -> frozenset[str]:
         return self.strong

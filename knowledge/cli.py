@@ -99,42 +99,113 @@ def search_command(query: str | None, province: str | None, limit: int, all_prov
 
 
 @kb_group.command("eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ivr-topic", is_flag=True, help="Pass each query's topic from the IVR intent classifier, as the "
+              "spoken-question node does.")
+@click.option("--no-cv", is_flag=True, help="Skip the cross-validated figures (they retrain the ranking; ~1 min).")
+@click.option("--write-model", is_flag=True, help="Retrain the ranking on all FILES and write "
+              "knowledge/lexicon/ranking.json (then restart or reindex).")
 @click.option("--json", "as_json", is_flag=True)
-def eval_command(file: Path, as_json: bool) -> None:
-    """Relevance on a labelled query set (kb-eval dev.jsonl format): ours beside plain BM25 over jieba."""
+def eval_command(files: tuple[Path, ...], ivr_topic: bool, no_cv: bool, write_model: bool, as_json: bool) -> None:
+    """Relevance on labelled query sets (kb-eval dev.jsonl format): the shipped ranking on each set, the
+    cross-validated figure (tuned on the other sets, measured on this one) and plain BM25 over jieba."""
     from knowledge.evaluation import PlainBM25, evaluate, load_queries
+    from knowledge.search import RANKING_FILE
+    from knowledge.tuning import collect, cross_validate, fit, measure
 
     kb = _kb()
     try:
-        queries = load_queries(file)
+        sets = {f.stem: load_queries(f) for f in files}
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    if len(kb.index.searcher.backend) == 0:
+    searcher = kb.index.searcher
+    if len(searcher.backend) == 0:
         raise click.ClickException("the knowledge base has no published articles (hotline kb import FILE --publish)")
-
-    def ours(q: str, province: str | None) -> tuple[list[str], bool]:
-        res = kb.search(q, province=province, limit=5, channel="cli", log_query=False)
-        return [h.article_id for h in res.hits], res.no_answer
-
-    started = time.perf_counter()
-    mine = evaluate(ours, queries)
-    elapsed = time.perf_counter() - started
-    docs = [(d.article_id, f"{d.title} {d.tokens.get('keywords', '')} {d.body_text}")
-            for d in kb.index.searcher.backend.docs()]
+    topic = _ivr_topic() if ivr_topic else None
+    day = kb.index.today()
+    docs = [(d.article_id, f"{d.title} {d.tokens.get('keywords', '')} {d.body_text}") for d in searcher.backend.docs()]
     base = PlainBM25(docs)
-    plain = evaluate(base.rank, queries)
+    report: dict[str, Any] = {"articles": len(docs), "model": searcher.config.model.to_dict(), "sets": {}}
+    for name, queries in sets.items():
+        started = time.perf_counter()
+        mine = measure(searcher, collect(searcher, queries, day, searcher.config.model.context_weight, topic),
+                       searcher.config.model)
+        ms = 1000 * (time.perf_counter() - started) / max(len(queries), 1)
+        report["sets"][name] = {"queries": len(queries), "ms_per_query": round(ms, 3), "ours": mine.to_dict(),
+                                "plain_bm25": evaluate(base.rank, queries).to_dict()}
+    if len(sets) > 1 and not no_cv:
+        for name, (model, met) in cross_validate(searcher, sets, day, topic).items():
+            report["sets"][name]["cross_validated"] = {"tuned_on": model.trained_on, **met.to_dict()}
+    if write_model:
+        model = fit(searcher, [q for qs in sets.values() for q in qs], day, _ivr_topic(),
+                    trained_on="+".join(sets))
+        RANKING_FILE.write_text(json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        report["written"] = model.to_dict()
     if as_json:
-        echo_json({"file": str(file), "ours": mine.to_dict(), "plain_bm25": plain.to_dict()})
+        echo_json(report)
         return
-    click.echo(f"{len(queries)} queries ({mine.answerable} answerable, {mine.out_of_scope} out of scope), "
-               f"{len(docs)} published articles; ours {1000 * elapsed / max(len(queries), 1):.2f} ms/query")
-    click.echo(f"{'metric':<34}{'ours':>8}{'plain BM25':>12}")
-    for label, key in (("MRR@5", "mrr5"), ("P@1 (gold[0])", "p1"), ("recall@5", "recall5"),
-                       ("out-of-scope answered no-answer", "oos_rejected"),
-                       ("answerable wrongly rejected", "answerable_rejected")):
-        click.echo(f"{label:<34}{getattr(mine, key):>8.3f}{getattr(plain, key):>12.3f}")
-    click.echo("MRR@5 by kind: " + ", ".join(f"{k} {v['mrr5']:.3f} (n={v['n']:.0f})" for k, v in mine.by_kind.items()))
+    click.echo(f"{len(docs)} published articles; ranking trained on {searcher.config.model.trained_on or '(defaults)'}"
+               + ("; topic from the IVR intent classifier" if ivr_topic else ""))
+    rows = (("MRR@5", "mrr5"), ("P@1 (gold[0])", "p1"), ("recall@5", "recall5"),
+            ("out-of-scope answered no-answer", "oos_rejected"), ("answerable wrongly rejected", "answerable_rejected"))
+    for name, rep in report["sets"].items():
+        cv = rep.get("cross_validated")
+        click.echo(f"\n{name}: {rep['queries']} queries ({rep['ours']['answerable']} answerable, "
+                   f"{rep['ours']['out_of_scope']} out of scope); ours {rep['ms_per_query']:.2f} ms/query")
+        head = f"{'metric':<34}{'ours':>8}" + (f"{'cross-val':>11}" if cv else "") + f"{'plain BM25':>12}"
+        click.echo(head)
+        for label, key in rows:
+            line = f"{label:<34}{rep['ours'][key]:>8.3f}"
+            if cv:
+                line += f"{cv[key]:>11.3f}"
+            click.echo(line + f"{rep['plain_bm25'][key]:>12.3f}")
+        click.echo("MRR@5 by kind (ours): " + ", ".join(
+            f"{k} {v['mrr5']:.3f} (n={v['n']:.0f})" for k, v in rep["ours"]["by_kind"].items()))
+        if cv:
+            click.echo(f"MRR@5 by kind (cross-validated, tuned on {cv['tuned_on']}): " + ", ".join(
+                f"{k} {v['mrr5']:.3f}" for k, v in cv["by_kind"].items()))
+    if write_model:
+        click.echo(f"\nwrote {RANKING_FILE} (trained on {'+'.join(sets)})")
+
+
+def _ivr_topic() -> Any:
+    """The IVR's intent classifier as a topic function (what the spoken-question node passes)."""
+    from ivr.intent import IntentClassifier
+
+    clf = IntentClassifier.load_or_train(None)
+    return lambda q: clf.predict(q).intent
+
+
+@kb_group.command("feedback")
+@click.argument("article_id")
+@click.option("--helpful/--not-helpful", default=None, help="Whether the answer helped.")
+@click.option("--used", is_flag=True, help="The article was the one finally used for the call.")
+@click.option("--query", default="", help="What the caller asked.")
+@click.option("--source", type=click.Choice(["citizen", "agent"]), default="citizen", show_default=True)
+@click.option("--channel", default="cli", show_default=True)
+def feedback_command(article_id: str, helpful: bool | None, used: bool, query: str, source: str, channel: str) -> None:
+    """Record feedback on an answer (as the IVR, SMS and the console do)."""
+    try:
+        fid = _kb().feedback(article_id, helpful=helpful, used=used, query=query, source=source, channel=channel)
+    except KnowledgeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"feedback {fid} recorded")
+
+
+@kb_group.command("suggestions")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def suggestions_command(limit: int, as_json: bool) -> None:
+    """The editors' review queue built from feedback (accept or dismiss in the console editor)."""
+    rows = _kb().suggestions(limit=limit)
+    if as_json:
+        echo_json([r.to_dict() for r in rows])
+        return
+    for r in rows:
+        click.echo(f"#{r.feedback_ids[0]:<6} {r.kind:<14} {r.article_id:<16} +{r.helpful} -{r.not_helpful} "
+                   f"used {r.used}  {r.question}")
+    if not rows:
+        click.echo("no open suggestions", err=True)
 
 
 @kb_group.command("reindex")

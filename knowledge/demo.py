@@ -1,6 +1,7 @@
-"""Demo knowledge base for `hotline init --demo`: about forty articles written for this project
-(knowledge/demo_data/articles.jsonl; figures are illustrative), published, plus one active notice.
-Idempotent: unchanged articles are left alone and the notice is posted once."""
+"""Demo knowledge base for `hotline init --demo`: about 120 articles written for this project across the
+nine 12333 libraries, with provincial variants (knowledge/demo_data/articles.jsonl; marked as
+demonstration content, figures illustrative), published, plus two active notices (one national, one for
+Guangdong). Idempotent: unchanged articles are left alone and each notice is posted once."""
 
 from __future__ import annotations
 
@@ -17,17 +18,26 @@ DATA = Path(__file__).resolve().parent / "demo_data" / "articles.jsonl"
 NOTICE_TITLE = "系统升级期间暂停部分网上业务"
 NOTICE_BODY = ("<p>社会保险信息系统升级期间，网上服务大厅的养老保险关系转移申请暂停受理，"
                "可到经办窗口办理或升级完成后再申请。其他业务正常办理。（演示通知）</p>")
+# (title, body, province, article)
+NOTICES = (
+    (NOTICE_TITLE, NOTICE_BODY, "00", "demo-yl-04"),
+    ("广东社保卡服务网点周末暂停即时制卡", "<p>本周六、周日广东省社保卡服务网点设备维护，暂停即时制卡，"
+     "激活和挂失可在粤省事办理。（演示通知）</p>", "44", "demo-sk-03"),
+)
 
 
 def load_demo(platform: Any) -> str:
     kb = platform.knowledge
     report = import_file(kb, DATA, publish=True)
     now = platform.clock.now()
+    posted = 0
     with platform.db.session() as s:
-        exists = s.execute(select(KbNotice.id).where(KbNotice.title == NOTICE_TITLE)).first()
-        if not exists:
-            s.add(KbNotice(title=NOTICE_TITLE, body_html=NOTICE_BODY, province="00", article_id="demo-yl-04",
+        for title, body, province, article_id in NOTICES:
+            if s.execute(select(KbNotice.id).where(KbNotice.title == title)).first():
+                continue
+            s.add(KbNotice(title=title, body_html=body, province=province, article_id=article_id,
                            starts_at=now, ends_at=now + timedelta(days=90), created_by=None, created_at=now,
                            withdrawn=False))
+            posted += 1
     return (f"knowledge: {report.created + report.updated + report.published + report.unchanged} demo articles "
-            f"({report.created} new, {report.updated} updated), notice {'kept' if exists else 'posted'}")
+            f"({report.created} new, {report.updated} updated), {posted} notices posted")

@@ -106,9 +106,9 @@ class KnowledgeIndex:
             self.refresh(article_id)
 
     def search(self, query: str, *, province: str | None, limit: int,
-               include_other_provinces: bool) -> SearchResult:
+               include_other_provinces: bool, topic: str | None = None) -> SearchResult:
         return self.searcher.search(query, province=province, day=self.today(), limit=limit,
-                                    include_other_provinces=include_other_provinces)
+                                    include_other_provinces=include_other_provinces, topic=topic)
 
     def close(self) -> None:
         self._sub.close()

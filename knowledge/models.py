@@ -123,4 +123,28 @@ class KbQuery(Base):
     score: Mapped[float] = mapped_column(default=0.0)
 
 
-__all__ = ["STATUSES", "KbArticle", "KbChange", "KbFlag", "KbNotice", "KbQuery", "KbRevision"]
+class KbFeedback(Base):
+    """Whether an answer helped: a citizen (IVR key, SMS reply), an agent (helpful / not, or the article
+    finally used for a call). Reviewed by an editor, a helpful question becomes a suggested alternative
+    question on the article (a draft; never published without review). The question is scrubbed of ID
+    and phone numbers; no caller data is stored."""
+
+    __tablename__ = "kb_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    article_id: Mapped[str] = mapped_column(String(40), index=True)
+    revision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    query: Mapped[str] = mapped_column(String(200), default="")
+    helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)  # the article an agent finally used
+    source: Mapped[str] = mapped_column(String(10))  # citizen, agent
+    channel: Mapped[str] = mapped_column(String(10))  # ivr, sms, console, web, api
+    call_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="new", index=True)  # new, accepted, dismissed
+    reviewed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+__all__ = ["STATUSES", "KbArticle", "KbChange", "KbFeedback", "KbFlag", "KbNotice", "KbQuery", "KbRevision"]

@@ -12,15 +12,19 @@ to 0..1 (and cut to a third for another department's topic the article never men
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from knowledge.analysis import Analyzer, HomophoneTable, QueryTerm, normalize
-from knowledge.backend import Candidate, IndexDoc, SearchBackend
+from knowledge.backend import FIELDS, Candidate, IndexDoc, SearchBackend, han_bigrams
 from knowledge.places import named_province
+from knowledge.query import clauses, understand
 
 NATIONAL = "00"
 
@@ -59,14 +63,95 @@ class SearchResult:
                 "province": self.province, "hits": [h.to_dict() for h in self.hits]}
 
 
+TOPIC_CATEGORIES: dict[str, tuple[str, ...]] = {
+    # The IVR's intents (ivr/nlu/intents.yml) and the article categories each covers.
+    "pension": ("养老保险",),
+    "medical": ("医疗保险", "生育保险"),
+    "employment": ("失业保险", "就业服务", "就业和失业保险"),
+    "injury_maternity": ("工伤保险", "生育保险"),
+    "labour": ("劳动关系", "工资与休假", "劳动关系和工资"),
+    "card": ("社会保障卡",),
+    "talent": ("人事人才",),
+    "policy": ("政策文件",),
+}
+
+FEATURES = ("bm25", "title", "questions", "keywords", "body", "bigram", "title_cover", "own_province", "topic")
+CONFIDENCE_FEATURES = ("strong", "body", "cover", "bigram", "title_cover", "outside")
+RANKING_FILE = Path(__file__).resolve().parent / "lexicon" / "ranking.json"
+
+
+@dataclass
+class RankModel:
+    """The learned part of the search: a linear re-ranker over `FEATURES`, a logistic "is this
+    answerable" model over `CONFIDENCE_FEATURES`, the threshold below which the search says it has no
+    answer, and how much scene-setting clauses of a spoken question count. Learned by
+    `knowledge.tuning` (`hotline kb eval --tune`) and shipped in lexicon/ranking.json."""
+
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "bm25": 1.0, "title": 0.4, "questions": 0.3, "keywords": 0.3, "body": 0.1, "bigram": 0.3,
+        "title_cover": 0.3, "own_province": 0.5, "topic": 0.2})
+    confidence: dict[str, float] = field(default_factory=lambda: {
+        "bias": -3.0, "strong": 3.0, "body": 0.5, "cover": 2.0, "bigram": 1.0, "outside": -3.0})
+    threshold: float = 0.5
+    context_weight: float = 0.5
+    trained_on: str = ""
+
+    @classmethod
+    def load(cls, path: Path = RANKING_FILE) -> RankModel:
+        if not path.exists():
+            return cls()
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        model = cls()
+        model.weights.update({k: float(v) for k, v in raw.get("weights", {}).items() if k in FEATURES})
+        model.confidence.update({k: float(v) for k, v in raw.get("confidence", {}).items()})
+        model.threshold = float(raw.get("threshold", model.threshold))
+        model.context_weight = float(raw.get("context_weight", model.context_weight))
+        model.trained_on = str(raw.get("trained_on", ""))
+        return model
+
+    def to_dict(self) -> dict[str, object]:
+        return {"weights": {k: round(v, 4) for k, v in self.weights.items()},
+                "confidence": {k: round(v, 4) for k, v in self.confidence.items()},
+                "threshold": round(self.threshold, 4), "context_weight": self.context_weight,
+                "trained_on": self.trained_on}
+
+    def score(self, feats: dict[str, float]) -> float:
+        w = self.weights
+        return sum(w.get(k, 0.0) * v for k, v in feats.items())
+
+    def answerable(self, feats: dict[str, float]) -> float:
+        c = self.confidence
+        z = c.get("bias", 0.0) + sum(c.get(k, 0.0) * v for k, v in feats.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass
 class SearchConfig:
     field_weights: dict[str, float] = field(default_factory=lambda: {
         "title": 3.0, "questions": 2.5, "keywords": 2.0, "body": 1.0})
-    province_boost: float = 1.6
-    coverage_boost: float = 1.0  # score × (1 + coverage_boost × share of the query's weight in strong fields)
-    no_answer_threshold: float = 0.45
     candidates: int = 20
+    model: RankModel = field(default_factory=RankModel.load)
+
+
+@dataclass
+class Scored:
+    """One candidate with its features (kept for tuning)."""
+
+    candidate: Candidate
+    features: dict[str, float]
+    score: float = 0.0
+
+
+@dataclass
+class Analysis:
+    """Everything the ranking needs from one query, computed once (tuning re-ranks these offline)."""
+
+    query: str
+    province: str | None
+    terms: list[QueryTerm]
+    scored: list[Scored]
+    idf: dict[str, float]  # query term -> IDF × term weight
+    qbig: dict[str, float] = field(default_factory=dict)  # query character bigram -> weighted IDF
 
 
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
@@ -81,12 +166,16 @@ class Searcher:
         self.config = config or SearchConfig()
         self.homophones = HomophoneTable()
         self.homophones.add(analyzer.domain_terms)
+        self._bigram_df: Counter[str] = Counter()
+        self._bigram_docs: dict[str, frozenset[str]] = {}
+        self._title_cache: dict[str, tuple[IndexDoc, dict[str, float], float]] = {}
 
     # --- indexing -------------------------------------------------------------------------------
     def make_doc(self, *, article_id: str, revision_id: int, title: str, questions: Iterable[str],
                  keywords: Iterable[str], body_text: str, short_answer: str, province: str, category: str,
                  effective_from: date | None, effective_to: date | None) -> IndexDoc:
         keywords = list(keywords)
+        questions = list(questions)
         self.analyzer.add_words(keywords)
         tokens = {
             "title": self.analyzer.index_text(title),
@@ -94,18 +183,28 @@ class Searcher:
             "keywords": self.analyzer.index_text(" ".join([*keywords, category])),
             "body": self.analyzer.index_text(body_text),
         }
+        strong_text = normalize(" ".join([title, *questions, *keywords]))
         return IndexDoc(article_id=article_id, revision_id=revision_id, title=title, short_answer=short_answer,
                         province=province or NATIONAL, category=category, effective_from=effective_from,
-                        effective_to=effective_to, body_text=body_text, tokens=tokens)
+                        effective_to=effective_to, body_text=body_text, tokens=tokens, strong_text=strong_text)
 
     def learn(self, docs: Iterable[IndexDoc]) -> None:
-        """Add the strong-field terms of documents to the homophone table."""
+        """Add the strong-field terms of documents to the homophone table, and their character
+        bigrams to the bigram document frequencies."""
         terms: set[str] = set()
         for doc in docs:
             terms.update(t for t in doc.strong_terms() if len(t) >= 2)
+            old = self._bigram_docs.get(doc.article_id)
+            if old is not None:
+                self._bigram_df.subtract(old)
+            self._bigram_docs[doc.article_id] = doc.bigrams
+            self._bigram_df.update(doc.bigrams)
         self.homophones.add(terms)
 
     def rebuild(self, docs: list[IndexDoc]) -> int:
+        self._bigram_df = Counter()
+        self._bigram_docs = {}
+        self._title_cache = {}
         count = self.backend.rebuild(docs)
         self.learn(docs)
         return count
@@ -119,63 +218,150 @@ class Searcher:
         df = self.backend.doc_freq(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def search(self, query: str, *, province: str | None, day: date, limit: int = 5,
-               include_other_provinces: bool = False) -> SearchResult:
+    def _query_bigrams(self, query: str, context_weight: float) -> dict[str, float]:
+        """IDF-weighted character bigrams of the query (scene-setting clauses count less)."""
+        n = max(len(self._bigram_docs), 1)
+        out: dict[str, float] = {}
+        parts = clauses(query)
+        asking = any(c.asking for c in parts)
+        for clause in parts:
+            w = 1.0 if clause.asking or not asking else context_weight
+            for bg in han_bigrams(clause.text):
+                if all(ch in self.analyzer.stopwords for ch in bg) or bg in self.analyzer.stopwords:
+                    continue
+                df = self._bigram_df.get(bg, 0)
+                v = w * math.log(1 + (n - df + 0.5) / (df + 0.5))
+                if v > out.get(bg, 0.0):
+                    out[bg] = v
+        return out
+
+    def analyse(self, query: str, *, province: str | None, day: date, topic: str | None = None,
+                include_other_provinces: bool = False, context_weight: float | None = None,
+                all_features: bool = False) -> Analysis | None:
+        """Query terms, candidates and their features; None when nothing can match. Features the
+        ranking gives no weight are skipped unless `all_features` (tuning needs them all)."""
         cfg = self.config
-        query = (query or "").strip()
+        cw = cfg.model.context_weight if context_weight is None else context_weight
         if province in (None, "", NATIONAL):
             province = named_province(normalize(query))
-        terms = self.analyzer.expand(query, self.homophones)
+        terms = understand(query, self.analyzer, self.homophones, cw)
         if not query or not terms or len(self.backend) == 0:
-            return SearchResult(query=query, no_answer=True, province=province)
+            return None
         provinces = None if include_other_provinces else ([NATIONAL, province] if province else [NATIONAL])
         n = len(self.backend)
         idf = {t.text: self._idf(t.text, n) * t.weight for t in terms}
         total = sum(idf.values()) or 1.0  # words the index lacks count here: they are part of the question
         known = [t for t in terms if self.backend.doc_freq(t.text) > 0]  # the others match nothing
-        weighted = [(t.text, t.weight) for t in known]
-        known_idf = [(t.text, idf[t.text]) for t in known]
-        candidates = self.backend.query(weighted, field_weights=cfg.field_weights, provinces=provinces,
-                                        day=day, limit=max(cfg.candidates, limit))
+        candidates = self.backend.query([(t.text, t.weight) for t in known], field_weights=cfg.field_weights,
+                                        provinces=provinces, day=day, limit=cfg.candidates)
         if not candidates:
-            return SearchResult(query=query, no_answer=True, province=province)
+            return Analysis(query, province, terms, [], idf)
+        known_idf = [(t.text, idf[t.text]) for t in known]
+        qbig = self._query_bigrams(query, cw)
+        qbig_total = sum(qbig.values()) or 1.0
+        top = max(c.score for c in candidates) or 1.0
+        cats = TOPIC_CATEGORIES.get(topic or "", (topic,) if topic else ())
+        qidf = dict(known_idf)
+        # frozensets, not dict views: `view & frozenset` walks the whole (long) right-hand side
+        qterms = frozenset(qidf)
+        qbig_keys = frozenset(qbig)
+        weights = cfg.model.weights
+        fields = [f for f in FIELDS if all_features or weights.get(f)]
+        want_bigram = all_features or bool(weights.get("bigram"))
+        want_title = all_features or bool(weights.get("title_cover"))
+        scored = []
+        for c in candidates:
+            doc = c.doc
+            ft = doc.field_terms
+            feats = {"bm25": c.score / top}
+            for f in fields:
+                feats[f] = sum(qidf[t] for t in qterms & ft[f]) / total
+            if want_bigram:
+                feats["bigram"] = sum(qbig[b] for b in qbig_keys & doc.bigrams) / qbig_total
+            if want_title:
+                feats["title_cover"] = self._title_cover(doc, qbig_keys)
+            feats["own_province"] = 1.0 if province and doc.province == province else 0.0
+            feats["topic"] = 1.0 if cats and doc.category in cats else 0.0
+            scored.append(Scored(c, feats))
+        return Analysis(query, province, terms, scored, idf, qbig)
 
-        def final(c: Candidate) -> float:
-            strong = c.doc.strong
-            cov = sum(v for t, v in known_idf if t in strong) / total
-            boost = cfg.province_boost if province and c.doc.province == province else 1.0
-            return c.score * (1.0 + cfg.coverage_boost * cov) * boost
+    def _title_weights(self, doc: IndexDoc) -> tuple[dict[str, float], float]:
+        """IDF weights of a title's character bigrams (cached per document until the next change)."""
+        cached = self._title_cache.get(doc.article_id)
+        if cached is not None and cached[0] is doc:
+            return cached[1], cached[2]
+        n = max(len(self._bigram_docs), 1)
+        weights = {}
+        for bg in doc.title_bigrams:
+            if bg not in self.analyzer.stopwords:
+                df = self._bigram_df.get(bg, 0)
+                weights[bg] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        total = sum(weights.values())
+        self._title_cache[doc.article_id] = (doc, weights, total)
+        return weights, total
 
-        ranked = sorted(((final(c), c) for c in candidates), key=lambda sc: -sc[0])
-        confidence = self.confidence(query, terms, ranked[0][1], idf)
-        if confidence < cfg.no_answer_threshold:
-            return SearchResult(query=query, no_answer=True, confidence=confidence, province=province)
-        marks = marker([t.text for t in known])
-        hits = [Hit(article_id=c.doc.article_id, revision_id=c.doc.revision_id, title=c.doc.title,
-                    short_answer=c.doc.short_answer, score=score, snippet=snippet(c.doc.body_text, marks),
-                    province=c.doc.province, category=c.doc.category)
-                for score, c in ranked[:limit]]
-        return SearchResult(query=query, no_answer=False, hits=hits, confidence=confidence, province=province)
+    def _title_cover(self, doc: IndexDoc, qbig: frozenset[str]) -> float:
+        """The IDF-weighted share of the title's character bigrams that the query says."""
+        weights, total = self._title_weights(doc)
+        if not total:
+            return 0.0
+        return sum(weights[b] for b in qbig if b in weights) / total
 
-    def confidence(self, query: str, terms: list[QueryTerm], best: Candidate,
-                   weighted_idf: dict[str, float] | None = None) -> float:
-        """How sure we are that the best article answers the query, 0..1.
-
-        Evidence = the IDF weight of query terms (two characters or more) found in the article's title,
-        questions or keywords, in units of the rarest possible term's IDF, squashed to 0..1. A query
-        about another department's topic (lexicon/outside.txt) that the article never mentions keeps a
-        third of it."""
+    def confidence_features(self, analysis: Analysis, best: Scored) -> dict[str, float]:
+        """What the "is there an answer" model sees about the best article."""
         n = max(len(self.backend), 1)
-        strong = best.doc.strong
-        if weighted_idf is None:
-            weighted_idf = {t.text: self._idf(t.text, n) * t.weight for t in terms}
-        evidence = sum(v for t, v in weighted_idf.items() if len(t) >= 2 and t in strong)
         unit = math.log(1 + (n - 0.5) / 1.5)
-        conf = 1.0 - math.exp(-evidence / unit)
-        outside = self.analyzer.outside(query)
-        if outside and not any(w in best.doc.body_text or w in best.doc.title for w in outside):
-            conf *= 1 / 3
-        return conf
+        doc = best.candidate.doc
+        idf = analysis.idf
+        strong = sum(v for t, v in idf.items() if len(t) >= 2 and t in doc.strong)
+        body = sum(v for t, v in idf.items() if len(t) >= 2 and t in doc.field_terms["body"] and t not in doc.strong)
+        total = sum(idf.values()) or 1.0
+        cover = sum(v for t, v in idf.items() if t in doc.strong or t in doc.field_terms["body"]) / total
+        outside = self.analyzer.outside(analysis.query)
+        off = bool(outside) and not any(w in doc.body_text or w in doc.title for w in outside)
+        feats = best.features
+        if "bigram" in feats:
+            bigram = feats["bigram"]
+        else:
+            qtotal = sum(analysis.qbig.values()) or 1.0
+            bigram = sum(analysis.qbig[b] for b in frozenset(analysis.qbig) & doc.bigrams) / qtotal
+        title_cover = (feats["title_cover"] if "title_cover" in feats
+                       else self._title_cover(doc, frozenset(analysis.qbig)))
+        return {"strong": 1.0 - math.exp(-strong / unit), "body": 1.0 - math.exp(-body / unit), "cover": cover,
+                "bigram": bigram, "title_cover": title_cover,
+                "outside": 1.0 if off else 0.0}
+
+    def rank(self, analysis: Analysis, model: RankModel | None = None) -> list[Scored]:
+        model = model or self.config.model
+        for sc in analysis.scored:
+            sc.score = model.score(sc.features)
+        return sorted(analysis.scored, key=lambda sc: -sc.score)
+
+    def search(self, query: str, *, province: str | None, day: date, limit: int = 5,
+               include_other_provinces: bool = False, topic: str | None = None) -> SearchResult:
+        query = (query or "").strip()
+        analysis = self.analyse(query, province=province, day=day, topic=topic,
+                                include_other_provinces=include_other_provinces)
+        if analysis is None:
+            return SearchResult(query=query, no_answer=True,
+                                province=province if province not in ("", NATIONAL) else None)
+        if not analysis.scored:
+            return SearchResult(query=query, no_answer=True, province=analysis.province)
+        model = self.config.model
+        ranked = self.rank(analysis, model)
+        confidence = model.answerable(self.confidence_features(analysis, ranked[0]))
+        if confidence < model.threshold:
+            return SearchResult(query=query, no_answer=True, confidence=confidence, province=analysis.province)
+        known = [t.text for t in analysis.terms if t.text in ranked[0].candidate.doc.strong
+                 or t.text in ranked[0].candidate.doc.field_terms["body"]]
+        marks = marker(known or [t.text for t in analysis.terms])
+        hits = [Hit(article_id=sc.candidate.doc.article_id, revision_id=sc.candidate.doc.revision_id,
+                    title=sc.candidate.doc.title, short_answer=sc.candidate.doc.short_answer, score=sc.score,
+                    snippet=snippet(sc.candidate.doc.body_text, marks), province=sc.candidate.doc.province,
+                    category=sc.candidate.doc.category)
+                for sc in ranked[:limit]]
+        return SearchResult(query=query, no_answer=False, hits=hits, confidence=confidence,
+                            province=analysis.province)
 
 
 @dataclass(frozen=True)

@@ -550,20 +550,56 @@ class KnowledgeService:
 
     # --- search and analytics -------------------------------------------------------------------
     def search(self, query: str, *, province: str | None = None, limit: int = 5, channel: str = "ivr",
-               include_other_provinces: bool = False, log_query: bool = True) -> SearchResult:
-        """Ranked answers, or `no_answer` (contract: docs/contracts.md)."""
+               include_other_provinces: bool = False, log_query: bool = True,
+               topic: str | None = None) -> SearchResult:
+        """Ranked answers, or `no_answer` (contract: docs/contracts.md). `topic` is the IVR's recognised
+        intent (pension, medical, …) or a category: a prior that favours articles of that topic."""
         limit = max(1, min(int(limit), 50))
         query = scrub(query)  # personal numbers never reach the index, the query log or the reply
         if province in ("", "00"):
             province = None
         result = self.index.search(query, province=province, limit=limit,
-                                   include_other_provinces=include_other_provinces)
+                                   include_other_provinces=include_other_provinces, topic=topic)
         if log_query and result.query:
             best = result.best
             self.queries.add(at=self._now(), query=result.query, province=province, channel=channel,
                              no_answer=result.no_answer, top_article_id=best.article_id if best else None,
                              score=best.score if best else 0.0)
         return result
+
+    def answer(self, *, query: str = "", article_id: str | None = None, province: str | None = None,
+               topic: str | None = None, channel: str = "ivr") -> Any:
+        """What the IVR reads for a spoken question or a menu item: `knowledge.answering.Answer` or None."""
+        from knowledge.answering import answer
+
+        return answer(self, query=query, article_id=article_id, province=province, topic=topic, channel=channel)
+
+    # --- learning from use (knowledge/feedback.py) ---------------------------------------------------
+    def feedback(self, article_id: str, *, helpful: bool | None = None, used: bool = False, query: str = "",
+                 source: str = "citizen", channel: str = "ivr", call_id: str | None = None,
+                 user_id: int | None = None) -> int:
+        """Record whether an answer helped (or that an agent used the article); returns the id."""
+        from knowledge import feedback
+
+        return feedback.record(self, article_id, helpful=helpful, used=used, query=query, source=source,
+                               channel=channel, call_id=call_id, user_id=user_id)
+
+    def suggestions(self, *, limit: int = 50, province: str | None = None) -> list[Any]:
+        """The editors' review queue built from feedback (`knowledge.feedback.Suggestion`)."""
+        from knowledge import feedback
+
+        return feedback.queue(self, limit=limit, province=province)
+
+    def accept_suggestion(self, user: Actor | None, feedback_id: int, question: str | None = None) -> RevisionView:
+        """Editor: the suggested question goes into a draft of the article (reviewed before publishing)."""
+        from knowledge import feedback
+
+        return feedback.accept(self, user, feedback_id, question)
+
+    def dismiss_suggestion(self, user: Actor | None, feedback_id: int) -> None:
+        from knowledge import feedback
+
+        feedback.dismiss(self, user, feedback_id)
 
     def _query_stats(self, days: int, limit: int, only_unanswered: bool) -> list[QueryStat]:
         self.queries.flush()

@@ -30,13 +30,27 @@ class SearchResult:
 class FakeKnowledge:
     def __init__(self) -> None:
         self.queries: list[tuple[str, str | None]] = []
+        self.topics: list[str | None] = []
 
     def search(self, query: str, *, province: str | None = None, limit: int = 5, channel: str = "ivr",
-               include_other_provinces: bool = False) -> SearchResult:
+               include_other_provinces: bool = False, topic: str | None = None) -> SearchResult:
         self.queries.append((query, province))
+        self.topics.append(topic)
         if "天气" in query or not query:
             return SearchResult(True, [])
         return SearchResult(False, [Hit("kb-1001", 7, "养老保险关系转移", "向转入地社保机构申请即可。")])
+
+    def answer(self, *, query: str = "", article_id: str | None = None, province: str | None = None,
+               topic: str | None = None, channel: str = "ivr") -> Any:
+        from knowledge.answering import Answer
+
+        if article_id is not None:
+            return None  # the fake has no articles by id: the node falls back to the item's words
+        res = self.search(query, province=province, topic=topic)
+        if res.no_answer:
+            return None
+        h = res.hits[0]
+        return Answer(h.article_id, h.revision_id, h.title, h.short_answer, h.province, "养老保险", "search")
 
 
 @dataclass

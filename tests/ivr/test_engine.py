@@ -148,7 +148,8 @@ def test_free_speech_goes_through_the_classifier_to_the_knowledge_base(call, hom
     result = call("1", says=["我想问养老保险转移"])
     intent = kinds(result, "intent")[0]
     assert intent["intent"] == "pension" and intent["confidence"] > 0.5
-    assert homes.knowledge.queries == [("我想问养老保险转移", None)]
+    # searched with the routing province (detected from the number) and the recognised topic
+    assert homes.knowledge.queries == [("我想问养老保险转移", "11")] and homes.knowledge.topics == ["pension"]
     assert kinds(result, "kb_answer")[0]["found"] is True
 
 

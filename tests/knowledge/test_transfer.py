@@ -115,9 +115,17 @@ def test_cli_import_search_batch_eval_reindex(tmp_path, monkeypatch) -> None:  #
     assert [set(line) for line in lines] == [{"q", "province", "ids", "no_answer"}] * 3
     assert lines[0]["ids"][0] == "kb-9001" and lines[1]["ids"][0] == "kb-9002" and lines[2]["no_answer"]
     res = runner.invoke(main, ["kb", "eval", str(queries), "--json"])
-    metrics = json.loads(res.output)
+    metrics = json.loads(res.output)["sets"]["q"]
     assert metrics["ours"]["mrr5"] == 1.0 and metrics["ours"]["oos_rejected"] == 1.0
-    assert "plain_bm25" in metrics
+    assert "plain_bm25" in metrics and "cross_validated" not in metrics  # one set: nothing to cross-check
+    other = write_jsonl(tmp_path / "q2.jsonl", [
+        {"q": "喂 你好 我被裁了 失业保险金去哪里申请", "province": "00", "gold": ["kb-9001"], "kind": "spoken"},
+        {"q": "公积金怎么提取", "province": "00", "gold": [], "kind": "out_of_scope"},
+    ])
+    res = runner.invoke(main, ["kb", "eval", str(queries), str(other)])
+    assert res.exit_code == 0, res.output
+    assert "cross-val" in res.output and "tuned on q2" in res.output and "tuned on q" in res.output
+    assert "plain BM25" in res.output and "q2: 2 queries" in res.output
     res = runner.invoke(main, ["kb", "reindex"])
     assert res.exit_code == 0 and "indexed 3 published articles" in res.output
     res = runner.invoke(main, ["kb", "export", str(tmp_path / "out.jsonl")])

@@ -450,6 +450,18 @@ def kb_flag(article_id: str, reason: str, note: str | None) -> dict:
     return {"ok": True, "message": "已反馈给知识库编辑 / flagged for the editors"}
 
 
+@op("/kb/feedback", method="POST", roles=AGENT_SUP, tag="knowledge", template="_done.html",
+    params=(Param("article_id", required=True), Param("helpful", kind="boolean", description="did the answer help"),
+            Param("used", kind="boolean", description="this is the article I finally used for the call"),
+            Param("query", description="what the caller asked"), Param("call_id")))
+def kb_feedback(article_id: str, helpful: bool | None, used: bool | None, query: str | None,
+                call_id: str | None) -> dict:
+    """Say whether an answer helped, or which article was used for a call (feeds the editors' queue)."""
+    call("knowledge", "feedback", article_id, helpful=helpful, used=bool(used), query=query or "",
+         source="agent", channel="console", call_id=call_id or None, user_id=int(current_user.id))
+    return {"ok": True, "message": "已记录反馈 / feedback recorded"}
+
+
 # ---- records ----------------------------------------------------------------------------------
 
 @op("/records/lookup", method="POST", roles=("agent", "supervisor"), tag="records", template="agent/_record.html",

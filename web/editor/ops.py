@@ -265,3 +265,41 @@ def kb_resolve_flag(flag_id: int, resolution: str) -> dict:
     _check_scope(_article_province(flag.article_id))
     call("knowledge", "resolve_flag", current_user, flag_id, resolution)
     return {"ok": True, "message": "已处理 / resolved"}
+
+
+# ---- learning from use: the review queue built from feedback -----------------------------------
+
+@op("/kb/suggestions", roles=KB_STAFF, tag="knowledge", template="editor/_suggestions.html",
+    params=(Param("limit", kind="integer", where="query", description="at most this many (default 50)"),))
+def kb_suggestions(limit: int | None) -> dict:
+    """The review queue from callers' and agents' feedback: questions to add as alternative questions,
+    and answers marked not helpful."""
+    province = None if current_user.province_scope in (None, "", "00") else current_user.province_scope
+    rows = call("knowledge", "suggestions", limit=min(max(limit or 50, 1), 500), province=province)
+    return {"suggestions": [r.to_dict() for r in rows]}
+
+
+@op("/kb/suggestions/<int:feedback_id>/accept", method="POST", roles=("editor",), tag="knowledge",
+    template="editor/_suggestions.html",
+    params=(Param("question", description="the question as the editor wants it (default: as asked)"),))
+def kb_accept_suggestion(feedback_id: int, question: str | None) -> dict:
+    """Add the suggested question to a draft of the article (it is published only after review)."""
+    _check_scope(_article_province(_suggestion_article(feedback_id)))
+    draft = to_jsonable(call("knowledge", "accept_suggestion", current_user, feedback_id, question or None))
+    return {**kb_suggestions(None), "draft": draft}
+
+
+@op("/kb/suggestions/<int:feedback_id>/dismiss", method="POST", roles=("editor",), tag="knowledge",
+    template="editor/_suggestions.html")
+def kb_dismiss_suggestion(feedback_id: int) -> dict:
+    """Take an entry off the queue without changing the article."""
+    _check_scope(_article_province(_suggestion_article(feedback_id)))
+    call("knowledge", "dismiss_suggestion", current_user, feedback_id)
+    return kb_suggestions(None)
+
+
+def _suggestion_article(feedback_id: int) -> str:
+    for row in call("knowledge", "suggestions", limit=10_000):
+        if feedback_id in row.feedback_ids:
+            return str(row.article_id)
+    abort(404, description=f"no open suggestion with feedback {feedback_id}")
