@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 RUNTIME_HOMES = (
     "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
+    "recordings",
 )
 
 

@@ -1,0 +1,15 @@
+"""Builds `platform.recordings`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recordings.config import from_settings
+from recordings.service import RecordingService
+from recordings.storage import make_storage
+from recordings.transcription import load
+
+
+def build(platform: Any) -> RecordingService:
+    config = from_settings(platform.settings)
+    return RecordingService(platform, config, make_storage(config), load(platform.settings))
