@@ -116,17 +116,25 @@ def spool_ready(path: Path, now_ts: float) -> bool:
 
 
 def ingest_spooled(svc: Any, rec_id: int, *, force: bool = False) -> bool:
-    """Ingest a leg whose file Asterisk wrote into the spool (once the file has settled)."""
+    """Ingest a leg whose file Asterisk wrote into the spool, once the file has settled.
+
+    A file still missing a minute after the leg ended counts as a failed attempt (a wrong spool
+    mount shows up as `failed` after MAX_ATTEMPTS timer passes instead of waiting forever)."""
     with svc.db.session() as s:
         rec = s.get(Recording, rec_id)
         if rec is None or rec.status != "closing" or not rec.source:
             return False
         path = svc.config.spool_dir / Path(rec.source).name
+        ended = rec.ended_at
     if not path.exists():
-        _failed(svc, rec_id, f"spool file {path.name} not there yet")
+        if ended is not None and (svc.clock.now() - ended).total_seconds() > 60:
+            _failed(svc, rec_id, f"spool file {path.name} missing in {svc.config.spool_dir}")
         return False
     # file times are wall-clock times, so this one check uses the wall clock, not platform.clock
     if not force and not spool_ready(path, time.time()):
+        return False
+    if path.stat().st_size == 0:  # MixMonitor `b`: never bridged, nothing was said
+        svc.discard_leg(rec_id, "empty")
         return False
     if not claim(svc.db, rec_id):
         return False

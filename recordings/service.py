@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,6 +109,29 @@ class RecordingService:
             channel = rec.channel
         if ingest and channel == "asterisk":
             capture.ingest_spooled(self, recording_id, force=True)
+
+    def discard_leg(self, recording_id: int, reason: str = "not_answered") -> None:
+        """The agent never answered (or recording could not start): drop the row and any file."""
+        with self.db.session() as s:
+            rec = s.get(Recording, recording_id)
+            if rec is None or rec.status not in ("recording", "closing"):
+                return
+            name = Path(rec.source).name if rec.source else None
+            s.delete(rec)
+        if name:
+            (self.config.spool_dir / name).unlink(missing_ok=True)
+        log.info("recording %s discarded (%s)", recording_id, reason)
+
+    def ingest_now(self, recording_id: int, wait_s: float = 15.0) -> bool:
+        """Ingest a closed Asterisk leg as soon as its file has settled (else the timer will)."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            if capture.ingest_spooled(self, recording_id):
+                return True
+            rec = self.get(recording_id)
+            if rec is None or rec.status != "closing" or time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)
 
     def end_call(self, call_id: str, reason: str = "hangup") -> None:
         """Close every open leg of a call (the call ended)."""

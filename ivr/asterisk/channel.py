@@ -37,7 +37,7 @@ from ivr.actions import (
     Timeout,
     Transfer,
 )
-from ivr.asterisk import calls
+from ivr.asterisk import calls, recording
 from ivr.asterisk.agi import AGIConnection
 from ivr.asterisk.agi_protocol import AGIDeadChannel, AGIError, AGIHangup, Reply
 
@@ -288,8 +288,13 @@ class _Call:
             await self.conn.set_variable("HOTLINE_DONE", "connect")
             raise _HandedBack
         data = f"{endpoint},{self.cfg.dial_timeout_s},{self.cfg.dial_options}".rstrip(",")
-        reply = await self.conn.exec("Dial", data, timeout=LEG_LIMIT_S)
-        status = await self.conn.get_variable("DIALSTATUS") or ""
+        rec_id = await recording.start(self.runner, self.conn, self.call_id, agent_id=action.agent_id)
+        status = ""
+        try:
+            reply = await self.conn.exec("Dial", data, timeout=LEG_LIMIT_S)
+            status = await self.conn.get_variable("DIALSTATUS") or ""
+        finally:
+            await recording.stop(self.runner, self.conn, rec_id, dial_status=status)
         if reply.value == -1 and not await self._alive():
             raise _CallerGone
         reason = {"ANSWER": "completed", "BUSY": "agent_busy", "NOANSWER": "agent_no_answer",
