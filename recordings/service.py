@@ -268,7 +268,8 @@ class RecordingService:
         own = self.own_agent_id(user)
         if own is None:
             return []
-        return [r for r in self.list(agent_id=own, **filters) if self.may_listen(user, r)]
+        filters["agent_id"] = own  # an agent sees their own calls only, whatever they asked for
+        return [r for r in self.list(**filters) if self.may_listen(user, r)]
 
     def may_listen(self, user: Any, rec: RecordingView) -> bool:
         return access.can_listen(user, rec, own_agent_id=self.own_agent_id(user),

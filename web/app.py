@@ -25,6 +25,8 @@ BLUEPRINTS = (
     "web.webhooks",
     "web.twilio",
     "web.handoff",
+    "web.recordings",
+    "web.qa",
 )
 
 csrf = CSRFProtect()

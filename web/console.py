@@ -27,6 +27,9 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("supervisor.callbacks", "nav.callbacks", ("supervisor",)),
     ("editor.index", "nav.editor", ("editor", "reviewer")),
     ("admin.index", "nav.admin", ("admin",)),
+    ("recordings.index", "nav.recordings", ("supervisor", "qa")),
+    ("qa.queue", "nav.qa", ("qa", "supervisor")),
+    ("qa.mine", "nav.my_reviews", ("agent",)),
 )
 
 
