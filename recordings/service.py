@@ -143,9 +143,30 @@ class RecordingService:
 
     def store_file(self, call_id: str, source: Path, *, channel: str, agent_id: int | None = None,
                    source_ref: str | None = None, started_at: datetime | None = None,
-                   caller: str | None = None, channels: int | None = None) -> int:
+                   caller: str | None = None, channels: int | None = None,
+                   recording_id: int | None = None) -> int:
         """A finished recording handed over as a file (Twilio's download, an import); idempotent on
-        `source_ref`. Returns the recording id."""
+        `source_ref`. `recording_id` names the leg opened at the answer (its pause gaps are kept).
+        Returns the recording id."""
+        if recording_id is not None:
+            with self.db.session() as s:
+                rec = s.get(Recording, recording_id)
+                if rec is not None and rec.call_id == call_id and rec.status in ("recording", "closing"):
+                    now = self.clock.now()
+                    self._close_gap(rec, now, "system:leg_end")
+                    rec.status, rec.source_ref, rec.ended_at = "ingesting", source_ref, rec.ended_at or now
+                    if started_at is not None:  # the provider's file starts at the answer: shift the gaps
+                        shift = (started_at - rec.started_at).total_seconds()
+                        rec.gaps = [{**g, "start": max(0.0, round(g["start"] - shift, 1)),
+                                     "end": max(0.0, round(g["end"] - shift, 1))} for g in rec.gaps or []]
+                        rec.started_at = started_at
+                    rec_id = rec.id
+                else:
+                    rec_id = None
+            if rec_id is not None:
+                if not capture.ingest_file(self, rec_id, source, channels=channels, keep_source=True):
+                    raise RecordingError(f"recording {rec_id} could not be stored (see its error)")
+                return rec_id
         if source_ref:
             with self.db.session() as s:
                 existing = s.execute(select(Recording.id).where(Recording.source_ref == source_ref,

@@ -22,6 +22,7 @@ from core.masking import mask_phone
 from core.phone import try_parse as parse_phone
 from ivr.twilio import signature
 from ivr.twilio.config import TwilioConfig
+from ivr.twilio.recording import RecordingControl, TwilioRecordings
 from ivr.twilio.tokens import TokensNotConfigured, agent_identity, voice_token
 from ivr.twilio.voice import TwilioVoice
 from web.app import csrf, platform_of
@@ -37,7 +38,10 @@ csrf.exempt(bp)  # Twilio cannot send a CSRF token; the signature check stands i
 def init_app(app: Flask) -> None:
     platform = platform_of(app)
     config = TwilioConfig.from_settings(platform.settings)
-    app.extensions["twilio_voice"] = TwilioVoice(platform, config)
+    voice = app.extensions["twilio_voice"] = TwilioVoice(platform, config)
+    app.extensions["twilio_recordings"] = TwilioRecordings(platform, config)
+    if config.voice_configured:
+        app.extensions["twilio_recording_control"] = RecordingControl(platform, voice.calls)
 
 
 def _voice() -> TwilioVoice:
@@ -115,6 +119,23 @@ def voice_status():  # type: ignore[no-untyped-def]
     _require_sid()
     _voice().status(request.form)
     return Response(status=204)
+
+
+@bp.post("/recording")
+@public
+@signed
+def recording_status():  # type: ignore[no-untyped-def]
+    """Twilio recording-status callback: fetch the agent leg's recording and store it."""
+    _require_sid()
+    try:
+        rec_id = current_app.extensions["twilio_recordings"].status(request.form, request.args.get("agent"),
+                                                                    request.args.get("rec"))
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    except Exception:
+        log.exception("twilio recording %s could not be stored", (request.form.get("RecordingSid") or "-")[:40])
+        abort(503)
+    return Response(status=204 if rec_id is None else 201)
 
 
 @bp.post("/voice/outbound")

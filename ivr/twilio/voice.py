@@ -16,6 +16,7 @@ from typing import Any
 from ivr.actions import Action, CallerHangup, Hold, HoldTick, Transfer, is_final
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
+from ivr.twilio.recording import recording_callback
 from ivr.twilio.rest import CallControl
 from ivr.twilio.results import FINAL_STATUSES, result_for
 
@@ -155,7 +156,8 @@ class TwilioVoice:
     # ------------------------------------------------------------------ internals
 
     def _emit(self, sid: str, action: Action, n: int) -> str:
-        links = twiml.Links(step=self.config.url(f"{PATH_STEP}?n={n}"), dial=self.config.url(f"{PATH_DIAL}?n={n}"))
+        links = twiml.Links(step=self.config.url(f"{PATH_STEP}?n={n}"), dial=self.config.url(f"{PATH_DIAL}?n={n}"),
+                            recording=recording_callback(self.platform, self.config, action))
         try:
             document = twiml.render(action, self.config, links)
         except ValueError:
