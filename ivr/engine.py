@@ -81,7 +81,8 @@ class Engine:
             "vars": {"caller": caller or "", "called": called, "entry": entry, "channel": channel,
                      "language": language or flow.settings.get("language", "zh"),
                      "entry_center": str(args.pop("entry_center", self.platform.settings.center_code)),
-                     "speech": bool(args.pop("speech", False)), **args},
+                     "speech": bool(args.pop("speech", False)),
+                     "recording_notice": self._recording_notice(entry), **args},
         }
         try:
             self.calls.started(state)
@@ -95,6 +96,13 @@ class Engine:
             action = self._advance(state, flow, Goto(flow.start))
             self._save(state, action)
         return action
+
+    def _recording_notice(self, entry: str) -> bool:
+        """Whether this entry's callers hear the recording notice before an agent (recordings home)."""
+        try:
+            return bool(self.platform.recordings.consent_required(entry))
+        except ModuleNotFoundError:  # a node without the recordings home records nothing
+            return False
 
     def resume(self, call_id: str, result: Result) -> Action:
         with self.store.lock(self._lock_key(call_id)):

@@ -97,9 +97,11 @@ class CallRunner:
         await self._domain(calls.register, self.platform, call_id, req.uniqueid, req.channel, self.node)
         self.waker.watch(call_id)
         call = _Call(self, conn, call_id)
+        whole_call: int | None = None
         try:
             if self.config.answer:
                 await conn.answer()
+            whole_call = await recording.start_whole_call(self, conn, call_id, req.entry)
             args = {f"arg{n}": value for n, value in enumerate(req.args, 1)}
             args.update(req.query)
             args["dnid"] = req.called
@@ -126,6 +128,7 @@ class CallRunner:
             raise
         finally:
             self.waker.unwatch(call_id)
+            await recording.stop(self, conn, whole_call, dial_status="")
 
     def close(self) -> None:
         self.waker.close()

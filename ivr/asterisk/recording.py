@@ -52,6 +52,14 @@ async def start(runner: Any, conn: Any, call_id: str, *, agent_id: int | None, k
     return leg.recording_id
 
 
+async def start_whole_call(runner: Any, conn: Any, call_id: str, entry: str) -> int | None:
+    """Record the whole call (IVR included) when the entry number asks for it."""
+    svc = _service(runner.platform)
+    if svc is None or not svc.whole_call(entry):
+        return None
+    return await start(runner, conn, call_id, agent_id=None, kind="whole_call")
+
+
 NOT_ANSWERED = ("BUSY", "NOANSWER", "CHANUNAVAIL", "CONGESTION", "CANCEL", "INVALIDARGS")
 
 

@@ -9,8 +9,10 @@ about the channel adapter and the recordings home, not the flow."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,8 +20,10 @@ from core.clock import SystemClock
 from core.events import InProcessBus
 from core.platform import Platform
 from core.state import MemoryStore
-from ivr.actions import Connect, Hangup
+from ivr.actions import Connect, Hangup, Hold
+from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner
+from ivr.asterisk.recording import RecordingControl
 from recordings import audio
 from tests.asterisk.helpers import agi_server
 from tests.conftest import make_settings
@@ -54,7 +58,7 @@ def _extensions(agi_port: int, sounds: Path) -> str:
     return f"""[general]
 [rec-in]
 exten => 100,1,Answer()
- same => n,AGI(agi://127.0.0.1:{agi_port}/ivr)
+ same => n,AGI(agi://127.0.0.1:{agi_port}/12333)
  same => n,Hangup()
 [rec-agents]
 exten => 201,1,Answer()
@@ -74,16 +78,19 @@ def recording_platform(tmp_path: Path) -> Platform:
     p.close()
 
 
-def test_agent_leg_is_recorded_with_both_parties(recording_platform: Platform, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def _run_call(platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, caller_s: float,
+              agent_s: float, during: Any = None, ivr_s: float = 0.0) -> None:
+    """One call through a real Asterisk: the caller plays 300 Hz, the agent answers and plays 500 Hz.
+    `during(ami, started_at)` runs while the agent leg is up (with an AMI client on the node's loop)."""
     require_asterisk()
-    platform = recording_platform
     sounds = tmp_path / "sounds"
-    sounds.mkdir()
-    tone(sounds / "caller.wav", 300, 8.0)
-    tone(sounds / "agent.wav", 500, 3.0)
-    engine = ScriptedEngine(Connect(agent_id=7, endpoint="Local/201@rec-agents/n", call_id=""),
-                            Hangup(reason="completed"))
+    sounds.mkdir(exist_ok=True)
+    tone(sounds / "caller.wav", 300, caller_s)
+    tone(sounds / "agent.wav", 500, agent_s)
+    script = [Connect(agent_id=7, endpoint="Local/201@rec-agents/n", call_id=""), Hangup(reason="completed")]
+    if ivr_s:  # the caller waits in the IVR first (a hold without music), then an agent takes the call
+        script.insert(0, Hold(prompts=(), music=False, max_seconds=ivr_s))
+    engine = ScriptedEngine(*script)
     monkeypatch.setitem(platform.__dict__, "ivr", engine)
     monkeypatch.setitem(platform.__dict__, "agents", _NoAcd(_Profile()))
     runner = CallRunner(platform)
@@ -100,24 +107,48 @@ def test_agent_leg_is_recorded_with_both_parties(recording_platform: Platform, t
             ast = RealAsterisk(tmp_path / "ast", agi_port=server.port,
                                extensions=_extensions(server.port, sounds))
             await asyncio.to_thread(ast.start)
+            ami = AMIClient("127.0.0.1", ast.ami_port, "hotline", "test-secret", events="call")
+            control = RecordingControl(platform, ami)
+            control.bind(asyncio.get_running_loop())
+            await ami.start()
             try:
+                await ami.wait_connected(10)
                 await asyncio.to_thread(ast.rx, f"channel originate Local/100@rec-in/n application "
                                         f"Playback {sounds}/caller")
                 deadline = time.monotonic() + 60
+                if during is not None:
+                    while not platform.recordings.list(status="recording") and time.monotonic() < deadline:
+                        await asyncio.sleep(0.05)
+                    await during(platform.recordings.list(status="recording"))
                 while not done and time.monotonic() < deadline:
                     await asyncio.sleep(0.2)
                 assert done, "the call never finished on the FastAGI side"
                 # ingestion runs after the leg, off the call's path
                 while time.monotonic() < deadline:
                     recs = platform.recordings.list()
-                    if recs and recs[0].status == "stored":
+                    if recs and all(r.status == "stored" for r in recs):
                         break
                     await asyncio.sleep(0.3)
             finally:
+                control.close()
+                await ami.stop()
                 await asyncio.to_thread(ast.stop)
                 runner.close()
 
     asyncio.run(asyncio.wait_for(main(), 150))
+
+
+def _levels(platform: Platform, rec: Any, tmp_path: Path, name: str) -> tuple[Path, list[float]]:
+    stored = tmp_path / f"{name}.opus"
+    stored.write_bytes(b"".join(platform.recordings.open(rec)))
+    wav = audio.decode(stored, tmp_path / f"{name}.wav")
+    return wav, audio.channel_rms(wav)
+
+
+def test_agent_leg_is_recorded_with_both_parties(recording_platform: Platform, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    platform = recording_platform
+    _run_call(platform, tmp_path, monkeypatch, caller_s=8.0, agent_s=3.0)
 
     recs = platform.recordings.list()
     assert len(recs) == 1, recs
@@ -128,9 +159,7 @@ def test_agent_leg_is_recorded_with_both_parties(recording_platform: Platform, t
     # from the agent's answer to the hang-up: about the agent's 3.5 s, not the 8 s the caller played
     assert 2.0 < (rec.duration_s or 0) < 6.0, rec.duration_s
 
-    stored = tmp_path / "stored.opus"
-    stored.write_bytes(b"".join(platform.recordings.open(rec)))
-    levels = audio.channel_rms(audio.decode(stored, tmp_path / "stored.wav"))
+    _, levels = _levels(platform, rec, tmp_path, "stored")
     assert len(levels) == 2 and min(levels) > 0.05, levels  # caller (left) and agent (right) both heard
     assert list((tmp_path / "spool").glob("*.raw")) == []  # the spool file went into storage
 
@@ -156,3 +185,44 @@ def test_agent_leg_is_recorded_with_both_parties(recording_platform: Platform, t
     entries = platform.audit.entries(action="recording.listen", subject=f"recording:{rec.id}")
     assert entries[0].actor == f"user:{gd.id}" and entries[0].outcome == "ok"
     assert client.get(src.replace("/media/", "/media/x"), headers={"Range": "bytes=0-9"}).status_code == 404
+
+
+def test_pause_mutes_the_recording_and_whole_call_records_the_ivr_too(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(tmp_path, extra={"recording_spool_dir": str(tmp_path / "spool"),
+                                              "recording_whole_call_entries": "12333"})
+    clock = SystemClock()
+    platform = Platform(settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus("t", clock))
+    platform.migrate()
+
+    async def pause_then_resume(open_legs: list[Any]) -> None:
+        call_id = open_legs[0].call_id
+        deadline = time.monotonic() + 30
+        while len(platform.recordings.list(status="recording")) < 2:  # the agent leg too, not just the whole call
+            assert time.monotonic() < deadline, platform.recordings.list()
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.5)
+        await asyncio.to_thread(platform.recordings.pause, call_id, actor="agent:5")
+        await asyncio.sleep(2.0)
+        await asyncio.to_thread(platform.recordings.resume, call_id, actor="agent:5")
+
+    try:
+        _run_call(platform, tmp_path, monkeypatch, caller_s=12.0, agent_s=7.0, during=pause_then_resume, ivr_s=2.0)
+        recs = {r.kind: r for r in platform.recordings.list()}
+        assert set(recs) == {"agent_leg", "whole_call"}, recs
+        leg, whole = recs["agent_leg"], recs["whole_call"]
+        assert leg.status == whole.status == "stored"
+        assert (whole.duration_s or 0) > (leg.duration_s or 0) + 1.5  # the IVR part is in the whole call only
+        assert len(leg.gaps) == 1 and leg.gaps[0]["by"] == "agent:5"
+        start, end = leg.gaps[0]["start"], leg.gaps[0]["end"]
+        assert 1.5 <= end - start <= 3.0
+        wav, levels = _levels(platform, leg, tmp_path, "leg")
+        assert min(levels) > 0.05, levels
+        # inside the gap both channels are silent; MixMonitorMute kept the timing (silence, not a cut)
+        inner = tmp_path / "gap.wav"
+        subprocess.run(["sox", str(wav), str(inner), "trim", str(start + 0.5), str(max(0.3, end - start - 1.0))],
+                       check=True)
+        assert max(audio.channel_rms(inner)) < 0.01, audio.channel_rms(inner)
+        assert [e.action for e in platform.audit.entries(action="recording.pause")] == ["recording.pause"]
+    finally:
+        platform.close()
