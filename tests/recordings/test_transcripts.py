@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from core.events import InProcessBus
 from core.platform import Platform
@@ -22,7 +22,7 @@ SAID = "我的身份证号是110105194912310021，手机13812345678，想问养�
 
 class StandInEngine:
     name = "stand-in"
-    heard: list[float] = []
+    heard: ClassVar[list[float]] = []
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings

@@ -21,6 +21,20 @@ bp = Blueprint("recordings", __name__, url_prefix="/recordings")
 LISTEN_ROLES = ("supervisor", "qa", "agent", "admin")
 
 
+def init_app(app: Any) -> None:
+    @app.context_processor
+    def _recording_helpers() -> dict[str, Any]:
+        def recording_state(call_id: str) -> bool | None:
+            """True: paused; False: recording; None: this call is not being recorded."""
+            try:
+                leg = g.platform.recordings.active_leg(call_id)
+            except ModuleNotFoundError:
+                return None
+            return None if leg is None else leg.paused
+
+        return {"recording_state": recording_state}
+
+
 def _svc() -> Any:
     return g.platform.recordings
 
