@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ class LegStart:
     recording_id: int
     leg: int
     mixmonitor_file: str  # the path Asterisk writes to ("" for channels that record themselves)
+
+
+STALE_LEG_S = 8 * 3600  # longer than any call
 
 
 class RecordingError(Exception):
@@ -189,7 +192,21 @@ class RecordingService:
         return rec_id
 
     def ingest_pending(self) -> int:
-        """The timer's pass: ingest legs left `closing`. Returns how many were stored."""
+        """The timer's pass: ingest legs left `closing`; close legs left open longer than any call
+        (a node that died mid-call): Asterisk's file is ingested, a Twilio leg whose recording never
+        arrived is dropped. Returns how many were stored."""
+        stale = self.clock.now() - timedelta(seconds=STALE_LEG_S)
+        with self.db.session() as s:
+            for rec in s.execute(select(Recording).where(Recording.status == "recording",
+                                                         Recording.started_at < stale)).scalars():
+                rec.status, rec.ended_at = "closing", rec.ended_at or self.clock.now()
+                rec.error = "closed by the timer: the leg was never ended"
+        with self.db.session() as s:
+            gone = list(s.execute(select(Recording.id).where(Recording.status == "closing",
+                                                             Recording.channel != "asterisk",
+                                                             Recording.started_at < stale)).scalars())
+        for rec_id in gone:
+            self.discard_leg(rec_id, "no_recording_arrived")
         with self.db.session() as s:
             ids = list(s.execute(select(Recording.id).where(Recording.status == "closing",
                                                             Recording.channel == "asterisk")).scalars())

@@ -78,3 +78,35 @@ def test_dry_run_deletes_nothing(platform: Platform, clock, stored: list[int]) -
     report = platform.recordings.purge(dry_run=True)
     assert len(report.purged) == 3
     assert all(platform.recordings.get(i).status == "stored" for i in stored)
+
+
+def test_the_timer_closes_legs_a_dead_node_left_open(platform: Platform, clock, tmp_path: Path) -> None:
+    """A node died mid-call: its Asterisk leg is ingested from the spool, a Twilio leg dropped."""
+    import shutil
+
+    svc = platform.recordings
+    ast = svc.start_leg("call-a", channel="asterisk", agent_id=None)
+    tw = svc.start_leg("call-t", channel="twilio", agent_id=None)
+    raw = tmp_path / "leg.raw"
+    import subprocess
+
+    subprocess.run(["sox", str(stereo_wav(tmp_path / "x.wav")), "-t", "raw", "-e", "signed", "-b", "16",
+                    str(raw)], check=True)
+    shutil.copy(raw, svc.config.spool_dir / Path(ast.mixmonitor_file).name)
+    import os
+
+    old = clock.time() - 9 * 3600
+    os.utime(svc.config.spool_dir / Path(ast.mixmonitor_file).name, (old, old))
+    assert svc.ingest_pending() == 0  # still within any call's length
+    clock.advance(timedelta(hours=9))
+    assert svc.ingest_pending() == 1
+    assert svc.get(ast.recording_id).status == "stored"
+    assert svc.get(ast.recording_id).duration_s == pytest.approx(2.0, abs=0.05)
+    assert svc.get(tw.recording_id) is None
+
+
+def test_node_runs_the_recording_timers(platform: Platform) -> None:
+    from recordings.runtime import services
+
+    names = [s.name for s in services(platform)]
+    assert names == ["recordings-ingest", "recordings-retention"]
