@@ -46,6 +46,11 @@ class RecordingService:
         self.platform, self.config, self.storage, self.transcriber = platform, config, storage, transcriber
         self.db, self.clock, self.audit = platform.db, platform.clock, platform.audit
         config.spool_dir.mkdir(parents=True, exist_ok=True)
+        self.ticket_holds: Any = None  # recordings.ticket_holds.TicketHolds, set by the wiring
+
+    def shutdown(self) -> None:
+        if self.ticket_holds is not None:
+            self.ticket_holds.close()
 
     # ------------------------------------------------------------------ policy (IVR, channels)
     def consent_required(self, entry: str) -> bool:

@@ -110,3 +110,20 @@ def test_node_runs_the_recording_timers(platform: Platform) -> None:
 
     names = [s.name for s in services(platform)]
     assert names == ["recordings-ingest", "recordings-retention"]
+
+
+def test_a_ticket_for_the_call_holds_its_recordings_until_closed(platform: Platform, clock, stored: list[int]) -> None:
+    svc = platform.recordings
+    agent = platform.accounts.create_user("tk-agent", "pw-tk-agent", ["agent"], province_scope="00")
+    from web.app import SessionUser
+
+    user = SessionUser(agent)
+    ticket = platform.tickets.open_ticket(user, caller="13800138000", topic="投诉", description="坐席态度",
+                                          province="11", center_code="11", call_id="call-1")
+    assert svc.get(stored[1]).held and not svc.get(stored[0]).held
+    assert svc.holds(stored[1])[0]["reference"] == f"ticket:{ticket.id}"
+    clock.advance(timedelta(days=181))
+    assert svc.purge().held == [stored[1]]
+    platform.tickets.close(user, ticket.id, "已回复")
+    assert not svc.get(stored[1]).held
+    assert svc.purge().purged == [stored[1]]
