@@ -68,6 +68,7 @@ def ingest_file(svc: Any, rec_id: int, source: Path, *, channels: int | None = N
                              started_at=rec.started_at)
     try:
         encoded = audio.encode(source, cfg.codec, bitrate_kbps=cfg.bitrate_kbps, channels=channels,
+                               complexity=cfg.opus_complexity,
                                workdir=cfg.spool_dir if cfg.spool_dir.is_dir() else None)
     except audio.AudioError as exc:
         _failed(svc, rec_id, str(exc))

@@ -57,6 +57,7 @@ class RecordingConfig:
     s3_region: str = ""
     codec: str = "opus"  # opus | mp3 | wav
     bitrate_kbps: int = 16
+    opus_complexity: int = 5
     retention_days: float = 180.0
     retention_by_province: dict[str, float] = field(default_factory=dict)
     purge_interval_s: float = 3600.0
@@ -102,6 +103,7 @@ def from_settings(settings: Any) -> RecordingConfig:
         s3_region=_get(settings, "s3_region") or "",
         codec=(_get(settings, "codec") or "opus").lower(),
         bitrate_kbps=int(_get(settings, "bitrate_kbps") or 16),
+        opus_complexity=int(_get(settings, "opus_complexity") or 5),
         retention_days=default,
         retention_by_province=per,
         purge_interval_s=float(_get(settings, "purge_interval_s") or 3600),
