@@ -89,7 +89,7 @@ write = all
         for name in ("indications.conf", "musiconhold.conf", "features.conf", "cdr.conf", "ccss.conf"):
             (d / "etc" / name).write_text("[general]\n")
 
-    def start(self, timeout: float = 60.0) -> RealAsterisk:
+    def start(self, timeout: float = 180.0) -> RealAsterisk:
         self._write_config()
         log = open(self.dir / "console.log", "wb")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen([str(ASTERISK), "-f", "-n", "-C", str(self.conf)], stdout=log,

@@ -31,7 +31,7 @@ from tests.recordings.helpers import user
 from tests.recordings.real_asterisk import RealAsterisk, require_asterisk, tone
 from tests.scripted_engine import ScriptedEngine
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(600)  # a guard, not a measure: starts a real Asterisk
 
 
 class _NoAcd:
@@ -115,7 +115,7 @@ def _run_call(platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                 await ami.wait_connected(10)
                 await asyncio.to_thread(ast.rx, f"channel originate Local/100@rec-in/n application "
                                         f"Playback {sounds}/caller")
-                deadline = time.monotonic() + 60
+                deadline = time.monotonic() + 240
                 if during is not None:
                     while not platform.recordings.list(status="recording") and time.monotonic() < deadline:
                         await asyncio.sleep(0.05)
@@ -135,7 +135,7 @@ def _run_call(platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                 await asyncio.to_thread(ast.stop)
                 runner.close()
 
-    asyncio.run(asyncio.wait_for(main(), 150))
+    asyncio.run(asyncio.wait_for(main(), 480))
 
 
 def _levels(platform: Platform, rec: Any, tmp_path: Path, name: str) -> tuple[Path, list[float]]:
