@@ -28,6 +28,8 @@ DOMAIN_COMMANDS: dict[str, str] = {
     "sms": "sms.cli:sms_group",
     "asterisk": "ivr.asterisk.cli:asterisk_group",
     "bench": "bench.cli:bench_group",
+    "recordings": "recordings.cli:recordings_group",
+    "qa": "qa.cli:qa_group",
 }
 
 

@@ -25,7 +25,8 @@ NAMING = {
 }
 
 # Homes whose `models` module defines tables and whose `migrations/` folder holds a branch.
-MODEL_HOMES = ("core", "agents", "switch", "knowledge", "records", "tickets", "sms", "ivr", "web")
+MODEL_HOMES = ("core", "agents", "switch", "knowledge", "records", "tickets", "sms", "ivr", "web", "recordings",
+               "qa")
 
 ROOT = Path(__file__).resolve().parent.parent
 

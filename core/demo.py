@@ -21,10 +21,12 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("agent-gd", "坐席 广东01", ("agent",), "44"),
     ("agent-sc", "坐席 四川01", ("agent",), "51"),
     ("supervisor-gd", "值班长（广东）", ("supervisor",), "44"),
+    ("qa", "质检员（全国）", ("qa",), "00"),
+    ("qa-gd", "质检员（广东）", ("qa",), "44"),
 )
 
 # Order matters: centers before agents, knowledge before flows that cite it.
-DEMO_HOMES = ("switch", "agents", "knowledge", "records", "sms", "ivr", "web")
+DEMO_HOMES = ("switch", "agents", "knowledge", "records", "sms", "ivr", "web", "qa")
 
 
 def load_demo_users(platform: Any) -> str:

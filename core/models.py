@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
 
-ROLES = ("agent", "supervisor", "editor", "reviewer", "admin")
+ROLES = ("agent", "supervisor", "editor", "reviewer", "admin", "qa")  # qa: quality reviewers of recordings
 
 
 class User(Base):

@@ -23,6 +23,7 @@ SHUTDOWN_DEADLINE_S = 7.0  # the worker is gone by then, before gunicorn's grace
 
 RUNTIME_HOMES = (
     "core", "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
+    "recordings",
 )
 
 

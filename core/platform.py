@@ -82,6 +82,14 @@ class Platform:
     def ivr(self) -> Any:
         return self.service("ivr")
 
+    @cached_property
+    def recordings(self) -> Any:
+        return self.service("recordings")
+
+    @cached_property
+    def qa(self) -> Any:
+        return self.service("qa")
+
     def migrate(self) -> None:
         self.db.upgrade()
         self.audit.ensure_keyed()

@@ -83,7 +83,8 @@ class Engine:
             "vars": {"caller": caller or "", "called": called, "entry": entry, "channel": channel,
                      "language": language or flow.settings.get("language", "zh"),
                      "entry_center": str(args.pop("entry_center", self.platform.settings.center_code)),
-                     "speech": bool(args.pop("speech", False)), **args},
+                     "speech": bool(args.pop("speech", False)),
+                     "recording_notice": self._recording_notice(entry), **args},
         }
         try:
             self.calls.started(state)
@@ -158,6 +159,13 @@ class Engine:
                   remote_call_id=handed.get("remote_call_id"), verified=bool(handed.get("verified")))
         ctx.say("handoff_welcome", center_name=provinces.name_of(arrival.center_code), from_name=from_name)
         return HANDLERS["route"].after_status(ctx, status, announce=True)  # type: ignore[attr-defined]
+
+    def _recording_notice(self, entry: str) -> bool:
+        """Whether this entry's callers hear the recording notice before an agent (recordings home)."""
+        try:
+            return bool(self.platform.recordings.consent_required(entry))
+        except ModuleNotFoundError:  # a node without the recordings home records nothing
+            return False
 
     def resume(self, call_id: str, result: Result) -> Action:
         with self.store.lock(self._lock_key(call_id)):

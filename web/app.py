@@ -27,6 +27,8 @@ BLUEPRINTS = (
     "web.speech",
     "web.handoff",
     "web.testcalls",
+    "web.recordings",
+    "web.qa",
 )
 
 csrf = CSRFProtect()

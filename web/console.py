@@ -28,6 +28,9 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("testcalls.page", "nav.testcall", ("supervisor", "admin")),
     ("editor.index", "nav.editor", ("editor", "reviewer")),
     ("admin.index", "nav.admin", ("admin",)),
+    ("recordings.index", "nav.recordings", ("supervisor", "qa")),
+    ("qa.queue", "nav.qa", ("qa", "supervisor")),
+    ("qa.mine", "nav.my_reviews", ("agent",)),
 )
 
 

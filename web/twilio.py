@@ -22,6 +22,7 @@ from core.masking import mask_phone
 from core.phone import try_parse as parse_phone
 from ivr.twilio import signature
 from ivr.twilio.config import TwilioConfig
+from ivr.twilio.recording import RecordingControl, TwilioRecordings
 from ivr.twilio.tokens import TokensNotConfigured, agent_identity, voice_token
 from ivr.twilio.voice import TwilioVoice
 from web.app import csrf, platform_of
@@ -43,7 +44,10 @@ def init_app(app: Flask) -> None:
         from ivr.speech.twilio import player
 
         config = dataclasses.replace(config, player=player(platform))
-    app.extensions["twilio_voice"] = TwilioVoice(platform, config)
+    voice = app.extensions["twilio_voice"] = TwilioVoice(platform, config)
+    app.extensions["twilio_recordings"] = TwilioRecordings(platform, config)
+    if config.voice_configured:
+        app.extensions["twilio_recording_control"] = RecordingControl(platform, voice.calls)
 
 
 def _voice() -> TwilioVoice:
@@ -140,6 +144,23 @@ def voice_callback_status():  # type: ignore[no-untyped-def]
     _require_sid()
     _voice().callback_status(request.form, request.args.get("call_id", ""))
     return Response(status=204)
+
+
+@bp.post("/recording")
+@public
+@signed
+def recording_status():  # type: ignore[no-untyped-def]
+    """Twilio recording-status callback: fetch the agent leg's recording and store it."""
+    _require_sid()
+    try:
+        rec_id = current_app.extensions["twilio_recordings"].status(request.form, request.args.get("agent"),
+                                                                    request.args.get("rec"))
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    except Exception:
+        log.exception("twilio recording %s could not be stored", (request.form.get("RecordingSid") or "-")[:40])
+        abort(503)
+    return Response(status=204 if rec_id is None else 201)
 
 
 @bp.post("/voice/outbound")

@@ -37,7 +37,7 @@ from ivr.actions import (
     Timeout,
     Transfer,
 )
-from ivr.asterisk import calls
+from ivr.asterisk import calls, recording
 from ivr.asterisk.agi import AGIConnection
 from ivr.asterisk.agi_protocol import AGIDeadChannel, AGIError, AGIHangup, Reply
 from ivr.speech import SpeechService, SpeechUnavailable
@@ -115,9 +115,11 @@ class CallRunner:
         await self._domain(calls.register, self.platform, call_id, req.uniqueid, req.channel, self.node)
         self.waker.watch(call_id)
         call = _Call(self, conn, call_id)
+        whole_call: int | None = None
         try:
             if self.config.answer:
                 await conn.answer()
+            whole_call = await recording.start_whole_call(self, conn, call_id, req.entry)
             args = {f"arg{n}": value for n, value in enumerate(req.args, 1)}
             args.update(req.query)
             args["dnid"] = req.called
@@ -144,6 +146,7 @@ class CallRunner:
             raise
         finally:
             self.waker.unwatch(call_id)
+            await recording.stop(self, conn, whole_call, dial_status="")
 
     def close(self) -> None:
         self.waker.close()
@@ -433,8 +436,13 @@ class _Call:
             await self.conn.set_variable("HOTLINE_DONE", "connect")
             raise _HandedBack
         data = f"{endpoint},{self.cfg.dial_timeout_s},{self.cfg.dial_options}".rstrip(",")
-        reply = await self.conn.exec("Dial", data, timeout=LEG_LIMIT_S)
-        status = await self.conn.get_variable("DIALSTATUS") or ""
+        rec_id = await recording.start(self.runner, self.conn, self.call_id, agent_id=action.agent_id)
+        status = ""
+        try:
+            reply = await self.conn.exec("Dial", data, timeout=LEG_LIMIT_S)
+            status = await self.conn.get_variable("DIALSTATUS") or ""
+        finally:
+            await recording.stop(self.runner, self.conn, rec_id, dial_status=status)
         if reply.value == -1 and not await self._alive():
             raise _CallerGone
         await self.runner._domain(calls.set_state, self.runner.platform, self.call_id, "ivr")

@@ -16,6 +16,7 @@ from ivr.asterisk.agi import FastAGIServer
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner, ChannelConfig
 from ivr.asterisk.control import AsteriskControl, ControlConfig
+from ivr.asterisk.recording import RecordingControl
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +81,15 @@ class AMIService:
     def __init__(self, platform: Any, client: AMIClient, waker: Any, config: ControlConfig | None = None) -> None:
         self.client = client
         self.control = AsteriskControl(platform, client, waker, config)
+        self.recording = RecordingControl(platform, client)  # console pause/resume → MixMonitorMute
 
     async def start(self) -> None:
         self.control.bind(asyncio.get_running_loop())
+        self.recording.bind(asyncio.get_running_loop())
         await self.client.start()
 
     async def stop(self) -> None:
+        self.recording.close()
         self.control.close()
         await self.client.stop()
 

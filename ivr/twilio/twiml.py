@@ -29,6 +29,7 @@ class Links:
 
     step: str  # Gather action / Redirect target
     dial: str  # Dial action (agent leg ended)
+    recording: str | None = None  # recording-status callback: record the agent leg (dual channel)
 
 
 def audio_url(config: TwilioConfig, audio: str | None) -> str | None:
@@ -131,8 +132,12 @@ def render(action: Action, config: TwilioConfig, links: Links) -> str:
 def _dial_agent(action: Connect, config: TwilioConfig, links: Links) -> Dial:
     """`<Dial>` the agent who accepted: `<Client>` in the browser, `<Sip>` or `<Number>` for desk phones."""
     kind, target = endpoint_target(action.endpoint, action.agent_id, config)
+    record: dict[str, str] = {}
+    if links.recording:  # dual-channel from the answer; the platform fetches the file when it is ready
+        record = {"record": "record-from-answer-dual", "recording_status_callback": links.recording,
+                  "recording_status_callback_event": "completed", "recording_status_callback_method": "POST"}
     dial = Dial(action=links.dial, method="POST", timeout=DIAL_TIMEOUT_S,
-                caller_id=config.caller_id if kind == "number" and config.caller_id else None)
+                caller_id=config.caller_id if kind == "number" and config.caller_id else None, **record)
     if kind == "client":
         client = dial.client()
         client.identity(target)

@@ -21,6 +21,7 @@ from core.masking import mask_phone
 from ivr.actions import Action, CallerHangup, Hold, HoldTick, Transfer, is_final
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
+from ivr.twilio.recording import recording_callback
 from ivr.twilio.rest import CallControl
 from ivr.twilio.results import FINAL_STATUSES, result_for
 from switch.handoff import SIP_HEADER
@@ -262,7 +263,8 @@ class TwilioVoice:
     # ------------------------------------------------------------------ internals
 
     def _emit(self, sid: str, action: Action, n: int) -> str:
-        links = twiml.Links(step=self.config.url(f"{PATH_STEP}?n={n}"), dial=self.config.url(f"{PATH_DIAL}?n={n}"))
+        links = twiml.Links(step=self.config.url(f"{PATH_STEP}?n={n}"), dial=self.config.url(f"{PATH_DIAL}?n={n}"),
+                            recording=recording_callback(self.platform, self.config, action))
         try:
             document = twiml.render(action, self.config, links)
         except ValueError:

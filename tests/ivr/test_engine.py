@@ -28,7 +28,8 @@ def test_timeouts_exhaust_retries_then_fallback_to_an_agent(call, homes) -> None
     assert ids.count("input_timeout") == 2  # two re-asks, then the fallback
     assert "too_many_attempts" in ids
     assert "agent_general" in path(result)
-    assert path(result)[-3:] == ["agent", "agent_route", "survey"]  # province confirmed, queued, served
+    # province confirmed, told the call may be recorded, queued, served
+    assert path(result)[-5:] == ["agent", "agent_consent", "recording_notice", "agent_route", "survey"]
 
 
 def test_knowledge_answer_read_then_sent_by_sms(call, homes) -> None:

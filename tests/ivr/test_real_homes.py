@@ -62,8 +62,8 @@ def test_after_provincial_hours_the_ivr_announces_the_switchs_overflow(platform,
     assert ids[-1] == "main_menu" and "after_hours_notice" not in ids
     ivr.resume("c-2", Digits("0"))
     hold = ivr.resume("c-2", Digits("1"))
-    assert isinstance(hold, Hold) and hold.prompts[0].id == "route_overflow"
-    assert hold.prompts[0].text == "本省人工服务时间已过，为您转接全国12333人工服务。"
+    assert isinstance(hold, Hold) and [p.id for p in hold.prompts][:2] == ["recording_notice", "route_overflow"]
+    assert hold.prompts[1].text == "本省人工服务时间已过，为您转接全国12333人工服务。"
     assert platform.agents.call_status("c-2").queue_id == "00-general"
     # at 21:00 the national center is closed too: the notice and the callback offer, as the switch says
     clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=UTC))

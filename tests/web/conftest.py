@@ -11,7 +11,7 @@ import pytest
 from core.platform import Platform
 
 PASSWORD = "correct-horse-battery"
-ROLES = ("agent", "supervisor", "editor", "reviewer", "admin")
+ROLES = ("agent", "supervisor", "editor", "reviewer", "admin", "qa")
 HOME_PROVINCE, OTHER_PROVINCE = "44", "11"
 
 

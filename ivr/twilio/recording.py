@@ -1,0 +1,114 @@
+"""Recording on Twilio: `<Dial record="record-from-answer-dual">` records the agent leg in two
+channels from the answer; the signed recording-status webhook fetches the file from Twilio's REST
+API and hands it to the recordings home; the console's pause/resume becomes a REST update of the
+call's current recording (`Twilio.CURRENT`, status paused / in-progress)."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import requests
+
+from ivr.actions import Action, Connect
+from ivr.twilio.config import TwilioConfig
+from ivr.twilio.rest import REST_TIMEOUT_S, CallControl
+
+log = logging.getLogger(__name__)
+
+PATH_RECORDING = "/twilio/recording"
+
+
+def _service(platform: Any) -> Any | None:
+    try:
+        svc = platform.recordings
+    except ModuleNotFoundError:
+        return None
+    return svc if svc.config.enabled else None
+
+
+def recording_callback(platform: Any, config: TwilioConfig, action: Action) -> str | None:
+    """The recording-status URL for an agent leg's `<Dial>` (None: recording is off)."""
+    svc = _service(platform)
+    if not isinstance(action, Connect) or svc is None or not action.call_id:
+        return None
+    # the leg's row opens now, so the console can pause it while the agent talks
+    leg = svc.start_leg(action.call_id, channel="twilio", agent_id=action.agent_id)
+    query = urlencode({"agent": action.agent_id or "", "rec": leg.recording_id if leg else ""})
+    return config.url(f"{PATH_RECORDING}?{query}")
+
+
+def media_url(config: TwilioConfig, recording_url: str) -> str:
+    """RecordingUrl + .wav, pointed at `api_base` when one is configured (a proxy, or the test fake)."""
+    url = recording_url if recording_url.endswith((".wav", ".mp3")) else recording_url + ".wav"
+    if config.api_base:
+        parts, base = urlsplit(url), urlsplit(config.api_base.rstrip("/"))
+        url = urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
+    return url
+
+
+def _started(value: str | None) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+class TwilioRecordings:
+    def __init__(self, platform: Any, config: TwilioConfig) -> None:
+        self.platform, self.config = platform, config
+
+    def status(self, form: Mapping[str, str], agent: str | None, rec: str | None = None) -> int | None:
+        """Handle a recording-status callback; returns the stored recording id (None if nothing to store)."""
+        svc = _service(self.platform)
+        if svc is None or form.get("RecordingStatus") != "completed":
+            return None
+        sid, url, call_sid = form.get("RecordingSid", ""), form.get("RecordingUrl", ""), form.get("CallSid", "")
+        if not (sid and url and call_sid):
+            raise ValueError("RecordingSid, RecordingUrl and CallSid are required")
+        with tempfile.TemporaryDirectory(prefix="twrec-") as tmp:
+            path = Path(tmp) / f"{sid}.wav"
+            self._download(media_url(self.config, url), path)
+            channels = int(form.get("RecordingChannels") or 2)
+            return int(svc.store_file(call_sid, path, channel="twilio",
+                                      agent_id=int(agent) if agent and agent.isdigit() else None,
+                                      source_ref=sid, started_at=_started(form.get("RecordingStartTime")),
+                                      channels=channels,
+                                      recording_id=int(rec) if rec and rec.isdigit() else None))
+
+    def _download(self, url: str, path: Path) -> None:
+        auth = (self.config.account_sid or "", self.config.auth_token or "")
+        with requests.get(url, auth=auth, timeout=REST_TIMEOUT_S, stream=True) as response:
+            response.raise_for_status()
+            with open(path, "wb") as out:
+                for chunk in response.iter_content(65536):
+                    out.write(chunk)
+
+
+class RecordingControl:
+    """Console pause/resume (bus events) → update of the call's current Twilio recording."""
+
+    EVENTS = ("recording.paused", "recording.resumed")
+
+    def __init__(self, platform: Any, calls: CallControl) -> None:
+        self.calls = calls
+        self._sub = platform.bus.subscribe(self._on_event, self.EVENTS)
+
+    def close(self) -> None:
+        self._sub.close()
+
+    def _on_event(self, event: Any) -> None:
+        if event.data.get("channel") != "twilio":
+            return
+        status = "paused" if event.type == "recording.paused" else "in-progress"
+        call_sid = str(event.data.get("call_id"))
+        try:
+            self.calls.client.calls(call_sid).recordings("Twilio.CURRENT").update(status=status)
+        except Exception:
+            log.exception("twilio: could not set the recording of %s to %s", call_sid, status)

@@ -1,0 +1,10 @@
+"""Demo data of the QA home: the standard 12333 scoring form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load_demo(platform: Any) -> str:
+    form = platform.qa.ensure_default_form()
+    return f"qa: scoring form {form['id']} ({form['name']}, {len(form['criteria'])} criteria)"

@@ -1,0 +1,51 @@
+"""The fake Twilio REST API of ivr.twilio.testing plus what recording needs: the media of a
+recording (`GET /2010-04-01/Accounts/AC…/Recordings/RE….wav`, Basic auth, as Twilio serves it with
+HTTP auth for media on) and the update of a call's current recording (pause / resume)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from ivr.twilio.testing import API_VERSION, ApiRequest, FakeTwilioApi, _error, _json, new_sid
+
+
+class FakeTwilioRecordingsApi(FakeTwilioApi):
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        super().__init__(account_sid, auth_token)
+        self.media: dict[str, bytes] = {}  # RecordingSid -> WAV bytes
+        self.recording_updates: list[tuple[str, str]] = []  # (CallSid, Status)
+
+    def add_recording(self, wav: bytes) -> str:
+        sid = new_sid("RE")
+        self.media[sid] = wav
+        return sid
+
+    def recording_url(self, sid: str) -> str:
+        """The RecordingUrl Twilio would send (api.twilio.com; the platform maps it to api_base)."""
+        return f"https://api.twilio.com/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{sid}"
+
+    def _handle(self, request: Request) -> Response:
+        parts = request.path.strip("/").split("/")
+        ours = (len(parts) == 5 and parts[3] == "Recordings") or (len(parts) == 7 and parts[5] == "Recordings")
+        if ours:
+            with self._lock:
+                self.requests.append(ApiRequest(request.method, request.path, request.form.to_dict(),
+                                                self._authenticated_user(request)))
+        if len(parts) == 5 and parts[3] == "Recordings" and parts[4].endswith(".wav"):
+            if self._authenticated_user(request) is None:
+                return _error(401, 20003, "Authenticate")
+            body = self.media.get(parts[4][:-4])
+            if body is None or parts[2] != self.account_sid:
+                return _error(404, 20404, f"The requested resource {request.path} was not found")
+            return Response(body, mimetype="audio/x-wav")
+        if len(parts) == 7 and parts[3] == "Calls" and parts[5] == "Recordings" and request.method == "POST":
+            if self._authenticated_user(request) is None:
+                return _error(401, 20003, "Authenticate")
+            status = request.form.get("Status", "")
+            self.recording_updates.append((parts[4], status))
+            body: dict[str, Any] = {"sid": new_sid("RE"), "call_sid": parts[4], "status": status,
+                                    "account_sid": self.account_sid, "api_version": API_VERSION}
+            return _json(200, body)
+        return super()._handle(request)
