@@ -55,12 +55,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def hotline(data_dir: Path, *args: str) -> str:
     out = CliRunner().invoke(main, list(args), env={"HOTLINE_DATA_DIR": str(data_dir)})
     assert out.exit_code == 0, out.output + repr(out.exception)
-    return out.output
+    return out.stdout  # stderr carries the simulator's notes
 
 
 def test_spoken_numbers_stay_out_of_call_log_events_and_queries(data_dir: Path) -> None:
     doc = json.loads(hotline(data_dir, "call", "--from", "13800138000", "--say", SPOKEN, "--keys", "1 1",
-                             "--at", "2026-11-24T10:00", "--json"))
+                             "--at", "2026-11-24T10:00", "--json", "--in-place"))
     call_id = doc["call_id"]
     stored = hotline(data_dir, "flow", "calls", "--call", call_id)
     assert "养老" in stored  # the utterance is kept, scrubbed
@@ -72,7 +72,7 @@ def test_spoken_numbers_stay_out_of_call_log_events_and_queries(data_dir: Path) 
 
 def test_the_id_read_back_is_not_kept_in_the_call_log(data_dir: Path) -> None:
     doc = json.loads(hotline(data_dir, "call", "--from", "13900001234", "--keys",
-                             "7 1 11010519491231002X# 1 1 246810#", "--at", "2026-11-24T10:00", "--json"))
+                             "7 1 11010519491231002X# 1 1 246810#", "--at", "2026-11-24T10:00", "--json", "--in-place"))
     stored = hotline(data_dir, "flow", "calls", "--call", doc["call_id"])
     assert "records_confirm_id" in stored
     assert "11010519491231002X" not in stored and "110105194912310" not in stored
