@@ -451,6 +451,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "role.editor": {"zh": "知识编辑", "en": "Editor"},
     "role.reviewer": {"zh": "知识审核", "en": "Reviewer"},
     "role.admin": {"zh": "管理员", "en": "Admin"},
+    "role.qa": {"zh": "质检员", "en": "QA reviewer"},
     "edit": {"zh": "修改", "en": "Edit"},
     "new_password": {"zh": "新密码（留空不改）", "en": "New password (empty: unchanged)"},
     "user_saved": {"zh": "用户已更新", "en": "User updated"},

@@ -142,6 +142,10 @@
   function onSwap(evt) {
     expireToast(evt);
     if (evt.detail && evt.detail.target && evt.detail.target.id === "status") { followState(); }
+    if (evt.detail && evt.detail.target && evt.detail.target.id === "users" && document.getElementById("users-saved")) {
+      var dialog = document.getElementById("user-edit");  // saved: the edit dialog has done its job
+      if (dialog) { dialog.replaceChildren(); }
+    }
     var panel = document.getElementById("call-panel");
     if (!panel || !evt.detail || !evt.detail.target || evt.detail.target.id !== "call") { return; }
     var callId = panel.getAttribute("data-call-id") || "";
