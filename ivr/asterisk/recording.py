@@ -18,21 +18,15 @@ from typing import Any
 
 from ivr.asterisk import calls
 from ivr.asterisk.agi_protocol import AGIDeadChannel, AGIError, AGIHangup
+from recordings import enabled_service
 
 log = logging.getLogger(__name__)
 
 
-def _service(platform: Any) -> Any | None:
-    try:
-        svc = platform.recordings
-    except ModuleNotFoundError:
-        return None
-    return svc if svc.config.enabled else None
-
 
 async def start(runner: Any, conn: Any, call_id: str, *, agent_id: int | None, kind: str = "agent_leg") -> int | None:
     """Open a recording for this leg and start MixMonitor; returns the recording id (None: not recorded)."""
-    svc = _service(runner.platform)
+    svc = enabled_service(runner.platform)
     if svc is None:
         return None
     try:
@@ -54,7 +48,7 @@ async def start(runner: Any, conn: Any, call_id: str, *, agent_id: int | None, k
 
 async def start_whole_call(runner: Any, conn: Any, call_id: str, entry: str) -> int | None:
     """Record the whole call (IVR included) when the entry number asks for it."""
-    svc = _service(runner.platform)
+    svc = enabled_service(runner.platform)
     if svc is None or not svc.whole_call(entry):
         return None
     return await start(runner, conn, call_id, agent_id=None, kind="whole_call")
@@ -72,7 +66,7 @@ async def stop(runner: Any, conn: Any, recording_id: int | None, *, dial_status:
     reason = "agent_leg_ended" if answered else dial_status.lower()
     if recording_id is None:
         return
-    svc = _service(runner.platform)
+    svc = enabled_service(runner.platform)
     if svc is None:
         return
     try:

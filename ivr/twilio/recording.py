@@ -19,23 +19,17 @@ import requests
 from ivr.actions import Action, Connect
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.rest import REST_TIMEOUT_S, CallControl
+from recordings import enabled_service
 
 log = logging.getLogger(__name__)
 
 PATH_RECORDING = "/twilio/recording"
 
 
-def _service(platform: Any) -> Any | None:
-    try:
-        svc = platform.recordings
-    except ModuleNotFoundError:
-        return None
-    return svc if svc.config.enabled else None
-
 
 def recording_callback(platform: Any, config: TwilioConfig, action: Action) -> str | None:
     """The recording-status URL for an agent leg's `<Dial>` (None: recording is off)."""
-    svc = _service(platform)
+    svc = enabled_service(platform)
     if not isinstance(action, Connect) or svc is None or not action.call_id:
         return None
     # the leg's row opens now, so the console can pause it while the agent talks
@@ -66,7 +60,7 @@ class TwilioRecordings:
 
     def status(self, form: Mapping[str, str], agent: str | None, rec: str | None = None) -> int | None:
         """Handle a recording-status callback; returns the stored recording id (None if nothing to store)."""
-        svc = _service(self.platform)
+        svc = enabled_service(self.platform)
         if svc is None or form.get("RecordingStatus") != "completed":
             return None
         sid, url, call_sid = form.get("RecordingSid", ""), form.get("RecordingUrl", ""), form.get("CallSid", "")
