@@ -10,6 +10,9 @@
 
   function configureHtmx() {
     if (!window.htmx) { return; }
+    // Swapped-in buttons are wired by htmx when the swap settles; with the default 20 ms settle delay a
+    // button that is already on screen (an offer's "accept") ignores a click or Alt+A for that long.
+    htmx.config.defaultSettleDelay = 0;
     htmx.config.responseHandling = [
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
