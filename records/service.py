@@ -183,10 +183,17 @@ class RecordsService:
         parsed = try_parse(caller)
         return parsed.e164 if parsed else (caller or f"session:{session_id}")
 
-    def verify_otp(self, session_id: str, id_number: str, code: str, *, channel: str) -> Verification:
+    def verify_otp(self, session_id: str, id_number: str | None, code: str, *, channel: str) -> Verification:
         """Check a code. Wrong codes count against the requester that asked for it (and, for a
-        stranger, against the ID's code path), never against the citizen's service password."""
+        stranger, against the ID's code path), never against the citizen's service password.
+        Without `id_number` the ID the code was sent for is used (kept sealed with the pending code,
+        so a channel such as SMS need not hold the ID between the two messages)."""
         action = "record.otp_verify"
+        if id_number is None:
+            id_number = self.state.pending_otp(session_id).get("subject", "")
+            if not id_number:
+                self.audit(action=action, outcome="expired", channel=channel, subject=None, session_id=session_id)
+                return Verification("wrong", say.OTP_EXPIRED, reason="otp_expired")
         subject = self._subject(id_number, action=action, channel=channel, session_id=session_id, person=False)
         if isinstance(subject, Verification):
             return subject

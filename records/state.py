@@ -192,7 +192,7 @@ class VerificationState:
         code = f"{secrets.randbelow(10**6):06d}"
         key = f"records:otp:{session_id}"
         self.store.delete(key)
-        self.store.hset(key, {"id_key": self.key(id_number), "province": province,
+        self.store.hset(key, {"id_key": self.key(id_number), "subject": self.seal(id_number), "province": province,
                               "requester": self.seal(requester or ""), "own": "1" if own else "",
                               "digest": self._digest(session_id, id_number, code)})
         self.store.expire(key, self.limits.otp_ttl_seconds)
@@ -202,6 +202,7 @@ class VerificationState:
         raw = self.store.hgetall(f"records:otp:{session_id}")
         if raw:
             raw["requester"] = self.unseal(raw.get("requester"))
+            raw["subject"] = self.unseal(raw.get("subject"))
         return raw
 
     def check_otp(self, session_id: str, id_number: str, code: str) -> str | bool | None:

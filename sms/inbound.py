@@ -2,13 +2,13 @@
 and free-text questions answered from the knowledge base. Each received message is logged (masked)
 with received_at; replied_at is set when the reply leaves (GB/T 33358: within 3 minutes).
 
-SMS sessions (the CX steps, the last knowledge answer for "1") are JSON in platform.store.
+SMS sessions (the CX steps, the last knowledge answer for "1") are JSON in platform.store, under a
+keyed hash of the sender. Between `CX <ID>` and the code reply the session holds only the records
+session id: the ID waits sealed with the pending code in records, never in clear in the store.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import json
 import logging
@@ -22,7 +22,7 @@ import yaml
 from sqlalchemy import select
 
 from core import phone
-from core.masking import mask_phone, scrub
+from core.masking import keyed_hash, mask_phone, scrub
 from sms import encoding
 from sms.models import InboundMessage, Keyword
 
@@ -138,8 +138,12 @@ class InboundHandler:
 
     # -- sessions ----------------------------------------------------------------------------------
 
+    def _sender_hash(self, sender: str) -> str:
+        """Stands for the sender in store keys and record session ids (which reach the audit log)."""
+        return keyed_hash(self.platform.settings.secret_key, "sms-session", sender)
+
     def _session_key(self, sender: str) -> str:
-        return f"sms:session:{sender}"
+        return f"sms:session:{self._sender_hash(sender)}"
 
     def session(self, sender: str) -> dict[str, Any]:
         raw = self.store.get(self._session_key(sender))
@@ -262,17 +266,12 @@ class InboundHandler:
         self.platform.bus.publish("sms.callback.requested", sender=mask_phone(sender), inbound_id=inbound_id)
         return CALLBACK_OK
 
-    def _session_key(self, sender: str) -> str:
-        """Stands for the sender in record session ids (which reach the audit log): a keyed hash."""
-        secret = str(getattr(self.platform.settings, "secret_key", "") or "sms").encode()
-        return hmac.new(secret, b"sms-session|" + sender.encode(), hashlib.sha256).hexdigest()[:16]
-
     def _query_record(self, sender: str, id_number: str) -> str:
         id_number = id_number.strip().upper()
         if not id_number:
             self.save_session(sender, {"step": "await_id"})
             return CX_ASK_ID
-        session_id = f"sms-{self._session_key(sender)}-{int(self.clock.time())}"
+        session_id = f"sms-{self._sender_hash(sender)}-{int(self.clock.time())}"
         try:
             outcome = self.platform.records.send_otp(session_id, id_number, channel="sms", caller=sender)
         except Exception:
@@ -280,8 +279,7 @@ class InboundHandler:
             return CX_UNAVAILABLE
         own = bool(getattr(outcome, "caller_is_registered", False))
         if outcome.status == "otp_sent":
-            self.save_session(sender, {"step": "await_code", "record_session": session_id, "id": id_number,
-                                       "own": own})
+            self.save_session(sender, {"step": "await_code", "record_session": session_id, "own": own})
             return (outcome.speech or CX_ASK_CODE) if own else CX_NEUTRAL
         self.end_session(sender)
         if own or outcome.status in ("invalid_id", "unavailable"):
@@ -292,10 +290,10 @@ class InboundHandler:
         """Check the code; the summary goes only to the registered mobile (sms_summary), whoever
         asked. The registered mobile gets nothing else; another number a neutral line."""
         records = self.platform.records
-        session_id, id_number = session["record_session"], session["id"]
+        session_id = session["record_session"]
         own = bool(session.get("own"))
         try:
-            check = records.verify_otp(session_id, id_number, code, channel="sms")
+            check = records.verify_otp(session_id, None, code, channel="sms")
             if check.status != "ok":
                 if check.status != "wrong" or not check.attempts_left:
                     self.end_session(sender)

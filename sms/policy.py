@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from core.clock import Clock, china_now
+from core.masking import keyed_hash
 from core.state import StateStore
 from sms.config import SmsConfig
 from sms.models import CATEGORIES, Suppression
@@ -53,11 +54,13 @@ def cap_for(category: str, cfg: SmsConfig) -> int:
     return {"otp": cfg.daily_cap_otp, "reply": cfg.daily_cap_reply}.get(category, cfg.daily_cap_notice)
 
 
-def take_daily_quota(store: StateStore, clock: Clock, cfg: SmsConfig, number: str, category: str) -> bool:
-    """Count one message against the recipient's cap for today (Beijing date); False when over."""
+def take_daily_quota(store: StateStore, clock: Clock, cfg: SmsConfig, number: str, category: str,
+                     secret: str) -> bool:
+    """Count one message against the recipient's cap for today (Beijing date); False when over.
+    The counter's key names the number by a keyed hash, never in clear."""
     group = category if category in ("otp", "reply") else "notice"
     day = china_now(clock).strftime("%Y%m%d")
-    count = store.incr(f"sms:cap:{group}:{number}:{day}", 1, ttl=2 * 86400)
+    count = store.incr(f"sms:cap:{group}:{keyed_hash(secret, 'sms-cap', number)}:{day}", 1, ttl=2 * 86400)
     return count <= cap_for(category, cfg)
 
 

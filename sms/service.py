@@ -105,7 +105,8 @@ class SmsService:
         status, error, deferred, next_at = "queued", None, None, now
         if category in policy.OPT_OUT_HONOURED and self.suppressions.contains(number):
             status, error = "failed", "opted_out"
-        elif not policy.take_daily_quota(self.store, self.clock, self.config, number, category):
+        elif not policy.take_daily_quota(self.store, self.clock, self.config, number, category,
+                                         self.platform.settings.secret_key):
             status, error = "failed", "daily_cap"
         else:
             quiet = policy.quiet_until(self.clock, self.config, category)

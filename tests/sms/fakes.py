@@ -67,19 +67,21 @@ class FakeRecords:
         self.codes: dict[str, str] = {}
         self.verified: dict[str, str] = {}
         self.ended: list[str] = []
+        self.subjects: dict[str, str] = {}  # as records: the ID a code was sent for, kept with the code
 
     def send_otp(self, session_id: str, id_number: str, *, channel: str, caller: str | None) -> Outcome:
         if id_number != self.id_number:
             return Outcome("unknown_person", "未查到该身份证号码的参保信息。")
         self.codes[session_id] = "246810"
+        self.subjects[session_id] = id_number
         self.platform.sms.send(self.mobile, "verification_code", {"code": "246810", "minutes": 5}, category="otp",
                                session_id=session_id)
         own = (caller or "").removeprefix("+86") == self.mobile
         return Outcome("otp_sent", "验证码已发送到尾号8000的手机，请回复验证码。", caller_is_registered=own)
 
-    def verify_otp(self, session_id: str, id_number: str, code: str, *, channel: str) -> Outcome:
+    def verify_otp(self, session_id: str, id_number: str | None, code: str, *, channel: str) -> Outcome:
         if self.codes.get(session_id) == code:
-            self.verified[session_id] = id_number
+            self.verified[session_id] = id_number or self.subjects[session_id]
             return Outcome("ok", "验证成功。")
         return Outcome("wrong", "验证码错误，还可以再试2次。", attempts_left=2)
 
