@@ -47,7 +47,7 @@ def viewer_for_current_user() -> Viewer:
                   agent_id=agent_id_of(current_user) if current_user.has_role("agent") else None)
 
 
-@op("/events", tag="session")
+@op("/events", tag="session", media=("text/event-stream",))
 def events():  # type: ignore[no-untyped-def]
     """Live events for this user (text/event-stream): filtered by role and province, heartbeats."""
     from web.console import hub_of

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
@@ -24,6 +25,7 @@ from web.services import BadInput, ServiceUnavailable, to_jsonable
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 _TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 _KIND_ZH = {"integer": "整数", "number": "数字", "boolean": "是/否", "array": "列表", "object": "对象"}
 
 
@@ -47,6 +49,8 @@ def _raw_inputs() -> dict[str, Any]:
     values.update(request.args.to_dict())
     if request.is_json:
         body = request.get_json(silent=True)
+        if body is None and request.get_data(cache=True).strip():
+            raise BadInput("请求内容须为 JSON 对象 / the JSON body must be an object")
         if body is not None and not isinstance(body, dict):
             raise BadInput("请求内容须为 JSON 对象 / the JSON body must be an object")
         values.update(body or {})
@@ -58,34 +62,99 @@ def _raw_inputs() -> dict[str, Any]:
     return values
 
 
+#: inputs whose name fixes their shape wherever they appear
+PROVINCE_PATTERN = r"^[0-9]{2}$"
+
+
+CENTER_NAMES = ("province", "center_code")
+
+
+def _pattern(param: Param) -> str:
+    return param.pattern or (PROVINCE_PATTERN if param.name in CENTER_NAMES and param.kind == "string" else "")
+
+
+def _wrong_kind(param: Param) -> BadInput:
+    return BadInput(f"{param.name} 格式不对（应为{_KIND_ZH.get(param.kind, param.kind)}） / "
+                    f"{param.name} must be a {param.kind}")
+
+
+def _typed_json(param: Param, value: Any) -> None:
+    """A JSON body carries its own types: they must be the declared ones (forms and query strings
+    carry text, which is converted)."""
+    wanted = {"string": str, "integer": int, "number": int | float, "boolean": bool, "array": list,
+              "object": dict}.get(param.kind, str)
+    if (isinstance(value, bool) and param.kind != "boolean") or not isinstance(value, wanted):
+        raise _wrong_kind(param)
+    if param.kind == "array" and not all(isinstance(v, str) for v in value):
+        raise _wrong_kind(param)
+
+
+def _in_range(param: Param, number: float) -> None:
+    low = param.minimum if param.minimum is not None else (-(2**63) if param.kind == "integer" else None)
+    high = param.maximum if param.maximum is not None else (2**63 - 1 if param.kind == "integer" else None)
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise BadInput(f"{param.name} 超出范围 / {param.name} is out of range")
+
+
 def _convert(param: Param, value: Any) -> Any:
+    """The value as the declared kind, checked against everything the OpenAPI document declares
+    for it (pattern, format, range, enum): a request the document calls valid is accepted, one it
+    calls invalid is refused with 400."""
     if value is None or value == "":
         return None
+    if param.where == "body" and request.is_json:
+        _typed_json(param, value)
     try:
         if param.kind == "integer":
             number = int(value)
-            if not -(2**63) <= number < 2**63:  # the databases' BIGINT: anything larger names nothing
-                raise BadInput(f"{param.name} is out of range")
+            if isinstance(value, str) and not re.fullmatch(r"\s*[-+]?\d+\s*", value):
+                raise ValueError(value)
+            _in_range(param, number)
             return number
         if param.kind == "number":
-            return float(value)
+            real = float(value)
+            if real != real or real in (float("inf"), float("-inf")):
+                raise ValueError(value)
+            _in_range(param, real)
+            return real
         if param.kind == "boolean":
-            return value if isinstance(value, bool) else str(value).lower() in _TRUE
-        if param.kind == "array":
-            if isinstance(value, list):
+            if isinstance(value, bool):
                 return value
-            return [v for v in str(value).split(",") if v]
+            if str(value).lower() not in _TRUE + _FALSE:
+                raise ValueError(value)
+            return str(value).lower() in _TRUE
+        if param.kind == "array":
+            items = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
+            if param.enum and (wrong := [v for v in items if v not in param.enum]):
+                raise BadInput(f"{param.name}: {', '.join(map(str, wrong))} 不在 {'、'.join(param.enum)} 之中 / "
+                               f"{param.name} must be among {', '.join(param.enum)}")
+            return items
         if param.kind == "object":
             if not isinstance(value, dict):
                 raise BadInput(f"{param.name} 须为对象 / {param.name} must be an object")
             return value
-    except (TypeError, ValueError):
-        raise BadInput(f"{param.name} 格式不对（应为{_KIND_ZH.get(param.kind, param.kind)}） / "
-                       f"{param.name} must be a {param.kind}") from None
-    text = str(value).strip()
+    except (TypeError, ValueError, OverflowError):
+        raise _wrong_kind(param) from None
+    raw = str(value)
+    text = raw.strip()
+    if not text:
+        return None
+    if len(raw) < param.min_length:
+        raise BadInput(f"{param.name} 至少{param.min_length}个字符 / "
+                       f"{param.name}: at least {param.min_length} characters")
+    if param.max_length is not None and len(raw) > param.max_length:
+        raise BadInput(f"{param.name} 最多{param.max_length}个字（现有{len(raw)}个） / "
+                       f"{param.name}: at most {param.max_length} characters ({len(raw)} given)")
     if param.enum and text not in param.enum:
         raise BadInput(f"{param.name} 须为 {'、'.join(param.enum)} 之一 / "
                        f"{param.name} must be one of {', '.join(param.enum)}")
+    if (pattern := _pattern(param)) and not re.fullmatch(pattern, raw):
+        raise BadInput(f"{param.name} 格式不对 / {param.name} does not match {pattern}")
+    if param.fmt == "date":
+        try:
+            date.fromisoformat(raw)
+        except ValueError:
+            raise BadInput(f"{param.name} 须为日期 YYYY-MM-DD / {param.name} must be a date YYYY-MM-DD") from None
     return text
 
 
@@ -103,7 +172,8 @@ def parse_inputs(params: tuple[Param, ...]) -> dict[str, Any]:
 def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: str | None = None,
        params: tuple[Param, ...] = (), template: str | None = None, tag: str = "",
        summary: str = "", national: bool = False, scope_from: Callable[[str], str] | None = None,
-       scope_example: Callable[[str], str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+       scope_example: Callable[[str], str] | None = None,
+       media: tuple[str, ...] = ("application/json",)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation. The function receives the parsed inputs as keyword arguments and
     returns a JSON-safe value (or a Flask response)."""
 
@@ -115,11 +185,13 @@ def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: st
 
         @requires(*roles, scope=scope, summary=summary or (fn.__doc__ or "").strip().split("\n")[0],
                   params=full, tags=(tag,) if tag else (), national=national, scope_from=scope_from,
-                  scope_example=scope_example)
+                  scope_example=scope_example, media=media, fragment=bool(template))
         def view(**_: Any) -> Any:
             inputs = parse_inputs(full)
             try:
                 result = fn(**inputs)
+            except BadInput as exc:  # the inputs fit the document but break a rule it cannot state
+                return error_response(422, str(exc))
             except Exception as exc:  # noqa: BLE001 - domain refusals become clear answers; others re-raise
                 return domain_error(exc)
             if not isinstance(result, dict | list | str | int | float | type(None)) and hasattr(result, "status_code"):
@@ -137,8 +209,9 @@ def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: st
 
 
 def classify(exc: Exception) -> tuple[int, str] | None:
-    """A domain refusal's HTTP status: state conflicts 409, unknown things 404, bad values 400,
-    role refusals 403. None for anything else (a bug: it stays a 500)."""
+    """A domain refusal's HTTP status: state conflicts 409, unknown things 404, values the domain
+    refuses 422 (400 is kept for requests the OpenAPI document itself calls invalid), role refusals
+    403. None for anything else (a bug: it stays a 500)."""
     message = str(getattr(exc, "message", None) or (exc.args[0] if exc.args else type(exc).__name__))
     name = type(exc).__name__
     code = str(getattr(exc, "code", "") or "")
@@ -150,7 +223,7 @@ def classify(exc: Exception) -> tuple[int, str] | None:
     if name in ("InvalidState", "Conflict"):
         return 409, message
     if isinstance(exc, ValueError):
-        return 400, message
+        return 422, message
     if code and hasattr(exc, "message"):
         return 409, message
     return None
@@ -234,12 +307,39 @@ def register_errors(app: Any) -> None:
 # ---- OpenAPI ---------------------------------------------------------------------------------
 
 def _schema(param: Param) -> dict[str, Any]:
+    """The JSON schema of one input: exactly what `_convert` accepts."""
     schema: dict[str, Any] = {"type": param.kind}
     if param.kind == "array":
-        schema["items"] = {"type": "string"}
-    if param.enum:
+        schema["items"] = {"type": "string", **({"enum": list(param.enum)} if param.enum else {})}
+    elif param.enum:
         schema["enum"] = list(param.enum)
+    if param.kind == "string" and not param.enum:
+        if param.min_length:
+            schema["minLength"] = param.min_length
+        if param.max_length is not None:
+            schema["maxLength"] = param.max_length
+        if pattern := _pattern(param):
+            schema["pattern"] = pattern
+        elif param.required:
+            schema["pattern"] = r"\S"  # blank is the same as missing
+        if param.fmt:
+            schema["format"] = param.fmt
+    if param.kind in ("integer", "number"):
+        schema["minimum"] = param.minimum if param.minimum is not None else -(2**63) \
+            if param.kind == "integer" else None
+        schema["maximum"] = param.maximum if param.maximum is not None else 2**63 - 1 \
+            if param.kind == "integer" else None
+        schema = {k: v for k, v in schema.items() if v is not None}
     return schema
+
+
+def _optional(param: Param) -> dict[str, Any]:
+    """An optional input may also be empty ("" or, in a JSON body, null): both mean "not given", as
+    a form's empty field does."""
+    schema = _schema(param)
+    if param.required or param.where == "path":
+        return schema
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}], "nullable": True}
 
 
 def _path(rule: str) -> str:
@@ -263,9 +363,15 @@ def openapi_document(app: Any) -> dict[str, Any]:
                 "x-national-only": spec.national,
                 "security": [{"bearer": []}, {"session": []}],
                 "responses": {
-                    "200": {"description": "OK", "content": {"application/json": {}}},
-                    "400": {"description": "Bad input", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/Error"}}}},
+                    "200": {"description": "OK (an HTML fragment when htmx asks: HX-Request)", "content": {
+                        **{m: {} for m in spec.media}, **({"text/html": {}} if spec.fragment else {})}},
+                    "400": {"description": "The request does not fit this document (type, pattern, format, "
+                                           "range, enum, a required input missing)", "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "422": {"description": "The request fits this document but breaks a domain rule it cannot "
+                                           "state (a flow file that does not validate, a weak password, "
+                                           "an input another input makes necessary); the message says which",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                     "401": {"description": "Not logged in / bad token"},
                     "403": {"description": "Role or province scope does not allow this"},
                     "404": {"description": "No such thing (or an id out of range)"},
@@ -280,7 +386,7 @@ def openapi_document(app: Any) -> dict[str, Any]:
             in_query = method in ("GET", "DELETE")
             parameters = [
                 {"name": p.name, "in": "path" if p.where == "path" else "query", "required": p.where == "path"
-                 or p.required, "description": p.description, "schema": _schema(p)}
+                 or p.required, "description": p.description, "schema": _optional(p)}
                 for p in spec.params if p.where == "path" or in_query or p.where == "query"
             ]
             if parameters:
@@ -290,7 +396,7 @@ def openapi_document(app: Any) -> dict[str, Any]:
                 operation["requestBody"] = {"required": any(p.required for p in body), "content": {
                     "application/json": {"schema": {
                         "type": "object",
-                        "properties": {p.name: {**_schema(p), "description": p.description} for p in body},
+                        "properties": {p.name: {**_optional(p), "description": p.description} for p in body},
                         "required": [p.name for p in body if p.required] or None,
                     }}}}
                 schema = operation["requestBody"]["content"]["application/json"]["schema"]

@@ -27,6 +27,12 @@ class Param:
     required: bool = False
     description: str = ""
     enum: tuple[str, ...] = ()
+    pattern: str = ""  # a regular expression the whole value must match (province codes get one by name)
+    fmt: str = ""  # an OpenAPI string format the value must have: "date" (YYYY-MM-DD)
+    min_length: int = 0
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass
@@ -43,6 +49,8 @@ class EndpointSpec:
     national: bool = False  # a national resource: national-scope users only
     scope_from: Callable[[str], str] | None = None  # the province a scope value names (e.g. an entry number)
     scope_example: Callable[[str], str] | None = None  # a scope value naming a province (for the matrix test)
+    media: tuple[str, ...] = ("application/json",)  # what a 200 carries (the event stream, a CSV export)
+    fragment: bool = False  # with HX-Request the 200 is an HTML fragment (text/html)
 
 
 def _province_arg(name: str) -> str | None:
@@ -102,7 +110,9 @@ def check(spec: EndpointSpec) -> None:
 def requires(*roles: str, scope: str | None = None, summary: str = "", params: tuple[Param, ...] = (),
              tags: tuple[str, ...] = (), national: bool = False,
              scope_from: Callable[[str], str] | None = None,
-             scope_example: Callable[[str], str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+             scope_example: Callable[[str], str] | None = None,
+             media: tuple[str, ...] = ("application/json",),
+             fragment: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare who may call a view: `@requires("agent", scope="province")`.
 
     The decorated view's Flask endpoint name is `<blueprint>.<function name>`; `register_rules`
@@ -115,7 +125,7 @@ def requires(*roles: str, scope: str | None = None, summary: str = "", params: t
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         spec = EndpointSpec(endpoint="", roles=tuple(roles), scope=scope, summary=summary or (view.__doc__ or "")
                             .strip().split("\n")[0], params=params, tags=tags, national=national,
-                            scope_from=scope_from, scope_example=scope_example)
+                            scope_from=scope_from, scope_example=scope_example, media=media, fragment=fragment)
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -18,7 +18,8 @@ class ServiceUnavailable(Exception):
 
 
 class BadInput(ValueError):
-    """Input the user can correct; shown as a 400 with the message."""
+    """Input the user can correct, shown with the message: 400 while parsing against the declared
+    inputs (the request does not fit the OpenAPI document), 422 when an operation refuses it."""
 
 
 def service(home: str) -> Any:

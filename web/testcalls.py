@@ -18,8 +18,10 @@ from flask_login import current_user
 
 from core.testcalls import KEY_HEADER, node_key
 from ivr.testcall import TestCallError, TestCalls
+from web.apikit import parse_inputs
 from web.app import csrf, platform_of
 from web.permissions import EndpointSpec, Param, check, requires
+from web.services import BadInput
 
 bp = Blueprint("testcalls", __name__)
 csrf.exempt(bp)  # checked below: sessions need the CSRF token, token and key callers do not
@@ -68,12 +70,14 @@ def api(rule: str, *, method: str = "GET", params: tuple[Param, ...] = ()) -> Ca
                 check(spec)
                 if method != "GET" and not g.get("token_auth"):
                     csrf.protect()
-            body = request.get_json(silent=True) if request.is_json else None
-            values = {**request.args.to_dict(), **request.form.to_dict(), **(body if isinstance(body, dict) else {})}
+            try:  # the same parser as every other operation: what the OpenAPI document says is what is accepted
+                values = {k: v for k, v in parse_inputs(full).items() if v is not None}
+            except BadInput as exc:
+                return jsonify(error=str(exc), code="bad_input"), 400
             try:
                 return jsonify(fn(values, **kwargs))
             except TestCallError as exc:
-                status = 404 if exc.code == "unknown_call" else 400 if exc.code == "bad_input" else 409
+                status = 404 if exc.code == "unknown_call" else 422 if exc.code == "bad_input" else 409
                 return jsonify(error=exc.message, code=exc.code), status
 
         view.__hotline_spec__ = spec  # type: ignore[attr-defined]
@@ -91,8 +95,8 @@ def _text(values: dict, name: str, limit: int) -> str:
 
 
 @api("", method="POST", params=(
-    Param("from", description="calling number (default 13800138000)"),
-    Param("to", description="entry number dialled (default 12333)"),
+    Param("from", pattern=r"^\+?[0-9]{1,20}$", description="calling number (default 13800138000)"),
+    Param("to", pattern=r"^\+?[0-9]{1,20}$", description="entry number dialled (default 12333)"),
     Param("keys", description='keys for the first prompts, e.g. "0 1"'),
     Param("lang", enum=("zh", "en"), description="start in this language")))
 def start_test_call(values: dict) -> dict:

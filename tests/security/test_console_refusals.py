@@ -40,7 +40,7 @@ def test_refused_lookups_are_audited(platform: Any, two_agents: dict[str, Any]) 
     # another agent's call
     assert _post(two, "/api/v1/records/lookup", call_id=call_id, id_number=ID, reason="x").status_code == 403
     # no reason given
-    assert _post(two, "/api/v1/records/lookup", id_number=ID).status_code == 400
+    assert _post(two, "/api/v1/records/lookup", id_number=ID).status_code == 422
     # a role that may not look anyone up
     assert _post(two_agents["ed-x"], "/api/v1/records/lookup", id_number=ID, reason="curious").status_code == 403
     refused = [e for e in platform.audit.entries(action="record.lookup", limit=1000) if e.outcome == "refused"]

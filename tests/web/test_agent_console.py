@@ -121,7 +121,7 @@ def test_decline_hold_and_refusals(platform: Any, beijing: dict[str, Any]) -> No
     assert _post(beijing, "/api/v1/agent/hold").status_code == 409  # already held: a clear refusal
     assert _post(beijing, "/api/v1/agent/resume").status_code == 200
     unverified = _post(beijing, "/api/v1/records/lookup", call_id=call_id)
-    assert unverified.status_code == 400 and "理由" in unverified.json["error"]
+    assert unverified.status_code == 422 and "理由" in unverified.json["error"]
     bad = _post(beijing, "/api/v1/agent/wrap-up", disposition="made-up")
     assert bad.status_code == 400 and "disposition" in bad.json["error"]
 
@@ -149,7 +149,7 @@ def test_tickets_open_follow_and_close(platform: Any, beijing: dict[str, Any]) -
     closed = _post(beijing, f"/api/v1/tickets/{ticket['id']}/close", resolution="已答复")
     assert closed.json["status"] == "closed"
     assert [e["kind"] for e in closed.json["history"]][:1] == ["opened"]
-    assert _post(beijing, "/api/v1/tickets", subject="x").status_code == 400  # no caller, no call
+    assert _post(beijing, "/api/v1/tickets", subject="x").status_code == 422  # no caller, no call
 
 
 def test_the_console_page_renders_the_status_bar_and_offer(platform: Any, beijing: dict[str, Any]) -> None:
@@ -181,7 +181,7 @@ def test_transfer_callback_and_flag(platform: Any, beijing: dict[str, Any], make
     assert [f.reason for f in platform.knowledge.flags(article_id=beijing["article"])] == ["outdated"]
     assert _post(beijing, "/api/v1/kb/flag", article_id=beijing["article"], reason="boring").status_code == 400
 
-    assert _post(beijing, "/api/v1/agent/transfer", province="99").status_code == 400
+    assert _post(beijing, "/api/v1/agent/transfer", province="99").status_code == 422
     moved = _post(beijing, "/api/v1/agent/transfer", province="44", topic="pension", note="参保地在广东")
     assert moved.status_code == 200, moved.json
     status = platform.agents.call_status(call_id)

@@ -92,7 +92,7 @@ def test_the_callback_sms_says_the_time_in_chinese(platform: Any, agent: dict[st
     assert texts and "12月7日上午10:00" in texts[0] and "2026-12-07T10:00" not in texts[0]
     bad = client.post("/api/v1/agent/callback", json={"call_id": call_id, "when": "next tuesday"},
                       headers={"X-CSRFToken": csrf})
-    assert bad.status_code == 400 and "2026-12-07 10:00" in bad.json["error"]
+    assert bad.status_code == 422 and "2026-12-07 10:00" in bad.json["error"]
 
 
 def test_too_long_input_gets_a_clear_message_and_nothing_is_cut(platform: Any, agent: dict[str, Any]) -> None:
@@ -101,14 +101,14 @@ def test_too_long_input_gets_a_clear_message_and_nothing_is_cut(platform: Any, a
     assert client.post(f"/api/v1/agent/calls/{call_id}/accept", headers={"X-CSRFToken": csrf}).status_code == 200
     long = client.post("/api/v1/tickets", json={"subject": "长" * 10_000, "call_id": call_id},
                        headers={"X-CSRFToken": csrf})
-    assert long.status_code == 400 and "最多60个字" in long.json["error"] and "at most 60" in long.json["error"]
+    assert long.status_code == 422 and "最多60个字" in long.json["error"] and "at most 60" in long.json["error"]
     assert platform.tickets.list_center("11") == []  # nothing stored, nothing cut
     page = client.get("/api/v1/kb/search", query_string={"q": "养" * 1000},
                       headers={"HX-Request": "true"})
     assert page.status_code == 400 and "最多200个字" in page.get_data(as_text=True)
     notes = client.post("/api/v1/agent/wrap-up", json={"disposition": "resolved", "notes": "x" * 2001},
                         headers={"X-CSRFToken": csrf})
-    assert notes.status_code == 400
+    assert notes.status_code == 422
     assert platform.agents.call_status(call_id).state == "connected"  # refused before anything changed
     html = client.get("/agent/").get_data(as_text=True)
     assert 'maxlength="200"' in html and "favicon.svg" in html and 'name="all_provinces"' in html

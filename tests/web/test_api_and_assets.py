@@ -31,7 +31,8 @@ def test_openapi_describes_every_api_operation(web_app: Any) -> None:
     assert board["x-province-scope"] == "province" and board["parameters"][0]["in"] == "query"
     ticket = doc["paths"]["/api/v1/tickets/{ticket_id}"]["get"]
     assert ticket["parameters"][0] == {"name": "ticket_id", "in": "path", "required": True, "description": "",
-                                       "schema": {"type": "integer"}}
+                                       "schema": {"type": "integer", "minimum": -(2**63),
+                                                                                 "maximum": 2**63 - 1}}
     ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
 

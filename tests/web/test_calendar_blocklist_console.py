@@ -33,13 +33,13 @@ def test_admin_sees_the_warning_edits_and_imports_the_calendar(platform: Any, ma
     assert 'role="alert"' in html and "暂定" in html
     assert _post(provincial, "/api/v1/admin/calendar/import", notice=NOTICE).status_code == 403
     bad = _post(admin, "/api/v1/admin/calendar/import", notice="year: 2027\nholidays: []\n")
-    assert bad.status_code == 400 and "nothing imported" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "nothing imported" in bad.get_data(as_text=True)
     done = _post(admin, "/api/v1/admin/calendar/import", notice=NOTICE).json
     assert done["warnings"] == [] and done["year"] == 2027
     assert {"day": "2027-02-14", "kind": "workday", "name": "春节"} in done["days"]
     edited = _post(admin, "/api/v1/admin/calendar/day", day="2027-10-09", kind="workday", name="国庆节").json
     assert {"day": "2027-10-09", "kind": "workday", "name": "国庆节"} in edited["days"]
-    assert _post(admin, "/api/v1/admin/calendar/day", day="2031-01-01", kind="holiday").status_code == 400
+    assert _post(admin, "/api/v1/admin/calendar/day", day="2031-01-01", kind="holiday").status_code == 422
 
 
 def test_supervisors_block_within_their_scope(platform: Any, make_user: Any, client_for: Any) -> None:
@@ -52,7 +52,7 @@ def test_supervisors_block_within_their_scope(platform: Any, make_user: Any, cli
     assert row["scope"] == "44" and row["number"] != "13910001234" and "****" in row["number"]
     assert platform.switch.blocked("13910001234", entry_center="44") is not None
     assert _post(gd, "/api/v1/supervisor/blocklist", number="13910001234", reason="x", scope="*").status_code == 403
-    assert _post(gd, "/api/v1/supervisor/blocklist", number="abc", reason="x").status_code == 400
+    assert _post(gd, "/api/v1/supervisor/blocklist", number="abc", reason="x").status_code == 422
     assert bj.get("/api/v1/supervisor/blocklist").json["blocks"] == []  # another province's block
     assert _post(bj, f"/api/v1/supervisor/blocklist/{row['id']}/lift").status_code == 404
     _post(national, "/api/v1/supervisor/blocklist", number="18620001234", reason="辱骂", scope="*")

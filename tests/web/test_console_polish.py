@@ -223,7 +223,7 @@ def test_an_admin_edits_roles_scope_and_password(platform: Any, admin: Any, make
 
     short = admin.post(f"/api/v1/admin/users/{target.id}", json={"roles": ["agent"], "password": "short"},
                        headers={"X-CSRFToken": admin.csrf})
-    assert short.status_code == 400
+    assert short.status_code == 422
     assert platform.accounts.get(target.id).role_set == {"agent", "supervisor"}  # nothing changed
     outside = admin.post(f"/api/v1/admin/users/{target.id}", json={"province": "11"},
                          headers={"X-CSRFToken": admin.csrf})
@@ -234,7 +234,7 @@ def test_an_admin_cannot_remove_their_own_admin_role(platform: Any, admin: Any) 
     me = admin.user.id
     refused = admin.post(f"/api/v1/admin/users/{me}", json={"roles": ["supervisor"]},
                          headers={"X-CSRFToken": admin.csrf})
-    assert refused.status_code == 400 and "admin" in refused.json["error"]
+    assert refused.status_code == 422 and "admin" in refused.json["error"]
     assert platform.accounts.get(me).role_set == {"admin"}
     form = admin.get(f"/api/v1/admin/users/{me}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert re.search(r'value="admin" checked disabled', form) and 'name="active"' not in form

@@ -56,7 +56,7 @@ def test_the_body_is_written_in_markdown_and_saved_as_sanitised_html(platform: A
     saved = client.post("/api/v1/kb/articles", json={"title": "补办社保卡要带什么", "short_answer": "身份证和社保卡。",
                                                      "body_html": body, "body_format": "markdown",
                                                      "category": "card", "province": "00",
-                                                     "questions": "补办社保卡要带什么"},
+                                                     "questions": ["补办社保卡要带什么"]},
                         headers={"X-CSRFToken": csrf})
     assert saved.status_code == 200, saved.json
     article_id = saved.json["revision"]["article_id"]

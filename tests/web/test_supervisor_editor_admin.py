@@ -94,7 +94,7 @@ def test_day_chart_and_reports_with_csv(platform: Any, floor: dict[str, Any]) ->
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows and rows[0]["offered"] == "2"
     assert sup.get("/api/v1/supervisor/reports", query_string={"by": "day", "from": "2026-12-01",
-                                                              "to": "2026-11-01"}).status_code == 400
+                                                              "to": "2026-11-01"}).status_code == 422
     assert sup.get("/api/v1/supervisor/reports", query_string={"by": "week"}).status_code == 400
     assert sup.get("/api/v1/supervisor/satisfaction").status_code == 200
 
@@ -108,7 +108,7 @@ def test_editor_and_reviewer_publish_and_search_finds_it(platform: Any, web_app:
     editor, reviewer, agent = client_for("kb-ed"), client_for("kb-rv"), client_for("kb-agent")
     draft = {"title": "失业保险金申领", "short_answer": "离职后60日内到参保地经办机构申领失业保险金。",
              "body_html": "<p>携带身份证办理</p><script>alert(1)</script>", "category": "employment",
-             "province": "44", "questions": "失业金怎么领\n失业保险金申请"}
+             "province": "44", "questions": ["失业金怎么领", "失业保险金申请"]}
     preview = _post(editor, "/api/v1/kb/preview", **draft).json
     assert "<script" not in preview["body_html"] and "身份证" in preview["body_html"] and preview["sms_parts"] == 1
     assert _post(editor, "/api/v1/kb/articles", **{**draft, "province": "11"}).status_code == 403
@@ -164,14 +164,14 @@ def test_admin_centers_holidays_flows_templates_agents(platform: Any, make_user:
     made = _post(admin, "/api/v1/admin/agents", user_id=user.id, center_code="44", skills=["pension"])
     assert made.status_code == 200 and platform.agents.agent_for_user(user.id).skills == ("pension",)
     assert _post(admin, "/api/v1/admin/agents", user_id=user.id, center_code="44",
-                 skills=["pension"]).status_code == 400  # already has one
+                 skills=["pension"]).status_code == 422  # already has one
 
     if platform.sms.templates.get("kb_answer") is None:
         platform.sms.templates.seed_defaults()
     templates = admin.get("/api/v1/admin/sms-templates").json["templates"]
     kb = next(t for t in templates if t["name"] == "kb_answer")
     assert kb["parts"] >= 1
-    assert _post(admin, "/api/v1/admin/sms-templates/kb_answer", text="只有{title}").status_code == 400
+    assert _post(admin, "/api/v1/admin/sms-templates/kb_answer", text="只有{title}").status_code == 422
     assert _post(admin, "/api/v1/admin/sms-templates/kb_answer", text="{title}：{answer}").status_code == 200
     assert platform.sms.templates.get("kb_answer").body == "{title}：{answer}"
 

@@ -69,7 +69,7 @@ def test_listen_whisper_barge_from_the_wallboard(platform: Any, make_user: Any, 
 
     no_pbx = sup.post(f"/api/v1/supervisor/calls/{call_id}/monitor", json={"mode": "listen", "endpoint": "PJSIP/s1"},
                       headers={"X-CSRFToken": csrf})
-    assert no_pbx.status_code == 400 and "HOTLINE_AMI_HOST" in no_pbx.json["error"] and seen == []
+    assert no_pbx.status_code == 422 and "HOTLINE_AMI_HOST" in no_pbx.json["error"] and seen == []
 
     platform.settings = dataclasses.replace(platform.settings, ami_host="127.0.0.1")
     board = sup.get("/api/v1/supervisor/wallboard", headers={"HX-Request": "true"}).get_data(as_text=True)

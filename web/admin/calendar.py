@@ -40,7 +40,7 @@ def admin_calendar(year: int | None) -> dict:
 
 
 @op("/admin/calendar/day", method="POST", roles=ADMIN, tag="admin", template="admin/_calendar.html",
-    params=(Param("day", required=True, description="YYYY-MM-DD"),
+    params=(Param("day", required=True, fmt="date", description="YYYY-MM-DD"),
             Param("kind", required=True, enum=("holiday", "workday", "none")), Param("name")))
 def admin_calendar_day(day: str, kind: str, name: str | None) -> dict:
     """Correct one day of the official calendar (holiday, 调休 workday, or an ordinary day); audited."""

@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import Conflict, NotFound
 
 from core import provinces
 from core.models import ROLES, User
@@ -76,20 +77,17 @@ def admin_users(q: str | None = None, role: str | None = None, province: str | N
 
 
 @op("/admin/users", method="POST", roles=ADMIN, scope="province", tag="admin", template="admin/_users.html",
-    params=(Param("username", required=True), Param("password", required=True, description="at least 10 characters"),
-            Param("roles", kind="array", required=True, description="agent, supervisor, editor, reviewer, admin"),
+    params=(Param("username", required=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$"),
+            Param("password", required=True, min_length=10, description="at least 10 characters"),
+            Param("roles", kind="array", required=True, enum=ROLES, description="one or more roles"),
             Param("province", required=True, description="province scope; 00 = national"),
             Param("display_name")))
 def admin_create_user(username: str, password: str, roles: list[str], province: str,
                       display_name: str | None) -> dict:
     """Create a console user."""
-    if len(password) < 10:
-        raise BadInput("密码至少10位 / the password needs at least 10 characters")
-    if not username.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(username) > 64:
-        raise BadInput("username: letters, digits, - _ . only")
     platform = platform_of()
     if platform.accounts.by_username(username) is not None:
-        raise BadInput(f"user {username} exists")
+        raise Conflict(f"用户 {username} 已存在 / user {username} exists")
     user = platform.accounts.create_user(username, password, _roles(roles), display_name=display_name or "",
                                          province_scope=_check_province(province))
     _audit("user.create", f"user:{user.id}", {"roles": roles, "province": province})
@@ -246,7 +244,7 @@ def admin_center_hours(code: str, **days: str | None) -> dict:
     hours = {d: parse_periods(d, days.get(d)) for d in WEEKDAYS}
     before = call("switch", "center", code)
     if before is None:
-        raise BadInput(f"没有中心 {code} / no center {code}")
+        raise NotFound(f"没有中心 {code} / no center {code}")
     center = call("switch", "update_center", code, weekly_hours=hours)
     _audit("center.hours", f"center:{code}", {"before": to_jsonable(before.weekly_hours), "after": hours})
     return {"ok": True, "center": to_jsonable(center), "message": f"{code} 人工服务时间已保存 / hours saved"}
@@ -267,7 +265,7 @@ def admin_holidays() -> dict:
 
 
 @op("/admin/holidays", method="POST", roles=ADMIN, scope="center_code", tag="admin", template="admin/_holidays.html",
-    params=(Param("day", required=True, description="YYYY-MM-DD"),
+    params=(Param("day", required=True, fmt="date", description="YYYY-MM-DD"),
             Param("kind", required=True, enum=("holiday", "workday", "closed", "open")),
             Param("center_code", description="a center, or empty for every center"), Param("name"),
             Param("remove", kind="boolean")))

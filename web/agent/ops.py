@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Conflict, HTTPException
 
 from core import phone, provinces
 from core.clock import china_now
@@ -284,7 +284,7 @@ def agent_decline(call_id: str) -> dict:
 def _my_call_id() -> str:
     status = agent_status()
     if not status.get("call_id"):
-        raise BadInput("当前没有通话 / you have no call")
+        raise Conflict("当前没有通话 / you have no call")  # a state refusal: 409
     return str(status["call_id"])
 
 
@@ -392,7 +392,7 @@ def kb_search(q: str, province: str | None, limit: int = 5, all_provinces: bool 
 
 @op("/kb/search", roles=("agent", "supervisor", "editor", "reviewer"), tag="knowledge",
     template="agent/_kb_results.html",
-    params=(Param("q", required=True, where="query", description="question in Chinese"),
+    params=(Param("q", required=True, where="query", max_length=200, description="question in Chinese"),
             Param("province", where="query", description="the call's province (answers for it first)"),
             Param("call_id", where="query"), Param("limit", kind="integer", where="query"),
             Param("all_provinces", kind="boolean", where="query",
@@ -552,7 +552,7 @@ def _open_ticket(*, subject: str, details: str, call_id: str | None, caller: str
     params=(Param("subject", required=True), Param("details"), Param("call_id"),
             Param("caller", description="caller's number (taken from the call when call_id is given)"),
             Param("province", description="province of the ticket (default: the call's, else mine)"),
-            Param("due", description="YYYY-MM-DD; default 2 working days")))
+            Param("due", fmt="date", description="YYYY-MM-DD; default 2 working days")))
 def tickets_open(subject: str, details: str | None, call_id: str | None, caller: str | None, province: str | None,
                  due: str | None) -> dict:
     """Open a ticket (工单) for the business office; due in 2 working days unless given."""

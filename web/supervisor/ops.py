@@ -76,7 +76,8 @@ def intervals(scope: str, day: date) -> list[dict[str, Any]]:
 
 
 @op("/supervisor/intervals", roles=SUP, scope="province", tag="supervisor", template="supervisor/_chart.html",
-    params=(Param("province", where="query"), Param("day", where="query", description="YYYY-MM-DD (default today)")))
+    params=(Param("province", where="query"),
+            Param("day", where="query", fmt="date", description="YYYY-MM-DD (default today)")))
 def supervisor_intervals(province: str | None, day: str | None) -> dict:
     """The day by 15-minute interval: offered, answered, abandoned, service level."""
     return {"scope": _scope(province), "day": _day(day).isoformat(), "intervals": intervals(_scope(province),
@@ -186,8 +187,9 @@ def report_rows(by: str, scope: str, start: date, end: date) -> list[dict[str, A
 
 
 @op("/supervisor/reports", roles=SUP, scope="province", tag="supervisor", template="supervisor/_report.html",
+    media=("application/json", "text/csv"),
     params=(Param("by", where="query", enum=REPORT_BY), Param("province", where="query"),
-            Param("from", where="query", description="YYYY-MM-DD"), Param("to", where="query"),
+            Param("from", where="query", fmt="date", description="YYYY-MM-DD"), Param("to", where="query", fmt="date"),
             Param("format", where="query", enum=("json", "csv"))))
 def supervisor_reports(by: str | None, province: str | None, format: str | None, **dates: str | None) -> Any:
     """Reports by day, interval, queue or agent (JSON or CSV)."""
@@ -209,7 +211,8 @@ def supervisor_reports(by: str | None, province: str | None, format: str | None,
 
 @op("/supervisor/satisfaction", roles=SUP, scope="province", tag="supervisor",
     template="supervisor/_satisfaction.html",
-    params=(Param("province", where="query"), Param("from", where="query"), Param("to", where="query")))
+    params=(Param("province", where="query"), Param("from", where="query", fmt="date"),
+            Param("to", where="query", fmt="date")))
 def supervisor_satisfaction(province: str | None, **dates: str | None) -> dict:
     """Satisfaction survey results (from the IVR's post-call survey)."""
     end = _day(dates.get("to"))
@@ -349,7 +352,8 @@ _ENDPOINT = __import__("re").compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,
 @op("/supervisor/calls/<call_id>/monitor", method="POST", roles=SUP, tag="supervisor", template="_done.html",
     params=(Param("mode", required=True, enum=MONITOR_MODES,
                   description="listen (silent), whisper (the agent hears you) or barge (both hear you)"),
-            Param("endpoint", description="your phone, e.g. PJSIP/sup-1 (default: your agent profile's)")))
+            Param("endpoint", pattern=r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,80}$",
+                  description="your phone, e.g. PJSIP/sup-1 (default: your agent profile's)")))
 def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
     """Listen to, whisper to or barge into a connected call: your phone rings, then ChanSpy (audited)."""
     status = _waiting_in_scope(call_id)
