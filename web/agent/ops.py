@@ -507,6 +507,13 @@ def _records_lookup(call_id: str | None, id_number: str | None, reason: str | No
 
 # ---- tickets ----------------------------------------------------------------------------------
 
+@op("/tickets/alerts", roles=AGENT_SUP, tag="tickets", template="agent/_ticket_alerts.html")
+def tickets_alerts() -> dict:
+    """Overdue and nearly-due tickets of my province (all of them for national roles): the badge in
+    every console's top bar, refreshed on each `ticket.alert` event."""
+    return dict(call("tickets", "alert_counts", current_user.province_scope))
+
+
 @op("/tickets", roles=AGENT_SUP, tag="tickets", template="agent/_tickets.html", scope="province",
     params=(Param("list", where="query", enum=("mine", "center", "overdue")),
             Param("province", where="query", description="center (default: my scope)")))

@@ -44,6 +44,7 @@
     }
     if (type === "acd.call.offered") { ring(); }
     if (type === "console.broadcast" && payload.data) { toast(payload.data.message, "info"); }
+    if (type === "ticket.alert" && payload.data && payload.data.text) { toast(payload.data.text, "warn"); }
     document.body.dispatchEvent(new CustomEvent(domName(type), { detail: payload }));
     document.body.dispatchEvent(new CustomEvent("hl-any", { detail: payload }));
   }
