@@ -496,10 +496,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
 
     # -- supervisor actions on waiting calls -----------------------------------------------------
     def waiting_calls(self, center_code: str | None = None) -> list[dict]:
-        """The calls waiting in each queue (of one center, or all), in the order they will be served:
-        wait, priority, masked caller, the IVR path, whether it is a test call."""
+        """The calls waiting in each queue (of one center — "00" is the national center itself — or of
+        all with None), in the order they will be served: wait, priority, masked caller, the IVR path,
+        whether it is a test call."""
         now = self._now()
-        queues = sorted(q for q in self.store.smembers(ACTIVE) if center_code in (None, "00") or
+        queues = sorted(q for q in self.store.smembers(ACTIVE) if center_code is None or
                         q.split("-")[0] == center_code)
         out: list[dict] = []
         for q, rows in zip(queues, self.state.zrange_many([qk(q) for q in queues], 200), strict=True):

@@ -267,14 +267,15 @@ class TicketsService:
     def _due_soon_limit(self, today: date) -> date:
         return add_working_days(today, 1, self.calendar())
 
-    def alert_counts(self, scope: str = provinces.NATIONAL) -> dict[str, int]:
+    def alert_counts(self, scope: str = provinces.NATIONAL, *, own: bool = False) -> dict[str, int]:
         """Open tickets past their due date (`overdue`) and due by the next working day (`due_soon`),
-        for a province (its own) or "00" (all): the wallboard's and the console badge's figures."""
+        for a province (its own) or "00" (all; with `own`, the national center's own): the wallboard's
+        and the console badge's figures."""
         today = self.today()
         limit = self._due_soon_limit(today)
         with self.platform.db.session() as s:
             q = select(Ticket.due_date).where(Ticket.status != "closed", Ticket.due_date <= limit)
-            if scope != provinces.NATIONAL:
+            if scope != provinces.NATIONAL or own:
                 q = q.where(Ticket.province == scope)
             dues = list(s.execute(q).scalars())
         overdue = sum(1 for d in dues if d < today)

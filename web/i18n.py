@@ -232,6 +232,10 @@ CATALOG: dict[str, dict[str, str]] = {
     # supervisor
     "wallboard": {"zh": "实时监控", "en": "Wallboard"},
     "national": {"zh": "全国", "en": "National"},
+    "national_total": {"zh": "全国合计", "en": "National total"},
+    "national_center_own": {"zh": "仅全国中心本身", "en": "National center only"},
+    "national_center_own_hint": {"zh": "选择 00 时：只看全国12333中心自己的队列和坐席，不含各省",
+                                 "en": "With 00: the national 12333 center's own queues and agents only"},
     "waiting": {"zh": "排队", "en": "Waiting"},
     "longest_wait": {"zh": "最长等待", "en": "Longest wait"},
     "service_level": {"zh": "服务水平(15秒)", "en": "Service level (15 s)"},

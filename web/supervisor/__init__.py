@@ -16,7 +16,8 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 def wallboard():  # type: ignore[no-untyped-def]
     """The wallboard."""
     scope = request.args.get("province") or current_user.province_scope
-    return render_template("supervisor/wallboard.html", scope=scope)
+    own = scope == "00" and request.args.get("own", "").lower() in ("1", "true", "yes", "on")
+    return render_template("supervisor/wallboard.html", scope=scope, own=own)
 
 
 @bp.route("/reports")

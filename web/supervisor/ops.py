@@ -34,30 +34,40 @@ def _day(text: str | None) -> date:
         raise BadInput(f"not a date (YYYY-MM-DD): {text}") from None
 
 
-def acd_scope(scope: str) -> str:
-    """Console province scope ("00", "44") as the ACD's statistics scope ("national", "center:44")."""
-    return "national" if scope in ("00", "", None) else f"center:{scope}"
+OWN = Param("own", kind="boolean", where="query",
+            description="with province 00: the national center's own queues and agents, not the national total")
 
 
-def wallboard(scope: str) -> dict[str, Any]:
-    stats = to_jsonable(call("agents", "stats", acd_scope(scope))) or {}
-    agents = to_jsonable(call("agents", "agents_live", None if scope == "00" else scope)) or []
+def acd_scope(scope: str, own: bool = False) -> str:
+    """Console province scope ("00", "44") as the ACD's statistics scope ("national", "center:44");
+    with `own`, "00" is the national center itself ("center:00") rather than the national total."""
+    return "national" if scope in ("00", "", None) and not own else f"center:{scope or '00'}"
+
+
+def center_filter(scope: str, own: bool = False) -> str | None:
+    """The center whose agents and calls to list: None for the national total."""
+    return None if scope == "00" and not own else scope
+
+
+def wallboard(scope: str, own: bool = False) -> dict[str, Any]:
+    stats = to_jsonable(call("agents", "stats", acd_scope(scope, own))) or {}
+    agents = to_jsonable(call("agents", "agents_live", center_filter(scope, own))) or []
     now = platform_of().clock.time()
     for a in agents:
         since = a.get("since") or 0
         a["time_in_state"] = int(now - since) if since else None
     try:  # work orders past or near their due date (the ticket watcher alerts on them)
-        tickets = call("tickets", "alert_counts", scope)
+        tickets = call("tickets", "alert_counts", scope, own=own)
     except ServiceUnavailable:
         tickets = None
-    return {"scope": scope, "stats": stats, "agents": agents, "tickets": tickets}
+    return {"scope": scope, "own": own, "stats": stats, "agents": agents, "tickets": tickets}
 
 
 @op("/supervisor/wallboard", roles=SUP, scope="province", tag="supervisor", template="supervisor/_wallboard.html",
-    params=(Param("province", where="query", description="center code; 00 = national (default: my scope)"),))
-def supervisor_wallboard(province: str | None) -> dict:
+    params=(Param("province", where="query", description="center code; 00 = national (default: my scope)"), OWN))
+def supervisor_wallboard(province: str | None, own: bool | None) -> dict:
     """Waiting, longest wait, agents by state, service level (15 s), ASA, AHT, abandonment, agents."""
-    return wallboard(_scope(province))
+    return wallboard(_scope(province), bool(own))
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -65,10 +75,10 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def intervals(scope: str, day: date) -> list[dict[str, Any]]:
+def intervals(scope: str, day: date, own: bool = False) -> list[dict[str, Any]]:
     """Every 15-minute interval of the day with calls: stored ones plus the open one (live counters)."""
     since, until = _day_bounds(day)
-    rows = to_jsonable(call("agents", "intervals", acd_scope(scope), since, until)) or []
+    rows = to_jsonable(call("agents", "intervals", acd_scope(scope, own), since, until)) or []
     for row in rows:
         local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
         row["start"] = local.strftime("%H:%M")
@@ -77,11 +87,11 @@ def intervals(scope: str, day: date) -> list[dict[str, Any]]:
 
 @op("/supervisor/intervals", roles=SUP, scope="province", tag="supervisor", template="supervisor/_chart.html",
     params=(Param("province", where="query"),
-            Param("day", where="query", fmt="date", description="YYYY-MM-DD (default today)")))
-def supervisor_intervals(province: str | None, day: str | None) -> dict:
+            Param("day", where="query", fmt="date", description="YYYY-MM-DD (default today)"), OWN))
+def supervisor_intervals(province: str | None, day: str | None, own: bool | None) -> dict:
     """The day by 15-minute interval: offered, answered, abandoned, service level."""
-    return {"scope": _scope(province), "day": _day(day).isoformat(), "intervals": intervals(_scope(province),
-                                                                                          _day(day))}
+    scope = _scope(province)
+    return {"scope": scope, "day": _day(day).isoformat(), "intervals": intervals(scope, _day(day), bool(own))}
 
 
 def _agent_in_scope(agent_id: int) -> dict[str, Any]:
@@ -293,17 +303,18 @@ def _path_labels(row: dict[str, Any]) -> list[str]:
 
 
 @op("/supervisor/waiting", roles=SUP, scope="province", tag="supervisor", template="supervisor/_waiting.html",
-    params=(Param("province", where="query", description="center code; 00 = every center (default: my scope)"),))
-def supervisor_waiting(province: str | None) -> dict:
+    params=(Param("province", where="query", description="center code; 00 = every center (default: my scope)"),
+            OWN))
+def supervisor_waiting(province: str | None, own: bool | None) -> dict:
     """The calls waiting in each queue, in service order: wait, priority, masked caller, IVR path."""
-    scope = _scope(province)
-    rows = to_jsonable(call("agents", "waiting_calls", None if scope == "00" else scope)) or []
+    scope, only = _scope(province), center_filter(_scope(province), bool(own))
+    rows = to_jsonable(call("agents", "waiting_calls", only)) or []
     queues: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         row["ivr_path_labels"] = _path_labels(row)
         queues.setdefault(row["queue_id"], []).append(row)
     targets = [q["id"] for q in to_jsonable(call("switch", "queues")) or []
-               if scope == "00" or q["center_code"] == scope]
+               if only is None or q["center_code"] == only]
     return {"scope": scope, "queues": [{"queue_id": q, "calls": calls} for q, calls in sorted(queues.items())],
             "targets": targets}
 
