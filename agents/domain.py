@@ -72,6 +72,7 @@ class AgentProfile:
     languages: tuple[str, ...] = ("zh",)
     level: int = 1
     endpoint: str = ""
+    endpoints: dict[str, str] = field(default_factory=dict)  # per channel, where the default does not fit
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class MatchingMixin:
         return [policy.Candidate(int(a), idle, tuple(json.loads(h.get("languages") or "[]")),
                                  int(h.get("level") or 0), h.get("state", ""))
                 for (a, idle), h in zip(ordered, hashes, strict=True)
-                if h and endpoints.fits(channel, h.get("endpoint"))]
+                if h and endpoints.fits(channel, endpoints.for_channel(channel, h.get("endpoint"), h.get("endpoints")))]
 
     def _try_match(self, c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> bool:
         waited = now - float(c["queued_at"])
@@ -66,7 +66,9 @@ class MatchingMixin:
         if ok:
             ctx = json.loads(c.get("context") or "{}")
             self.bus.publish("acd.call.offered", call_id=call_id, agent_id=agent_id, queue_id=queue_id,
-                             endpoint=agent.get("endpoint"), center_code=c["center"], topic=c["topic"],
+                             endpoint=endpoints.for_channel(ctx.get("channel"), agent.get("endpoint"),
+                                                            agent.get("endpoints")),
+                             center_code=c["center"], topic=c["topic"],
                              callback=bool(c.get("cb_number")), caller=mask_phone(c.get("caller")),
                              transferred_from=ctx.get("transferred_from"), until=deadline)
             self._publish_agent(agent_id, "offered", call_id=call_id)

@@ -21,6 +21,9 @@ class Agent(Base):
     languages: Mapped[list] = mapped_column(JSON, default=list)  # ["zh", "yue"]
     level: Mapped[int] = mapped_column(Integer, default=1)  # 1 junior .. 3 senior
     endpoint: Mapped[str] = mapped_column(String(100))  # "PJSIP/agent-17" or "client:agent-17"
+    # an endpoint per voice channel where the default does not fit it, e.g. {"asterisk": "PJSIP/agent-17",
+    # "twilio": "client:agent-17"}: one agent answers calls of both channels
+    endpoints: Mapped[dict] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

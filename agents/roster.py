@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 
 from agents.domain import AcdError, AgentProfile
+from agents.endpoints import CHANNELS
 from agents.models import Agent
 
 
@@ -17,13 +18,15 @@ class RosterMixin:
     switch: Any
 
     def create_agent(self, user_id: int, *, name: str, center_code: str, skills: Iterable[str],
-                     languages: Iterable[str] = ("zh",), level: int = 1, endpoint: str | None = None) -> int:
+                     languages: Iterable[str] = ("zh",), level: int = 1, endpoint: str | None = None,
+                     endpoints: Mapping[str, str] | None = None) -> int:
         """Give a console user an agent profile; returns the agent id."""
         if self.switch.center(center_code) is None:
             raise AcdError("unknown_center", f"没有中心 {center_code}")
         with self.platform.db.session() as s:
             row = Agent(user_id=user_id, name=name, center_code=center_code, skills=list(skills),
-                        languages=list(languages), level=level, endpoint="", active=True,
+                        languages=list(languages), level=level, endpoint="", endpoints=_channels(endpoints),
+                        active=True,
                         created_at=self.clock.now())
             s.add(row)
             s.flush()
@@ -32,7 +35,7 @@ class RosterMixin:
 
     def update_agent(self, agent_id: int, *, skills: Iterable[str] | None = None,
                      languages: Iterable[str] | None = None, level: int | None = None,
-                     endpoint: str | None = None) -> AgentProfile:
+                     endpoint: str | None = None, endpoints: Mapping[str, str] | None = None) -> AgentProfile:
         """Change an agent's profile; the queues use it from the agent's next sign-in."""
         with self.platform.db.session() as s:
             row = s.get(Agent, agent_id)
@@ -46,6 +49,8 @@ class RosterMixin:
                 row.level = level
             if endpoint is not None:
                 row.endpoint = endpoint
+            if endpoints is not None:
+                row.endpoints = _channels(endpoints)
             return _profile(row)
 
     def profile(self, agent_id: int) -> AgentProfile | None:
@@ -69,4 +74,12 @@ class RosterMixin:
 def _profile(row: Agent) -> AgentProfile:
     return AgentProfile(id=row.id, user_id=row.user_id, name=row.name, center_code=row.center_code,
                         skills=tuple(row.skills), languages=tuple(row.languages), level=row.level,
-                        endpoint=row.endpoint)
+                        endpoint=row.endpoint, endpoints=dict(row.endpoints or {}))
+
+
+def _channels(endpoints: Mapping[str, str] | None) -> dict[str, str]:
+    """Only known channels, only non-empty endpoints."""
+    unknown = set(endpoints or {}) - set(CHANNELS)
+    if unknown:
+        raise AcdError("unknown_channel", f"unknown channel(s) {sorted(unknown)}: use {', '.join(CHANNELS)}")
+    return {k: v for k, v in (endpoints or {}).items() if v}

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from agents import policy, stats
+from agents import endpoints, policy, stats
 from agents.callbacks import CallbackMixin
 from agents.domain import (
     DISPOSITIONS,
@@ -113,6 +113,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         ops: list[list] = [["hset", ak(agent_id), {
             "id": agent_id, "name": prof.name, "center": prof.center_code, "skills": json.dumps(prof.skills),
             "languages": json.dumps(prof.languages), "level": prof.level, "endpoint": prof.endpoint,
+            "endpoints": json.dumps(prof.endpoints),
             "pools": json.dumps(pools), "state": "not_ready", "reason": "login", "since": now,
             "idle_since": now, "call_id": ""}], ["sadd", AGENTS, agent_id]]
         ops += [["sadd", sk(prof.center_code, t), agent_id] for t in prof.skills]
@@ -168,6 +169,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             raise AcdError("bad_device_state", f"unknown device state {state!r}")
         with self.platform.db.session() as s:
             agent_id = s.execute(select(Agent.id).where(Agent.endpoint == endpoint)).scalar_one_or_none()
+            if agent_id is None:  # a device serving one channel only (the per-channel endpoints)
+                agent_id = next((a.id for a in s.execute(select(Agent).where(Agent.active.is_(True))).scalars()
+                                 if endpoint in endpoints.all_of(a.endpoint, a.endpoints)), None)
         if agent_id is None:
             return None
         self.store.hset(ak(agent_id), {"device": state})
@@ -215,6 +219,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self._dispatch_queue(queue.id)
         return self.call_status(call.call_id)  # type: ignore[return-value]
 
+    def _endpoint_for(self, agent_id: int, c: dict[str, str]) -> str:
+        """The agent's endpoint for this call's channel (its own for the channel, else the default)."""
+        agent = self._agent(agent_id) or {}
+        channel = json.loads(c.get("context") or "{}").get("channel")
+        return endpoints.for_channel(channel, agent.get("endpoint"), agent.get("endpoints"))
+
     def call_status(self, call_id: str) -> CallStatus | None:
         c = self._call(call_id)
         if not c:
@@ -223,7 +233,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         agent_id = int(c["agent_id"]) if c.get("agent_id") else None
         endpoint = None
         if agent_id is not None and state in ("offered", "connected"):
-            endpoint = self.store.hget(ak(agent_id), "endpoint")
+            endpoint = self._endpoint_for(agent_id, c)
         ahead = ewt = None
         if state in WAITING_STATES:
             rank = self.state.zrank(qk(c["queue_id"]), call_id)
@@ -323,7 +333,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if c.get("cb_number"):
             self._callback_dialling(call_id)
         self.bus.publish("acd.call.connected", call_id=call_id, agent_id=agent_id, queue_id=c["queue_id"],
-                         waited=round(waited, 1), endpoint=self.store.hget(ak(agent_id), "endpoint"))
+                         waited=round(waited, 1), endpoint=self._endpoint_for(agent_id, c))
         self._publish_agent(agent_id, "on_call", call_id=call_id)
         return self.call_status(call_id)  # type: ignore[return-value]
 

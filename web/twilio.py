@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, reque
 from flask_login import current_user
 from twilio.twiml.voice_response import VoiceResponse
 
+from agents.endpoints import for_channel
 from core.masking import mask_phone
 from core.phone import try_parse as parse_phone
 from ivr.twilio import signature
@@ -203,7 +204,8 @@ def voice_token_view():  # type: ignore[no-untyped-def]
         profile = None
     if profile is None:
         return jsonify(error="this user has no agent profile in the ACD"), 403
-    identity = agent_identity(voice.config, profile.id, profile.endpoint)
+    identity = agent_identity(voice.config, profile.id,
+                              for_channel("twilio", profile.endpoint, profile.endpoints))
     try:
         token = voice_token(voice.config, identity)
     except TokensNotConfigured as exc:

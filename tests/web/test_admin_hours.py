@@ -83,6 +83,20 @@ def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Any, make_u
     assert platform.agents.profile(agent_id).endpoint == "client:new-agent"
     listed = admin.get("/api/v1/admin/agents", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert f'data-agent="{agent_id}"' in listed and "粤语" in listed
+    # an Asterisk softphone besides the Twilio browser phone; the form sends the field empty to clear it
+    two = admin.post(f"/api/v1/admin/agents/{agent_id}", data={"endpoint_asterisk": "PJSIP/new-agent",
+                                                               "endpoint_twilio": ""}, headers={"X-CSRFToken": csrf})
+    assert two.status_code == 200, two.json
+    assert platform.agents.profile(agent_id).endpoints == {"asterisk": "PJSIP/new-agent"}
+    assert platform.audit.entries(action="agent.update")[0].detail["after"]["endpoints"] == \
+        {"asterisk": "PJSIP/new-agent"}
+    assert "PJSIP/new-agent" in admin.get("/api/v1/admin/agents", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert admin.post(f"/api/v1/admin/agents/{agent_id}", json={"endpoint_asterisk": "client:x"},
+                      headers={"X-CSRFToken": csrf}).status_code == 400  # not an Asterisk endpoint
+    cleared = admin.post(f"/api/v1/admin/agents/{agent_id}", data={"endpoint_asterisk": ""},
+                         headers={"X-CSRFToken": csrf})
+    assert cleared.status_code == 200 and platform.agents.profile(agent_id).endpoints == {}
 
 
 def test_the_audit_viewer_filters_and_masks(platform: Any, make_user: Any, client_for: Any) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import Conflict, NotFound
@@ -322,6 +322,8 @@ def admin_save_agent(user_id: int, center_code: str, skills: list[str], language
     return {"ok": True, "agent_id": agent_id, "message": f"agent {agent_id} created"}
 
 
+ASTERISK_ENDPOINT = r"^(PJSIP|SIP|IAX2)/[A-Za-z0-9_.@-]{1,80}$"
+TWILIO_ENDPOINT = r"^(client:[A-Za-z0-9_.-]{1,80}|sip:[A-Za-z0-9_.@:-]{1,90}|\+?[0-9]{5,20})$"
 _ENDPOINT = __import__("re").compile(
     r"(PJSIP/[A-Za-z0-9_.@-]{1,80}|client:[A-Za-z0-9_.-]{1,80}|sip:[A-Za-z0-9_.@:-]{1,90})")
 LANGUAGE_CODES = ("zh", "en", "yue", "wuu", "nan")
@@ -340,10 +342,15 @@ def _agent_in_scope(agent_id: int) -> dict[str, Any]:
     params=(Param("skills", kind="array", description="topics: pension, medical, employment, ..., general"),
             Param("languages", kind="array", description="zh, en, yue, wuu, nan"),
             Param("level", kind="integer", description="1 junior .. 3 senior"),
-            Param("endpoint", description="PJSIP/agent-17 (Asterisk), client:agent-17 (Twilio browser) or sip:…")))
+            Param("endpoint", description="PJSIP/agent-17 (Asterisk), client:agent-17 (Twilio browser) or sip:…"),
+            Param("endpoint_asterisk", pattern=ASTERISK_ENDPOINT,
+                  description="the softphone for Asterisk calls when the default is not one (empty: none)"),
+            Param("endpoint_twilio", pattern=TWILIO_ENDPOINT,
+                  description="client:…, sip:… or a number for Twilio calls, when not the default (empty: none)")))
 def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[str] | None, level: int | None,
-                       endpoint: str | None) -> dict:
-    """Change an agent's skills, languages, level and phone endpoint (used from the next sign-in; audited)."""
+                       endpoint: str | None, endpoint_asterisk: str | None, endpoint_twilio: str | None) -> dict:
+    """Change an agent's skills, languages, level and phone endpoints, the default and one per voice
+    channel (used from the next sign-in; audited)."""
     from switch.topics import TOPICS
 
     before = _agent_in_scope(agent_id)
@@ -355,12 +362,17 @@ def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[
         raise BadInput("级别为 1–3 / the level is 1 to 3")
     if endpoint is not None and not _ENDPOINT.fullmatch(endpoint):
         raise BadInput("话机写作 PJSIP/agent-17、client:agent-17 或 sip:… / endpoint like PJSIP/agent-17")
+    sent = set(request.form) | set(request.get_json(silent=True) or {} if request.is_json else {})
+    per_channel = dict(before.get("endpoints") or {})
+    for channel, value in (("asterisk", endpoint_asterisk), ("twilio", endpoint_twilio)):
+        if f"endpoint_{channel}" in sent:  # sent empty: that channel uses the default endpoint again
+            per_channel[channel] = value or ""
+    changed = per_channel != (before.get("endpoints") or {})
     profile = to_jsonable(call("agents", "update_agent", agent_id, skills=skills, languages=languages, level=level,
-                               endpoint=endpoint))
-    _audit("agent.update", f"agent:{agent_id}", {"before": {k: before.get(k) for k in
-                                                            ("skills", "languages", "level", "endpoint")},
-                                                 "after": {k: profile.get(k) for k in
-                                                           ("skills", "languages", "level", "endpoint")}})
+                               endpoint=endpoint, endpoints=per_channel if changed else None))
+    fields = ("skills", "languages", "level", "endpoint", "endpoints")
+    _audit("agent.update", f"agent:{agent_id}", {"before": {k: before.get(k) for k in fields},
+                                                 "after": {k: profile.get(k) for k in fields}})
     return {"ok": True, "agent": profile, "message": f"坐席 {agent_id} 已保存（下次签入生效） / saved"}
 
 
