@@ -19,7 +19,7 @@ from core.optional import optional_import
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_DEADLINE_S = 7.0  # the worker is gone by then, before gunicorn's graceful timeout (10 s)
+SHUTDOWN_DEADLINE_S = 4.0  # Ctrl-C: the worker is gone by then, the node within 5 s (gunicorn would SIGKILL at 10 s)
 
 RUNTIME_HOMES = (
     "core", "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
@@ -169,25 +169,57 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
 
     state: dict[str, Any] = {}
 
-    def post_worker_init(worker: Any) -> None:
-        platform = state["platform"] = from_env(**overrides)
-        loop = state["loop"] = BackgroundLoop(platform)
-        loop.start()
+    stopping = threading.Event()
 
-    def worker_int(worker: Any) -> None:
-        """Ctrl-C (SIGINT/SIGQUIT to the worker): end the open event streams now, so their threads
-        return and the worker exits well within the arbiter's graceful timeout (no SIGKILL)."""
-        app = state.get("app")
-        hub = app.extensions.get("hotline_sse") if app is not None else None
-        if hub is not None:
-            hub.close()
-        # Whatever still runs (a slow timer pass on a loaded machine), the worker leaves before the
-        # arbiter's graceful timeout: everything durable is committed as it happens.
+    def arm_deadline() -> None:
+        """Once: whatever still runs (a slow timer pass on a loaded machine, a handler stuck on a
+        lock), the worker leaves SHUTDOWN_DEADLINE_S after Ctrl-C, before the arbiter's graceful
+        timeout. Everything durable is committed as it happens."""
+        if stopping.is_set():
+            return
+        stopping.set()
         import os
 
         watchdog = threading.Timer(SHUTDOWN_DEADLINE_S, os._exit, (0,))
         watchdog.daemon = True
         watchdog.start()
+        threading.Thread(target=close_streams, name="close-event-streams", daemon=True).start()
+
+    def post_worker_init(worker: Any) -> None:
+        platform = state["platform"] = from_env(**overrides)
+        loop = state["loop"] = BackgroundLoop(platform)
+        loop.start()
+        # gunicorn's gthread handler for SIGINT/SIGQUIT first shuts the thread pool down, which takes
+        # the pool's lock; if the signal interrupted the main thread inside that lock (submitting a
+        # request) the handler hangs there and the arbiter SIGKILLs the worker 10 s later. The
+        # deadline is armed before gunicorn's handler runs.
+        import signal
+
+        for signum in (signal.SIGINT, signal.SIGQUIT):
+            previous = signal.getsignal(signum)
+
+            def handler(sig: int, frame: Any, previous: Any = previous) -> None:
+                arm_deadline()
+                if callable(previous):
+                    previous(sig, frame)
+
+            signal.signal(signum, handler)
+
+    def close_streams() -> None:
+        app = state.get("app")
+        hub = app.extensions.get("hotline_sse") if app is not None else None
+        if hub is not None:
+            hub.close()
+
+    def worker_int(worker: Any) -> None:
+        """Ctrl-C (SIGINT/SIGQUIT to the worker): end the open event streams now, so their threads
+        return and the worker exits well within the arbiter's graceful timeout (no SIGKILL).
+
+        This runs in a signal handler, and twice: the terminal's SIGINT reaches the whole process
+        group and the arbiter then sends SIGQUIT. So it acts once and closes the streams on another
+        thread: the handler may have interrupted the main thread inside the hub's (non-reentrant)
+        lock, and taking that lock here would hang the worker."""
+        arm_deadline()
 
     def worker_exit(server: Any, worker: Any) -> None:
         loop = state.get("loop")

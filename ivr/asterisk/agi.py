@@ -398,7 +398,9 @@ class FastAGIServer:
             self.served += 1
             await self.handler(conn)
         except asyncio.CancelledError:
-            raise
+            # only stop() cancels a session: the node is stopping. Ending the task normally keeps
+            # asyncio's stream callback from logging every open call as an error at Ctrl-C.
+            log.info("AGI session %s ended: the node is stopping", conn.request.channel if conn else "?")
         except AGIError as exc:
             log.info("AGI session %s ended: %s", conn.request.channel if conn else "?", exc)
         except Exception:

@@ -1,14 +1,21 @@
 """The run command's node: starts on a fresh data dir (demo data loaded), answers the login page and
-the FastAGI port, and stops cleanly on Ctrl-C (SIGINT) with no traceback or panic."""
+the FastAGI port, and stops cleanly on Ctrl-C (SIGINT) with no traceback, panic or SIGKILL, also
+with consoles' live event streams and calls open (issue 19: gunicorn used to SIGKILL the worker after
+10 s, its SIGINT handler stuck on a lock)."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+import requests
 
 
 def _free_port() -> int:
@@ -29,14 +36,45 @@ def _wait_for(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
+def _open_consoles_and_calls(web_port: int, agi_port: int, *, streams: int, calls: int) -> dict[str, Any]:
+    """A supervisor's console with `streams` live event streams, and `calls` FastAGI calls whose
+    Asterisk side never answers the platform's first command: what a busy node holds at Ctrl-C."""
+    base = f"http://127.0.0.1:{web_port}"
+    session = requests.Session()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(base + "/login").text).group(1)
+    session.post(base + "/login", data={"csrf_token": token, "username": "supervisor", "password": "hotline-demo"})
+    opened: list[int] = []
+
+    def stream() -> None:
+        try:
+            with session.get(base + "/api/v1/events", stream=True, timeout=120) as response:
+                opened.append(response.status_code)
+                for _ in response.iter_lines():
+                    pass
+        except requests.RequestException:
+            pass  # the node went away: that is the point
+
+    for _ in range(streams):
+        threading.Thread(target=stream, daemon=True).start()
+    lines = []
+    for i in range(calls):
+        agi = socket.create_connection(("127.0.0.1", agi_port))
+        lines.append(agi)  # held open until the node stops
+        agi.sendall((f"agi_network: yes\nagi_channel: PJSIP/load-{i}\nagi_uniqueid: 9.{i}\n"
+                     f"agi_callerid: 1380013{i:04d}\nagi_extension: 12333\nagi_context: hotline\n\n").encode())
+    _wait_for(lambda: len(opened) >= streams, 30)
+    time.sleep(1)  # the calls have reached the IVR
+    return {"streams": sum(1 for code in opened if code == 200), "calls": lines}
+
+
 def test_node_starts_on_a_fresh_data_dir_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     web_port, agi_port = _free_port(), _free_port()
-    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_WEB_THREADS": "16"}
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_WEB_THREADS": "32"}
     for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)
     proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--web-port", str(web_port),
                              "--agi-port", str(agi_port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         def login_ok() -> bool:
             with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login", timeout=2) as r:
@@ -49,8 +87,10 @@ def test_node_starts_on_a_fresh_data_dir_and_stops_cleanly_on_sigint(tmp_path: P
                 return True
 
         assert _wait_for(agi_open, 30), "the FastAGI listener never opened"
+        held = _open_consoles_and_calls(web_port, agi_port, streams=20, calls=5)
+        assert held["streams"] == 20, held
     finally:
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the whole process group
         try:
             output, _ = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
@@ -60,4 +100,5 @@ def test_node_starts_on_a_fresh_data_dir_and_stops_cleanly_on_sigint(tmp_path: P
     assert proc.returncode == 0, output[-3000:]
     assert f"http://127.0.0.1:{web_port}/" in output and "hotline-demo" in output
     assert "Traceback" not in output and "panicked" not in output, output[-3000:]
+    assert "SIGKILL" not in output, output[-3000:]
     assert (tmp_path / "hotline.db").exists() and (tmp_path / "secrets" / "secret_key").exists()
