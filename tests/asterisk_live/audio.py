@@ -113,3 +113,21 @@ def longest_silence(recording: np.ndarray, threshold: float = 0.003, window_s: f
         run = run + 1 if quiet else 0
         longest = max(longest, run)
     return longest * window_s
+
+
+def tone_seconds(recording: np.ndarray, freq: float, window_s: float = 0.5, share: float = 0.3) -> float:
+    """How many seconds of the recording carry a steady tone at `freq` Hz: windows where the band of
+    ±25 Hz around it holds at least `share` of the window's power. A tone stays recognisable mixed
+    with other parties' tones or voices (a correlation match does not), and speech or music never
+    puts that much of its power into so narrow a band."""
+    w = int(window_s * RATE)
+    n = len(recording) // w
+    if n == 0:
+        return 0.0
+    frames = recording[: n * w].reshape(n, w) * np.hanning(w)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    bins = np.fft.rfftfreq(w, 1.0 / RATE)
+    band = (bins > freq - 25) & (bins < freq + 25)
+    total = power.sum(axis=1)
+    loud = total > w * 1e-6  # not silence
+    return float(np.sum(loud & (power[:, band].sum(axis=1) >= share * np.maximum(total, 1e-12))) * window_s)

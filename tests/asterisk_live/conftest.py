@@ -346,7 +346,7 @@ def _prepare_node_data(data: Path) -> tuple[dict[str, str], dict[str, int]]:
                    (f"Local/{ids['agent']}@hl-lab-agent", ids["agent"]))
     db.close()
     tokens = {user: _hotline(data, "users", "token", user, "--name", "asterisk-live").strip().splitlines()[-1]
-              for user in ("agent", "bj-agent-01")}
+              for user in ("agent", "bj-agent-01", "supervisor")}
     return tokens, ids
 
 
