@@ -2,8 +2,10 @@
 three baresip softphones, each sending a tone of its own (700, 1000 and 1600 Hz: recognisable in a
 mix of parties, where voices are not) and recording what it hears —
 the citizen (entering like a carrier call), the agent bj-agent-01 (agent-1, auto-answering) and the
-national supervisor's phone (the example config's agent-3 endpoint, auto-answering). The console's
-monitor request rings the supervisor, then ChanSpy on the agent's leg: in listen mode the supervisor
+national supervisor's phone (the example config's agent-3 endpoint, auto-answering). The supervisor
+works in the console in Chromium (Playwright): on the wallboard, the agent's row on a call offers
+监听 / 耳语 / 强插 with the supervisor's phone; the request rings that phone, then ChanSpy on the
+agent's leg: in listen mode the supervisor
 hears both parties and neither hears the supervisor; in whisper mode the agent hears the supervisor
 and the citizen does not. Both are audited."""
 
@@ -20,6 +22,7 @@ import pytest
 from tests.asterisk_live import audio
 from tests.asterisk_live.conftest import CITIZEN_PASSWORD
 from tests.asterisk_live.softphone import Softphone
+from tests.web.test_browser import ARGS, CHROMIUM, _require_chromium, _shot
 
 # the first test of a session also starts Asterisk and a node
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -46,7 +49,39 @@ def _tone_s(recording: Path | None, freq: int) -> float:
     return audio.tone_seconds(audio.samples(recording), freq) if recording is not None else 0.0
 
 
+def _monitor_from_the_wallboard(page: Any, agent_id: int, mode: str) -> str:
+    """Type the supervisor's phone into the agent's row and press the mode's button; the toast's text."""
+    row = f"tr[data-agent='{agent_id}'] form.monitor"
+    page.wait_for_selector(row, timeout=30_000)  # the wallboard shows the agent on the call
+    page.locator("#toast").evaluate("el => el.replaceChildren()")
+    form = page.locator(row)
+    form.locator("input[name=endpoint]").fill(SUPERVISOR_PHONE)
+    form.locator(f"button.monitor-{mode}").click()
+    page.wait_for_function("() => document.querySelector('#toast').textContent.trim().length > 0")
+    return page.inner_text("#toast")
+
+
 def test_supervisor_listens_then_whispers_to_the_agent(live: Any) -> None:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
+            page.set_default_timeout(15_000)
+            page.goto(live.node.url + "/login")
+            page.fill("input[name=username]", "supervisor")
+            page.fill("input[name=password]", "hotline-demo")
+            page.click("form.login button")
+            page.wait_for_load_state("networkidle")
+            page.goto(live.node.url + "/supervisor/?province=11")
+            _monitored_call(live, page)
+        finally:
+            browser.close()
+
+
+def _monitored_call(live: Any, page: Any) -> None:
     sip_port = live.lab.cfg.sip_port
     caller_wav, agent_wav, sup_wav = _tone(live, CALLER_HZ), _tone(live, AGENT_HZ), _tone(live, SUPERVISOR_HZ)
     agent = Softphone(live.dir / "mon-agent-1", user="agent-1", password="change-me-agent-1", sip_port=sip_port,
@@ -73,9 +108,10 @@ def test_supervisor_listens_then_whispers_to_the_agent(live: Any) -> None:
         time.sleep(3)
 
         for mode in ("listen", "whisper"):
-            answer = live.api("supervisor", "POST", f"/supervisor/calls/{offer}/monitor",
-                              {"mode": mode, "endpoint": SUPERVISOR_PHONE})
-            assert answer.get("ok"), answer
+            toast = _monitor_from_the_wallboard(page, live.agent_ids["bj-agent-01"], mode)
+            assert SUPERVISOR_PHONE in toast and ("监听" if mode == "listen" else "耳语") in toast, toast
+            if mode == "listen":
+                _shot(page, "supervisor-monitor")
             live.wait_for(lambda: _channels(live, "PJSIP/agent-3-", "Up"), 30, f"the supervisor's phone ({mode})")
             time.sleep(MONITOR_S)
             supervisor.hangup()
