@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -292,6 +293,21 @@ class Live:
                                               "Content-Type": "application/json", "Accept": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read() or b"null")
+
+    def sign_out(self, user: str) -> None:
+        """End a test's agent session whatever state the test left it in (offered, on a call, wrapping
+        up), so that a failed test does not leave the agent busy for the next one."""
+        status = self.api(user, "GET", "/agent/status")
+        steps = {"offered": [("POST", f"/agent/calls/{status.get('call_id')}/decline", None)],
+                 "on_call": [("POST", "/agent/hangup", None)]}.get(status.get("state") or "", [])
+        for method, path, body in steps:
+            try:
+                self.api(user, method, path, body)
+            except urllib.error.HTTPError:
+                pass  # the call ended meanwhile
+        if self.api(user, "GET", "/agent/status").get("state") == "wrap_up":
+            self.api(user, "POST", "/agent/wrap-up", {"disposition": "resolved", "ready": False})
+        self.api(user, "POST", "/agent/logout")
 
     def channels(self) -> list[dict[str, str]]:
         return self.ami.channels()

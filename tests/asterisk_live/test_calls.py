@@ -94,18 +94,17 @@ def test_agent_path_and_console_hangup_ends_the_bridge(live) -> None:  # type: i
                               90, "an offer to the agent")
         assert offer == f"ast-{call.agi_uid}"
         live.api("agent", "POST", f"/agent/calls/{offer}/accept")
+        # this call's Dial first: an agent leg of an earlier test may still be winding down
+        dial = live.wait_for(lambda: [c for c, _, _ in call.agi() if c.upper().startswith("EXEC DIAL")], 30,
+                             "the platform dialling the agent")
+        assert f"Local/{live.agent_ids['agent']}@hl-lab-agent" in dial[0]
         agent_leg = live.wait_for(lambda: [c for c in live.channels() if c.get("Context") == "hl-lab-agent"], 30,
                                   "the agent leg on Asterisk")
         assert agent_leg
-        dial = [c for c, _, _ in call.agi() if c.upper().startswith("EXEC DIAL")]
-        assert dial and f"Local/{live.agent_ids['agent']}@hl-lab-agent" in dial[0]
         live.api("agent", "POST", "/agent/hangup")
         live.wait_for(lambda: not [c for c in live.channels() if c.get("Context") == "hl-lab-agent"], 15,
                       "the agent leg hung up on Asterisk after the console's hang-up")
         call.hangup()
         call.wait_end(30)
     finally:
-        status = live.api("agent", "GET", "/agent/status")
-        if status.get("state") == "wrap_up":
-            live.api("agent", "POST", "/agent/wrap-up", {"disposition": "resolved", "ready": False})
-        live.api("agent", "POST", "/agent/logout")
+        live.sign_out("agent")

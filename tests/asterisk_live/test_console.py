@@ -55,10 +55,7 @@ def test_hold_resume_and_transfer_from_the_console(live) -> None:  # type: ignor
         call.hangup()
         call.wait_end(30)
     finally:
-        status = live.api("agent", "GET", "/agent/status")
-        if status.get("state") == "wrap_up":
-            live.api("agent", "POST", "/agent/wrap-up", {"disposition": "resolved", "ready": False})
-        live.api("agent", "POST", "/agent/logout")
+        live.sign_out("agent")
     assert call is not None
     after = call.agi()[before:]
     assert not any(c.startswith("SET VARIABLE HOTLINE_DONE") for c, _, _ in after), call.transcript()

@@ -125,10 +125,7 @@ def _monitored_call(live: Any, page: Any) -> None:
     finally:
         for phone in (caller, agent, supervisor):
             phone.stop()
-        status = live.api("bj-agent-01", "GET", "/agent/status")
-        if status.get("state") == "wrap_up":
-            live.api("bj-agent-01", "POST", "/agent/wrap-up", {"disposition": "resolved", "ready": False})
-        live.api("bj-agent-01", "POST", "/agent/logout")
+        live.sign_out("bj-agent-01")
 
     listened = {name: _tone_s(recordings["listen"], hz) for name, hz in (("caller", CALLER_HZ), ("agent", AGENT_HZ))}
     whispered_to_agent = _tone_s(agent.recording(), SUPERVISOR_HZ)

@@ -94,10 +94,7 @@ def test_sip_caller_and_agent_softphones_rfc2833_and_console_hangup(live) -> Non
     finally:
         caller.stop()
         agent.stop()
-        status = live.api("bj-agent-01", "GET", "/agent/status")
-        if status.get("state") == "wrap_up":
-            live.api("bj-agent-01", "POST", "/agent/wrap-up", {"disposition": "resolved", "ready": False})
-        live.api("bj-agent-01", "POST", "/agent/logout")
+        live.sign_out("bj-agent-01")
     assert call is not None
     heard = measure(call)
     print("\n".join(h.line() for h in heard))
