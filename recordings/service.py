@@ -82,13 +82,17 @@ class RecordingService:
         return facts
 
     def start_leg(self, call_id: str, *, channel: str, agent_id: int | None = None, caller: str | None = None,
-                  kind: str = "agent_leg", source_ref: str | None = None) -> LegStart | None:
+                  kind: str = "agent_leg", source_ref: str | None = None,
+                  province: str | None = None) -> LegStart | None:
         """The agent answered (or a whole-call recording starts): open a recording row.
 
+        `province` (the entry number's center) stands in until an agent leg of the call names one.
         For Asterisk the result names the file MixMonitor must write (`.raw`, stereo)."""
         if not self.config.enabled:
             return None
         facts = self._call_facts(call_id, agent_id)
+        if province and not facts["agent_id"] and not facts["queue_id"]:
+            facts["province"] = str(province)[:2]
         with self.db.session() as s:
             leg = capture.next_leg(s, call_id)
             name = f"{uuid.uuid4().hex}.raw" if channel == "asterisk" else ""
@@ -114,6 +118,7 @@ class RecordingService:
             now = self.clock.now()
             self._close_gap(rec, now, "system:" + reason)
             rec.ended_at, rec.status = now, "closing"
+            capture.adopt_agent_leg(s, rec)
             channel = rec.channel
         if ingest and channel == "asterisk":
             capture.ingest_spooled(self, recording_id, force=True)
@@ -152,10 +157,10 @@ class RecordingService:
     def store_file(self, call_id: str, source: Path, *, channel: str, agent_id: int | None = None,
                    source_ref: str | None = None, started_at: datetime | None = None,
                    caller: str | None = None, channels: int | None = None,
-                   recording_id: int | None = None) -> int:
+                   recording_id: int | None = None, kind: str = "agent_leg") -> int:
         """A finished recording handed over as a file (Twilio's download, an import); idempotent on
-        `source_ref`. `recording_id` names the leg opened at the answer (its pause gaps are kept).
-        Returns the recording id."""
+        `source_ref`. `recording_id` names the leg opened at the answer (its pause gaps are kept);
+        `kind` is used only when that row is gone. Returns the recording id."""
         if recording_id is not None:
             with self.db.session() as s:
                 rec = s.get(Recording, recording_id)
@@ -163,6 +168,7 @@ class RecordingService:
                     now = self.clock.now()
                     self._close_gap(rec, now, "system:leg_end")
                     rec.status, rec.source_ref, rec.ended_at = "ingesting", source_ref, rec.ended_at or now
+                    capture.adopt_agent_leg(s, rec)
                     if started_at is not None:  # the provider's file starts at the answer: shift the gaps
                         shift = (started_at - rec.started_at).total_seconds()
                         rec.gaps = [{**g, "start": max(0.0, round(g["start"] - shift, 1)),
@@ -176,15 +182,13 @@ class RecordingService:
                     raise RecordingError(f"recording {rec_id} could not be stored (see its error)")
                 return rec_id
         if source_ref:
-            with self.db.session() as s:
-                existing = s.execute(select(Recording.id).where(Recording.source_ref == source_ref,
-                                                                Recording.channel == channel)).scalar()
+            existing = self.by_source_ref(source_ref, channel)
             if existing is not None:
-                return int(existing)
+                return existing
         facts = self._call_facts(call_id, agent_id)
         now = self.clock.now()
         with self.db.session() as s:
-            rec = Recording(call_id=call_id, leg=capture.next_leg(s, call_id), kind="agent_leg", channel=channel,
+            rec = Recording(call_id=call_id, leg=capture.next_leg(s, call_id), kind=kind, channel=channel,
                             agent_id=facts["agent_id"], agent_user_id=facts["agent_user_id"],
                             province=facts["province"], queue_id=facts["queue_id"], caller_masked=mask_phone(caller),
                             started_at=started_at or now, ended_at=now, status="ingesting", source_ref=source_ref,
@@ -195,6 +199,13 @@ class RecordingService:
         if not capture.ingest_file(self, rec_id, source, channels=channels, keep_source=True):
             raise RecordingError(f"recording {rec_id} could not be stored (see its error)")
         return rec_id
+
+    def by_source_ref(self, source_ref: str, channel: str) -> int | None:
+        """The recording already made from the provider's recording `source_ref` (e.g. a RecordingSid)."""
+        with self.db.session() as s:
+            existing = s.execute(select(Recording.id).where(Recording.source_ref == source_ref,
+                                                            Recording.channel == channel)).scalar()
+        return int(existing) if existing is not None else None
 
     def ingest_pending(self) -> int:
         """The timer's pass: ingest legs left `closing`; close legs left open longer than any call

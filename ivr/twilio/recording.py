@@ -1,7 +1,8 @@
 """Recording on Twilio: `<Dial record="record-from-answer-dual">` records the agent leg in two
-channels from the answer; the signed recording-status webhook fetches the file from Twilio's REST
-API and hands it to the recordings home; the console's pause/resume becomes a REST update of the
-call's current recording (`Twilio.CURRENT`, status paused / in-progress)."""
+channels from the answer; an entry number recorded whole gets `<Start><Recording>` in the call's
+first document (IVR included, kind `whole_call`); the signed recording-status webhook fetches the
+file from Twilio's REST API and hands it to the recordings home; the console's pause/resume becomes
+a REST update of the call's current recording (`Twilio.CURRENT`, status paused / in-progress)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,19 @@ def recording_callback(platform: Any, config: TwilioConfig, action: Action) -> s
     return config.url(f"{PATH_RECORDING}?{query}")
 
 
+def whole_call_callback(platform: Any, config: TwilioConfig, call_id: str, entry: str, *,
+                        caller: str | None = None, center: str | None = None) -> str | None:
+    """The recording-status URL for `<Start><Recording>` when `entry` is recorded whole (None: it is
+    not). Opens the call's `whole_call` row now; call it once per call (the first webhook)."""
+    svc = enabled_service(platform)
+    if svc is None or not svc.whole_call(entry):
+        return None
+    leg = svc.start_leg(call_id, channel="twilio", kind="whole_call", caller=caller, province=center)
+    if leg is None:
+        return None
+    return config.url(f"{PATH_RECORDING}?{urlencode({'kind': 'whole_call', 'rec': leg.recording_id})}")
+
+
 def media_url(config: TwilioConfig, recording_url: str) -> str:
     """RecordingUrl + .wav, pointed at `api_base` when one is configured (a proxy, or the test fake)."""
     url = recording_url if recording_url.endswith((".wav", ".mp3")) else recording_url + ".wav"
@@ -58,7 +72,8 @@ class TwilioRecordings:
     def __init__(self, platform: Any, config: TwilioConfig) -> None:
         self.platform, self.config = platform, config
 
-    def status(self, form: Mapping[str, str], agent: str | None, rec: str | None = None) -> int | None:
+    def status(self, form: Mapping[str, str], agent: str | None, rec: str | None = None,
+               kind: str | None = None) -> int | None:
         """Handle a recording-status callback; returns the stored recording id (None if nothing to store)."""
         svc = enabled_service(self.platform)
         if svc is None or form.get("RecordingStatus") != "completed":
@@ -66,6 +81,9 @@ class TwilioRecordings:
         sid, url, call_sid = form.get("RecordingSid", ""), form.get("RecordingUrl", ""), form.get("CallSid", "")
         if not (sid and url and call_sid):
             raise ValueError("RecordingSid, RecordingUrl and CallSid are required")
+        done = svc.by_source_ref(sid, "twilio")
+        if done is not None:  # Twilio retried the callback: stored already, nothing to download
+            return int(done)
         with tempfile.TemporaryDirectory(prefix="twrec-") as tmp:
             path = Path(tmp) / f"{sid}.wav"
             self._download(media_url(self.config, url), path)
@@ -74,7 +92,8 @@ class TwilioRecordings:
                                       agent_id=int(agent) if agent and agent.isdigit() else None,
                                       source_ref=sid, started_at=_started(form.get("RecordingStartTime")),
                                       channels=channels,
-                                      recording_id=int(rec) if rec and rec.isdigit() else None))
+                                      recording_id=int(rec) if rec and rec.isdigit() else None,
+                                      kind="whole_call" if kind == "whole_call" else "agent_leg"))
 
     def _download(self, url: str, path: Path) -> None:
         auth = (self.config.account_sid or "", self.config.auth_token or "")

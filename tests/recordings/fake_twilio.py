@@ -26,6 +26,18 @@ class FakeTwilioRecordingsApi(FakeTwilioApi):
         """The RecordingUrl Twilio would send (api.twilio.com; the platform maps it to api_base)."""
         return f"https://api.twilio.com/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{sid}"
 
+    def completed(self, wav: bytes, *, source: str, duration_s: int, start_time: str,
+                  channels: int = 2) -> dict[str, str]:
+        """Twilio finished a recording: keep its media and return the recording-status callback's
+        fields (`source`: DialVerb for `<Dial record>`, StartCallRecordingTwiML for `<Start><Recording>`)."""
+        sid = self.add_recording(wav)
+        return {"RecordingSid": sid, "RecordingUrl": self.recording_url(sid), "RecordingStatus": "completed",
+                "RecordingDuration": str(duration_s), "RecordingChannels": str(channels),
+                "RecordingSource": source, "RecordingStartTime": start_time, "RecordingTrack": "both"}
+
+    def media_gets(self, sid: str) -> list[ApiRequest]:
+        return [r for r in self.requests if r.method == "GET" and r.path.endswith(f"/Recordings/{sid}.wav")]
+
     def _handle(self, request: Request) -> Response:
         parts = request.path.strip("/").split("/")
         ours = (len(parts) == 5 and parts[3] == "Recordings") or (len(parts) == 7 and parts[5] == "Recordings")
