@@ -201,11 +201,31 @@ class RecordingService:
         return rec_id
 
     def by_source_ref(self, source_ref: str, channel: str) -> int | None:
-        """The recording already made from the provider's recording `source_ref` (e.g. a RecordingSid)."""
+        """The recording already made (or being stored) from the provider's recording `source_ref` (e.g. a
+        RecordingSid); an open one that only knows its provider id does not count."""
         with self.db.session() as s:
             existing = s.execute(select(Recording.id).where(Recording.source_ref == source_ref,
-                                                            Recording.channel == channel)).scalar()
+                                                            Recording.channel == channel,
+                                                            Recording.status.not_in(("recording", "closing")))
+                                 ).scalar()
         return int(existing) if existing is not None else None
+
+    def note_source_ref(self, recording_id: int, call_id: str, source_ref: str) -> bool:
+        """The provider started the recording of an open row and named it (Twilio's in-progress
+        callback): keep the name, so a pause can address this very recording."""
+        with self.db.session() as s:
+            rec = s.get(Recording, recording_id)
+            if rec is None or rec.call_id != call_id or rec.status != "recording":
+                return False
+            rec.source_ref = source_ref
+            return True
+
+    def open_source_refs(self, call_id: str) -> list[str | None]:
+        """The provider ids of the call's open recordings (None where the provider has not named it yet)."""
+        with self.db.session() as s:
+            return list(s.execute(select(Recording.source_ref).where(Recording.call_id == call_id,
+                                                                     Recording.status == "recording")
+                                  .order_by(Recording.leg.desc())).scalars())
 
     def ingest_pending(self) -> int:
         """The timer's pass: ingest legs left `closing`; close legs left open longer than any call
@@ -249,26 +269,35 @@ class RecordingService:
         return self._pause_resume(call_id, actor=actor, pause=False)
 
     def _pause_resume(self, call_id: str, *, actor: str, pause: bool) -> RecordingView:
+        """Pause (or resume) every open recording of the call: the agent leg and, on an entry recorded
+        whole, the whole-call recording, so a card number reaches neither. One audit entry, on the
+        agent's current leg; the returned view is that leg's."""
         now = self.clock.now()
         with self.db.session() as s:
-            rec = s.execute(select(Recording).where(Recording.call_id == call_id, Recording.status == "recording")
-                            .order_by(Recording.leg.desc())).scalars().first()
-            if rec is None:
+            open_recs = list(s.execute(select(Recording).where(Recording.call_id == call_id,
+                                                               Recording.status == "recording")
+                                       .order_by(Recording.leg.desc())).scalars())
+            if not open_recs:
                 raise RecordingError("this call is not being recorded")
+            rec = open_recs[0]
             changed = (rec.paused_at is None) if pause else (rec.paused_at is not None)
-            if pause and changed:
-                rec.paused_at = now
-            elif changed:
-                self._close_gap(rec, now, actor)
+            for each in open_recs:
+                if pause and each.paused_at is None:
+                    each.paused_at = now
+                elif not pause:
+                    self._close_gap(each, now, actor)
             action = "recording.pause" if pause else "recording.resume"
+            detail: dict[str, Any] = {"leg": rec.leg, "offset_s": round((now - rec.started_at).total_seconds(), 1)}
+            if len(open_recs) > 1:
+                detail["recordings"] = [r.id for r in open_recs]
             self.audit.record(actor=actor, channel="console", action=action, subject=f"recording:{rec.id}",
-                              session_id=call_id, outcome="ok" if changed else "unchanged",
-                              detail={"leg": rec.leg, "offset_s": round((now - rec.started_at).total_seconds(), 1)},
+                              session_id=call_id, outcome="ok" if changed else "unchanged", detail=detail,
                               session=s)
             view = view_of(rec, False)
+            ids = [r.id for r in open_recs]
         if changed:
             self.platform.bus.publish("recording.paused" if pause else "recording.resumed", recording_id=view.id,
-                                      call_id=call_id, channel=view.channel, leg=view.leg)
+                                      recording_ids=ids, call_id=call_id, channel=view.channel, leg=view.leg)
         return view
 
     @staticmethod

@@ -76,9 +76,14 @@ class TwilioRecordings:
                kind: str | None = None) -> int | None:
         """Handle a recording-status callback; returns the stored recording id (None if nothing to store)."""
         svc = enabled_service(self.platform)
-        if svc is None or form.get("RecordingStatus") != "completed":
+        status = form.get("RecordingStatus")
+        if svc is None or status not in ("in-progress", "completed"):
             return None
         sid, url, call_sid = form.get("RecordingSid", ""), form.get("RecordingUrl", ""), form.get("CallSid", "")
+        if status == "in-progress":  # Twilio names the recording it started: a pause will address it
+            if sid and call_sid and rec and rec.isdigit():
+                svc.note_source_ref(int(rec), call_sid, sid)
+            return None
         if not (sid and url and call_sid):
             raise ValueError("RecordingSid, RecordingUrl and CallSid are required")
         done = svc.by_source_ref(sid, "twilio")
@@ -105,12 +110,17 @@ class TwilioRecordings:
 
 
 class RecordingControl:
-    """Console pause/resume (bus events) → update of the call's current Twilio recording."""
+    """Console pause/resume (bus events) → update of each of the call's Twilio recordings.
+
+    A recording Twilio has named (in-progress callback) is addressed by its RecordingSid: with an
+    entry recorded whole two recordings run at once, and both must pause. One not named yet falls
+    back to `Twilio.CURRENT`."""
 
     EVENTS = ("recording.paused", "recording.resumed")
 
     def __init__(self, platform: Any, calls: CallControl) -> None:
         self.calls = calls
+        self.svc = enabled_service(platform)
         self._sub = platform.bus.subscribe(self._on_event, self.EVENTS)
 
     def close(self) -> None:
@@ -122,6 +132,15 @@ class RecordingControl:
         status = "paused" if event.type == "recording.paused" else "in-progress"
         call_sid = str(event.data.get("call_id"))
         try:
-            self.calls.client.calls(call_sid).recordings("Twilio.CURRENT").update(status=status)
+            refs = self.svc.open_source_refs(call_sid) if self.svc is not None else []
         except Exception:
-            log.exception("twilio: could not set the recording of %s to %s", call_sid, status)
+            log.exception("twilio: could not read the recordings of %s", call_sid)
+            refs = []
+        targets = [ref for ref in refs if ref]
+        if len(targets) < len(refs) or not targets:
+            targets.append("Twilio.CURRENT")
+        for target in targets:
+            try:
+                self.calls.client.calls(call_sid).recordings(target).update(status=status)
+            except Exception:
+                log.exception("twilio: could not set the recording %s of %s to %s", target, call_sid, status)

@@ -98,7 +98,9 @@ def test_signed_recording_webhook_stores_the_file(platform: Platform, client, fa
     svc = platform.recordings
     assert svc.pause(call.sid, actor="agent:5").paused
     svc.resume(call.sid, actor="agent:5")
-    assert fake_api.recording_updates == [(call.sid, "paused"), (call.sid, "in-progress")]
+    # Twilio has not named the recording (no in-progress callback yet): the call's current one
+    assert fake_api.recording_updates == [(call.sid, "Twilio.CURRENT", "paused"),
+                                          (call.sid, "Twilio.CURRENT", "in-progress")]
     assert [e.action for e in platform.audit.entries(action="recording.pause")] == ["recording.pause"]
 
     wav = stereo_wav(tmp_path / "twilio.wav", 3.0).read_bytes()
@@ -166,7 +168,7 @@ def test_whole_call_entry_records_from_the_first_webhook_once(platform: Platform
     start = call.find("Recording")
     assert start is not None
     assert (start.get("channels"), start.get("track"), start.get("recordingStatusCallbackEvent")) == \
-        ("dual", "both", "completed")
+        ("dual", "both", "in-progress completed")
     whole_cb = start.get("recordingStatusCallback") or ""
     assert whole_cb.startswith(PUBLIC_URL + "/twilio/recording?") and "kind=whole_call" in whole_cb
     svc = platform.recordings
@@ -179,20 +181,34 @@ def test_whole_call_entry_records_from_the_first_webhook_once(platform: Platform
     call.webhook(PUBLIC_URL + "/twilio/voice", status="ringing")
     assert call.history[-1] == first and len(svc.list()) == 1
 
+    whole_started = fake_api.started(call.sid, source="StartCallRecordingTwiML", start_time=START_TIME)
+    assert call.webhook(whole_cb, **whole_started)[0] == 204  # named, nothing to store yet
+
     acd.connected.add(call.sid)
     call.wait()  # the welcome played: the agent leg
     assert "Start" not in call.verbs()  # recording is started once, in the first document only
     dial = call.find("Dial")
     assert dial is not None and dial.get("record") == "record-from-answer-dual"
+    assert dial.get("recordingStatusCallbackEvent") == "in-progress completed"
     leg_cb = dial.get("recordingStatusCallback") or ""
+    leg_started = fake_api.started(call.sid, source="DialVerb", start_time=START_TIME)
+    assert call.webhook(leg_cb, **leg_started)[0] == 204
+
+    # the agent pauses while the citizen reads out a card number: both recordings pause, each by its sid
+    svc.pause(call.sid, actor="agent:5")
+    svc.resume(call.sid, actor="agent:5")
+    leg_sid, whole_sid = leg_started["RecordingSid"], whole_started["RecordingSid"]
+    assert fake_api.recording_updates == [(call.sid, leg_sid, "paused"), (call.sid, whole_sid, "paused"),
+                                          (call.sid, leg_sid, "in-progress"), (call.sid, whole_sid, "in-progress")]
     call.dial_ends(duration=3)
     call.hang_up(duration=6)
 
     leg_fields = fake_api.completed(stereo_wav(tmp_path / "leg.wav", 3.0).read_bytes(), source="DialVerb",
-                                    duration_s=3, start_time=START_TIME)
+                                    duration_s=3, start_time=START_TIME, sid=leg_sid)
     assert call.webhook(leg_cb, **leg_fields)[0] == 201
     whole_fields = fake_api.completed(stereo_wav(tmp_path / "whole.wav", 6.0).read_bytes(),
-                                      source="StartCallRecordingTwiML", duration_s=6, start_time=START_TIME)
+                                      source="StartCallRecordingTwiML", duration_s=6, start_time=START_TIME,
+                                      sid=whole_sid)
     assert call.webhook(whole_cb, **whole_fields)[0] == 201
 
     recs = {r.kind: r for r in svc.list()}
@@ -204,7 +220,7 @@ def test_whole_call_entry_records_from_the_first_webhook_once(platform: Platform
     assert whole.duration_s == pytest.approx(6.0, abs=0.05) and leg.duration_s == pytest.approx(3.0, abs=0.05)
     stored = b"".join(svc.open(whole))
     assert stored[:4] == b"OggS" and len(stored) == whole.size_bytes
-    whole_sid = whole_fields["RecordingSid"]
+    assert len(whole.gaps) == 1 and len(leg.gaps) == 1 and whole.gaps[0]["by"] == "agent:5"
     assert len(fake_api.media_gets(whole_sid)) == 1 and fake_api.media_gets(whole_sid)[0].user == ACCOUNT_SID
 
     # a retried (or duplicated) whole-call callback stores nothing twice and downloads nothing again
