@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -111,6 +112,16 @@ def test_softphone_call_is_recorded_with_both_parties_and_heard_only_in_its_prov
     assert left.audible() and right.audible(), (left, right)
     assert abs(left.freq - CALLER_HZ) < 0.15 * CALLER_HZ, left
     assert abs(right.freq - AGENT_HZ) < 0.15 * AGENT_HZ, right
+    # each party's tone fills its own channel and does not leak into the other
+    sides = {}
+    for n, name in ((1, "left"), (2, "right")):
+        subprocess.run(["sox", str(wav), str(tmp_path / f"{name}.wav"), "remix", str(n)], check=True)
+        sides[name] = audio.samples(tmp_path / f"{name}.wav")
+    length = len(sides["left"]) / audio.RATE
+    caller_s, agent_s = audio.tone_seconds(sides["left"], CALLER_HZ), audio.tone_seconds(sides["right"], AGENT_HZ)
+    print(f"caller's tone on the left {caller_s:.1f}s, agent's on the right {agent_s:.1f}s of {length:.1f}s")
+    assert caller_s >= 0.7 * length and agent_s >= 0.7 * length, (caller_s, agent_s, length)
+    assert audio.tone_seconds(sides["left"], AGENT_HZ) < 1.0 and audio.tone_seconds(sides["right"], CALLER_HZ) < 1.0
 
     # Guangdong's supervisor: not in the list, 403 on the recording, and the Beijing link is not theirs
     sup_gd = _console(live, "supervisor-gd", DEMO_PASSWORD)
