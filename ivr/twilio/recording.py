@@ -2,7 +2,8 @@
 channels from the answer; an entry number recorded whole gets `<Start><Recording>` in the call's
 first document (IVR included, kind `whole_call`); the signed recording-status webhook fetches the
 file from Twilio's REST API and hands it to the recordings home; the console's pause/resume becomes
-a REST update of the call's current recording (`Twilio.CURRENT`, status paused / in-progress)."""
+a REST update (status paused / in-progress) of each of the call's recordings, by the RecordingSid
+the in-progress callback gave (`Twilio.CURRENT` for one not named yet)."""
 
 from __future__ import annotations
 
