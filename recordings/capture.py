@@ -46,6 +46,19 @@ def next_leg(s: Any, call_id: str) -> int:
                          .where(Recording.call_id == call_id)).scalar_one()) + 1
 
 
+def adopt_agent_leg(s: Any, rec: Recording) -> None:
+    """A whole-call recording belongs to the province, queue and agent of the call's first agent leg
+    (at the start of the IVR only the entry number's center is known); without one it keeps its own."""
+    if rec.kind != "whole_call":
+        return
+    first = s.execute(select(Recording).where(Recording.call_id == rec.call_id, Recording.kind == "agent_leg",
+                                              Recording.agent_id.is_not(None))
+                      .order_by(Recording.leg)).scalars().first()
+    if first is not None:
+        rec.province, rec.queue_id = first.province, first.queue_id
+        rec.agent_id, rec.agent_user_id = first.agent_id, first.agent_user_id
+
+
 def claim(db: Any, rec_id: int) -> bool:
     """Take a closing leg for ingestion (one node at a time): `closing` → `ingesting`."""
     with db.session() as s:

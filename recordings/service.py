@@ -82,13 +82,17 @@ class RecordingService:
         return facts
 
     def start_leg(self, call_id: str, *, channel: str, agent_id: int | None = None, caller: str | None = None,
-                  kind: str = "agent_leg", source_ref: str | None = None) -> LegStart | None:
+                  kind: str = "agent_leg", source_ref: str | None = None,
+                  province: str | None = None) -> LegStart | None:
         """The agent answered (or a whole-call recording starts): open a recording row.
 
+        `province` (the entry number's center) stands in until an agent leg of the call names one.
         For Asterisk the result names the file MixMonitor must write (`.raw`, stereo)."""
         if not self.config.enabled:
             return None
         facts = self._call_facts(call_id, agent_id)
+        if province and not facts["agent_id"] and not facts["queue_id"]:
+            facts["province"] = str(province)[:2]
         with self.db.session() as s:
             leg = capture.next_leg(s, call_id)
             name = f"{uuid.uuid4().hex}.raw" if channel == "asterisk" else ""
@@ -114,6 +118,7 @@ class RecordingService:
             now = self.clock.now()
             self._close_gap(rec, now, "system:" + reason)
             rec.ended_at, rec.status = now, "closing"
+            capture.adopt_agent_leg(s, rec)
             channel = rec.channel
         if ingest and channel == "asterisk":
             capture.ingest_spooled(self, recording_id, force=True)
@@ -152,10 +157,10 @@ class RecordingService:
     def store_file(self, call_id: str, source: Path, *, channel: str, agent_id: int | None = None,
                    source_ref: str | None = None, started_at: datetime | None = None,
                    caller: str | None = None, channels: int | None = None,
-                   recording_id: int | None = None) -> int:
+                   recording_id: int | None = None, kind: str = "agent_leg") -> int:
         """A finished recording handed over as a file (Twilio's download, an import); idempotent on
-        `source_ref`. `recording_id` names the leg opened at the answer (its pause gaps are kept).
-        Returns the recording id."""
+        `source_ref`. `recording_id` names the leg opened at the answer (its pause gaps are kept);
+        `kind` is used only when that row is gone. Returns the recording id."""
         if recording_id is not None:
             with self.db.session() as s:
                 rec = s.get(Recording, recording_id)
@@ -163,6 +168,7 @@ class RecordingService:
                     now = self.clock.now()
                     self._close_gap(rec, now, "system:leg_end")
                     rec.status, rec.source_ref, rec.ended_at = "ingesting", source_ref, rec.ended_at or now
+                    capture.adopt_agent_leg(s, rec)
                     if started_at is not None:  # the provider's file starts at the answer: shift the gaps
                         shift = (started_at - rec.started_at).total_seconds()
                         rec.gaps = [{**g, "start": max(0.0, round(g["start"] - shift, 1)),
@@ -176,15 +182,13 @@ class RecordingService:
                     raise RecordingError(f"recording {rec_id} could not be stored (see its error)")
                 return rec_id
         if source_ref:
-            with self.db.session() as s:
-                existing = s.execute(select(Recording.id).where(Recording.source_ref == source_ref,
-                                                                Recording.channel == channel)).scalar()
+            existing = self.by_source_ref(source_ref, channel)
             if existing is not None:
-                return int(existing)
+                return existing
         facts = self._call_facts(call_id, agent_id)
         now = self.clock.now()
         with self.db.session() as s:
-            rec = Recording(call_id=call_id, leg=capture.next_leg(s, call_id), kind="agent_leg", channel=channel,
+            rec = Recording(call_id=call_id, leg=capture.next_leg(s, call_id), kind=kind, channel=channel,
                             agent_id=facts["agent_id"], agent_user_id=facts["agent_user_id"],
                             province=facts["province"], queue_id=facts["queue_id"], caller_masked=mask_phone(caller),
                             started_at=started_at or now, ended_at=now, status="ingesting", source_ref=source_ref,
@@ -195,6 +199,33 @@ class RecordingService:
         if not capture.ingest_file(self, rec_id, source, channels=channels, keep_source=True):
             raise RecordingError(f"recording {rec_id} could not be stored (see its error)")
         return rec_id
+
+    def by_source_ref(self, source_ref: str, channel: str) -> int | None:
+        """The recording already made (or being stored) from the provider's recording `source_ref` (e.g. a
+        RecordingSid); an open one that only knows its provider id does not count."""
+        with self.db.session() as s:
+            existing = s.execute(select(Recording.id).where(Recording.source_ref == source_ref,
+                                                            Recording.channel == channel,
+                                                            Recording.status.not_in(("recording", "closing")))
+                                 ).scalar()
+        return int(existing) if existing is not None else None
+
+    def note_source_ref(self, recording_id: int, call_id: str, source_ref: str) -> bool:
+        """The provider started the recording of an open row and named it (Twilio's in-progress
+        callback): keep the name, so a pause can address this very recording."""
+        with self.db.session() as s:
+            rec = s.get(Recording, recording_id)
+            if rec is None or rec.call_id != call_id or rec.status != "recording":
+                return False
+            rec.source_ref = source_ref
+            return True
+
+    def open_source_refs(self, call_id: str) -> list[str | None]:
+        """The provider ids of the call's open recordings (None where the provider has not named it yet)."""
+        with self.db.session() as s:
+            return list(s.execute(select(Recording.source_ref).where(Recording.call_id == call_id,
+                                                                     Recording.status == "recording")
+                                  .order_by(Recording.leg.desc())).scalars())
 
     def ingest_pending(self) -> int:
         """The timer's pass: ingest legs left `closing`; close legs left open longer than any call
@@ -238,26 +269,35 @@ class RecordingService:
         return self._pause_resume(call_id, actor=actor, pause=False)
 
     def _pause_resume(self, call_id: str, *, actor: str, pause: bool) -> RecordingView:
+        """Pause (or resume) every open recording of the call: the agent leg and, on an entry recorded
+        whole, the whole-call recording, so a card number reaches neither. One audit entry, on the
+        agent's current leg; the returned view is that leg's."""
         now = self.clock.now()
         with self.db.session() as s:
-            rec = s.execute(select(Recording).where(Recording.call_id == call_id, Recording.status == "recording")
-                            .order_by(Recording.leg.desc())).scalars().first()
-            if rec is None:
+            open_recs = list(s.execute(select(Recording).where(Recording.call_id == call_id,
+                                                               Recording.status == "recording")
+                                       .order_by(Recording.leg.desc())).scalars())
+            if not open_recs:
                 raise RecordingError("this call is not being recorded")
+            rec = open_recs[0]
             changed = (rec.paused_at is None) if pause else (rec.paused_at is not None)
-            if pause and changed:
-                rec.paused_at = now
-            elif changed:
-                self._close_gap(rec, now, actor)
+            for each in open_recs:
+                if pause and each.paused_at is None:
+                    each.paused_at = now
+                elif not pause:
+                    self._close_gap(each, now, actor)
             action = "recording.pause" if pause else "recording.resume"
+            detail: dict[str, Any] = {"leg": rec.leg, "offset_s": round((now - rec.started_at).total_seconds(), 1)}
+            if len(open_recs) > 1:
+                detail["recordings"] = [r.id for r in open_recs]
             self.audit.record(actor=actor, channel="console", action=action, subject=f"recording:{rec.id}",
-                              session_id=call_id, outcome="ok" if changed else "unchanged",
-                              detail={"leg": rec.leg, "offset_s": round((now - rec.started_at).total_seconds(), 1)},
+                              session_id=call_id, outcome="ok" if changed else "unchanged", detail=detail,
                               session=s)
             view = view_of(rec, False)
+            ids = [r.id for r in open_recs]
         if changed:
             self.platform.bus.publish("recording.paused" if pause else "recording.resumed", recording_id=view.id,
-                                      call_id=call_id, channel=view.channel, leg=view.leg)
+                                      recording_ids=ids, call_id=call_id, channel=view.channel, leg=view.leg)
         return view
 
     @staticmethod

@@ -151,11 +151,11 @@ def voice_callback_status():  # type: ignore[no-untyped-def]
 @public
 @signed
 def recording_status():  # type: ignore[no-untyped-def]
-    """Twilio recording-status callback: fetch the agent leg's recording and store it."""
+    """Twilio recording-status callback: fetch the agent leg's (or whole call's) recording and store it."""
     _require_sid()
     try:
         rec_id = current_app.extensions["twilio_recordings"].status(request.form, request.args.get("agent"),
-                                                                    request.args.get("rec"))
+                                                                    request.args.get("rec"), request.args.get("kind"))
     except ValueError as exc:
         abort(400, description=str(exc))
     except Exception:

@@ -1,7 +1,9 @@
 """Recording on Twilio: `<Dial record="record-from-answer-dual">` records the agent leg in two
-channels from the answer; the signed recording-status webhook fetches the file from Twilio's REST
-API and hands it to the recordings home; the console's pause/resume becomes a REST update of the
-call's current recording (`Twilio.CURRENT`, status paused / in-progress)."""
+channels from the answer; an entry number recorded whole gets `<Start><Recording>` in the call's
+first document (IVR included, kind `whole_call`); the signed recording-status webhook fetches the
+file from Twilio's REST API and hands it to the recordings home; the console's pause/resume becomes
+a REST update (status paused / in-progress) of each of the call's recordings, by the RecordingSid
+the in-progress callback gave (`Twilio.CURRENT` for one not named yet)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,19 @@ def recording_callback(platform: Any, config: TwilioConfig, action: Action) -> s
     return config.url(f"{PATH_RECORDING}?{query}")
 
 
+def whole_call_callback(platform: Any, config: TwilioConfig, call_id: str, entry: str, *,
+                        caller: str | None = None, center: str | None = None) -> str | None:
+    """The recording-status URL for `<Start><Recording>` when `entry` is recorded whole (None: it is
+    not). Opens the call's `whole_call` row now; call it once per call (the first webhook)."""
+    svc = enabled_service(platform)
+    if svc is None or not svc.whole_call(entry):
+        return None
+    leg = svc.start_leg(call_id, channel="twilio", kind="whole_call", caller=caller, province=center)
+    if leg is None:
+        return None
+    return config.url(f"{PATH_RECORDING}?{urlencode({'kind': 'whole_call', 'rec': leg.recording_id})}")
+
+
 def media_url(config: TwilioConfig, recording_url: str) -> str:
     """RecordingUrl + .wav, pointed at `api_base` when one is configured (a proxy, or the test fake)."""
     url = recording_url if recording_url.endswith((".wav", ".mp3")) else recording_url + ".wav"
@@ -58,14 +73,23 @@ class TwilioRecordings:
     def __init__(self, platform: Any, config: TwilioConfig) -> None:
         self.platform, self.config = platform, config
 
-    def status(self, form: Mapping[str, str], agent: str | None, rec: str | None = None) -> int | None:
+    def status(self, form: Mapping[str, str], agent: str | None, rec: str | None = None,
+               kind: str | None = None) -> int | None:
         """Handle a recording-status callback; returns the stored recording id (None if nothing to store)."""
         svc = enabled_service(self.platform)
-        if svc is None or form.get("RecordingStatus") != "completed":
+        status = form.get("RecordingStatus")
+        if svc is None or status not in ("in-progress", "completed"):
             return None
         sid, url, call_sid = form.get("RecordingSid", ""), form.get("RecordingUrl", ""), form.get("CallSid", "")
+        if status == "in-progress":  # Twilio names the recording it started: a pause will address it
+            if sid and call_sid and rec and rec.isdigit():
+                svc.note_source_ref(int(rec), call_sid, sid)
+            return None
         if not (sid and url and call_sid):
             raise ValueError("RecordingSid, RecordingUrl and CallSid are required")
+        done = svc.by_source_ref(sid, "twilio")
+        if done is not None:  # Twilio retried the callback: stored already, nothing to download
+            return int(done)
         with tempfile.TemporaryDirectory(prefix="twrec-") as tmp:
             path = Path(tmp) / f"{sid}.wav"
             self._download(media_url(self.config, url), path)
@@ -74,7 +98,8 @@ class TwilioRecordings:
                                       agent_id=int(agent) if agent and agent.isdigit() else None,
                                       source_ref=sid, started_at=_started(form.get("RecordingStartTime")),
                                       channels=channels,
-                                      recording_id=int(rec) if rec and rec.isdigit() else None))
+                                      recording_id=int(rec) if rec and rec.isdigit() else None,
+                                      kind="whole_call" if kind == "whole_call" else "agent_leg"))
 
     def _download(self, url: str, path: Path) -> None:
         auth = (self.config.account_sid or "", self.config.auth_token or "")
@@ -86,12 +111,17 @@ class TwilioRecordings:
 
 
 class RecordingControl:
-    """Console pause/resume (bus events) → update of the call's current Twilio recording."""
+    """Console pause/resume (bus events) → update of each of the call's Twilio recordings.
+
+    A recording Twilio has named (in-progress callback) is addressed by its RecordingSid: with an
+    entry recorded whole two recordings run at once, and both must pause. One not named yet falls
+    back to `Twilio.CURRENT`."""
 
     EVENTS = ("recording.paused", "recording.resumed")
 
     def __init__(self, platform: Any, calls: CallControl) -> None:
         self.calls = calls
+        self.svc = enabled_service(platform)
         self._sub = platform.bus.subscribe(self._on_event, self.EVENTS)
 
     def close(self) -> None:
@@ -103,6 +133,15 @@ class RecordingControl:
         status = "paused" if event.type == "recording.paused" else "in-progress"
         call_sid = str(event.data.get("call_id"))
         try:
-            self.calls.client.calls(call_sid).recordings("Twilio.CURRENT").update(status=status)
+            refs = self.svc.open_source_refs(call_sid) if self.svc is not None else []
         except Exception:
-            log.exception("twilio: could not set the recording of %s to %s", call_sid, status)
+            log.exception("twilio: could not read the recordings of %s", call_sid)
+            refs = []
+        targets = [ref for ref in refs if ref]
+        if len(targets) < len(refs) or not targets:
+            targets.append("Twilio.CURRENT")
+        for target in targets:
+            try:
+                self.calls.client.calls(call_sid).recordings(target).update(status=status)
+            except Exception:
+                log.exception("twilio: could not set the recording %s of %s to %s", target, call_sid, status)

@@ -30,6 +30,7 @@ class Links:
     step: str  # Gather action / Redirect target
     dial: str  # Dial action (agent leg ended)
     recording: str | None = None  # recording-status callback: record the agent leg (dual channel)
+    whole_call: str | None = None  # recording-status callback: record the whole call from here (<Start>)
 
 
 def audio_url(config: TwilioConfig, audio: str | None) -> str | None:
@@ -80,6 +81,11 @@ def _gather(links: Links, **attrs: object) -> Gather:
 
 def render(action: Action, config: TwilioConfig, links: Links) -> str:
     response = VoiceResponse()
+    if links.whole_call:  # first document of a call whose entry records everything, IVR included
+        response.start().recording(recording_status_callback=links.whole_call,
+                                   recording_status_callback_event="in-progress completed",
+                                   recording_status_callback_method="POST",
+                                   channels="dual", track="both", trim="do-not-trim")
     if isinstance(action, Play):
         if action.barge_in:
             gather = _gather(links, input="dtmf", num_digits=1, timeout=1)
@@ -135,7 +141,8 @@ def _dial_agent(action: Connect, config: TwilioConfig, links: Links) -> Dial:
     record: dict[str, str] = {}
     if links.recording:  # dual-channel from the answer; the platform fetches the file when it is ready
         record = {"record": "record-from-answer-dual", "recording_status_callback": links.recording,
-                  "recording_status_callback_event": "completed", "recording_status_callback_method": "POST"}
+                  "recording_status_callback_event": "in-progress completed",
+                  "recording_status_callback_method": "POST"}
     dial = Dial(action=links.dial, method="POST", timeout=DIAL_TIMEOUT_S,
                 caller_id=config.caller_id if kind == "number" and config.caller_id else None, **record)
     if kind == "client":

@@ -21,7 +21,7 @@ from core.masking import mask_phone
 from ivr.actions import Action, CallerHangup, Hold, HoldTick, Transfer, is_final
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
-from ivr.twilio.recording import recording_callback
+from ivr.twilio.recording import recording_callback, whole_call_callback
 from ivr.twilio.rest import CallControl
 from ivr.twilio.results import FINAL_STATUSES, result_for
 from switch.handoff import SIP_HEADER
@@ -89,7 +89,13 @@ class TwilioVoice:
             except Exception:
                 log.exception("twilio: the IVR engine could not start call %s", sid)
                 return twiml.sorry(self.config)
-            return self._emit(sid, action, 1)
+            try:
+                whole = whole_call_callback(self.platform, self.config, sid, entry, caller=params.get("From"),
+                                            center=center)
+            except Exception:  # the call goes on unrecorded rather than not at all
+                log.exception("twilio: could not open the whole-call recording of %s", sid)
+                whole = None
+            return self._emit(sid, action, 1, whole_call=whole)
 
     def step(self, params: Mapping[str, str], n: int) -> str:
         """The outcome of the action rendered at step `n` (Gather action, Redirect, Dial action)."""
@@ -262,9 +268,10 @@ class TwilioVoice:
 
     # ------------------------------------------------------------------ internals
 
-    def _emit(self, sid: str, action: Action, n: int) -> str:
+    def _emit(self, sid: str, action: Action, n: int, whole_call: str | None = None) -> str:
         links = twiml.Links(step=self.config.url(f"{PATH_STEP}?n={n}"), dial=self.config.url(f"{PATH_DIAL}?n={n}"),
-                            recording=recording_callback(self.platform, self.config, action))
+                            recording=recording_callback(self.platform, self.config, action),
+                            whole_call=whole_call)
         try:
             document = twiml.render(action, self.config, links)
         except ValueError:

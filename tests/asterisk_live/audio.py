@@ -21,14 +21,18 @@ class Stat:
     length_s: float
     rms: float          # sox "RMS amplitude" (full scale = 1.0)
     max_amp: float
+    freq: float = 0.0   # sox "Rough frequency" (Hz): a tone's pitch
 
     def audible(self) -> bool:
         return self.rms > 0.005 and self.max_amp > 0.03
 
 
-def sox_stat(path: Path | str, start_s: float | None = None, length_s: float | None = None) -> Stat:
-    """`sox FILE -n [trim START LEN] stat`."""
+def sox_stat(path: Path | str, start_s: float | None = None, length_s: float | None = None, *,
+             channel: int | None = None) -> Stat:
+    """`sox FILE -n [remix CHANNEL] [trim START LEN] stat` (`channel` 1 = left of a stereo file)."""
     cmd = ["sox", str(path), "-n"]
+    if channel is not None:
+        cmd += ["remix", str(channel)]
     if start_s is not None:
         cmd += ["trim", f"{max(0.0, start_s):.3f}"] + ([f"{length_s:.3f}"] if length_s else [])
     cmd.append("stat")
@@ -38,7 +42,8 @@ def sox_stat(path: Path | str, start_s: float | None = None, length_s: float | N
         m = re.search(rf"^{name}:\s+(-?[\d.]+)", err, re.M)
         return float(m.group(1)) if m else 0.0
 
-    return Stat(field(r"Length \(seconds\)"), field(r"RMS\s+amplitude"), field(r"Maximum amplitude"))
+    return Stat(field(r"Length \(seconds\)"), field(r"RMS\s+amplitude"), field(r"Maximum amplitude"),
+                field(r"Rough\s+frequency"))
 
 
 def samples(data: bytes | Path) -> np.ndarray:

@@ -312,6 +312,10 @@ class Live:
     def channels(self) -> list[dict[str, str]]:
         return self.ami.channels()
 
+    def hotline(self, *args: str) -> str:
+        """The `hotline` command line on the node's data directory (its output)."""
+        return _hotline(self.node.data_dir, *args)
+
     def speech_key(self, text: str, language: str = "zh") -> str:
         """The cache key the node's speech layer gives this text (the last part of the URLs it plays)."""
         return self.speech(text, language).key

@@ -21,7 +21,7 @@ import pytest
 
 from tests.asterisk_live import audio
 from tests.asterisk_live.conftest import CITIZEN_PASSWORD
-from tests.asterisk_live.softphone import Softphone
+from tests.asterisk_live.softphone import Softphone, channels
 from tests.web.test_browser import ARGS, CHROMIUM, _require_chromium, _shot
 
 # the first test of a session also starts Asterisk and a node
@@ -38,11 +38,6 @@ def _tone(live: Any, freq: int) -> Path:
     subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "synth", "400", "sine", str(freq),
                     "vol", "0.3"], check=True)
     return path
-
-
-def _channels(live: Any, prefix: str, state: str | None = None) -> list[dict[str, str]]:
-    return [c for c in live.channels() if c.get("Channel", "").startswith(prefix)
-            and (state is None or c.get("ChannelStateDesc") == state)]
 
 
 def _tone_s(recording: Path | None, freq: int) -> float:
@@ -96,7 +91,7 @@ def _monitored_call(live: Any, page: Any) -> None:
                                   for u in ("agent-1", "agent-3", "citizen")), 30, "the three softphones registered")
         live.api("bj-agent-01", "POST", "/agent/ready")
         caller.dial(f"sip:12333@127.0.0.1:{sip_port}")
-        live.wait_for(lambda: _channels(live, "PJSIP/citizen-", "Up"), 60, "the citizen's call answered")
+        live.wait_for(lambda: channels(live, "PJSIP/citizen-", "Up"), 60, "the citizen's call answered")
         time.sleep(8)  # the welcome and the menu
         caller.keys("0")
         time.sleep(4)
@@ -104,7 +99,7 @@ def _monitored_call(live: Any, page: Any) -> None:
         offer = live.wait_for(lambda: (live.api("bj-agent-01", "GET", "/agent/status").get("offer") or {})
                               .get("call_id"), 90, "an offer to bj-agent-01")
         live.api("bj-agent-01", "POST", f"/agent/calls/{offer}/accept")
-        live.wait_for(lambda: _channels(live, "PJSIP/agent-1-", "Up"), 30, "the agent's softphone answered")
+        live.wait_for(lambda: channels(live, "PJSIP/agent-1-", "Up"), 30, "the agent's softphone answered")
         time.sleep(3)
 
         for mode in ("listen", "whisper"):
@@ -112,16 +107,16 @@ def _monitored_call(live: Any, page: Any) -> None:
             assert SUPERVISOR_PHONE in toast and ("监听" if mode == "listen" else "耳语") in toast, toast
             if mode == "listen":
                 _shot(page, "supervisor-monitor")
-            live.wait_for(lambda: _channels(live, "PJSIP/agent-3-", "Up"), 30, f"the supervisor's phone ({mode})")
+            live.wait_for(lambda: channels(live, "PJSIP/agent-3-", "Up"), 30, f"the supervisor's phone ({mode})")
             time.sleep(MONITOR_S)
             supervisor.hangup()
-            live.wait_for(lambda: not _channels(live, "PJSIP/agent-3-"), 15, f"the {mode} leg ended")
+            live.wait_for(lambda: not channels(live, "PJSIP/agent-3-"), 15, f"the {mode} leg ended")
             recordings[mode] = supervisor.recording()
             time.sleep(1)
         live.api("bj-agent-01", "POST", "/agent/hangup")
-        live.wait_for(lambda: not _channels(live, "PJSIP/agent-1-"), 15, "the agent leg ended")
+        live.wait_for(lambda: not channels(live, "PJSIP/agent-1-"), 15, "the agent leg ended")
         caller.hangup()
-        live.wait_for(lambda: not _channels(live, "PJSIP/citizen-"), 20, "the citizen's channel gone")
+        live.wait_for(lambda: not channels(live, "PJSIP/citizen-"), 20, "the citizen's channel gone")
     finally:
         for phone in (caller, agent, supervisor):
             phone.stop()

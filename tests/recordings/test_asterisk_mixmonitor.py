@@ -223,6 +223,19 @@ def test_pause_mutes_the_recording_and_whole_call_records_the_ivr_too(tmp_path: 
         subprocess.run(["sox", str(wav), str(inner), "trim", str(start + 0.5), str(max(0.3, end - start - 1.0))],
                        check=True)
         assert max(audio.channel_rms(inner)) < 0.01, audio.channel_rms(inner)
-        assert [e.action for e in platform.audit.entries(action="recording.pause")] == ["recording.pause"]
+        # the whole-call recording is paused too (a card number reaches neither), its gap in its own time
+        assert len(whole.gaps) == 1 and whole.gaps[0]["by"] == "agent:5", whole.gaps
+        w_start, w_end = whole.gaps[0]["start"], whole.gaps[0]["end"]
+        assert w_start > start + 1.5 and abs((w_end - w_start) - (end - start)) < 0.2, (whole.gaps, leg.gaps)
+        whole_wav, _ = _levels(platform, whole, tmp_path, "whole")
+        whole_inner = tmp_path / "whole-gap.wav"
+        subprocess.run(["sox", str(whole_wav), str(whole_inner), "trim", str(w_start + 0.5),
+                        str(max(0.3, w_end - w_start - 1.0))], check=True)
+        assert max(audio.channel_rms(whole_inner)) < 0.01, audio.channel_rms(whole_inner)
+        before = tmp_path / "whole-before.wav"  # and not silent for want of audio: the leg was heard just before
+        subprocess.run(["sox", str(whole_wav), str(before), "trim", str(max(0.0, w_start - 1.2)), "1.0"], check=True)
+        assert max(audio.channel_rms(before)) > 0.05, audio.channel_rms(before)
+        [paused] = platform.audit.entries(action="recording.pause")
+        assert paused.detail["recordings"] == [leg.id, whole.id]
     finally:
         platform.close()
