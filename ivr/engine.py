@@ -170,6 +170,7 @@ class Engine:
                 log.error("flow %s has no node %s to verify handed-over callers again; the sender's check is "
                           "trusted", flow.name, reverify_node)
             arrival = self.homes.switch.enqueue_arrival(ctx.call_id, arrival, caller=ctx.caller)
+        v["verified_trusted"] = verified  # the sender's check stands for the agent (ivr.call_context)
         if policy == "records" and verified:
             v.update(handoff_arrival=arrival.to_dict(), reverify="records")
         state["node"], state["step"] = node_id, "hold"

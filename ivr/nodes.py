@@ -534,6 +534,7 @@ class RouteNode(Handler):
         pending = dict(v.pop("handoff_pending"))
         waited_here = max(0.0, ctx.now() - float(v.pop("handoff_since", ctx.now())))
         verified = bool(v.get("verified"))
+        v["verified_trusted"] = False  # the check here decides now
         context = {**pending["context"], "verified": verified, "reverified": verified,
                    "verified_id_masked": v.get("id_masked") if verified else None,
                    "verified_at": pending.get("center_code") if verified else None,

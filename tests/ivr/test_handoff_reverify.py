@@ -74,7 +74,8 @@ def arrive(guangdong: Deployment, transfer: Transfer, keys: str, call_id: str) -
         if isinstance(action, Hold):
             pop = guangdong.platform.agents.call_context(call_id)
             if pop is not None and pop.get("state") == "waiting":
-                pops.append(pop)
+                # the console's screen pop merges the IVR's own view of the call over the ACD's context
+                pops.append({**pop, "ivr": guangdong.platform.ivr.call_context(call_id)})
 
     Simulator(guangdong.platform, ScriptedCaller(keys), agent=False, patience_s=120, on_action=seen).run(
         caller="13901001234", call_id=call_id, args={"handoff": transfer.token})
@@ -98,6 +99,7 @@ def test_never_trusts_the_senders_verification(deployments) -> None:  # type: ig
     assert "身份证" not in said and "核验" not in said and "按7" not in said  # no second check, none offered
     assert pops and pops[0]["context"]["verified"] is True and pops[0]["queue_id"] == "44-general"
     assert pops[0]["context"]["verified_id_masked"].endswith("003X")
+    assert pops[0]["ivr"]["verified"] is True  # trusted: the IVR's view agrees (it wins in the screen pop)
     assert not events(guangdong, "gd-never-1", "record")
 
 
@@ -119,6 +121,7 @@ def test_always_verifies_again_before_queueing_and_says_why(deployments) -> None
     ctx = pops[0]["context"]
     assert pops[0]["queue_id"] == "44-general" and ctx["transferred_from"] == "00"
     assert ctx["verified"] is True and ctx["reverified"] is True and ctx["verified_at"] == "44"
+    assert pops[0]["ivr"]["verified"] is True
     assert "records_verify_password" in ctx["ivr_path"]           # the national path, as handed over
     assert "records_verify_password" in ctx["ivr_path_here"]      # and the check done here
     queued = [e for e in events(guangdong, call_id, "queue") if e.get("handoff")]
@@ -134,6 +137,7 @@ def test_always_with_a_failed_check_still_reaches_an_agent_unverified(deployment
     assert "重新核验身份" in heard(actions)
     assert pops and pops[0]["queue_id"] == "44-general"
     assert pops[0]["context"]["verified"] is False and pops[0]["context"]["reverified"] is False
+    assert pops[0]["ivr"]["verified"] is False  # not trusted any more once the check here was given up
     assert pops[0]["context"]["transferred_from"] == "00"
 
 
