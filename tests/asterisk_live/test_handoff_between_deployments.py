@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from ivr.asterisk.lab import AsteriskLab, LabConfig, NodeProcess, SyncAMI, free_port, generate
+from tests.asterisk_live import audio
 from tests.asterisk_live.conftest import (
     FALLBACK_TIMEOUT_S,
     LAB_DIALPLAN,
@@ -173,6 +174,15 @@ def test_a_call_routed_to_guangdong_crosses_the_trunk_and_pops_up_at_its_agent(t
         call.wait_end(60)
         gd.wait_for(lambda: not [c for c in gd.channels() if str(c.get("Channel", "")).startswith("PJSIP/")], 30,
                     "the trunk leg gone on Guangdong's side after the caller hung up")
+
+        # the caller, on the national Asterisk, heard Guangdong's welcome through the trunk (G.711 both ways)
+        target = next(c.split()[2] for c in gd_commands if welcome in c)
+        clip = gd.clip(target)
+        assert clip is not None, target
+        offset, match = audio.locate(call.heard(), clip)
+        stat = audio.sox_stat(call.rec, offset, len(clip) / audio.RATE) if offset >= 0 else None
+        print(f"Guangdong's welcome in the national caller's recording: at {offset:.1f}s match {match:.2f} {stat}")
+        assert match >= 0.6 and stat is not None and stat.audible(), (offset, match, stat)
     finally:
         status = gd.api(GD_AGENT, "GET", "/agent/status")
         if status.get("state") in ("connected", "on_call"):
