@@ -292,6 +292,23 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if c.get("caller") and waited >= self.missed_after and state != "callback" and not is_test_call(call_id):
             self._add_callback(c, "missed", c["caller"], waited)
 
+    def withdraw(self, call_id: str, reason: str = "self_service") -> bool:
+        """Take a waiting call out of its queue without counting it as offered or abandoned: the caller
+        went back to the IVR (a handed-over caller's record self-service) and may be enqueued again under
+        the same call id. False when the call is not waiting (offered to an agent, connected, gone)."""
+        c = self._call(call_id)
+        if not c or c.get("state") != "waiting":
+            return False
+        ops: list[list] = [["zrem", qk(c["queue_id"]), call_id], ["zrem", MAXWAIT, call_id],
+                           ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
+                           ["hincr", LOAD, c["center"], -1], ["del", ck(call_id)]]
+        ops += stats.count_ops(float(c["queued_at"]), c["queue_id"], c["center"], offered=-1,
+                               test=is_test_call(call_id))
+        if not self.state.txn([(ck(call_id), "state", ("waiting",))], ops):
+            return False
+        self.bus.publish("acd.call.withdrawn", call_id=call_id, queue_id=c["queue_id"], reason=reason)
+        return True
+
     def end_call(self, call_id: str, reason: str = "completed") -> None:
         c = self._call(call_id)
         if not c or c.get("state") != "connected":

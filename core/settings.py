@@ -15,6 +15,20 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+# When a call handed over by another deployment must verify the caller's identity again here:
+# never (trust the sender's signed verified flag), records (only for a record self-service on this
+# deployment), always (before the call is queued).
+HANDOFF_REVERIFY = ("never", "records", "always")
+
+
+def handoff_reverify_policy(value: str | None) -> str:
+    """`HOTLINE_HANDOFF_REVERIFY`, checked: one of HANDOFF_REVERIFY (a typo must not silently trust)."""
+    policy = (value or "never").strip().lower()
+    if policy not in HANDOFF_REVERIFY:
+        raise ValueError(f"HOTLINE_HANDOFF_REVERIFY must be one of {', '.join(HANDOFF_REVERIFY)}, not {value!r}")
+    return policy
+
+
 def _load_or_create_secret(data_dir: Path, name: str, nbytes: int = 32) -> str:
     """Read a secret from the data dir, generating it on first use (never committed)."""
     path = data_dir / "secrets" / name
@@ -48,6 +62,7 @@ class Settings:
     agi_port: int = 4573
     secret_key: str = ""
     handoff_secret: str = ""
+    handoff_reverify: str = "never"  # never | records | always: see HANDOFF_REVERIFY
     audit_key: str = ""  # HMAC key of the audit chain; empty: derived from secret_key (tests only)
     demo_mode: bool = True
     node_id: str = "node-1"
@@ -81,6 +96,7 @@ class Settings:
             secret_key=_env("HOTLINE_SECRET_KEY") or _load_or_create_secret(data_dir, "secret_key"),
             handoff_secret=_env("HOTLINE_HANDOFF_SECRET")
             or _load_or_create_secret(data_dir, "handoff_secret"),
+            handoff_reverify=handoff_reverify_policy(_env("HOTLINE_HANDOFF_REVERIFY", "never")),
             audit_key=_env("HOTLINE_AUDIT_KEY") or _load_or_create_secret(data_dir, "audit_key"),
             demo_mode=(_env("HOTLINE_DEMO", "1") or "1").lower() in ("1", "true", "yes", "on"),
             node_id=_env("HOTLINE_NODE_ID", "node-1"),

@@ -123,7 +123,10 @@ class Engine:
     def _arrival(self, state: dict[str, Any], flow: Flow, reference: str) -> Step | None:
         """A call handed over by another deployment: claim its context (switch), greet the caller as a
         transferred caller and hold them in the queue the switch put them in, skipping what is known
-        (province, identity checked there, topic). None (the normal IVR) when the reference is unknown,
+        (province, identity checked there, topic). `HOTLINE_HANDOFF_REVERIFY` decides whether a caller
+        verified there verifies again here: `always` before being queued (the flow's `reverify_node`,
+        default `records_id`; then queued with both waits credited), `records` only for a record
+        self-service (key 7 while holding), `never`. None (the normal IVR) when the reference is unknown,
         expired or used, or the flow has no route node."""
         ctx = Ctx(self, state, flow)
         node_id = str(flow.settings.get("handoff_node") or "") or next(
@@ -131,9 +134,10 @@ class Engine:
         if node_id not in flow.nodes or flow.nodes[node_id].type != "route":
             log.error("call %s arrived with a handoff but flow %s has no route node", ctx.call_id, flow.name)
             return None
+        policy = str(getattr(self.platform.settings, "handoff_reverify", "never") or "never")
         try:
             arrival = self.homes.switch.claim_arrival(ctx.call_id, reference, caller=ctx.caller,
-                                                      channel=state["channel"])
+                                                      channel=state["channel"], enqueue=policy != "always")
         except Exception:
             log.exception("claiming the handoff of call %s failed", ctx.call_id)
             arrival = None
@@ -141,23 +145,43 @@ class Engine:
             ctx.event("handoff", status="refused")
             return None
         handed = arrival.context
+        verified = bool(handed.get("verified"))
         v = ctx.vars
         v.update(province=arrival.center_code, province_confirmed=True, province_chosen=False,
                  topic=arrival.topic, transferred_from=arrival.from_center,
-                 verified_elsewhere=bool(handed.get("verified")), id_masked=handed.get("verified_id_masked"))
-        state["node"], state["step"] = node_id, "hold"
-        state["path"].append(node_id)
-        state["events"].append({"t": ctx.t(), "type": "node", "node": node_id, "node_type": "route"})
+                 verified_elsewhere=verified, id_masked=handed.get("verified_id_masked"))
         from_name = provinces.name_of(arrival.from_center)
+        center_name = provinces.name_of(arrival.center_code)
         state["route"] = {"province": arrival.center_code, "center_code": arrival.center_code,
                           "queue_id": arrival.queue_id, "topic": arrival.topic, "priority": 1,
                           "reasons": [{"code": "handoff", "text": f"由{from_name}12333转接"}]}
+        state["handoff_node"] = node_id
+        reverify_node = str(flow.settings.get("reverify_node") or "records_id")
+        if policy == "always" and verified and reverify_node in flow.nodes:
+            # the sender's verification is not taken: the caller verifies here before being queued
+            v.update(handoff_pending=arrival.to_dict(), handoff_since=ctx.now(), reverify="required")
+            ctx.event("handoff", status="claimed", from_center=arrival.from_center, queue_id=arrival.queue_id,
+                      remote_call_id=handed.get("remote_call_id"), verified=verified, reverify="always")
+            ctx.say("handoff_arrived", center_name=center_name, from_name=from_name)
+            ctx.say("handoff_reverify_always", center_name=center_name)
+            return Goto(reverify_node)
+        if arrival.status is None:  # "always", but nothing to verify again (or no verification node)
+            if verified:
+                log.error("flow %s has no node %s to verify handed-over callers again; the sender's check is "
+                          "trusted", flow.name, reverify_node)
+            arrival = self.homes.switch.enqueue_arrival(ctx.call_id, arrival, caller=ctx.caller)
+        v["verified_trusted"] = verified  # the sender's check stands for the agent (ivr.call_context)
+        if policy == "records" and verified:
+            v.update(handoff_arrival=arrival.to_dict(), reverify="records")
+        state["node"], state["step"] = node_id, "hold"
+        state["path"].append(node_id)
+        state["events"].append({"t": ctx.t(), "type": "node", "node": node_id, "node_type": "route"})
         status = arrival.status
         state["queue"] = {"queue_id": arrival.queue_id, "since": ctx.now(), "announced": ctx.now(),
                           "state": getattr(status, "state", None)}
         ctx.event("handoff", status="claimed", from_center=arrival.from_center, queue_id=arrival.queue_id,
-                  remote_call_id=handed.get("remote_call_id"), verified=bool(handed.get("verified")))
-        ctx.say("handoff_welcome", center_name=provinces.name_of(arrival.center_code), from_name=from_name)
+                  remote_call_id=handed.get("remote_call_id"), verified=verified, reverify=policy)
+        ctx.say("handoff_welcome", center_name=center_name, from_name=from_name)
         return HANDLERS["route"].after_status(ctx, status, announce=True)  # type: ignore[attr-defined]
 
     def _recording_notice(self, entry: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from core import provinces
 from core.masking import mask_id, mask_phone, scrub
 from core.phone import is_mobile
 from ivr.actions import (
@@ -461,6 +462,14 @@ class RecordsNode(Handler):
                 ctx.vars["verified_province"] = out.province
                 if not ctx.vars.get("province_chosen"):  # a better guess than the number's location
                     ctx.vars["province"] = out.province
+            reverify = ctx.vars.get("reverify")
+            if reverify in ("required", "records"):  # a handed-over caller verified again here
+                ctx.vars["reverify"] = "done"
+                ctx.event("handoff", status="reverified", policy="always" if reverify == "required" else "records")
+                if reverify == "required" and ctx.state.get("handoff_node") in ctx.flow.nodes:
+                    if n.get("read", True) and out.speech:
+                        ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
+                    return Goto(ctx.state["handoff_node"])  # now queued, as the sender asked
         if n.get("read", True) and out.speech:
             ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
         return Goto(n.get("outcomes").get(status) or n.get("default"))
@@ -475,6 +484,8 @@ class RouteNode(Handler):
 
     def enter(self, ctx: Ctx) -> Step:
         n, v = ctx.node, ctx.vars
+        if v.get("handoff_pending"):  # a handed-over call that verified again (or tried): its queue
+            return self.enqueue_arrival(ctx)
         topic = ctx.fill(str(n.get("topic") or "{topic}")) or None
         ctx.vars["topic"] = topic
         region = insured_region(ctx) if v.get("verified") else None
@@ -514,6 +525,60 @@ class RouteNode(Handler):
             ctx.say("route_failed")
             return Goto(n.get("fallback"))
         return self.enqueue(ctx, decision)
+
+    def enqueue_arrival(self, ctx: Ctx) -> Step:
+        """Queue a call handed over by another deployment that was held back to verify the caller again
+        here (or that left its queue for a record self-service): the handoff's queue, the waits at
+        both deployments credited, the screen pop saying whether the caller verified here."""
+        v = ctx.vars
+        pending = dict(v.pop("handoff_pending"))
+        waited_here = max(0.0, ctx.now() - float(v.pop("handoff_since", ctx.now())))
+        verified = bool(v.get("verified"))
+        v["verified_trusted"] = False  # the check here decides now
+        context = {**pending["context"], "verified": verified, "reverified": verified,
+                   "verified_id_masked": v.get("id_masked") if verified else None,
+                   "verified_at": pending.get("center_code") if verified else None,
+                   "ivr_path_here": ctx.state["path"][-30:]}
+        try:
+            arrival = ctx.homes.switch.enqueue_arrival(ctx.call_id, pending, caller=ctx.caller, context=context,
+                                                       waited_here=waited_here)
+        except Exception:
+            log.exception("queueing the handed-over call %s failed", ctx.call_id)
+            ctx.say("route_failed")
+            return Goto(ctx.node.get("fallback"))
+        ctx.state["queue"] = {"queue_id": arrival.queue_id, "since": ctx.now(), "announced": ctx.now(),
+                              "state": getattr(arrival.status, "state", None)}
+        ctx.event("queue", queue_id=arrival.queue_id, state=getattr(arrival.status, "state", None),
+                  handoff=True, verified=verified)
+        if v.get("reverify") == "records":  # still unverified here: self-service stays offered
+            v["handoff_arrival"] = arrival.to_dict()
+        ctx.step = "hold"
+        ctx.say("transferring")
+        return self.after_status(ctx, arrival.status, announce=True)
+
+    def self_service(self, ctx: Ctx) -> Step:
+        """A handed-over caller (policy `records`) asks for a record self-service while waiting: the call
+        leaves the queue (its wait kept for when they come back to an agent) and the caller is told why
+        they verify again here."""
+        v = ctx.vars
+        q = ctx.state["queue"]
+        try:
+            withdrawn = bool(ctx.homes.agents.withdraw(ctx.call_id, "self_service"))
+        except Exception:
+            log.exception("withdraw failed for call %s", ctx.call_id)
+            withdrawn = False
+        if not withdrawn:  # an agent is being offered the call already: the caller stays for them
+            ctx.event("handoff", status="self_service_refused", queue_id=q.get("queue_id"))
+            return self.after_status(ctx, ctx.homes.agents.call_status(ctx.call_id))
+        arrival = dict(v.pop("handoff_arrival"))
+        arrival["waited"] = min(float(arrival.get("waited") or 0.0) + max(0.0, ctx.now() - float(q["since"])),
+                                3600.0)
+        ctx.state["queue"] = None
+        ctx.event("handoff", status="self_service", queue_id=q.get("queue_id"))
+        v.update(handoff_pending=arrival, handoff_since=ctx.now(), verified=False, id_number="")
+        ctx.say("handoff_reverify_records", from_name=provinces.name_of(str(arrival.get("from_center") or "00")),
+                center_name=provinces.name_of(str(arrival.get("center_code") or "")))
+        return Goto(str(ctx.flow.settings.get("records_node") or "records_start"))
 
     def ticket(self, ctx: Ctx, decision: Any) -> Step:
         """The switch's overflow is "ticket": open a work order for the caller's number and topic
@@ -582,9 +647,18 @@ class RouteNode(Handler):
                 prompts.append(ctx.prompt("queue_ewt", ewt=status.ewt_seconds))
             if n.get("offer_callback", True) and n.get("callback"):
                 prompts.append(ctx.prompt("queue_offer_callback"))
+            if self.offers_self_service(ctx):
+                prompts.append(ctx.prompt("handoff_records_offer"))
         wait = max(1.0, every - (ctx.now() - float(ctx.state["queue"]["announced"])))
         keys = "1" if n.get("offer_callback", True) and n.get("callback") else ""
+        keys += "7" if self.offers_self_service(ctx) else ""
         return Hold(prompts=tuple(prompts), music=True, max_seconds=wait, keys=keys)
+
+    @staticmethod
+    def offers_self_service(ctx: Ctx) -> bool:
+        """A handed-over caller under policy `records` may leave the queue for a record self-service."""
+        return bool(ctx.vars.get("handoff_arrival")) and ctx.vars.get("reverify") == "records" and \
+            str(ctx.flow.settings.get("records_node") or "records_start") in ctx.flow.nodes
 
     def after_status(self, ctx: Ctx, status: Any, announce: bool = False) -> Step:
         n = ctx.node
@@ -664,6 +738,9 @@ class RouteNode(Handler):
                 ctx.state["queue"]["state"] = "ended"
                 return Goto(n.get("next"))
             return Connect(agent_id=ctx.vars.get("agent_id"), endpoint=None, call_id=ctx.call_id)
+        if isinstance(result, Digits) and result.value[:1] == "7" and self.offers_self_service(ctx):
+            ctx.record_input("7", kind="key")
+            return self.self_service(ctx)
         if isinstance(result, Digits) and result.value[:1] == "1" and n.get("callback"):
             ctx.record_input("1", kind="key")
             try:

@@ -85,7 +85,9 @@ class IvrService:
         return {"call_id": call_id, "caller": mask_phone(state.get("caller")), "entry": state["entry"],
                 "channel": state["channel"], "language": v.get("language"), "flow_version": state.get("flow_version"),
                 "province": v.get("province"), "topic": v.get("topic"), "id_masked": v.get("id_masked"),
-                "verified": bool(v.get("verified")), "kb_answer": v.get("kb_answer"),
+                # a caller verified at the deployment that handed the call over counts as verified here
+                # when this deployment's policy trusts that (HOTLINE_HANDOFF_REVERIFY)
+                "verified": bool(v.get("verified") or v.get("verified_trusted")), "kb_answer": v.get("kb_answer"),
                 "utterance": v.get("utterance"), "path": state.get("path", []), "inputs": state.get("inputs", []),
                 "routing": state.get("route") or {}, "queue": state.get("queue"),
                 "outcome": state.get("outcome"), "live": not state.get("done")}

@@ -228,12 +228,13 @@ class Simulator:
         self.advance(round(chars / CHARS_PER_SECOND, 1))
 
     def run(self, *, caller: str | None, called: str = "12333", language: str | None = None,
-            call_id: str | None = None) -> SimulatedCall:
+            call_id: str | None = None, args: dict | None = None) -> SimulatedCall:
+        """`args`: what the channel would pass to start_call besides speech (e.g. handoff=<reference>)."""
         ivr = self.ivr
         call_id = call_id or f"sim-{uuid.uuid4().hex[:12]}"
         speech = isinstance(self.caller, InteractiveCaller) or bool(getattr(self.caller, "says", None))
         action = ivr.start_call(call_id=call_id, caller=caller, called=called, channel="simulator",
-                                language=language, args={"speech": speech})
+                                language=language, args={"speech": speech, **(args or {})})
         hold_start: float | None = None
         for _ in range(MAX_STEPS):
             if self.on_action is not None:

@@ -6,7 +6,7 @@ import logging
 import os
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -446,12 +446,13 @@ class SwitchService:
             return {"from_center": row.from_center, "to_center": row.to_center,
                     "remote_call_id": row.remote_call_id, "context": dict(row.context)}
 
-    def claim_arrival(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Arrival | None:
+    def claim_arrival(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str,
+                      enqueue: bool = True) -> Arrival | None:
         """A handed-over call reaches this deployment: claim its context and enqueue it at the receiving
         center's queue for its topic, as a transfer (priority 1), with the wait it already had credited
-        and the sending agent's notes. None when the reference is unknown, expired or used."""
-        from agents.domain import PRIORITY_TRANSFER, QueuedCall
-
+        and the sending agent's notes. With `enqueue=False` (the caller verifies again first) the call is
+        claimed but not queued: `enqueue_arrival()` queues it later. None when the reference is unknown,
+        expired or used."""
         handed = self.claim_handoff(token_or_code, call_id)
         if handed is None:
             return None
@@ -464,19 +465,39 @@ class SwitchService:
         context = {**ctx, "channel": channel, "transferred_from": handed["from_center"],
                    "remote_call_id": handed["remote_call_id"], "province": ctx.get("province") or center.code}
         try:
-            waited = float(ctx.get("waited_seconds") or 0.0)
+            waited = min(float(ctx.get("waited_seconds") or 0.0), 3600.0)
         except (TypeError, ValueError):
             waited = 0.0
         notes = tuple(n for n in ctx.get("agent_notes") or () if isinstance(n, dict))
+        arrival = Arrival(status=None, from_center=handed["from_center"], center_code=center.code,
+                          queue_id=queue.id, topic=queue.topic, context=context, waited=waited, notes=notes)
+        if not enqueue:
+            return arrival
+        return self.enqueue_arrival(call_id, arrival, caller=caller)
+
+    def enqueue_arrival(self, call_id: str, arrival: Arrival | dict, *, caller: str | None,
+                        context: dict | None = None, waited_here: float = 0.0) -> Arrival:
+        """Queue a claimed arrival (or its `to_dict()`, as the IVR keeps it) as a transfer, the sender's
+        wait plus `waited_here` credited; `context` replaces the handed context (e.g. after the caller
+        verified again here)."""
+        from agents.domain import PRIORITY_TRANSFER, QueuedCall
+
+        if isinstance(arrival, dict):
+            arrival = Arrival.from_dict(arrival)
+        center = self.center(arrival.center_code)
+        queue = next((q for q in center.queues if q.id == arrival.queue_id), None) if center is not None else None
+        if queue is None:
+            raise LookupError(f"queue {arrival.queue_id} is not hosted here")
+        context = dict(context if context is not None else arrival.context)
+        waited = min(arrival.waited + max(0.0, waited_here), 3600.0)
         status = self.platform.agents.enqueue(QueuedCall(
-            call_id=call_id, queue_id=queue.id, center_code=center.code, topic=queue.topic,
-            skills=queue.skills, priority=PRIORITY_TRANSFER, caller=caller, language=ctx.get("language", "zh"),
-            context=context, waited=waited, notes=notes))
-        self.platform.bus.publish("route.handoff.arrived", call_id=call_id, center_code=center.code,
-                                  queue_id=queue.id, from_center=handed["from_center"],
-                                  remote_call_id=handed["remote_call_id"], waited_seconds=waited)
-        return Arrival(status=status, from_center=handed["from_center"], center_code=center.code,
-                       queue_id=queue.id, topic=queue.topic, context=context)
+            call_id=call_id, queue_id=queue.id, center_code=arrival.center_code, topic=queue.topic,
+            skills=queue.skills, priority=PRIORITY_TRANSFER, caller=caller, language=context.get("language", "zh"),
+            context=context, waited=waited, notes=arrival.notes))
+        self.platform.bus.publish("route.handoff.arrived", call_id=call_id, center_code=arrival.center_code,
+                                  queue_id=queue.id, from_center=arrival.from_center,
+                                  remote_call_id=context.get("remote_call_id"), waited_seconds=waited)
+        return replace(arrival, status=status, context=context)
 
     def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
         """A handed-over call reaches this deployment: enqueue it with its context (→ CallStatus)."""
@@ -486,11 +507,24 @@ class SwitchService:
 
 @dataclass(frozen=True)
 class Arrival:
-    """A handed-over call claimed and queued on arrival."""
+    """A handed-over call claimed on arrival (and queued, unless `status` is None)."""
 
-    status: Any  # agents.domain.CallStatus
+    status: Any  # agents.domain.CallStatus, None while not queued
     from_center: str
     center_code: str
     queue_id: str
     topic: str
     context: dict
+    waited: float = 0.0  # the wait at the sending deployment, credited in the queue
+    notes: tuple = ()    # the sending agent's notes
+
+    def to_dict(self) -> dict:
+        """JSON for the IVR's call state (without the queue status)."""
+        data = asdict(self)
+        data.pop("status")
+        data["notes"] = list(self.notes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Arrival:
+        return cls(status=None, **{**data, "notes": tuple(data.get("notes") or ())})

@@ -449,3 +449,23 @@ def test_callback_number_is_the_left_number_else_the_caller(acd) -> None:
     assert acd.agents.callback_number("no-such-call") is None
     entries = acd.audit.entries(action="acd.callback.number")
     assert len(entries) == 2 and {e.actor for e in entries} == {"user:1"}
+
+
+def test_withdraw_takes_a_waiting_call_out_uncounted_and_it_can_come_back(acd, clock, recorder: Recorder) -> None:
+    """A handed-over caller leaving the queue for a record self-service (HOTLINE_HANDOFF_REVERIFY=records)
+    is neither offered twice nor abandoned in the statistics, and is enqueued again under its call id."""
+    day = stats.day_bucket(clock.time())
+    acd.agents.enqueue(call("w1", "44-pension"))
+    assert acd.agents.counters("44-pension", day)["offered"] == 1
+    assert acd.agents.withdraw("w1") is True
+    assert acd.agents.call_status("w1") is None and acd.agents.waiting_calls("44") == []
+    assert acd.agents.withdraw("w1") is False  # gone: nothing to withdraw
+    clock.advance(60)
+    st = acd.agents.enqueue(call("w1", "44-pension"))
+    assert st.state == "waiting"
+    counters = acd.agents.counters("44-pension", day)
+    assert counters["offered"] == 1 and not counters.get("abandoned")
+    assert [e.data["reason"] for e in recorder.of("acd.call.withdrawn")] == ["self_service"]
+    agent = add_agent(acd, "a", "44", ("pension",), ready=True)
+    assert acd.agents.call_status("w1").agent_id == agent
+    assert acd.agents.withdraw("w1") is False  # offered to an agent: the caller stays for them

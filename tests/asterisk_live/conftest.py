@@ -89,9 +89,10 @@ def _require_asterisk() -> Path:
     return prefix
 
 
-def _hotline(data_dir: Path, *args: str) -> str:
+def _hotline(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL")}
-    env.update(HOTLINE_DATA_DIR=str(data_dir), HOTLINE_DEMO="1")
+    env.update(HOTLINE_DATA_DIR=str(data_dir), HOTLINE_DEMO="1", **extra)
     out = subprocess.run([sys.executable, "-m", "core.cli", *args], env=env, capture_output=True, text=True,
                          timeout=600)
     if out.returncode:
@@ -353,20 +354,23 @@ class Live:
             time.sleep(0.5)
 
 
-def _prepare_node_data(data: Path) -> tuple[dict[str, str], dict[str, int]]:
-    """Demo data, every center open all day (the tests run at any hour), API tokens for two agents."""
-    _hotline(data, "init", "--demo")
+def _prepare_node_data(data: Path, users: tuple[str, ...] = ("agent", "bj-agent-01"), local_agent: str = "agent",
+                       env: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, int]]:
+    """Demo data, every center open all day (the tests run at any hour), API tokens for `users`; the
+    `local_agent`'s phone is a Local "softphone" (hl-lab-agent) on this Asterisk."""
+    _hotline(data, "init", "--demo", env=env)
     db = sqlite3.connect(data / "hotline.db")
     with db:
         db.execute("UPDATE switch_centers SET weekly_hours = ?", (json.dumps(OPEN_ALL_DAY),))
+        marks = ",".join("?" * len(users))
         ids = dict(db.execute("SELECT u.username, a.id FROM acd_agents a JOIN users u ON u.id = a.user_id "
-                              "WHERE u.username IN ('agent', 'bj-agent-01')").fetchall())
-        # the Local-channel tests' "softphone" for the demo agent `agent`; bj-agent-01 keeps its PJSIP one
+                              f"WHERE u.username IN ({marks})", users).fetchall())
+        # the Local-channel tests' "softphone" for the demo agent; the others keep their PJSIP one
         db.execute("UPDATE acd_agents SET endpoint = ? WHERE id = ?",
-                   (f"Local/{ids['agent']}@hl-lab-agent", ids["agent"]))
+                   (f"Local/{ids[local_agent]}@hl-lab-agent", ids[local_agent]))
     db.close()
-    tokens = {user: _hotline(data, "users", "token", user, "--name", "asterisk-live").strip().splitlines()[-1]
-              for user in ("agent", "bj-agent-01", "supervisor")}
+    tokens = {user: _hotline(data, "users", "token", user, "--name", "asterisk-live", env=env).strip().splitlines()[-1]
+              for user in users}
     return tokens, ids
 
 
@@ -379,7 +383,7 @@ def lab_prefix() -> Path:
 def live(lab_prefix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     base = tmp_path_factory.mktemp("ast")
     agi_port, web_port = free_port(), free_port()
-    tokens, agent_ids = _prepare_node_data(base / "node")
+    tokens, agent_ids = _prepare_node_data(base / "node", ("agent", "bj-agent-01", "supervisor"))
     cfg = generate(LabConfig(base / "lab", prefix=lab_prefix, agi_url=f"agi://127.0.0.1:{agi_port}/12333",
                              fallback_timeout_s=FALLBACK_TIMEOUT_S, extra_dialplan=LAB_DIALPLAN,
                              extra_pjsip=LAB_PJSIP))
