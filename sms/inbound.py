@@ -311,9 +311,23 @@ class InboundHandler:
                 records.end_session(session_id)
                 self.end_session(sender)
 
+    def _feedback(self, session: dict[str, Any], *, helpful: bool) -> None:
+        """What the citizen did after an answer, for the editors' review queue (knowledge/feedback.py):
+        asking for the details ("1") counts the answer as helpful; asking again as not helpful. The
+        question is the one that was answered, scrubbed of personal numbers."""
+        if not session.get("article") or session.get("rated"):
+            return
+        try:
+            self.platform.knowledge.feedback(session["article"], helpful=helpful, query=session.get("query", ""),
+                                             source="citizen", channel="sms")
+        except Exception:  # feedback must never cost the citizen the reply
+            log.exception("knowledge feedback failed")
+
     def _question(self, sender: str, text: str, session: dict[str, Any]) -> tuple[list[Any], str | None]:
         if not text:
             return [self._help()], None
+        if session.get("step") == "answered":  # a follow-up question: the last answer did not settle it
+            self._feedback(session, helpful=False)
         try:
             result = self.platform.knowledge.search(text, province=phone.province_of(sender), limit=1,
                                                     channel="sms")
@@ -323,13 +337,16 @@ class InboundHandler:
         if result.no_answer or not result.hits:
             return [NO_ANSWER], None
         hit = result.hits[0]
-        self.save_session(sender, {**session, "step": "answered", "article": hit.article_id, "title": hit.title})
+        self.save_session(sender, {**session, "step": "answered", "article": hit.article_id, "title": hit.title,
+                                   "query": scrub(text)[:200], "rated": False})
         return [{"title": hit.title, "answer": f"{hit.short_answer}{MORE_HINT}"}], "kb_answer"
 
     def _more(self, sender: str, session: dict[str, Any]) -> list[Any]:
         article_id = session.get("article")
         if not article_id:
             return [NOTHING_MORE]
+        self._feedback(session, helpful=True)
+        self.save_session(sender, {**session, "rated": True})
         try:
             view = self.platform.knowledge.article(article_id)
         except Exception:

@@ -36,6 +36,11 @@ class FakeKnowledge:
         self.articles = articles  # keyword -> (id, title, short) ; details by id
         self.details: dict[str, str] = {}
         self.queries: list[tuple[str, dict[str, Any]]] = []
+        self.feedback_given: list[tuple[str, dict[str, Any]]] = []
+
+    def feedback(self, article_id: str, **kwargs: Any) -> int:
+        self.feedback_given.append((article_id, kwargs))
+        return len(self.feedback_given)
 
     def search(self, query: str, **kwargs: Any) -> SearchResult:
         self.queries.append((query, kwargs))
