@@ -100,6 +100,15 @@ def voice_incoming():  # type: ignore[no-untyped-def]
     return _twiml(_voice().incoming(request.form))
 
 
+@bp.post("/voice/handoff")
+@public
+@signed
+def voice_handoff_code():  # type: ignore[no-untyped-def]
+    """Twilio voice webhook: the keys a call on a handoff number brought (the handoff code), or none."""
+    _require_sid()
+    return _twiml(_voice().incoming(request.form, keyed_handoff=True))
+
+
 @bp.post("/voice/step")
 @public
 @signed

@@ -38,6 +38,10 @@ class TwilioConfig:
     player: Callable[[Any], str | None] | None = field(default=None, compare=False, repr=False)
     # Twilio number (E.164) -> (IVR entry, entry center); unlisted numbers enter DEFAULT_ENTRY
     entries: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    # numbers other deployments dial to hand a call over by phone number: the 8-digit handoff code
+    # follows as keys (sendDigits "ww<code>#"), read silently before the IVR starts
+    handoff_numbers: frozenset[str] = frozenset()
+    handoff_digits_timeout: int = 5
 
     @classmethod
     def from_settings(cls, settings: Any, environ: Mapping[str, str] | None = None) -> TwilioConfig:
@@ -68,6 +72,8 @@ class TwilioConfig:
             speech=(get("TWILIO_SPEECH", "1") or "1").lower() in ("1", "true", "yes", "on"),
             tts=(get("TWILIO_TTS", "say") or "say").lower(),
             entries=parse_entries(get("TWILIO_ENTRIES", "") or ""),
+            handoff_numbers=frozenset(n.strip() for n in (get("TWILIO_HANDOFF_NUMBERS", "") or "").split(",")
+                                      if n.strip()),
         )
 
     @property

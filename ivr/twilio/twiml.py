@@ -222,6 +222,15 @@ def callback_bridge(config: TwilioConfig, *, endpoint: str | None, agent_id: int
     return str(response)
 
 
+def await_handoff_code(config: TwilioConfig, action_url: str) -> str:
+    """The first answer on a handoff number: listen, silently, for the handoff code the sending
+    deployment keys in after the answer (`ww<8 digits>#`); no code within the timeout goes on too."""
+    response = VoiceResponse()
+    response.gather(input="dtmf", finish_on_key="#", timeout=config.handoff_digits_timeout, action=action_url,
+                    method="POST", action_on_empty_result=True)
+    return str(response)
+
+
 def sorry(config: TwilioConfig) -> str:
     response = VoiceResponse()
     response.say(SORRY_TEXT, voice=config.voice, language=config.say_language)

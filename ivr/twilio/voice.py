@@ -10,6 +10,7 @@ hold redirect cannot resume the engine twice.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +40,8 @@ PATH_STATUS = "/twilio/voice/status"
 PATH_OUTBOUND = "/twilio/voice/outbound"
 PATH_CALLBACK = "/twilio/voice/callback"  # the citizen answered a callback: bridge the agent
 PATH_CALLBACK_STATUS = "/twilio/voice/callback/status"
+PATH_HANDOFF_CODE = "/twilio/voice/handoff"  # the keyed handoff code of a call on a handoff number
+HANDOFF_CODE = re.compile(r"^[0-9]{8}$")
 CALLBACK_STATUSES = {"no-answer": "no_answer", "busy": "busy", "failed": "failed", "canceled": "failed",
                      "completed": "no_answer"}  # "completed" without the answer webhook: nobody took it
 
@@ -69,18 +72,27 @@ class TwilioVoice:
 
     # ------------------------------------------------------------------ webhooks
 
-    def incoming(self, params: Mapping[str, str]) -> str:
-        """A new call (the number's Voice URL): start the engine and render its first action."""
+    def incoming(self, params: Mapping[str, str], *, keyed_handoff: bool = False) -> str:
+        """A new call (the number's Voice URL): start the engine and render its first action. On a
+        handoff number the call first listens for the keyed handoff code (`handoff_code`)."""
         sid = _sid(params)
         with self._lock(sid):
             state = self.platform.store.hgetall(state_key(sid))
             if state:  # Twilio retried the first webhook: answer the same
                 return state.get("twiml") or twiml.sorry(self.config)
+            handoff = params.get(f"SipHeader_{SIP_HEADER}")  # a call handed over by another deployment
+            if not handoff and not keyed_handoff and (params.get("To") or "").strip() in self.config.handoff_numbers:
+                return twiml.await_handoff_code(self.config, self.config.public_url + PATH_HANDOFF_CODE)
+            if keyed_handoff:
+                digits = (params.get("Digits") or "").strip()
+                handoff = digits if HANDOFF_CODE.match(digits) else None
+                if digits and not handoff:
+                    log.info("twilio: call %s keyed %d digits on a handoff number, not a code: normal IVR",
+                             sid, len(digits))
             entry, center = self.config.entry_for(params.get("To"))
             args: dict[str, Any] = {"speech": self.config.speech}
             if center:
                 args["entry_center"] = center
-            handoff = params.get(f"SipHeader_{SIP_HEADER}")  # a call handed over by another deployment
             if handoff:
                 args["handoff"] = handoff
             try:

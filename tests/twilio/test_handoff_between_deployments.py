@@ -151,3 +151,66 @@ def test_an_agents_transfer_to_guangdong_carries_the_note_to_the_receiving_agent
     assert pop["state"] == "offered"
     assert pop["notes"] == [{"agent_id": bj_agent, "text": "来电人在广州参保，咨询退休"}]
     assert pop["context"]["transferred_from"] == "11"  # the center whose agent transferred it
+
+
+GD_NUMBER = "+862012333"
+
+
+@pytest.fixture
+def two_by_number(tmp_path: Path, clock: FakeClock, core_file: Path, twilio_env: dict,  # noqa: F811
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Deployment, Deployment, FakeTwilioApi]]:
+    """As `two`, but Guangdong is reached at a phone number: the handoff code follows as keys."""
+    monkeypatch.setattr("web.app.BLUEPRINTS", ("web.auth", "web.twilio", "web.handoff"))
+    monkeypatch.setenv("TWILIO_HANDOFF_NUMBERS", GD_NUMBER)
+    clock.set(TUESDAY_10)
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api:
+        national, guangdong = national_and_guangdong(
+            tmp_path, clock, core_file, "tel:" + GD_NUMBER, twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN, twilio_api_base=api.url, public_url=PUBLIC_URL)
+        yield national, guangdong, api
+        national.close()
+        guangdong.close()
+
+
+def test_a_call_handed_over_by_phone_number_is_claimed_from_its_keyed_code(two_by_number) -> None:  # type: ignore[no-untyped-def]
+    national, guangdong, api = two_by_number
+    call = twilio_call(national, api, from_="+8613901001234")
+    call.start()
+    for keys in ("7", "1", "44010619880315003*#", "1", "1", "135790#"):
+        call.press(keys)
+    call.press("0")
+    for _ in range(3):
+        if call.find("Dial") is not None:
+            break
+        call.wait()
+    noun, target = call.dial_target()
+    assert (noun, target) == ("Number", GD_NUMBER)
+    keyed = call.find("Number").get("sendDigits")
+    assert keyed and keyed.startswith("ww") and keyed.endswith("#")
+    code = keyed[2:-1]
+    assert len(code) == 8 and code.isdigit()
+
+    # Guangdong answers its handoff number silently and listens for the code
+    arriving = twilio_call(guangdong, api, from_="+8613901001234", to=GD_NUMBER)
+    arriving.start()
+    assert arriving.verbs() == ["Gather"] and arriving.said() == []
+    assert guangdong.platform.agents.call_status(arriving.sid) is None  # nothing starts before the code
+    arriving.press(code + "#")  # what sendDigits keys in
+    said = "".join(arriving.said())
+    assert "已由全国12333转接过来" in said and "主菜单" not in said
+    status = guangdong.platform.agents.call_status(arriving.sid)
+    assert status.state == "waiting" and status.queue_id == "44-general"
+    ctx = guangdong.platform.agents.call_context(arriving.sid)["context"]
+    assert ctx["transferred_from"] == "00" and ctx["verified"] is True and ctx["remote_call_id"] == call.sid
+
+    # a citizen who dials that number directly keys nothing: the normal IVR after the short wait;
+    # a wrong or used code the same, never an error
+    direct = twilio_call(guangdong, api, from_="+8613800138000", to=GD_NUMBER)
+    direct.start()
+    direct.wait()
+    assert any("欢迎致电12333" in text for text in direct.said())
+    reused = twilio_call(guangdong, api, from_="+8613800138000", to=GD_NUMBER)
+    reused.start()
+    reused.press(code + "#")
+    assert any("欢迎致电12333" in text for text in reused.said())
+    assert guangdong.platform.agents.call_status(reused.sid) is None
