@@ -18,8 +18,9 @@ DEMO_ID, DEMO_PASSWORD, DEMO_MOBILE = "11010519491231002X", "246810", "+86139000
 STRANGER = "13800138000"
 
 
-@pytest.fixture
-def real(platform: Any, core_file: Path, demo_hashes: dict[str, str]) -> Any:
+def with_records_and_sms(platform: Any, core_file: Path, demo_hashes: dict[str, str]) -> Any:
+    """The real records service on the generated core database (the demo citizen with a service
+    password) and the SMS home's templates: what a CX query goes through."""
     shutil.copy(core_file, platform.settings.records_database_url.removeprefix("sqlite:///"))
     with platform.db.session() as s:
         s.add(ServicePassword(id_number=DEMO_ID, password_hash=demo_hashes[DEMO_ID], must_change=False,
@@ -28,6 +29,11 @@ def real(platform: Any, core_file: Path, demo_hashes: dict[str, str]) -> Any:
 
     load_demo(platform)
     return platform
+
+
+@pytest.fixture
+def real(platform: Any, core_file: Path, demo_hashes: dict[str, str]) -> Any:
+    return with_records_and_sms(platform, core_file, demo_hashes)
 
 
 def outbox(platform: Any) -> list[OutboxMessage]:

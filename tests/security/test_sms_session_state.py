@@ -4,7 +4,6 @@ completes the query on the ID that was asked for."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,41 +14,20 @@ from sqlalchemy import select
 from core.clock import FakeClock
 from core.events import InProcessBus
 from core.platform import Platform
-from core.state import MemoryStore, RedisStore
-from records.models import ServicePassword
 from sms.models import OutboxMessage
-from tests import services
 from tests.conftest import make_settings
+from tests.security.test_sms_records import with_records_and_sms
 
-DEMO_ID, DEMO_MOBILE = "11010519491231002X", "13900001234"
-
-
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[Any]:
-    if request.param == "memory":
-        yield MemoryStore(clock)
-        return
-    services.require("redis")
-    prefix = services.redis_prefix()
-    redis = RedisStore(services.REDIS_URL, prefix=prefix)
-    yield redis
-    redis.close()
-    services.flush_prefix(prefix)
+DEMO_ID, DEMO_MOBILE = "11010519491231002X", "13900001234"  # the records' demo citizen
 
 
 @pytest.fixture
-def real(tmp_path: Path, clock: FakeClock, store: Any, core_file: Path,
+def real(tmp_path: Path, clock: FakeClock, any_store: Any, core_file: Path,
          demo_hashes: dict[str, str]) -> Iterator[Platform]:
-    p = Platform(make_settings(tmp_path), clock=clock, store=store, bus=InProcessBus("test-node", clock))
+    """A platform on each state store (in-process and real Redis) with records and SMS."""
+    p = Platform(make_settings(tmp_path), clock=clock, store=any_store, bus=InProcessBus("test-node", clock))
     p.migrate()
-    shutil.copy(core_file, p.settings.records_database_url.removeprefix("sqlite:///"))
-    with p.db.session() as s:
-        s.add(ServicePassword(id_number=DEMO_ID, password_hash=demo_hashes[DEMO_ID], must_change=False,
-                              source="demo", set_at=p.clock.now()))
-    from sms.demo import load_demo
-
-    load_demo(p)
-    yield p
+    yield with_records_and_sms(p, core_file, demo_hashes)
     p.close()
 
 
