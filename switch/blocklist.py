@@ -4,6 +4,7 @@ ends before any menu; nothing tells them why."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,8 +60,38 @@ def _to_block(row: BlockRow) -> Block:
 
 
 class Blocklist:
+    #: `blocked()` runs on every call: it answers from a snapshot of the blocks in force, read again
+    #: after this long. A change on this node clears the snapshot at once; one on another node does by
+    #: its `switch.block.*` event (Redis bus), or at the latest after this long.
+    SNAPSHOT_S = 10.0
+
     def __init__(self, platform: Any) -> None:
         self.platform = platform
+        self._snapshot: dict[str, list[Block]] | None = None
+        self._snapshot_until = 0.0
+        self._lock = threading.Lock()
+        platform.bus.subscribe(lambda event: self.forget(), ("switch.block.",))
+
+    def forget(self) -> None:
+        """Drop the snapshot: the next `blocked()` reads the blocks in force again."""
+        with self._lock:
+            self._snapshot = None
+
+    def _in_force(self) -> dict[str, list[Block]]:
+        now = self.platform.clock.time()
+        with self._lock:
+            if self._snapshot is not None and now < self._snapshot_until:
+                return self._snapshot
+        by_number: dict[str, list[Block]] = {}
+        with self.platform.db.session() as s:
+            rows = s.execute(select(BlockRow).where(BlockRow.lifted_at.is_(None),
+                                                    BlockRow.expires_at > self.platform.clock.now())
+                             .order_by(BlockRow.id)).scalars()
+            for row in rows:
+                by_number.setdefault(row.number, []).append(_to_block(row))
+        with self._lock:
+            self._snapshot, self._snapshot_until = by_number, now + self.SNAPSHOT_S
+        return by_number
 
     def _audit(self, action: str, actor: str, row: BlockRow, session: Any, **detail: Any) -> None:
         self.platform.audit.record(actor=actor, channel="console", action=action, outcome="ok",
@@ -89,6 +120,7 @@ class Blocklist:
             s.flush()
             self._audit("switch.block", actor, row, s, reason=row.reason, expires_at=expires.isoformat())
             block = _to_block(row)
+        self.forget()
         self.platform.bus.publish("switch.block.added", **block.to_dict())
         return block
 
@@ -100,6 +132,7 @@ class Blocklist:
             row.lifted_at, row.lifted_by = self.platform.clock.now(), actor
             self._audit("switch.unblock", actor, row, s)
             block = _to_block(row)
+        self.forget()
         self.platform.bus.publish("switch.block.lifted", **block.to_dict())
         return block
 
@@ -120,8 +153,4 @@ class Blocklist:
             return None
         scopes = {"*", *(p for p in provinces_of_call if p)}
         now = self.platform.clock.now()
-        with self.platform.db.session() as s:
-            row = s.execute(select(BlockRow).where(
-                BlockRow.number == normal, BlockRow.scope.in_(scopes), BlockRow.lifted_at.is_(None),
-                BlockRow.expires_at > now).order_by(BlockRow.id).limit(1)).scalar_one_or_none()
-            return _to_block(row) if row is not None else None
+        return next((b for b in self._in_force().get(normal, ()) if b.scope in scopes and b.expires_at > now), None)

@@ -58,3 +58,42 @@ def test_changes_are_audited_and_bad_input_is_refused(platform) -> None:
         assert refused.value.code == code
     with pytest.raises(BlockError):
         bl.lift(block.id, actor="user:4")  # already lifted
+
+
+def test_a_block_made_on_another_node_applies_here_by_its_event_or_within_the_snapshot_time(
+        tmp_path, clock, redis_bus_pair) -> None:  # type: ignore[no-untyped-def]
+    """`blocked()` answers from a snapshot (it runs on every call): another node's change reaches it
+    by the `switch.block.*` event on the shared bus, or after Blocklist.SNAPSHOT_S without it."""
+    from core.events import InProcessBus
+    from core.platform import Platform
+    from core.state import MemoryStore
+    from switch.blocklist import Blocklist
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    a = Platform(settings, clock=clock, store=MemoryStore(clock), bus=redis_bus_pair[0])
+    a.migrate()
+    b = Platform(settings, clock=clock, store=MemoryStore(clock), bus=redis_bus_pair[1])
+    try:
+        assert b.switch.blocked("13910001234") is None  # b's snapshot: nothing blocked
+        a.switch.blocklist.block("13910001234", reason="骚扰", actor="user:3", days=1)
+        import time
+
+        deadline = time.monotonic() + 5  # the Redis bus delivers the event to b
+        while b.switch.blocked("13910001234") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert b.switch.blocked("13910001234") is not None
+
+        # a node that gets no event (its own in-process bus): the snapshot is read again after SNAPSHOT_S
+        deaf = Platform(settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus("deaf", clock))
+        try:
+            assert deaf.switch.blocked("13800138000") is None
+            a.switch.blocklist.block("13800138000", reason="骚扰", actor="user:3", days=1)
+            assert deaf.switch.blocked("13800138000") is None  # still its snapshot
+            clock.advance(timedelta(seconds=Blocklist.SNAPSHOT_S + 1))
+            assert deaf.switch.blocked("13800138000") is not None
+        finally:
+            deaf.close()
+    finally:
+        b.close()
+        a.close()
