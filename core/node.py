@@ -169,26 +169,29 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
 
     state: dict[str, Any] = {}
 
-    stopping = threading.Event()
+    from core.shutdown_watchdog import ShutdownWatchdog
 
+    def close_streams() -> None:
+        app = state.get("app")
+        hub = app.extensions.get("hotline_sse") if app is not None else None
+        if hub is not None:
+            hub.close()
+
+    # Once Ctrl-C arrives, whatever still runs (a slow timer pass on a loaded machine, a handler
+    # stuck on a lock), the worker leaves SHUTDOWN_DEADLINE_S later, before the arbiter's graceful
+    # timeout; the open event streams are ended first so their threads return.
+    # (Made in the worker: its pipe and thread belong to that process.)
     def arm_deadline() -> None:
-        """Once: whatever still runs (a slow timer pass on a loaded machine, a handler stuck on a
-        lock), the worker leaves SHUTDOWN_DEADLINE_S after Ctrl-C, before the arbiter's graceful
-        timeout. Everything durable is committed as it happens."""
-        if stopping.is_set():
-            return
-        stopping.set()
-        import os
-
-        watchdog = threading.Timer(SHUTDOWN_DEADLINE_S, os._exit, (0,))
-        watchdog.daemon = True
-        watchdog.start()
-        threading.Thread(target=close_streams, name="close-event-streams", daemon=True).start()
+        watchdog = state.get("watchdog")
+        if watchdog is not None:
+            watchdog.arm()
 
     def post_worker_init(worker: Any) -> None:
         platform = state["platform"] = from_env(**overrides)
         loop = state["loop"] = BackgroundLoop(platform)
         loop.start()
+        state["watchdog"] = ShutdownWatchdog(SHUTDOWN_DEADLINE_S, on_arm=close_streams)
+        state["watchdog"].start()
         # gunicorn's gthread handler for SIGINT/SIGQUIT first shuts the thread pool down, which takes
         # the pool's lock; if the signal interrupted the main thread inside that lock (submitting a
         # request) the handler hangs there and the arbiter SIGKILLs the worker 10 s later. The
@@ -204,12 +207,6 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
                     previous(sig, frame)
 
             signal.signal(signum, handler)
-
-    def close_streams() -> None:
-        app = state.get("app")
-        hub = app.extensions.get("hotline_sse") if app is not None else None
-        if hub is not None:
-            hub.close()
 
     def worker_int(worker: Any) -> None:
         """Ctrl-C (SIGINT/SIGQUIT to the worker): end the open event streams now, so their threads
