@@ -260,9 +260,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "monitor.whisper": {"zh": "耳语", "en": "Whisper"},
     "monitor.barge": {"zh": "强插", "en": "Barge"},
     "monitor.help": {"zh": "您的话机先振铃；监听时双方听不到您，耳语时只有坐席听到，强插时双方都听到。"
-                           "需要 Asterisk（AMI）。",
+                           "Asterisk 来电需要 AMI；Twilio 来电需要 TWILIO_AGENT_LEG=conference。",
                      "en": "Your phone rings first; listen: nobody hears you, whisper: the agent hears you, "
-                           "barge: both hear you. Needs Asterisk (AMI)."},
+                           "barge: both hear you. Asterisk calls need AMI; Twilio calls need "
+                           "TWILIO_AGENT_LEG=conference."},
     "move": {"zh": "移至", "en": "Move"},
     "reports": {"zh": "报表", "en": "Reports"},
     "by": {"zh": "维度", "en": "By"},

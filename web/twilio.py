@@ -25,7 +25,7 @@ from ivr.twilio import signature
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.recording import RecordingControl, TwilioRecordings
 from ivr.twilio.tokens import TokensNotConfigured, agent_identity, voice_token
-from ivr.twilio.voice import TwilioVoice
+from ivr.twilio.voice import TwilioVoice, dial_outcome
 from web.app import csrf, platform_of
 from web.permissions import public, requires
 
@@ -124,7 +124,17 @@ def voice_step():  # type: ignore[no-untyped-def]
 def voice_dial():  # type: ignore[no-untyped-def]
     """Twilio voice webhook: the agent leg of a connected call ended."""
     _require_sid()
-    return _twiml(_voice().step(request.form, _step_number()))
+    return _twiml(_voice().step(dial_outcome(request.form, request.args.get("agent")), _step_number()))
+
+
+@bp.post("/voice/conference/agent")
+@public
+@signed
+def voice_conference_agent():  # type: ignore[no-untyped-def]
+    """Twilio status callback of an agent's conference leg (TWILIO_AGENT_LEG=conference)."""
+    _require_sid()
+    _voice().agent_leg_status(request.form, request.args.get("call_id", ""), _step_number())
+    return Response(status=204)
 
 
 @bp.post("/voice/status")

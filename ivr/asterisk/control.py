@@ -82,6 +82,8 @@ class AsteriskControl:
         """A supervisor asked to listen to, whisper to or barge into a call (already audited)."""
         if self._loop is None or not isinstance(event.data.get("call_id"), str):
             return
+        if event.data.get("channel", "asterisk") != "asterisk":
+            return  # a call on Twilio: its conference takes the supervisor in
         asyncio.run_coroutine_threadsafe(self._spy_safely(dict(event.data)), self._loop)
 
     async def _spy_safely(self, data: dict[str, Any]) -> None:

@@ -42,6 +42,10 @@ class TwilioConfig:
     # follows as keys (sendDigits "ww<code>#"), read silently before the IVR starts
     handoff_numbers: frozenset[str] = frozenset()
     handoff_digits_timeout: int = 5
+    # TWILIO_AGENT_LEG: "dial" = the caller's <Dial> rings the agent directly; "conference" = caller
+    # and agent meet in a conference named after the call, which supervisors can join to listen,
+    # whisper (coach) or barge
+    agent_leg: str = "dial"
 
     @classmethod
     def from_settings(cls, settings: Any, environ: Mapping[str, str] | None = None) -> TwilioConfig:
@@ -72,6 +76,7 @@ class TwilioConfig:
             speech=(get("TWILIO_SPEECH", "1") or "1").lower() in ("1", "true", "yes", "on"),
             tts=(get("TWILIO_TTS", "say") or "say").lower(),
             entries=parse_entries(get("TWILIO_ENTRIES", "") or ""),
+            agent_leg=agent_leg_from(get("TWILIO_AGENT_LEG", "dial") or "dial"),
             handoff_numbers=frozenset(n.strip() for n in (get("TWILIO_HANDOFF_NUMBERS", "") or "").split(",")
                                       if n.strip()),
         )
@@ -84,6 +89,10 @@ class TwilioConfig:
     def browser_configured(self) -> bool:
         return bool(self.account_sid and self.api_key_sid and self.api_key_secret)
 
+    @property
+    def conference_legs(self) -> bool:
+        return self.agent_leg == "conference"
+
     def url(self, path: str) -> str:
         """An absolute URL on this node as Twilio reaches it."""
         return self.public_url + path
@@ -94,6 +103,16 @@ class TwilioConfig:
     def entry_for(self, called: str | None) -> tuple[str, str | None]:
         """The IVR entry (and entry center, None = the node's) for the Twilio number that was called."""
         return self.entries.get((called or "").strip(), (DEFAULT_ENTRY, None))
+
+
+AGENT_LEGS = ("dial", "conference")
+
+
+def agent_leg_from(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in AGENT_LEGS:
+        raise ValueError(f"TWILIO_AGENT_LEG must be one of {', '.join(AGENT_LEGS)}, not {raw!r}")
+    return value
 
 
 def parse_entries(raw: str) -> dict[str, tuple[str, str | None]]:

@@ -72,6 +72,25 @@ class CallControl:
             return None
         return str(call.sid)
 
+    def add_participant(self, conference: str, *, from_: str, to: str, label: str,
+                        status_callback: str | None = None, **options: Any) -> str | None:
+        """Ring `to` into the conference named `conference` (Twilio creates it on first use); options
+        are the Participants API's (muted, coaching, call_sid_to_coach, end_conference_on_exit, ...).
+        The new participant's CallSid, or None when Twilio refused."""
+        extra: dict[str, Any] = {"status_callback": status_callback, "status_callback_method": "POST",
+                                 "status_callback_event": ["completed"]} if status_callback else {}
+        try:
+            participant = self.client.conferences(conference).participants.create(
+                from_=from_, to=to, label=label, beep="false", **extra, **options)
+        except TwilioRestException as exc:
+            log.warning("twilio participant create failed: conference=%s status=%s code=%s", conference,
+                        exc.status, exc.code)
+            return None
+        except OSError as exc:
+            log.warning("twilio participant create failed: conference=%s error=%s", conference, type(exc).__name__)
+            return None
+        return str(participant.call_sid)
+
     def update_twiml(self, call_sid: str, twiml: str) -> bool:
         return self._update(call_sid, twiml=twiml)
 

@@ -1,8 +1,9 @@
 """Emulators of Twilio for tests and local trials; never on the code path of a real call.
 
 - `FakeTwilioApi`: the part of Twilio's REST API the platform uses (update a live call, send an
-  SMS, create and fetch calls), served by werkzeug on 127.0.0.1 in a thread, with Twilio's Basic
-  auth, resource JSON and error bodies (20003, 20404, 21220, 21604).
+  SMS, create and fetch calls, add conference participants and tell who hears whom), served by
+  werkzeug on 127.0.0.1 in a thread, with Twilio's Basic auth, resource JSON and error bodies
+  (20003, 20404, 21220, 21604).
 - `voice_params(...)`: the form fields Twilio posts to a voice webhook.
 - `TwilioCallEmulator`: a caller on Twilio. It reads each TwiML document the way Twilio does,
   posts signed webhooks to the URLs the document names, and picks up TwiML pushed through the
@@ -76,6 +77,16 @@ class FakeCall:
     urls: list[str] = field(default_factory=list)  # Url=... redirects
 
 
+@dataclass
+class FakeParticipant:
+    call_sid: str
+    label: str
+    muted: bool = False
+    coaching: bool = False
+    call_sid_to_coach: str | None = None
+    end_conference_on_exit: bool = False
+
+
 class FakeTwilioApi:
     """A local stand-in for api.twilio.com (set `TWILIO_API_BASE` / settings.twilio_api_base to `.url`)."""
 
@@ -84,6 +95,7 @@ class FakeTwilioApi:
         self.auth_token = auth_token
         self.calls: dict[str, FakeCall] = {}
         self.messages: list[dict[str, Any]] = []
+        self.conferences: dict[str, dict[str, FakeParticipant]] = {}  # friendly name -> CallSid -> participant
         self.requests: list[ApiRequest] = []
         self.on_update: list[Callable[[FakeCall], None]] = []
         self._lock = threading.Lock()
@@ -140,6 +152,8 @@ class FakeTwilioApi:
             return self._send_message(request.form.to_dict())
         if rest == ["Calls.json"] and request.method == "POST":
             return self._create_call(request.form.to_dict())
+        if len(rest) == 3 and rest[0] == "Conferences" and rest[2] == "Participants.json" and request.method == "POST":
+            return self._add_participant(rest[1], request.form.to_dict())
         if len(rest) == 2 and rest[0] == "Calls" and rest[1].endswith(".json"):
             sid = rest[1][:-5]
             if request.method == "POST":
@@ -189,6 +203,49 @@ class FakeTwilioApi:
         if form.get("Twiml"):
             call.twiml.append(form["Twiml"])
         return _json(201, self._call_json(call))
+
+    # -- conferences (Twilio creates one on the first participant of a friendly name)
+    def join(self, conference: str, call_sid: str, label: str, **flags: Any) -> FakeParticipant:
+        with self._lock:
+            member = self.conferences.setdefault(conference, {})[call_sid] = FakeParticipant(call_sid, label, **flags)
+            return member
+
+    def leave(self, call_sid: str) -> None:
+        """The call left every conference it was in; one with end-conference-on-exit ends the conference."""
+        with self._lock:
+            for name, members in list(self.conferences.items()):
+                member = members.pop(call_sid, None)
+                if member is not None and member.end_conference_on_exit:
+                    del self.conferences[name]
+
+    def participant(self, conference: str, label: str) -> FakeParticipant | None:
+        return next((p for p in self.conferences.get(conference, {}).values() if p.label == label), None)
+
+    def heard_by(self, conference: str, label: str) -> set[str]:
+        """The labels of the participants whose voice reaches `label`'s ear, as Twilio mixes a
+        conference: nobody hears a muted participant; a coaching one is heard only by the coached call."""
+        members = self.conferences.get(conference, {})
+        listener = self.participant(conference, label)
+        if listener is None:
+            return set()
+        return {p.label for p in members.values() if p.call_sid != listener.call_sid and not p.muted
+                and (not p.coaching or p.call_sid_to_coach == listener.call_sid)}
+
+    def _add_participant(self, conference: str, form: dict[str, str]) -> Response:
+        if not form.get("To") or not form.get("From"):
+            return _error(400, 21201, "'From' and 'To' are required")
+        coaching = form.get("Coaching") == "true"
+        if coaching and not form.get("CallSidToCoach"):
+            return _error(400, 16025, "CallSidToCoach is required when Coaching is true")
+        call = self.add_call(new_sid("CA"), to=form["To"], from_=form["From"], status="in-progress")
+        call.direction = "outbound-api"
+        member = self.join(conference, call.sid, form.get("Label") or call.sid, muted=form.get("Muted") == "true",
+                           coaching=coaching, call_sid_to_coach=form.get("CallSidToCoach") or None,
+                           end_conference_on_exit=form.get("EndConferenceOnExit") == "true")
+        return _json(201, {"account_sid": self.account_sid, "call_sid": call.sid, "conference_sid": conference,
+                           "label": member.label, "muted": member.muted, "coaching": member.coaching,
+                           "call_sid_to_coach": member.call_sid_to_coach, "hold": False, "status": "queued",
+                           "end_conference_on_exit": member.end_conference_on_exit})
 
     def _send_message(self, form: dict[str, str]) -> Response:
         if not form.get("To"):
@@ -286,6 +343,12 @@ class TwilioCallEmulator:
     def _receive(self, body: str) -> None:
         self.history.append(body)
         self.document = ET.fromstring(body.encode())
+        if self.api is not None:  # a new document takes the call out of any conference, <Conference> into one
+            self.api.leave(self.sid)
+            conference = self.document.find("Dial/Conference")
+            if conference is not None and conference.text:
+                self.api.join(conference.text.strip(), self.sid, "caller",
+                              end_conference_on_exit=conference.get("endConferenceOnExit") == "true")
 
     def _on_rest_update(self, call: Any) -> None:
         if call.sid == self.sid and call.twiml:

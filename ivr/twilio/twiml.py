@@ -135,8 +135,36 @@ def render(action: Action, config: TwilioConfig, links: Links) -> str:
     return str(response)
 
 
+def conference_name(call_id: str) -> str:
+    """The conference where a call's caller, agent and any supervisor meet (TWILIO_AGENT_LEG=conference)."""
+    return f"hotline-{call_id}"
+
+
+def participant_address(kind: str, target: str) -> str:
+    """What the Participants API dials for an `endpoint_target` result: client:<id>, sip:..., +86..."""
+    return f"client:{target}" if kind == "client" else target
+
+
+def _conference_for_caller(action: Connect, config: TwilioConfig, links: Links) -> Dial:
+    """The caller enters the call's conference and hears the hold music until the agent, rung
+    through the Participants API, joins. The caller leaving ends it (console hang-up, transfer: a
+    redirect), and so does the agent hanging up; either way Twilio then requests the Dial action."""
+    dial = Dial(action=links.dial, method="POST")
+    record: dict[str, str] = {}
+    if links.recording:  # a conference records mixed (mono), from the moment the agent joins
+        record = {"record": "record-from-start", "recording_status_callback": links.recording,
+                  "recording_status_callback_event": "in-progress completed",
+                  "recording_status_callback_method": "POST"}
+    dial.conference(conference_name(action.call_id), beep="false", start_conference_on_enter=False,
+                    end_conference_on_exit=True, wait_url=config.hold_music_url, wait_method="GET", **record)
+    return dial
+
+
 def _dial_agent(action: Connect, config: TwilioConfig, links: Links) -> Dial:
-    """`<Dial>` the agent who accepted: `<Client>` in the browser, `<Sip>` or `<Number>` for desk phones."""
+    """`<Dial>` the agent who accepted: `<Client>` in the browser, `<Sip>` or `<Number>` for desk phones;
+    in conference mode the caller's side of the conference instead."""
+    if config.conference_legs:
+        return _conference_for_caller(action, config, links)
     kind, target = endpoint_target(action.endpoint, action.agent_id, config)
     record: dict[str, str] = {}
     if links.recording:  # dual-channel from the answer; the platform fetches the file when it is ready

@@ -19,12 +19,12 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from core import phone
 from core.masking import mask_phone
-from ivr.actions import Action, CallerHangup, Hold, HoldTick, Transfer, is_final
+from ivr.actions import Action, CallerHangup, Connect, Hold, HoldTick, Transfer, is_final
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.recording import recording_callback, whole_call_callback
 from ivr.twilio.rest import CallControl
-from ivr.twilio.results import FINAL_STATUSES, result_for
+from ivr.twilio.results import DIAL_REASONS, FINAL_STATUSES, result_for
 from switch.handoff import SIP_HEADER
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,10 @@ PATH_STATUS = "/twilio/voice/status"
 PATH_OUTBOUND = "/twilio/voice/outbound"
 PATH_CALLBACK = "/twilio/voice/callback"  # the citizen answered a callback: bridge the agent
 PATH_CALLBACK_STATUS = "/twilio/voice/callback/status"
+PATH_CONFERENCE_AGENT = "/twilio/voice/conference/agent"  # the agent's conference leg ended (status)
 PATH_HANDOFF_CODE = "/twilio/voice/handoff"  # the keyed handoff code of a call on a handoff number
 HANDOFF_CODE = re.compile(r"^[0-9]{8}$")
+MONITOR_LABELS = {"listen": "supervisor-listen", "whisper": "supervisor-whisper", "barge": "supervisor-barge"}
 CALLBACK_STATUSES = {"no-answer": "no_answer", "busy": "busy", "failed": "failed", "canceled": "failed",
                      "completed": "no_answer"}  # "completed" without the answer webhook: nobody took it
 
@@ -193,9 +195,7 @@ class TwilioVoice:
             if not state or state.get("ended") == "1" or state.get("pending") != "connect":
                 return False
             n = int(state.get("step", "0"))
-        response = VoiceResponse()
-        response.redirect(self.config.url(f"{PATH_DIAL}?n={n}"), method="POST")
-        pushed = self.calls.update_twiml(call_id, str(response))
+        pushed = self.calls.update_twiml(call_id, _redirect(self.config.url(f"{PATH_DIAL}?n={n}")))
         log.info("twilio: console ended the agent leg of call %s: %s", call_id, "pushed" if pushed else "not pushed")
         return pushed
 
@@ -275,6 +275,68 @@ class TwilioVoice:
         else:
             self.platform.agents.callback_result(call_id, CALLBACK_STATUSES.get(status, "failed"))
 
+    # ------------------------------------------------------------------ conference legs
+
+    def _ring_agent_into_conference(self, action: Connect, n: int) -> str | None:
+        """TWILIO_AGENT_LEG=conference: ring the agent who accepted into the call's conference. The
+        agent's leg ends the conference when it hangs up; its status callback reports a leg that never
+        answered (`agent_leg_status`). The agent's CallSid, or None when Twilio refused."""
+        kind, target = twiml.endpoint_target(action.endpoint, action.agent_id, self.config)
+        if kind == "number" and not self.config.caller_id:
+            log.warning("twilio: cannot ring agent %s on a number without TWILIO_CALLER_ID", action.agent_id)
+            return None
+        query = f"?call_id={quote(action.call_id)}&n={n}"
+        return self.calls.add_participant(
+            twiml.conference_name(action.call_id), from_=self.config.caller_id or "12333",
+            to=twiml.participant_address(kind, target), label="agent",
+            status_callback=self.config.url(PATH_CONFERENCE_AGENT + query), timeout=twiml.DIAL_TIMEOUT_S,
+            start_conference_on_enter=True, end_conference_on_exit=True)
+
+    def agent_leg_status(self, params: Mapping[str, str], call_id: str, n: int) -> bool:
+        """The agent's conference leg ended. After a conversation the conference ended with it and
+        Twilio requests the caller's Dial action by itself; a leg that never answered (no-answer,
+        busy, failed, canceled) sends the caller on now, as an unanswered `<Dial>` would. True if pushed."""
+        status = params.get("CallStatus", "")
+        if status not in FINAL_STATUSES or status == "completed":
+            return False
+        with self._lock(call_id):
+            state = self.platform.store.hgetall(state_key(call_id))
+            if (not state or state.get("ended") == "1" or state.get("pending") != "connect"
+                    or state.get("step") != str(n) or state.get("agent_call_sid") != params.get("CallSid")):
+                return False
+        pushed = self.calls.update_twiml(call_id, _redirect(self.config.url(f"{PATH_DIAL}?n={n}&agent={status}")))
+        log.info("twilio: the agent leg of call %s ended %s before answering: caller %s", call_id, status,
+                 "sent on" if pushed else "not reached")
+        return pushed
+
+    def monitor(self, call_id: str, mode: str, endpoint: str) -> str | None:
+        """A supervisor listens to (muted), whispers to (coaching the agent: only the agent hears) or
+        barges into (heard by both) a connected call: their phone or browser is rung into the call's
+        conference. Needs TWILIO_AGENT_LEG=conference. The supervisor leg's CallSid, or None."""
+        if mode not in MONITOR_LABELS:
+            raise ValueError(f"unknown monitor mode {mode!r}")
+        if not self.config.conference_legs:
+            log.warning("twilio: %s on call %s needs TWILIO_AGENT_LEG=conference", mode, call_id)
+            return None
+        state = self.platform.store.hgetall(state_key(call_id))
+        agent_sid = state.get("agent_call_sid") or ""
+        if not state or state.get("ended") == "1" or state.get("pending") != "connect" or not agent_sid:
+            log.info("twilio: %s on call %s: the call is not connected to an agent", mode, call_id)
+            return None
+        kind, target = twiml.endpoint_target(endpoint, None, self.config)
+        if kind == "number" and not self.config.caller_id:
+            log.warning("twilio: cannot ring a supervisor's number without TWILIO_CALLER_ID")
+            return None
+        options: dict[str, Any] = {"muted": mode == "listen", "end_conference_on_exit": False,
+                                   "start_conference_on_enter": False}
+        if mode == "whisper":
+            options.update(coaching=True, call_sid_to_coach=agent_sid)
+        sid = self.calls.add_participant(twiml.conference_name(call_id), from_=self.config.caller_id or "12333",
+                                         to=twiml.participant_address(kind, target), label=MONITOR_LABELS[mode],
+                                         **options)
+        log.info("twilio: %s on call %s: %s", mode, call_id, "ringing the supervisor" if sid else "refused")
+        return sid
+
     def is_twilio_call(self, call_id: str) -> bool:
         return bool(self.platform.store.hget(state_key(call_id), "step"))
 
@@ -289,9 +351,16 @@ class TwilioVoice:
         except ValueError:
             log.exception("twilio: cannot render %s for call %s", action.kind, sid)
             document = twiml.sorry(self.config)
+        fields = {"step": str(n), "pending": action.kind, "twiml": document, "keys": getattr(action, "keys", ""),
+                  "agent_call_sid": ""}
+        if isinstance(action, Connect) and self.config.conference_legs:
+            agent_sid = self._ring_agent_into_conference(action, n)
+            if agent_sid:
+                fields["agent_call_sid"] = agent_sid
+            else:  # nobody will join: the caller goes on at once as after an unanswered <Dial>
+                fields["twiml"] = document = _redirect(self.config.url(f"{PATH_DIAL}?n={n}&agent=failed"))
         key = state_key(sid)
-        self.platform.store.hset(key, {"step": str(n), "pending": action.kind, "twiml": document,
-                                       "keys": getattr(action, "keys", "")})
+        self.platform.store.hset(key, fields)
         self.platform.store.expire(key, STATE_TTL_S)
         if is_final(action):
             self._end(sid)
@@ -318,6 +387,21 @@ class TwilioVoice:
 
     def _lock(self, sid: str) -> Any:
         return self.platform.store.lock(f"twilio:{sid}", timeout=10.0)
+
+
+def _redirect(url: str) -> str:
+    response = VoiceResponse()
+    response.redirect(url, method="POST")
+    return str(response)
+
+
+def dial_outcome(params: Mapping[str, str], agent: str | None) -> dict[str, str]:
+    """The Dial-action form, with the outcome of a conference agent leg that never answered (passed
+    in the redirect's query) where Twilio's own DialCallStatus is absent."""
+    merged = dict(params)
+    if agent in DIAL_REASONS and not merged.get("DialCallStatus"):
+        merged["DialCallStatus"] = agent
+    return merged
 
 
 def _sid(params: Mapping[str, str]) -> str:

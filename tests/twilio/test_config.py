@@ -34,3 +34,10 @@ def test_defaults_without_environment(settings) -> None:  # type: ignore[no-unty
 def test_bad_entries_are_refused_with_the_item(raw: str) -> None:
     with pytest.raises(ValueError, match="TWILIO_ENTRIES"):
         parse_entries(raw)
+
+
+def test_agent_leg_is_dial_by_default_and_a_typo_is_refused(settings) -> None:  # type: ignore[no-untyped-def]
+    assert not TwilioConfig.from_settings(settings, {}).conference_legs
+    assert TwilioConfig.from_settings(settings, {"TWILIO_AGENT_LEG": "Conference"}).conference_legs
+    with pytest.raises(ValueError, match="TWILIO_AGENT_LEG"):
+        TwilioConfig.from_settings(settings, {"TWILIO_AGENT_LEG": "conferance"})

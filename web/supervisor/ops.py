@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, abort
+from flask import Response, abort, current_app
 from flask_login import current_user
 
 from core.clock import CHINA_TZ, china_now
@@ -354,35 +355,61 @@ def supervisor_move(call_id: str, queue_id: str) -> dict:
     return {"ok": True, "message": f"已移至 {queue_id} / moved", "status": moved}
 
 
-# ---- listen, whisper, barge (Asterisk ChanSpy through the node's AMI client) ------------------
+# ---- listen, whisper, barge (Asterisk: ChanSpy over AMI; Twilio: the call's conference) ---------
 
 MONITOR_MODES = ("listen", "whisper", "barge")
-_ENDPOINT = __import__("re").compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,80}")
+_ENDPOINT = re.compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,80}")
+_TWILIO_ENDPOINT = re.compile(r"client:[A-Za-z0-9_.-]{1,80}|sips?:[A-Za-z0-9_.@:;=+-]{1,120}|\+[0-9]{6,15}")
+_ENDPOINT_PATTERN = (r"^((PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,80}|client:[A-Za-z0-9_.-]{1,80}"
+                     r"|sips?:[A-Za-z0-9_.@:;=+-]{1,120}|\+[0-9]{6,15})$")
+
+
+def _monitor_channel(call_id: str) -> str:
+    """The voice channel carrying the call: "twilio" or "asterisk"; refused when that channel
+    cannot take a supervisor in."""
+    voice = current_app.extensions.get("twilio_voice")
+    if voice is not None and voice.is_twilio_call(call_id):
+        if not voice.config.conference_legs:
+            raise BadInput("Twilio 来电需设置 TWILIO_AGENT_LEG=conference 才能监听 / "
+                           "monitoring a Twilio call needs TWILIO_AGENT_LEG=conference")
+        return "twilio"
+    if not platform_of().settings.ami_host:
+        raise BadInput("没有连接 Asterisk（HOTLINE_AMI_HOST 未设置），无法监听 / no PBX link: set HOTLINE_AMI_HOST")
+    return "asterisk"
 
 
 @op("/supervisor/calls/<call_id>/monitor", method="POST", roles=SUP, tag="supervisor", template="_done.html",
     params=(Param("mode", required=True, enum=MONITOR_MODES,
                   description="listen (silent), whisper (the agent hears you) or barge (both hear you)"),
-            Param("endpoint", pattern=r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@-]{1,80}$",
-                  description="your phone, e.g. PJSIP/sup-1 (default: your agent profile's)")))
+            Param("endpoint", pattern=_ENDPOINT_PATTERN,
+                  description="your phone: PJSIP/sup-1 on Asterisk; client:sup-1, sip:... or +86... on Twilio "
+                              "(default: your agent profile's endpoint for the call's channel)")))
 def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
-    """Listen to, whisper to or barge into a connected call: your phone rings, then ChanSpy (audited)."""
+    """Listen to, whisper to or barge into a connected call: your phone rings, then you are in the
+    call (Asterisk ChanSpy, or the call's Twilio conference muted / coaching / unmuted; audited)."""
     status = _waiting_in_scope(call_id)
     if status.get("state") != "connected":
         raise BadInput("只能监听通话中的来电 / only a connected call can be monitored")
-    if not platform_of().settings.ami_host:
-        raise BadInput("没有连接 Asterisk（HOTLINE_AMI_HOST 未设置），无法监听 / no PBX link: set HOTLINE_AMI_HOST")
+    channel = _monitor_channel(call_id)
     if not endpoint:
+        from agents.endpoints import for_channel
         from web.agent.ops import agent_id_of
 
         mine = agent_id_of(current_user)
-        endpoint = (to_jsonable(call("agents", "agent_status", mine)) or {}).get("endpoint") if mine else None
-    if not endpoint or not _ENDPOINT.fullmatch(endpoint):
-        raise BadInput("请填写您的话机，例如 PJSIP/sup-1 / give your phone, e.g. PJSIP/sup-1")
+        profile = (to_jsonable(call("agents", "agent_status", mine)) or {}) if mine else {}
+        endpoint = for_channel(channel, profile.get("endpoint"), profile.get("endpoints")) or None
+    pattern = _TWILIO_ENDPOINT if channel == "twilio" else _ENDPOINT
+    if not endpoint or not pattern.fullmatch(endpoint):
+        example = "client:sup-1" if channel == "twilio" else "PJSIP/sup-1"
+        raise BadInput(f"请填写您的话机，例如 {example} / give your phone, e.g. {example}")
     platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action=f"acd.monitor.{mode}",
                                subject=f"call:{call_id}", outcome="ok",
-                               detail={"endpoint": endpoint, "agent_id": status.get("agent_id")})
+                               detail={"endpoint": endpoint, "agent_id": status.get("agent_id"), "via": channel})
+    # On Twilio the supervisor is rung at once from here (the call's state is in the shared store), so
+    # they learn whether Twilio took the request; the event bus would mask a phone-number endpoint.
+    if channel == "twilio" and not current_app.extensions["twilio_voice"].monitor(call_id, mode, endpoint):
+        raise ServiceUnavailable("twilio", "未能呼叫您的话机，请稍后再试 / could not ring your phone")
     platform_of().bus.publish("supervisor.monitor", call_id=call_id, mode=mode, endpoint=endpoint,
-                              by=current_user.id)
+                              by=current_user.id, channel=channel)
     labels = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
     return {"ok": True, "message": f"{labels[mode]}：正在呼叫您的话机 {endpoint} / ringing your phone"}
