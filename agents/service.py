@@ -219,6 +219,15 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self._dispatch_queue(queue.id)
         return self.call_status(call.call_id)  # type: ignore[return-value]
 
+    def endpoint_for_channel(self, agent_id: int, channel: str | None) -> str:
+        """Where this agent is reached on `channel` ("asterisk", "twilio"): the endpoint set for that
+        channel, else the default ("" when none; e.g. the phone a supervisor listens on). Read from
+        the profile, so it answers for an agent who is not logged in to the ACD too."""
+        profile = self.profile(agent_id)
+        if profile is None:
+            return ""
+        return endpoints.for_channel(channel, profile.endpoint, profile.endpoints)
+
     def _endpoint_for(self, agent_id: int, c: dict[str, str]) -> str:
         """The agent's endpoint for this call's channel (its own for the channel, else the default)."""
         agent = self._agent(agent_id) or {}

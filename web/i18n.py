@@ -133,6 +133,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "disposition.transferred_remote": {"zh": "已转其他中心", "en": "Sent to another center"},
     "voice.unlinked": {"zh": "本通话没有连接语音通道（PBX），保持和转接不会作用于话音",
                        "en": "No voice channel (PBX) is linked to this call: hold and transfer would not reach it"},
+    "voice.hold_unlinked": {"zh": "此 Twilio 来电直接拨通坐席，无法保持（需设置 TWILIO_AGENT_LEG=conference）",
+                            "en": "This Twilio call rings you directly and cannot be held "
+                                  "(set TWILIO_AGENT_LEG=conference)"},
     "max_chars": {"zh": "最多N字", "en": "at most N characters"},
     "read_full": {"zh": "查看全文", "en": "Read in full"},
     "level": {"zh": "级别", "en": "Level"},

@@ -7,6 +7,7 @@ deployments); the path stays Twilio's, so the fake sees exactly what api.twilio.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,6 +44,14 @@ def make_client(config: TwilioConfig) -> Client:
     return Client(config.account_sid, config.auth_token, http_client=http_client)
 
 
+@dataclass(frozen=True)
+class Joined:
+    """A participant Twilio is ringing into a conference."""
+
+    call_sid: str
+    conference_sid: str
+
+
 class CallControl:
     """Redirect or end live calls. Failures are logged and reported as False, never raised: the call
     may have ended a moment ago, and its status callback will tidy up."""
@@ -73,10 +82,10 @@ class CallControl:
         return str(call.sid)
 
     def add_participant(self, conference: str, *, from_: str, to: str, label: str,
-                        status_callback: str | None = None, **options: Any) -> str | None:
+                        status_callback: str | None = None, **options: Any) -> Joined | None:
         """Ring `to` into the conference named `conference` (Twilio creates it on first use); options
         are the Participants API's (muted, coaching, call_sid_to_coach, end_conference_on_exit, ...).
-        The new participant's CallSid, or None when Twilio refused."""
+        The new participant, or None when Twilio refused."""
         extra: dict[str, Any] = {"status_callback": status_callback, "status_callback_method": "POST",
                                  "status_callback_event": ["completed"]} if status_callback else {}
         try:
@@ -89,7 +98,22 @@ class CallControl:
         except OSError as exc:
             log.warning("twilio participant create failed: conference=%s error=%s", conference, type(exc).__name__)
             return None
-        return str(participant.call_sid)
+        return Joined(str(participant.call_sid), str(participant.conference_sid))
+
+    def hold_participant(self, conference_sid: str, call_sid: str, on: bool, hold_url: str) -> bool:
+        """Put a conference participant on hold (they hear `hold_url`, nobody hears them) or back."""
+        fields: dict[str, Any] = {"hold": on}
+        if on:
+            fields.update(hold_url=hold_url, hold_method="GET")
+        try:
+            self.client.conferences(conference_sid).participants(call_sid).update(**fields)
+        except TwilioRestException as exc:
+            log.warning("twilio participant hold failed: call=%s status=%s code=%s", call_sid, exc.status, exc.code)
+            return False
+        except OSError as exc:
+            log.warning("twilio participant hold failed: call=%s error=%s", call_sid, type(exc).__name__)
+            return False
+        return True
 
     def update_twiml(self, call_sid: str, twiml: str) -> bool:
         return self._update(call_sid, twiml=twiml)

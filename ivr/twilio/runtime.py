@@ -96,9 +96,12 @@ class TwilioBridge:
         future.add_done_callback(self._pending.discard)
 
     def _default_work(self, call_id: str, event_type: str) -> bool:
-        """The console ended or transferred the call: end the agent leg; anything else: wake the call."""
+        """The console ended or transferred the call: end the agent leg; held or resumed it: hold the
+        caller's conference leg; anything else: wake the call."""
         if event_type in BRIDGE_ENDERS:
             return self.voice.end_bridge(call_id)
+        if event_type in ("acd.call.held", "acd.call.resumed"):
+            return self.voice.hold(call_id, event_type == "acd.call.held")
         return self.voice.wake(call_id)
 
     def _run(self, call_id: str, event_type: str, work: Callable[[], bool]) -> bool:

@@ -85,6 +85,7 @@ class FakeParticipant:
     coaching: bool = False
     call_sid_to_coach: str | None = None
     end_conference_on_exit: bool = False
+    hold: bool = False
 
 
 class FakeTwilioApi:
@@ -96,6 +97,7 @@ class FakeTwilioApi:
         self.calls: dict[str, FakeCall] = {}
         self.messages: list[dict[str, Any]] = []
         self.conferences: dict[str, dict[str, FakeParticipant]] = {}  # friendly name -> CallSid -> participant
+        self.conference_sids: dict[str, str] = {}  # CF... -> friendly name
         self.requests: list[ApiRequest] = []
         self.on_update: list[Callable[[FakeCall], None]] = []
         self._lock = threading.Lock()
@@ -154,6 +156,9 @@ class FakeTwilioApi:
             return self._create_call(request.form.to_dict())
         if len(rest) == 3 and rest[0] == "Conferences" and rest[2] == "Participants.json" and request.method == "POST":
             return self._add_participant(rest[1], request.form.to_dict())
+        if (len(rest) == 4 and rest[0] == "Conferences" and rest[2] == "Participants" and rest[3].endswith(".json")
+                and request.method == "POST"):
+            return self._update_participant(rest[1], rest[3][:-5], request.form.to_dict())
         if len(rest) == 2 and rest[0] == "Calls" and rest[1].endswith(".json"):
             sid = rest[1][:-5]
             if request.method == "POST":
@@ -218,6 +223,15 @@ class FakeTwilioApi:
                 if member is not None and member.end_conference_on_exit:
                     del self.conferences[name]
 
+    def conference_sid(self, conference: str) -> str:
+        with self._lock:
+            for sid, name in self.conference_sids.items():
+                if name == conference:
+                    return sid
+            sid = new_sid("CF")
+            self.conference_sids[sid] = conference
+            return sid
+
     def participant(self, conference: str, label: str) -> FakeParticipant | None:
         return next((p for p in self.conferences.get(conference, {}).values() if p.label == label), None)
 
@@ -228,7 +242,9 @@ class FakeTwilioApi:
         listener = self.participant(conference, label)
         if listener is None:
             return set()
-        return {p.label for p in members.values() if p.call_sid != listener.call_sid and not p.muted
+        if listener.hold:  # hears the hold music only
+            return set()
+        return {p.label for p in members.values() if p.call_sid != listener.call_sid and not p.muted and not p.hold
                 and (not p.coaching or p.call_sid_to_coach == listener.call_sid)}
 
     def _add_participant(self, conference: str, form: dict[str, str]) -> Response:
@@ -242,10 +258,26 @@ class FakeTwilioApi:
         member = self.join(conference, call.sid, form.get("Label") or call.sid, muted=form.get("Muted") == "true",
                            coaching=coaching, call_sid_to_coach=form.get("CallSidToCoach") or None,
                            end_conference_on_exit=form.get("EndConferenceOnExit") == "true")
-        return _json(201, {"account_sid": self.account_sid, "call_sid": call.sid, "conference_sid": conference,
+        return _json(201, {"account_sid": self.account_sid, "call_sid": call.sid,
+                           "conference_sid": self.conference_sid(conference),
                            "label": member.label, "muted": member.muted, "coaching": member.coaching,
                            "call_sid_to_coach": member.call_sid_to_coach, "hold": False, "status": "queued",
                            "end_conference_on_exit": member.end_conference_on_exit})
+
+    def _update_participant(self, conference_sid: str, call_sid: str, form: dict[str, str]) -> Response:
+        """Participant update needs the conference's SID (CF...), not its friendly name, as on Twilio."""
+        name = self.conference_sids.get(conference_sid)
+        member = self.conferences.get(name or "", {}).get(call_sid)
+        if member is None:
+            return _not_found(f"/{API_VERSION}/Accounts/{self.account_sid}/Conferences/{conference_sid}"
+                              f"/Participants/{call_sid}.json")
+        with self._lock:
+            if "Hold" in form:
+                member.hold = form["Hold"] == "true"
+            if "Muted" in form:
+                member.muted = form["Muted"] == "true"
+        return _json(200, {"account_sid": self.account_sid, "call_sid": call_sid, "conference_sid": conference_sid,
+                           "label": member.label, "hold": member.hold, "muted": member.muted})
 
     def _send_message(self, form: dict[str, str]) -> Response:
         if not form.get("To"):

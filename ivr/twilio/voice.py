@@ -23,7 +23,7 @@ from ivr.actions import Action, CallerHangup, Connect, Hold, HoldTick, Transfer,
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.recording import recording_callback, whole_call_callback
-from ivr.twilio.rest import CallControl
+from ivr.twilio.rest import CallControl, Joined
 from ivr.twilio.results import DIAL_REASONS, FINAL_STATUSES, result_for
 from switch.handoff import SIP_HEADER
 
@@ -277,10 +277,10 @@ class TwilioVoice:
 
     # ------------------------------------------------------------------ conference legs
 
-    def _ring_agent_into_conference(self, action: Connect, n: int) -> str | None:
+    def _ring_agent_into_conference(self, action: Connect, n: int) -> Joined | None:
         """TWILIO_AGENT_LEG=conference: ring the agent who accepted into the call's conference. The
         agent's leg ends the conference when it hangs up; its status callback reports a leg that never
-        answered (`agent_leg_status`). The agent's CallSid, or None when Twilio refused."""
+        answered (`agent_leg_status`). The agent's leg, or None when Twilio refused."""
         kind, target = twiml.endpoint_target(action.endpoint, action.agent_id, self.config)
         if kind == "number" and not self.config.caller_id:
             log.warning("twilio: cannot ring agent %s on a number without TWILIO_CALLER_ID", action.agent_id)
@@ -331,11 +331,24 @@ class TwilioVoice:
                                    "start_conference_on_enter": False}
         if mode == "whisper":
             options.update(coaching=True, call_sid_to_coach=agent_sid)
-        sid = self.calls.add_participant(twiml.conference_name(call_id), from_=self.config.caller_id or "12333",
-                                         to=twiml.participant_address(kind, target), label=MONITOR_LABELS[mode],
-                                         **options)
-        log.info("twilio: %s on call %s: %s", mode, call_id, "ringing the supervisor" if sid else "refused")
-        return sid
+        joined = self.calls.add_participant(twiml.conference_name(call_id), from_=self.config.caller_id or "12333",
+                                            to=twiml.participant_address(kind, target), label=MONITOR_LABELS[mode],
+                                            **options)
+        log.info("twilio: %s on call %s: %s", mode, call_id, "ringing the supervisor" if joined else "refused")
+        return joined.call_sid if joined else None
+
+    def hold(self, call_id: str, on: bool) -> bool:
+        """The console's hold / resume on a conference call: the caller's participant is held (hears the
+        hold music, the agent cannot be heard by them nor they by the agent) or taken back. A `<Dial>`
+        leg cannot be held without ending it, so with TWILIO_AGENT_LEG=dial this does nothing (the
+        console disables the button). True when Twilio accepted it."""
+        state = self.platform.store.hgetall(state_key(call_id))
+        conference = state.get("conference_sid") or ""
+        if not state or state.get("ended") == "1" or state.get("pending") != "connect" or not conference:
+            return False
+        done = self.calls.hold_participant(conference, call_id, on, self.config.hold_music_url)
+        log.info("twilio: call %s %s: %s", call_id, "held" if on else "resumed", "ok" if done else "refused")
+        return done
 
     def is_twilio_call(self, call_id: str) -> bool:
         return bool(self.platform.store.hget(state_key(call_id), "step"))
@@ -352,11 +365,11 @@ class TwilioVoice:
             log.exception("twilio: cannot render %s for call %s", action.kind, sid)
             document = twiml.sorry(self.config)
         fields = {"step": str(n), "pending": action.kind, "twiml": document, "keys": getattr(action, "keys", ""),
-                  "agent_call_sid": ""}
+                  "agent_call_sid": "", "conference_sid": ""}
         if isinstance(action, Connect) and self.config.conference_legs:
-            agent_sid = self._ring_agent_into_conference(action, n)
-            if agent_sid:
-                fields["agent_call_sid"] = agent_sid
+            joined = self._ring_agent_into_conference(action, n)
+            if joined:
+                fields.update(agent_call_sid=joined.call_sid, conference_sid=joined.conference_sid)
             else:  # nobody will join: the caller goes on at once as after an unanswered <Dial>
                 fields["twiml"] = document = _redirect(self.config.url(f"{PATH_DIAL}?n={n}&agent=failed"))
         key = state_key(sid)

@@ -23,7 +23,8 @@ def conference_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def with_supervisor_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("web.app.BLUEPRINTS", ("web.auth", "web.twilio", "web.supervisor", "web.api"))
+    monkeypatch.setattr("web.app.BLUEPRINTS", ("web.auth", "web.twilio", "web.agent", "web.supervisor",
+                                                   "web.api"))
 
 
 def _connected(platform, make_call, bridge):  # type: ignore[no-untyped-def]
@@ -38,7 +39,10 @@ def _connected(platform, make_call, bridge):  # type: ignore[no-untyped-def]
 
 
 def _supervisor(app, platform):  # type: ignore[no-untyped-def]
-    platform.accounts.create_user("sup-conf", PASSWORD, ["supervisor"], province_scope="11")
+    """A supervisor whose own profile reaches them on Twilio at client:sup-conf-9 (on Asterisk, PJSIP/sup-9)."""
+    user = platform.accounts.create_user("sup-conf", PASSWORD, ["supervisor"], province_scope="11")
+    platform.agents.create_agent(user.id, name="sup-conf", center_code="11", skills=["general"],
+                                 endpoint="PJSIP/sup-9", endpoints={"twilio": "client:sup-conf-9"})
     client = app.test_client()
     assert client.post("/login", data={"username": "sup-conf", "password": PASSWORD}).status_code in (200, 302)
     return client
@@ -56,13 +60,13 @@ def test_supervisor_listens_whispers_and_barges_into_the_calls_conference(  # ty
     assert fake_api.heard_by(room, "caller") == {"agent"} and fake_api.heard_by(room, "agent") == {"caller"}
 
     sup = _supervisor(app, platform)
-    for mode, endpoint in (("listen", "client:sup-conf-1"), ("whisper", "client:sup-conf-2"),
-                           ("barge", "+8613900001111")):
-        answer = sup.post(f"/api/v1/supervisor/calls/{call.sid}/monitor", json={"mode": mode, "endpoint": endpoint})
+    for mode, endpoint in (("listen", None), ("whisper", "client:sup-conf-2"), ("barge", "+8613900001111")):
+        form = {"mode": mode} | ({"endpoint": endpoint} if endpoint else {})
+        answer = sup.post(f"/api/v1/supervisor/calls/{call.sid}/monitor", json=form)
         assert answer.status_code == 200, answer.json
         bridge.drain_now()
         leg = fake_api.participant(room, f"supervisor-{mode}")
-        assert leg is not None and fake_api.calls[leg.call_sid].to == endpoint
+        assert leg is not None and fake_api.calls[leg.call_sid].to == (endpoint or "client:sup-conf-9")
 
     assert fake_api.heard_by(room, "supervisor-listen") == {"caller", "agent", "supervisor-barge"}
     assert fake_api.heard_by(room, "caller") == {"agent", "supervisor-barge"}  # not the listener, not the coach
@@ -71,6 +75,14 @@ def test_supervisor_listens_whispers_and_barges_into_the_calls_conference(  # ty
     assert coach is not None and coach.coaching and coach.call_sid_to_coach == agent_leg.call_sid
     audit = platform.audit.entries(action="acd.monitor.whisper")
     assert len(audit) == 1 and audit[0].detail["via"] == "twilio" and audit[0].subject == f"call:{call.sid}"
+
+    platform.agents.hold(agent_id, call.sid)  # the console's hold: the caller's leg is held in the conference
+    bridge.drain_now()
+    assert fake_api.participant(room, "caller").hold and fake_api.heard_by(room, "caller") == set()
+    assert "caller" not in fake_api.heard_by(room, "agent") and "agent" in fake_api.heard_by(room, "supervisor-listen")
+    platform.agents.resume(agent_id, call.sid)
+    bridge.drain_now()
+    assert fake_api.heard_by(room, "caller") == {"agent", "supervisor-barge"}
 
     platform.agents.end_call(call.sid, "agent_hangup")  # the console's hang-up
     bridge.drain_now()
@@ -104,11 +116,19 @@ def test_an_agent_leg_that_never_answers_sends_the_caller_back_to_the_queue(  # 
     assert status.state in ("waiting", "offered") and platform.agents.agent_status(agent_id).state != "on_call"
 
 
-def test_monitoring_a_twilio_call_without_conference_legs_is_refused(  # type: ignore[no-untyped-def]
+def test_monitoring_or_holding_a_twilio_call_without_conference_legs_is_refused(  # type: ignore[no-untyped-def]
         hotline, make_call, bridge, fake_api, app) -> None:
     platform = hotline
     _, call = _connected(platform, make_call, bridge)
     assert call.find("Client") is not None  # the default: <Dial><Client>
+    agent = app.test_client()
+    assert agent.post("/login", data={"username": "bj-conf-51", "password": PASSWORD}).status_code in (200, 302)
+    panel = agent.get(f"/api/v1/agent/calls/{call.sid}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="hold-unlinked"' in panel and "TWILIO_AGENT_LEG=conference" in panel
+    assert 'id="voice-unlinked"' not in panel  # transfer and hang-up do reach a <Dial> leg
+    held = agent.post("/api/v1/agent/hold")
+    assert held.status_code == 422 and "TWILIO_AGENT_LEG=conference" in held.json["error"]
+    assert platform.agents.call_status(call.sid).state == "connected"  # not "held" while the caller hears all
     answer = _supervisor(app, platform).post(f"/api/v1/supervisor/calls/{call.sid}/monitor",
                                              json={"mode": "listen", "endpoint": "client:sup-conf-1"})
     assert answer.status_code == 422 and "TWILIO_AGENT_LEG=conference" in answer.json["error"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 from werkzeug.exceptions import Conflict, HTTPException
 
@@ -216,6 +216,27 @@ def voice_linked(channel: str | None, call_id: str) -> bool:
     return False
 
 
+HOLD_NEEDS_CONFERENCE = ("Twilio 来电需设置 TWILIO_AGENT_LEG=conference 才能保持 / "
+                         "holding a Twilio call needs TWILIO_AGENT_LEG=conference")
+
+
+def hold_linked(channel: str | None, call_id: str) -> bool:
+    """Whether hold reaches the caller's voice: as `voice_linked`, except that a Twilio call can be
+    held only in a conference (a `<Dial>` leg cannot be held without ending it)."""
+    if not voice_linked(channel, call_id):
+        return False
+    if channel == "twilio":
+        voice = current_app.extensions.get("twilio_voice")
+        return bool(voice is not None and voice.config.conference_legs)
+    return True
+
+
+def _refuse_unholdable(call_id: str) -> None:
+    voice = current_app.extensions.get("twilio_voice")
+    if voice is not None and not voice.config.conference_legs and voice.is_twilio_call(call_id):
+        raise BadInput(HOLD_NEEDS_CONFERENCE)
+
+
 def call_panel(call_id: str) -> dict[str, Any]:
     """The screen pop: masked caller and location, identity, routing and why, IVR path, topic, history."""
     record = _call_record(call_id)
@@ -252,6 +273,7 @@ def call_panel(call_id: str) -> dict[str, Any]:
     panel["ivr_path_labels"] = _path_labels(panel["ivr_path"], context)
     panel["inputs_text"] = _inputs_text(panel["inputs"], context)
     panel["voice_linked"] = voice_linked(panel["channel"], record.get("call_id") or call_id)
+    panel["hold_linked"] = hold_linked(panel["channel"], record.get("call_id") or call_id)
     try:
         contacts = call("ivr", "contacts", caller=caller, id_number=call("records", "is_verified", call_id)
                         if _has("records", "is_verified") else None, limit=10)
@@ -291,14 +313,18 @@ def _my_call_id() -> str:
 @op("/agent/hold", method="POST", roles=AGENT, tag="agent", template="_done.html")
 def agent_hold() -> dict:
     """Put my connected call on hold."""
-    call("agents", "hold", _me(), _my_call_id())
+    call_id = _my_call_id()
+    _refuse_unholdable(call_id)
+    call("agents", "hold", _me(), call_id)
     return {"ok": True, "message": "通话已保持 / on hold"}
 
 
 @op("/agent/resume", method="POST", roles=AGENT, tag="agent", template="_done.html")
 def agent_resume() -> dict:
     """Take my call off hold."""
-    call("agents", "resume", _me(), _my_call_id())
+    call_id = _my_call_id()
+    _refuse_unholdable(call_id)
+    call("agents", "resume", _me(), call_id)
     return {"ok": True, "message": "通话已恢复 / resumed"}
 
 

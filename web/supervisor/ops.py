@@ -392,12 +392,10 @@ def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
         raise BadInput("只能监听通话中的来电 / only a connected call can be monitored")
     channel = _monitor_channel(call_id)
     if not endpoint:
-        from agents.endpoints import for_channel
         from web.agent.ops import agent_id_of
 
         mine = agent_id_of(current_user)
-        profile = (to_jsonable(call("agents", "agent_status", mine)) or {}) if mine else {}
-        endpoint = for_channel(channel, profile.get("endpoint"), profile.get("endpoints")) or None
+        endpoint = (call("agents", "endpoint_for_channel", mine, channel) or None) if mine else None
     pattern = _TWILIO_ENDPOINT if channel == "twilio" else _ENDPOINT
     if not endpoint or not pattern.fullmatch(endpoint):
         example = "client:sup-1" if channel == "twilio" else "PJSIP/sup-1"
