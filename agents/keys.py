@@ -1,6 +1,8 @@
 """Keys of the ACD's real-time state and the operations that keep the ready pools in step.
 
-``acd:c:<call>`` call hash, ``acd:q:<queue>`` waiting calls (sorted by score), ``acd:active`` queues
+``acd:c:<call>`` call hash, ``acd:q:<queue>`` waiting calls (sorted by score), ``acd:ql:<queue>:<lang>``
+the same per caller language (so a ready agent finds a call in their language wherever it stands in
+the queue), ``acd:langs`` the languages indexed, ``acd:active`` queues
 with waiting calls, ``acd:a:<agent>`` agent hash, ``acd:r:<center>:<topic>`` ready agents (sorted by
 idle-since), ``acd:rpools`` ready pools that have agents, ``acd:staff:<center>:<topic>`` logged-in
 agents, ``acd:offers`` / ``acd:wrap`` / ``acd:maxwait`` deadlines, ``acd:load`` waiting calls per
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 ACTIVE, OFFERS, WRAP, LOAD, AGENTS = "acd:active", "acd:offers", "acd:wrap", "acd:load", "acd:agents"
 RPOOLS, MAXWAIT = "acd:rpools", "acd:maxwait"  # ready pools that have agents; calls' maximum-wait deadlines
+LANGS = "acd:langs"  # caller languages that have a waiting-call index
 WAITING_STATES = ("waiting", "callback")
 CALL_TTL = 6 * 3600
 
@@ -24,12 +27,28 @@ def pools_out(pools: list[str], agent_id: int | str) -> list[list]:
     return [op for p in pools for op in (["zrem", p, agent_id], ["srem_if_zempty", RPOOLS, p, p])]
 
 
+def queue_in(queue_id: str, call_id: str, score: float | str, language: str | None) -> list[list]:
+    """Operations putting a waiting call in its queue and in the queue's index for its language (also
+    used to change its score)."""
+    lang = language or "zh"
+    return [["zadd", qk(queue_id), score, call_id], ["zadd", qlk(queue_id, lang), score, call_id],
+            ["sadd", LANGS, lang]]
+
+
+def queue_out(queue_id: str, call_id: str, language: str | None) -> list[list]:
+    return [["zrem", qk(queue_id), call_id], ["zrem", qlk(queue_id, language or "zh"), call_id]]
+
+
 def ck(call_id: str) -> str:
     return f"acd:c:{call_id}"
 
 
 def qk(queue_id: str) -> str:
     return f"acd:q:{queue_id}"
+
+
+def qlk(queue_id: str, language: str) -> str:
+    return f"acd:ql:{queue_id}:{language}"
 
 
 def ak(agent_id: int | str) -> str:

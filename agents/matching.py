@@ -7,7 +7,22 @@ import json
 from typing import Any
 
 from agents import endpoints, policy
-from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, RPOOLS, WAITING_STATES, ak, ck, pools_out, qk, rk
+from agents.keys import (
+    ACTIVE,
+    LANGS,
+    LOAD,
+    MAXWAIT,
+    OFFERS,
+    RPOOLS,
+    WAITING_STATES,
+    ak,
+    ck,
+    pools_out,
+    qk,
+    qlk,
+    queue_out,
+    rk,
+)
 from core.masking import mask_phone
 
 
@@ -20,6 +35,32 @@ class MatchingMixin:
     offer_timeout: float
     scan_depth: int
     pool_depth: int
+
+    def _heads(self, queues: list[str], languages: list[str] | None = None) -> list[tuple[float, str, str]]:
+        """(score, call, queue) of the first `scan_depth` calls of each queue's per-language indexes
+        (`languages`: an agent's; None: every language indexed), best first. Reading per language
+        finds a call that only some agents can take wherever it stands in its queue, for the cost of
+        the plain queue heads when the agent speaks one language."""
+        langs = sorted(self.store.smembers(LANGS)) if languages is None else sorted(set(languages))
+        keyed = [(q, qlk(q, lang)) for q in queues for lang in langs]
+        rows_per_key = self.state.zrange_many([k for _, k in keyed], self.scan_depth) if keyed else []
+        return sorted((score, member, queue) for (queue, _), rows in zip(keyed, rows_per_key, strict=True)
+                      for member, score in rows)
+
+    def reindex_languages(self) -> int:
+        """Put waiting calls queued before the per-language indexes existed into them (once, on the
+        first timer pass of a node: a rolling upgrade loses no waiting call). Returns how many."""
+        added = 0
+        for queue_id in self.store.smembers(ACTIVE):
+            members = self.store.zrange(qk(queue_id), 0, -1)
+            for c, (call_id, score) in zip(self.state.hgetall_many([ck(m) for m, _ in members]), members,
+                                           strict=True):
+                lang = (c or {}).get("language") or "zh"
+                if c and self.store.zscore(qlk(queue_id, lang), call_id) is None:
+                    self.state.txn([(ck(call_id), "queue_id", (queue_id,)), (ck(call_id), "state", WAITING_STATES)],
+                                   [["zadd", qlk(queue_id, lang), score, call_id], ["sadd", LANGS, lang]])
+                    added += 1
+        return added
 
     def _centers(self) -> list[str]:
         return [c.code for c in self.switch.centers() if not c.remote]
@@ -59,7 +100,7 @@ class MatchingMixin:
         ops: list[list] = [
             ["hset", ak(agent_id), {"state": "offered", "call_id": call_id, "since": now, "offer_until": deadline}],
             ["hset", ck(call_id), {"state": "offered", "agent_id": agent_id, "offered_at": now}],
-            ["zrem", qk(queue_id), call_id], ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
+            *queue_out(queue_id, call_id, c.get("language")), ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
             ["zadd", OFFERS, deadline, call_id], ["hincr", LOAD, c["center"], -1], ["zrem", MAXWAIT, call_id]]
         ops += pools_out(self._pools(agent), agent_id)
         ok = self.state.txn([(ak(agent_id), "state", ("ready",)), (ck(call_id), "state", WAITING_STATES)], ops)
@@ -82,10 +123,10 @@ class MatchingMixin:
             if not ready_pools:
                 return matched
             now = self._now()
-            heads = self.store.zrange(qk(queue_id), 0, self.scan_depth - 1)
+            heads = self._heads([queue_id])
             if not heads:
                 return matched
-            calls = self.state.hgetall_many([ck(m) for m, _ in heads])
+            calls = self.state.hgetall_many([ck(m) for _, m, _ in heads])
             progress = False
             for c in calls:
                 if c and c.get("state") in WAITING_STATES and self._try_match(c, now, centers, ready_pools):
@@ -103,9 +144,8 @@ class MatchingMixin:
         if not ready_pools or not active:
             return
         centers = self._centers()
-        heads = sorted((score, m) for rows in self.state.zrange_many([qk(q) for q in active], self.scan_depth)
-                       for m, score in rows)
-        for c in self.state.hgetall_many([ck(m) for _, m in heads]):
+        heads = self._heads(active)
+        for c in self.state.hgetall_many([ck(m) for _, m, _ in heads]):
             if not c or c.get("state") not in WAITING_STATES:
                 continue
             pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
@@ -129,10 +169,7 @@ class MatchingMixin:
                  if (w := policy.min_wait_for(agent["center"], skills, *q.split("-", 1))) is not None}
         if not reach:
             return
-        queues = sorted(reach)
-        heads = self.state.zrange_many([qk(q) for q in queues], self.scan_depth)
-        best = sorted((score, m) for q, rows in zip(queues, heads, strict=True) for m, score in rows
-                      if score <= now - reach[q])
+        best = [(score, m) for score, m, q in self._heads(sorted(reach), languages) if score <= now - reach[q]]
         centers = self._centers()
         for i in range(0, len(best), 20):
             chunk = best[i:i + 20]

@@ -40,6 +40,8 @@ from agents.keys import (
     pools_in,
     pools_out,
     qk,
+    queue_in,
+    queue_out,
     rk,
     sk,
 )
@@ -76,6 +78,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self._last_stats = 0.0
         self._last_retry = 0.0
         self._restored = False
+        self._reindexed = False
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -207,7 +210,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             fields["notes"] = json.dumps(list(call.notes), ensure_ascii=False)
         if call.callback_number:
             fields.update(state="callback", cb_number=call.callback_number)
-        ops: list[list] = [["hset", ck(call.call_id), fields], ["zadd", qk(queue.id), score, call.call_id],
+        ops: list[list] = [["hset", ck(call.call_id), fields], *queue_in(queue.id, call.call_id, score, call.language),
                            ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
                            ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
         ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call.call_id))
@@ -282,8 +285,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         ops += stats.count_ops(now, c["queue_id"], c["center"], abandoned=1, test=is_test_call(call_id))
         checks: list = [(ck(call_id), "state", (state,))]
         if state in WAITING_STATES:
-            ops += [["zrem", qk(c["queue_id"]), call_id], ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
-                    ["hincr", LOAD, c["center"], -1]]
+            ops += [*queue_out(c["queue_id"], call_id, c.get("language")),
+                    ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])], ["hincr", LOAD, c["center"], -1]]
         elif state == "offered":
             agent = self._agent(int(c["agent_id"]))
             checks.append((ak(c["agent_id"]), "call_id", (call_id,)))
@@ -308,7 +311,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         c = self._call(call_id)
         if not c or c.get("state") != "waiting":
             return False
-        ops: list[list] = [["zrem", qk(c["queue_id"]), call_id], ["zrem", MAXWAIT, call_id],
+        ops: list[list] = [*queue_out(c["queue_id"], call_id, c.get("language")), ["zrem", MAXWAIT, call_id],
                            ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
                            ["hincr", LOAD, c["center"], -1], ["del", ck(call_id)]]
         ops += stats.count_ops(float(c["queued_at"]), c["queue_id"], c["center"], offered=-1,
@@ -391,7 +394,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         back = "callback" if c.get("cb_number") else "waiting"
         ops: list[list] = [
             ["hset", ck(call_id), {"state": back, "agent_id": "", "score": score}],
-            ["zadd", qk(c["queue_id"]), score, call_id], ["sadd", ACTIVE, c["queue_id"]],
+            *queue_in(c["queue_id"], call_id, score, c.get("language")), ["sadd", ACTIVE, c["queue_id"]],
             ["hincr", LOAD, c["center"], 1], ["zrem", OFFERS, call_id],
             ["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "call_id": "", "since": now,
                                     "offer_until": ""}]]
@@ -474,7 +477,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 "max_wait": queue.max_wait, "journey": json.dumps(journey),
                 "notes": json.dumps(notes_list, ensure_ascii=False), "transferred_by": agent_id,
                 "hold_ms": self._hold_total(c, now), "held": ""}],
-                ["zadd", qk(queue.id), score, call_id], ["sadd", ACTIVE, queue.id],
+                *queue_in(queue.id, call_id, score, c.get("language")), ["sadd", ACTIVE, queue.id],
                 ["zadd", MAXWAIT, now + queue.max_wait, call_id],
                 ["hincr", LOAD, queue.center_code, 1], *agent_ops]
             ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call_id))
@@ -562,7 +565,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         score = policy.queue_score(priority, float(c["queued_at"]))
         if not self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (c["queue_id"],))],
                               [["hset", ck(call_id), {"priority": priority, "score": score}],
-                               ["zadd", qk(c["queue_id"]), score, call_id]]):
+                               *queue_in(c["queue_id"], call_id, score, c.get("language"))]):
             raise AcdError("not_waiting", "来电状态已变化，请刷新")
         self.bus.publish("acd.call.prioritised", call_id=call_id, queue_id=c["queue_id"], priority=priority)
         self._dispatch_queue(c["queue_id"])
@@ -578,12 +581,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             return self.call_status(call_id)  # type: ignore[return-value]
         score = float(c["score"])
         journey = [*json.loads(c.get("journey") or "[]"), target.id]
-        ops: list[list] = [["zrem", qk(c["queue_id"]), call_id],
+        ops: list[list] = [*queue_out(c["queue_id"], call_id, c.get("language")),
                            ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
                            ["hincr", LOAD, c["center"], -1],
                            ["hset", ck(call_id), {"queue_id": target.id, "center": target.center_code,
                                                   "topic": target.topic, "journey": json.dumps(journey)}],
-                           ["zadd", qk(target.id), score, call_id], ["sadd", ACTIVE, target.id],
+                           *queue_in(target.id, call_id, score, c.get("language")), ["sadd", ACTIVE, target.id],
                            ["hincr", LOAD, target.center_code, 1]]
         if not self.state.txn([(ck(call_id), "state", ("waiting",)), (ck(call_id), "queue_id", (c["queue_id"],))],
                               ops):
@@ -634,6 +637,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             if deadline > now:
                 break
             self._overflow_call(call_id)
+        if not self._reindexed:
+            self._reindexed = True
+            self.reindex_languages()
         self._dispatch_all(now)
         if not self._restored:
             self._restored = True
@@ -664,8 +670,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             ok = self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (queue_id,))], [
                 ["hset", ck(call_id), {"queue_id": target.id, "center": target.center_code,
                                        "overflow": f"queue:{target.id}", "journey": json.dumps(journey)}],
-                ["zrem", qk(queue_id), call_id], ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
-                ["zadd", qk(target.id), c["score"], call_id], ["sadd", ACTIVE, target.id],
+                *queue_out(queue_id, call_id, c.get("language")), ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
+                *queue_in(target.id, call_id, c["score"], c.get("language")), ["sadd", ACTIVE, target.id],
                 ["hincr", LOAD, c["center"], -1], ["hincr", LOAD, target.center_code, 1], ["zrem", MAXWAIT, call_id]])
         else:
             ok = self.state.txn([(ck(call_id), "state", (c["state"],))],

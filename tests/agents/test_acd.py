@@ -47,6 +47,43 @@ def test_language_is_respected(acd) -> None:
     assert st.agent_id == canto
 
 
+def test_a_call_only_some_agents_can_take_is_found_wherever_it_stands_in_the_queue(acd, clock) -> None:
+    """Eight Mandarin calls wait (no Mandarin agent free); a Cantonese caller queued behind them is taken
+    by a Cantonese-only agent who becomes ready, and a Mandarin caller behind eight Cantonese ones by a
+    Mandarin agent: matching reads each queue per caller language, not only its first few calls."""
+    for n in range(8):
+        acd.agents.enqueue(call(f"zh-{n}", "44-pension"))
+        clock.advance(1)
+    acd.agents.enqueue(call("yue-late", "44-pension", language="yue"))
+    canto = add_agent(acd, "canto-only", "44", ("pension",), languages=("yue",), ready=True)
+    assert acd.agents.agent_status(canto).call_id == "yue-late"
+
+    for n in range(8):
+        acd.agents.enqueue(call(f"yue-{n}", "11-card", language="yue"))
+        clock.advance(1)
+    acd.agents.enqueue(call("zh-late", "11-card"))
+    mandarin = add_agent(acd, "mandarin-only", "11", ("card",), ready=True)
+    assert acd.agents.agent_status(mandarin).call_id == "zh-late"
+    assert acd.agents.call_status("zh-0").state == "waiting"  # nobody took the calls no free agent speaks for
+    assert acd.agents.call_status("yue-0").state == "waiting"
+
+
+def test_calls_queued_before_the_language_indexes_are_matched_after_the_first_tick(acd, clock) -> None:
+    """A rolling upgrade: calls waiting in a queue without the per-language index (as an older node left
+    them) are indexed on the new node's first timer pass and then matched as usual."""
+    from agents.keys import qlk
+
+    acd.agents.enqueue(call("old-1", "44-pension"))
+    acd.agents.enqueue(call("old-2", "44-pension", language="yue"))
+    for cid, lang in (("old-1", "zh"), ("old-2", "yue")):
+        acd.store.zrem(qlk("44-pension", lang), cid)  # what an older node's queue looks like
+    agent = add_agent(acd, "canto", "44", ("pension",), languages=("yue",), ready=True)
+    assert acd.agents.agent_status(agent).state == "ready"  # nothing found without the index
+    acd.agents.tick()
+    assert acd.agents.agent_status(agent).call_id == "old-2"
+    assert acd.store.zscore(qlk("44-pension", "zh"), "old-1") is not None
+
+
 def test_ring_no_answer_requeues_at_head_and_agent_not_ready(acd, clock, recorder: Recorder) -> None:
     agent = add_agent(acd, "a", "44", ("pension",), ready=True)
     acd.agents.enqueue(call("c1", "44-pension"))

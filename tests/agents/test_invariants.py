@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from agents.domain import AcdError
-from agents.keys import RPOOLS, ak, ck, qk, rk
+from agents.keys import RPOOLS, ak, ck, qk, qlk, rk
 from core.clock import FakeClock
 from core.events import InProcessBus
 from core.platform import Platform
@@ -47,6 +47,8 @@ def check_consistent(p: Platform) -> None:
     for cid, c in calls.items():
         in_queue = store.zscore(qk(c["queue_id"]), cid) is not None
         assert in_queue == (c["state"] in ("waiting", "callback")), (cid, c["state"])
+        # the per-language index holds the call exactly when its queue does, at the same score
+        assert store.zscore(qlk(c["queue_id"], c.get("language") or "zh"), cid) == store.zscore(qk(c["queue_id"]), cid)
         if in_queue:
             load[c["center"]] = load.get(c["center"], 0) + 1
         if c["state"] in ("offered", "connected"):
@@ -54,6 +56,11 @@ def check_consistent(p: Platform) -> None:
             assert agent.call_id == cid and agent.state == ("offered" if c["state"] == "offered" else "on_call")
     for center in ("44", "00"):
         assert p.agents.center_load(center) == load.get(center, 0)
+    for key in store.keys("acd:ql:*"):  # no call left behind in another queue's or language's index
+        queue_id, _, language = key[len("acd:ql:"):].rpartition(":")
+        for cid, _ in store.zrange(key, 0, -1):
+            c = calls.get(cid) or {}
+            assert (c.get("queue_id"), c.get("language") or "zh") == (queue_id, language), (key, cid, c)
 
 
 class AcdMachine(RuleBasedStateMachine):
@@ -83,10 +90,10 @@ class AcdMachine(RuleBasedStateMachine):
         except AcdError:
             pass
 
-    @rule(queue=st.sampled_from(QUEUES), priority=st.integers(0, 2))
-    def enqueue(self, queue: str, priority: int) -> None:
+    @rule(queue=st.sampled_from(QUEUES), priority=st.integers(0, 2), language=st.sampled_from(["zh", "zh", "yue"]))
+    def enqueue(self, queue: str, priority: int, language: str) -> None:
         self.n += 1
-        self.p.agents.enqueue(call(f"h{self.n}", queue, priority=priority))
+        self.p.agents.enqueue(call(f"h{self.n}", queue, priority=priority, language=language))
 
     @rule(i=st.integers(0, 3))
     def ready(self, i: int) -> None:
