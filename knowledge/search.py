@@ -75,7 +75,8 @@ TOPIC_CATEGORIES: dict[str, tuple[str, ...]] = {
     "policy": ("政策文件",),
 }
 
-FEATURES = ("bm25", "title", "questions", "keywords", "body", "bigram", "title_cover", "own_province", "topic")
+FEATURES = ("bm25", "title", "questions", "keywords", "body", "bigram", "title_cover", "own_province", "topic",
+            "need_bigram", "body_bigram")
 CONFIDENCE_FEATURES = ("strong", "body", "cover", "bigram", "title_cover", "outside")
 RANKING_FILE = Path(__file__).resolve().parent / "lexicon" / "ranking.json"
 
@@ -152,6 +153,7 @@ class Analysis:
     scored: list[Scored]
     idf: dict[str, float]  # query term -> IDF × term weight
     qbig: dict[str, float] = field(default_factory=dict)  # query character bigram -> weighted IDF
+    need: dict[str, float] = field(default_factory=dict)  # bigram -> IDF, of the clause that states the need
 
 
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
@@ -169,6 +171,7 @@ class Searcher:
         self._bigram_df: Counter[str] = Counter()
         self._bigram_docs: dict[str, frozenset[str]] = {}
         self._title_cache: dict[str, tuple[IndexDoc, dict[str, float], float]] = {}
+        self._body_cache: dict[str, tuple[IndexDoc, frozenset[str]]] = {}
 
     # --- indexing -------------------------------------------------------------------------------
     def make_doc(self, *, article_id: str, revision_id: int, title: str, questions: Iterable[str],
@@ -205,6 +208,7 @@ class Searcher:
         self._bigram_df = Counter()
         self._bigram_docs = {}
         self._title_cache = {}
+        self._body_cache = {}
         count = self.backend.rebuild(docs)
         self.learn(docs)
         return count
@@ -218,22 +222,32 @@ class Searcher:
         df = self.backend.doc_freq(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _query_bigrams(self, query: str, context_weight: float) -> dict[str, float]:
-        """IDF-weighted character bigrams of the query (scene-setting clauses count less)."""
+    def _query_bigrams(self, query: str, context_weight: float
+                       ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """IDF-weighted character bigrams of the query, stop words aside: with scene-setting clauses
+        counting `context_weight`; all clauses counting fully; and only those of the clause that states
+        the need (the first asking clause — a caller asks the main thing first; the first clause when
+        none asks)."""
         n = max(len(self._bigram_docs), 1)
         out: dict[str, float] = {}
+        flat: dict[str, float] = {}
+        need: dict[str, float] = {}
         parts = clauses(query)
         asking = any(c.asking for c in parts)
-        for clause in parts:
+        first = next((i for i, c in enumerate(parts) if c.asking or not asking), -1)
+        for i, clause in enumerate(parts):
             w = 1.0 if clause.asking or not asking else context_weight
             for bg in han_bigrams(clause.text):
                 if all(ch in self.analyzer.stopwords for ch in bg) or bg in self.analyzer.stopwords:
                     continue
                 df = self._bigram_df.get(bg, 0)
-                v = w * math.log(1 + (n - df + 0.5) / (df + 0.5))
-                if v > out.get(bg, 0.0):
-                    out[bg] = v
-        return out
+                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                if w * idf > out.get(bg, 0.0):
+                    out[bg] = w * idf
+                flat[bg] = idf
+                if i == first:
+                    need[bg] = idf
+        return out, flat, need
 
     def analyse(self, query: str, *, province: str | None, day: date, topic: str | None = None,
                 include_other_provinces: bool = False, context_weight: float | None = None,
@@ -257,18 +271,24 @@ class Searcher:
         if not candidates:
             return Analysis(query, province, terms, [], idf)
         known_idf = [(t.text, idf[t.text]) for t in known]
-        qbig = self._query_bigrams(query, cw)
+        qbig, flat, need = self._query_bigrams(query, cw)
         qbig_total = sum(qbig.values()) or 1.0
+        flat_total = sum(flat.values()) or 1.0
+        need_total = sum(need.values()) or 1.0
         top = max(c.score for c in candidates) or 1.0
         cats = TOPIC_CATEGORIES.get(topic or "", (topic,) if topic else ())
         qidf = dict(known_idf)
         # frozensets, not dict views: `view & frozenset` walks the whole (long) right-hand side
         qterms = frozenset(qidf)
         qbig_keys = frozenset(qbig)
+        flat_keys = frozenset(flat)
+        need_keys = frozenset(need)
         weights = cfg.model.weights
         fields = [f for f in FIELDS if all_features or weights.get(f)]
         want_bigram = all_features or bool(weights.get("bigram"))
         want_title = all_features or bool(weights.get("title_cover"))
+        want_body = all_features or bool(weights.get("body_bigram"))
+        want_need = all_features or bool(weights.get("need_bigram"))
         scored = []
         for c in candidates:
             doc = c.doc
@@ -280,10 +300,16 @@ class Searcher:
                 feats["bigram"] = sum(qbig[b] for b in qbig_keys & doc.bigrams) / qbig_total
             if want_title:
                 feats["title_cover"] = self._title_cover(doc, qbig_keys)
+            if want_body or want_need:
+                body = self._body_bigrams(doc)
+            if want_body:
+                feats["body_bigram"] = sum(flat[b] for b in flat_keys & body) / flat_total
+            if want_need:
+                feats["need_bigram"] = sum(need[b] for b in (need_keys & doc.bigrams) | (need_keys & body)) / need_total
             feats["own_province"] = 1.0 if province and doc.province == province else 0.0
             feats["topic"] = 1.0 if cats and doc.category in cats else 0.0
             scored.append(Scored(c, feats))
-        return Analysis(query, province, terms, scored, idf, qbig)
+        return Analysis(query, province, terms, scored, idf, qbig, need)
 
     def _title_weights(self, doc: IndexDoc) -> tuple[dict[str, float], float]:
         """IDF weights of a title's character bigrams (cached per document until the next change)."""
@@ -299,6 +325,20 @@ class Searcher:
         total = sum(weights.values())
         self._title_cache[doc.article_id] = (doc, weights, total)
         return weights, total
+
+    BODY_CACHE = 20_000  # articles whose body bigrams are kept (a candidate's, built on first use)
+
+    def _body_bigrams(self, doc: IndexDoc) -> frozenset[str]:
+        """The character bigrams of an article's body, cached per document until the next change;
+        built lazily, not kept on every `IndexDoc`, so a large base does not hold them all."""
+        cached = self._body_cache.get(doc.article_id)
+        if cached is not None and cached[0] is doc:
+            return cached[1]
+        if len(self._body_cache) >= self.BODY_CACHE:
+            self._body_cache.clear()
+        bigrams = frozenset(han_bigrams(doc.body_text))
+        self._body_cache[doc.article_id] = (doc, bigrams)
+        return bigrams
 
     def _title_cover(self, doc: IndexDoc, qbig: frozenset[str]) -> float:
         """The IDF-weighted share of the title's character bigrams that the query says."""

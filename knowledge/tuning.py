@@ -93,8 +93,11 @@ def fit_weights(searcher: Searcher, collected: Sequence[Collected], start: RankM
     return model
 
 
+MAX_REFUSED = 0.012  # share of the tuning set's answerable queries the threshold may refuse
+
+
 def fit_confidence(searcher: Searcher, collected: Sequence[Collected], model: RankModel,
-                   max_refused: float = 0.03) -> RankModel:
+                   max_refused: float = MAX_REFUSED) -> RankModel:
     from sklearn.linear_model import LogisticRegression
 
     xs, ys = [], []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from knowledge.analysis import default_analyzer
 from knowledge.query import clauses, understand
 from knowledge.search import RankModel, SearchConfig, Searcher
@@ -79,3 +81,28 @@ def test_fit_learns_weights_and_a_threshold_and_cross_validation_measures_the_ot
     cv = cross_validate(s, {"a": a, "b": b}, DAY)
     assert set(cv) == {"a", "b"} and cv["a"][0].trained_on == "b" and cv["b"][0].trained_on == "a"
     assert cv["b"][1].queries == 3 and cv["b"][1].out_of_scope == 1
+
+
+def test_need_bigram_is_the_share_of_the_first_asking_clause_the_article_covers() -> None:
+    s = searcher()
+    analysis = s.analyse("社保卡怎么激活 另外失业金怎么领", province=None, day=DAY)
+    assert analysis is not None
+    assert set(analysis.need) == {"社保", "保卡", "卡怎", "么激", "激活"}  # 怎么 is a stop word
+    need = {sc.candidate.doc.article_id: sc.features["need_bigram"] for sc in analysis.scored}
+    assert need["a-card-act"] == pytest.approx(1.0)  # every bigram of 社保卡怎么激活 is in its title
+    assert need["a-unemp"] == 0.0  # the second question does not count
+    assert 0.0 < need["a-card"] < 1.0  # 社保, 保卡 only
+
+
+def test_body_bigram_is_the_share_of_the_query_found_in_the_body() -> None:
+    s = searcher()
+    analysis = s.analyse("到银行网点激活", province=None, day=DAY)
+    assert analysis is not None
+    body = {sc.candidate.doc.article_id: sc.features["body_bigram"] for sc in analysis.scored}
+    assert body["a-card-act"] == pytest.approx(1.0)  # 领到社保卡后到银行网点激活金融功能
+    assert all(v == 0.0 for k, v in body.items() if k != "a-card-act")
+    # the scene-setting clause counts fully here (the weighted bigram feature discounts it)
+    analysis = s.analyse("我在银行网点 社保卡怎么挂失", province=None, day=DAY, context_weight=0.35)
+    assert analysis is not None
+    by_id = {sc.candidate.doc.article_id: sc.features for sc in analysis.scored}
+    assert by_id["a-card-act"]["body_bigram"] > by_id["a-card"]["body_bigram"] > 0.0
