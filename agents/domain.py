@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 AGENT_STATES = ("logged_out", "ready", "not_ready", "offered", "on_call", "wrap_up")
+# How many interactions of each channel an agent handles at once. Voice is fixed at one call; the task
+# channel (work orders) is set per agent (`AgentProfile.max_tickets`, 1..MAX_TICKETS_LIMIT).
+VOICE_CONCURRENCY = 1
+DEFAULT_MAX_TICKETS = 10
+MAX_TICKETS_LIMIT = 50
 CALL_STATES = ("waiting", "offered", "connected", "ended", "abandoned", "callback")
 DISPOSITIONS: dict[str, str] = {
     "resolved": "已解答",
@@ -73,6 +78,7 @@ class AgentProfile:
     level: int = 1
     endpoint: str = ""
     endpoints: dict[str, str] = field(default_factory=dict)  # per channel, where the default does not fit
+    max_tickets: int = DEFAULT_MAX_TICKETS  # work orders in progress at once (the task channel's concurrency)
 
 
 @dataclass(frozen=True)

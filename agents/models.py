@@ -24,6 +24,9 @@ class Agent(Base):
     # an endpoint per voice channel where the default does not fit it, e.g. {"asterisk": "PJSIP/agent-17",
     # "twilio": "client:agent-17"}: one agent answers calls of both channels
     endpoints: Mapped[dict] = mapped_column(JSON, default=dict)
+    # concurrency of the task channel: work orders (工单) the agent may hold in progress at once; voice
+    # is always one call at a time (the ACD offers nothing to an agent who is offered or on a call)
+    max_tickets: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

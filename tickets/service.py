@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import provinces
@@ -42,6 +42,18 @@ class EventView:
     kind: str
     text: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AssigneeView:
+    """Someone a ticket can go to, with their load: work orders in progress against their limit."""
+
+    user_id: int
+    name: str
+    username: str
+    in_progress: int
+    limit: int | None  # None: not an agent (no limit is set for them)
+    full: bool  # at the limit: one more is refused
 
 
 @dataclass(frozen=True)
@@ -181,21 +193,53 @@ class TicketsService:
         return self.get(user, ticket_id)
 
     def assign(self, user: Any, ticket_id: int, assignee_id: int) -> TicketView:
+        """Give a ticket to someone of its province. An agent holds at most `max_tickets` work orders
+        in progress at once (their profile's task-channel concurrency); one more is refused."""
         with self.platform.db.session() as s:
             ticket = self._load(s, user, ticket_id)
             if ticket.status == "closed":
                 raise TicketError("closed", "工单已关闭")
-            assignee = s.get(User, assignee_id)
+            # the assignee's row, locked on PostgreSQL: two supervisors assigning at once count in turn
+            assignee = s.get(User, assignee_id, with_for_update=True)
             if assignee is None or not assignee.active:
                 raise TicketError("assignee", "找不到该处理人")
             if not assignee.can_see_province(ticket.province):
                 raise TicketError("assignee", "处理人不负责该省份")
+            limit = self.ticket_limit(assignee_id)
+            if limit is not None and ticket.assignee_id != assignee_id \
+                    and _in_progress(s, assignee_id, besides=ticket.id) >= limit:
+                raise TicketError("capacity", f"{assignee.display_name} 在办工单已达上限 {limit} 件，请先办结或改派")
             previous = ticket.assignee_id
             ticket.assignee_id, ticket.status = assignee_id, "in_progress"
             self._event(s, ticket, user, "assigned", assignee.display_name, assignee_id=assignee_id,
                         previous=previous)
         self._publish("assigned", ticket, user)
         return self.get(user, ticket_id)
+
+    def ticket_limit(self, user_id: int) -> int | None:
+        """How many work orders the user may hold in progress: their agent profile's `max_tickets`;
+        None (no limit) for users who are not agents, e.g. the business office."""
+        profile = self.platform.agents.agent_for_user(user_id)
+        return profile.max_tickets if profile is not None else None
+
+    def assignees(self, user: Any, ticket_id: int) -> list[AssigneeView]:
+        """The agents of the ticket's center, each with their work orders in progress and limit,
+        least loaded first (the picker of the ticket screen)."""
+        with self.platform.db.session() as s:
+            ticket = self._load(s, user, ticket_id)
+            center = ticket.center_code
+        profiles = list(self.platform.agents.profiles(center))
+        with self.platform.db.session() as s:
+            loads = dict(s.execute(select(Ticket.assignee_id, func.count()).where(
+                Ticket.assignee_id.in_([p.user_id for p in profiles]), Ticket.status != "closed")
+                .group_by(Ticket.assignee_id)).all())
+            logins = dict(s.execute(select(User.id, User.username).where(
+                User.id.in_([p.user_id for p in profiles]), User.active.is_(True))).all())
+        views = [AssigneeView(user_id=p.user_id, name=p.name, username=logins[p.user_id],
+                              in_progress=loads.get(p.user_id, 0), limit=p.max_tickets,
+                              full=loads.get(p.user_id, 0) >= p.max_tickets)
+                 for p in profiles if p.user_id in logins]
+        return sorted(views, key=lambda v: (v.full, v.in_progress, v.name))
 
     def shutdown(self) -> None:
         """Nothing to release (the node's shutdown hook)."""
@@ -222,9 +266,13 @@ class TicketsService:
             ticket = self._load(s, user, ticket_id)
             if ticket.status != "closed":
                 raise TicketError("not_closed", "工单未关闭")
-            ticket.status = "in_progress" if ticket.assignee_id else "open"
             ticket.closed_at = None
-            self._event(s, ticket, user, "reopened", reason)
+            limit = self.ticket_limit(ticket.assignee_id) if ticket.assignee_id else None
+            returned = limit is not None and _in_progress(s, ticket.assignee_id, besides=ticket.id) >= limit
+            if returned:  # its last handler is full: back to the center's pool rather than over the limit
+                ticket.assignee_id = None
+            ticket.status = "in_progress" if ticket.assignee_id else "open"
+            self._event(s, ticket, user, "reopened", reason, **({"unassigned": "capacity"} if returned else {}))
         self._publish("reopened", ticket, user)
         return self.get(user, ticket_id)
 
@@ -305,3 +353,11 @@ class TicketsService:
             self.platform.bus.publish("ticket.alert", **alert)
             raised.append(alert)
         return raised
+
+
+def _in_progress(s: Session, user_id: int, *, besides: int | None = None) -> int:
+    """Work orders assigned to the user and not closed (leaving out `besides`)."""
+    q = select(func.count()).select_from(Ticket).where(Ticket.assignee_id == user_id, Ticket.status != "closed")
+    if besides is not None:
+        q = q.where(Ticket.id != besides)
+    return int(s.scalar(q) or 0)

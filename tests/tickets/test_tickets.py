@@ -133,3 +133,48 @@ def test_ivr_opens_a_ticket_for_a_call_as_the_system_user(platform, people) -> N
     with pytest.raises(TicketError) as bad:
         platform.tickets.open_for_call(caller=" ", topic="pension", province="11", call_id="c-3")
     assert bad.value.code == "missing"
+
+
+def test_an_agent_holds_at_most_max_tickets_in_progress(platform, people) -> None:
+    """The task channel's concurrency: the agent profile's `max_tickets` caps work orders in progress."""
+    svc, agent = platform.tickets, people["agent"]
+    platform.agents.create_agent(agent.id, name="t-agent", center_code="44", skills=("general",), max_tickets=2)
+    first, second, third = (_open(platform, people["office"]) for _ in range(3))
+    svc.assign(people["office"], first.id, agent.id)
+    svc.assign(agent, second.id, agent.id)  # an agent takes one for themselves
+    with pytest.raises(TicketError) as full:
+        svc.assign(people["office"], third.id, agent.id)
+    assert full.value.code == "capacity" and "上限 2" in full.value.message
+    assert svc.get(people["office"], third.id).status == "open"  # nothing half-done
+    assert svc.assign(people["office"], second.id, agent.id).assignee_id == agent.id  # re-assigning is not one more
+    # the office (no agent profile) has no limit; closing one frees a place
+    assert svc.ticket_limit(people["office"].id) is None
+    svc.close(agent, first.id, "已回复来电人")
+    assert svc.assign(people["office"], third.id, agent.id).status == "in_progress"
+    picker = svc.assignees(people["office"], third.id)
+    assert [(a.username, a.in_progress, a.limit, a.full) for a in picker] == [("t-agent", 2, 2, True)]
+
+
+def test_a_reopened_ticket_goes_back_to_the_pool_when_its_handler_is_full(platform, people) -> None:
+    svc, agent = platform.tickets, people["agent"]
+    platform.agents.create_agent(agent.id, name="t-agent", center_code="44", skills=("general",), max_tickets=1)
+    done = _open(platform, people["office"])
+    svc.assign(people["office"], done.id, agent.id)
+    svc.close(agent, done.id, "已办结")
+    busy = _open(platform, people["office"])
+    svc.assign(people["office"], busy.id, agent.id)
+    reopened = svc.reopen(people["office"], done.id, "来电人不满意")
+    assert reopened.status == "open" and reopened.assignee_id is None
+    assert reopened.history[-1].detail == {"unassigned": "capacity"}
+
+
+def test_the_work_order_limit_is_checked_on_the_profile(platform, people) -> None:
+    from agents.domain import AcdError
+
+    agent_id = platform.agents.create_agent(people["agent"].id, name="t-agent", center_code="44",
+                                            skills=("general",))
+    assert platform.agents.profile(agent_id).max_tickets == 10
+    for bad in (0, 51, True):
+        with pytest.raises(AcdError):
+            platform.agents.update_agent(agent_id, max_tickets=bad)
+    assert platform.agents.update_agent(agent_id, max_tickets=3).max_tickets == 3

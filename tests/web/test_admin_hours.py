@@ -77,7 +77,8 @@ def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Any, make_u
     assert (profile.skills, profile.languages, profile.level, profile.endpoint) == \
         (("medical",), ("zh", "yue"), 2, "client:new-agent")
     assert platform.audit.entries(action="agent.update")[0].detail["before"]["skills"] == ["general", "pension"]
-    for bad in ({"endpoint": "PJSIP/x\r\nAction: Hangup"}, {"skills": ["astrology"]}, {"level": 7}):
+    for bad in ({"endpoint": "PJSIP/x\r\nAction: Hangup"}, {"skills": ["astrology"]}, {"level": 7},
+                {"max_tickets": 0}, {"max_tickets": 51}):
         assert admin.post(f"/api/v1/admin/agents/{agent_id}", json=bad,
                           headers={"X-CSRFToken": csrf}).status_code == 422
     assert platform.agents.profile(agent_id).endpoint == "client:new-agent"
@@ -97,6 +98,14 @@ def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Any, make_u
     cleared = admin.post(f"/api/v1/admin/agents/{agent_id}", data={"endpoint_asterisk": ""},
                          headers={"X-CSRFToken": csrf})
     assert cleared.status_code == 200 and platform.agents.profile(agent_id).endpoints == {}
+    # max concurrent: voice is one call; the work orders at once are the agent's own (audited, listed)
+    assert platform.agents.profile(agent_id).max_tickets == 10
+    limited = admin.post(f"/api/v1/admin/agents/{agent_id}", data={"max_tickets": "4"}, headers={"X-CSRFToken": csrf})
+    assert limited.status_code == 200 and platform.agents.profile(agent_id).max_tickets == 4
+    assert platform.audit.entries(action="agent.update")[0].detail["before"]["max_tickets"] == 10
+    row = admin.get("/api/v1/admin/agents", headers={"HX-Request": "true"}).get_data(as_text=True)
+    row = row[row.index(f'data-agent="{agent_id}"'):]
+    assert 'name="max_tickets" type="number" min="1" max="50" value="4"' in row and "语音 1 通（固定）" in row
 
 
 def test_the_audit_viewer_filters_and_masks(platform: Any, make_user: Any, client_for: Any) -> None:

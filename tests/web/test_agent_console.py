@@ -196,3 +196,35 @@ def test_transfer_callback_and_flag(platform: Any, beijing: dict[str, Any], make
     assert panel.status_code == 200, panel.json
     assert panel.json["province"] == "44" and panel.json["journey"] == ["11-pension", "44-pension"]
     assert panel.json["notes"][0]["text"] == "参保地在广东"
+
+
+def test_tickets_are_taken_or_assigned_within_each_agents_limit(platform: Any, beijing: dict[str, Any],
+                                                                 make_user: Any, client_for: Any) -> None:
+    """The task channel's concurrency in the console: an agent takes a ticket, a supervisor assigns one
+    from a picker showing each agent's load; past the profile's `max_tickets` the assignment is refused."""
+    make_user("bj-sup", ("supervisor",), "11")
+    other = make_user("bj-agent2", ("agent",), "11", agent=True)
+    platform.agents.update_agent(beijing["agent_id"], max_tickets=1)
+    first = _post(beijing, "/api/v1/tickets", subject="养老金待遇核对", details="待核对", caller="13800138000").json
+    second = _post(beijing, "/api/v1/tickets", subject="缴费记录更正", details="待核对", caller="13800138000").json
+    taken = _post(beijing, f"/api/v1/tickets/{first['ticket']['id']}/assign")
+    assert taken.status_code == 200 and taken.json["assignee_name"] == "bj-agent"
+    assert taken.json["assignees"] is None  # agents see no picker
+    full = _post(beijing, f"/api/v1/tickets/{second['ticket']['id']}/assign")
+    assert full.status_code == 422 and "上限 1" in full.json["error"]
+    forbidden = _post(beijing, f"/api/v1/tickets/{second['ticket']['id']}/assign", assignee_id=other.id)
+    assert forbidden.status_code == 403  # only supervisors give tickets to others
+
+    sup = client_for("bj-sup")
+    csrf = page_csrf(sup)
+    html = sup.get(f"/api/v1/tickets/{second['ticket']['id']}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    picker = re.search(r'<select name="assignee_id".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option value="\d+" disabled>bj-agent \(bj-agent\) 1/1</option>', picker)
+    assert "bj-agent2 (bj-agent2) 0/10" in picker
+    given = sup.post(f"/api/v1/tickets/{second['ticket']['id']}/assign", json={"assignee_id": other.id},
+                     headers={"X-CSRFToken": csrf})
+    assert given.status_code == 200 and given.json["assignee_id"] == other.id
+    refused = sup.post(f"/api/v1/tickets/{second['ticket']['id']}/assign", json={"assignee_id": beijing["agent"].id},
+                       headers={"X-CSRFToken": csrf})
+    assert refused.status_code == 422 and platform.tickets.get(beijing["agent"], second["ticket"]["id"]).assignee_id \
+        == other.id

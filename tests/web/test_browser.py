@@ -246,6 +246,16 @@ def test_editor_edits_reviewer_publishes_agent_finds(server: dict[str, Any], bro
     admin.click("tr[data-user='agent'] .btn-edit-user")
     expect(admin.locator("#user-edit-form")).to_be_visible()
     _shot(admin, "admin")
+    # max concurrent on the agent's profile: voice is one call, the work orders at once are set here
+    acd = server["platform"].agents
+    agent_id = acd.profiles("11")[0].id
+    row = admin.locator(f"tr[data-agent='{agent_id}']")
+    expect(row.locator(".agent-concurrency")).to_contain_text("语音 1 通（固定）")
+    row.locator("details.agent-edit summary").click()
+    row.locator("input[name=max_tickets]").fill("3")
+    row.locator("details.agent-edit button.primary").click()
+    expect(admin.locator("#toast")).to_contain_text("已保存")
+    assert acd.profile(agent_id).max_tickets == 3
     admin.click("#lang-switch")
     expect(admin.locator("h2").first).to_contain_text("Users and roles")
 

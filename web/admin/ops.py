@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import Conflict, NotFound
 
+from agents.domain import MAX_TICKETS_LIMIT
 from core import provinces
 from core.models import ROLES, User
 from web.apikit import op
@@ -346,11 +347,14 @@ def _agent_in_scope(agent_id: int) -> dict[str, Any]:
             Param("endpoint_asterisk", pattern=ASTERISK_ENDPOINT,
                   description="the softphone for Asterisk calls when the default is not one (empty: none)"),
             Param("endpoint_twilio", pattern=TWILIO_ENDPOINT,
-                  description="client:…, sip:… or a number for Twilio calls, when not the default (empty: none)")))
+                  description="client:…, sip:… or a number for Twilio calls, when not the default (empty: none)"),
+            Param("max_tickets", kind="integer",
+                  description="max concurrent work orders (1–50); voice is always one call at a time")))
 def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[str] | None, level: int | None,
-                       endpoint: str | None, endpoint_asterisk: str | None, endpoint_twilio: str | None) -> dict:
-    """Change an agent's skills, languages, level and phone endpoints, the default and one per voice
-    channel (used from the next sign-in; audited)."""
+                       endpoint: str | None, endpoint_asterisk: str | None, endpoint_twilio: str | None,
+                       max_tickets: int | None) -> dict:
+    """Change an agent's skills, languages, level, phone endpoints (the default and one per voice
+    channel) and concurrency (work orders in progress at once; voice is one call) — audited."""
     from switch.topics import TOPICS
 
     before = _agent_in_scope(agent_id)
@@ -360,6 +364,8 @@ def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[
         raise BadInput(f"语言须为 {', '.join(LANGUAGE_CODES)} / languages must be some of {', '.join(LANGUAGE_CODES)}")
     if level is not None and level not in (1, 2, 3):
         raise BadInput("级别为 1–3 / the level is 1 to 3")
+    if max_tickets is not None and not 1 <= max_tickets <= MAX_TICKETS_LIMIT:
+        raise BadInput(f"在办工单上限为 1–{MAX_TICKETS_LIMIT} / work orders at once: 1 to {MAX_TICKETS_LIMIT}")
     if endpoint is not None and not _ENDPOINT.fullmatch(endpoint):
         raise BadInput("话机写作 PJSIP/agent-17、client:agent-17 或 sip:… / endpoint like PJSIP/agent-17")
     sent = set(request.form) | set(request.get_json(silent=True) or {} if request.is_json else {})
@@ -369,8 +375,9 @@ def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[
             per_channel[channel] = value or ""
     changed = per_channel != (before.get("endpoints") or {})
     profile = to_jsonable(call("agents", "update_agent", agent_id, skills=skills, languages=languages, level=level,
-                               endpoint=endpoint, endpoints=per_channel if changed else None))
-    fields = ("skills", "languages", "level", "endpoint", "endpoints")
+                               endpoint=endpoint, endpoints=per_channel if changed else None,
+                               max_tickets=max_tickets))
+    fields = ("skills", "languages", "level", "endpoint", "endpoints", "max_tickets")
     _audit("agent.update", f"agent:{agent_id}", {"before": {k: before.get(k) for k in fields},
                                                  "after": {k: profile.get(k) for k in fields}})
     return {"ok": True, "agent": profile, "message": f"坐席 {agent_id} 已保存（下次签入生效） / saved"}

@@ -605,8 +605,31 @@ def _has(home: str, method: str) -> bool:
 
 @op("/tickets/<int:ticket_id>", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html")
 def ticket_show(ticket_id: int) -> dict:
-    """One ticket with its history (the tickets service checks the province scope)."""
-    return _as_dict(call("tickets", "get", current_user, ticket_id))
+    """One ticket with its history and handler (the tickets service checks the province scope); for
+    supervisors also the agents it can go to, with their work orders in progress against their limit."""
+    return _ticket_detail(ticket_id)
+
+
+def _ticket_detail(ticket_id: int) -> dict:
+    data = _as_dict(call("tickets", "get", current_user, ticket_id))
+    assignee = platform_of().accounts.get(data["assignee_id"]) if data.get("assignee_id") else None
+    data["assignee_name"] = assignee.display_name if assignee else None
+    data["assignees"] = (to_jsonable(call("tickets", "assignees", current_user, ticket_id))
+                         if current_user.has_role("supervisor") and data.get("status") != "closed" else None)
+    return data
+
+
+@op("/tickets/<int:ticket_id>/assign", method="POST", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html",
+    params=(Param("assignee_id", kind="integer", description="user id of the handler; empty: I take it"),))
+def ticket_assign(ticket_id: int, assignee_id: int | None) -> dict:
+    """Take a ticket (any agent or supervisor) or give it to an agent of its center (supervisors). An
+    agent holds at most their profile's work orders in progress (`max_tickets`): one more is refused
+    (422 with the reason)."""
+    target = assignee_id or current_user.id
+    if target != current_user.id and not current_user.has_role("supervisor"):
+        abort(403, description="只有班长可以把工单分派给他人 / only supervisors assign tickets to others")
+    call("tickets", "assign", current_user, ticket_id, target)
+    return _ticket_detail(ticket_id)
 
 
 @op("/tickets/<int:ticket_id>/comment", method="POST", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html",
@@ -614,12 +637,13 @@ def ticket_show(ticket_id: int) -> dict:
 def ticket_comment(ticket_id: int, text: str) -> dict:
     """Add a note to a ticket."""
     text = within_limit(text, DETAILS_MAX, "意见", "comment")
-    return _as_dict(call("tickets", "comment", current_user, ticket_id, text))
+    call("tickets", "comment", current_user, ticket_id, text)
+    return _ticket_detail(ticket_id)
 
 
 @op("/tickets/<int:ticket_id>/close", method="POST", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html",
     params=(Param("resolution", required=True),))
 def ticket_close(ticket_id: int, resolution: str) -> dict:
     """Close a ticket with what was done."""
-    return _as_dict(call("tickets", "close", current_user, ticket_id,
-                         within_limit(resolution, DETAILS_MAX, "办结说明", "resolution")))
+    call("tickets", "close", current_user, ticket_id, within_limit(resolution, DETAILS_MAX, "办结说明", "resolution"))
+    return _ticket_detail(ticket_id)
