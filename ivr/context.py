@@ -32,7 +32,7 @@ class Ctx:
         self.engine = engine
         self.state = state
         self.flow = flow
-
+        self.hours: dict[str, Any] = {}  # agent service per center, asked once per engine step
     # -- basics ---------------------------------------------------------------------------
     @property
     def node(self) -> Node:

@@ -370,12 +370,13 @@ class Engine:
         if "detected_province" not in v:
             self.detected_province(ctx)
         center = str(v.get("province") or v.get("detected_province") or v.get("entry_center") or "00")
-        switch = self.homes.switch
-        service_state = getattr(switch, "service_state", None) or switch.hours_state  # older switch: own hours
-        try:  # service_state: the caller's center, or the overflow center that answers while it is closed
-            state = service_state(center)
-        except KeyError:
-            state = service_state("00")
+        state = ctx.hours.get(center)
+        if state is None:
+            try:  # service_state: the caller's center, or the overflow center that answers while it is closed
+                state = self.homes.switch.service_state(center)
+            except KeyError:
+                state = self.homes.switch.service_state("00")
+            ctx.hours[center] = state
         v["hours_text"] = getattr(state, "text_zh", "") or ""
         v["holiday_name"] = getattr(state, "holiday", None)
         return state

@@ -51,12 +51,31 @@ def _info(row: FlowVersion) -> VersionInfo:
 
 
 class FlowRepository:
-    def __init__(self, db: Any, clock: Any, catalog: PromptCatalog) -> None:
+    #: `live()` runs at every call start: it answers from a per-node snapshot of each entry's live
+    #: version, read again after this long. Publishing or rolling back on this node clears it at once;
+    #: on another node, its `ivr.flow.live` event (Redis bus) does, or at the latest this long after.
+    SNAPSHOT_S = 10.0
+
+    def __init__(self, db: Any, clock: Any, catalog: PromptCatalog, bus: Any | None = None) -> None:
         self.db = db
         self.clock = clock
         self.catalog = catalog
+        self.bus = bus
         self._parsed: dict[int, Flow] = {}
+        self._live: dict[str, tuple[VersionInfo | None, float]] = {}
         self._lock = threading.Lock()
+        if bus is not None:
+            bus.subscribe(lambda event: self.forget(), ("ivr.flow.",))
+
+    def forget(self) -> None:
+        """Drop the live-version snapshot: the next call start reads the live versions again."""
+        with self._lock:
+            self._live = {}
+
+    def _changed(self, info: VersionInfo, how: str) -> None:
+        self.forget()
+        if self.bus is not None:
+            self.bus.publish("ivr.flow.live", entry=info.entry, version=info.version, how=how)
 
     def publish(self, text: str, entry: str, *, by: str = "cli", note: str = "") -> VersionInfo:
         """Validate and store a new version and make it live; FlowError when it has errors."""
@@ -74,7 +93,9 @@ class FlowRepository:
                               note=note[:200])
             s.add(row)
             s.flush()
-            return _info(row)
+            info = _info(row)
+        self._changed(info, "published")
+        return info
 
     def rollback(self, entry: str, to: int | None = None, *, by: str = "cli") -> VersionInfo:
         """Make `to` (default: the version published before the live one) live again."""
@@ -100,7 +121,9 @@ class FlowRepository:
                 r.live = r.id == target.id
             target.note = (f"rolled back by {by}" if not target.note else target.note)[:200]
             s.flush()
-            return _info(target)
+            info = _info(target)
+        self._changed(info, "rolled_back")
+        return info
 
     def versions(self, entry: str | None = None) -> list[VersionInfo]:
         with self.db.session() as s:
@@ -110,17 +133,24 @@ class FlowRepository:
             return [_info(r) for r in s.execute(q).scalars()]
 
     def live(self, entry: str) -> tuple[VersionInfo, Flow] | None:
+        """The live version of an entry number and its parsed flow (from the node's snapshot)."""
+        entry = normalise_entry(entry)
+        now = self.clock.time()
+        cached = self._live.get(entry)
+        if cached is not None and now < cached[1]:
+            info = cached[0]
+        else:
+            info = self._read_live(entry)
+            with self._lock:
+                self._live = {**self._live, entry: (info, now + self.SNAPSHOT_S)}
+        return (info, self.flow(info.id)) if info is not None else None
+
+    def _read_live(self, entry: str) -> VersionInfo | None:
+        columns = (FlowVersion.id, FlowVersion.entry, FlowVersion.version, FlowVersion.name, FlowVersion.sha256,
+                   FlowVersion.live, FlowVersion.published_at, FlowVersion.published_by, FlowVersion.note)
         with self.db.session() as s:
-            row = s.execute(select(FlowVersion).where(FlowVersion.entry == normalise_entry(entry),
-                                                      FlowVersion.live.is_(True))).scalar_one_or_none()
-            if row is None:
-                return None
-            info = _info(row)
-            if row.id not in self._parsed:
-                flow = load_flow(row.source)
-                with self._lock:
-                    self._parsed[row.id] = flow
-        return info, self._parsed[info.id]
+            row = s.execute(select(*columns).where(FlowVersion.entry == entry, FlowVersion.live.is_(True))).first()
+        return VersionInfo(*row) if row is not None else None
 
     def flow(self, version_id: int) -> Flow:
         """The parsed flow of a version row (cached; rows never change)."""

@@ -20,7 +20,7 @@ class IvrService:
     def __init__(self, platform: Any, homes: Any | None = None) -> None:
         self.platform = platform
         self.catalog = PromptCatalog.load(audio_dir=platform.settings.data_dir / "prompts")
-        self.flows = FlowRepository(platform.db, platform.clock, self.catalog)
+        self.flows = FlowRepository(platform.db, platform.clock, self.catalog, platform.bus)
         self.calls = CallLog(platform.db, platform.clock, platform.settings.secret_key)
         self.engine = Engine(platform, homes if homes is not None else platform, self.flows, self.calls,
                              self.catalog)

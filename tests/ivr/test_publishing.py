@@ -115,3 +115,28 @@ def test_cli_publish_list_rollback(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     bad = runner.invoke(main, ["flow", "rollback", "--entry", "12333", "--to", "7"])
     assert bad.exit_code == 1 and "no version 7" in bad.output
     assert runner.invoke(main, ["flow", "show", "--version", "2"]).output == V2
+
+
+def test_the_live_version_snapshot_follows_publishing_on_every_node(platform, clock) -> None:  # type: ignore[no-untyped-def]
+    """Call starts read the live version from a per-node snapshot; a publish or roll-back elsewhere
+    reaches it by the `ivr.flow.live` event at once, or after `SNAPSHOT_S` on a node the event missed."""
+    from core.state import MemoryStore
+    from ivr.publishing import FlowRepository
+
+    here, there = IvrService(platform, homes=Homes()), IvrService(platform, homes=Homes())
+    here.publish(V1, "12333")
+    assert there.flows.live("12333")[0].version == 1
+    here.publish(V2, "12333")
+    assert there.flows.live("12333")[0].version == 2
+    deaf = Platform(platform.settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus("deaf", clock))
+    try:
+        elsewhere = IvrService(deaf, homes=Homes())
+        assert elsewhere.flows.live("12333")[0].version == 2
+        here.rollback("12333")
+        assert here.flows.live("12333")[0].version == 1 and there.flows.live("12333")[0].version == 1
+        assert elsewhere.flows.live("12333")[0].version == 2  # no event reached it
+        clock.advance(FlowRepository.SNAPSHOT_S + 0.1)
+        assert elsewhere.flows.live("12333")[0].version == 1
+        assert elsewhere.flows.live("95588") is None
+    finally:
+        deaf.close()
