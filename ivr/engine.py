@@ -104,11 +104,10 @@ class Engine:
     def _blocked(self, state: dict[str, Any]) -> Hangup | None:
         """A caller on the blocklist (national, or for this entry center or their number's province)
         hears a neutral message and the call ends; the event keeps the block's id, never the reason."""
-        check = getattr(self.homes.switch, "blocked", None)
-        if check is None or not state.get("caller"):
+        if not state.get("caller"):
             return None
         try:
-            block = check(state["caller"], state["vars"].get("entry_center"))
+            block = self.homes.switch.blocked(state["caller"], state["vars"].get("entry_center"))
         except Exception:
             log.exception("blocklist check failed for call %s; the call goes on", state["call_id"])
             return None

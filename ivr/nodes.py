@@ -384,12 +384,11 @@ class KnowledgeNode(Handler):
     def feedback(self, ctx: Ctx, *, helpful: bool) -> None:
         """The caller's implicit verdict on the answer, for the editors' review queue (knowledge feedback).
         Only a spoken question's words are kept (a menu item's words are the flow's own)."""
-        record = getattr(ctx.homes.knowledge, "feedback", None)
         kb = ctx.vars.get("kb") or {}
-        if record is None or not kb.get("article_id"):
+        if not kb.get("article_id"):
             return
         try:
-            record(kb["article_id"], helpful=helpful, query=str(ctx.vars.get("kb_query") or ""),
+            ctx.homes.knowledge.feedback(kb["article_id"], helpful=helpful, query=str(ctx.vars.get("kb_query") or ""),
                    source="citizen", channel="ivr", call_id=ctx.call_id)
         except Exception:
             log.exception("knowledge feedback failed for call %s", ctx.call_id)
@@ -759,11 +758,8 @@ class RouteNode(Handler):
 
 def insured_region(ctx: Ctx) -> dict[str, Any] | None:
     """Where the verified caller is insured per the core system (参保地 and city), or None."""
-    lookup = getattr(ctx.homes.records, "insured_region", None)
-    if lookup is None:
-        return None
     try:
-        return lookup(ctx.call_id, channel="ivr")
+        return ctx.homes.records.insured_region(ctx.call_id, channel="ivr")
     except Exception:
         log.exception("insured_region failed for call %s", ctx.call_id)
         return None

@@ -1,14 +1,10 @@
-"""Access to the domain services from the web layer, with a clear 503 when one is missing.
-
-The domain homes are built separately; a page must say "this service is unavailable" rather than
-crash when one of them is absent or lacks a method.
-"""
+"""What the web layer shares about domain results: the refusals it raises (`BadInput`,
+`ServiceUnavailable` for an outside service that failed, e.g. Twilio refusing to ring a phone) and
+`to_jsonable` for domain objects. Views call the domain directly: `platform_of().<home>.<method>(...)`."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from web.app import platform_of
 
 
 class ServiceUnavailable(Exception):
@@ -20,39 +16,6 @@ class ServiceUnavailable(Exception):
 class BadInput(ValueError):
     """Input the user can correct, shown with the message: 400 while parsing against the declared
     inputs (the request does not fit the OpenAPI document), 422 when an operation refuses it."""
-
-
-def service(home: str) -> Any:
-    try:
-        return getattr(platform_of(), home)
-    except ModuleNotFoundError as exc:
-        raise ServiceUnavailable(home, "not installed") from exc
-
-
-def call(home: str, method: str, *args: Any, **kwargs: Any) -> Any:
-    """`platform.<home>.<method>(...)`, or ServiceUnavailable if either is missing."""
-    fn = getattr(service(home), method, None)
-    if not callable(fn):
-        raise ServiceUnavailable(home, f"no method {method}")
-    return fn(*args, **kwargs)
-
-
-def call_any(home: str, methods: tuple[str, ...], *args: Any, **kwargs: Any) -> Any:
-    """Call the first of `methods` the service has (names differ while homes settle)."""
-    svc = service(home)
-    for name in methods:
-        fn = getattr(svc, name, None)
-        if callable(fn):
-            return fn(*args, **kwargs)
-    raise ServiceUnavailable(home, f"none of {', '.join(methods)}")
-
-
-def available(home: str, method: str | None = None) -> bool:
-    try:
-        svc = service(home)
-    except ServiceUnavailable:
-        return False
-    return method is None or callable(getattr(svc, method, None))
 
 
 def to_jsonable(value: Any) -> Any:

@@ -135,11 +135,7 @@ class AsteriskControl:
         context = self.platform.agents.call_context(call_id) or {}
         if not context.get("callback_number_masked"):
             return  # an ordinary call: its caller is on the line
-        lookup = getattr(self.platform.agents, "callback_number", None)
-        if not callable(lookup):
-            log.warning("AMI: cannot ring back call %s: the ACD has no callback_number()", call_id)
-            return
-        number = lookup(call_id)
+        number = self.platform.agents.callback_number(call_id)
         if not number:
             return
         asyncio.run_coroutine_threadsafe(
@@ -238,12 +234,10 @@ class AsteriskControl:
         except Exception:
             log.exception("AMI: callback %s could not be originated", call_id)
             outcome = "failed"
-        report = getattr(self.platform.agents, "callback_result", None)
-        if callable(report):
-            try:
-                await self._domain(report, call_id, outcome)
-            except Exception:
-                log.exception("AMI: callback %s: reporting %s failed", call_id, outcome)
+        try:
+            await self._domain(self.platform.agents.callback_result, call_id, outcome)
+        except Exception:
+            log.exception("AMI: callback %s: reporting %s failed", call_id, outcome)
 
     async def _domain(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._run_domain is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from agents.domain import CallStatus, QueuedCall
@@ -31,6 +32,10 @@ class FakeKnowledge:
     def __init__(self) -> None:
         self.queries: list[tuple[str, str | None]] = []
         self.topics: list[str | None] = []
+        self.feedback_given: list[dict[str, Any]] = []
+
+    def feedback(self, article_id: str, **verdict: Any) -> None:
+        self.feedback_given.append({"article_id": article_id, **verdict})
 
     def search(self, query: str, *, province: str | None = None, limit: int = 5, channel: str = "ivr",
                include_other_provinces: bool = False, topic: str | None = None) -> SearchResult:
@@ -75,6 +80,10 @@ class FakeRecords:
         self.verified: dict[str, str] = {}
         self.calls: list[tuple] = []
         self.ended: list[str] = []
+        self.insured: dict[str, Any] | None = None  # where a verified caller is insured; None: unknown
+
+    def insured_region(self, session_id: str, *, channel: str) -> dict[str, Any] | None:
+        return self.insured if session_id in self.verified else None
 
     def verify_password(self, session_id: str, id_number: str, password: str, *, channel: str,
                         caller: str | None) -> Verification:
@@ -162,8 +171,13 @@ class FakeSwitch:
         self.overflow: str | None = None
         self.routes: list[dict] = []
 
+        self.blocked_numbers: set[str] = set()
+
     def detected_province(self, caller: str | None) -> str | None:
         return "11" if caller and caller.startswith("138") else None
+
+    def blocked(self, caller: str | None, entry_center: str | None) -> Any:
+        return SimpleNamespace(id=1, scope="*") if caller in self.blocked_numbers else None
 
     def hours_state(self, center_code: str) -> HoursState:
         return self.hours

@@ -130,21 +130,3 @@ def test_catalog_is_complete_and_language_switches(platform: Any, web_app: Any, 
     assert "登录" in web_app.test_client().get("/login").get_data(as_text=True)
 
 
-def test_a_missing_service_degrades_to_a_clear_503(platform: Any, web_app: Any, make_user: Any, client_for: Any,
-                                                   monkeypatch: Any) -> None:
-    make_user("deg-agent", ("agent",), "44", agent=True)
-    client = client_for("deg-agent")
-    original = type(platform).service
-
-    def without_tickets(self: Any, home: str) -> Any:
-        if home == "tickets":
-            raise ModuleNotFoundError("No module named 'tickets.wiring'", name="tickets.wiring")
-        return original(self, home)
-
-    monkeypatch.setattr(type(platform), "service", without_tickets)
-    platform.__dict__.pop("tickets", None)
-    api = client.get("/api/v1/tickets", query_string={"list": "mine"})
-    assert api.status_code == 503 and "tickets" in api.json["error"]
-    fragment = client.get("/api/v1/tickets", headers={"HX-Request": "1"})
-    assert fragment.status_code == 503 and fragment.headers["HX-Retarget"] == "#toast"
-    assert client.get("/agent/tickets").status_code == 200  # the page itself still renders

@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from switch.calendar import CalendarError, parse_notice
 from web.apikit import op
+from web.app import platform_of
 from web.permissions import Param
-from web.services import BadInput, call, to_jsonable
+from web.services import BadInput, to_jsonable
 
 ADMIN = ("admin",)
 
@@ -24,12 +25,12 @@ def _national() -> None:
 
 
 def calendar(year: int | None = None) -> dict:
-    years = to_jsonable(call("switch", "calendar_years"))
+    years = to_jsonable(platform_of().switch.calendar_years())
     chosen = year or (years[-1]["year"] if years else None)
-    notice = call("switch", "year_notice", chosen) if chosen else None
+    notice = platform_of().switch.year_notice(chosen) if chosen else None
     days = ([{"day": d.isoformat(), "kind": k, "name": n} for d, (k, n) in sorted(notice.days.items())]
             if notice else [])
-    return {"years": years, "warnings": call("switch", "calendar_warnings"), "year": chosen, "days": days}
+    return {"years": years, "warnings": platform_of().switch.calendar_warnings(), "year": chosen, "days": days}
 
 
 @op("/admin/calendar", roles=ADMIN, tag="admin", template="admin/_calendar.html",
@@ -50,7 +51,7 @@ def admin_calendar_day(day: str, kind: str, name: str | None) -> dict:
     except ValueError:
         raise BadInput(f"not a date: {day}") from None
     try:
-        call("switch", "set_official_day", when, None if kind == "none" else kind, name=name or "",
+        platform_of().switch.set_official_day(when, None if kind == "none" else kind, name=name or "",
              actor=f"user:{current_user.id}")
     except KeyError as exc:
         raise BadInput(str(exc.args[0])) from None
@@ -66,5 +67,5 @@ def admin_calendar_import(notice: str) -> dict:
         parsed = parse_notice(notice)
     except CalendarError as exc:
         raise BadInput(f"nothing imported: {exc}") from None
-    call("switch", "import_notice", parsed, actor=f"user:{current_user.id}")
+    platform_of().switch.import_notice(parsed, actor=f"user:{current_user.id}")
     return calendar(parsed.year)

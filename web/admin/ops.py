@@ -18,7 +18,7 @@ from core.models import ROLES, User
 from web.apikit import op
 from web.app import platform_of
 from web.permissions import Param
-from web.services import BadInput, ServiceUnavailable, call, call_any, service, to_jsonable
+from web.services import BadInput, to_jsonable
 
 ADMIN = ("admin",)
 
@@ -189,13 +189,13 @@ def admin_revoke_token(user_id: int, token_id: int) -> dict:
 def admin_centers() -> dict:
     """Centers with their mode, capacity, queues, hours and whether they are open now."""
     out = []
-    switch_centers = call("switch", "centers")
+    switch_centers = platform_of().switch.centers()
     for center in switch_centers:
         row = to_jsonable(center)
         if not current_user.can_see_province(row["code"]):
             continue
         try:
-            row["hours_state"] = to_jsonable(call("switch", "hours_state", row["code"]))
+            row["hours_state"] = to_jsonable(platform_of().switch.hours_state(row["code"]))
         except KeyError:
             row["hours_state"] = None
         out.append(row)
@@ -211,7 +211,7 @@ def admin_update_center(code: str, **fields: Any) -> dict:
     changes = {k: v for k, v in fields.items() if v is not None}
     if not changes:
         raise BadInput("nothing to change")
-    center = call("switch", "update_center", code, **changes)
+    center = platform_of().switch.update_center(code, **changes)
     _audit("center.update", f"center:{code}", {k: str(v) for k, v in changes.items()})
     return {"ok": True, "center": to_jsonable(center), "message": f"{code} saved"}
 
@@ -243,10 +243,10 @@ def parse_periods(day: str, text: str | None) -> list[list[str]]:
 def admin_center_hours(code: str, **days: str | None) -> dict:
     """Set a center's weekly opening hours, day by day (audited with the hours before)."""
     hours = {d: parse_periods(d, days.get(d)) for d in WEEKDAYS}
-    before = call("switch", "center", code)
+    before = platform_of().switch.center(code)
     if before is None:
         raise NotFound(f"没有中心 {code} / no center {code}")
-    center = call("switch", "update_center", code, weekly_hours=hours)
+    center = platform_of().switch.update_center(code, weekly_hours=hours)
     _audit("center.hours", f"center:{code}", {"before": to_jsonable(before.weekly_hours), "after": hours})
     return {"ok": True, "center": to_jsonable(center), "message": f"{code} 人工服务时间已保存 / hours saved"}
 
@@ -254,14 +254,14 @@ def admin_center_hours(code: str, **days: str | None) -> dict:
 @op("/admin/queues", roles=ADMIN, tag="admin")
 def admin_queues() -> dict:
     """Queues with topic, skills, maximum wait and overflow."""
-    return {"queues": [q for q in to_jsonable(call("switch", "queues"))
+    return {"queues": [q for q in to_jsonable(platform_of().switch.queues())
                        if current_user.can_see_province(q.get("center_code"))]}
 
 
 @op("/admin/holidays", roles=ADMIN, tag="admin", template="admin/_holidays.html")
 def admin_holidays() -> dict:
     """Holiday and working-day overrides (checked before weekly hours)."""
-    return {"overrides": [o for o in to_jsonable(call("switch", "overrides"))
+    return {"overrides": [o for o in to_jsonable(platform_of().switch.overrides())
                           if o["center_code"] == "*" or current_user.can_see_province(o["center_code"])]}
 
 
@@ -280,9 +280,9 @@ def admin_set_holiday(day: str, kind: str, center_code: str | None, name: str | 
     if target == "*" and not current_user.is_national:
         abort(403, description="only a national admin sets nationwide overrides")
     if remove:
-        call("switch", "remove_override", when, target)
+        platform_of().switch.remove_override(when, target)
     else:
-        call("switch", "set_override", when, kind, center_code=target, name=name or "")
+        platform_of().switch.set_override(when, kind, center_code=target, name=name or "")
     _audit("calendar.override", f"center:{target}", {"day": day, "kind": kind, "remove": bool(remove)})
     return admin_holidays()
 
@@ -294,7 +294,7 @@ def admin_agents() -> dict:
     """Agent profiles: center, skills, languages, level."""
     from switch.topics import TOPICS
 
-    rows = to_jsonable(call_any("agents", ("profiles", "agent_profiles", "list_profiles"))) or []
+    rows = to_jsonable(platform_of().agents.profiles()) or []
     agents = [a for a in rows if current_user.can_see_province(a.get("center_code"))]
     with_profile = {a.get("user_id") for a in rows}
     with platform_of().db.session() as s:
@@ -315,9 +315,9 @@ def admin_save_agent(user_id: int, center_code: str, skills: list[str], language
     user = platform_of().accounts.get(user_id)
     if user is None or not user.has_role("agent"):
         raise BadInput(f"user {user_id} is not an agent")
-    if call("agents", "agent_for_user", user_id) is not None:
+    if platform_of().agents.agent_for_user(user_id) is not None:
         raise BadInput(f"user {user_id} already has an agent profile")
-    agent_id = call("agents", "create_agent", user_id, name=user.display_name, center_code=center_code,
+    agent_id = platform_of().agents.create_agent(user_id, name=user.display_name, center_code=center_code,
                     skills=tuple(skills), languages=tuple(languages or ("zh",)), level=level or 1)
     _audit("agent.profile", f"user:{user_id}", {"center": center_code, "skills": skills})
     return {"ok": True, "agent_id": agent_id, "message": f"agent {agent_id} created"}
@@ -331,7 +331,7 @@ LANGUAGE_CODES = ("zh", "en", "yue", "wuu", "nan")
 
 
 def _agent_in_scope(agent_id: int) -> dict[str, Any]:
-    profile = to_jsonable(call("agents", "profile", agent_id))
+    profile = to_jsonable(platform_of().agents.profile(agent_id))
     if not profile:
         abort(404, description=f"no agent {agent_id}")
     if not current_user.can_see_province(profile.get("center_code")):
@@ -374,7 +374,7 @@ def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[
         if f"endpoint_{channel}" in sent:  # sent empty: that channel uses the default endpoint again
             per_channel[channel] = value or ""
     changed = per_channel != (before.get("endpoints") or {})
-    profile = to_jsonable(call("agents", "update_agent", agent_id, skills=skills, languages=languages, level=level,
+    profile = to_jsonable(platform_of().agents.update_agent(agent_id, skills=skills, languages=languages, level=level,
                                endpoint=endpoint, endpoints=per_channel if changed else None,
                                max_tickets=max_tickets))
     fields = ("skills", "languages", "level", "endpoint", "endpoints", "max_tickets")
@@ -400,7 +400,7 @@ def flow_entry_example(province: str) -> str:
 def admin_flows() -> dict:
     """Call flows by entry number with every version (which one is live); a provincial admin sees
     its province's entry numbers only."""
-    versions = to_jsonable(call("ivr", "versions", None)) or []
+    versions = to_jsonable(platform_of().ivr.versions(None)) or []
     entries: dict[str, list[dict[str, Any]]] = {}
     for v in versions:
         if current_user.can_see_province(flow_province(v["entry"])):
@@ -416,7 +416,7 @@ def admin_flows() -> dict:
             Param("note")))
 def admin_publish_flow(entry: str, text: str, note: str | None) -> dict:
     """Publish a new flow version for an entry number (it takes the next calls)."""
-    info = to_jsonable(call("ivr", "publish", text, entry, by=f"user:{current_user.id}", note=note or ""))
+    info = to_jsonable(platform_of().ivr.publish(text, entry, by=f"user:{current_user.id}", note=note or ""))
     _audit("flow.publish", f"flow:{entry}", {"version": info.get("version")})
     return {"ok": True, "version": info, "message": f"{entry} v{info.get('version')} published"}
 
@@ -426,7 +426,7 @@ def admin_publish_flow(entry: str, text: str, note: str | None) -> dict:
     params=(Param("to", kind="integer", description="version to make live (default: the one before)"),))
 def admin_rollback_flow(entry: str, to: int | None) -> dict:
     """Roll a flow back (to a given version, or the one published before the live one)."""
-    info = to_jsonable(call("ivr", "rollback", entry, to, by=f"user:{current_user.id}"))
+    info = to_jsonable(platform_of().ivr.rollback(entry, to, by=f"user:{current_user.id}"))
     _audit("flow.rollback", f"flow:{entry}", {"to": info.get("version")})
     return {"ok": True, "version": info, "message": f"{entry}: v{info.get('version')} live"}
 
@@ -434,10 +434,7 @@ def admin_rollback_flow(entry: str, to: int | None) -> dict:
 # ---- SMS templates ------------------------------------------------------------------------------
 
 def _template_store() -> Any:
-    store = getattr(service("sms"), "templates", None)
-    if store is None:
-        raise ServiceUnavailable("sms", "no template store")
-    return store
+    return platform_of().sms.templates
 
 
 @op("/admin/sms-templates", roles=ADMIN, tag="admin", template="admin/_templates.html", national=True)
@@ -446,7 +443,7 @@ def admin_sms_templates() -> dict:
     rows = []
     for view in _template_store().all():
         row = to_jsonable(view)
-        preview = call("sms", "preview", view.body)
+        preview = platform_of().sms.preview(view.body)
         row["parts"], row["encoding"] = preview.parts, preview.encoding
         rows.append(row)
     return {"templates": rows}
@@ -463,7 +460,7 @@ def admin_save_sms_template(name: str, text: str) -> dict:
     store.save(name, text, category=current.category, description=current.description,
                variables=list(current.variables))
     _audit("sms.template", f"template:{name}", {"length": len(text)})
-    return {"ok": True, "message": f"{name} saved ({call('sms', 'preview', text).parts} part(s))"}
+    return {"ok": True, "message": f"{name} saved ({platform_of().sms.preview(text).parts} part(s))"}
 
 
 # ---- the audit viewer ----------------------------------------------------------------------------

@@ -11,17 +11,9 @@ from flask_login import current_user
 
 from web.agent.ops import DISPOSITIONS, agent_id_of
 from web.permissions import requires
-from web.services import ServiceUnavailable, call_any, to_jsonable
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 TWILIO_SDK = "twilio-voice-2.18.5.min.js"  # @twilio/voice-sdk 2.18.5, dist/twilio.min.js (checksum beside it)
-
-
-def _queues() -> list[dict]:
-    try:
-        return to_jsonable(call_any("agents", ("queues", "list_queues")) or [])
-    except ServiceUnavailable:
-        return []
 
 
 @bp.route("/")
@@ -30,7 +22,7 @@ def console():  # type: ignore[no-untyped-def]
     """The agent console."""
     twilio = (bool(current_app.config.get("TWILIO_BROWSER")) and "twilio.voice_token_view" in current_app.view_functions
               and agent_id_of(current_user) is not None)
-    return render_template("agent/console.html", dispositions=DISPOSITIONS, queues=_queues(), twilio=twilio,
+    return render_template("agent/console.html", dispositions=DISPOSITIONS, twilio=twilio,
                            twilio_sdk=TWILIO_SDK)
 
 

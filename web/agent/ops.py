@@ -18,7 +18,7 @@ from web.apikit import op
 from web.app import platform_of
 from web.i18n import current_language
 from web.permissions import Param
-from web.services import BadInput, ServiceUnavailable, call, service, to_jsonable
+from web.services import BadInput, to_jsonable
 
 AGENT = ("agent",)
 AGENT_SUP = ("agent", "supervisor")
@@ -39,10 +39,7 @@ DISPOSITIONS = ("resolved", "transferred", "callback", "sms_sent", "ticket", "co
 
 def agent_id_of(user: Any) -> int | None:
     """The ACD agent id of a console user (None when the user has no agent profile)."""
-    try:
-        profile = call("agents", "agent_for_user", int(user.id))
-    except ServiceUnavailable:
-        return None
+    profile = platform_of().agents.agent_for_user(int(user.id))
     return int(profile.id) if profile is not None else None
 
 
@@ -63,10 +60,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
 def _today_counts(agent_id: int, center_code: str | None) -> dict[str, int]:
     """Calls this agent finished today (Beijing day), by disposition (the ACD's wrap-ups)."""
     start = china_now(platform_of().clock).replace(hour=0, minute=0, second=0, microsecond=0)
-    try:
-        rows = call("agents", "handled_by_agent", start, start + timedelta(days=1), center_code or None)
-    except ServiceUnavailable:
-        return {}
+    rows = platform_of().agents.handled_by_agent(start, start + timedelta(days=1), center_code or None)
     for row in to_jsonable(rows or []):
         if int(row.get("agent_id") or 0) == agent_id:
             counts = {str(d): int(n) for d, n in (row.get("dispositions") or {}).items()}
@@ -78,7 +72,7 @@ def _today_counts(agent_id: int, center_code: str | None) -> dict[str, int]:
 def agent_status(agent_id: int | None = None) -> dict[str, Any]:
     """The status bar: state, reason, wrap-up seconds left, current call/offer, today's counts."""
     aid = agent_id if agent_id is not None else _me()
-    raw = _as_dict(call("agents", "agent_status", aid) or {})
+    raw = _as_dict(platform_of().agents.agent_status(aid) or {})
     raw.setdefault("state", "logged_out")
     raw["agent_id"] = aid
     now = platform_of().clock.time()
@@ -87,11 +81,8 @@ def agent_status(agent_id: int | None = None) -> dict[str, Any]:
         raw["wrap_up_left"] = max(0, int(float(deadline) - now))
     if raw["state"] == "offered" and raw.get("call_id"):
         offer = {"call_id": raw["call_id"], "ring_left": max(0, int(float(deadline or now) - now))}
-        try:
-            ctx = _as_dict(call("agents", "call_context", raw["call_id"]) or {})
-            offer.update(caller_masked=ctx.get("caller_masked"), topic=ctx.get("topic"), queue_id=ctx.get("queue_id"))
-        except ServiceUnavailable:
-            pass
+        ctx = _as_dict(platform_of().agents.call_context(raw["call_id"]) or {})
+        offer.update(caller_masked=ctx.get("caller_masked"), topic=ctx.get("topic"), queue_id=ctx.get("queue_id"))
         raw["offer"] = offer
     raw["today"] = _today_counts(aid, raw.get("center_code"))
     return raw
@@ -107,14 +98,14 @@ def agent_status_op() -> dict:
     params=(Param("skills", kind="array", description="skills to sign in with (default: my profile)"),))
 def agent_login(skills: list[str] | None) -> dict:
     """Sign in to my queues."""
-    call("agents", "login", _me())
+    platform_of().agents.login(_me())
     return agent_status()
 
 
 @op("/agent/logout", method="POST", roles=AGENT, tag="agent", template="agent/_status.html")
 def agent_logout() -> dict:
     """Sign out of my queues."""
-    call("agents", "logout", _me())
+    platform_of().agents.logout(_me())
     return agent_status()
 
 
@@ -123,8 +114,8 @@ def agent_ready() -> dict:
     """Go ready for calls (signs in first if needed)."""
     status = agent_status()
     if status.get("state") in ("logged_out", None):
-        call("agents", "login", _me())
-    call("agents", "set_ready", _me())
+        platform_of().agents.login(_me())
+    platform_of().agents.set_ready(_me())
     return agent_status()
 
 
@@ -132,7 +123,7 @@ def agent_ready() -> dict:
     params=(Param("reason", required=True, enum=("break", "meal", "training", "meeting", "other")),))
 def agent_not_ready(reason: str) -> dict:
     """Go not ready with a reason."""
-    call("agents", "set_not_ready", _me(), reason)
+    platform_of().agents.set_not_ready(_me(), reason)
     return agent_status()
 
 
@@ -140,17 +131,14 @@ def agent_not_ready(reason: str) -> dict:
 
 def _call_record(call_id: str) -> dict[str, Any]:
     """What the ACD (and the IVR) know about a call: the ACD's call context plus its status."""
-    status = call("agents", "call_status", call_id)
+    status = platform_of().agents.call_status(call_id)
     if status is None:
         abort(404, description=f"no call {call_id}")
     record: dict[str, Any] = _as_dict(status)
-    record.update({k: v for k, v in _as_dict(call("agents", "call_context", call_id) or {}).items()
+    record.update({k: v for k, v in _as_dict(platform_of().agents.call_context(call_id) or {}).items()
                    if v is not None})
     record["state"] = status.state
-    try:
-        ivr_context = call("ivr", "call_context", call_id)
-    except ServiceUnavailable:
-        ivr_context = None
+    ivr_context = platform_of().ivr.call_context(call_id)
     if ivr_context:
         context = dict(record.get("context") or {})
         context.update({k: v for k, v in _as_dict(ivr_context).items() if v not in (None, "", [])})
@@ -162,10 +150,7 @@ def _caller_number(call_id: str) -> str | None:
     """The caller's full number, only to send them an SMS or book a callback (never shown).
 
     The ACD's `callback_number()` audits every read; the actor is the console user."""
-    try:
-        number = call("agents", "callback_number", call_id, actor=f"user:{current_user.id}")
-    except ServiceUnavailable:
-        return None
+    number = platform_of().agents.callback_number(call_id, actor=f"user:{current_user.id}")
     return str(number) if number else None
 
 
@@ -185,11 +170,8 @@ def _path_labels(path: list[Any], context: dict[str, Any]) -> list[str]:
     steps = [str(step) for step in path]
     if not steps:
         return []
-    try:
-        labels = call("ivr", "path_labels", steps, entry=context.get("entry"), flow_version=context.get("flow_version"),
-                      lang=current_language())
-    except ServiceUnavailable:
-        return steps
+    labels = platform_of().ivr.path_labels(steps, entry=context.get("entry"),
+                                           flow_version=context.get("flow_version"), lang=current_language())
     labels = [str(label) for label in labels or []]
     return labels if len(labels) == len(steps) else steps
 
@@ -274,12 +256,9 @@ def call_panel(call_id: str) -> dict[str, Any]:
     panel["inputs_text"] = _inputs_text(panel["inputs"], context)
     panel["voice_linked"] = voice_linked(panel["channel"], record.get("call_id") or call_id)
     panel["hold_linked"] = hold_linked(panel["channel"], record.get("call_id") or call_id)
-    try:
-        contacts = call("ivr", "contacts", caller=caller, id_number=call("records", "is_verified", call_id)
-                        if _has("records", "is_verified") else None, limit=10)
-        panel["earlier_contacts"] = [c for c in to_jsonable(contacts or []) if c.get("call_id") != call_id]
-    except ServiceUnavailable:
-        panel["earlier_contacts_unavailable"] = True
+    contacts = platform_of().ivr.contacts(caller=caller, id_number=platform_of().records.is_verified(call_id),
+                                          limit=10)
+    panel["earlier_contacts"] = [c for c in to_jsonable(contacts or []) if c.get("call_id") != call_id]
     return panel
 
 
@@ -292,14 +271,14 @@ def agent_call(call_id: str) -> dict:
 @op("/agent/calls/<call_id>/accept", method="POST", roles=AGENT, tag="agent", template="agent/_call.html")
 def agent_accept(call_id: str) -> dict:
     """Accept the offered call; answers the call panel."""
-    call("agents", "accept", _me(), call_id)
+    platform_of().agents.accept(_me(), call_id)
     return call_panel(call_id)
 
 
 @op("/agent/calls/<call_id>/decline", method="POST", roles=AGENT, tag="agent", template="agent/_status.html")
 def agent_decline(call_id: str) -> dict:
     """Decline the offered call (it goes back to the head of its queue; I become not ready)."""
-    call("agents", "decline", _me(), call_id)
+    platform_of().agents.decline(_me(), call_id)
     return agent_status()
 
 
@@ -315,7 +294,7 @@ def agent_hold() -> dict:
     """Put my connected call on hold."""
     call_id = _my_call_id()
     _refuse_unholdable(call_id)
-    call("agents", "hold", _me(), call_id)
+    platform_of().agents.hold(_me(), call_id)
     return {"ok": True, "message": "通话已保持 / on hold"}
 
 
@@ -324,14 +303,14 @@ def agent_resume() -> dict:
     """Take my call off hold."""
     call_id = _my_call_id()
     _refuse_unholdable(call_id)
-    call("agents", "resume", _me(), call_id)
+    platform_of().agents.resume(_me(), call_id)
     return {"ok": True, "message": "通话已恢复 / resumed"}
 
 
 @op("/agent/hangup", method="POST", roles=AGENT, tag="agent", template="agent/_status.html")
 def agent_hangup() -> dict:
     """End my connected call (I go to wrap-up)."""
-    call("agents", "end_call", _my_call_id(), "agent_hangup")
+    platform_of().agents.end_call(_my_call_id(), "agent_hangup")
     return agent_status()
 
 
@@ -347,7 +326,7 @@ def agent_transfer(province: str | None, topic: str | None, note: str | None) ->
     if province and provinces.lookup(province) is None:
         raise BadInput(f"unknown province {province}")
     target = province or _call_province(_call_record(call_id)) or current_user.province_scope
-    result = call("agents", "transfer", _me(), call_id, center_code=target, topic=topic or None, notes=note or "")
+    result = platform_of().agents.transfer(_me(), call_id, center_code=target, topic=topic or None, notes=note or "")
     return {"ok": True, "message": f"已转接 {provinces.name_of(target)} / transferred", "result": to_jsonable(result)}
 
 
@@ -372,11 +351,8 @@ def agent_callback(call_id: str, number: str | None, when: str | None, note: str
     subject = "预约回拨" + (f" {spoken}" if when else "")
     ticket = _open_ticket(subject=subject, details=note or subject, call_id=call_id, caller=target,
                           due=when[:10] if when else None)
-    try:
-        call("sms", "send", target, "callback_scheduled", {"time": spoken}, category="reply",
-             idempotency_key=f"cb:{call_id}", session_id=call_id)
-    except ServiceUnavailable:
-        pass
+    platform_of().sms.send(target, "callback_scheduled", {"time": spoken}, category="reply",
+                           idempotency_key=f"cb:{call_id}", session_id=call_id)
     return {"ok": True, "message": f"已预约回拨 {mask_phone(target)}", "ticket": ticket}
 
 
@@ -388,8 +364,8 @@ def agent_wrap_up(disposition: str, notes: str | None, ready: bool | None) -> di
     notes = within_limit(notes, NOTES_MAX, "备注", "notes")  # refused before anything changes
     status = agent_status()
     if status.get("state") == "on_call" and status.get("call_id"):
-        call("agents", "end_call", status["call_id"], "agent_hangup")
-    call("agents", "wrap_up", _me(), disposition, notes, ready=ready is not False)
+        platform_of().agents.end_call(status["call_id"], "agent_hangup")
+    platform_of().agents.wrap_up(_me(), disposition, notes, ready=ready is not False)
     return agent_status()
 
 
@@ -399,18 +375,15 @@ HIT_FIELDS = ("article_id", "revision_id", "title", "short_answer", "score", "sn
 
 
 def kb_search(q: str, province: str | None, limit: int = 5, all_provinces: bool = False) -> dict[str, Any]:
-    result = call("knowledge", "search", q, province=province, limit=limit, channel="console",
+    result = platform_of().knowledge.search(q, province=province, limit=limit, channel="console",
                   include_other_provinces=all_provinces)
-    notices = call("knowledge", "notices", province) if q is not None else []
+    notices = platform_of().knowledge.notices(province) if q is not None else []
     hits = []
     for hit in getattr(result, "hits", []):
         row = {f: getattr(hit, f, None) for f in HIT_FIELDS}  # the contract's names, not to_dict()'s
         text = f"{row.get('title', '')}：{row.get('short_answer', '')}"
-        try:
-            preview = call("sms", "preview", text)
-            row["sms_parts"], row["sms_encoding"] = preview.parts, preview.encoding
-        except ServiceUnavailable:
-            row["sms_parts"] = None
+        preview = platform_of().sms.preview(text)
+        row["sms_parts"], row["sms_encoding"] = preview.parts, preview.encoding
         hits.append(row)
     return {"query": q, "province": province, "no_answer": bool(getattr(result, "no_answer", not hits)),
             "hits": hits, "notices": to_jsonable(notices or [])}
@@ -436,7 +409,7 @@ def kb_search_op(q: str, province: str | None, call_id: str | None, limit: int |
     template="agent/_article.html")
 def kb_read(article_id: str) -> dict:
     """An article in full as agents see it: the published revision, its number, effective dates, notices."""
-    article = call("knowledge", "article", article_id)
+    article = platform_of().knowledge.article(article_id)
     if article is None:
         abort(404, description=f"no published article {article_id}")
     return _as_dict(article)
@@ -453,14 +426,14 @@ def kb_send_sms(article_id: str, call_id: str | None, to: str | None) -> dict:
         number = _caller_number(call_id)
     if not number or not phone.is_mobile(number):
         raise BadInput("需要手机号码 / a mobile number is needed")
-    article = call("knowledge", "article", article_id)
+    article = platform_of().knowledge.article(article_id)
     if article is None:
         abort(404, description=f"no published article {article_id}")
     answer = _as_dict(article)
     variables = {"title": answer.get("title", ""), "answer": answer.get("short_answer") or answer.get("answer", "")}
-    outbox_id = call("sms", "send", number, "kb_answer", variables, category="reply",
+    outbox_id = platform_of().sms.send(number, "kb_answer", variables, category="reply",
                      idempotency_key=f"kb:{call_id or number}:{article_id}", session_id=call_id)
-    parts = call("sms", "preview", f"{variables['title']}：{variables['answer']}").parts
+    parts = platform_of().sms.preview(f"{variables['title']}：{variables['answer']}").parts
     platform_of().audit.record(actor=f"agent:{_me()}", channel="console", action="sms.kb_answer", outcome="queued",
                                session_id=call_id, detail={"article_id": article_id, "outbox_id": outbox_id})
     return {"ok": True, "outbox_id": outbox_id, "parts": parts, "to": mask_phone(number),
@@ -472,7 +445,7 @@ def kb_send_sms(article_id: str, call_id: str | None, to: str | None) -> dict:
             Param("reason", required=True, enum=("wrong", "outdated", "unclear", "other")), Param("note")))
 def kb_flag(article_id: str, reason: str, note: str | None) -> dict:
     """Flag an answer as wrong, outdated or unclear (goes to the editors)."""
-    call("knowledge", "flag", article_id, int(current_user.id), reason, note or "")
+    platform_of().knowledge.flag(article_id, int(current_user.id), reason, note or "")
     return {"ok": True, "message": "已反馈给知识库编辑 / flagged for the editors"}
 
 
@@ -483,7 +456,7 @@ def kb_flag(article_id: str, reason: str, note: str | None) -> dict:
 def kb_feedback(article_id: str, helpful: bool | None, used: bool | None, query: str | None,
                 call_id: str | None) -> dict:
     """Say whether an answer helped, or which article was used for a call (feeds the editors' queue)."""
-    call("knowledge", "feedback", article_id, helpful=helpful, used=bool(used), query=query or "",
+    platform_of().knowledge.feedback(article_id, helpful=helpful, used=bool(used), query=query or "",
          source="agent", channel="console", call_id=call_id or None, user_id=int(current_user.id))
     return {"ok": True, "message": "已记录反馈 / feedback recorded"}
 
@@ -517,7 +490,7 @@ def _records_lookup(call_id: str | None, id_number: str | None, reason: str | No
         _require_my_call(record)
         transferred = bool((record.get("context") or {}).get("transferred"))
         if not id_number:
-            id_number = call("records", "is_verified", call_id)
+            id_number = platform_of().records.is_verified(call_id)
             if not id_number:
                 raise BadInput("来电人未核验身份，请填写身份证号和查询理由 / caller not verified: give ID and reason")
             reason = reason or None
@@ -525,7 +498,7 @@ def _records_lookup(call_id: str | None, id_number: str | None, reason: str | No
         raise BadInput("需要身份证号 / an ID number is needed")
     if not call_id and not (reason and reason.strip()):
         raise BadInput("需要查询理由 / a reason is needed")
-    outcome = call("records", "agent_view", current_user, id_number.strip().upper(), call_id=call_id, reason=reason,
+    outcome = platform_of().records.agent_view(current_user, id_number.strip().upper(), call_id=call_id, reason=reason,
                    transferred=transferred)  # the records service checks the call is mine and audits
     return {"status": outcome.status, "speech": getattr(outcome, "speech", ""),
             "fields": to_jsonable(getattr(outcome, "fields", {})), "subject": mask_id(id_number)}
@@ -537,7 +510,7 @@ def _records_lookup(call_id: str | None, id_number: str | None, reason: str | No
 def tickets_alerts() -> dict:
     """Overdue and nearly-due tickets of my province (all of them for national roles): the badge in
     every console's top bar, refreshed on each `ticket.alert` event."""
-    return dict(call("tickets", "alert_counts", current_user.province_scope))
+    return dict(platform_of().tickets.alert_counts(current_user.province_scope))
 
 
 @op("/tickets", roles=AGENT_SUP, tag="tickets", template="agent/_tickets.html", scope="province",
@@ -549,13 +522,13 @@ def tickets_list(list: str | None, province: str | None) -> dict:
     province = province or current_user.province_scope
     center = None if province == "00" else province
     if which == "mine":
-        rows = call("tickets", "list_mine", current_user)
+        rows = platform_of().tickets.list_mine(current_user)
     elif which == "center":
         if center is None:
             raise BadInput("choose a center (province) for the center list")
-        rows = call("tickets", "list_center", center)
+        rows = platform_of().tickets.list_center(center)
     else:
-        rows = call("tickets", "list_overdue", center)
+        rows = platform_of().tickets.list_overdue(center)
     return {"list": which, "province": province, "tickets": to_jsonable(rows or [])}
 
 
@@ -567,7 +540,7 @@ def _open_ticket(*, subject: str, details: str, call_id: str | None, caller: str
         _require_my_call(record)
         province = province or _call_province(record)
         caller = caller or _caller_number(call_id)
-        id_number = call("records", "is_verified", call_id) if _has("records", "is_verified") else None
+        id_number = platform_of().records.is_verified(call_id)
     if not caller:
         raise BadInput("请填写来电号码 / the caller's number is needed")
     due_date = None
@@ -576,7 +549,7 @@ def _open_ticket(*, subject: str, details: str, call_id: str | None, caller: str
             due_date = date.fromisoformat(due[:10])
         except ValueError:
             raise BadInput(f"not a date: {due}") from None
-    view = call("tickets", "open_ticket", current_user, caller=caller, topic=subject, description=details or subject,
+    view = platform_of().tickets.open_ticket(current_user, caller=caller, topic=subject, description=details or subject,
                 province=province or None, id_number=id_number, call_id=call_id, due_date=due_date)
     return _as_dict(view)
 
@@ -596,11 +569,6 @@ def tickets_open(subject: str, details: str | None, call_id: str | None, caller:
     return {"ok": True, "ticket": data, "message": f"工单已生成 #{data.get('id')}，办结时限 {data.get('due_date')}"}
 
 
-def _has(home: str, method: str) -> bool:
-    try:
-        return callable(getattr(service(home), method, None))
-    except ServiceUnavailable:
-        return False
 
 
 @op("/tickets/<int:ticket_id>", roles=AGENT_SUP, tag="tickets", template="agent/_ticket.html")
@@ -611,10 +579,10 @@ def ticket_show(ticket_id: int) -> dict:
 
 
 def _ticket_detail(ticket_id: int) -> dict:
-    data = _as_dict(call("tickets", "get", current_user, ticket_id))
+    data = _as_dict(platform_of().tickets.get(current_user, ticket_id))
     assignee = platform_of().accounts.get(data["assignee_id"]) if data.get("assignee_id") else None
     data["assignee_name"] = assignee.display_name if assignee else None
-    data["assignees"] = (to_jsonable(call("tickets", "assignees", current_user, ticket_id))
+    data["assignees"] = (to_jsonable(platform_of().tickets.assignees(current_user, ticket_id))
                          if current_user.has_role("supervisor") and data.get("status") != "closed" else None)
     return data
 
@@ -628,7 +596,7 @@ def ticket_assign(ticket_id: int, assignee_id: int | None) -> dict:
     target = assignee_id or current_user.id
     if target != current_user.id and not current_user.has_role("supervisor"):
         abort(403, description="只有班长可以把工单分派给他人 / only supervisors assign tickets to others")
-    call("tickets", "assign", current_user, ticket_id, target)
+    platform_of().tickets.assign(current_user, ticket_id, target)
     return _ticket_detail(ticket_id)
 
 
@@ -637,7 +605,7 @@ def ticket_assign(ticket_id: int, assignee_id: int | None) -> dict:
 def ticket_comment(ticket_id: int, text: str) -> dict:
     """Add a note to a ticket."""
     text = within_limit(text, DETAILS_MAX, "意见", "comment")
-    call("tickets", "comment", current_user, ticket_id, text)
+    platform_of().tickets.comment(current_user, ticket_id, text)
     return _ticket_detail(ticket_id)
 
 
@@ -645,5 +613,6 @@ def ticket_comment(ticket_id: int, text: str) -> dict:
     params=(Param("resolution", required=True),))
 def ticket_close(ticket_id: int, resolution: str) -> dict:
     """Close a ticket with what was done."""
-    call("tickets", "close", current_user, ticket_id, within_limit(resolution, DETAILS_MAX, "办结说明", "resolution"))
+    resolution = within_limit(resolution, DETAILS_MAX, "办结说明", "resolution")
+    platform_of().tickets.close(current_user, ticket_id, resolution)
     return _ticket_detail(ticket_id)

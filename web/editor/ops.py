@@ -7,6 +7,7 @@ read-only for it; the knowledge service enforces the roles (editor writes, revie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from web.apikit import op
 from web.app import platform_of
 from web.i18n import translate_code
 from web.permissions import Param
-from web.services import BadInput, call, to_jsonable
+from web.services import BadInput, to_jsonable
 
 KB_STAFF = ("editor", "reviewer")
 CONTENT = (
@@ -59,7 +60,7 @@ def _check_scope(province: str | None) -> None:
 
 
 def _article_province(article_id: str) -> str | None:
-    data = call("knowledge", "get", article_id)
+    data = platform_of().knowledge.get(article_id)
     latest = data.get("latest")
     return getattr(latest, "province", None)
 
@@ -73,7 +74,7 @@ def _article_province(article_id: str) -> str | None:
 def kb_articles(category: str | None, province: str | None, status: str | None, expiring: bool | None,
                 flagged: bool | None, text: str | None) -> dict:
     """The editors' list with filters (category, province, status, expiring soon, flagged)."""
-    rows = call("knowledge", "list", category=category, province=province, status=status,
+    rows = platform_of().knowledge.list(category=category, province=province, status=status,
                 expiring_soon=bool(expiring), flagged=bool(flagged), text=text)
     rows = [r for r in to_jsonable(rows) if current_user.is_national or r["province"] in ("00", current_user
                                                                                            .province_scope)]
@@ -84,8 +85,8 @@ def kb_articles(category: str | None, province: str | None, status: str | None, 
 @op("/kb/articles/<article_id>", roles=KB_STAFF, tag="knowledge", template="editor/_article.html")
 def kb_article(article_id: str) -> dict:
     """One article for editing: published and newest revision, all revisions, history, flags, notices."""
-    data = to_jsonable(call("knowledge", "get", article_id))
-    data["revisions"] = to_jsonable(call("knowledge", "revisions", article_id))
+    data = to_jsonable(platform_of().knowledge.get(article_id))
+    data["revisions"] = to_jsonable(platform_of().knowledge.revisions(article_id))
     return data
 
 
@@ -96,7 +97,7 @@ def kb_create_draft(article_id: str | None, reason: str | None, **fields: Any) -
     """Start a draft: a new article, or the next revision of an existing one."""
     if article_id:
         _check_scope(_article_province(article_id))
-    rev = call("knowledge", "create_draft", current_user, article_id=article_id, reason=reason or "",
+    rev = platform_of().knowledge.create_draft(current_user, article_id=article_id, reason=reason or "",
                **_content(fields))
     return {"ok": True, "revision": to_jsonable(rev), "message": f"草稿已保存 / draft saved (r{rev.number})"}
 
@@ -105,9 +106,9 @@ def kb_create_draft(article_id: str | None, reason: str | None, **fields: Any) -
     template="editor/_saved.html", params=CONTENT)
 def kb_update_draft(revision_id: int, reason: str | None, **fields: Any) -> dict:
     """Change a draft (only drafts change; submitted revisions are immutable)."""
-    current = call("knowledge", "revision", revision_id)
+    current = platform_of().knowledge.revision(revision_id)
     _check_scope(current.province)
-    rev = call("knowledge", "update_draft", current_user, revision_id, reason=reason or "", **_content(fields))
+    rev = platform_of().knowledge.update_draft(current_user, revision_id, reason=reason or "", **_content(fields))
     return {"ok": True, "revision": to_jsonable(rev), "message": f"草稿已保存 / draft saved (r{rev.number})"}
 
 
@@ -127,7 +128,7 @@ def kb_preview(body_html: str, title: str | None, short_answer: str | None, body
     result: dict[str, Any] = {"title": title or "", "short_answer": short_answer or "",
                               "body_html": clean_html(body_html)}
     try:
-        preview = call("sms", "preview", f"{title or ''}：{short_answer or ''}")
+        preview = platform_of().sms.preview(f"{title or ''}：{short_answer or ''}")
         result["sms_parts"], result["sms_encoding"] = preview.parts, preview.encoding
     except Exception:  # noqa: BLE001 - the SMS home is optional for a preview
         result["sms_parts"] = None
@@ -142,17 +143,18 @@ def kb_diff(a: int, b: int) -> dict:
     numbers = {}
     for rev_id in (a, b):
         try:
-            numbers[rev_id] = getattr(call("knowledge", "revision", rev_id), "number", None)
+            numbers[rev_id] = getattr(platform_of().knowledge.revision(rev_id), "number", None)
         except (KeyError, LookupError):
             numbers[rev_id] = None
     return {"a": a, "b": b, "a_number": numbers[a], "b_number": numbers[b],
-            "fields": to_jsonable(call("knowledge", "diff", a, b))}
+            "fields": to_jsonable(platform_of().knowledge.diff(a, b))}
 
 
-def _step(method: str, revision_id: int, *args: Any) -> dict:
-    current = call("knowledge", "revision", revision_id)
+def _step(step: Callable[..., Any], revision_id: int, *args: Any) -> dict:
+    """Submit, approve or reject (`step`, a method of platform.knowledge) a revision in my scope."""
+    current = platform_of().knowledge.revision(revision_id)
     _check_scope(current.province)
-    rev = call("knowledge", method, current_user, revision_id, *args)
+    rev = step(current_user, revision_id, *args)
     message = f"r{rev.number}: {translate_code('revision', rev.status)}"
     return {"ok": True, "revision": to_jsonable(rev), "message": message}
 
@@ -161,21 +163,21 @@ def _step(method: str, revision_id: int, *args: Any) -> dict:
     template="_done.html", params=(Param("reason"),))
 def kb_submit(revision_id: int, reason: str | None) -> dict:
     """Submit a draft for review."""
-    return _step("submit", revision_id, reason or "")
+    return _step(platform_of().knowledge.submit, revision_id, reason or "")
 
 
 @op("/kb/revisions/<int:revision_id>/approve", method="POST", roles=("reviewer",), tag="knowledge",
     template="_done.html", params=(Param("comment"),))
 def kb_approve(revision_id: int, comment: str | None) -> dict:
     """Approve: publish now, or on its effective date (scheduled)."""
-    return _step("approve", revision_id, comment or "")
+    return _step(platform_of().knowledge.approve, revision_id, comment or "")
 
 
 @op("/kb/revisions/<int:revision_id>/reject", method="POST", roles=("reviewer",), tag="knowledge",
     template="_done.html", params=(Param("comment", required=True),))
 def kb_reject(revision_id: int, comment: str) -> dict:
     """Send a revision back to the editor with a comment."""
-    return _step("reject", revision_id, comment)
+    return _step(platform_of().knowledge.reject, revision_id, comment)
 
 
 @op("/kb/queries", roles=KB_STAFF, tag="knowledge", template="editor/_queries.html",
@@ -184,14 +186,14 @@ def kb_queries(days: int | None) -> dict:
     """What citizens and agents asked: the top queries and the queries that found no answer."""
     window = min(max(days or 30, 1), 365)
     return {"days": window,
-            "top": to_jsonable(call("knowledge", "top_queries", days=window, limit=20)),
-            "unanswered": to_jsonable(call("knowledge", "unanswered_queries", days=window, limit=20))}
+            "top": to_jsonable(platform_of().knowledge.top_queries(days=window, limit=20)),
+            "unanswered": to_jsonable(platform_of().knowledge.unanswered_queries(days=window, limit=20))}
 
 
 @op("/kb/notices", roles=KB_STAFF, tag="knowledge", template="editor/_notices.html")
 def kb_notices() -> dict:
     """All notices (active, scheduled, ended, withdrawn)."""
-    rows = to_jsonable(call("knowledge", "list_notices", include_inactive=True))
+    rows = to_jsonable(platform_of().knowledge.list_notices(include_inactive=True))
     return {"notices": [n for n in rows if current_user.can_see_province(n["province"]) or n["province"] == "00"]}
 
 
@@ -221,7 +223,7 @@ def kb_create_notice(title: str, body: str, province: str | None, hours: int | N
         if start.tzinfo is None:
             start = start.replace(tzinfo=CHINA_TZ)
     ends = start + timedelta(hours=max(1, min(hours or 72, 24 * 365)))
-    notice = call("knowledge", "create_notice", current_user, title=title, body=body, starts_at=start, ends_at=ends,
+    notice = platform_of().knowledge.create_notice(current_user, title=title, body=body, starts_at=start, ends_at=ends,
                   province=province or current_user.province_scope, article_id=article_id or None,
                   status="urgent" if urgent else "pending")
     if urgent:
@@ -235,11 +237,11 @@ def kb_create_notice(title: str, body: str, province: str | None, hours: int | N
     template="editor/_notices.html")
 def kb_approve_notice(notice_id: int) -> dict:
     """Approve a pending notice (a reviewer other than its author, in scope): it goes live."""
-    notice = next((n for n in call("knowledge", "list_notices", include_inactive=True) if n.id == notice_id), None)
+    notice = next((n for n in platform_of().knowledge.list_notices(include_inactive=True) if n.id == notice_id), None)
     if notice is None:
         abort(404, description=f"no notice {notice_id}")
     _check_scope(notice.province)
-    call("knowledge", "approve_notice", current_user, notice_id)
+    platform_of().knowledge.approve_notice(current_user, notice_id)
     return kb_notices()
 
 
@@ -247,11 +249,11 @@ def kb_approve_notice(notice_id: int) -> dict:
     template="editor/_notices.html")
 def kb_withdraw_notice(notice_id: int) -> dict:
     """Withdraw a notice (a provincial editor: its own province's notices only)."""
-    notice = next((n for n in call("knowledge", "list_notices", include_inactive=True) if n.id == notice_id), None)
+    notice = next((n for n in platform_of().knowledge.list_notices(include_inactive=True) if n.id == notice_id), None)
     if notice is None:
         abort(404, description=f"no notice {notice_id}")
     _check_scope(notice.province)
-    call("knowledge", "withdraw_notice", current_user, notice_id)
+    platform_of().knowledge.withdraw_notice(current_user, notice_id)
     return kb_notices()
 
 
@@ -259,11 +261,11 @@ def kb_withdraw_notice(notice_id: int) -> dict:
     params=(Param("resolution", required=True),))
 def kb_resolve_flag(flag_id: int, resolution: str) -> dict:
     """Close a flag, saying what was done (on an article in my scope, as for editing it)."""
-    flag = next((f for f in call("knowledge", "flags", open_only=False) if f.id == flag_id), None)
+    flag = next((f for f in platform_of().knowledge.flags(open_only=False) if f.id == flag_id), None)
     if flag is None:
         abort(404, description=f"no flag {flag_id}")
     _check_scope(_article_province(flag.article_id))
-    call("knowledge", "resolve_flag", current_user, flag_id, resolution)
+    platform_of().knowledge.resolve_flag(current_user, flag_id, resolution)
     return {"ok": True, "message": "已处理 / resolved"}
 
 
@@ -275,7 +277,7 @@ def kb_suggestions(limit: int | None) -> dict:
     """The review queue from callers' and agents' feedback: questions to add as alternative questions,
     and answers marked not helpful."""
     province = None if current_user.province_scope in (None, "", "00") else current_user.province_scope
-    rows = call("knowledge", "suggestions", limit=min(max(limit or 50, 1), 500), province=province)
+    rows = platform_of().knowledge.suggestions(limit=min(max(limit or 50, 1), 500), province=province)
     return {"suggestions": [r.to_dict() for r in rows]}
 
 
@@ -285,7 +287,7 @@ def kb_suggestions(limit: int | None) -> dict:
 def kb_accept_suggestion(feedback_id: int, question: str | None) -> dict:
     """Add the suggested question to a draft of the article (it is published only after review)."""
     _check_scope(_article_province(_suggestion_article(feedback_id)))
-    draft = to_jsonable(call("knowledge", "accept_suggestion", current_user, feedback_id, question or None))
+    draft = to_jsonable(platform_of().knowledge.accept_suggestion(current_user, feedback_id, question or None))
     return {**kb_suggestions(None), "draft": draft}
 
 
@@ -294,12 +296,12 @@ def kb_accept_suggestion(feedback_id: int, question: str | None) -> dict:
 def kb_dismiss_suggestion(feedback_id: int) -> dict:
     """Take an entry off the queue without changing the article."""
     _check_scope(_article_province(_suggestion_article(feedback_id)))
-    call("knowledge", "dismiss_suggestion", current_user, feedback_id)
+    platform_of().knowledge.dismiss_suggestion(current_user, feedback_id)
     return kb_suggestions(None)
 
 
 def _suggestion_article(feedback_id: int) -> str:
-    for row in call("knowledge", "suggestions", limit=10_000):
+    for row in platform_of().knowledge.suggestions(limit=10_000):
         if feedback_id in row.feedback_ids:
             return str(row.article_id)
     abort(404, description=f"no open suggestion with feedback {feedback_id}")

@@ -9,15 +9,16 @@ from flask_login import current_user
 
 from switch.blocklist import BlockError
 from web.apikit import op
+from web.app import platform_of
 from web.permissions import Param
-from web.services import BadInput, service, to_jsonable
+from web.services import BadInput, to_jsonable
 
 SUP = ("supervisor",)
 
 
 def blocks() -> dict:
     scope = None if current_user.is_national else current_user.province_scope
-    rows = to_jsonable([b.to_dict() for b in service("switch").blocklist.active(scope)])
+    rows = to_jsonable([b.to_dict() for b in platform_of().switch.blocklist.active(scope)])
     return {"blocks": rows, "national": current_user.is_national}
 
 
@@ -40,7 +41,7 @@ def supervisor_block(number: str, reason: str, days: float | None, scope: str | 
     if not allowed:
         abort(403, description="outside your scope")
     try:
-        service("switch").blocklist.block(number, reason=reason, actor=f"user:{current_user.id}", scope=target,
+        platform_of().switch.blocklist.block(number, reason=reason, actor=f"user:{current_user.id}", scope=target,
                                           days=days or 30)
     except BlockError as exc:
         raise BadInput(exc.message) from None
@@ -54,7 +55,7 @@ def supervisor_unblock(block_id: int) -> dict:
     if not any(b["id"] == block_id for b in blocks()["blocks"] if current_user.is_national or b["scope"] != "*"):
         abort(404, description=f"no block {block_id} in your scope")
     try:
-        service("switch").blocklist.lift(block_id, actor=f"user:{current_user.id}")
+        platform_of().switch.blocklist.lift(block_id, actor=f"user:{current_user.id}")
     except BlockError as exc:
         raise BadInput(exc.message) from None
     return blocks()

@@ -16,7 +16,7 @@ from core.clock import CHINA_TZ, china_now
 from web.apikit import op
 from web.app import platform_of
 from web.permissions import Param
-from web.services import BadInput, ServiceUnavailable, available, call, to_jsonable
+from web.services import BadInput, ServiceUnavailable, to_jsonable
 
 SUP = ("supervisor",)
 REPORT_BY = ("day", "interval", "queue", "agent")
@@ -51,16 +51,14 @@ def center_filter(scope: str, own: bool = False) -> str | None:
 
 
 def wallboard(scope: str, own: bool = False) -> dict[str, Any]:
-    stats = to_jsonable(call("agents", "stats", acd_scope(scope, own))) or {}
-    agents = to_jsonable(call("agents", "agents_live", center_filter(scope, own))) or []
+    stats = to_jsonable(platform_of().agents.stats(acd_scope(scope, own))) or {}
+    agents = to_jsonable(platform_of().agents.agents_live(center_filter(scope, own))) or []
     now = platform_of().clock.time()
     for a in agents:
         since = a.get("since") or 0
         a["time_in_state"] = int(now - since) if since else None
-    try:  # work orders past or near their due date (the ticket watcher alerts on them)
-        tickets = call("tickets", "alert_counts", scope, own=own)
-    except ServiceUnavailable:
-        tickets = None
+    # work orders past or near their due date (the ticket watcher alerts on them)
+    tickets = platform_of().tickets.alert_counts(scope, own=own)
     return {"scope": scope, "own": own, "stats": stats, "agents": agents, "tickets": tickets}
 
 
@@ -79,7 +77,7 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 def intervals(scope: str, day: date, own: bool = False) -> list[dict[str, Any]]:
     """Every 15-minute interval of the day with calls: stored ones plus the open one (live counters)."""
     since, until = _day_bounds(day)
-    rows = to_jsonable(call("agents", "intervals", acd_scope(scope, own), since, until)) or []
+    rows = to_jsonable(platform_of().agents.intervals(acd_scope(scope, own), since, until)) or []
     for row in rows:
         local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
         row["start"] = local.strftime("%H:%M")
@@ -96,7 +94,7 @@ def supervisor_intervals(province: str | None, day: str | None, own: bool | None
 
 
 def _agent_in_scope(agent_id: int) -> dict[str, Any]:
-    status = to_jsonable(call("agents", "agent_status", agent_id))
+    status = to_jsonable(platform_of().agents.agent_status(agent_id))
     if not status:
         abort(404, description=f"no agent {agent_id}")
     if not current_user.can_see_province(status.get("center_code")):
@@ -115,7 +113,7 @@ def _audit(action: str, agent_id: int, detail: dict[str, Any]) -> None:
 def supervisor_force_not_ready(agent_id: int, reason: str | None, province: str | None) -> dict:
     """Set an agent not ready (audited)."""
     _agent_in_scope(agent_id)
-    call("agents", "set_not_ready", agent_id, reason or "supervisor")
+    platform_of().agents.set_not_ready(agent_id, reason or "supervisor")
     _audit("acd.force_not_ready", agent_id, {"reason": reason or "supervisor"})
     return {"ok": True, "message": f"agent {agent_id}: not ready"}
 
@@ -125,7 +123,7 @@ def supervisor_force_not_ready(agent_id: int, reason: str | None, province: str 
 def supervisor_force_logout(agent_id: int, province: str | None) -> dict:
     """Log an agent out of the queues (audited)."""
     _agent_in_scope(agent_id)
-    call("agents", "logout", agent_id)
+    platform_of().agents.logout(agent_id)
     _audit("acd.force_logout", agent_id, {})
     return {"ok": True, "message": f"agent {agent_id}: logged out"}
 
@@ -147,7 +145,7 @@ def _combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def _history(scope: str, start: date, end: date) -> list[dict[str, Any]]:
     since, _ = _day_bounds(start)
     _, until = _day_bounds(end)
-    rows = to_jsonable(call("agents", "intervals", scope, since, until)) or []  # stored + the open interval
+    rows = to_jsonable(platform_of().agents.intervals(scope, since, until)) or []  # stored + the open interval
     for row in rows:
         local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
         row["day"], row["interval"] = local.date().isoformat(), local.strftime("%Y-%m-%d %H:%M")
@@ -158,7 +156,7 @@ def _by_agent(scope: str, start: date, end: date) -> list[dict[str, Any]]:
     """Calls each agent wrapped up in the period (the ACD's wrap-ups), with AHT and the top disposition."""
     since, _ = _day_bounds(start)
     _, until = _day_bounds(end)
-    rows = to_jsonable(call("agents", "handled_by_agent", since, until, None if scope == "00" else scope)) or []
+    rows = to_jsonable(platform_of().agents.handled_by_agent(since, until, None if scope == "00" else scope)) or []
     out = []
     for r in rows:
         dispositions = r.get("dispositions") or {}
@@ -179,7 +177,7 @@ def report_rows(by: str, scope: str, start: date, end: date) -> list[dict[str, A
     if by == "agent":
         return _by_agent(scope, start, end)
     if by == "queue":
-        queues = [q for q in to_jsonable(call("switch", "queues")) if scope == "00" or q["center_code"] == scope]
+        queues = [q for q in to_jsonable(platform_of().switch.queues()) if scope == "00" or q["center_code"] == scope]
         out = []
         for q in queues:
             rows = _history(f"queue:{q['id']}", start, end)
@@ -231,7 +229,7 @@ def supervisor_satisfaction(province: str | None, **dates: str | None) -> dict:
     since, _ = _day_bounds(start)
     _, until = _day_bounds(end)
     scope = _scope(province)
-    by_province = to_jsonable(call("ivr", "survey_report", since=since, until=until, group_by="province")) or []
+    by_province = to_jsonable(platform_of().ivr.survey_report(since=since, until=until, group_by="province")) or []
     result = [r for r in by_province if scope == "00" or r.get("province") == scope]
     return {"scope": _scope(province), "from": start.isoformat(), "to": end.isoformat(),
             "results": to_jsonable(result)}
@@ -239,16 +237,14 @@ def supervisor_satisfaction(province: str | None, **dates: str | None) -> dict:
 
 # ---- callbacks ----------------------------------------------------------------------------------
 
-COMPLETE_METHOD = "complete_callback"  # the button shows only when the ACD offers it
 CALLBACK_OUTCOMES = ("reached", "not_needed", "no_answer", "wrong_number")  # the ACD's outcomes
 
 
 def callbacks(scope: str) -> dict[str, Any]:
     """Pending callbacks (missed calls to ring back) of a center, or of all centers nationally."""
-    rows = to_jsonable(call("agents", "callbacks", status="pending", center_code=None if scope == "00" else scope))
+    rows = to_jsonable(platform_of().agents.callbacks(status="pending", center_code=None if scope == "00" else scope))
     rows = [r for r in rows or [] if current_user.can_see_province(r.get("center_code"))]
-    return {"scope": scope, "callbacks": rows, "can_dial": available("agents", "dial_callback"),
-            "can_complete": available("agents", COMPLETE_METHOD), "outcomes": CALLBACK_OUTCOMES}
+    return {"scope": scope, "callbacks": rows, "outcomes": CALLBACK_OUTCOMES}
 
 
 def _pending_callback(callback_id: int) -> dict[str, Any]:
@@ -272,7 +268,7 @@ def supervisor_callbacks(province: str | None) -> dict:
 def supervisor_dial_callback(callback_id: int) -> dict:
     """Queue a pending callback: it goes to the next free agent ahead of ordinary calls (audited)."""
     row = _pending_callback(callback_id)
-    status = call("agents", "dial_callback", callback_id)
+    status = platform_of().agents.dial_callback(callback_id)
     platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.callback.dial",
                                subject=f"callback:{callback_id}", outcome="ok", session_id=row.get("call_id"),
                                detail={"center_code": row.get("center_code")})
@@ -289,7 +285,7 @@ def supervisor_complete_callback(callback_id: int, outcome: str, province: str |
     row = _pending_callback(callback_id)
     if province and row.get("center_code") != province:
         abort(404, description=f"no pending callback {callback_id} in {province}")
-    done = to_jsonable(call("agents", COMPLETE_METHOD, callback_id, outcome=outcome,
+    done = to_jsonable(platform_of().agents.complete_callback(callback_id, outcome=outcome,
                             actor=f"user:{current_user.id}")) or {}
     return {"ok": True, "callback_id": callback_id, "outcome": outcome, "status": done.get("status"),
             "message": f"回拨已关闭 {row.get('number_masked') or ''} / callback closed: {outcome}"}
@@ -309,19 +305,19 @@ def _path_labels(row: dict[str, Any]) -> list[str]:
 def supervisor_waiting(province: str | None, own: bool | None) -> dict:
     """The calls waiting in each queue, in service order: wait, priority, masked caller, IVR path."""
     scope, only = _scope(province), center_filter(_scope(province), bool(own))
-    rows = to_jsonable(call("agents", "waiting_calls", only)) or []
+    rows = to_jsonable(platform_of().agents.waiting_calls(only)) or []
     queues: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         row["ivr_path_labels"] = _path_labels(row)
         queues.setdefault(row["queue_id"], []).append(row)
-    targets = [q["id"] for q in to_jsonable(call("switch", "queues")) or []
+    targets = [q["id"] for q in to_jsonable(platform_of().switch.queues()) or []
                if only is None or q["center_code"] == only]
     return {"scope": scope, "queues": [{"queue_id": q, "calls": calls} for q, calls in sorted(queues.items())],
             "targets": targets}
 
 
 def _waiting_in_scope(call_id: str) -> dict[str, Any]:
-    status = to_jsonable(call("agents", "call_status", call_id))
+    status = to_jsonable(platform_of().agents.call_status(call_id))
     if not status:
         abort(404, description=f"no call {call_id}")
     center = (status.get("queue_id") or "").partition("-")[0]
@@ -335,7 +331,7 @@ def _waiting_in_scope(call_id: str) -> dict[str, Any]:
 def supervisor_prioritise(call_id: str, priority: int) -> dict:
     """Give a waiting call a higher (or lower) priority class (audited)."""
     _waiting_in_scope(call_id)
-    status = to_jsonable(call("agents", "prioritise", call_id, priority))
+    status = to_jsonable(platform_of().agents.prioritise(call_id, priority))
     platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.prioritise",
                                subject=f"call:{call_id}", outcome="ok", detail={"priority": priority})
     return {"ok": True, "message": f"优先级已调整为 {priority} / priority set", "status": status}
@@ -348,7 +344,7 @@ def supervisor_move(call_id: str, queue_id: str) -> dict:
     status = _waiting_in_scope(call_id)
     if not current_user.can_see_province(queue_id.partition("-")[0]):
         abort(403, description="target queue outside your scope")
-    moved = to_jsonable(call("agents", "move", call_id, queue_id))
+    moved = to_jsonable(platform_of().agents.move(call_id, queue_id))
     platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="acd.move",
                                subject=f"call:{call_id}", outcome="ok",
                                detail={"from": status.get("queue_id"), "to": queue_id})
@@ -395,7 +391,7 @@ def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
         from web.agent.ops import agent_id_of
 
         mine = agent_id_of(current_user)
-        endpoint = (call("agents", "endpoint_for_channel", mine, channel) or None) if mine else None
+        endpoint = (platform_of().agents.endpoint_for_channel(mine, channel) or None) if mine else None
     pattern = _TWILIO_ENDPOINT if channel == "twilio" else _ENDPOINT
     if not endpoint or not pattern.fullmatch(endpoint):
         example = "client:sup-1" if channel == "twilio" else "PJSIP/sup-1"
