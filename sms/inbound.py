@@ -277,7 +277,7 @@ class InboundHandler:
         except Exception:
             log.exception("records.send_otp failed")
             return CX_UNAVAILABLE
-        own = bool(getattr(outcome, "caller_is_registered", False))
+        own = outcome.caller_is_registered
         if outcome.status == "otp_sent":
             self.save_session(sender, {"step": "await_code", "record_session": session_id, "own": own})
             return (outcome.speech or CX_ASK_CODE) if own else CX_NEUTRAL
@@ -355,18 +355,15 @@ class InboundHandler:
         if view is None:
             return [NOTHING_MORE]
         body = article_text(view)
-        title = getattr(view, "title", session.get("title", ""))
+        title = view.title
         text = f"{title}：{body}" if title else body
         return chunk_text(text, self.sms.config.max_parts_per_message, self.platform.settings.sms_signature)
 
 
 def article_text(view: Any) -> str:
-    """The plain detailed answer of a knowledge ArticleView (`body_html` made into SMS text)."""
-    for name in ("body_html", "answer", "body", "content", "text", "short_answer"):
-        value = getattr(view, name, None)
-        if isinstance(value, str) and value.strip():
-            return html_to_text(value)
-    return ""
+    """The plain detailed answer of a knowledge ArticleView (`body_html` made into SMS text; the
+    short answer when the article has no body)."""
+    return html_to_text(view.body_html or "") or html_to_text(view.short_answer or "")
 
 
 def html_to_text(value: str) -> str:

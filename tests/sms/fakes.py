@@ -26,9 +26,12 @@ class SearchResult:
 
 @dataclass
 class ArticleView:
+    """The fields of knowledge.views.ArticleView that SMS reads."""
+
     article_id: str
     title: str
-    body: str
+    body_html: str
+    short_answer: str = ""
 
 
 class FakeKnowledge:

@@ -52,7 +52,7 @@ def admin_calendar_day(day: str, kind: str, name: str | None) -> dict:
         raise BadInput(f"not a date: {day}") from None
     try:
         platform_of().switch.set_official_day(when, None if kind == "none" else kind, name=name or "",
-             actor=f"user:{current_user.id}")
+                                              actor=f"user:{current_user.id}")
     except KeyError as exc:
         raise BadInput(str(exc.args[0])) from None
     return calendar(when.year)

@@ -318,7 +318,8 @@ def admin_save_agent(user_id: int, center_code: str, skills: list[str], language
     if platform_of().agents.agent_for_user(user_id) is not None:
         raise BadInput(f"user {user_id} already has an agent profile")
     agent_id = platform_of().agents.create_agent(user_id, name=user.display_name, center_code=center_code,
-                    skills=tuple(skills), languages=tuple(languages or ("zh",)), level=level or 1)
+                                                 skills=tuple(skills), languages=tuple(languages or ("zh",)),
+                                                 level=level or 1)
     _audit("agent.profile", f"user:{user_id}", {"center": center_code, "skills": skills})
     return {"ok": True, "agent_id": agent_id, "message": f"agent {agent_id} created"}
 
@@ -374,9 +375,9 @@ def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[
         if f"endpoint_{channel}" in sent:  # sent empty: that channel uses the default endpoint again
             per_channel[channel] = value or ""
     changed = per_channel != (before.get("endpoints") or {})
-    profile = to_jsonable(platform_of().agents.update_agent(agent_id, skills=skills, languages=languages, level=level,
-                               endpoint=endpoint, endpoints=per_channel if changed else None,
-                               max_tickets=max_tickets))
+    profile = to_jsonable(platform_of().agents.update_agent(
+        agent_id, skills=skills, languages=languages, level=level, endpoint=endpoint,
+        endpoints=per_channel if changed else None, max_tickets=max_tickets))
     fields = ("skills", "languages", "level", "endpoint", "endpoints", "max_tickets")
     _audit("agent.update", f"agent:{agent_id}", {"before": {k: before.get(k) for k in fields},
                                                  "after": {k: profile.get(k) for k in fields}})

@@ -376,16 +376,16 @@ HIT_FIELDS = ("article_id", "revision_id", "title", "short_answer", "score", "sn
 
 def kb_search(q: str, province: str | None, limit: int = 5, all_provinces: bool = False) -> dict[str, Any]:
     result = platform_of().knowledge.search(q, province=province, limit=limit, channel="console",
-                  include_other_provinces=all_provinces)
+                                            include_other_provinces=all_provinces)
     notices = platform_of().knowledge.notices(province) if q is not None else []
     hits = []
-    for hit in getattr(result, "hits", []):
-        row = {f: getattr(hit, f, None) for f in HIT_FIELDS}  # the contract's names, not to_dict()'s
-        text = f"{row.get('title', '')}：{row.get('short_answer', '')}"
+    for hit in result.hits:
+        row = {f: getattr(hit, f) for f in HIT_FIELDS}  # the contract's names, not to_dict()'s
+        text = f"{hit.title}：{hit.short_answer}"
         preview = platform_of().sms.preview(text)
         row["sms_parts"], row["sms_encoding"] = preview.parts, preview.encoding
         hits.append(row)
-    return {"query": q, "province": province, "no_answer": bool(getattr(result, "no_answer", not hits)),
+    return {"query": q, "province": province, "no_answer": result.no_answer,
             "hits": hits, "notices": to_jsonable(notices or [])}
 
 
@@ -432,7 +432,7 @@ def kb_send_sms(article_id: str, call_id: str | None, to: str | None) -> dict:
     answer = _as_dict(article)
     variables = {"title": answer.get("title", ""), "answer": answer.get("short_answer") or answer.get("answer", "")}
     outbox_id = platform_of().sms.send(number, "kb_answer", variables, category="reply",
-                     idempotency_key=f"kb:{call_id or number}:{article_id}", session_id=call_id)
+                                       idempotency_key=f"kb:{call_id or number}:{article_id}", session_id=call_id)
     parts = platform_of().sms.preview(f"{variables['title']}：{variables['answer']}").parts
     platform_of().audit.record(actor=f"agent:{_me()}", channel="console", action="sms.kb_answer", outcome="queued",
                                session_id=call_id, detail={"article_id": article_id, "outbox_id": outbox_id})
@@ -457,7 +457,8 @@ def kb_feedback(article_id: str, helpful: bool | None, used: bool | None, query:
                 call_id: str | None) -> dict:
     """Say whether an answer helped, or which article was used for a call (feeds the editors' queue)."""
     platform_of().knowledge.feedback(article_id, helpful=helpful, used=bool(used), query=query or "",
-         source="agent", channel="console", call_id=call_id or None, user_id=int(current_user.id))
+                                     source="agent", channel="console", call_id=call_id or None,
+                                     user_id=int(current_user.id))
     return {"ok": True, "message": "已记录反馈 / feedback recorded"}
 
 
@@ -498,10 +499,11 @@ def _records_lookup(call_id: str | None, id_number: str | None, reason: str | No
         raise BadInput("需要身份证号 / an ID number is needed")
     if not call_id and not (reason and reason.strip()):
         raise BadInput("需要查询理由 / a reason is needed")
-    outcome = platform_of().records.agent_view(current_user, id_number.strip().upper(), call_id=call_id, reason=reason,
-                   transferred=transferred)  # the records service checks the call is mine and audits
-    return {"status": outcome.status, "speech": getattr(outcome, "speech", ""),
-            "fields": to_jsonable(getattr(outcome, "fields", {})), "subject": mask_id(id_number)}
+    # the records service checks the call is mine and audits
+    outcome = platform_of().records.agent_view(current_user, id_number.strip().upper(), call_id=call_id,
+                                               reason=reason, transferred=transferred)
+    return {"status": outcome.status, "speech": outcome.speech, "fields": to_jsonable(outcome.fields),
+            "subject": mask_id(id_number)}
 
 
 # ---- tickets ----------------------------------------------------------------------------------
@@ -549,8 +551,9 @@ def _open_ticket(*, subject: str, details: str, call_id: str | None, caller: str
             due_date = date.fromisoformat(due[:10])
         except ValueError:
             raise BadInput(f"not a date: {due}") from None
-    view = platform_of().tickets.open_ticket(current_user, caller=caller, topic=subject, description=details or subject,
-                province=province or None, id_number=id_number, call_id=call_id, due_date=due_date)
+    view = platform_of().tickets.open_ticket(current_user, caller=caller, topic=subject,
+                                             description=details or subject, province=province or None,
+                                             id_number=id_number, call_id=call_id, due_date=due_date)
     return _as_dict(view)
 
 

@@ -75,7 +75,7 @@ def kb_articles(category: str | None, province: str | None, status: str | None, 
                 flagged: bool | None, text: str | None) -> dict:
     """The editors' list with filters (category, province, status, expiring soon, flagged)."""
     rows = platform_of().knowledge.list(category=category, province=province, status=status,
-                expiring_soon=bool(expiring), flagged=bool(flagged), text=text)
+                                        expiring_soon=bool(expiring), flagged=bool(flagged), text=text)
     rows = [r for r in to_jsonable(rows) if current_user.is_national or r["province"] in ("00", current_user
                                                                                            .province_scope)]
     return {"articles": rows, "filters": {"category": category, "province": province, "status": status,
@@ -98,7 +98,7 @@ def kb_create_draft(article_id: str | None, reason: str | None, **fields: Any) -
     if article_id:
         _check_scope(_article_province(article_id))
     rev = platform_of().knowledge.create_draft(current_user, article_id=article_id, reason=reason or "",
-               **_content(fields))
+                                               **_content(fields))
     return {"ok": True, "revision": to_jsonable(rev), "message": f"草稿已保存 / draft saved (r{rev.number})"}
 
 
@@ -223,9 +223,10 @@ def kb_create_notice(title: str, body: str, province: str | None, hours: int | N
         if start.tzinfo is None:
             start = start.replace(tzinfo=CHINA_TZ)
     ends = start + timedelta(hours=max(1, min(hours or 72, 24 * 365)))
-    notice = platform_of().knowledge.create_notice(current_user, title=title, body=body, starts_at=start, ends_at=ends,
-                  province=province or current_user.province_scope, article_id=article_id or None,
-                  status="urgent" if urgent else "pending")
+    notice = platform_of().knowledge.create_notice(current_user, title=title, body=body, starts_at=start,
+                                                   ends_at=ends, province=province or current_user.province_scope,
+                                                   article_id=article_id or None,
+                                                   status="urgent" if urgent else "pending")
     if urgent:
         platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="kb.notice_urgent",
                                    outcome="ok", subject=f"notice:{notice.id}",

@@ -286,7 +286,7 @@ def supervisor_complete_callback(callback_id: int, outcome: str, province: str |
     if province and row.get("center_code") != province:
         abort(404, description=f"no pending callback {callback_id} in {province}")
     done = to_jsonable(platform_of().agents.complete_callback(callback_id, outcome=outcome,
-                            actor=f"user:{current_user.id}")) or {}
+                                                              actor=f"user:{current_user.id}")) or {}
     return {"ok": True, "callback_id": callback_id, "outcome": outcome, "status": done.get("status"),
             "message": f"回拨已关闭 {row.get('number_masked') or ''} / callback closed: {outcome}"}
 
