@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from agents.domain import DISPOSITIONS, AcdError, QueuedCall
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 
 
 def _acd():  # type: ignore[no-untyped-def]

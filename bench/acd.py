@@ -47,9 +47,9 @@ def _numbers_by_province() -> dict[str, list[str]]:
 def _platform(tmp: Path, store_kind: str, redis_url: str) -> tuple[Any, Any, str | None]:
     from core.clock import FakeClock
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore, RedisStore
+    from hotline.platform import Platform
 
     clock = FakeClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     prefix = None

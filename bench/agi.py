@@ -74,9 +74,9 @@ def _ours(port_q: Any, engine: bool, data_dir: str) -> None:
 def _engine_runner(tmp: str) -> Any:
     from core.clock import SystemClock
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore
+    from hotline.platform import Platform
     from ivr.asterisk.channel import CallRunner
 
     settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/h.db",

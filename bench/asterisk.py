@@ -72,7 +72,7 @@ def _pct(values: list[float], q: float) -> float:
 def _prepare(data: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL")}
     env.update(HOTLINE_DATA_DIR=str(data), HOTLINE_DEMO="1")
-    subprocess.run([sys.executable, "-m", "core.cli", "init", "--demo"], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "hotline.cli", "init", "--demo"], env=env, check=True,
                    capture_output=True, timeout=900)
 
 

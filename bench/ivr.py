@@ -28,11 +28,11 @@ MIX = (
 
 def build_platform(folder: Path) -> Any:
     from core.clock import FakeClock
-    from core.demo import load_demo
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore
+    from hotline.demo import load_demo
+    from hotline.platform import Platform
 
     clock = FakeClock()  # 10:00 Beijing on a working day: agents are open
     settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'hotline.db'}",

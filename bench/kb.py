@@ -28,9 +28,9 @@ DEMO = Path(__file__).resolve().parent.parent / "knowledge" / "demo_data" / "art
 def _platform(tmp: Path) -> Any:
     from core.clock import FakeClock
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore
+    from hotline.platform import Platform
 
     clock = FakeClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     settings = Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'bench.db'}",

@@ -48,9 +48,9 @@ def _time(n: int, fn: Callable[[int], object]) -> list[float]:
 def _platform(tmp: Path, core_url: str) -> Iterator[object]:
     from core.clock import FakeClock
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore
+    from hotline.platform import Platform
 
     settings = Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'hotline.db'}", records_database_url=core_url,
                         redis_url=None, secret_key="bench", handoff_secret="bench", node_id="bench")

@@ -44,9 +44,9 @@ def fresh_pg() -> Iterator[str | None]:
 def _platform(tmp: Path, db_url: str) -> Any:
     from core.clock import SystemClock
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore
+    from hotline.platform import Platform
 
     clock = SystemClock()
     settings = Settings(data_dir=tmp, database_url=db_url, records_database_url=f"sqlite:///{tmp / 'r.db'}",

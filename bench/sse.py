@@ -34,8 +34,8 @@ def _free_port() -> int:
 
 def _prepare(data_dir: Path) -> str:
     """A migrated database with one national supervisor and an API token for it."""
-    from core.platform import Platform
     from core.settings import Settings
+    from hotline.platform import Platform
 
     platform = Platform(Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'hotline.db'}",
                                  records_database_url=f"sqlite:///{data_dir / 'core-records.db'}", redis_url=None,
@@ -136,7 +136,7 @@ def command(streams: int, events: int, gap: float) -> None:
                "HOTLINE_SSE_HEARTBEAT": "15"}
         for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):
             env.pop(name, None)
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--web-port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve", "--web-port", str(port),
                                  "--agi-port", str(agi), "--no-demo-load"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:

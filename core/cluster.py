@@ -69,7 +69,7 @@ def services(platform: Any) -> list[Any]:
     """The heartbeat that keeps this node's announcement alive (only with a shared Redis)."""
     if not platform.settings.redis_url:
         return []
-    from core.node import PeriodicService
+    from core.timers import PeriodicService
 
     return [PeriodicService("cluster-heartbeat", HEARTBEAT_S,
                             lambda: register(platform.store, platform.settings, platform.clock.time()))]

@@ -1,12 +1,14 @@
 """Database engine, sessions and schema migrations (SQLAlchemy 2.0, Alembic).
 
 SQLite (the embedded default) and PostgreSQL share the same models and migrations.
-Each home owns its tables and its migrations (`<home>/migrations/`), one Alembic branch each.
+Each home owns its tables and its migrations (`<home>/migrations/`), one Alembic branch each; the
+composition root (`hotline/homes.py`) imports the homes' models and passes their migration folders in.
+The core knows no home.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +25,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-# Homes whose `models` module defines tables and whose `migrations/` folder holds a branch.
-MODEL_HOMES = ("core", "agents", "switch", "knowledge", "records", "tickets", "sms", "ivr", "web", "recordings",
-               "qa")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,14 +52,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-def import_all_models() -> None:
-    """Import every home's models so that `Base.metadata` is complete."""
-    from core.optional import optional_import
-
-    for home in MODEL_HOMES:
-        optional_import(f"{home}.models")
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -111,31 +101,30 @@ class Database:
                 session.rollback()
                 raise
 
-    def upgrade(self) -> None:
-        """Create or migrate the schema to the newest revision of every branch."""
+    def upgrade(self, locations: Iterable[Path | str] = ()) -> None:
+        """Create or migrate the schema to the newest revision of every branch: the core's and those in
+        `locations` (the homes' migration folders, given by the composition root)."""
         from alembic import command
 
-        command.upgrade(alembic_config(self.url, self.engine), "heads")
+        command.upgrade(alembic_config(self.url, self.engine, locations=locations), "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def version_locations() -> list[str]:
-    locations = []
-    for home in MODEL_HOMES:
-        folder = ROOT / home / "migrations" if home != "core" else ROOT / "core" / "migrations" / "versions"
-        if folder.is_dir():
-            locations.append(str(folder))
-    return locations
+CORE_VERSIONS = ROOT / "core" / "migrations" / "versions"
 
 
-def alembic_config(url: str, engine: Engine | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(url: str, engine: Engine | None = None, *,  # type: ignore[no-untyped-def]
+                   locations: Iterable[Path | str] = ()):
+    """Alembic's config: the core's branch plus the branches in `locations` (folders of revisions)."""
     from alembic.config import Config
 
+    folders = [str(CORE_VERSIONS)]
+    folders += [str(f) for f in locations if str(f) not in folders]
     cfg = Config()
     cfg.set_main_option("script_location", str(ROOT / "core" / "migrations"))
-    cfg.set_main_option("version_locations", " ".join(version_locations()))
+    cfg.set_main_option("version_locations", " ".join(folders))
     cfg.set_main_option("path_separator", "space")
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if engine is not None:

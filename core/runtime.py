@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.node import PeriodicService
+from core.timers import PeriodicService
 
 ANCHOR_INTERVAL = 24 * 3600.0
 

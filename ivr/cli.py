@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 
 # ----------------------------------------------------------------------------- hotline call
 
@@ -34,10 +34,10 @@ def simulator_platform(at: str | None, *, in_place: bool = False):  # type: igno
     on, e.g. in tests). A PostgreSQL database is a live deployment's: refused."""
     import tempfile
 
+    from core.clictx import platform_factory
     from core.clock import FakeClock
     from core.events import InProcessBus
-    from core.node import running_node_url
-    from core.platform import Platform
+    from core.runfile import running_node_url
     from core.settings import Settings
     from core.state import MemoryStore
 
@@ -60,7 +60,8 @@ def simulator_platform(at: str | None, *, in_place: bool = False):  # type: igno
         if source.exists():
             _copy_sqlite(source, copy)
         settings = Settings.from_env(database_url=f"sqlite:///{copy}")
-    platform = Platform(settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus(settings.node_id, clock))
+    platform = platform_factory()(settings, clock=clock, store=MemoryStore(clock),
+                                  bus=InProcessBus(settings.node_id, clock))
     if scratch is not None:
         close = platform.close
 
@@ -137,7 +138,7 @@ def call_command(caller: str, called: str, keys: str | None, says: tuple[str, ..
     gets it), or, with no node, in the standalone simulator on a throwaway copy of the database with
     a demo agent (interactive without --keys/--say)."""
     if node_url is None and not (standalone or in_place or at or agent_no_answer or no_agent):
-        from core.node import running_node_url
+        from core.runfile import running_node_url
         from core.settings import Settings
 
         node_url = running_node_url(Settings.from_env().data_dir)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.node import PeriodicService
+from core.timers import PeriodicService
 
 log = logging.getLogger(__name__)
 

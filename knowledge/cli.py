@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 from knowledge.errors import KnowledgeError
 
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from typing import Any
 
-from core.node import PeriodicService
+from core.timers import PeriodicService
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 import yaml
 
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 from qa.service import REPORT_GROUPS
 
 

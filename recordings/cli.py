@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 from recordings.retention import HOLD_REASONS
 
 

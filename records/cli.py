@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import click
 
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 from core.masking import mask_id
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 
 
 def _sms() -> Any:

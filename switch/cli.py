@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import yaml
 
-from core.cli import echo_json, platform_from_ctx
+from core.clictx import echo_json, platform_from_ctx
 from switch.hours import describe
 from switch.topics import TOPICS
 

@@ -13,9 +13,9 @@ os.environ.setdefault("HOTLINE_DEMO", "1")
 
 from core.clock import FakeClock
 from core.events import InProcessBus, RedisBus
-from core.platform import Platform
 from core.settings import Settings
 from core.state import MemoryStore, RedisStore
+from hotline.platform import Platform
 from tests import services
 
 

@@ -13,8 +13,8 @@ from werkzeug.serving import make_server
 from core.accounts import hash_password
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from ivr.service import DEFAULT_FLOW
 from records.demo_citizens import BY_ID
 from records.models import ServicePassword

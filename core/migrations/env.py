@@ -1,13 +1,14 @@
-"""Alembic environment: one branch per home, all against `core.db.Base.metadata`."""
+"""Alembic environment: one branch per home, all against `core.db.Base.metadata` (the homes' models are
+imported by the composition root, `hotline.homes.import_models()`, before it migrates)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import pool
 
-from core.db import Base, import_all_models, make_engine
+import core.models  # noqa: F401 - the core's own tables
+from core.db import Base, make_engine
 
-import_all_models()
 config = context.config
 target_metadata = Base.metadata
 

@@ -1,5 +1,5 @@
-"""`hotline asterisk ...`: operator checks of the Asterisk link (needs the lead to add
-`"asterisk": "ivr.asterisk.cli:asterisk_group"` to core/cli.py DOMAIN_COMMANDS)."""
+"""`hotline asterisk ...`: operator checks of the Asterisk link (registered in hotline/homes.py as the
+IVR home's `asterisk` command)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ async def _check(host: str, port: int, username: str, secret: str, auth: str, ti
 @click.pass_context
 def check(ctx: click.Context, timeout: float, as_json: bool) -> None:
     """Log in to AMI with the node's settings; print the version and the number of channels."""
-    from core.cli import platform_from_ctx
+    from core.clictx import platform_from_ctx
 
     settings = platform_from_ctx(ctx, migrate=False).settings
     if not settings.ami_host:
@@ -89,7 +89,7 @@ def devices(ctx: click.Context, timeout: float) -> None:
     Redis (each node's state is in its own process), asked from Asterisk over AMI."""
     import os
 
-    from core.cli import platform_from_ctx
+    from core.clictx import platform_from_ctx
 
     platform = platform_from_ctx(ctx)
     settings = platform.settings
@@ -125,7 +125,7 @@ def setup(ctx: click.Context, sounds: str | None, asterisk_conf: str, langs: tup
     """Render the dialplan's safety-net prompts (fallback notice, "please call again") into Asterisk's sounds."""
     from pathlib import Path
 
-    from core.cli import platform_from_ctx
+    from core.clictx import platform_from_ctx
     from ivr.asterisk.setup import DEFAULT_SOUNDS, render_safety_net, sounds_dir_from_conf
     from ivr.speech import SpeechUnavailable, speech_of
 

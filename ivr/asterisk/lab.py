@@ -387,7 +387,7 @@ class NodeProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         out = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [self.python, "-m", "core.cli", "serve", "--web-port", str(self.web_port), "--agi-port",
+            [self.python, "-m", "hotline.cli", "serve", "--web-port", str(self.web_port), "--agi-port",
              str(self.agi_port)], env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
         out.close()

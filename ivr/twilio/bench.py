@@ -37,9 +37,9 @@ def _platform(tmp: Path, api_url: str, redis_url: str | None) -> Any:
 
     from core.clock import FakeClock
     from core.events import InProcessBus, RedisBus
-    from core.platform import Platform
     from core.settings import Settings
     from core.state import MemoryStore, RedisStore
+    from hotline.platform import Platform
 
     clock = FakeClock()  # a Tuesday, 10:00 in Beijing: the centers are open
     settings = Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'hotline.db'}",

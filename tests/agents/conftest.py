@@ -11,8 +11,8 @@ from agents.domain import QueuedCall
 from core.clock import FakeClock
 from core.events import Event, InProcessBus
 from core.models import User
-from core.platform import Platform
 from core.state import MemoryStore, RedisStore
+from hotline.platform import Platform
 from tests import services
 from tests.conftest import make_settings
 

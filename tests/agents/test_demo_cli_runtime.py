@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from agents.models import Agent
-from core.demo import load_demo_users
 from core.models import User
+from hotline.demo import load_demo_users
 
 
 def test_demo_is_idempotent_and_links_users(platform) -> None:
@@ -38,7 +38,7 @@ def test_demo_is_idempotent_and_links_users(platform) -> None:
 
 
 def test_acd_cli_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.cli import main
+    from hotline.cli import main
 
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))
     for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):

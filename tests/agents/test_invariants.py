@@ -16,8 +16,8 @@ from agents.domain import AcdError
 from agents.keys import RPOOLS, ak, ck, qk, qlk, rk
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore, RedisStore
+from hotline.platform import Platform
 from tests import services
 from tests.agents.conftest import add_agent, call, make_platform
 

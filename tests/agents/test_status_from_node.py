@@ -34,7 +34,7 @@ def node(platform: Any) -> Iterator[tuple[str, str]]:
 
 
 def test_status_asks_the_node_when_there_is_no_redis(node: tuple[str, str], tmp_path: Any, monkeypatch: Any) -> None:
-    from core.cli import main
+    from hotline.cli import main
 
     url, token = node
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "cli"))

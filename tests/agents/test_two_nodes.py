@@ -12,8 +12,8 @@ import pytest
 
 from agents.domain import AcdError
 from core.clock import FakeClock
-from core.platform import Platform
 from core.state import RedisStore
+from hotline.platform import Platform
 from tests import services
 from tests.agents.conftest import Recorder, add_agent, call, make_platform
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
+from hotline.platform import cli_obj
 from ivr.asterisk.cli import asterisk_group
 from tests.asterisk.emulator import FakeAMIServer
 
@@ -42,7 +43,8 @@ def _env(tmp_path, port: int, secret: str = "s3cret") -> dict[str, str]:  # type
 
 
 def test_check_logs_in_and_reports(tmp_path, ami_server: FakeAMIServer) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(asterisk_group, ["check", "--json"], env=_env(tmp_path, ami_server.port))
+    result = CliRunner().invoke(asterisk_group, obj=cli_obj(), args=["check", "--json"],
+                                env=_env(tmp_path, ami_server.port))
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["ok"] and out["channels"] == 1 and out["version"].startswith("Asterisk 22")
@@ -50,26 +52,27 @@ def test_check_logs_in_and_reports(tmp_path, ami_server: FakeAMIServer) -> None:
 
 
 def test_check_reports_a_refused_login(tmp_path, ami_server: FakeAMIServer) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(asterisk_group, ["check", "--timeout", "1"],
+    result = CliRunner().invoke(asterisk_group, obj=cli_obj(), args=["check", "--timeout", "1"],
                                 env=_env(tmp_path, ami_server.port, secret="wrong"))
     assert result.exit_code == 1 and "Authentication failed" in result.output
 
 
 def test_check_without_ami_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(asterisk_group, ["check"], env={"HOTLINE_DATA_DIR": str(tmp_path),
+    result = CliRunner().invoke(asterisk_group, obj=cli_obj(), args=["check"], env={"HOTLINE_DATA_DIR": str(tmp_path),
                                                                 "HOTLINE_AMI_HOST": ""})
     assert result.exit_code != 0 and "HOTLINE_AMI_HOST is not set" in result.output
 
 
 def test_devices_lists_the_softphone_states(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(asterisk_group, ["devices"], env={"HOTLINE_DATA_DIR": str(tmp_path)})
+    result = CliRunner().invoke(asterisk_group, obj=cli_obj(), args=["devices"],
+                                env={"HOTLINE_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 0 and "no softphone state seen yet" in result.output
 
 
 def test_devices_without_redis_asks_asterisk(tmp_path, ami_server: FakeAMIServer) -> None:  # type: ignore[no-untyped-def]
     ami_server.device_states.update({"PJSIP/agent-1": "NOT_INUSE", "PJSIP/agent-2": "INUSE",
                                      "PJSIP/agent-3": "UNAVAILABLE", "Queue:hotline-fallback": "NOT_INUSE"})
-    result = CliRunner().invoke(asterisk_group, ["devices"], env=_env(tmp_path, ami_server.port))
+    result = CliRunner().invoke(asterisk_group, obj=cli_obj(), args=["devices"], env=_env(tmp_path, ami_server.port))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "DeviceStateList" in lines[0]

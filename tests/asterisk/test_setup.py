@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from hotline.platform import cli_obj
 from ivr.asterisk.cli import asterisk_group
 from ivr.asterisk.setup import SAFETY_NET_PROMPTS, sounds_dir_from_conf
 
@@ -22,7 +23,7 @@ needs_tts = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("
 def test_setup_renders_every_fallback_prompt_the_dialplan_plays(tmp_path: Path) -> None:
     sounds = tmp_path / "sounds"
     env = {"HOTLINE_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}
-    result = CliRunner().invoke(asterisk_group, ["setup", "--sounds", str(sounds)], env=env)
+    result = CliRunner().invoke(asterisk_group, obj=cli_obj(), args=["setup", "--sounds", str(sounds)], env=env)
     assert result.exit_code == 0, result.output
     dialplan = (Path(__file__).resolve().parents[2] / "ivr/asterisk/conf/extensions.conf").read_text()
     played = set(re.findall(r"Playback\(hotline/([a-z-]+)\)", dialplan))

@@ -93,7 +93,7 @@ def _hotline(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> s
     extra = env or {}
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL")}
     env.update(HOTLINE_DATA_DIR=str(data_dir), HOTLINE_DEMO="1", **extra)
-    out = subprocess.run([sys.executable, "-m", "core.cli", *args], env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env, capture_output=True, text=True,
                          timeout=600)
     if out.returncode:
         raise RuntimeError(f"hotline {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")

@@ -11,7 +11,7 @@ def _hotline(data_dir: Path, *args: str, env_extra: dict | None = None) -> subpr
     env = {**os.environ, "HOTLINE_DATA_DIR": str(data_dir), **(env_extra or {})}
     env.pop("DATABASE_URL", None)
     env.pop("RECORDS_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env, capture_output=True,
                           text=True, timeout=600)
 
 
@@ -58,7 +58,7 @@ def test_init_demo_twice_leaves_the_same_data_and_audit_verify_catches_tampering
 def test_every_subcommand_has_help(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from core.cli import main
+    from hotline.cli import main
 
     runner = CliRunner()
     result = runner.invoke(main, ["--help"])
@@ -87,8 +87,8 @@ def test_login_demo_user_and_csrf(platform, client) -> None:  # type: ignore[no-
 
 
 def test_demo_password_refused_outside_demo_mode(tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
-    from core.platform import Platform
     from core.state import MemoryStore
+    from hotline.platform import Platform
     from tests.conftest import make_settings
     from web.app import create_app
 

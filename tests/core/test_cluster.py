@@ -53,7 +53,7 @@ def test_a_different_handoff_secret_is_refused_too(shared_redis, tmp_path: Path)
 
 def test_run_node_refuses_to_start_with_the_message(tmp_path: Path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     services.require("redis")
-    from core.node import run_node
+    from hotline.node import run_node
 
     url = services.REDIS_URL.rsplit("/", 1)[0] + "/13"  # the node's default prefix, on a database of its own
     store = RedisStore(url)

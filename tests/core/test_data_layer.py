@@ -4,11 +4,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from core.db import Base, import_all_models
+from core.db import Base
+from hotline.homes import import_models
 
 
 def test_migrations_match_models(any_platform) -> None:  # type: ignore[no-untyped-def]
-    import_all_models()
+    import_models()
     with any_platform.db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     # Ignore SQLite's lack of some type details; anything structural is a failure.
@@ -24,7 +25,9 @@ def test_upgrade_is_idempotent_and_reaches_every_head(any_platform) -> None:  # 
     any_platform.migrate()
     with any_platform.db.engine.connect() as conn:
         stored = set(conn.execute(text("select version_num from alembic_version")).scalars())
-    script = ScriptDirectory.from_config(alembic_config(any_platform.db.url))
+    from hotline.homes import migration_dirs
+
+    script = ScriptDirectory.from_config(alembic_config(any_platform.db.url, locations=migration_dirs()))
     applied = {rev.revision for rev in script.iterate_revisions(tuple(stored), "base")}
     assert applied == {rev.revision for rev in script.walk_revisions()}, "some migration was not applied"
 

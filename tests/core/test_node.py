@@ -1,7 +1,7 @@
 import asyncio
 import threading
 
-from core.node import PeriodicService
+from core.timers import PeriodicService
 
 
 def test_periodic_service_keeps_running_after_a_failing_pass() -> None:

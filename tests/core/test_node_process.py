@@ -72,7 +72,7 @@ def test_node_starts_on_a_fresh_data_dir_and_stops_cleanly_on_sigint(tmp_path: P
     env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_WEB_THREADS": "32"}
     for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--web-port", str(web_port),
+    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve", "--web-port", str(web_port),
                              "--agi-port", str(agi_port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:

@@ -41,7 +41,7 @@ def test_hotline_timezone_is_honoured(tmp_path) -> None:  # type: ignore[no-unty
     import pytest
 
     from core.clock import china_now, set_timezone
-    from core.platform import Platform
+    from hotline.platform import Platform
     from tests.conftest import make_settings
 
     clock = FakeClock()  # 02:00 UTC

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main
+from hotline.cli import main
 from ivr.flow import FlowError, load_flow, targets
 from ivr.service import DEFAULT_FLOW
 from ivr.validate import errors, validate_text

@@ -22,10 +22,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from core.cli import main
+from hotline.cli import main
 
 pytestmark = pytest.mark.slow
-HOTLINE = [sys.executable, "-m", "core.cli"]
+HOTLINE = [sys.executable, "-m", "hotline.cli"]
 
 
 def _free_port() -> int:

@@ -163,7 +163,7 @@ def test_prompts_render_needs_espeak_and_sox(tmp_path: Path, monkeypatch: pytest
 
     from click.testing import CliRunner
 
-    from core.cli import main
+    from hotline.cli import main
 
     path = os.environ.get("PATH", "")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main
+from hotline.cli import main
 
 WORKDAY = "2026-11-24T10:00"
 ID, PASSWORD = "11010519491231002X", "246810"  # records/demo_citizens.py

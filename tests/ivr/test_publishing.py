@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import RedisStore
+from hotline.cli import main
+from hotline.platform import Platform
 from ivr.actions import Collect, Digits
 from ivr.flow import FlowError
 from ivr.service import DEFAULT_FLOW, IvrService

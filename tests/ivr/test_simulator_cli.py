@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from core.cli import main
+from hotline.cli import main
 from ivr.service import DEFAULT_FLOW
 from tickets.models import Ticket
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.events import InProcessBus, RedisBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from tests import services
 from tests.conftest import make_settings
 from tests.knowledge.conftest import publish

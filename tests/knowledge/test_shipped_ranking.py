@@ -23,7 +23,7 @@ def _cli(tmp: Path, *args: str) -> str:
     env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp), "HOTLINE_DEMO": "0", "DATABASE_URL": f"sqlite:///{tmp}/kb.db"}
     env.pop("REDIS_URL", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "hotline.cli", *args], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     return out.stdout

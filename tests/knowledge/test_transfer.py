@@ -88,7 +88,7 @@ def test_markdown_with_front_matter(kb, tmp_path) -> None:  # type: ignore[no-un
 
 
 def test_cli_import_search_batch_eval_reindex(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from core.cli import main
+    from hotline.cli import main
 
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("DATABASE_URL", raising=False)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.platform import Platform
+from hotline.platform import Platform
 from tests.recordings.helpers import stereo_wav, user
 
 GD, BJ = "44", "11"

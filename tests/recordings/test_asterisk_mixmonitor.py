@@ -18,8 +18,8 @@ import pytest
 
 from core.clock import SystemClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from ivr.actions import Connect, Hangup, Hold
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner

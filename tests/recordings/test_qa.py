@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from core.platform import Platform
+from hotline.platform import Platform
 from qa import scoring
 from qa.service import QaError
 from tests.recordings.helpers import stereo_wav
@@ -112,7 +112,7 @@ def test_review_ack_dispute_once_and_report(platform: Platform, week_of_calls: l
 
 
 def test_cli(platform: Platform, week_of_calls: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from core.cli import main
+    from hotline.cli import main
 
     runner = CliRunner()
     obj = {"platform": platform}

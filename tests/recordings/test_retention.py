@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.platform import Platform
+from hotline.platform import Platform
 from recordings.service import RecordingError
 from tests.recordings.helpers import stereo_wav
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from recordings.storage import S3Storage
 from tests.conftest import make_settings
 from tests.recordings.helpers import stereo_wav

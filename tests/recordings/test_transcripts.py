@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from tests.conftest import make_settings
 from tests.recordings.helpers import stereo_wav
 

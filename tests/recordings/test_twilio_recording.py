@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.platform import Platform
+from hotline.platform import Platform
 from ivr.actions import Action, Connect, Hangup, Play, Prompt
 from ivr.twilio.signature import HEADER, sign
 from ivr.twilio.testing import TwilioCallEmulator, voice_params

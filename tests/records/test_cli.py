@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main
+from hotline.cli import main
 from tests.records.conftest import DEMO_ID
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from core.cli import main
+from hotline.cli import main
 from tests.web.conftest import HOME_PROVINCE
 
 

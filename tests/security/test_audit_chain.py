@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.audit import GENESIS, AuditLog, entry_hash
 from core.db import Database
 from core.models import AuditEntry, AuditHead, Setting
-from core.platform import Platform
+from hotline.platform import Platform
 
 
 def _forge(db: Database, key: bytes | None, seq: int, actor: str) -> None:
@@ -95,7 +95,7 @@ def test_cli_anchor_verify_and_key_rotation(tmp_path: Path) -> None:
     env = {"HOTLINE_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
     def hotline(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "core.cli", *args], env=env, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env, capture_output=True,
                               text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
 
     assert hotline("db", "upgrade").returncode == 0

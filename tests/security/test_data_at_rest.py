@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from core.cli import main
+from hotline.cli import main
 from sms.models import OutboxMessage
 from sms.outbox import text_digest
 from tests.sms.helpers import RecordingProvider, dispatcher

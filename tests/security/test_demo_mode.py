@@ -9,8 +9,8 @@ from typing import Any
 from core.accounts import DEMO_PASSWORD
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from tests.web.conftest import login
 
 

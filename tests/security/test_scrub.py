@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main
 from core.events import InProcessBus
 from core.masking import scrub, scrub_data
+from hotline.cli import main
 
 ID, MOBILE = "110105194912310027", "13900001234"
 SPOKEN = f"我的身份证号码是{ID}手机{MOBILE}，我想问养老保险"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
+from hotline.platform import Platform
 from sms.models import OutboxMessage
 from tests.conftest import make_settings
 from tests.security.test_sms_records import with_records_and_sms

@@ -144,7 +144,7 @@ def test_chunk_text_keeps_every_character() -> None:
 
 
 def test_cli_inbound_json_and_send(platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from core.cli import main
+    from hotline.cli import main
 
     runner = CliRunner()
     obj = {"platform": platform}

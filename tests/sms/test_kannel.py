@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from sms import encoding
 from sms.testing.kannel import Kannel, binaries, free_port, ucs2_mo
 from tests.conftest import make_settings

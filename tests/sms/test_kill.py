@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from sms.models import OutboxMessage
 from sms.testing.http_sink import HttpSink
 from tests.conftest import make_settings
@@ -51,7 +51,7 @@ def test_sigkill_loses_nothing_and_sends_nothing_twice(tmp_path: Path) -> None:
                                              for i in range(MESSAGES)], category="reply", batch_id="kill")
     assert report.queued == MESSAGES
     rng = random.Random(int(os.environ.get("HOTLINE_SMS_KILL_SEED", "12333")))
-    cmd = [sys.executable, "-m", "core.cli", "sms", "dispatch", "--until-empty"]
+    cmd = [sys.executable, "-m", "hotline.cli", "sms", "dispatch", "--until-empty"]
     kills = 0
     with HttpSink() as sink:
         env = _dispatcher_env(tmp_path, db_url, sink.url)

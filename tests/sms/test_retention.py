@@ -82,7 +82,7 @@ def test_old_texts_are_blanked_and_the_metadata_kept(any_platform) -> None:  # t
 
 
 def test_purge_cli_and_the_retention_timer(platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from core.cli import main
+    from hotline.cli import main
 
     ids = _old_and_new_traffic(platform)
     runner = CliRunner()

@@ -44,7 +44,7 @@ def test_rate_limiter_shares_the_budget_across_dispatchers(any_store, clock: Fak
 
 
 def test_cli_bulk_status_and_stats(platform, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from core.cli import main
+    from hotline.cli import main
 
     prov = RecordingProvider("p")
     dispatcher(platform, prov)

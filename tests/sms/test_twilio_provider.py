@@ -16,8 +16,8 @@ import pytest
 
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from tests.conftest import make_settings
 
 

@@ -14,8 +14,8 @@ from twilio.request_validator import RequestValidator
 
 from core.clock import FakeClock
 from core.events import InProcessBus
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from tests.conftest import make_settings
 from tests.sms.helpers import RecordingProvider, dispatcher
 

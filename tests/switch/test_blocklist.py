@@ -65,8 +65,8 @@ def test_a_block_made_on_another_node_applies_here_by_its_event_or_within_the_sn
     """`blocked()` answers from a snapshot (it runs on every call): another node's change reaches it
     by the `switch.block.*` event on the shared bus, or after Blocklist.SNAPSHOT_S without it."""
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.state import MemoryStore
+    from hotline.platform import Platform
     from switch.blocklist import Blocklist
     from tests.conftest import make_settings
 

@@ -102,7 +102,7 @@ def test_editing_one_day(platform, clock) -> None:
 def test_cli_check_import_export(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from core.cli import main
+    from hotline.cli import main
 
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))
     for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):

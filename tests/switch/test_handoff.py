@@ -11,8 +11,8 @@ import requests
 from werkzeug.serving import make_server
 
 from core.clock import FakeClock
-from core.platform import Platform
 from core.state import MemoryStore
+from hotline.platform import Platform
 from switch import handoff as hf
 from tests.agents.conftest import Recorder, add_agent, call, make_platform
 

@@ -13,8 +13,8 @@ import pytest
 
 from core.clock import FakeClock
 from core.events import RedisBus
-from core.platform import Platform
 from core.state import RedisStore
+from hotline.platform import Platform
 from ivr.service import DEFAULT_FLOW
 from ivr.twilio.runtime import TwilioBridge
 from ivr.twilio.testing import FakeTwilioApi, TwilioCallEmulator

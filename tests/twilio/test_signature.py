@@ -86,8 +86,8 @@ def test_replayed_signature_with_changed_fields_is_refused(client) -> None:  # t
 
 def test_without_a_configured_auth_token_everything_is_refused(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
     from core.events import InProcessBus
-    from core.platform import Platform
     from core.state import MemoryStore
+    from hotline.platform import Platform
     from tests.conftest import make_settings
     from web.app import create_app
 

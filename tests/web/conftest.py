@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.platform import Platform
+from hotline.platform import Platform
 
 PASSWORD = "correct-horse-battery"
 ROLES = ("agent", "supervisor", "editor", "reviewer", "admin", "qa")

@@ -1,6 +1,7 @@
-"""Demo data, `hotline init --demo`: idempotent. The core loads the demo users; each home that has
-demo data exposes `load_demo(platform) -> str` in its `demo` module (centers and queues, agents,
-knowledge, the demo insurance core database, the default flow, SMS templates)."""
+"""Demo data, `hotline init --demo`: idempotent. The demo users are loaded here; each home that has
+demo data exposes `load_demo(platform) -> str` in the `demo` module the registry names
+(hotline/homes.py: centers and queues, agents, knowledge, the demo insurance core database, the
+default flow, SMS templates, QA forms), in registry order."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from core.accounts import DEMO_PASSWORD
 from core.models import User
-from core.optional import optional_import
+from hotline import homes
 
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("admin", "系统管理员", ("admin",), "00"),
@@ -24,9 +25,6 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("qa", "质检员（全国）", ("qa",), "00"),
     ("qa-gd", "质检员（广东）", ("qa",), "44"),
 )
-
-# Order matters: centers before agents, knowledge before flows that cite it.
-DEMO_HOMES = ("switch", "agents", "knowledge", "records", "sms", "ivr", "web", "qa")
 
 
 def load_demo_users(platform: Any) -> str:
@@ -43,10 +41,8 @@ def load_demo_users(platform: Any) -> str:
 
 def load_demo(platform: Any) -> list[str]:
     lines = [load_demo_users(platform)]
-    for home in DEMO_HOMES:
-        module = optional_import(f"{home}.demo")
-        if module is not None:
-            lines.append(module.load_demo(platform))
+    for loader in homes.demo_loaders():
+        lines.append(loader(platform))
     return lines
 
 

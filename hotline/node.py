@@ -3,67 +3,24 @@ loop running the FastAGI listener, the AMI client, the SMS dispatcher and the ti
 
 With in-process state (no REDIS_URL) everything must share one process, so the node runs a single
 worker; with Redis, several nodes share one national state. Each home that runs something in the
-background exposes `services(platform) -> list[NodeService]` in its `runtime` module.
+background exposes `services(platform) -> list[NodeService]` (core/timers.py) in the `runtime`
+modules the registry names (hotline/homes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-from core.optional import optional_import
+from core.runfile import remove_run_file, write_run_file
+from core.timers import NodeService
+from hotline import homes
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_DEADLINE_S = 4.0  # Ctrl-C: the worker is gone by then, the node within 5 s (gunicorn would SIGKILL at 10 s)
-
-RUNTIME_HOMES = (
-    "core", "agents", "switch", "knowledge", "sms", "ivr", "ivr.asterisk", "ivr.twilio", "records", "tickets", "web",
-    "recordings",
-)
-
-
-class NodeService(Protocol):
-    name: str
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-class PeriodicService:
-    """Run a blocking function every `interval` seconds in a worker thread, until stopped.
-
-    A failing pass is logged and the next one runs: one bad call must not stop a node's timers.
-    """
-
-    def __init__(self, name: str, interval: float, func: Callable[[], object]) -> None:
-        self.name = name
-        self.interval = interval
-        self.func = func
-        self._task: asyncio.Task[None] | None = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.func)
-            except Exception:
-                log.exception("%s failed", self.name)
-            await asyncio.sleep(self.interval)
-
-    async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name=self.name)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
 
 class BackgroundLoop:
@@ -79,14 +36,7 @@ class BackgroundLoop:
         self._error: BaseException | None = None
 
     def _collect(self) -> list[NodeService]:
-        from core import cluster
-
-        found: list[NodeService] = list(cluster.services(self.platform))
-        for home in RUNTIME_HOMES:
-            module = optional_import(f"{home}.runtime")
-            if module is not None:
-                found.extend(module.services(self.platform))
-        return found
+        return homes.runtime_services(self.platform)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -129,10 +79,10 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
              load_demo_if_empty: bool = True) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from core.demo import database_is_empty, load_demo
     from core.logging import configure
-    from core.platform import from_env
     from core.settings import Settings
+    from hotline.demo import database_is_empty, load_demo
+    from hotline.platform import from_env
 
     configure(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the progress lines say what happens
@@ -273,47 +223,6 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     return 0
 
 
-RUN_FILE = "node.json"
-
-
-def _local_url(settings: Any) -> str:
-    host = settings.web_host if settings.web_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-    return f"http://{host}:{settings.web_port}"
-
-
-def write_run_file(settings: Any) -> None:
-    """`$HOTLINE_DATA_DIR/node.json` while the node runs: how `hotline call` on this data dir finds it."""
-    import json
-    import os
-
-    path = settings.data_dir / RUN_FILE
-    path.write_text(json.dumps({"url": _local_url(settings), "pid": os.getpid(), "node": settings.node_id}),
-                    encoding="utf-8")
-
-
-def remove_run_file(settings: Any) -> None:
-    import os
-
-    path = settings.data_dir / RUN_FILE
-    with contextlib.suppress(OSError):
-        if path.exists() and str(os.getpid()) in path.read_text(encoding="utf-8"):
-            path.unlink()
-
-
-def running_node_url(data_dir: Any) -> str | None:
-    """The URL of the node running on this data dir, if its run file names a live process."""
-    import json
-    import os
-    from pathlib import Path
-
-    try:
-        info = json.loads((Path(data_dir) / RUN_FILE).read_text(encoding="utf-8"))
-        os.kill(int(info["pid"]), 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return str(info.get("url") or "") or None
-
-
 def _progress(text: str) -> None:
     print(f"==> {text}", flush=True)
 
@@ -346,7 +255,7 @@ def _print_banner(settings: Any) -> None:
         f"  state/events  {'Redis ' + settings.redis_url if settings.redis_url else 'in-process'}",
     ]
     if settings.demo_mode:
-        from core.demo import DEMO_USERS
+        from hotline.demo import DEMO_USERS
 
         logins = ", ".join(login for login, *_ in DEMO_USERS)
         lines.append(f"  demo logins   {logins} (password {DEMO_PASSWORD})")

@@ -1,13 +1,13 @@
 """The composition root: one `Platform` per node holds the settings, database, clock, event bus,
 state store and audit log, and builds each home's service on first use.
 
-Domain homes expose `build(platform)` in their `wiring` module; nothing else in the core imports
-a domain module. Tests build a Platform with a temporary data dir, a FakeClock and either store.
+Domain homes expose `build(platform)` in their `wiring` module, named in the registry
+(`hotline/homes.py`); the core imports no home. Tests build a Platform with a temporary data dir, a
+FakeClock and either store.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 from functools import cached_property
 from typing import Any
@@ -19,6 +19,7 @@ from core.db import Database
 from core.events import EventBus, make_bus
 from core.settings import Settings
 from core.state import StateStore, make_store
+from hotline import homes
 
 
 def audit_key(settings: Settings) -> str:
@@ -34,6 +35,7 @@ def audit_key(settings: Settings) -> str:
 class Platform:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
                  store: StateStore | None = None, bus: EventBus | None = None) -> None:
+        homes.checked()  # a typo or a missing module in the registry stops the start here
         self.settings = settings
         set_timezone(settings.timezone)
         self.clock = clock or SystemClock()
@@ -47,11 +49,11 @@ class Platform:
         self._lock = threading.RLock()
 
     def service(self, home: str) -> Any:
-        """The service object of a home (`knowledge`, `records`, `switch`, `agents`, `sms`, `ivr`)."""
+        """The service object of a home (`knowledge`, `records`, `switch`, `agents`, `sms`, `ivr`, ...) or
+        a further service a home registers (`ivr.speech`); built on first use by its wiring module."""
         with self._lock:
             if home not in self._services:
-                module = importlib.import_module(f"{home}.wiring")
-                self._services[home] = module.build(self)
+                self._services[home] = homes.build_service(home, self)
             return self._services[home]
 
     @cached_property
@@ -91,7 +93,8 @@ class Platform:
         return self.service("qa")
 
     def migrate(self) -> None:
-        self.db.upgrade()
+        homes.import_models()
+        self.db.upgrade(homes.migration_dirs())
         self.audit.ensure_keyed()
 
     def close(self) -> None:
@@ -105,6 +108,17 @@ class Platform:
         self.db.dispose()
 
 
-
 def from_env(**overrides: Any) -> Platform:
     return Platform(Settings.from_env(**overrides))
+
+
+def make_platform(settings: Settings | None = None, **kwargs: Any) -> Platform:
+    """The platform factory the `hotline` command puts into the click context (core/clictx.py)."""
+    return Platform(settings or Settings.from_env(), **kwargs)
+
+
+def cli_obj() -> dict[str, Any]:
+    """A fresh click `obj` with the platform factory, for invoking a home's CLI group on its own (tests)."""
+    from core.clictx import FACTORY_KEY
+
+    return {FACTORY_KEY: make_platform}

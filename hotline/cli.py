@@ -1,80 +1,70 @@
-"""The `hotline` command. Each home adds its own group in `<home>/cli.py`; they are loaded lazily,
-so `hotline --help` stays fast and a broken home does not break the others."""
+"""The `hotline` command. Each home adds its own commands in its `cli` module, named in the registry
+(hotline/homes.py); they are imported lazily, so `hotline --help` stays fast, but a command the
+registry names and that does not load stops with a RegistryError. `hotline bench` is a developer tool
+that runs from a checkout only (`bench/` is not shipped)."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from core.clictx import FACTORY_KEY, echo_json, platform_from_ctx
 from core.logging import configure as configure_logging
-from core.optional import optional_import
+from hotline import homes
 
-# command name -> "module:attribute" of a click command or group in its home
-DOMAIN_COMMANDS: dict[str, str] = {
-    "call": "ivr.cli:call_command",
-    "flow": "ivr.cli:flow_group",
-    "prompts": "ivr.cli:prompts_group",
-    "route": "switch.cli:route_command",
-    "centers": "switch.cli:centers_group",
-    "acd": "agents.cli:acd_group",
-    "kb": "knowledge.cli:kb_group",
-    "records": "records.cli:records_group",
-    "sms": "sms.cli:sms_group",
-    "asterisk": "ivr.asterisk.cli:asterisk_group",
-    "bench": "bench.cli:bench_group",
-    "recordings": "recordings.cli:recordings_group",
-    "qa": "qa.cli:qa_group",
-}
+__all__ = ["echo_json", "main", "platform_from_ctx"]
+
+BENCH = "bench.cli:bench_group"  # a checkout's developer tool, not a home
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(super().list_commands(ctx))
-        for name, target in DOMAIN_COMMANDS.items():
-            if _spec_exists(target.split(":")[0]):
-                names.add(name)
+        names = set(super().list_commands(ctx)) | set(homes.commands())
+        if _bench_present():
+            names.add("bench")
         return sorted(names)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         cmd = super().get_command(ctx, name)
-        if cmd is not None or name not in DOMAIN_COMMANDS:
+        if cmd is not None:
             return cmd
-        module_name, attr = DOMAIN_COMMANDS[name].split(":")
-        module = optional_import(module_name)
-        return getattr(module, attr, None) if module is not None else None
+        if name in homes.commands():
+            return homes.load_command(name)  # type: ignore[no-any-return]
+        if name == "bench":
+            return _bench_command()
+        return None
 
 
-def _spec_exists(module_name: str) -> bool:
-    try:
-        return importlib.util.find_spec(module_name) is not None
-    except ModuleNotFoundError:
-        return False
+def _checkout_root() -> Path | None:
+    """The source checkout this package runs from (editable install or `python -m hotline.cli`), if
+    it has the developer tools: `bench/` and the test tree with its emulators."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "bench" / "cli.py").is_file() and (root / "tests" / "__init__.py").is_file() else None
 
 
-def platform_from_ctx(ctx: click.Context | None = None, migrate: bool = True) -> Any:
-    """The node's Platform for a CLI command (built once per invocation, schema migrated)."""
-    from core.platform import from_env
-
-    ctx = ctx or click.get_current_context()
-    root = ctx.find_root()
-    root.ensure_object(dict)
-    if "platform" not in root.obj:
-        platform = from_env()
-        if migrate:
-            platform.migrate()
-        root.obj["platform"] = platform
-        root.call_on_close(platform.close)
-    return root.obj["platform"]
+def _bench_present() -> bool:
+    return _checkout_root() is not None
 
 
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+def _bench_command() -> click.Command:
+    root = _checkout_root()
+    if root is None:
+        @click.command("bench", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+        def missing() -> None:
+            """Benchmarks (only in a source checkout)."""
+            raise click.ClickException("`hotline bench` runs from a source checkout: the bench/ package and the "
+                                       "test-tree emulators it drives are not installed with the platform")
+
+        return missing
+    import importlib
+
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))  # bench/ and tests/ are not installed: found in the checkout
+    module, _, attr = BENCH.partition(":")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +73,12 @@ def main(verbose: bool) -> None:
     """12333 hotline platform: IVR, national switch, provincial queues, knowledge, records, SMS."""
     import logging
 
+    from hotline.platform import make_platform
+
     configure_logging(logging.DEBUG if verbose else logging.WARNING)
+    ctx = click.get_current_context()
+    ctx.ensure_object(dict)
+    ctx.obj.setdefault(FACTORY_KEY, make_platform)
 
 
 @main.command()
@@ -93,7 +88,7 @@ def init(demo: bool) -> None:
     platform = platform_from_ctx()
     click.echo(f"database ready: {platform.db.engine.url.render_as_string(hide_password=True)}")
     if demo:
-        from core.demo import load_demo
+        from hotline.demo import load_demo
 
         summary = load_demo(platform)
         for line in summary:
@@ -106,7 +101,7 @@ def init(demo: bool) -> None:
 @click.option("--no-demo-load", is_flag=True, help="Do not load demo data into an empty database.")
 def serve(web_port: int | None, agi_port: int | None, no_demo_load: bool) -> None:
     """Start a node: web console, FastAGI listener, SMS dispatcher and timers. Ctrl-C stops it."""
-    from core.node import run_node
+    from hotline.node import run_node
 
     sys.exit(run_node(web_port=web_port, agi_port=agi_port, load_demo_if_empty=not no_demo_load))
 
