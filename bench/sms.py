@@ -111,8 +111,8 @@ def _inbound(platform: Any, count: int) -> dict:
 @click.option("--no-postgres", is_flag=True, help="SQLite only.")
 def command(messages: int, batch: int, workers: int, inbound: int, no_postgres: bool) -> None:
     """Outbox → loopback HTTP sink / SMPP server throughput on SQLite and PostgreSQL."""
-    from sms.testing.http_sink import HttpSink
-    from sms.testing.smpp_server import SmppServer
+    from tests.support.emulators.sms.http_sink import HttpSink
+    from tests.support.emulators.sms.smpp_server import SmppServer
 
     click.echo(machine_line())
     click.echo(f"sms: {messages} messages per run (1 part each, UCS-2), claim batch {batch}, {workers} send threads")

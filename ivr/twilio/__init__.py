@@ -4,6 +4,7 @@ state store (so any node can answer the next webhook), checks `X-Twilio-Signatur
 callers to agents through Twilio's REST API and hands browser agents Voice access tokens.
 
 No Flask here: `web/twilio.py` is the thin blueprint in front of `ivr.twilio.voice.TwilioVoice`.
-`ivr.twilio.testing` holds the emulators (a fake Twilio REST API, signed webhook requests, a call
-that follows the TwiML the way Twilio does); it is never on the code path of a real call.
+The emulators (a fake Twilio REST API, signed webhook requests, a call that follows the TwiML the way
+Twilio does) live in the test tree, tests/support/emulators/twilio.py: never on the code path of a
+real call, never shipped.
 """

@@ -1,4 +1,4 @@
-"""The fake Twilio REST API of ivr.twilio.testing plus what recording needs: the media of a
+"""The fake Twilio REST API of tests.support.emulators.twilio plus what recording needs: the media of a
 recording (`GET /2010-04-01/Accounts/AC…/Recordings/RE….wav`, Basic auth, as Twilio serves it with
 HTTP auth for media on), the update of a call's recording (pause / resume) by RecordingSid or
 `Twilio.CURRENT` (404 for a recording it does not know), and the recording-status callback fields
@@ -10,7 +10,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ivr.twilio.testing import API_VERSION, ApiRequest, FakeTwilioApi, _error, _json, new_sid
+from tests.support.emulators.twilio import API_VERSION, ApiRequest, FakeTwilioApi, _error, _json, new_sid
 
 
 class FakeTwilioRecordingsApi(FakeTwilioApi):

@@ -14,11 +14,11 @@ import pytest
 from hotline.platform import Platform
 from ivr.actions import Action, Connect, Hangup, Play, Prompt
 from ivr.twilio.signature import HEADER, sign
-from ivr.twilio.testing import TwilioCallEmulator, voice_params
 from tests.conftest import make_settings
 from tests.recordings.fake_twilio import FakeTwilioRecordingsApi
 from tests.recordings.helpers import stereo_wav
 from tests.scripted_engine import ScriptedEngine
+from tests.support.emulators.twilio import TwilioCallEmulator, voice_params
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f3a1c0de" * 4

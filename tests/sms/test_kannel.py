@@ -19,10 +19,10 @@ from core.events import InProcessBus
 from core.state import MemoryStore
 from hotline.platform import Platform
 from sms import encoding
-from sms.testing.kannel import Kannel, binaries, free_port, ucs2_mo
 from tests.conftest import make_settings
 from tests.sms.fakes import FakeKnowledge, install
 from tests.sms.test_webhooks import webhook_app
+from tests.support.emulators.sms.kannel import Kannel, binaries, free_port, ucs2_mo
 
 pytestmark = pytest.mark.kannel
 

@@ -20,8 +20,8 @@ from core.events import InProcessBus
 from core.state import MemoryStore
 from hotline.platform import Platform
 from sms.models import OutboxMessage
-from sms.testing.http_sink import HttpSink
 from tests.conftest import make_settings
+from tests.support.emulators.sms.http_sink import HttpSink
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = int(os.environ.get("HOTLINE_SMS_KILL_MESSAGES", "5000"))

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from sms.providers import Outgoing
-from sms.testing.smpp_server import SmppServer
 from tests.sms.fakes import FakeKnowledge, install
+from tests.support.emulators.sms.smpp_server import SmppServer
 
 
 def _wait(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]

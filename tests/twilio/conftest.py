@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from ivr.twilio.testing import FakeTwilioApi, TwilioCallEmulator
 from tests.conftest import make_settings
+from tests.support.emulators.twilio import FakeTwilioApi, TwilioCallEmulator
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f3a1c0de" * 4

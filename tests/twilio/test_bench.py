@@ -6,7 +6,7 @@ import re
 
 from click.testing import CliRunner
 
-from ivr.twilio.bench import command
+from bench.twilio import command
 
 
 def test_bench_runs_whole_calls_and_prints_figures() -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from ivr.twilio.signature import HEADER, sign
-from ivr.twilio.testing import voice_params
 from ivr.twilio.twiml import conference_name
 from ivr.twilio.voice import PATH_CONFERENCE_AGENT
+from tests.support.emulators.twilio import voice_params
 from tests.twilio.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, make_agent
 from tests.twilio.test_tokens import PASSWORD
 from tests.twilio.test_whole_call import follow_until_dial, queue_caller

@@ -18,10 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core.clock import FakeClock
-from ivr.twilio.testing import FakeTwilioApi, TwilioCallEmulator
 from ivr.twilio.voice import PATH_INCOMING
 from tests.deployments import Deployment, national_and_guangdong
 from tests.records.conftest import core_file  # noqa: F401 - fixture
+from tests.support.emulators.twilio import FakeTwilioApi, TwilioCallEmulator
 from tests.twilio.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, flask_post, make_agent
 
 GD_TRUNK = "sip:12333@gd-hotline.example.cn"

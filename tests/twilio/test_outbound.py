@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ivr.twilio.signature import HEADER, sign
-from ivr.twilio.testing import new_sid, voice_params
+from tests.support.emulators.twilio import new_sid, voice_params
 from tests.twilio.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
 
 PATH = "/twilio/voice/outbound"

@@ -7,7 +7,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.rest import CallControl, make_client
-from ivr.twilio.testing import FakeTwilioApi, new_sid
+from tests.support.emulators.twilio import FakeTwilioApi, new_sid
 from tests.twilio.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
 
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Client>agent-1</Client></Dial></Response>'

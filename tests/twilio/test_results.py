@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from ivr.actions import AgentLegEnded, CallerHangup, Digits, HoldTick, Played, Speech, Timeout
 from ivr.twilio.results import clean_digits, confidence, result_for
-from ivr.twilio.testing import voice_params
+from tests.support.emulators.twilio import voice_params
 
 BASE = voice_params("CA1", "AC1")
 

@@ -17,9 +17,9 @@ from core.state import RedisStore
 from hotline.platform import Platform
 from ivr.service import DEFAULT_FLOW
 from ivr.twilio.runtime import TwilioBridge
-from ivr.twilio.testing import FakeTwilioApi, TwilioCallEmulator
 from tests import services
 from tests.conftest import make_settings
+from tests.support.emulators.twilio import FakeTwilioApi, TwilioCallEmulator
 from tests.twilio.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, flask_post, make_agent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from ivr.twilio.signature import HEADER, is_valid, public_request_url, sign
-from ivr.twilio.testing import new_sid, voice_params
+from tests.support.emulators.twilio import new_sid, voice_params
 from tests.twilio.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
 
 WEBHOOKS = ["/twilio/voice", "/twilio/voice/step?n=1", "/twilio/voice/dial?n=2", "/twilio/voice/status",

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ivr.twilio.testing import FakeTwilioApi
+from tests.support.emulators.twilio import FakeTwilioApi
 from tests.twilio.conftest import ACCOUNT_SID, PUBLIC_URL
 
 providers = pytest.importorskip("sms.providers")

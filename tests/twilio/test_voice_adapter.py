@@ -26,9 +26,9 @@ from ivr.actions import (
 )
 from ivr.twilio.runtime import TwilioBridge, services
 from ivr.twilio.signature import HEADER, sign
-from ivr.twilio.testing import voice_params
 from ivr.twilio.voice import TwilioVoice, state_key
 from tests.scripted_engine import ScriptedEngine
+from tests.support.emulators.twilio import voice_params
 
 HELLO = Prompt(id="hello", text="您好，这里是12333。")
 MENU = Collect(prompts=(Prompt(id="menu", text="查询养老保险请按1。"),), max_digits=1)

@@ -1,6 +1,7 @@
 """A loopback HTTP server speaking Kannel's sendsms interface: answers `202 0: Accepted for
 delivery`, and counts messages by our id (carried in dlr-url), so a resend after a crash is
-acknowledged but delivered once. Also runnable as `python -m sms.testing.http_sink PORT FILE`."""
+acknowledged but delivered once. Also runnable from a checkout as
+`python -m tests.support.emulators.sms.http_sink PORT FILE`."""
 
 from __future__ import annotations
 
