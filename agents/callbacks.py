@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -32,6 +32,16 @@ class CallbackMixin:
     bus: Any
     store: Any
     state: Any
+    switch: Any
+    sl_seconds: int
+
+    if TYPE_CHECKING:  # provided by AcdService
+        def _now(self) -> float: ...
+        def _call(self, call_id: str) -> dict[str, str]: ...
+        def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None: ...
+        def _queue_def(self, queue_id: str) -> Any: ...
+        def call_status(self, call_id: str) -> CallStatus | None: ...
+        def enqueue(self, call: QueuedCall) -> CallStatus: ...
 
     def callback_number(self, call_id: str, *, actor: str = "system:telephony") -> str | None:
         """The number to text or ring back for a call, unmasked and audited: the number the caller
@@ -148,9 +158,9 @@ class CallbackMixin:
             ["hset", ak(agent_id), {"state": "not_ready", "reason": why, "call_id": "", "since": now,
                                     "answered_at": "", "call_queue": "", "call_center": ""}],
             *stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
-                             answered_sl=-int(waited <= self.sl_seconds))]  # type: ignore[attr-defined]
+                             answered_sl=-int(waited <= self.sl_seconds))]
         if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
-            self._publish_agent(agent_id, "not_ready", why)  # type: ignore[attr-defined]
+            self._publish_agent(agent_id, "not_ready", why)
 
     def _text_unreachable(self, call_id: str, number: str, attempts: int) -> None:
         try:

@@ -18,9 +18,8 @@ CHANNELS = ("asterisk", "twilio")
 def for_channel(channel: str | None, default: str | None, per_channel: Mapping[str, str] | str | None) -> str:
     """The endpoint that carries `channel`'s calls to an agent: the one set for that channel, else the
     default. `per_channel` is the profile's map or its JSON form (as kept in the real-time state)."""
-    if isinstance(per_channel, str):
-        per_channel = json.loads(per_channel or "{}")
-    return str((per_channel or {}).get(channel or "") or default or "")
+    table = json.loads(per_channel or "{}") if isinstance(per_channel, str) else per_channel
+    return str((table or {}).get(channel or "") or default or "")
 
 
 def all_of(default: str | None, per_channel: Mapping[str, str] | None) -> set[str]:

@@ -4,7 +4,7 @@ and the atomic claim (agent ready and call waiting → both offered) as one stat
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents import endpoints, policy
 from agents.keys import (
@@ -35,6 +35,12 @@ class MatchingMixin:
     offer_timeout: float
     scan_depth: int
     pool_depth: int
+
+    if TYPE_CHECKING:  # provided by AcdService
+        def _now(self) -> float: ...
+        def _agent(self, agent_id: int) -> dict[str, str]: ...
+        def _pools(self, agent: dict[str, str]) -> list[str]: ...
+        def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None: ...
 
     def _heads(self, queues: list[str], languages: list[str] | None = None) -> list[tuple[float, str, str]]:
         """(score, call, queue) of the first `scan_depth` calls of each queue's per-language indexes

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from agents import policy, stats
+from agents.domain import AgentStatus
 from agents.keys import ACTIVE, ck, qk
 from agents.models import Agent, IntervalStat, WrapUp
 from core.models import User
@@ -20,6 +21,10 @@ class ReportsMixin:
     store: Any
     state: Any
     sl_seconds: int
+
+    if TYPE_CHECKING:  # provided by AcdService
+        def _now(self) -> float: ...
+        def agents_live(self, center_code: str | None = None) -> list[AgentStatus]: ...
 
     def counters(self, scope: str, bucket: str | int, *, test: bool = False) -> dict[str, int]:
         """A scope's counters in one bucket; `test=True`: those of test and simulated calls."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from core.state import MemoryStore, RedisStore, StateStore
 
@@ -23,7 +23,8 @@ Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["
 
 
 class AcdState(Protocol):
-    store: StateStore
+    @property
+    def store(self) -> StateStore: ...
 
     def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool: ...
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]: ...
@@ -156,7 +157,8 @@ class RedisAcdState:
         return [[(m, float(s)) for m, s in rows] for rows in pipe.execute()]
 
     def zrank(self, key: str, member: str) -> int | None:
-        r = self._redis.zrank(self.store.k(key), member)
+        # without withscore Redis answers a rank or nil; redis-py's zrank is not overloaded on it
+        r = cast("int | None", self._redis.zrank(self.store.k(key), member))
         return None if r is None else int(r)
 
 

@@ -212,7 +212,7 @@ class Accounts:
             if row is None or (row.expires_at is not None and row.expires_at <= now):
                 return None
             user = s.get(User, row.user_id)
-            if not self.usable(user):
+            if user is None or not self.usable(user):
                 return None
             if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
                 row.last_used_at = now

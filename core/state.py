@@ -6,13 +6,21 @@ Two implementations of one interface: `MemoryStore` (one node, in-process) and `
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 from core.clock import Clock, SystemClock
+
+_T = TypeVar("_T")
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (the client decodes replies, but its types still allow bytes)."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class StateStore(Protocol):
@@ -35,7 +43,7 @@ class StateStore(Protocol):
     def zcard(self, key: str) -> int: ...
     def sadd(self, key: str, *members: str) -> int: ...
     def srem(self, key: str, *members: str) -> int: ...
-    def smembers(self, key: str) -> set[str]: ...
+    def smembers(self, key: str) -> builtins.set[str]: ...
     def keys(self, pattern: str) -> list[str]: ...
     @contextmanager
     def lock(self, name: str, timeout: float = 10.0) -> Iterator[None]: ...
@@ -79,20 +87,36 @@ class MemoryStore:
             return False
         return key in self._data
 
-    def _typed(self, key: str, kind: type, create: bool) -> object | None:
+    def _typed(self, key: str, kind: type[_T]) -> _T | None:
+        """The live value at `key` (None when absent); a TypeError when it holds another kind."""
         if not self._alive(key):
-            if not create:
-                return None
+            return None
+        return self._checked(key, kind)
+
+    def _ensure(self, key: str, kind: type[_T]) -> _T:
+        """The live value at `key`, created empty when absent."""
+        if not self._alive(key):
             self._data[key] = kind()
+        return self._checked(key, kind)
+
+    def _checked(self, key: str, kind: type[_T]) -> _T:
         value = self._data[key]
         if not isinstance(value, kind):
             raise TypeError(f"key {key!r} holds a {type(value).__name__}, not a {kind.__name__}")
         return value
 
+    def _hash(self, key: str) -> dict[str, str] | None:
+        return self._typed(key, dict)
+
+    def _zset(self, key: str) -> dict[str, float] | None:
+        return self._typed(key, dict)
+
+    def _set(self, key: str) -> builtins.set[str] | None:
+        return self._typed(key, builtins.set)
+
     def get(self, key: str) -> str | None:
         with self._mutex:
-            value = self._typed(key, str, False)
-            return value  # type: ignore[return-value]
+            return self._typed(key, str)
 
     def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> bool:
         with self._mutex:
@@ -119,7 +143,7 @@ class MemoryStore:
     def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
         with self._mutex:
             existed = self._alive(key)
-            current = int(self._data[key]) if existed else 0  # type: ignore[call-overload]
+            current = int(self._checked(key, str)) if existed else 0
             current += amount
             self._data[key] = str(current)
             if not existed and ttl is not None:
@@ -142,78 +166,78 @@ class MemoryStore:
     def hset(self, key: str, mapping: Mapping[str, str]) -> None:
         with self._mutex:
             self._maybe_sweep()
-            h = self._typed(key, dict, True)
-            h.update({k: str(v) for k, v in mapping.items()})  # type: ignore[union-attr]
+            h = self._ensure(key, dict)
+            h.update({k: str(v) for k, v in mapping.items()})
 
     def hget(self, key: str, field: str) -> str | None:
         with self._mutex:
-            h = self._typed(key, dict, False)
-            return h.get(field) if h else None  # type: ignore[union-attr]
+            h = self._hash(key)
+            return h.get(field) if h else None
 
     def hgetall(self, key: str) -> dict[str, str]:
         with self._mutex:
-            h = self._typed(key, dict, False)
-            return dict(h) if h else {}  # type: ignore[call-overload]
+            h = self._hash(key)
+            return dict(h) if h else {}
 
     def hdel(self, key: str, *fields: str) -> int:
         with self._mutex:
-            h = self._typed(key, dict, False)
+            h = self._hash(key)
             if not h:
                 return 0
-            n = sum(1 for f in fields if h.pop(f, None) is not None)  # type: ignore[union-attr]
+            n = sum(1 for f in fields if h.pop(f, None) is not None)
             if not h:
                 self.delete(key)
             return n
 
     def zadd(self, key: str, mapping: Mapping[str, float]) -> None:
         with self._mutex:
-            z = self._typed(key, dict, True)
-            z.update({k: float(v) for k, v in mapping.items()})  # type: ignore[union-attr]
+            z = self._ensure(key, dict)
+            z.update({k: float(v) for k, v in mapping.items()})
 
     def zrem(self, key: str, *members: str) -> int:
         return self.hdel(key, *members)
 
     def zscore(self, key: str, member: str) -> float | None:
         with self._mutex:
-            z = self._typed(key, dict, False)
-            return z.get(member) if z else None  # type: ignore[union-attr]
+            z = self._zset(key)
+            return z.get(member) if z else None
 
     def zrange(self, key: str, start: int = 0, end: int = -1) -> list[tuple[str, float]]:
         with self._mutex:
-            z = self._typed(key, dict, False)
+            z = self._zset(key)
             if not z:
                 return []
-            items = sorted(z.items(), key=lambda kv: (kv[1], kv[0]))  # type: ignore[union-attr]
+            items = sorted(z.items(), key=lambda kv: (kv[1], kv[0]))
             stop = None if end == -1 else end + 1
             return items[start:stop]
 
     def zcard(self, key: str) -> int:
         with self._mutex:
-            z = self._typed(key, dict, False)
-            return len(z) if z else 0  # type: ignore[arg-type]
+            z = self._zset(key)
+            return len(z) if z else 0
 
     def sadd(self, key: str, *members: str) -> int:
         with self._mutex:
-            s = self._typed(key, set, True)
-            before = len(s)  # type: ignore[arg-type]
-            s.update(members)  # type: ignore[union-attr]
-            return len(s) - before  # type: ignore[arg-type]
+            s = self._ensure(key, builtins.set)
+            before = len(s)
+            s.update(members)
+            return len(s) - before
 
     def srem(self, key: str, *members: str) -> int:
         with self._mutex:
-            s = self._typed(key, set, False)
+            s = self._set(key)
             if not s:
                 return 0
-            n = sum(1 for m in members if m in s)  # type: ignore[operator]
-            s.difference_update(members)  # type: ignore[union-attr]
+            n = sum(1 for m in members if m in s)
+            s.difference_update(members)
             if not s:
                 self.delete(key)
             return n
 
-    def smembers(self, key: str) -> set[str]:
+    def smembers(self, key: str) -> builtins.set[str]:
         with self._mutex:
-            s = self._typed(key, set, False)
-            return set(s) if s else set()  # type: ignore[call-overload]
+            s = self._set(key)
+            return set(s) if s else set()
 
     def keys(self, pattern: str) -> list[str]:
         with self._mutex:
@@ -247,7 +271,8 @@ class RedisStore:
         return self.prefix + key
 
     def get(self, key: str) -> str | None:
-        return self.redis.get(self.k(key))
+        value = self.redis.get(self.k(key))
+        return None if value is None else _text(value)
 
     def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> bool:
         px = int(ttl * 1000) if ttl is not None else None
@@ -277,10 +302,11 @@ class RedisStore:
             self.redis.hset(self.k(key), mapping={k: str(v) for k, v in mapping.items()})
 
     def hget(self, key: str, field: str) -> str | None:
-        return self.redis.hget(self.k(key), field)
+        value = self.redis.hget(self.k(key), field)
+        return None if value is None else _text(value)
 
     def hgetall(self, key: str) -> dict[str, str]:
-        return dict(self.redis.hgetall(self.k(key)))
+        return {_text(f): _text(v) for f, v in self.redis.hgetall(self.k(key)).items()}
 
     def hdel(self, key: str, *fields: str) -> int:
         return int(self.redis.hdel(self.k(key), *fields)) if fields else 0
@@ -296,7 +322,9 @@ class RedisStore:
         return self.redis.zscore(self.k(key), member)
 
     def zrange(self, key: str, start: int = 0, end: int = -1) -> list[tuple[str, float]]:
-        return [(m, float(s)) for m, s in self.redis.zrange(self.k(key), start, end, withscores=True)]
+        # withscores=True always yields (member, score) pairs; redis-py's zrange is not overloaded on it
+        pairs = cast("list[tuple[bytes | str, float]]", self.redis.zrange(self.k(key), start, end, withscores=True))
+        return [(_text(m), float(s)) for m, s in pairs]
 
     def zcard(self, key: str) -> int:
         return int(self.redis.zcard(self.k(key)))
@@ -307,8 +335,8 @@ class RedisStore:
     def srem(self, key: str, *members: str) -> int:
         return int(self.redis.srem(self.k(key), *members)) if members else 0
 
-    def smembers(self, key: str) -> set[str]:
-        return set(self.redis.smembers(self.k(key)))
+    def smembers(self, key: str) -> builtins.set[str]:
+        return {_text(m) for m in self.redis.smembers(self.k(key))}
 
     def keys(self, pattern: str) -> list[str]:
         n = len(self.prefix)

@@ -5,6 +5,11 @@ leave a missed-call callback, and reports leave them out unless asked."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+
 TEST_PREFIXES = ("test-", "sim-")
 TEST_SCOPE_PREFIX = "test:"
 
@@ -16,7 +21,7 @@ def is_test_call(call_id: str | None) -> bool:
 KEY_HEADER = "X-Hotline-Test-Call-Key"
 
 
-def node_key(settings: object) -> str:
+def node_key(settings: Settings) -> str:
     """The node-local key that lets `hotline call --node` place test calls without a login: set
     HOTLINE_TEST_CALL_KEY, or it is generated into `$HOTLINE_DATA_DIR/secrets/test_call_key` (0600),
     so only someone who can read the node's data directory holds it."""

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select
 
 from core import provinces
+from core.db import table_of
 from core.masking import mask_id, mask_phone, scrub_data
 from ivr.models import CallRecord, SurveyResult
 
-_CALLS = CallRecord.__table__
+_CALLS = table_of(CallRecord)
 _INSERT = _CALLS.insert()  # statements built once: values come as parameters, compiled forms are cached
 _ENDING = ("path", "inputs", "routing", "events", "language", "province", "topic", "outcome", "ended_at")
 _FINISH = (_CALLS.update().where(_CALLS.c.call_id == bindparam("b_call_id"))

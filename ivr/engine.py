@@ -230,19 +230,22 @@ class Engine:
         ctx = Ctx(self, state, flow)
         hops = 0
         while isinstance(step, Goto):
+            target = step.target
             hops += 1
-            if hops > MAX_HOPS or step.target not in flow.nodes:
-                log.error("call %s: bad transition to %r after %d hops", state["call_id"], step.target, hops)
+            if hops > MAX_HOPS or target not in flow.nodes:
+                log.error("call %s: bad transition to %r after %d hops", state["call_id"], target, hops)
+                # the error node (a Goto, once per call) is followed like any other; else a Hangup ends the loop
                 step = self.system_error(ctx)
-                break
-            state["node"], state["step"], state["retries"] = step.target, "", 0
-            state["path"].append(step.target)
-            state["events"].append({"t": ctx.t(), "type": "node", "node": step.target,
-                                    "node_type": flow.nodes[step.target].type})
+                hops = 0
+                continue
+            state["node"], state["step"], state["retries"] = target, "", 0
+            state["path"].append(target)
+            state["events"].append({"t": ctx.t(), "type": "node", "node": target,
+                                    "node_type": flow.nodes[target].type})
             try:
-                step = HANDLERS[flow.nodes[step.target].type].enter(ctx)
+                step = HANDLERS[flow.nodes[target].type].enter(ctx)
             except Exception:
-                log.exception("IVR node %s failed on call %s", step.target, state["call_id"])
+                log.exception("IVR node %s failed on call %s", target, state["call_id"])
                 step = self.system_error(ctx)
         action = self._with_pending(state, step)
         for prompt in getattr(action, "prompts", ()):

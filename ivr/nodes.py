@@ -11,6 +11,7 @@ from core import provinces
 from core.masking import mask_id, mask_phone, scrub
 from core.phone import is_mobile
 from ivr.actions import (
+    Action,
     AgentLegEnded,
     Connect,
     Digits,
@@ -80,7 +81,7 @@ class HangupNode(Handler):
 
 
 class MenuNode(Handler):
-    def ask(self, ctx: Ctx) -> Step:
+    def ask(self, ctx: Ctx) -> Action:
         prompts = ctx.prompts(ctx.node.get("prompts"))
         if ctx.node.get("listen") and ctx.vars.get("speech"):
             return Listen(prompts=tuple(prompts), timeout_s=float(ctx.node.get("timeout_s") or 6))
@@ -134,7 +135,7 @@ def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
 
 
 class ListenNode(Handler):
-    def ask(self, ctx: Ctx) -> Step:
+    def ask(self, ctx: Ctx) -> Action:
         return Listen(prompts=tuple(ctx.prompts(ctx.node.get("prompts"))),
                       timeout_s=float(ctx.node.get("timeout_s") or 6))
 
@@ -160,7 +161,7 @@ class ListenNode(Handler):
 
 
 class CollectNode(Handler):
-    def ask(self, ctx: Ctx) -> Step:
+    def ask(self, ctx: Ctx) -> Action:
         n = ctx.node
         return ctx.collect(ctx.prompts(n.get("prompts")), min_digits=int(n.get("min_digits", 1)),
                            max_digits=int(n.get("max_digits", 1)), terminator=n.get("terminator", "#"),
@@ -198,7 +199,7 @@ class CollectNode(Handler):
 
 
 class ConfirmNode(Handler):
-    def ask(self, ctx: Ctx) -> Step:
+    def ask(self, ctx: Ctx) -> Action:
         return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("confirm_keys")])
 
     def enter(self, ctx: Ctx) -> Step:
@@ -220,7 +221,7 @@ class SurveyNode(Handler):
     DEFAULT_SCALE: ClassVar[dict[str, str]] = {"1": "very_satisfied", "2": "satisfied", "3": "neutral",
                                                "4": "dissatisfied"}
 
-    def ask(self, ctx: Ctx) -> Step:
+    def ask(self, ctx: Ctx) -> Action:
         return ctx.collect(ctx.prompts(ctx.node.get("prompts")))
 
     def enter(self, ctx: Ctx) -> Step:
@@ -252,11 +253,11 @@ class ProvinceNode(Handler):
     """Confirm the province of insurance: keep the one detected from the number (1, or no key) or
     key in another as an area code (020) or a GB/T 2260 code (44)."""
 
-    def ask_key(self, ctx: Ctx) -> Step:
+    def ask_key(self, ctx: Ctx) -> Action:
         ctx.step = "key"
         return ctx.collect([ctx.prompt("province_key")], min_digits=2, max_digits=4, terminator="#")
 
-    def ask_confirm(self, ctx: Ctx) -> Step:
+    def ask_confirm(self, ctx: Ctx) -> Action:
         ctx.step = "confirm"
         return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("province_confirm")])
 
@@ -307,7 +308,7 @@ class ProvinceNode(Handler):
 class KnowledgeNode(Handler):
     """Search the knowledge base, read the short answer, then offer SMS (mobiles), repeat, agent, back."""
 
-    def offer(self, ctx: Ctx) -> Step:
+    def offer(self, ctx: Ctx) -> Action:
         n = ctx.node
         ctx.step = "offer"
         mobile = is_mobile(ctx.caller or "")
@@ -326,7 +327,8 @@ class KnowledgeNode(Handler):
         n = ctx.node
         query = scrub(ctx.fill(n.get("query")).strip())
         article = ctx.fill(str(n.get("article") or "")).strip() or None
-        topic = ctx.fill(str(n.get("topic"))).strip() if n.get("topic") else str(ctx.vars.get("topic") or "")
+        topic: str | None = (ctx.fill(str(n.get("topic"))).strip() if n.get("topic")
+                             else str(ctx.vars.get("topic") or ""))
         topic = None if topic in ("", "general") else topic
         # The routing province: the one the caller confirmed, else the one the number belongs to.
         province = ctx.vars.get("province") or ctx.vars.get("detected_province")

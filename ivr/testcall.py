@@ -297,8 +297,8 @@ class TestCalls:
             elif pending == "listen" and isinstance(action, Listen):
                 got = script.listen(action)
             elif pending == "hold" and isinstance(action, Hold):
-                got = script.hold_key(action)
-                got = Digits(got) if got else None
+                keyed = script.hold_key(action)
+                got = Digits(keyed) if keyed else None
                 if got is None:
                     self._log(call_id, "caller", f"排队时按键无效：{' '.join(script.tokens)}")
                     return

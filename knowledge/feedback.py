@@ -144,7 +144,8 @@ def accept(kb: KnowledgeService, user: Actor | None, feedback_id: int, question:
                                                    KbRevision.status.in_(("draft", "in_review")))).scalars().first()
         latest = kb._latest(s, group.article_id)
         draft_id, draft_status = (draft.id, draft.status) if draft else (None, None)
-        questions = list((draft or latest).questions) if (draft or latest) else []
+        source = draft or latest
+        questions = list(source.questions) if source else []
     if _key(text) not in {_key(q) for q in questions}:
         questions.append(text)
     reason = f"来自使用反馈的备选问法 / alternative question from feedback ({len(group.feedback_ids)})"

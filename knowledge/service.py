@@ -7,6 +7,7 @@ supersedes the previous published revision. Every step is kept in `kb_changes` (
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import re
 import uuid
@@ -412,7 +413,7 @@ class KnowledgeService:
 
     # --- notices --------------------------------------------------------------------------------
     def _active_notices(self, s: Session, province: str | None, *, article_id: str | None = None,
-                        all_provinces: bool = False) -> list[NoticeView]:
+                        all_provinces: bool = False) -> builtins.list[NoticeView]:
         now = self._now()
         q = select(KbNotice).where(KbNotice.withdrawn.is_(False), KbNotice.status == "published",
                                    KbNotice.starts_at <= now, KbNotice.ends_at > now)
@@ -424,12 +425,12 @@ class KnowledgeService:
         rows = s.execute(q.order_by(KbNotice.starts_at.desc(), KbNotice.id.desc())).scalars().all()
         return [NoticeView.of(n) for n in rows]
 
-    def notices(self, province: str | None = None) -> list[NoticeView]:
+    def notices(self, province: str | None = None) -> builtins.list[NoticeView]:
         """Active notices for a province (national ones included), newest first (contract)."""
         with self.db.session() as s:
             return self._active_notices(s, province)
 
-    def list_notices(self, *, include_inactive: bool = True) -> list[NoticeView]:
+    def list_notices(self, *, include_inactive: bool = True) -> builtins.list[NoticeView]:
         with self.db.session() as s:
             if not include_inactive:
                 return self._active_notices(s, None, all_provinces=True)
@@ -525,7 +526,7 @@ class KnowledgeService:
                          note=(note or "").strip()[:2000], created_at=self._now(), resolution=""))
             self._log(s, article_id, art.published_revision_id, "flag", user_id, reason)
 
-    def flags(self, *, open_only: bool = True, article_id: str | None = None) -> list[FlagView]:
+    def flags(self, *, open_only: bool = True, article_id: str | None = None) -> builtins.list[FlagView]:
         with self.db.session() as s:
             q = select(KbFlag)
             if open_only:
@@ -584,7 +585,7 @@ class KnowledgeService:
         return feedback.record(self, article_id, helpful=helpful, used=used, query=query, source=source,
                                channel=channel, call_id=call_id, user_id=user_id)
 
-    def suggestions(self, *, limit: int = 50, province: str | None = None) -> list[Any]:
+    def suggestions(self, *, limit: int = 50, province: str | None = None) -> builtins.list[Any]:
         """The editors' review queue built from feedback (`knowledge.feedback.Suggestion`)."""
         from knowledge import feedback
 
@@ -601,7 +602,7 @@ class KnowledgeService:
 
         feedback.dismiss(self, user, feedback_id)
 
-    def _query_stats(self, days: int, limit: int, only_unanswered: bool) -> list[QueryStat]:
+    def _query_stats(self, days: int, limit: int, only_unanswered: bool) -> builtins.list[QueryStat]:
         self.queries.flush()
         since = self._now() - timedelta(days=days)
         with self.db.session() as s:
@@ -615,10 +616,10 @@ class KnowledgeService:
                           last_at=r[3] if r[3].tzinfo else r[3].replace(tzinfo=self._now().tzinfo))
                 for r in rows]
 
-    def top_queries(self, days: int = 30, limit: int = 20) -> list[QueryStat]:
+    def top_queries(self, days: int = 30, limit: int = 20) -> builtins.list[QueryStat]:
         return self._query_stats(days, limit, False)
 
-    def unanswered_queries(self, days: int = 30, limit: int = 20) -> list[QueryStat]:
+    def unanswered_queries(self, days: int = 30, limit: int = 20) -> builtins.list[QueryStat]:
         return self._query_stats(days, limit, True)
 
     def reindex(self) -> int:

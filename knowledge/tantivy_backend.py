@@ -163,7 +163,7 @@ class TantivyBackend:
         slots = searcher.fast_field_values("slot", [addr for _, addr in hits])
         out = []
         for (score, _), slot in zip(hits, slots, strict=True):
-            doc = self._slots.get(slot)
+            doc = self._slots.get(slot) if isinstance(slot, int) else None
             if doc is not None and (in_tantivy or _effective(doc, day)):
                 out.append(Candidate(doc, float(score)))
         return out[:limit]

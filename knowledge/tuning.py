@@ -10,7 +10,7 @@ generalises to questions nobody tuned for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -54,7 +54,12 @@ def measure(searcher: Searcher, collected: Sequence[Collected], model: RankModel
         return [sc.candidate.doc.article_id for sc in ranked[:5]], conf < model.threshold
 
     rows = [c.row for c in collected]
-    return evaluate(lambda q, p, _it=iter(rows): rank(next(_it)), rows)
+    queue = iter(rows)  # evaluate() ranks the rows in order: each call answers the next one
+
+    def ranker(q: str, province: str | None) -> tuple[list[str], bool]:
+        return rank(next(queue))
+
+    return evaluate(ranker, rows)
 
 
 def _mrr(searcher: Searcher, collected: Sequence[Collected], model: RankModel) -> float:
@@ -138,7 +143,7 @@ def fit(searcher: Searcher, queries: Sequence[dict], day: date, topic: TopicFn |
     return model
 
 
-def cross_validate(searcher: Searcher, sets: dict[str, Sequence[dict]], day: date,
+def cross_validate(searcher: Searcher, sets: Mapping[str, Sequence[dict]], day: date,
                    topic: TopicFn | None = None) -> dict[str, tuple[RankModel, Metrics]]:
     """For each set: a model tuned on all the *other* sets, measured on this one."""
     out: dict[str, tuple[RankModel, Metrics]] = {}

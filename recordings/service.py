@@ -3,6 +3,7 @@ retention and transcripts. See docs/recording.md."""
 
 from __future__ import annotations
 
+import builtins
 import logging
 import tempfile
 import time
@@ -343,7 +344,7 @@ class RecordingService:
             return None
         return profile.id if profile is not None else None
 
-    def visible_to(self, user: Any, **filters: Any) -> list[RecordingView]:
+    def visible_to(self, user: Any, **filters: Any) -> builtins.list[RecordingView]:
         """The recordings a console user may see (see recordings.access)."""
         scope = access.reviewer_scope(user)
         if scope is not None:
@@ -392,13 +393,13 @@ class RecordingService:
     def hold(self, recording_id: int, *, reason: str, reference: str = "", actor: str) -> int:
         return retention.hold(self, recording_id, reason=reason, reference=reference, actor=actor)
 
-    def hold_call(self, call_id: str, *, reason: str, reference: str = "", actor: str) -> list[int]:
+    def hold_call(self, call_id: str, *, reason: str, reference: str = "", actor: str) -> builtins.list[int]:
         return [self.hold(r.id, reason=reason, reference=reference, actor=actor) for r in self.list(call_id=call_id)]
 
     def release(self, recording_id: int, *, actor: str, hold_id: int | None = None) -> int:
         return retention.release(self, recording_id, actor=actor, hold_id=hold_id)
 
-    def holds(self, recording_id: int) -> list[dict[str, Any]]:
+    def holds(self, recording_id: int) -> builtins.list[dict[str, Any]]:
         with self.db.session() as s:
             rows = s.execute(select(RecordingHold).where(RecordingHold.recording_id == recording_id)
                              .order_by(RecordingHold.id)).scalars()
@@ -434,7 +435,7 @@ class RecordingService:
             rec = s.get(Recording, recording_id)
             return rec.transcript if rec else None
 
-    def search_transcripts(self, user: Any, text: str, limit: int = 50) -> list[RecordingView]:
+    def search_transcripts(self, user: Any, text: str, limit: int = 50) -> builtins.list[RecordingView]:
         """Reviewers search masked transcripts (their provinces only)."""
         scope = access.reviewer_scope(user)
         needle = (text or "").strip()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from core.masking import mask_id
 from records.connector import CoreUnavailable
@@ -53,6 +53,15 @@ def console_user_id(user: Any) -> Any:
     return getattr(user, "user_id", None) or getattr(user, "id", None)
 
 
+class _Basis(TypedDict):
+    """What every audit entry of a console look-up carries (spread into `RecordsService.audit`'s detail)."""
+
+    call_id: str | None
+    call_check: str
+    reason: str
+    transferred: bool
+
+
 def agent_view(svc: RecordsService, user: Any, id_number: str, *, call_id: str | None, reason: str | None,
                transferred: bool = False, reveal: bool = False, channel: str = "console") -> RecordOutcome:
     actor = f"agent:{console_user_id(user) or '?'}"
@@ -65,7 +74,7 @@ def agent_view(svc: RecordsService, user: Any, id_number: str, *, call_id: str |
     check = call_check(svc, user, call_id)
     on_call = check in ("own", "unchecked")
     verified_caller = on_call and svc.is_verified(call_id or "") == number
-    base = {"call_id": call_id, "call_check": check, "reason": reason, "transferred": transferred}
+    base = _Basis(call_id=call_id, call_check=check, reason=reason, transferred=transferred)
 
     def deny(outcome: str, speech: str, **extra: Any) -> RecordOutcome:
         svc.audit(action=action, outcome=outcome, channel=channel, subject=number, session_id=call_id,

@@ -167,6 +167,8 @@ class ReadOnlyCore:
             yield  # PostgreSQL enforces statement_timeout server-side
             return
         raw = conn.connection.driver_connection
+        if raw is None:  # the pooled connection was invalidated: nothing to run the query on
+            raise CoreUnavailable("connect", "the core system connection was lost")
         deadline = time.monotonic() + self.statement_timeout_s
         raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, SQLITE_PROGRESS_STEPS)
         try:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 
+from core.db import table_of
 from core.masking import mask_phone
 from sms import outbox, policy
 from sms.config import SmsConfig
@@ -173,7 +174,7 @@ class Dispatcher:
     def _mark_replied(self, outbox_ids: list[int], when: datetime) -> None:
         if not outbox_ids:
             return
-        t = InboundMessage.__table__
+        t = table_of(InboundMessage)
         stmt = (update(t).where(t.c.reply_outbox_id == bindparam("_oid"), t.c.replied_at.is_(None))
                 .values(replied_at=when))
         with self.db.engine.begin() as conn:

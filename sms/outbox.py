@@ -17,11 +17,12 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
-from core.db import Database
+from core.db import Database, table_of
 from sms.models import OutboxMessage
 
-T = OutboxMessage.__table__
+T = table_of(OutboxMessage)
 
 # Texts that must not stay in the outbox once the message is out of our hands (sent, failed for
 # good, expired): one-time codes and record summaries. The text and variables are blanked and a
@@ -109,6 +110,7 @@ def claim(db: Database, now: datetime, limit: int, lease_seconds: float) -> tupl
     token = uuid.uuid4().hex
     due = select(T.c.id).where(T.c.status == "queued", T.c.next_attempt_at <= now) \
         .order_by(T.c.priority, T.c.next_attempt_at, T.c.id).limit(limit)
+    target: ColumnElement[bool]
     if db.is_sqlite:
         target = T.c.id.in_(due.scalar_subquery())
     else:

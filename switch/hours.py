@@ -103,7 +103,8 @@ def hours_state(center: Center, local_now: datetime, overrides: list[Override], 
     day, moment = local_now.date(), local_now.time()
     own = [o for o in overrides if o.day == day and o.center_code == center.code]
     every = [o for o in overrides if o.day == day and o.center_code == "*"]
-    override = (own or every or [None])[0]
+    matching = own or every
+    override = matching[0] if matching else None
     if override is not None:
         name = override.name or None
         if override.kind in ("holiday", "closed"):

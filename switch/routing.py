@@ -141,12 +141,13 @@ def decide(inp: RouteInput, directory: dict[str, Center], *, hours: Callable[[st
     target = center
     if problem is not None:
         reasons.append(problem)
-        target = _overflow(center, directory, hours, load, decision)
-        if target is None:
+        overflow = _overflow(center, directory, hours, load, decision)
+        if overflow is None:
             decision.is_open = state.open
             decision.queue_id = None
             decision.center_code = province
             return decision
+        target = overflow
         decision.announcement = overflow_announcement(state, target)
     _assign(decision, target)
     return decision

@@ -267,8 +267,10 @@ class TicketsService:
             if ticket.status != "closed":
                 raise TicketError("not_closed", "工单未关闭")
             ticket.closed_at = None
-            limit = self.ticket_limit(ticket.assignee_id) if ticket.assignee_id else None
-            returned = limit is not None and _in_progress(s, ticket.assignee_id, besides=ticket.id) >= limit
+            assignee = ticket.assignee_id
+            limit = self.ticket_limit(assignee) if assignee else None
+            returned = assignee is not None and limit is not None and \
+                _in_progress(s, assignee, besides=ticket.id) >= limit
             if returned:  # its last handler is full: back to the center's pool rather than over the limit
                 ticket.assignee_id = None
             ticket.status = "in_progress" if ticket.assignee_id else "open"

@@ -85,7 +85,7 @@ def _typed_json(param: Param, value: Any) -> None:
               "object": dict}.get(param.kind, str)
     if (isinstance(value, bool) and param.kind != "boolean") or not isinstance(value, wanted):
         raise _wrong_kind(param)
-    if param.kind == "array" and not all(isinstance(v, str) for v in value):
+    if param.kind == "array" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
         raise _wrong_kind(param)
 
 

@@ -146,10 +146,10 @@ class Hub:
                 if missed is None:
                     yield RESET
                 else:
-                    for event in missed:
-                        data = visible(viewer, event)
+                    for past in missed:
+                        data = visible(viewer, past)
                         if data is not None:
-                            yield format_event(event, data)
+                            yield format_event(past, data)
             deadline = time.monotonic() + self.max_seconds
             while time.monotonic() < deadline:
                 try:

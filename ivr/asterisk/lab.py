@@ -22,6 +22,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ivr.asterisk.ami_protocol import Message
 
 EXAMPLE_CONF = Path(__file__).resolve().parent / "conf"
 DEFAULT_PREFIX = Path("/opt/ast22")
@@ -259,8 +263,8 @@ class SyncAMI:
         self.banner = self._file.readline().decode().strip()
         self._assembler = MessageAssembler(max_lines=100_000)
         self._cond = threading.Condition()
-        self._responses: dict[str, object] = {}
-        self.events: list[tuple[float, object]] = []
+        self._responses: dict[str, Message] = {}
+        self.events: list[tuple[float, Message]] = []
         self._n = 0
         self._closed = False
         self._reader = threading.Thread(target=self._read, name="lab-ami", daemon=True)
@@ -297,7 +301,7 @@ class SyncAMI:
         self.sock.sendall(encode(action, {"ActionID": aid, **headers}))
         return aid
 
-    def response(self, aid: str, timeout: float = 20.0) -> object:
+    def response(self, aid: str, timeout: float = 20.0) -> Message:
         with self._cond:
             if not self._cond.wait_for(lambda: aid in self._responses or self._closed, timeout):
                 raise TimeoutError(f"no AMI response to {aid}")

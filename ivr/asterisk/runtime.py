@@ -28,6 +28,8 @@ def _options(settings: Any, cls: type) -> Any:
         raw = extra.get(f"asterisk_{f.name}") or os.environ.get(f"HOTLINE_ASTERISK_{f.name.upper()}")
         if raw is None:
             continue
+        if f.default is dataclasses.MISSING:
+            raise TypeError(f"{cls.__name__}.{f.name} needs a default to be read from the environment")
         kind = type(f.default)
         values[f.name] = raw.lower() in ("1", "true", "yes", "on") if kind is bool else kind(raw)
     return cls(**values)

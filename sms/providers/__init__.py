@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sms import encoding
+from sms.encoding import Part
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Outgoing:
     encoding: str
     dedup_id: str
 
-    def segments(self) -> list[encoding.Part]:
+    def segments(self) -> list[Part]:
         """Byte-identical on every resend: the UDH reference is derived from our id."""
         return encoding.segments(self.text, ref=self.id % 256)[1]
 

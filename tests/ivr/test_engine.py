@@ -367,3 +367,19 @@ def test_agent_leg_not_answered_requeues_the_caller_first_in_line(ivr, homes) ->
     assert homes.agents.ended == ["c-rna"]
     agents = [(e["status"], e.get("agent_id")) for e in ivr.engine.state("c-rna")["events"] if e["type"] == "agent"]
     assert agents == [("connected", 3), ("no_answer", 3), ("connected", 5), ("ended", 5)]
+
+
+def test_a_bad_transition_goes_to_the_error_node(call, monkeypatch) -> None:
+    """A handler's Goto to a node that does not exist is followed by the flow's `on_error` node, never
+    handed to the channel as if it were an action."""
+    from ivr.context import Goto
+    from ivr.nodes import HANDLERS
+
+    class Lost:
+        def enter(self, ctx):  # type: ignore[no-untyped-def]
+            return Goto("nowhere")
+
+    monkeypatch.setitem(HANDLERS, "branch", Lost())
+    result = call("1 1")
+    assert [e for e in result.events if e["type"] == "error"]
+    assert path(result)[:3] == ["welcome", "hours_check", "agent_general"]

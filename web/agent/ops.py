@@ -227,10 +227,14 @@ def call_panel(call_id: str) -> dict[str, Any]:
     caller = _caller_number(call_id)
     info = phone.try_parse(caller)
     province = _call_province(record)
-    routing = context.get("routing") if isinstance(context.get("routing"), dict) else {}
+    routing = context.get("routing")
+    if not isinstance(routing, dict):
+        routing = {}
     reasons = context.get("routing_reasons") or context.get("reasons") or routing.get("reasons") or []
     if isinstance(reasons, dict):
         reasons = [reasons]
+    ivr_path = context.get("ivr_path") or context.get("path") or []
+    channel = context.get("channel")
     panel = {
         "call_id": call_id,
         "state": record.get("state"),
@@ -244,18 +248,18 @@ def call_panel(call_id: str) -> dict[str, Any]:
         "journey": record.get("journey") or [],
         "notes": record.get("notes") or [],
         "routing_reasons": [r.get("text") or r.get("code") if isinstance(r, dict) else str(r) for r in reasons],
-        "ivr_path": context.get("ivr_path") or context.get("path") or [],
+        "ivr_path": ivr_path,
         "ivr_path_labels": [],
         "inputs": context.get("inputs") or {},
         "topic": record.get("topic") or context.get("topic"),
         "kb_answer": context.get("kb_answer"),
-        "channel": context.get("channel"),
+        "channel": channel,
         "earlier_contacts": [],
     }
-    panel["ivr_path_labels"] = _path_labels(panel["ivr_path"], context)
+    panel["ivr_path_labels"] = _path_labels(ivr_path, context)
     panel["inputs_text"] = _inputs_text(panel["inputs"], context)
-    panel["voice_linked"] = voice_linked(panel["channel"], record.get("call_id") or call_id)
-    panel["hold_linked"] = hold_linked(panel["channel"], record.get("call_id") or call_id)
+    panel["voice_linked"] = voice_linked(channel, record.get("call_id") or call_id)
+    panel["hold_linked"] = hold_linked(channel, record.get("call_id") or call_id)
     contacts = platform_of().ivr.contacts(caller=caller, id_number=platform_of().records.is_verified(call_id),
                                           limit=10)
     panel["earlier_contacts"] = [c for c in to_jsonable(contacts or []) if c.get("call_id") != call_id]

@@ -130,15 +130,16 @@ def supervisor_force_logout(agent_id: int, province: str | None) -> dict:
 
 def _combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Sum interval figures; ASA and AHT weighted by answered and handled calls."""
-    out = {k: sum(int(r.get(k) or 0) for r in rows) for k in ("offered", "answered", "abandoned", "handled",
-                                                                "answered_in_sl")}
+    sums = {k: sum(int(r.get(k) or 0) for r in rows) for k in ("offered", "answered", "abandoned", "handled",
+                                                                 "answered_in_sl")}
     wait = sum((r.get("asa") or 0) * int(r.get("answered") or 0) for r in rows)
     handle = sum((r.get("aht") or 0) * int(r.get("handled") or 0) for r in rows)
-    left = out["answered"] + out["abandoned"]
-    out["service_level"] = round(out["answered_in_sl"] / left, 4) if left else None
-    out["asa"] = round(wait / out["answered"], 1) if out["answered"] else None
-    out["aht"] = round(handle / out["handled"], 1) if out["handled"] else None
-    out["abandonment_rate"] = round(out["abandoned"] / left, 4) if left else None
+    left = sums["answered"] + sums["abandoned"]
+    out: dict[str, int | float | None] = dict(sums)
+    out["service_level"] = round(sums["answered_in_sl"] / left, 4) if left else None
+    out["asa"] = round(wait / sums["answered"], 1) if sums["answered"] else None
+    out["aht"] = round(handle / sums["handled"], 1) if sums["handled"] else None
+    out["abandonment_rate"] = round(sums["abandoned"] / left, 4) if left else None
     return out
 
 
