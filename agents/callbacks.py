@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from agents import stats
+from agents.api import AgentsHost
 from agents.domain import PRIORITY_CALLBACK, AcdError, CallStatus, QueuedCall
 from agents.keys import ak, ck
 from agents.models import Callback
@@ -27,7 +28,7 @@ CALLBACK_OUTCOMES: dict[str, str] = {"reached": "done", "not_needed": "done", "n
 
 
 class CallbackMixin:
-    platform: Any
+    platform: AgentsHost
     clock: Any
     bus: Any
     store: Any

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from agents.api import AgentsHost
 from agents.models import Agent
 from core.accounts import DEMO_PASSWORD, hash_password
 from core.models import User
@@ -37,7 +38,7 @@ def _profile(user_id: int, name: str, center: str, i: int, now: Any) -> Agent:
                  languages=_languages(center, i), level=1 + i % 3, endpoint="", active=True, created_at=now)
 
 
-def load_demo(platform: Any) -> str:
+def load_demo(platform: AgentsHost) -> str:
     platform.switch.ensure_directory()
     now = platform.clock.now()
     created_users = created_agents = 0

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from agents import endpoints, policy
+from agents.api import AgentsHost
 from agents.keys import (
     ACTIVE,
     LANGS,
@@ -27,7 +28,7 @@ from core.masking import mask_phone
 
 
 class MatchingMixin:
-    platform: Any
+    platform: AgentsHost
     bus: Any
     store: Any
     state: Any

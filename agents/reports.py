@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from agents import policy, stats
+from agents.api import AgentsHost
 from agents.domain import AgentStatus
 from agents.keys import ACTIVE, ck, qk
 from agents.models import Agent, IntervalStat, WrapUp
@@ -17,7 +18,7 @@ from core.testcalls import TEST_PREFIXES, TEST_SCOPE_PREFIX
 
 
 class ReportsMixin:
-    platform: Any
+    platform: AgentsHost
     store: Any
     state: Any
     sl_seconds: int

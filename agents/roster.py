@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from agents.api import AgentsHost
 from agents.domain import DEFAULT_MAX_TICKETS, MAX_TICKETS_LIMIT, AcdError, AgentProfile
 from agents.endpoints import CHANNELS
 from agents.models import Agent
 
 
 class RosterMixin:
-    platform: Any
+    platform: AgentsHost
     clock: Any
     switch: Any
 

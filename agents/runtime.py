@@ -3,10 +3,9 @@ interval statistics). With Redis every node ticks; the transactions make that sa
 
 from __future__ import annotations
 
-from typing import Any
-
+from agents.api import AgentsHost
 from core.timers import PeriodicService
 
 
-def services(platform: Any) -> list[PeriodicService]:
+def services(platform: AgentsHost) -> list[PeriodicService]:
     return [PeriodicService("acd-ticker", 1.0, lambda: platform.agents.tick())]

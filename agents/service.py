@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from agents import endpoints, policy, stats
+from agents.api import AgentsHost
 from agents.callbacks import CallbackMixin
 from agents.domain import (
     DISPOSITIONS,
@@ -62,7 +63,7 @@ MAX_CREDITED_WAIT = 3600.0  # a handed-over call is credited at most this much e
 
 
 class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
-    def __init__(self, platform: Any) -> None:
+    def __init__(self, platform: AgentsHost) -> None:
         self.platform = platform
         self.clock = platform.clock
         self.bus = ScopedBus(platform.bus, platform.store)  # every ACD event carries its province

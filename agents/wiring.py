@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from agents.api import AgentsHost
 from agents.service import AcdService
 
 
-def build(platform: Any) -> AcdService:
+def build(platform: AgentsHost) -> AcdService:
     return AcdService(platform)

@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from bench.cli import machine_line
+from hotline.platform import Platform
 
 TOPICS = ("pension", "medical", "employment", "injury_maternity", "labour", "card", "general")
 SKILLS = (("pension", "general"), ("medical", "card"), ("employment", "labour"), ("injury_maternity", "medical"),
@@ -66,7 +67,7 @@ def _platform(tmp: Path, store_kind: str, redis_url: str) -> tuple[Any, Any, str
     return platform, clock, prefix
 
 
-def _seed_agents(platform: Any, n_agents: int, provinces: list[str]) -> list[int]:
+def _seed_agents(platform: Platform, n_agents: int, provinces: list[str]) -> list[int]:
     from agents.models import Agent
     from core.models import User
 

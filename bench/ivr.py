@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from bench.cli import machine_line
+from hotline.platform import Platform
 
 # One of each kind of call, repeated: knowledge + SMS, agent + survey, records, errors.
 MIX = (
@@ -44,7 +45,7 @@ def build_platform(folder: Path) -> Any:
     return platform
 
 
-def run_calls(platform: Any, n: int, by_kind: dict[str, list[float]] | None = None
+def run_calls(platform: Platform, n: int, by_kind: dict[str, list[float]] | None = None
               ) -> tuple[float, list[float], dict[str, int]]:
     from ivr.simulator import ScriptedCaller, Simulator
 
@@ -63,7 +64,7 @@ def run_calls(platform: Any, n: int, by_kind: dict[str, list[float]] | None = No
     return time.perf_counter() - start, durations, outcomes
 
 
-def active_call_memory(platform: Any, n: int) -> tuple[float, float]:
+def active_call_memory(platform: Platform, n: int) -> tuple[float, float]:
     """Bytes allocated per call parked at the pension menu, and the mean JSON state size."""
     from ivr.actions import Digits
 

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from bench.cli import machine_line
+from hotline.platform import Platform
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "kb-eval"
 DEMO = Path(__file__).resolve().parent.parent / "knowledge" / "demo_data" / "articles.jsonl"
@@ -94,7 +95,7 @@ def _synthetic_rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
     return rows
 
 
-def _bulk_insert(platform: Any, rows: list[dict[str, Any]]) -> None:
+def _bulk_insert(platform: Platform, rows: list[dict[str, Any]]) -> None:
     """Straight into the tables (an import through the workflow would measure the ORM, not the index)."""
     from knowledge.content import clean_html
     from knowledge.models import KbArticle, KbRevision

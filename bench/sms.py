@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from bench.cli import machine_line
+from hotline.platform import Platform
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -56,7 +57,7 @@ def _platform(tmp: Path, db_url: str) -> Any:
     return p
 
 
-def _run(platform: Any, provider: str, target: dict[str, Any], messages: int, batch: int, workers: int) -> dict:
+def _run(platform: Platform, provider: str, target: dict[str, Any], messages: int, batch: int, workers: int) -> dict:
     sms = platform.sms
     sms.config = sms.config.with_(providers=(provider,), default_rate=10**9, batch_size=batch, workers=workers,
                                   daily_cap_reply=10**9, **target)
@@ -85,7 +86,7 @@ def _run(platform: Any, provider: str, target: dict[str, Any], messages: int, ba
             "pass_p99_ms": passes[int(0.99 * (len(passes) - 1))] * 1000}
 
 
-def _inbound(platform: Any, count: int) -> dict:
+def _inbound(platform: Platform, count: int) -> dict:
     sms = platform.sms
     from sms.demo import seed_keywords
     from sms.stats import reply_times

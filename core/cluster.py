@@ -11,6 +11,8 @@ import hmac
 import logging
 from typing import Any
 
+from core.kernel import Kernel
+
 log = logging.getLogger(__name__)
 
 PREFIX = "cluster:node:"
@@ -65,7 +67,7 @@ def check_and_register(store: Any, settings: Any, now: float) -> None:
     register(store, settings, now)
 
 
-def services(platform: Any) -> list[Any]:
+def services(platform: Kernel) -> list[Any]:
     """The heartbeat that keeps this node's announcement alive (only with a shared Redis)."""
     if not platform.settings.redis_url:
         return []

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.kernel import Kernel
 from core.timers import PeriodicService
 
 ANCHOR_INTERVAL = 24 * 3600.0
 
 
-def services(platform: Any) -> list[Any]:
+def services(platform: Kernel) -> list[Any]:
     return [PeriodicService("audit-anchor", ANCHOR_INTERVAL, platform.audit.anchor)]

@@ -5,13 +5,16 @@ default flow, SMS templates, QA forms), in registry order."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from core.accounts import DEMO_PASSWORD
 from core.models import User
 from hotline import homes
+
+if TYPE_CHECKING:
+    from hotline.platform import Platform
 
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("admin", "系统管理员", ("admin",), "00"),
@@ -27,7 +30,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 
 
-def load_demo_users(platform: Any) -> str:
+def load_demo_users(platform: Platform) -> str:
     created = 0
     with platform.db.session() as s:
         existing = set(s.execute(select(User.username)).scalars())
@@ -39,13 +42,13 @@ def load_demo_users(platform: Any) -> str:
     return f"demo users: {len(DEMO_USERS)} ({created} new), password {DEMO_PASSWORD!r}"
 
 
-def load_demo(platform: Any) -> list[str]:
+def load_demo(platform: Platform) -> list[str]:
     lines = [load_demo_users(platform)]
     for loader in homes.demo_loaders():
         lines.append(loader(platform))
     return lines
 
 
-def database_is_empty(platform: Any) -> bool:
+def database_is_empty(platform: Platform) -> bool:
     with platform.db.session() as s:
         return s.execute(select(User.id).limit(1)).first() is None

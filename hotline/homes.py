@@ -19,7 +19,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hotline.platform import Platform
 
 
 class RegistryError(RuntimeError):
@@ -173,7 +176,7 @@ def wiring_modules(homes: tuple[Home, ...] | None = None) -> Mapping[str, tuple[
     return MappingProxyType(found)
 
 
-def build_service(name: str, platform: Any, homes: tuple[Home, ...] | None = None) -> Any:
+def build_service(name: str, platform: Platform, homes: tuple[Home, ...] | None = None) -> Any:
     wiring = wiring_modules(homes)
     if name not in wiring:
         raise RegistryError(f"no home provides the service {name!r} (hotline/homes.py)")
@@ -181,7 +184,7 @@ def build_service(name: str, platform: Any, homes: tuple[Home, ...] | None = Non
     return _attr(module, "build", home)(platform)
 
 
-def runtime_services(platform: Any, homes: tuple[Home, ...] | None = None) -> list[Any]:
+def runtime_services(platform: Platform, homes: tuple[Home, ...] | None = None) -> list[Any]:
     """The node services of every home, in registry order."""
     found: list[Any] = []
     for home in checked(homes):

@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.runfile import remove_run_file, write_run_file
 from core.timers import NodeService
 from hotline import homes
+
+if TYPE_CHECKING:
+    from hotline.platform import Platform
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ SHUTDOWN_DEADLINE_S = 4.0  # Ctrl-C: the worker is gone by then, the node within
 class BackgroundLoop:
     """The node's asyncio loop in its own thread, with the runtime services of every home."""
 
-    def __init__(self, platform: Any, agi_port: int | None = None) -> None:
+    def __init__(self, platform: Platform, agi_port: int | None = None) -> None:
         self.platform = platform
         self.agi_port = agi_port
         self.loop = asyncio.new_event_loop()

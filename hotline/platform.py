@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.accounts import Accounts
 from core.audit import AuditLog
@@ -20,6 +20,17 @@ from core.events import EventBus, make_bus
 from core.settings import Settings
 from core.state import StateStore, make_store
 from hotline import homes
+
+if TYPE_CHECKING:
+    from agents.api import AcdApi
+    from ivr.api import IvrApi
+    from knowledge.api import KnowledgeApi
+    from qa.api import QaApi
+    from recordings.api import RecordingsApi
+    from records.api import RecordsApi
+    from sms.api import SmsApi
+    from switch.api import SwitchApi
+    from tickets.api import TicketsApi
 
 
 def audit_key(settings: Settings) -> str:
@@ -57,39 +68,39 @@ class Platform:
             return self._services[home]
 
     @cached_property
-    def knowledge(self) -> Any:
+    def knowledge(self) -> KnowledgeApi:
         return self.service("knowledge")
 
     @cached_property
-    def records(self) -> Any:
+    def records(self) -> RecordsApi:
         return self.service("records")
 
     @cached_property
-    def switch(self) -> Any:
+    def switch(self) -> SwitchApi:
         return self.service("switch")
 
     @cached_property
-    def agents(self) -> Any:
+    def agents(self) -> AcdApi:
         return self.service("agents")
 
     @cached_property
-    def sms(self) -> Any:
+    def sms(self) -> SmsApi:
         return self.service("sms")
 
     @cached_property
-    def tickets(self) -> Any:
+    def tickets(self) -> TicketsApi:
         return self.service("tickets")
 
     @cached_property
-    def ivr(self) -> Any:
+    def ivr(self) -> IvrApi:
         return self.service("ivr")
 
     @cached_property
-    def recordings(self) -> Any:
+    def recordings(self) -> RecordingsApi:
         return self.service("recordings")
 
     @cached_property
-    def qa(self) -> Any:
+    def qa(self) -> QaApi:
         return self.service("qa")
 
     def migrate(self) -> None:
@@ -122,3 +133,31 @@ def cli_obj() -> dict[str, Any]:
     from core.clictx import FACTORY_KEY
 
     return {FACTORY_KEY: make_platform}
+
+
+if TYPE_CHECKING:
+    from web.host import WebHost
+
+    def _contracts_hold(platform: Platform) -> None:
+        """Read by the type checker only: the Platform is every home's host, and what each home's
+        wiring builds meets that home's contract (`<home>/api.py`)."""
+        import agents.wiring
+        import ivr.wiring
+        import knowledge.wiring
+        import qa.wiring
+        import recordings.wiring
+        import records.wiring
+        import sms.wiring
+        import switch.wiring
+        import tickets.wiring
+
+        _switch: SwitchApi = switch.wiring.build(platform)
+        _agents: AcdApi = agents.wiring.build(platform)
+        _knowledge: KnowledgeApi = knowledge.wiring.build(platform)
+        _records: RecordsApi = records.wiring.build(platform)
+        _tickets: TicketsApi = tickets.wiring.build(platform)
+        _sms: SmsApi = sms.wiring.build(platform)
+        _recordings: RecordingsApi = recordings.wiring.build(platform)
+        _qa: QaApi = qa.wiring.build(platform)
+        _ivr: IvrApi = ivr.wiring.build(platform)
+        _web: WebHost = platform

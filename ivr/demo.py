@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ivr.api import IvrHost
 from ivr.service import DEFAULT_FLOW
 
 DEMO_ENTRY = "12333"
 
 
-def load_demo(platform: Any) -> str:
+def load_demo(platform: IvrHost) -> str:
     ivr = platform.ivr
     live = [v for v in ivr.versions(DEMO_ENTRY) if v.live]
     if live:

@@ -33,6 +33,7 @@ from ivr.actions import (
     Transfer,
     action_from_dict,
 )
+from ivr.api import IvrHost
 from ivr.calllog import CallLog
 from ivr.context import Ctx, Goto, Step, secret_key
 from ivr.flow import Flow
@@ -49,7 +50,7 @@ MAX_HOPS = 200
 
 
 class Engine:
-    def __init__(self, platform: Any, homes: Any, flows: FlowRepository, calls: CallLog,
+    def __init__(self, platform: IvrHost, homes: Any, flows: FlowRepository, calls: CallLog,
                  catalog: PromptCatalog) -> None:
         self.platform = platform
         self.homes = homes

@@ -5,9 +5,9 @@ ACD do not keep ghosts."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from core.timers import PeriodicService
+from ivr.api import IvrHost
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ SWEEP_EVERY_S = 60.0
 LOST_AFTER_S = 900.0
 
 
-def sweep(platform: Any, older_than_s: float = LOST_AFTER_S) -> list[str]:
+def sweep(platform: IvrHost, older_than_s: float = LOST_AFTER_S) -> list[str]:
     lost = platform.ivr.sweep(older_than_s)
     if lost:
         log.warning("closed %d call(s) whose channel vanished", len(lost))
@@ -25,7 +25,7 @@ def sweep(platform: Any, older_than_s: float = LOST_AFTER_S) -> list[str]:
 TEST_CALL_TICK_S = 1.0
 
 
-def services(platform: Any) -> list[PeriodicService]:
+def services(platform: IvrHost) -> list[PeriodicService]:
     from ivr.testcall import TestCalls
 
     test_calls = TestCalls(platform)  # moves on held test calls nobody is polling (announcements, max wait)

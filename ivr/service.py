@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.actions import Action, Result
+from ivr.api import IvrHost
 from ivr.calllog import CallLog
 from ivr.engine import Engine
 from ivr.flow import Flow, load_flow
@@ -17,7 +18,7 @@ DEFAULT_FLOW = Path(__file__).resolve().parent / "flows" / "default_12333.yaml"
 
 
 class IvrService:
-    def __init__(self, platform: Any, homes: Any | None = None) -> None:
+    def __init__(self, platform: IvrHost, homes: Any | None = None) -> None:
         self.platform = platform
         self.catalog = PromptCatalog.load(audio_dir=platform.settings.data_dir / "prompts")
         self.flows = FlowRepository(platform.db, platform.clock, self.catalog, platform.bus)

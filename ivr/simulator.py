@@ -39,6 +39,7 @@ from ivr.actions import (
     Timeout,
     Transfer,
 )
+from ivr.api import IvrHost
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class InteractiveCaller:
 class DemoAgent:
     """Plays the agent side: readies an agent of the queue, accepts the offer, talks, hangs up."""
 
-    platform: Any
+    platform: IvrHost
     answer_after_s: float = 20.0
     talk_s: float = 90.0
     agent_id: int | None = None
@@ -205,7 +206,7 @@ class SimulatedCall:
 
 
 class Simulator:
-    def __init__(self, platform: Any, caller_script: ScriptedCaller | InteractiveCaller, *, agent: bool = True,
+    def __init__(self, platform: IvrHost, caller_script: ScriptedCaller | InteractiveCaller, *, agent: bool = True,
                  answer_after_s: float = 20.0, talk_s: float = 90.0, patience_s: float = 300.0,
                  on_action: Callable[[Action], None] | None = None, ivr: Any = None, homes: Any = None,
                  agent_no_answer: int = 0) -> None:

@@ -43,6 +43,7 @@ from ivr.actions import (
     action_from_dict,
     is_final,
 )
+from ivr.api import IvrHost
 from ivr.simulator import ScriptedCaller
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def new_call_id() -> str:
 class TestCalls:
     """Start, drive and watch test calls on this node."""
 
-    def __init__(self, platform: Any) -> None:
+    def __init__(self, platform: IvrHost) -> None:
         self.platform = platform
         self._subscription: Any = None
         self._executor: ThreadPoolExecutor | None = None

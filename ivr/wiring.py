@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ivr.api import IvrHost
 from ivr.service import IvrService
 
 
-def build(platform: Any) -> IvrService:
+def build(platform: IvrHost) -> IvrService:
     return IvrService(platform)

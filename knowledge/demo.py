@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
+from knowledge.api import KnowledgeHost
 from knowledge.models import KbNotice
 from knowledge.transfer import import_file
 
@@ -26,7 +26,7 @@ NOTICES = (
 )
 
 
-def load_demo(platform: Any) -> str:
+def load_demo(platform: KnowledgeHost) -> str:
     kb = platform.knowledge
     report = import_file(kb, DATA, publish=True)
     now = platform.clock.now()

@@ -8,13 +8,13 @@ import threading
 import time
 import uuid
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 
 from core.clock import china_now
 from core.events import Event
 from knowledge.analysis import default_analyzer
+from knowledge.api import KnowledgeHost
 from knowledge.backend import IndexDoc
 from knowledge.content import html_to_text
 from knowledge.models import KbArticle, KbRevision
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class KnowledgeIndex:
-    def __init__(self, platform: Any, config: SearchConfig | None = None) -> None:
+    def __init__(self, platform: KnowledgeHost, config: SearchConfig | None = None) -> None:
         self.platform = platform
         self.origin = uuid.uuid4().hex  # tells this node's own events from other nodes'
         self._config = config

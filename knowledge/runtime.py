@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from core.timers import PeriodicService
+from knowledge.api import KnowledgeHost
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ TICK_SECONDS = 30.0
 
 
 class KnowledgeTimer(PeriodicService):
-    def __init__(self, platform: Any, interval: float = TICK_SECONDS) -> None:
+    def __init__(self, platform: KnowledgeHost, interval: float = TICK_SECONDS) -> None:
         super().__init__("knowledge-timer", interval, self.tick)
         self.platform = platform
 
@@ -37,5 +37,5 @@ class KnowledgeTimer(PeriodicService):
         await asyncio.to_thread(self.platform.knowledge.queries.flush)
 
 
-def services(platform: Any) -> list[KnowledgeTimer]:
+def services(platform: KnowledgeHost) -> list[KnowledgeTimer]:
     return [KnowledgeTimer(platform)]

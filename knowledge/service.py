@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import china_now
 from core.masking import scrub
+from knowledge.api import KnowledgeHost
 from knowledge.content import CONTENT_FIELDS, FLAG_REASONS, clean_html, validate
 from knowledge.errors import InvalidState, KnowledgeError, NotFound, PermissionDenied
 from knowledge.index import KnowledgeIndex
@@ -53,7 +54,7 @@ def _require(user: Actor | None, role: str, action: str) -> int:
 
 
 class KnowledgeService:
-    def __init__(self, platform: Any) -> None:
+    def __init__(self, platform: KnowledgeHost) -> None:
         self.platform = platform
         self.db = platform.db
         self.clock = platform.clock
@@ -391,8 +392,8 @@ class KnowledgeService:
                 q = q.where(KbRevision.status == status)
             if text:
                 q = q.where(KbRevision.title.contains(text) | KbArticle.id.contains(text))
-            flag_counts = dict(s.execute(select(KbFlag.article_id, func.count()).where(KbFlag.resolved_at.is_(None))
-                                         .group_by(KbFlag.article_id)).all())
+            open_flags = select(KbFlag.article_id, func.count()).where(KbFlag.resolved_at.is_(None))
+            flag_counts: dict[str, int] = dict(s.execute(open_flags.group_by(KbFlag.article_id)).tuples().all())
             if flagged:
                 q = q.where(KbArticle.id.in_(list(flag_counts) or [""]))
             rows = s.execute(q.order_by(KbRevision.updated_at.desc(), KbArticle.id)).all()

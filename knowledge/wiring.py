@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from knowledge.api import KnowledgeHost
 from knowledge.service import KnowledgeService
 
 
-def build(platform: Any) -> KnowledgeService:
+def build(platform: KnowledgeHost) -> KnowledgeService:
     return KnowledgeService(platform)

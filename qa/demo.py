@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from qa.api import QaHost
 
 
-def load_demo(platform: Any) -> str:
+def load_demo(platform: QaHost) -> str:
     form = platform.qa.ensure_default_form()
     return f"qa: scoring form {form['id']} ({form['name']}, {len(form['criteria'])} criteria)"

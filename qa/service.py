@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qa import sampling, scoring
+from qa.api import QaHost
 from qa.models import QaComment, QaForm, QaReview
 from recordings.access import reviewer_scope
 
@@ -45,7 +46,7 @@ def _review_dict(r: QaReview, comments: list[QaComment] | None = None) -> dict[s
 
 
 class QaService:
-    def __init__(self, platform: Any, config: QaConfig | None = None) -> None:
+    def __init__(self, platform: QaHost, config: QaConfig | None = None) -> None:
         self.platform, self.config = platform, config or QaConfig()
         self.db, self.clock, self.audit = platform.db, platform.clock, platform.audit
 
@@ -125,13 +126,13 @@ class QaService:
 
     def review(self, review_id: int) -> dict[str, Any] | None:
         with self.db.session() as s:
-            r = s.get(QaReview, review_id)
+            r = s.get_one(QaReview, review_id)  # checked above, in the same service call
             if r is None:
                 return None
             comments = list(s.execute(select(QaComment).where(QaComment.review_id == review_id)
                                       .order_by(QaComment.offset_s, QaComment.id)).scalars())
             out = _review_dict(r, comments)
-            out["form"] = _form_dict(s.get(QaForm, r.form_id))
+            out["form"] = _form_dict(s.get_one(QaForm, r.form_id))
             return out
 
     def may_review(self, user: Any, review: dict[str, Any]) -> bool:
@@ -172,7 +173,7 @@ class QaService:
                 raise KeyError(review_id)
             if r.status == "done":
                 raise QaError("this review is already submitted")
-            form = s.get(QaForm, r.form_id)
+            form = s.get_one(QaForm, r.form_id)
             result = scoring.score(list(form.criteria), marks)
             r.scores = {c["key"]: marks[c["key"]] for c in form.criteria}
             r.total, r.critical_failed = result.total, result.critical_failed
@@ -200,7 +201,7 @@ class QaService:
         if review is None or not self.is_own(user, review):
             raise QaError("this review is not about your call")
         with self.db.session() as s:
-            r = s.get(QaReview, review_id)
+            r = s.get_one(QaReview, review_id)  # checked above, in the same service call
             if r.status != "done" or r.ack_status != "pending":
                 raise QaError("this review was already acknowledged or disputed (one response only)")
             r.ack_status, r.ack_at, r.dispute_reason = status, self.clock.now(), reason[:2000]
@@ -215,7 +216,7 @@ class QaService:
         if review is None or not self.may_review(user, review):
             raise QaError("this review is outside your scope")
         with self.db.session() as s:
-            r = s.get(QaReview, review_id)
+            r = s.get_one(QaReview, review_id)  # checked above, in the same service call
             if r.ack_status != "disputed":
                 raise QaError("only a disputed review can be resolved")
             r.ack_status, r.resolution, r.resolved_by = "resolved", (note or "").strip()[:2000], f"user:{user.id}"

@@ -3,8 +3,10 @@ S3-compatible bucket), metadata, retention per province, holds, access control a
 
 from typing import Any
 
+from recordings.api import RecordingsHost
 
-def enabled_service(platform: Any) -> Any | None:
+
+def enabled_service(platform: RecordingsHost) -> Any | None:
     """The platform's recordings service when recording is on; None on a node without the home or
     with recording switched off (the voice channels then record nothing)."""
     try:

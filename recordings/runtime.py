@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from core.timers import PeriodicService
+from recordings.api import RecordingsHost
 
 
-def services(platform: Any) -> list[Any]:
+def services(platform: RecordingsHost) -> list[Any]:
     svc = platform.recordings
     if not svc.config.enabled:
         return []

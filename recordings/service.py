@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core.masking import mask_phone, scrub
 from recordings import access, audio, capture, links, retention
+from recordings.api import RecordingsHost
 from recordings.config import RecordingConfig
 from recordings.models import Recording, RecordingHold
 from recordings.storage import Storage
@@ -42,7 +43,7 @@ class RecordingError(Exception):
 
 
 class RecordingService:
-    def __init__(self, platform: Any, config: RecordingConfig, storage: Storage,
+    def __init__(self, platform: RecordingsHost, config: RecordingConfig, storage: Storage,
                  transcriber: Transcriber | None = None) -> None:
         self.platform, self.config, self.storage, self.transcriber = platform, config, storage, transcriber
         self.db, self.clock, self.audit = platform.db, platform.clock, platform.audit
@@ -427,6 +428,8 @@ class RecordingService:
             text = scrub(self.transcriber.transcribe(wav, "zh") or "")
         with self.db.session() as s:
             row = s.get(Recording, recording_id)
+            if row is None:  # deleted (expiry or erasure) while it was being transcribed
+                return text
             row.transcript, row.transcript_engine = text, self.transcriber.name
         return text
 

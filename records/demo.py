@@ -3,16 +3,15 @@ and the hashed service passwords of the fixed demo citizens in the platform's ow
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.clock import china_now
 from records import generator
+from records.api import RecordsHost
 from records.demo_citizens import DEMO_CITIZENS
 
 DEMO_PERSONS = 3000
 
 
-def load_demo(platform: Any, persons: int = DEMO_PERSONS) -> str:
+def load_demo(platform: RecordsHost, persons: int = DEMO_PERSONS) -> str:
     url = platform.settings.records_database_url
     if url.startswith("sqlite"):
         total, created = generator.build(url, persons=persons, as_of=china_now(platform.clock).date())

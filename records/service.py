@@ -15,6 +15,7 @@ from core.masking import mask_id, mask_phone
 from core.phone import try_parse
 from records import outcomes as say
 from records.agent import agent_view
+from records.api import RecordsHost
 from records.config import RecordsConfig
 from records.connector import CoreUnavailable, ReadOnlyCore
 from records.mapping import Mapping
@@ -31,7 +32,7 @@ SMS_SUMMARY_TEMPLATE = "record_summary"  # {summary}; sent only to the registere
 
 
 class RecordsService:
-    def __init__(self, platform: Any, config: RecordsConfig, core: ReadOnlyCore, mapping: Mapping) -> None:
+    def __init__(self, platform: RecordsHost, config: RecordsConfig, core: ReadOnlyCore, mapping: Mapping) -> None:
         self.platform = platform
         self.config = config
         self.core = core

@@ -3,13 +3,12 @@ The demo node's provider is `log` unless HOTLINE_SMS_PROVIDERS says otherwise, s
 
 from __future__ import annotations
 
-from typing import Any
-
+from sms.api import SmsHost
 from sms.inbound import default_commands
 from sms.models import Keyword
 
 
-def seed_keywords(platform: Any) -> int:
+def seed_keywords(platform: SmsHost) -> int:
     created = 0
     with platform.db.session() as s:
         for cmd in default_commands():
@@ -20,7 +19,7 @@ def seed_keywords(platform: Any) -> int:
     return created
 
 
-def load_demo(platform: Any) -> str:
+def load_demo(platform: SmsHost) -> str:
     sms = platform.sms
     templates = sms.templates.seed_defaults()
     keywords = seed_keywords(platform)

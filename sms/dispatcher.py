@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, update
 from core.db import table_of
 from core.masking import mask_phone
 from sms import outbox, policy
+from sms.api import SmsHost
 from sms.config import SmsConfig
 from sms.models import InboundMessage
 from sms.providers import Outgoing, Provider, ProviderError
@@ -62,7 +63,7 @@ class RateLimiter:
 
 
 class Dispatcher:
-    def __init__(self, platform: Any, config: SmsConfig, providers: dict[str, Provider],
+    def __init__(self, platform: SmsHost, config: SmsConfig, providers: dict[str, Provider],
                  on_event: Callable[[str, dict], None] | None = None) -> None:
         self.platform = platform
         self.db = platform.db

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from core.timers import PeriodicService
+from sms.api import SmsHost
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 class DispatcherService:
     name = "sms-dispatcher"
 
-    def __init__(self, platform: Any) -> None:
+    def __init__(self, platform: SmsHost) -> None:
         self.platform = platform
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -46,7 +47,7 @@ class DispatcherService:
             await self._task
 
 
-def retention_service(platform: Any) -> PeriodicService | None:
+def retention_service(platform: SmsHost) -> PeriodicService | None:
     """The privacy retention pass on a timer (None when HOTLINE_SMS_RETENTION_DAYS is 0)."""
     config = platform.sms.config
     if config.retention_days <= 0:
@@ -54,6 +55,6 @@ def retention_service(platform: Any) -> PeriodicService | None:
     return PeriodicService("sms-retention", config.retention_interval, lambda: platform.sms.purge())
 
 
-def services(platform: Any) -> list[Any]:
+def services(platform: SmsHost) -> list[Any]:
     retention = retention_service(platform)
     return [DispatcherService(platform), *([retention] if retention else [])]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core import phone
 from core.masking import mask_phone
 from sms import encoding, outbox, policy
+from sms.api import SmsHost
 from sms.config import SmsConfig
 from sms.models import PRIORITY, OutboxMessage
 from sms.templates import TemplateError, TemplateStore, render
@@ -47,7 +48,7 @@ def normalize_sender(number: str) -> str:
 
 
 class SmsService:
-    def __init__(self, platform: Any, config: SmsConfig) -> None:
+    def __init__(self, platform: SmsHost, config: SmsConfig) -> None:
         self.platform = platform
         self.config = config
         self.db, self.clock, self.store = platform.db, platform.clock, platform.store

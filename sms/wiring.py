@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from sms.api import SmsHost
 from sms.config import from_env
 from sms.service import SmsService
 
 
-def build(platform: Any) -> SmsService:
+def build(platform: SmsHost) -> SmsService:
     return SmsService(platform, from_env(platform.settings))

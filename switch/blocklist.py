@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from core import phone, provinces
 from core.masking import mask_phone
+from switch.api import SwitchHost
 from switch.models import BlockRow
 
 MAX_DAYS = 365
@@ -65,7 +66,7 @@ class Blocklist:
     #: its `switch.block.*` event (Redis bus), or at the latest after this long.
     SNAPSHOT_S = 10.0
 
-    def __init__(self, platform: Any) -> None:
+    def __init__(self, platform: SwitchHost) -> None:
         self.platform = platform
         self._snapshot: dict[str, list[Block]] | None = None
         self._snapshot_until = 0.0

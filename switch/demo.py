@@ -6,12 +6,11 @@ like every center unless `SWITCH_HOLIDAY_EXEMPT` lists it."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from switch.api import SwitchHost
 from switch.hours import describe
 
 
-def load_demo(platform: Any) -> str:
+def load_demo(platform: SwitchHost) -> str:
     created = platform.switch.ensure_directory()
     centers = platform.switch.centers()
     queues = sum(len(c.queues) for c in centers)

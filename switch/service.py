@@ -8,15 +8,16 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_phone
 from switch import calendar as cal
 from switch import handoff as hf
+from switch.api import SwitchHost
 from switch.blocklist import Block, Blocklist
 from switch.calendar import Notice, OfficialCalendar
 from switch.directory import Center, QueueDef, default_directory
@@ -47,7 +48,7 @@ class TransferResult:
 
 
 class SwitchService:
-    def __init__(self, platform: Any) -> None:
+    def __init__(self, platform: SwitchHost) -> None:
         self.platform = platform
         self._lock = threading.RLock()
         self._cache: dict[str, Center] | None = None
@@ -232,8 +233,9 @@ class SwitchService:
 
     def remove_override(self, day: date, center_code: str = "*") -> int:
         with self.platform.db.session() as s:
-            n = s.execute(delete(CalendarOverride).where(CalendarOverride.day == day,
-                                                         CalendarOverride.center_code == center_code)).rowcount
+            result = s.execute(delete(CalendarOverride).where(CalendarOverride.day == day,
+                                                              CalendarOverride.center_code == center_code))
+            n = cast(CursorResult, result).rowcount  # a DELETE's result is a cursor result
         self._changed()
         return int(n or 0)
 

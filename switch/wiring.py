@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from switch.api import SwitchHost
 from switch.service import SwitchService
 
 
-def build(platform: Any) -> SwitchService:
+def build(platform: SwitchHost) -> SwitchService:
     return SwitchService(platform)

@@ -19,6 +19,7 @@ from core.clock import china_now
 from core.masking import mask_id, mask_name, mask_phone, scrub
 from core.models import User
 from switch.topics import GENERAL, TOPICS
+from tickets.api import TicketsHost
 from tickets.models import Ticket, TicketEvent
 from tickets.workdays import add_working_days
 
@@ -80,7 +81,7 @@ class TicketView:
 
 
 class TicketsService:
-    def __init__(self, platform: Any, due_working_days: int = DEFAULT_DUE_WORKING_DAYS) -> None:
+    def __init__(self, platform: TicketsHost, due_working_days: int = DEFAULT_DUE_WORKING_DAYS) -> None:
         self.platform = platform
         self.due_working_days = due_working_days
 
@@ -230,11 +231,11 @@ class TicketsService:
             center = ticket.center_code
         profiles = list(self.platform.agents.profiles(center))
         with self.platform.db.session() as s:
-            loads = dict(s.execute(select(Ticket.assignee_id, func.count()).where(
+            loads: dict[int | None, int] = dict(s.execute(select(Ticket.assignee_id, func.count()).where(
                 Ticket.assignee_id.in_([p.user_id for p in profiles]), Ticket.status != "closed")
-                .group_by(Ticket.assignee_id)).all())
-            logins = dict(s.execute(select(User.id, User.username).where(
-                User.id.in_([p.user_id for p in profiles]), User.active.is_(True))).all())
+                .group_by(Ticket.assignee_id)).tuples().all())
+            logins: dict[int, str] = dict(s.execute(select(User.id, User.username).where(
+                User.id.in_([p.user_id for p in profiles]), User.active.is_(True))).tuples().all())
         views = [AssigneeView(user_id=p.user_id, name=p.name, username=logins[p.user_id],
                               in_progress=loads.get(p.user_id, 0), limit=p.max_tickets,
                               full=loads.get(p.user_id, 0) >= p.max_tickets)

@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from core.models import User
+from web.host import WebHost
 
 # module path of each blueprint (each exposes `bp`)
 BLUEPRINTS = (
@@ -105,7 +106,7 @@ class SessionUser:
         return self.is_national or (code is not None and code == self.province_scope)
 
 
-def create_app(platform: Any, config: dict[str, Any] | None = None,
+def create_app(platform: WebHost, config: dict[str, Any] | None = None,
                environ: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__)
     settings = platform.settings
@@ -146,7 +147,7 @@ def create_app(platform: Any, config: dict[str, Any] | None = None,
             user = platform.accounts.get(int(user_id))
         except ValueError:
             return None
-        if not platform.accounts.usable(user):
+        if user is None or not platform.accounts.usable(user):
             return None
         # a cookie from before a logout or password change is refused (server-side generation)
         if session.get("gen") != platform.accounts.session_generation(user.id):
@@ -199,7 +200,7 @@ def create_app(platform: Any, config: dict[str, Any] | None = None,
     return app
 
 
-def platform_of(app: Flask | None = None) -> Any:
+def platform_of(app: Flask | None = None) -> WebHost:
     from flask import current_app
 
     return (app or current_app).extensions["platform"]

@@ -15,6 +15,7 @@ from core.clock import CHINA_TZ
 from core.masking import mask_id, mask_name, mask_phone
 from web.agent.ops import DISPOSITIONS
 from web.agent.record_view import present
+from web.host import WebHost
 from web.i18n import LANGUAGES, current_language, translate, translate_code
 from web.permissions import register_rules
 from web.supervisor.chart import day_chart
@@ -59,7 +60,7 @@ def hub_of(app: Flask) -> Any:
     return app.extensions["hotline_sse"]
 
 
-def init_console(app: Flask, platform: Any) -> None:
+def init_console(app: Flask, platform: WebHost) -> None:
     from web.apikit import register_errors
     from web.sse import Hub
 

@@ -12,6 +12,8 @@ import logging
 import threading
 from typing import Any
 
+from ivr.api import IvrHost
+
 log = logging.getLogger(__name__)
 
 TTL_S = 6 * 3600.0
@@ -27,26 +29,26 @@ def _call_key(call_id: str) -> str:
     return f"asterisk:call:{call_id}"
 
 
-def register(platform: Any, call_id: str, uniqueid: str, channel: str, node: str) -> None:
+def register(platform: IvrHost, call_id: str, uniqueid: str, channel: str, node: str) -> None:
     platform.store.set(_chan_key(uniqueid), call_id, ttl=TTL_S)
     platform.store.hset(_call_key(call_id), {"uniqueid": uniqueid, "channel": channel, "node": node,
                                              "state": "ivr"})
     platform.store.expire(_call_key(call_id), TTL_S)
 
 
-def set_state(platform: Any, call_id: str, state: str) -> None:
+def set_state(platform: IvrHost, call_id: str, state: str) -> None:
     platform.store.hset(_call_key(call_id), {"state": state})
 
 
-def call_for(platform: Any, uniqueid: str) -> str | None:
+def call_for(platform: IvrHost, uniqueid: str) -> str | None:
     return platform.store.get(_chan_key(uniqueid)) if uniqueid else None
 
 
-def channel_of(platform: Any, call_id: str) -> dict[str, str]:
+def channel_of(platform: IvrHost, call_id: str) -> dict[str, str]:
     return platform.store.hgetall(_call_key(call_id))
 
 
-def settle_acd(platform: Any, call_id: str, reason: str) -> str | None:
+def settle_acd(platform: IvrHost, call_id: str, reason: str) -> str | None:
     """Make sure the ACD does not keep a call that ended: a caller who hangs up while waiting or
     being offered is counted as abandoned; a connected call is ended. Returns what was done."""
     try:
@@ -65,7 +67,7 @@ def settle_acd(platform: Any, call_id: str, reason: str) -> str | None:
     return None
 
 
-def end_call(platform: Any, call_id: str, reason: str = "caller_hangup") -> bool:
+def end_call(platform: IvrHost, call_id: str, reason: str = "caller_hangup") -> bool:
     """The caller's side ended (AGI HANGUP/EOF or an AMI Hangup event, whichever comes first): end it in
     the ACD and the engine once. True if this call ended it."""
     if not platform.store.set(f"asterisk:ended:{call_id}", reason, ttl=ENDED_TTL_S, nx=True):
@@ -83,7 +85,7 @@ def end_call(platform: Any, call_id: str, reason: str = "caller_hangup") -> bool
     return True
 
 
-def _forget_soon(platform: Any, call_id: str) -> None:
+def _forget_soon(platform: IvrHost, call_id: str) -> None:
     """An ended call's keys expire in ENDED_TTL_S instead of the 6 hours of a live call."""
     info = platform.store.hgetall(_call_key(call_id))
     platform.store.expire(_call_key(call_id), ENDED_TTL_S)
@@ -91,7 +93,7 @@ def _forget_soon(platform: Any, call_id: str) -> None:
         platform.store.expire(_chan_key(info["uniqueid"]), ENDED_TTL_S)
 
 
-def mark_ended(platform: Any, call_id: str, reason: str) -> None:
+def mark_ended(platform: IvrHost, call_id: str, reason: str) -> None:
     """The engine ended the call itself (Hangup/Transfer): later hang-up events change nothing."""
     platform.store.set(f"asterisk:ended:{call_id}", reason, ttl=ENDED_TTL_S)
     set_state(platform, call_id, "ended")

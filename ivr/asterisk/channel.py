@@ -37,6 +37,7 @@ from ivr.actions import (
     Timeout,
     Transfer,
 )
+from ivr.api import IvrHost
 from ivr.asterisk import calls, recording
 from ivr.asterisk.agi import AGIConnection
 from ivr.asterisk.agi_protocol import AGIDeadChannel, AGIError, AGIHangup, Reply
@@ -93,7 +94,7 @@ class ChannelConfig:
 class CallRunner:
     """Runs calls arriving over FastAGI; `handle` is the FastAGI server's handler."""
 
-    def __init__(self, platform: Any, config: ChannelConfig | None = None, *,
+    def __init__(self, platform: IvrHost, config: ChannelConfig | None = None, *,
                  executor: Executor | None = None, waker: calls.Waker | None = None,
                  speech: SpeechService | None = None) -> None:
         self.platform = platform

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.masking import mask_phone
+from ivr.api import IvrHost
 from ivr.asterisk import calls
 from ivr.asterisk.ami import AMIActionError, AMIClient, OriginateResult
 from ivr.asterisk.ami_protocol import Message
@@ -59,7 +60,7 @@ class ControlConfig:
 
 
 class AsteriskControl:
-    def __init__(self, platform: Any, ami: AMIClient, waker: calls.Waker | None = None,
+    def __init__(self, platform: IvrHost, ami: AMIClient, waker: calls.Waker | None = None,
                  config: ControlConfig | None = None, *, run_domain: Callable[..., Any] | None = None) -> None:
         self.platform, self.ami, self.waker = platform, ami, waker
         self.config = config or ControlConfig()

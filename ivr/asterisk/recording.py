@@ -16,6 +16,7 @@ import functools
 import logging
 from typing import Any
 
+from ivr.api import IvrHost
 from ivr.asterisk import calls
 from ivr.asterisk.agi_protocol import AGIDeadChannel, AGIError, AGIHangup
 from recordings import enabled_service
@@ -88,7 +89,7 @@ class RecordingControl:
 
     EVENTS = ("recording.paused", "recording.resumed")
 
-    def __init__(self, platform: Any, ami: Any) -> None:
+    def __init__(self, platform: IvrHost, ami: Any) -> None:
         self.platform, self.ami = platform, ami
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sub = platform.bus.subscribe(self._on_event, self.EVENTS)

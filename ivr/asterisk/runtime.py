@@ -12,6 +12,7 @@ import logging
 import os
 from typing import Any
 
+from ivr.api import IvrHost
 from ivr.asterisk.agi import FastAGIServer
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner, ChannelConfig
@@ -35,7 +36,7 @@ def _options(settings: Any, cls: type) -> Any:
     return cls(**values)
 
 
-def _speech(platform: Any) -> Any:
+def _speech(platform: IvrHost) -> Any:
     """The node's speech layer (HOTLINE_SPEECH_DELIVERY=off keeps the old recorded-sounds behaviour)."""
     if (os.environ.get("HOTLINE_SPEECH_DELIVERY") or "").lower() == "off":
         return None
@@ -60,7 +61,7 @@ class AGIService:
 
     name = "asterisk.fastagi"
 
-    def __init__(self, platform: Any, host: str, port: int, config: ChannelConfig | None = None,
+    def __init__(self, platform: IvrHost, host: str, port: int, config: ChannelConfig | None = None,
                  speech: Any = None) -> None:
         self.runner = CallRunner(platform, config, speech=speech)
         self.server = FastAGIServer(self.runner.handle, host, port)
@@ -80,7 +81,7 @@ class AGIService:
 class AMIService:
     name = "asterisk.ami"
 
-    def __init__(self, platform: Any, client: AMIClient, waker: Any, config: ControlConfig | None = None) -> None:
+    def __init__(self, platform: IvrHost, client: AMIClient, waker: Any, config: ControlConfig | None = None) -> None:
         self.client = client
         self.control = AsteriskControl(platform, client, waker, config)
         self.recording = RecordingControl(platform, client)  # console pause/resume → MixMonitorMute
@@ -105,7 +106,7 @@ def _warm(speech: Any) -> None:
         log.info("speech: %d static prompts ready", len(prompts))
 
 
-def services(platform: Any) -> list[Any]:
+def services(platform: IvrHost) -> list[Any]:
     settings = platform.settings
     agi = AGIService(platform, settings.agi_host, settings.agi_port, _options(settings, ChannelConfig),
                      speech=_speech(platform))

@@ -3,13 +3,12 @@ and signed URLs that Asterisk (res_http_media_cache) or Twilio (<Play>) fetch. S
 
 from __future__ import annotations
 
-from typing import Any
-
+from ivr.api import IvrHost
 from ivr.speech.engines import EspeakEngine, HttpEngine, TTSEngine, TTSError
 from ivr.speech.service import Rendered, SpeechService, SpeechUnavailable
 
 
-def speech_of(platform: Any) -> SpeechService:
+def speech_of(platform: IvrHost) -> SpeechService:
     """The platform's speech service (built once per platform)."""
     service = getattr(platform, "service", None)
     if callable(service):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from ivr.actions import Prompt
+from ivr.api import IvrHost
 from ivr.speech.service import SpeechUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def player(platform: Any) -> Callable[[Prompt], str | None]:
+def player(platform: IvrHost) -> Callable[[Prompt], str | None]:
     """None when nothing could render the prompt: the TwiML then falls back to Twilio's <Say>."""
     from ivr.speech import speech_of
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ivr.api import IvrHost
 from ivr.speech.config import SpeechConfig
 from ivr.speech.service import SpeechService
 
 
-def build(platform: Any) -> SpeechService:
+def build(platform: IvrHost) -> SpeechService:
     return SpeechService(SpeechConfig.from_settings(platform.settings))

@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import requests
 
 from ivr.actions import Action, Connect
+from ivr.api import IvrHost
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.rest import REST_TIMEOUT_S, CallControl
 from recordings import enabled_service
@@ -29,7 +30,7 @@ PATH_RECORDING = "/twilio/recording"
 
 
 
-def recording_callback(platform: Any, config: TwilioConfig, action: Action) -> str | None:
+def recording_callback(platform: IvrHost, config: TwilioConfig, action: Action) -> str | None:
     """The recording-status URL for an agent leg's `<Dial>` (None: recording is off)."""
     svc = enabled_service(platform)
     if not isinstance(action, Connect) or svc is None or not action.call_id:
@@ -40,7 +41,7 @@ def recording_callback(platform: Any, config: TwilioConfig, action: Action) -> s
     return config.url(f"{PATH_RECORDING}?{query}")
 
 
-def whole_call_callback(platform: Any, config: TwilioConfig, call_id: str, entry: str, *,
+def whole_call_callback(platform: IvrHost, config: TwilioConfig, call_id: str, entry: str, *,
                         caller: str | None = None, center: str | None = None) -> str | None:
     """The recording-status URL for `<Start><Recording>` when `entry` is recorded whole (None: it is
     not). Opens the call's `whole_call` row now; call it once per call (the first webhook)."""
@@ -70,7 +71,7 @@ def _started(value: str | None) -> datetime | None:
 
 
 class TwilioRecordings:
-    def __init__(self, platform: Any, config: TwilioConfig) -> None:
+    def __init__(self, platform: IvrHost, config: TwilioConfig) -> None:
         self.platform, self.config = platform, config
 
     def status(self, form: Mapping[str, str], agent: str | None, rec: str | None = None,
@@ -119,7 +120,7 @@ class RecordingControl:
 
     EVENTS = ("recording.paused", "recording.resumed")
 
-    def __init__(self, platform: Any, calls: CallControl) -> None:
+    def __init__(self, platform: IvrHost, calls: CallControl) -> None:
         self.calls = calls
         self.svc = enabled_service(platform)
         self._sub = platform.bus.subscribe(self._on_event, self.EVENTS)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.events import Event, Subscription
+from ivr.api import IvrHost
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.voice import TwilioVoice
 
@@ -31,7 +32,7 @@ BRIDGE_ENDERS = frozenset({"acd.call.ended", "acd.call.transferred"})
 class TwilioBridge:
     name = "ivr.twilio"
 
-    def __init__(self, platform: Any, voice: TwilioVoice | None = None) -> None:
+    def __init__(self, platform: IvrHost, voice: TwilioVoice | None = None) -> None:
         self.platform = platform
         self.voice = voice or TwilioVoice(platform)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,7 +113,7 @@ class TwilioBridge:
             return False
 
 
-def services(platform: Any) -> list[TwilioBridge]:
+def services(platform: IvrHost) -> list[TwilioBridge]:
     """The bridge runs only where Twilio is configured; without it no Twilio call can exist."""
     if not TwilioConfig.from_settings(platform.settings).voice_configured:
         return []

@@ -20,6 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from core import phone
 from core.masking import mask_phone
 from ivr.actions import Action, CallerHangup, Connect, Hold, HoldTick, Transfer, is_final
+from ivr.api import IvrHost
 from ivr.twilio import twiml
 from ivr.twilio.config import TwilioConfig
 from ivr.twilio.recording import recording_callback, whole_call_callback
@@ -66,7 +67,7 @@ def callback_key(call_sid: str) -> str:
 
 
 class TwilioVoice:
-    def __init__(self, platform: Any, config: TwilioConfig | None = None,
+    def __init__(self, platform: IvrHost, config: TwilioConfig | None = None,
                  calls: CallControl | None = None) -> None:
         self.platform = platform
         self.config = config or TwilioConfig.from_settings(platform.settings)

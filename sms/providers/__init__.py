@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sms import encoding
+from sms.api import SmsHost
 from sms.encoding import Part
 
 
@@ -50,7 +51,7 @@ KINDS = {
 }
 
 
-def build(name: str, platform: Any, config: Any) -> Provider:
+def build(name: str, platform: SmsHost, config: Any) -> Provider:
     kind = name.split(":", 1)[0]
     if kind not in KINDS:
         raise ValueError(f"unknown SMS provider {name!r} (known: {', '.join(KINDS)})")

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import requests
 
+from sms.api import SmsHost
 from sms.encoding import UCS2
 from sms.providers import Outgoing, ProviderError
 
@@ -23,7 +24,7 @@ DLR_MASK = 31  # delivered, failed, buffered, SMSC accepted, SMSC rejected
 
 
 class KannelProvider:
-    def __init__(self, *, platform: Any, config: Any, name: str = "kannel") -> None:
+    def __init__(self, *, platform: SmsHost, config: Any, name: str = "kannel") -> None:
         if not config.kannel_url:
             raise ValueError("HOTLINE_SMS_KANNEL_URL is not set (e.g. http://127.0.0.1:13013/cgi-bin/sendsms)")
         self.name = name

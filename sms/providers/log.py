@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.masking import scrub
+from sms.api import SmsHost
 from sms.providers import Outgoing
 
 _CODE_RE = re.compile(r"(?<![0-9A-Za-z])\d{4,8}(?![0-9A-Za-z])")
@@ -21,7 +22,7 @@ def mask_codes(text: str) -> str:
 
 
 class LogProvider:
-    def __init__(self, *, platform: Any, config: Any, name: str = "log") -> None:
+    def __init__(self, *, platform: SmsHost, config: Any, name: str = "log") -> None:
         self.name = name
         self.path = Path(config.log_path or Path(platform.settings.data_dir) / "sms-outbox.log")
         self.path.parent.mkdir(parents=True, exist_ok=True)

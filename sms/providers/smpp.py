@@ -21,6 +21,7 @@ import smpplib.smpp
 
 from core.masking import mask_phone
 from sms import encoding
+from sms.api import SmsHost
 from sms.providers import Outgoing, ProviderError
 
 UNBIND_WAIT_S = 2.0
@@ -39,7 +40,7 @@ PERMANENT = {smpplib.consts.SMPP_ESME_RINVDSTADR, smpplib.consts.SMPP_ESME_RINVS
 class SmppProvider:
     receipts_by_provider_id = True  # receipts name the SMSC's id, which may arrive before we store it
 
-    def __init__(self, *, platform: Any, config: Any, name: str = "smpp") -> None:
+    def __init__(self, *, platform: SmsHost, config: Any, name: str = "smpp") -> None:
         if not config.smpp_host:
             raise ValueError("HOTLINE_SMS_SMPP_HOST is not set")
         self.name = name

@@ -11,13 +11,14 @@ from typing import Any
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from sms.api import SmsHost
 from sms.providers import Outgoing, ProviderError
 
 
 class TwilioProvider:
     receipts_by_provider_id = True
 
-    def __init__(self, *, platform: Any, config: Any, name: str = "twilio") -> None:
+    def __init__(self, *, platform: SmsHost, config: Any, name: str = "twilio") -> None:
         settings = platform.settings
         if not (settings.twilio_account_sid and settings.twilio_auth_token):
             raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set for the twilio SMS provider")

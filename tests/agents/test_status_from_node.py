@@ -10,9 +10,11 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
+from hotline.platform import Platform
+
 
 @pytest.fixture
-def node(platform: Any) -> Iterator[tuple[str, str]]:
+def node(platform: Platform) -> Iterator[tuple[str, str]]:
     import agents.demo
     import switch.demo
     from web.app import create_app

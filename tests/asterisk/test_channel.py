@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.actions import (
     Action,
     AgentLegEnded,
@@ -61,7 +62,7 @@ def commands(model: ChannelModel) -> list[str]:
     return [line for line, _ in model.log]
 
 
-async def _call(platform: Any, model: ChannelModel, during: Any = None, config: ChannelConfig | None = None,
+async def _call(platform: Platform, model: ChannelModel, during: Any = None, config: ChannelConfig | None = None,
                 **kwargs: Any) -> EmulatedCall:
     runner = CallRunner(platform, config)
     call = EmulatedCall(model, uniqueid=UNIQUEID, **kwargs)
@@ -76,7 +77,7 @@ async def _call(platform: Any, model: ChannelModel, during: Any = None, config: 
     return call
 
 
-def drive(platform: Any, model: ChannelModel, during: Any = None, **kwargs: Any) -> EmulatedCall:
+def drive(platform: Platform, model: ChannelModel, during: Any = None, **kwargs: Any) -> EmulatedCall:
     return run(_call(platform, model, during, **kwargs))
 
 

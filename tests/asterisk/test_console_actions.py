@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner
 from ivr.asterisk.control import AsteriskControl
@@ -32,19 +33,19 @@ def demo(platform):  # type: ignore[no-untyped-def]
     return platform
 
 
-def _ready_agent(platform: Any, province: str) -> int:
+def _ready_agent(platform: Platform, province: str) -> int:
     agent_id = next(p.id for p in platform.agents.profiles(province) if p.endpoint.startswith("PJSIP/"))
     platform.agents.login(agent_id)
     platform.agents.set_ready(agent_id)
     return agent_id
 
 
-def _prompt_ids(platform: Any) -> list[str]:
+def _prompt_ids(platform: Platform) -> list[str]:
     row = platform.ivr.transcript(CALL_ID) or {}
     return [e["id"] for e in row.get("events", []) if e.get("type") == "prompt"]
 
 
-async def _connected_call(platform: Any, scenario: Any) -> tuple[ChannelModel, FakeAMIServer]:
+async def _connected_call(platform: Platform, scenario: Any) -> tuple[ChannelModel, FakeAMIServer]:
     """A caller presses 0 then 1, is queued, an agent in Beijing accepts; the emulated Dial bridges them
     (the agent leg is a channel of the fake AMI server, BRIDGEPEER of the caller) until that leg is hung up;
     `scenario(agent_id, agent_leg)` runs while they talk."""

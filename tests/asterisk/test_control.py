@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from hotline.platform import Platform
 from ivr.asterisk import calls
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.control import AsteriskControl
@@ -13,7 +14,7 @@ from tests.asterisk.helpers import run
 from tests.asterisk.helpers import until as _until
 
 
-async def _setup(platform: Any, waker: Any = None) -> tuple[FakeAMIServer, AMIClient, AsteriskControl]:
+async def _setup(platform: Platform, waker: Any = None) -> tuple[FakeAMIServer, AMIClient, AsteriskControl]:
     server = FakeAMIServer()
     await server.start()
     client = AMIClient("127.0.0.1", server.port, "hotline", "s3cret", ping_interval=0)

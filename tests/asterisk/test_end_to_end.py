@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner
 from ivr.asterisk.control import AsteriskControl
@@ -38,7 +39,7 @@ def demo(platform):  # type: ignore[no-untyped-def]
 
 
 
-def _beijing_agent(platform: Any) -> int:
+def _beijing_agent(platform: Platform) -> int:
     return next(p.id for p in platform.agents.profiles("11") if p.endpoint.startswith("PJSIP/"))
 
 

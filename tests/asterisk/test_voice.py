@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.actions import AgentLegEnded, Collect, Connect, Digits, Hangup, Play, Played, Prompt
 from ivr.asterisk.channel import CallRunner, _Call
 from ivr.speech import speech_of
@@ -68,12 +69,12 @@ def _audible(path: Any) -> bool:
     return seconds > 0.4 and rms > 300
 
 
-def _prompt_ids(platform: Any, call_id: str) -> list[str]:
+def _prompt_ids(platform: Platform, call_id: str) -> list[str]:
     row = platform.ivr.transcript(call_id) or {}
     return [e["id"] for e in row.get("events", []) if e.get("type") == "prompt"]
 
 
-async def _drive(platform: Any, model: ChannelModel, runner: CallRunner, timeout: float = 30) -> None:
+async def _drive(platform: Platform, model: ChannelModel, runner: CallRunner, timeout: float = 30) -> None:
     call = EmulatedCall(model, uniqueid=UNIQUEID)
     async with agi_server(runner.handle) as server:
         await asyncio.wait_for(call.run("127.0.0.1", server.port, timeout=timeout), timeout)
@@ -113,13 +114,13 @@ class _Primary(EspeakEngine):
     name = "primary"
 
 
-def _speech(platform: Any) -> SpeechService:
+def _speech(platform: Platform) -> SpeechService:
     base = speech_of(platform)
     return SpeechService(base.config, engine=_Primary(), fallback=EspeakEngine(), cache=base.cache,
                          signer=base.signer)
 
 
-def _scripted(platform: Any, monkeypatch: Any, *script: Any) -> ScriptedEngine:
+def _scripted(platform: Platform, monkeypatch: Any, *script: Any) -> ScriptedEngine:
     engine = ScriptedEngine(*script)
     monkeypatch.setitem(platform.__dict__, "ivr", engine)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.service import DEFAULT_FLOW, IvrService
 from ivr.simulator import ScriptedCaller, SimulatedCall, Simulator
 from tests.ivr.fakes import Homes
@@ -18,14 +18,14 @@ def homes() -> Homes:
 
 
 @pytest.fixture
-def ivr(platform: Any, homes: Homes) -> IvrService:
+def ivr(platform: Platform, homes: Homes) -> IvrService:
     service = IvrService(platform, homes=homes)
     service.publish(DEFAULT_FLOW.read_text(encoding="utf-8"), "12333", by="test")
     return service
 
 
 @pytest.fixture
-def call(platform: Any, ivr: IvrService, homes: Homes) -> Callable[..., SimulatedCall]:
+def call(platform: Platform, ivr: IvrService, homes: Homes) -> Callable[..., SimulatedCall]:
     """Run a scripted call through the live flow on the fakes."""
 
     def run(keys: str = "", *, says: list[str] | None = None, caller: str = "13800138000", called: str = "12333",

@@ -5,11 +5,11 @@ are read before the answer, and a spoken question is answered within the recogni
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import yaml
 
+from hotline.platform import Platform
 from ivr.service import DEFAULT_FLOW, IvrService
 from ivr.simulator import ScriptedCaller, SimulatedCall, Simulator
 from knowledge.demo import load_demo
@@ -18,14 +18,14 @@ BEIJING, GUANGDONG = "13800138000", "13925001234"
 
 
 @pytest.fixture
-def ivr(platform: Any) -> IvrService:
+def ivr(platform: Platform) -> IvrService:
     load_demo(platform)
     service = IvrService(platform)
     service.publish(DEFAULT_FLOW.read_text(encoding="utf-8"), "12333", by="test")
     return service
 
 
-def run(platform: Any, ivr: IvrService, keys: str, *, caller: str = BEIJING,
+def run(platform: Platform, ivr: IvrService, keys: str, *, caller: str = BEIJING,
         says: list[str] | None = None) -> SimulatedCall:
     sim = Simulator(platform, ScriptedCaller(keys, says), agent=False, ivr=ivr, patience_s=60)
     return sim.run(caller=caller)

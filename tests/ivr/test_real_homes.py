@@ -8,18 +8,19 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.actions import AgentLegEnded, Collect, Connect, Digits, Hangup, Hold, HoldTick
 from ivr.service import DEFAULT_FLOW, IvrService
 
 
 @pytest.fixture
-def ivr(platform: Any) -> IvrService:
+def ivr(platform: Platform) -> IvrService:
     service = IvrService(platform)
     service.publish(DEFAULT_FLOW.read_text(encoding="utf-8"), "12333", by="test")
     return service
 
 
-def agent(platform: Any, name: str, center: str = "11", skills: tuple[str, ...] = ("general",)) -> int:
+def agent(platform: Platform, name: str, center: str = "11", skills: tuple[str, ...] = ("general",)) -> int:
     user = platform.accounts.create_user(name, "pw", ["agent"], province_scope=center)
     agent_id = platform.agents.create_agent(user.id, name=name, center_code=center, skills=skills)
     platform.agents.login(agent_id)

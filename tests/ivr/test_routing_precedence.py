@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.service import DEFAULT_FLOW, IvrService
 from ivr.simulator import ScriptedCaller, Simulator
 from tests.records.conftest import core_file, demo_hashes, records, sms  # noqa: F401 - fixtures
@@ -20,7 +21,7 @@ TUESDAY_10 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Beijin
 
 
 @pytest.fixture
-def ivr(platform: Any, records: Any, clock: Any) -> IvrService:  # noqa: F811 - the records fixture
+def ivr(platform: Platform, records: Any, clock: Any) -> IvrService:  # noqa: F811 - the records fixture
     clock.set(TUESDAY_10)
     service = IvrService(platform)
     service.publish(DEFAULT_FLOW.read_text(encoding="utf-8"), "12333", by="test")
@@ -28,7 +29,7 @@ def ivr(platform: Any, records: Any, clock: Any) -> IvrService:  # noqa: F811 - 
     return service
 
 
-def run(platform: Any, ivr: IvrService, keys: str) -> list[dict]:
+def run(platform: Platform, ivr: IvrService, keys: str) -> list[dict]:
     sim = Simulator(platform, ScriptedCaller(keys), agent=False, ivr=ivr, patience_s=5.0)
     return sim.run(caller=BJ_MOBILE, call_id="call-gd").events
 

@@ -7,19 +7,20 @@ from typing import Any
 import pytest
 
 from core.models import User
+from hotline.platform import Platform
 
 
 @pytest.fixture
-def kb(platform: Any) -> Any:
+def kb(platform: Platform) -> Any:
     return platform.knowledge
 
 
-def _user(platform: Any, name: str, *roles: str, province: str = "00") -> User:
+def _user(platform: Platform, name: str, *roles: str, province: str = "00") -> User:
     return platform.accounts.create_user(name, "pw-" + name, list(roles), province_scope=province)
 
 
 @pytest.fixture
-def users(platform: Any) -> dict[str, User]:
+def users(platform: Platform) -> dict[str, User]:
     return {
         "editor": _user(platform, "ed1", "editor"),
         "editor2": _user(platform, "ed2", "editor"),

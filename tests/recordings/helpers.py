@@ -6,6 +6,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from hotline.platform import Platform
+
 
 def stereo_wav(path: Path, seconds: float = 2.0) -> Path:
     """Caller on the left (300 Hz), agent on the right (500 Hz), 8 kHz: what a recorded leg holds."""
@@ -14,7 +16,7 @@ def stereo_wav(path: Path, seconds: float = 2.0) -> Path:
     return path
 
 
-def user(platform: Any, name: str, roles: list[str], province: str) -> Any:
+def user(platform: Platform, name: str, roles: list[str], province: str) -> Any:
     existing = platform.accounts.by_username(name)
     if existing is not None:
         return existing

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.actions import Digits, Hold
 from ivr.service import DEFAULT_FLOW, IvrService
 
 
 @pytest.fixture
-def ivr(platform: Any) -> IvrService:
+def ivr(platform: Platform) -> IvrService:
     service = IvrService(platform)
     text = DEFAULT_FLOW.read_text(encoding="utf-8")
     service.publish(text, "12333", by="test")
@@ -27,7 +28,7 @@ def _to_queue(ivr: IvrService, call_id: str, called: str) -> Any:
     return ivr.resume(call_id, Digits("1"))
 
 
-def test_notice_before_the_agent_unless_the_entry_opts_out(platform: Any, ivr: IvrService,
+def test_notice_before_the_agent_unless_the_entry_opts_out(platform: Platform, ivr: IvrService,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     svc = platform.recordings
     monkeypatch.setattr(svc, "config", replace(svc.config, no_consent_entries=frozenset({"95533"})))

@@ -9,6 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from hotline.cli import main
+from hotline.platform import Platform
 from tests.web.conftest import HOME_PROVINCE
 
 
@@ -16,7 +17,7 @@ def _me(app: Any, token: str, path: str = "/api/v1/me") -> int:
     return app.test_client().get(path, headers={"Authorization": f"Bearer {token}"}).status_code
 
 
-def test_revoke_expire_scope_and_audit(web_app: Any, make_user: Any, client_for: Any, platform: Any,
+def test_revoke_expire_scope_and_audit(web_app: Any, make_user: Any, client_for: Any, platform: Platform,
                                        clock: Any) -> None:
     web_app.config["WTF_CSRF_ENABLED"] = False
     make_user("tok-admin", ("admin",), "00")
@@ -52,7 +53,7 @@ def test_revoke_expire_scope_and_audit(web_app: Any, make_user: Any, client_for:
 
 
 def test_password_change_and_deactivation_revoke_tokens(web_app: Any, make_user: Any, client_for: Any,
-                                                        platform: Any) -> None:
+                                                        platform: Platform) -> None:
     web_app.config["WTF_CSRF_ENABLED"] = False
     make_user("tok-admin2", ("admin",), "00")
     user = make_user("integr", ("supervisor",), HOME_PROVINCE)

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import switch.handoff as hf
+from hotline.platform import Platform
 from tests.web.conftest import HOME_PROVINCE, page_csrf
 from web.permissions import registry_of
 
@@ -25,7 +26,7 @@ def test_deeply_nested_json_is_400(web_app: Any, make_user: Any, client_for: Any
     assert client.post("/api/v1/broadcast", data=deep_object, headers=headers).status_code == 400
 
 
-def test_the_signed_handoff_endpoint_refuses_deep_json(web_app: Any, platform: Any, clock: Any) -> None:
+def test_the_signed_handoff_endpoint_refuses_deep_json(web_app: Any, platform: Platform, clock: Any) -> None:
     client = web_app.test_client()
     headers = hf.signed_headers(platform.settings.handoff_secret, clock.time(), "POST", hf.PATH, DEEP)
     response = client.post(hf.PATH, data=DEEP, headers={**headers, "Content-Type": "application/json"})

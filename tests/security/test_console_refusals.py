@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 from tests.web.scenario import place_call, records_ready
 
@@ -14,7 +15,7 @@ ID = "11010519491231002X"
 
 
 @pytest.fixture
-def two_agents(platform: Any, make_user: Any, client_for: Any) -> dict[str, Any]:
+def two_agents(platform: Platform, make_user: Any, client_for: Any) -> dict[str, Any]:
     pytest.importorskip("agents.wiring")
     records_ready(platform)
     make_user("bj-1", ("agent",), "11", agent=True)
@@ -31,7 +32,7 @@ def _post(ctx: dict[str, Any], path: str, **body: Any) -> Any:
     return ctx["client"].post(path, json=body, headers={"X-CSRFToken": ctx["csrf"]})
 
 
-def test_refused_lookups_are_audited(platform: Any, two_agents: dict[str, Any]) -> None:
+def test_refused_lookups_are_audited(platform: Platform, two_agents: dict[str, Any]) -> None:
     one, two = two_agents["bj-1"], two_agents["bj-2"]
     _post(one, "/api/v1/agent/ready")
     call_id = place_call(platform, province="11", verify=False)
@@ -52,7 +53,7 @@ def test_refused_lookups_are_audited(platform: Any, two_agents: dict[str, Any]) 
     assert platform.audit.verify().ok
 
 
-def test_declining_a_call_not_offered_to_me_is_409(platform: Any, two_agents: dict[str, Any]) -> None:
+def test_declining_a_call_not_offered_to_me_is_409(platform: Platform, two_agents: dict[str, Any]) -> None:
     one, two = two_agents["bj-1"], two_agents["bj-2"]
     _post(one, "/api/v1/agent/ready")
     call_id = place_call(platform, province="11", verify=False)

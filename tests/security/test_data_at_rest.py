@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hotline.cli import main
+from hotline.platform import Platform
 from sms.models import OutboxMessage
 from sms.outbox import text_digest
 from tests.sms.helpers import RecordingProvider, dispatcher
@@ -49,12 +50,12 @@ def test_an_existing_world_readable_database_is_narrowed(tmp_path: Path) -> None
     assert mode(db_file) == 0o600
 
 
-def _rows(platform: Any) -> list[OutboxMessage]:
+def _rows(platform: Platform) -> list[OutboxMessage]:
     with platform.db.session() as s:
         return list(s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
 
 
-def test_sent_codes_and_summaries_are_blanked_with_a_hash_kept(platform: Any) -> None:
+def test_sent_codes_and_summaries_are_blanked_with_a_hash_kept(platform: Platform) -> None:
     platform.sms.templates.seed_defaults()
     prov = RecordingProvider("p")
     d = dispatcher(platform, prov)
@@ -79,7 +80,7 @@ def test_sent_codes_and_summaries_are_blanked_with_a_hash_kept(platform: Any) ->
     assert row.status == "failed" and row.text == "" and "777111" not in json.dumps(row.variables)
 
 
-def test_the_demo_log_provider_masks_codes(platform: Any) -> None:
+def test_the_demo_log_provider_masks_codes(platform: Platform) -> None:
     from sms.providers.log import LogProvider
 
     platform.sms.templates.seed_defaults()
@@ -107,7 +108,7 @@ class CrashingProvider(RecordingProvider):
         return super().send(msg)
 
 
-def test_a_crash_mid_batch_resends_only_what_was_in_flight(platform: Any, clock: Any) -> None:
+def test_a_crash_mid_batch_resends_only_what_was_in_flight(platform: Platform, clock: Any) -> None:
     platform.sms.templates.seed_defaults()
     prov = CrashingProvider()
     d = dispatcher(platform, prov, workers=1)

@@ -3,16 +3,15 @@ record-session ids in the audit name the sender only by a keyed hash; store keys
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
+from hotline.platform import Platform
 from tickets.models import Ticket, TicketEvent
 
 ID, MOBILE = "440305199205182022", "13612345678"
 
 
-def test_ticket_text_is_scrubbed(platform: Any) -> None:
+def test_ticket_text_is_scrubbed(platform: Platform) -> None:
     agent = platform.accounts.create_user("ft-agent", "pw", ["agent"], province_scope="44")
     ticket = platform.tickets.open_ticket(agent, caller=MOBILE, topic="养老金未到账",
                                           description=f"来电人身份证{ID}，手机{MOBILE}，卡号6222021234567890123",
@@ -26,7 +25,7 @@ def test_ticket_text_is_scrubbed(platform: Any) -> None:
     assert "440305********2022" in text and "136****5678" in text
 
 
-def test_records_store_keys_hold_no_id_number(platform: Any) -> None:
+def test_records_store_keys_hold_no_id_number(platform: Platform) -> None:
     from records.state import Limits, VerificationState
 
     state = VerificationState(platform.store, Limits(), "k")
@@ -36,7 +35,7 @@ def test_records_store_keys_hold_no_id_number(platform: Any) -> None:
     assert keys and not any(ID in k or "13800138000" in k for k in keys)
 
 
-def test_records_store_values_hold_no_id_number(platform: Any) -> None:
+def test_records_store_values_hold_no_id_number(platform: Platform) -> None:
     from records.state import Limits, VerificationState
 
     state = VerificationState(platform.store, Limits(), "k")

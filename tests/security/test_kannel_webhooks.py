@@ -3,15 +3,15 @@ applies to a message not handed to that provider; a huge `ts` is a clear answer,
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from core.settings import sms_webhook_token
+from hotline.platform import Platform
 from tests.sms.helpers import RecordingProvider, dispatcher
 from tests.sms.test_webhooks import webhook_app
 
 
-def test_loopback_without_the_token_cannot_opt_out_or_forge_receipts(platform: Any) -> None:
+def test_loopback_without_the_token_cannot_opt_out_or_forge_receipts(platform: Platform) -> None:
     platform.sms.templates.seed_defaults()
     client = webhook_app(platform).test_client()
     r = client.get("/webhooks/kannel/inbound?" + urlencode({"from": "13800138000", "text": "TD"}),
@@ -24,7 +24,7 @@ def test_loopback_without_the_token_cannot_opt_out_or_forge_receipts(platform: A
     assert len(token) >= 32 and (platform.settings.data_dir / "secrets" / "sms_webhook_token").exists()
 
 
-def test_a_receipt_for_a_message_not_handed_to_kannel_is_refused(platform: Any) -> None:
+def test_a_receipt_for_a_message_not_handed_to_kannel_is_refused(platform: Platform) -> None:
     platform.sms.templates.seed_defaults()
     client = webhook_app(platform).test_client()
     t = "&token=" + sms_webhook_token(platform.settings.data_dir)
@@ -41,7 +41,7 @@ def test_a_receipt_for_a_message_not_handed_to_kannel_is_refused(platform: Any) 
     assert platform.sms.status(other)["status"] == "delivered"
 
 
-def test_the_dlr_url_we_hand_kannel_carries_the_token(platform: Any) -> None:
+def test_the_dlr_url_we_hand_kannel_carries_the_token(platform: Platform) -> None:
     from sms.providers import Outgoing
     from sms.providers.kannel import KannelProvider
 
@@ -51,7 +51,7 @@ def test_the_dlr_url_we_hand_kannel_carries_the_token(platform: Any) -> None:
     assert url.endswith("&token=" + sms_webhook_token(platform.settings.data_dir))
 
 
-def test_a_huge_kannel_ts_is_not_a_500(platform: Any) -> None:
+def test_a_huge_kannel_ts_is_not_a_500(platform: Platform) -> None:
     client = webhook_app(platform).test_client()
     t = sms_webhook_token(platform.settings.data_dir)
     r = client.get("/webhooks/kannel/inbound?" + urlencode({"from": "13800138000", "text": "你好", "token": t,

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from hotline.platform import Platform
 from tests.web.conftest import HOME_PROVINCE
 
 ST = Path(sys.executable).with_name("st")
@@ -34,7 +35,7 @@ def served(web_app: Any) -> Any:
 
 
 @pytest.mark.parametrize("who", ["agent", "admin"])
-def test_schemathesis_runs_every_check_clean(served: str, web_app: Any, platform: Any,
+def test_schemathesis_runs_every_check_clean(served: str, web_app: Any, platform: Platform,
                                                                         make_user: Any, who: str,
                                                                         tmp_path: Path) -> None:
     if not ST.exists() and shutil.which("st") is None:

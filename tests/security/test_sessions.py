@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotline.platform import Platform
 from tests.web.conftest import PASSWORD, login, page_csrf
 
 
@@ -22,7 +23,7 @@ def test_a_cookie_saved_before_logout_no_longer_works(web_app: Any, make_user: A
     assert again.get("/api/v1/me").status_code == 200
 
 
-def test_a_password_change_ends_every_session(web_app: Any, make_user: Any, platform: Any) -> None:
+def test_a_password_change_ends_every_session(web_app: Any, make_user: Any, platform: Platform) -> None:
     user = make_user("changer", ("agent",))
     laptop = login(web_app.test_client(), "changer")
     phone = login(web_app.test_client(), "changer")

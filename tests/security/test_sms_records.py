@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from hotline.platform import Platform
 from records.models import ServicePassword
 from sms.models import OutboxMessage
 
@@ -18,7 +19,7 @@ DEMO_ID, DEMO_PASSWORD, DEMO_MOBILE = "11010519491231002X", "246810", "+86139000
 STRANGER = "13800138000"
 
 
-def with_records_and_sms(platform: Any, core_file: Path, demo_hashes: dict[str, str]) -> Any:
+def with_records_and_sms(platform: Platform, core_file: Path, demo_hashes: dict[str, str]) -> Any:
     """The real records service on the generated core database (the demo citizen with a service
     password) and the SMS home's templates: what a CX query goes through."""
     shutil.copy(core_file, platform.settings.records_database_url.removeprefix("sqlite:///"))
@@ -32,16 +33,16 @@ def with_records_and_sms(platform: Any, core_file: Path, demo_hashes: dict[str, 
 
 
 @pytest.fixture
-def real(platform: Any, core_file: Path, demo_hashes: dict[str, str]) -> Any:
+def real(platform: Platform, core_file: Path, demo_hashes: dict[str, str]) -> Any:
     return with_records_and_sms(platform, core_file, demo_hashes)
 
 
-def outbox(platform: Any) -> list[OutboxMessage]:
+def outbox(platform: Platform) -> list[OutboxMessage]:
     with platform.db.session() as s:
         return list(s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
 
 
-def last_code(platform: Any) -> str:
+def last_code(platform: Platform) -> str:
     import re
 
     otp = [m for m in outbox(platform) if m.category == "otp"][-1]

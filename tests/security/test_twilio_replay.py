@@ -3,15 +3,14 @@ repeat the current TwiML for a replayed CallSid+step (ivr/twilio/voice.py) and a
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 
+from hotline.platform import Platform
 from sms.models import InboundMessage, OutboxMessage
 from tests.sms.test_webhooks import _sign, signed_platform, webhook_app  # noqa: F401
 
 
-def test_a_replayed_sms_webhook_is_processed_once(signed_platform: Any) -> None:  # noqa: F811
+def test_a_replayed_sms_webhook_is_processed_once(signed_platform: Platform) -> None:  # noqa: F811
     platform = signed_platform
     client = webhook_app(platform).test_client()
     form = {"From": "+8613800138000", "Body": "失业金怎么领", "MessageSid": "SM0123456789abcdef"}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.platform import Platform
+
 
 @dataclass
 class Hit:
@@ -70,7 +72,7 @@ class Outcome:
 class FakeRecords:
     """One citizen whose registered mobile gets the code through platform.sms (as records does)."""
 
-    def __init__(self, platform: Any, id_number: str, mobile: str) -> None:
+    def __init__(self, platform: Platform, id_number: str, mobile: str) -> None:
         self.platform, self.id_number, self.mobile = platform, id_number, mobile
         self.codes: dict[str, str] = {}
         self.verified: dict[str, str] = {}
@@ -140,7 +142,7 @@ class FakeAgents:
         return None
 
 
-def install(platform: Any, **services: Any) -> None:
+def install(platform: Platform, **services: Any) -> None:
     """Put fakes where `platform.<home>` finds them."""
     for home, service in services.items():
         platform.__dict__[home] = service

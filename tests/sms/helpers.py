@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from hotline.platform import Platform
 from sms.dispatcher import Dispatcher
 from sms.providers import Outgoing, ProviderError
 
@@ -31,7 +32,7 @@ class RecordingProvider:
         pass
 
 
-def dispatcher(platform: Any, *providers: RecordingProvider, **config: Any) -> Dispatcher:
+def dispatcher(platform: Platform, *providers: RecordingProvider, **config: Any) -> Dispatcher:
     cfg = platform.sms.config.with_(providers=tuple(p.name for p in providers), **config)
     platform.sms.config = cfg
     d = Dispatcher(platform, cfg, {p.name: p for p in providers})

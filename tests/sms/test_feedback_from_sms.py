@@ -4,13 +4,12 @@ knowledge base the question then reaches the editors' review queue (never publis
 
 from __future__ import annotations
 
-from typing import Any
-
+from hotline.platform import Platform
 from sms.demo import load_demo as load_sms
 from tests.sms.test_inbound import CITIZEN, install, kb
 
 
-def test_details_count_as_helpful_and_a_follow_up_as_not(platform: Any) -> None:
+def test_details_count_as_helpful_and_a_follow_up_as_not(platform: Platform) -> None:
     knowledge = kb()
     install(platform, knowledge=knowledge)
     sms = platform.sms
@@ -26,7 +25,7 @@ def test_details_count_as_helpful_and_a_follow_up_as_not(platform: Any) -> None:
     assert knowledge.feedback_given[1][1]["query"] == "失业金多久能到账"
 
 
-def test_the_citizens_words_reach_the_editors_review_queue(platform: Any) -> None:
+def test_the_citizens_words_reach_the_editors_review_queue(platform: Platform) -> None:
     from knowledge.demo import load_demo as load_kb
 
     load_kb(platform)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from ivr.speech import speech_of
 from ivr.speech.cache import AudioCache
 from ivr.speech.config import SpeechConfig
@@ -163,7 +164,7 @@ def test_unreachable_http_engine_is_a_tts_error() -> None:
 
 
 @needs_espeak
-def test_signed_urls_are_served_to_asterisk_hosts_only(platform: Any) -> None:
+def test_signed_urls_are_served_to_asterisk_hosts_only(platform: Platform) -> None:
     from web.app import create_app
 
     speech = speech_of(platform)
@@ -192,7 +193,7 @@ def test_allow_list_takes_cidrs_and_refuses_bad_input(tmp_path: Path) -> None:
 
 
 @needs_espeak
-def test_twilio_plays_the_platform_speech_from_public_signed_urls(platform: Any) -> None:
+def test_twilio_plays_the_platform_speech_from_public_signed_urls(platform: Platform) -> None:
     import dataclasses
 
     from ivr.actions import Play, Prompt
@@ -217,7 +218,7 @@ def test_twilio_plays_the_platform_speech_from_public_signed_urls(platform: Any)
 
 
 @needs_espeak
-def test_console_preview_renders_a_text_for_logged_in_users(platform: Any) -> None:
+def test_console_preview_renders_a_text_for_logged_in_users(platform: Platform) -> None:
     from web.app import create_app
 
     platform.accounts.create_user("editor-x", "pass-word-123", ["editor"], display_name="E", province_scope="00")

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core.clock import FakeClock
+from hotline.platform import Platform
 from ivr.twilio.voice import PATH_INCOMING
 from tests.deployments import Deployment, national_and_guangdong
 from tests.records.conftest import core_file  # noqa: F401 - fixture
@@ -99,7 +100,7 @@ def test_a_call_routed_to_guangdong_arrives_there_with_its_context(two) -> None:
 
 
 @contextlib.contextmanager
-def twilio_bridge(platform: Any) -> Iterator[Any]:
+def twilio_bridge(platform: Platform) -> Iterator[Any]:
     """The node's Twilio bridge (ACD events → REST pushes) on its own loop, as in a running node."""
     from ivr.twilio.runtime import TwilioBridge
 

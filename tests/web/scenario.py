@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from hotline.platform import Platform
+
 DEMO_ID, DEMO_PASSWORD_12333 = "11010519491231002X", "246810"
 CALLER = "13800138000"  # a Beijing mobile
 
 
-def publish_article(platform: Any, editor: Any, reviewer: Any, *, title: str, short_answer: str, body: str,
+def publish_article(platform: Platform, editor: Any, reviewer: Any, *, title: str, short_answer: str, body: str,
                     questions: list[str], province: str = "00", category: str = "pension") -> str:
     from web.app import SessionUser
 
@@ -22,7 +24,7 @@ def publish_article(platform: Any, editor: Any, reviewer: Any, *, title: str, sh
     return rev.article_id
 
 
-def records_ready(platform: Any, persons: int = 20) -> None:
+def records_ready(platform: Platform, persons: int = 20) -> None:
     """The demo core database (small) and the demo citizens' service passwords."""
     from core.clock import china_now
     from records import generator
@@ -34,7 +36,7 @@ def records_ready(platform: Any, persons: int = 20) -> None:
             platform.records.passwords.set(citizen.id_number, citizen.password, source="demo")
 
 
-def place_call(platform: Any, *, province: str = "11", topic: str = "pension", caller: str = CALLER,
+def place_call(platform: Platform, *, province: str = "11", topic: str = "pension", caller: str = CALLER,
                verify: bool = True) -> str:
     """A call that went through the IVR: verified (optionally), routed, and queued at `province`."""
     from agents.domain import QueuedCall

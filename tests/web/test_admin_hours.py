@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 
 pytestmark = pytest.mark.usefixtures("web_app")
 
 
-def test_an_admin_edits_a_centers_weekly_hours(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_an_admin_edits_a_centers_weekly_hours(platform: Platform, make_user: Any, client_for: Any) -> None:
     make_user("adm", ("admin",), "00")
     admin = client_for("adm")
     csrf = page_csrf(admin)
@@ -35,7 +36,7 @@ def test_an_admin_edits_a_centers_weekly_hours(platform: Any, make_user: Any, cl
     assert platform.switch.center("44").weekly_hours == hours  # a refused change changes nothing
 
 
-def test_the_user_list_is_searched_filtered_and_paged(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_the_user_list_is_searched_filtered_and_paged(platform: Platform, make_user: Any, client_for: Any) -> None:
     make_user("adm", ("admin",), "00")
     for n in range(30):
         make_user(f"bj-agent-{n:02d}", ("agent",), "11")
@@ -57,7 +58,7 @@ def test_the_user_list_is_searched_filtered_and_paged(platform: Any, make_user: 
     assert 'id="user-filter"' in page and 'id="user-q"' in page
 
 
-def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Platform, make_user: Any, client_for: Any) -> None:
     make_user("adm", ("admin",), "00")
     newbie = make_user("new-agent", ("agent",), "44")
     admin = client_for("adm")
@@ -108,7 +109,7 @@ def test_an_admin_gives_a_new_agent_a_profile_and_edits_it(platform: Any, make_u
     assert 'name="max_tickets" type="number" min="1" max="50" value="4"' in row and "语音 1 通（固定）" in row
 
 
-def test_the_audit_viewer_filters_and_masks(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_the_audit_viewer_filters_and_masks(platform: Platform, make_user: Any, client_for: Any) -> None:
     admin_user = make_user("adm", ("admin",), "00")
     platform.audit.record(actor="agent:3", channel="console", action="record.lookup", outcome="ok",
                           subject="11010519491231002X", detail={"caller": "13800138000"})

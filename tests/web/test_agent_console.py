@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 from tests.web.scenario import CALLER, DEMO_ID, place_call, publish_article, records_ready
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("web_app")
 
 
 @pytest.fixture
-def beijing(platform: Any, make_user: Any, client_for: Any) -> dict[str, Any]:
+def beijing(platform: Platform, make_user: Any, client_for: Any) -> dict[str, Any]:
     """A Beijing agent (logged in), an editor and a reviewer, one published article, the demo records."""
     pytest.importorskip("agents.wiring")
     pytest.importorskip("knowledge.wiring")
@@ -38,7 +39,7 @@ def _post(ctx: dict[str, Any], path: str, **body: Any) -> Any:
     return ctx["client"].post(path, json=body, headers={"X-CSRFToken": ctx["csrf"]})
 
 
-def test_an_agent_takes_a_call_from_offer_to_wrap_up(platform: Any, beijing: dict[str, Any]) -> None:
+def test_an_agent_takes_a_call_from_offer_to_wrap_up(platform: Platform, beijing: dict[str, Any]) -> None:
     client = beijing["client"]
     assert client.get("/api/v1/agent/status").json["state"] == "logged_out"
     ready = _post(beijing, "/api/v1/agent/ready")
@@ -81,7 +82,7 @@ def test_an_agent_takes_a_call_from_offer_to_wrap_up(platform: Any, beijing: dic
 
 
 
-def test_the_call_panel_shows_the_ivr_path_readably(platform: Any, beijing: dict[str, Any]) -> None:
+def test_the_call_panel_shows_the_ivr_path_readably(platform: Platform, beijing: dict[str, Any]) -> None:
     from agents.domain import QueuedCall
 
     client = beijing["client"]
@@ -106,7 +107,7 @@ def test_the_call_panel_shows_the_ivr_path_readably(platform: Any, beijing: dict
     assert english["ivr_path_labels"][-1] == "retired_node"
 
 
-def test_decline_hold_and_refusals(platform: Any, beijing: dict[str, Any]) -> None:
+def test_decline_hold_and_refusals(platform: Platform, beijing: dict[str, Any]) -> None:
     _post(beijing, "/api/v1/agent/ready")
     call_id = place_call(platform, province="11", verify=False)
     declined = _post(beijing, f"/api/v1/agent/calls/{call_id}/decline")
@@ -126,7 +127,7 @@ def test_decline_hold_and_refusals(platform: Any, beijing: dict[str, Any]) -> No
     assert bad.status_code == 400 and "disposition" in bad.json["error"]
 
 
-def test_tickets_open_follow_and_close(platform: Any, beijing: dict[str, Any]) -> None:
+def test_tickets_open_follow_and_close(platform: Platform, beijing: dict[str, Any]) -> None:
     from tickets.models import Ticket
 
     _post(beijing, "/api/v1/agent/ready")
@@ -152,7 +153,7 @@ def test_tickets_open_follow_and_close(platform: Any, beijing: dict[str, Any]) -
     assert _post(beijing, "/api/v1/tickets", subject="x").status_code == 422  # no caller, no call
 
 
-def test_the_console_page_renders_the_status_bar_and_offer(platform: Any, beijing: dict[str, Any]) -> None:
+def test_the_console_page_renders_the_status_bar_and_offer(platform: Platform, beijing: dict[str, Any]) -> None:
     client = beijing["client"]
     page = client.get("/agent/").get_data(as_text=True)
     assert 'data-live="/api/v1/events"' in page and "ring.wav" in page
@@ -165,7 +166,7 @@ def test_the_console_page_renders_the_status_bar_and_offer(platform: Any, beijin
     assert 'id="call-panel"' in accepted and CALLER not in accepted and "北京" in accepted
 
 
-def test_transfer_callback_and_flag(platform: Any, beijing: dict[str, Any], make_user: Any,
+def test_transfer_callback_and_flag(platform: Platform, beijing: dict[str, Any], make_user: Any,
                                     client_for: Any) -> None:
     _post(beijing, "/api/v1/agent/ready")
     call_id = place_call(platform, province="11")
@@ -198,7 +199,7 @@ def test_transfer_callback_and_flag(platform: Any, beijing: dict[str, Any], make
     assert panel.json["notes"][0]["text"] == "参保地在广东"
 
 
-def test_tickets_are_taken_or_assigned_within_each_agents_limit(platform: Any, beijing: dict[str, Any],
+def test_tickets_are_taken_or_assigned_within_each_agents_limit(platform: Platform, beijing: dict[str, Any],
                                                                  make_user: Any, client_for: Any) -> None:
     """The task channel's concurrency in the console: an agent takes a ticket, a supervisor assigns one
     from a picker showing each agent's load; past the profile's `max_tickets` the assignment is refused."""

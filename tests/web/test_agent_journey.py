@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.zhdate import zh_datetime
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 from tests.web.scenario import place_call
 from web.i18n import translate_code
@@ -36,7 +37,7 @@ def test_call_outcomes_are_translated() -> None:
 
 
 @pytest.fixture
-def agent(platform: Any, make_user: Any, client_for: Any) -> dict[str, Any]:
+def agent(platform: Platform, make_user: Any, client_for: Any) -> dict[str, Any]:
     pytest.importorskip("agents.wiring")
     from tests.web.scenario import records_ready
 
@@ -49,7 +50,7 @@ def agent(platform: Any, make_user: Any, client_for: Any) -> dict[str, Any]:
     return {"client": client, "csrf": csrf}
 
 
-def test_the_call_panel_shows_inputs_by_title_and_says_why_hold_is_off(platform: Any, agent: dict[str, Any],
+def test_the_call_panel_shows_inputs_by_title_and_says_why_hold_is_off(platform: Platform, agent: dict[str, Any],
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from agents.domain import QueuedCall
 
@@ -67,7 +68,7 @@ def test_the_call_panel_shows_inputs_by_title_and_says_why_hold_is_off(platform:
     assert "disabled" in hold and 'id="btn-hangup"' in html
 
 
-def test_a_test_call_has_hold_and_transfer(platform: Any, agent: dict[str, Any]) -> None:
+def test_a_test_call_has_hold_and_transfer(platform: Platform, agent: dict[str, Any]) -> None:
     from agents.domain import QueuedCall
 
     platform.agents.enqueue(QueuedCall(call_id="test-abc", queue_id="11-general", center_code="11", topic="general",
@@ -78,7 +79,7 @@ def test_a_test_call_has_hold_and_transfer(platform: Any, agent: dict[str, Any])
     assert "disabled" not in html.split('id="btn-hold"')[1].split(">")[0]
 
 
-def test_the_callback_sms_says_the_time_in_chinese(platform: Any, agent: dict[str, Any]) -> None:
+def test_the_callback_sms_says_the_time_in_chinese(platform: Platform, agent: dict[str, Any]) -> None:
     from sms.models import OutboxMessage
 
     call_id = place_call(platform, province="11")
@@ -95,7 +96,7 @@ def test_the_callback_sms_says_the_time_in_chinese(platform: Any, agent: dict[st
     assert bad.status_code == 422 and "2026-12-07 10:00" in bad.json["error"]
 
 
-def test_too_long_input_gets_a_clear_message_and_nothing_is_cut(platform: Any, agent: dict[str, Any]) -> None:
+def test_too_long_input_gets_a_clear_message_and_nothing_is_cut(platform: Platform, agent: dict[str, Any]) -> None:
     client, csrf = agent["client"], agent["csrf"]
     call_id = place_call(platform, province="11")
     assert client.post(f"/api/v1/agent/calls/{call_id}/accept", headers={"X-CSRFToken": csrf}).status_code == 200
@@ -114,7 +115,7 @@ def test_too_long_input_gets_a_clear_message_and_nothing_is_cut(platform: Any, a
     assert 'maxlength="200"' in html and "favicon.svg" in html and 'name="all_provinces"' in html
 
 
-def test_an_article_can_be_read_in_full_with_its_revision_and_dates(platform: Any, agent: dict[str, Any],
+def test_an_article_can_be_read_in_full_with_its_revision_and_dates(platform: Platform, agent: dict[str, Any],
                                                                     make_user: Any) -> None:
     from tests.web.scenario import publish_article
 

@@ -9,6 +9,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
+from hotline.platform import Platform
 from tests.web.conftest import csrf_token, page_csrf
 from web.permissions import registry_of
 
@@ -37,7 +38,7 @@ def test_openapi_describes_every_api_operation(web_app: Any) -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_token_auth_is_csrf_exempt_and_sessions_are_not(platform: Any, web_app: Any, make_user: Any,
+def test_token_auth_is_csrf_exempt_and_sessions_are_not(platform: Platform, web_app: Any, make_user: Any,
                                                         client_for: Any) -> None:
     admin = make_user("api-admin", ("admin",), "00")
     token = platform.accounts.issue_token(admin.id, "crm")
@@ -59,7 +60,7 @@ def test_token_auth_is_csrf_exempt_and_sessions_are_not(platform: Any, web_app: 
     assert len(audit) == 2 and audit[0].actor == f"user:{admin.id}"
 
 
-def test_bad_input_is_a_clear_400_and_changes_nothing(platform: Any, web_app: Any, make_user: Any,
+def test_bad_input_is_a_clear_400_and_changes_nothing(platform: Platform, web_app: Any, make_user: Any,
                                                        client_for: Any) -> None:
     make_user("api-admin2", ("admin",), "44")
     client = client_for("api-admin2")
@@ -90,7 +91,7 @@ def test_htmx_is_vendored_with_its_checksum() -> None:
     assert b"htmx" in script.read_bytes()[:2000]
 
 
-def test_pages_load_only_local_scripts_under_a_strict_csp(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_pages_load_only_local_scripts_under_a_strict_csp(platform: Platform, make_user: Any, client_for: Any) -> None:
     make_user("csp-agent", ("agent",), "44", agent=True)
     response = client_for("csp-agent").get("/agent/")
     html = response.get_data(as_text=True)
@@ -109,7 +110,7 @@ def test_ring_sound_is_the_generated_wav() -> None:
         assert w.readframes(w.getnframes()) == ringtone.pcm()
 
 
-def test_catalog_is_complete_and_language_switches(platform: Any, web_app: Any, make_user: Any,
+def test_catalog_is_complete_and_language_switches(platform: Platform, web_app: Any, make_user: Any,
                                                     client_for: Any) -> None:
     from web.i18n import missing_keys
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import PASSWORD
 from tests.web.scenario import place_call, publish_article, records_ready
 
@@ -35,7 +36,7 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture
-def server(platform: Any, make_user: Any) -> Iterator[dict[str, Any]]:
+def server(platform: Platform, make_user: Any) -> Iterator[dict[str, Any]]:
     """The console on a free loopback port, with a Beijing agent, supervisors, editor and reviewer."""
     _require_chromium()
     pytest.importorskip("playwright.sync_api")
@@ -283,7 +284,7 @@ window.Twilio = {Device: function (token) {
 
 
 @pytest.fixture
-def twilio_server(platform: Any, make_user: Any) -> Iterator[dict[str, Any]]:
+def twilio_server(platform: Platform, make_user: Any) -> Iterator[dict[str, Any]]:
     """The console with the browser phone switched on (Twilio itself replaced in the page)."""
     _require_chromium()
     pytest.importorskip("playwright.sync_api")

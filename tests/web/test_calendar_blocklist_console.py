@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 
 NOTICE = """year: 2027
@@ -21,7 +22,8 @@ def _post(client: Any, path: str, **body: Any) -> Any:
     return client.post(path, json=body, headers={"X-CSRFToken": page_csrf(client)})
 
 
-def test_admin_sees_the_warning_edits_and_imports_the_calendar(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_admin_sees_the_warning_edits_and_imports_the_calendar(platform: Platform, make_user: Any,
+                                                               client_for: Any) -> None:
     platform.clock.set(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))
     make_user("root", ("admin",), "00")
     make_user("adm-gd", ("admin",), "44")
@@ -42,7 +44,7 @@ def test_admin_sees_the_warning_edits_and_imports_the_calendar(platform: Any, ma
     assert _post(admin, "/api/v1/admin/calendar/day", day="2031-01-01", kind="holiday").status_code == 422
 
 
-def test_supervisors_block_within_their_scope(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_supervisors_block_within_their_scope(platform: Platform, make_user: Any, client_for: Any) -> None:
     make_user("sup-gd", ("supervisor",), "44")
     make_user("sup-bj", ("supervisor",), "11")
     make_user("sup-all", ("supervisor",), "00")

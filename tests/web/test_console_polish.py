@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 from tests.web.scenario import DEMO_ID, place_call, records_ready
 
@@ -71,7 +72,7 @@ def test_every_record_field_and_section_has_a_label_in_both_languages() -> None:
 
 
 @pytest.fixture
-def supervisor_client(platform: Any, make_user: Any, client_for: Any, web_app: Any) -> Any:
+def supervisor_client(platform: Platform, make_user: Any, client_for: Any, web_app: Any) -> Any:
     pytest.importorskip("records.wiring")
     records_ready(platform)
     make_user("rec-sup", ("supervisor",), "00")
@@ -110,7 +111,7 @@ def test_the_record_panel_in_english(supervisor_client: Any) -> None:
 
 # ---- states and messages --------------------------------------------------------------------------
 
-def test_states_and_codes_are_translated(platform: Any, make_user: Any, client_for: Any, web_app: Any) -> None:
+def test_states_and_codes_are_translated(platform: Platform, make_user: Any, client_for: Any, web_app: Any) -> None:
     pytest.importorskip("agents.wiring")
     make_user("state-agent", ("agent",), "11", agent=True)
     client = client_for("state-agent")
@@ -140,7 +141,7 @@ def test_unknown_codes_show_as_they_are_and_known_ones_translate() -> None:
     assert translate_code("ticket", "someday", "zh") == "someday" and translate_code("ticket", None, "zh") == ""
 
 
-def test_messages_sit_in_the_flow_not_over_the_content(platform: Any, make_user: Any, client_for: Any,
+def test_messages_sit_in_the_flow_not_over_the_content(platform: Platform, make_user: Any, client_for: Any,
                                                        web_app: Any) -> None:
     make_user("toast-agent", ("agent",), "11", agent=True)
     html = client_for("toast-agent").get("/agent/").get_data(as_text=True)
@@ -163,7 +164,7 @@ def test_console_ops_use_the_acd_api_not_its_models(module: str) -> None:
     assert "_call" not in re.findall(r'"(_\w+)"', source)
 
 
-def test_by_agent_report_comes_from_handled_by_agent(platform: Any, make_user: Any, client_for: Any,
+def test_by_agent_report_comes_from_handled_by_agent(platform: Platform, make_user: Any, client_for: Any,
                                                      web_app: Any, monkeypatch: Any) -> None:
     pytest.importorskip("agents.wiring")
     seen: list[tuple[Any, ...]] = []
@@ -204,7 +205,8 @@ def admin(make_user: Any, client_for: Any, web_app: Any) -> Any:
     return client
 
 
-def test_an_admin_edits_roles_scope_and_password(platform: Any, admin: Any, make_user: Any, client_for: Any) -> None:
+def test_an_admin_edits_roles_scope_and_password(platform: Platform, admin: Any, make_user: Any,
+                                                  client_for: Any) -> None:
     from tests.web.conftest import login
 
     target = make_user("worker", ("agent",), "44")
@@ -230,7 +232,7 @@ def test_an_admin_edits_roles_scope_and_password(platform: Any, admin: Any, make
     assert outside.status_code == 403 and platform.accounts.get(target.id).province_scope == "44"
 
 
-def test_an_admin_cannot_remove_their_own_admin_role(platform: Any, admin: Any) -> None:
+def test_an_admin_cannot_remove_their_own_admin_role(platform: Platform, admin: Any) -> None:
     me = admin.user.id
     refused = admin.post(f"/api/v1/admin/users/{me}", json={"roles": ["supervisor"]},
                          headers={"X-CSRFToken": admin.csrf})
@@ -245,7 +247,7 @@ def test_an_admin_cannot_remove_their_own_admin_role(platform: Any, admin: Any) 
 
 # ---- callbacks ------------------------------------------------------------------------------------------
 
-def test_supervisors_see_and_dial_pending_callbacks(platform: Any, make_user: Any, client_for: Any,
+def test_supervisors_see_and_dial_pending_callbacks(platform: Platform, make_user: Any, client_for: Any,
                                                     web_app: Any) -> None:
     pytest.importorskip("agents.wiring")
     call_id = place_call(platform, province="44", verify=False)
@@ -274,7 +276,7 @@ def test_supervisors_see_and_dial_pending_callbacks(platform: Any, make_user: An
     assert again.status_code == 404  # no longer pending
 
 
-def test_supervisors_complete_a_callback_with_an_outcome(platform: Any, make_user: Any, client_for: Any,
+def test_supervisors_complete_a_callback_with_an_outcome(platform: Platform, make_user: Any, client_for: Any,
                                                           web_app: Any) -> None:
     pytest.importorskip("agents.wiring")
     call_id = place_call(platform, province="44", verify=False)
@@ -318,7 +320,7 @@ def test_the_twilio_sdk_is_vendored_with_its_checksum() -> None:
     assert b"Twilio" in script.read_bytes()[-20000:] or b"Twilio" in script.read_bytes()[:20000]
 
 
-def _twilio_app(platform: Any, configured: bool) -> Any:
+def _twilio_app(platform: Platform, configured: bool) -> Any:
     from web.app import create_app
 
     platform.settings = dataclasses.replace(platform.settings,
@@ -327,7 +329,7 @@ def _twilio_app(platform: Any, configured: bool) -> Any:
 
 
 @pytest.mark.parametrize("configured", [True, False])
-def test_csp_and_sdk_only_when_twilio_is_configured(platform: Any, switch_ready: Any, make_user: Any,
+def test_csp_and_sdk_only_when_twilio_is_configured(platform: Platform, switch_ready: Any, make_user: Any,
                                                      configured: bool) -> None:
     from tests.web.conftest import login
     from web.agent import TWILIO_SDK

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.scenario import publish_article
 
 pytestmark = pytest.mark.usefixtures("web_app")
 
 
-def test_review_page_and_side_by_side_diff(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_review_page_and_side_by_side_diff(platform: Platform, make_user: Any, client_for: Any) -> None:
     from web.app import SessionUser
 
     editor, reviewer = make_user("ed", ("editor",), "00"), make_user("rv", ("reviewer",), "00")
@@ -38,7 +39,7 @@ def test_review_page_and_side_by_side_diff(platform: Any, make_user: Any, client
     assert "<strong>挂失</strong>" in diff and "原卡挂失后补办" in diff
 
 
-def test_the_body_is_written_in_markdown_and_saved_as_sanitised_html(platform: Any, make_user: Any,
+def test_the_body_is_written_in_markdown_and_saved_as_sanitised_html(platform: Platform, make_user: Any,
                                                                       client_for: Any) -> None:
     from tests.web.conftest import page_csrf
 

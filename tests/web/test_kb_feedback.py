@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.test_supervisor_editor_admin import _post
 
 
-def test_agent_feedback_reaches_the_editors_queue_and_becomes_a_draft(platform: Any, make_user: Any,
+def test_agent_feedback_reaches_the_editors_queue_and_becomes_a_draft(platform: Platform, make_user: Any,
                                                                       client_for: Any) -> None:
     pytest.importorskip("knowledge.wiring")
     from knowledge.demo import load_demo

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.scenario import place_call
 
 pytestmark = pytest.mark.usefixtures("web_app")
 
 
-def test_the_national_center_apart_from_the_national_total(platform: Any, make_user: Any,
+def test_the_national_center_apart_from_the_national_total(platform: Platform, make_user: Any,
                                                            client_for: Any) -> None:
     make_user("nat-sup", ("supervisor",), "00")
     national_agent = make_user("nat-agent", ("agent",), "00", agent=True)

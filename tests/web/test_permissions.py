@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import HOME_PROVINCE, OTHER_PROVINCE, ROLES
 from web.permissions import EndpointSpec, registry_of
 
@@ -99,7 +100,7 @@ def test_a_national_user_passes_every_scope(web_app: Any, make_user: Any, client
 
 
 def test_national_resources_are_for_national_admins_only(web_app: Any, make_user: Any, client_for: Any,
-                                                         platform: Any) -> None:
+                                                         platform: Platform) -> None:
     """Item 2: a provincial admin neither reads nor changes national flows and SMS templates."""
     web_app.config["WTF_CSRF_ENABLED"] = False
     registry = registry_of(web_app)
@@ -120,7 +121,7 @@ def test_national_resources_are_for_national_admins_only(web_app: Any, make_user
     assert gd.post(f"/api/v1/admin/flows/12333-{OTHER_PROVINCE}/rollback", json={}).status_code == 403
 
 
-def _editorial(platform: Any, make_user: Any, client_for: Any, web_app: Any) -> dict[str, Any]:
+def _editorial(platform: Platform, make_user: Any, client_for: Any, web_app: Any) -> dict[str, Any]:
     from tests.web.scenario import publish_article
 
     web_app.config["WTF_CSRF_ENABLED"] = False
@@ -134,7 +135,7 @@ def _editorial(platform: Any, make_user: Any, client_for: Any, web_app: Any) -> 
 
 
 def test_provincial_editors_cannot_touch_national_notices_or_flags(web_app: Any, make_user: Any, client_for: Any,
-                                                                   platform: Any) -> None:
+                                                                   platform: Platform) -> None:
     """Item 9: withdrawing a notice and resolving a flag follow the same province scope as editing."""
     ctx = _editorial(platform, make_user, client_for, web_app)
     national = ctx["ed-nat"].post("/api/v1/kb/notices", json={"title": "全国通知", "body": "x", "province": "00"})
@@ -150,7 +151,7 @@ def test_provincial_editors_cannot_touch_national_notices_or_flags(web_app: Any,
     assert ctx["ed-nat"].post(f"/api/v1/kb/flags/{flag_id}/resolve", json={"resolution": "改了"}).status_code == 200
 
 
-def test_notices_follow_four_eyes_review(web_app: Any, make_user: Any, client_for: Any, platform: Any) -> None:
+def test_notices_follow_four_eyes_review(web_app: Any, make_user: Any, client_for: Any, platform: Platform) -> None:
     """Item 10: one editor alone cannot publish a notice; a reviewer approves it (not their own), in
     scope; an urgent notice by a reviewer goes live at once and is audited."""
     ctx = _editorial(platform, make_user, client_for, web_app)
@@ -175,7 +176,7 @@ def test_notices_follow_four_eyes_review(web_app: Any, make_user: Any, client_fo
     assert both and client_for("ed-rv").post(f"/api/v1/kb/notices/{mine_id}/approve").status_code == 403
 
 
-def test_live_events_stay_in_their_province(platform: Any, web_app: Any, make_user: Any) -> None:
+def test_live_events_stay_in_their_province(platform: Platform, web_app: Any, make_user: Any) -> None:
     """Item 11: every call, ACD and SMS event a province's call raises is visible to that province's
     supervisors and national roles only; an event with no scope goes to national roles only."""
     from core.events import Event

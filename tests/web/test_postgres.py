@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 from tests.web.scenario import place_call, records_ready
 
@@ -14,11 +15,11 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def platform(pg_platform: Any) -> Any:
+def platform(pg_platform: Platform) -> Platform:
     return pg_platform
 
 
-def test_call_report_and_tickets_on_postgres(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_call_report_and_tickets_on_postgres(platform: Platform, make_user: Any, client_for: Any) -> None:
     records_ready(platform)
     make_user("pg-agent", ("agent",), "44", agent=True)
     make_user("pg-sup", ("supervisor",), "44")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.recordings.helpers import stereo_wav
 from tests.web.test_browser import _require_chromium, _shot, browser  # noqa: F401 - fixture
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def qa_server(platform: Any, make_user: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def qa_server(platform: Platform, make_user: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
     _require_chromium()
     pytest.importorskip("playwright.sync_api")
     from werkzeug.serving import make_server

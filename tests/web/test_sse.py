@@ -9,6 +9,7 @@ from typing import Any
 
 from core.clock import FakeClock
 from core.events import InProcessBus
+from hotline.platform import Platform
 from web.sse import Hub, Viewer, visible
 
 AGENT_44 = Viewer(user_id=7, roles=frozenset({"agent"}), province_scope="44", agent_id=70)
@@ -103,7 +104,7 @@ def test_stream_ends_after_max_seconds() -> None:
     assert hub.client_count == 0
 
 
-def test_events_endpoint_streams_for_the_logged_in_user(platform: Any, web_app: Any, make_user: Any,
+def test_events_endpoint_streams_for_the_logged_in_user(platform: Platform, web_app: Any, make_user: Any,
                                                         client_for: Any) -> None:
     make_user("sse-sup", ("supervisor",), "44")
     client = client_for("sse-sup")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 from tests.web.scenario import place_call, records_ready
 
@@ -19,7 +20,7 @@ def _post(client: Any, path: str, **body: Any) -> Any:
 
 
 @pytest.fixture
-def floor(platform: Any, make_user: Any, client_for: Any) -> dict[str, Any]:
+def floor(platform: Platform, make_user: Any, client_for: Any) -> dict[str, Any]:
     """Two Guangdong agents (one ready), a Guangdong supervisor, a national supervisor."""
     pytest.importorskip("agents.wiring")
     records_ready(platform)
@@ -32,7 +33,7 @@ def floor(platform: Any, make_user: Any, client_for: Any) -> dict[str, Any]:
     return {"agent_id": agent_id, "sup": client_for("sup-gd")}
 
 
-def test_wallboard_counts_change_with_the_calls(platform: Any, floor: dict[str, Any]) -> None:
+def test_wallboard_counts_change_with_the_calls(platform: Platform, floor: dict[str, Any]) -> None:
     sup = floor["sup"]
     before = sup.get("/api/v1/supervisor/wallboard").json
     assert before["scope"] == "44" and before["stats"]["agents_by_state"] == {"ready": 1}
@@ -51,7 +52,7 @@ def test_wallboard_counts_change_with_the_calls(platform: Any, floor: dict[str, 
     assert sup.get("/api/v1/supervisor/wallboard", query_string={"province": "11"}).status_code == 403
 
 
-def test_forcing_an_agent_is_audited_and_scoped(platform: Any, floor: dict[str, Any], make_user: Any,
+def test_forcing_an_agent_is_audited_and_scoped(platform: Platform, floor: dict[str, Any], make_user: Any,
                                                 client_for: Any) -> None:
     sup = floor["sup"]
     aid = floor["agent_id"]
@@ -68,7 +69,7 @@ def test_forcing_an_agent_is_audited_and_scoped(platform: Any, floor: dict[str, 
     assert _post(other, f"/api/v1/supervisor/agents/{aid}/not-ready", province="11").status_code == 403
 
 
-def test_day_chart_and_reports_with_csv(platform: Any, floor: dict[str, Any]) -> None:
+def test_day_chart_and_reports_with_csv(platform: Platform, floor: dict[str, Any]) -> None:
     sup = floor["sup"]
     call_id = place_call(platform, province="44", verify=False)
     platform.clock.advance(5)
@@ -99,7 +100,7 @@ def test_day_chart_and_reports_with_csv(platform: Any, floor: dict[str, Any]) ->
     assert sup.get("/api/v1/supervisor/satisfaction").status_code == 200
 
 
-def test_editor_and_reviewer_publish_and_search_finds_it(platform: Any, web_app: Any, make_user: Any,
+def test_editor_and_reviewer_publish_and_search_finds_it(platform: Platform, web_app: Any, make_user: Any,
                                                           client_for: Any) -> None:
     pytest.importorskip("knowledge.wiring")
     make_user("kb-ed", ("editor",), "44")
@@ -148,7 +149,7 @@ def test_editor_and_reviewer_publish_and_search_finds_it(platform: Any, web_app:
     assert found["notices"][0]["title"] == "系统升级"
 
 
-def test_admin_centers_holidays_flows_templates_agents(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_admin_centers_holidays_flows_templates_agents(platform: Platform, make_user: Any, client_for: Any) -> None:
     make_user("root", ("admin",), "00")
     admin = client_for("root")
     centers = admin.get("/api/v1/admin/centers").json["centers"]
@@ -180,7 +181,7 @@ def test_admin_centers_holidays_flows_templates_agents(platform: Any, make_user:
     assert admin.get("/admin/").status_code == 200
 
 
-def test_editors_see_top_queries_and_queries_without_an_answer(platform: Any, make_user: Any,
+def test_editors_see_top_queries_and_queries_without_an_answer(platform: Platform, make_user: Any,
                                                                  client_for: Any) -> None:
     pytest.importorskip("knowledge.wiring")
     from knowledge.demo import load_demo
@@ -208,7 +209,7 @@ def test_editors_see_top_queries_and_queries_without_an_answer(platform: Any, ma
     assert "/api/v1/kb/queries" in editor.get("/editor/").get_data(as_text=True)  # the editor page loads it
 
 
-def test_wallboard_counts_overdue_and_nearly_due_tickets(platform: Any, floor: dict[str, Any]) -> None:
+def test_wallboard_counts_overdue_and_nearly_due_tickets(platform: Platform, floor: dict[str, Any]) -> None:
     from datetime import timedelta
 
     user = platform.accounts.create_user("t-office-gd", "pw", ["supervisor"], province_scope="44")

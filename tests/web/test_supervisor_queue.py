@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 from tests.web.scenario import place_call
 
 pytestmark = pytest.mark.usefixtures("web_app")
 
 
-def test_waiting_calls_can_be_prioritised_and_moved(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_waiting_calls_can_be_prioritised_and_moved(platform: Platform, make_user: Any, client_for: Any) -> None:
     pytest.importorskip("agents.wiring")
     make_user("sup-gd", ("supervisor",), "44")
     sup = client_for("sup-gd")
@@ -51,7 +52,7 @@ def test_waiting_calls_can_be_prioritised_and_moved(platform: Any, make_user: An
     assert "139****2222" in html and "13911112222" not in html and 'class="prioritise"' in html
 
 
-def test_listen_whisper_barge_from_the_wallboard(platform: Any, make_user: Any, client_for: Any) -> None:
+def test_listen_whisper_barge_from_the_wallboard(platform: Platform, make_user: Any, client_for: Any) -> None:
     import dataclasses
 
     pytest.importorskip("agents.wiring")

@@ -13,6 +13,7 @@ import pytest
 
 from agents.stats import day_bucket
 from core.testcalls import KEY_HEADER, node_key
+from hotline.platform import Platform
 from tests.web.conftest import page_csrf
 
 pytestmark = pytest.mark.usefixtures("web_app")
@@ -29,7 +30,7 @@ def _wait(fetch: Callable[[], dict], ok: Callable[[dict], bool], what: str, trie
 
 
 @pytest.fixture
-def center(platform: Any, make_user: Any, client_for: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def center(platform: Platform, make_user: Any, client_for: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     pytest.importorskip("agents.wiring")
     from ivr.service import DEFAULT_FLOW
 
@@ -52,7 +53,7 @@ def _caller(ctx: dict[str, Any], path: str, **body: Any) -> Any:
 
 
 def test_a_test_call_reaches_the_ready_agent_and_the_caller_hears_what_the_agent_does(
-        platform: Any, center: dict[str, Any]) -> None:
+        platform: Platform, center: dict[str, Any]) -> None:
     started = _caller(center, "", **{"from": "13800138000", "keys": "0 1"})
     assert started.status_code == 200, started.json
     call = started.json
@@ -97,7 +98,7 @@ def test_a_test_call_reaches_the_ready_agent_and_the_caller_hears_what_the_agent
     assert len(audit) == 1 and audit[0].actor.startswith("user:") and "13800138000" not in str(audit[0].detail)
 
 
-def test_a_local_transfer_puts_the_caller_back_in_the_queue(platform: Any, center: dict[str, Any],
+def test_a_local_transfer_puts_the_caller_back_in_the_queue(platform: Platform, center: dict[str, Any],
                                                             make_user: Any) -> None:
     call_id = _caller(center, "", **{"from": "13800138000", "keys": "0 1"}).json["call_id"]
     assert _agent(center, f"/api/v1/agent/calls/{call_id}/accept").status_code == 200
@@ -114,7 +115,7 @@ def test_a_local_transfer_puts_the_caller_back_in_the_queue(platform: Any, cente
     assert platform.agents.callbacks(status="pending") == []  # a test call never leaves a missed-call callback
 
 
-def test_who_may_place_test_calls(platform: Any, web_app: Any, center: dict[str, Any]) -> None:
+def test_who_may_place_test_calls(platform: Platform, web_app: Any, center: dict[str, Any]) -> None:
     anonymous = web_app.test_client()
     assert anonymous.post("/api/v1/test-calls", json={}).status_code == 401
     assert anonymous.post("/api/v1/test-calls", json={}, headers={KEY_HEADER: "wrong"}).status_code == 401

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from hotline.platform import Platform
+
 
 def _badge(client: Any) -> str:
     response = client.get("/api/v1/tickets/alerts", headers={"HX-Request": "true"})
@@ -14,7 +16,7 @@ def _badge(client: Any) -> str:
     return response.get_data(as_text=True)
 
 
-def test_the_top_bar_badge_counts_my_provinces_due_tickets(platform: Any, make_user: Any, client_for: Any,
+def test_the_top_bar_badge_counts_my_provinces_due_tickets(platform: Platform, make_user: Any, client_for: Any,
                                                            clock: Any) -> None:
     gd = make_user("badge-gd", ("agent",), "44", agent=True)
     make_user("badge-bj", ("supervisor",), "11")

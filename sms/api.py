@@ -1,0 +1,132 @@
+"""The contract of `platform.sms`: what other homes and the front ends may call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from core.kernel import Kernel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
+    from typing import Any
+
+    from agents.api import AcdApi
+    from knowledge.api import KnowledgeApi
+    from records.api import RecordsApi
+    from sms import encoding
+    from sms.config import SmsConfig
+    from sms.service import BulkReport
+    from sms.templates import TemplateStore
+    from switch.api import SwitchApi
+
+
+class SmsApi(Protocol):
+    """`platform.sms`."""
+
+    @property
+    def config(self) -> SmsConfig: ...
+
+    @property
+    def templates(self) -> TemplateStore: ...
+
+    def apply_early_receipts(self, provider_message_ids: list[str]) -> int: ...
+
+    def bulk(
+        self,
+        template: str,
+        recipients: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        category: str = ...,
+        batch_id: str,
+        common: dict[str, Any] | None = ...,
+        chunk: int = ...,
+        progress: Callable[[int], None] | None = ...,
+    ) -> BulkReport:
+        """Queue one message per (number, variables); the key `bulk:<batch_id>:<number>` makes a re-run of the same
+        batch add nothing. Bad lines are reported, the rest still go.
+        """
+
+    def close(self) -> None: ...
+
+    @property
+    def dispatcher(self) -> Any: ...
+
+    def handle_inbound(
+        self, from_number: str, text: str, *, provider: str, received_at: datetime | None = ...
+    ) -> str | None:
+        """Answer one received SMS: the reply is queued in the outbox and its text returned."""
+
+    @property
+    def inbound(self) -> Any: ...
+
+    def preview(self, text: str) -> encoding.Preview:
+        """Parts and encoding of a text as it will be sent (the signature counted)."""
+
+    def purge(self, days: float | None = ..., *, dry_run: bool = ..., actor: str = ...) -> Any:
+        """Blank the texts of finished messages older than `days` (default: the configured retention); metadata stays
+        for statistics. Audited unless `dry_run`. Returns a `retention.PurgeReport`.
+        """
+
+    def receipt(
+        self,
+        *,
+        state: str,
+        message_id: int | None = ...,
+        provider_message_id: str | None = ...,
+        detail: str = ...,
+        provider: str | None = ...,
+    ) -> int | None:
+        """Apply a delivery receipt. With `provider` (webhooks), only to a message handed to it."""
+
+    def recent(self, limit: int = ...) -> list[dict[str, Any]]: ...
+
+    def render(self, template: str, variables: dict[str, Any]) -> str: ...
+
+    def send(
+        self,
+        to: str,
+        template: str,
+        variables: dict[str, Any],
+        *,
+        category: str = ...,
+        idempotency_key: str | None = ...,
+        session_id: str | None = ...,
+        provider: str | None = ...,
+    ) -> int:
+        """Queue one message; returns its outbox id (the same id again for a repeated key). `provider` is a preference
+        (tried first when configured), e.g. the gateway a question came in on.
+        """
+
+    def send_text(
+        self,
+        to: str,
+        text: str,
+        *,
+        category: str = ...,
+        idempotency_key: str | None = ...,
+        session_id: str | None = ...,
+        provider: str | None = ...,
+    ) -> int:
+        """A free-text message (replies, agent messages) through the `free_text` template."""
+
+    def status(self, message_id: int) -> dict[str, Any] | None: ...
+
+
+class SmsHost(Kernel, Protocol):
+    """What `sms` takes from the node: the kernel and the homes it calls."""
+
+    @property
+    def sms(self) -> SmsApi: ...
+
+    @property
+    def agents(self) -> AcdApi: ...
+
+    @property
+    def knowledge(self) -> KnowledgeApi: ...
+
+    @property
+    def records(self) -> RecordsApi: ...
+
+    @property
+    def switch(self) -> SwitchApi: ...
