@@ -12,6 +12,7 @@ from ivr.flow import Flow, Node, prompt_refs
 from ivr.prompts import fill
 
 if TYPE_CHECKING:
+    from ivr.api import IvrHost
     from ivr.engine import Engine
 
 
@@ -61,7 +62,7 @@ class Ctx:
         return self.state.get("caller")
 
     @property
-    def homes(self) -> Any:
+    def homes(self) -> IvrHost:
         return self.engine.homes
 
     @property

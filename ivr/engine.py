@@ -50,7 +50,7 @@ MAX_HOPS = 200
 
 
 class Engine:
-    def __init__(self, platform: IvrHost, homes: Any, flows: FlowRepository, calls: CallLog,
+    def __init__(self, platform: IvrHost, homes: IvrHost, flows: FlowRepository, calls: CallLog,
                  catalog: PromptCatalog) -> None:
         self.platform = platform
         self.homes = homes

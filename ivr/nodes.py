@@ -5,7 +5,7 @@ channel) or a `Goto` (move on at once)."""
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from core import provinces
 from core.masking import mask_id, mask_phone, scrub
@@ -27,6 +27,9 @@ from ivr.actions import (
 from ivr.conditions import Facts, evaluate
 from ivr.context import Ctx, Goto, Step
 from ivr.validators import VALIDATORS
+
+if TYPE_CHECKING:
+    from records.outcomes import RecordOutcome, Verification
 
 log = logging.getLogger(__name__)
 
@@ -435,6 +438,7 @@ class RecordsNode(Handler):
         records = ctx.homes.records
         session, id_number = ctx.call_id, str(ctx.vars.get("id_number") or "")
         secret = ctx.pop_secret
+        out: Verification | RecordOutcome
         try:
             if op == "verify_password":
                 out = records.verify_password(session, id_number, secret("password"), channel="ivr",
@@ -459,10 +463,11 @@ class RecordsNode(Handler):
         ctx.vars["record_status"] = status
         if op in ("verify_password", "verify_otp") and status == "ok":
             ctx.vars["verified"] = True
-            if getattr(out, "province", None):
-                ctx.vars["verified_province"] = out.province
+            province = getattr(out, "province", None)  # a Verification carries where the person is insured
+            if province:
+                ctx.vars["verified_province"] = province
                 if not ctx.vars.get("province_chosen"):  # a better guess than the number's location
-                    ctx.vars["province"] = out.province
+                    ctx.vars["province"] = province
             reverify = ctx.vars.get("reverify")
             if reverify in ("required", "records"):  # a handed-over caller verified again here
                 ctx.vars["reverify"] = "done"
@@ -715,7 +720,7 @@ class RouteNode(Handler):
         except Exception:
             log.exception("call_status failed for call %s", ctx.call_id)
             return None
-        if getattr(status, "state", None) not in ("waiting", "offered"):
+        if status is None or status.state not in ("waiting", "offered"):
             return None
         q = ctx.state["queue"]
         agent_id = ctx.vars.pop("agent_id", None)

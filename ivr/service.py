@@ -18,7 +18,7 @@ DEFAULT_FLOW = Path(__file__).resolve().parent / "flows" / "default_12333.yaml"
 
 
 class IvrService:
-    def __init__(self, platform: IvrHost, homes: Any | None = None) -> None:
+    def __init__(self, platform: IvrHost, homes: IvrHost | None = None) -> None:
         self.platform = platform
         self.catalog = PromptCatalog.load(audio_dir=platform.settings.data_dir / "prompts")
         self.flows = FlowRepository(platform.db, platform.clock, self.catalog, platform.bus)

@@ -208,7 +208,7 @@ class SimulatedCall:
 class Simulator:
     def __init__(self, platform: IvrHost, caller_script: ScriptedCaller | InteractiveCaller, *, agent: bool = True,
                  answer_after_s: float = 20.0, talk_s: float = 90.0, patience_s: float = 300.0,
-                 on_action: Callable[[Action], None] | None = None, ivr: Any = None, homes: Any = None,
+                 on_action: Callable[[Action], None] | None = None, ivr: Any = None, homes: IvrHost | None = None,
                  agent_no_answer: int = 0) -> None:
         self.platform = platform
         self.ivr = ivr if ivr is not None else platform.ivr
