@@ -48,6 +48,9 @@ class AcdApi(Protocol):
 
     def callbacks(self, *, status: str | None = ..., center_code: str | None = ...) -> list[dict]: ...
 
+    def caller_left(self, call_id: str, reason: str = ...) -> str | None:
+        """The caller's side is gone: abandon a waiting/offered call, end a connected one (idempotent)."""
+
     def center_load(self, center_code: str) -> int:
         """Calls waiting at a center (the switch compares it with the center's capacity)."""
 

@@ -322,6 +322,22 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.bus.publish("acd.call.withdrawn", call_id=call_id, queue_id=c["queue_id"], reason=reason)
         return True
 
+    def caller_left(self, call_id: str, reason: str = "caller_hangup") -> str | None:
+        """The caller's side is gone (hung up, transferred away, or the flow moved on): a waiting or
+        offered call is abandoned, a connected one ended ("completed" when the caller hung up).
+        Idempotent — the one way every channel settles the ACD, called by the IVR engine: a call
+        already settled, unknown here or on virtual hold (callback) is left alone. Returns
+        "abandoned", "ended" or None."""
+        c = self._call(call_id)
+        state = c.get("state") if c else None
+        if state in ("waiting", "offered"):
+            self.abandon(call_id, reason)
+            return "abandoned"
+        if state == "connected":
+            self.end_call(call_id, "completed" if reason == "caller_hangup" else reason)
+            return "ended"
+        return None
+
     def end_call(self, call_id: str, reason: str = "completed") -> None:
         c = self._call(call_id)
         if not c or c.get("state") != "connected":

@@ -221,7 +221,12 @@ class Engine:
     def hangup(self, call_id: str, reason: str = "caller_hangup") -> None:
         with self.store.lock(self._lock_key(call_id)):
             state = self._load(call_id)
-            if state is None or state.get("done"):
+            if state is None:  # the engine's state has expired: the ACD may still know the call
+                self._caller_left(call_id, reason)
+                return
+            if state.get("done"):  # ended by the flow (Hangup/Transfer): the channel's end may still
+                if _reached_acd(state):  # leave a connected call in the ACD
+                    self._caller_left(call_id, reason, state.get("queue"))
                 return
             self._finish(state, self._hangup_outcome(state, reason))
             self._save(state, None)
@@ -311,21 +316,20 @@ class Engine:
                      path=state.get("path", [])[-20:], province=_scope(state))
 
     def settle_acd(self, ctx: Ctx, reason: str) -> None:
-        """Tell the ACD the caller left: abandon a queued call, end a connected one."""
-        queue = ctx.state.get("queue") or {}
-        if not queue or queue.get("state") in ("ended", "abandoned", "callback", None):
-            return
+        """Tell the ACD the caller left (`AcdApi.caller_left`, idempotent): abandon a queued call, end a
+        connected one. Asked whenever the call ever reached the ACD — the ACD, not this call's copy
+        of the queue state, knows whether a console action moved it meanwhile."""
+        if _reached_acd(ctx.state):
+            self._caller_left(ctx.call_id, reason, ctx.state.get("queue"))
+
+    def _caller_left(self, call_id: str, reason: str, queue: dict[str, Any] | None = None) -> None:
         try:
-            status = self.homes.agents.call_status(ctx.call_id)
-            current = getattr(status, "state", None)
-            if current in ("waiting", "offered"):
-                self.homes.agents.abandon(ctx.call_id, reason)
-                queue["state"] = "abandoned"
-            elif current == "connected":
-                self.homes.agents.end_call(ctx.call_id, reason)
-                queue["state"] = "ended"
+            settled = self.homes.agents.caller_left(call_id, reason)
         except Exception:
-            log.exception("could not settle the ACD for call %s", ctx.call_id)
+            log.exception("could not settle the ACD for call %s", call_id)
+            return
+        if settled and queue is not None:
+            queue["state"] = settled
 
     # -- state ----------------------------------------------------------------------------
     @staticmethod
@@ -444,3 +448,9 @@ def _scope(state: dict[str, Any]) -> str:
 def _as_result(result: Result) -> Result:
     """`Timeout()` after a Play is a finished Play; keep everything else."""
     return result if not isinstance(result, Played) else Timeout()
+
+
+def _reached_acd(state: dict[str, Any]) -> bool:
+    """Whether the call was ever queued (by the flow, or as a handed-over arrival): only then can
+    the ACD hold it."""
+    return bool(state.get("queue") or state.get("vars", {}).get("handoff_arrival"))

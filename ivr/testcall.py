@@ -189,8 +189,7 @@ class TestCalls:
                 raise TestCallError("unknown_call", f"没有测试来电 {call_id}")
             if state.get("ended") != "1":
                 self._log(call_id, "caller", "来电者挂机 / the caller hung up")
-                action = self.platform.ivr.resume(call_id, CallerHangup())
-                self._settle_acd(call_id)
+                action = self.platform.ivr.resume(call_id, CallerHangup())  # settles the ACD too
                 self._carry_out(call_id, action)
                 self._end(call_id, "caller_hangup")
         return self.view(call_id)
@@ -308,8 +307,7 @@ class TestCalls:
                 return
             if got is None:  # 'h' in the script
                 self._log(call_id, "caller", "来电者挂机 / the caller hung up")
-                action_next = self.platform.ivr.resume(call_id, CallerHangup())
-                self._settle_acd(call_id)
+                action_next = self.platform.ivr.resume(call_id, CallerHangup())  # settles the ACD too
                 self._carry_out(call_id, action_next)
                 self._end(call_id, "caller_hangup")
                 return
@@ -342,19 +340,6 @@ class TestCalls:
                                                 "outcome": str(state.get("outcome") or outcome)})
         self.platform.store.expire(key(call_id), ENDED_TTL_S)
         self.platform.store.srem(ACTIVE, call_id)
-
-    def _settle_acd(self, call_id: str) -> None:
-        try:
-            agents = self.platform.agents
-        except ModuleNotFoundError:
-            return
-        status = agents.call_status(call_id)
-        if status is None:
-            return
-        if status.state in ("waiting", "offered"):
-            agents.abandon(call_id, "caller_hangup")
-        elif status.state == "connected":
-            agents.end_call(call_id, "caller_hangup")
 
     def _log(self, call_id: str, who: str, text: str) -> None:
         entries = json.loads(self.platform.store.hget(key(call_id), "log") or "[]")

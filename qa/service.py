@@ -126,7 +126,7 @@ class QaService:
 
     def review(self, review_id: int) -> dict[str, Any] | None:
         with self.db.session() as s:
-            r = s.get_one(QaReview, review_id)  # checked above, in the same service call
+            r = s.get(QaReview, review_id)
             if r is None:
                 return None
             comments = list(s.execute(select(QaComment).where(QaComment.review_id == review_id)

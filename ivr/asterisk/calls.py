@@ -48,37 +48,14 @@ def channel_of(platform: IvrHost, call_id: str) -> dict[str, str]:
     return platform.store.hgetall(_call_key(call_id))
 
 
-def settle_acd(platform: IvrHost, call_id: str, reason: str) -> str | None:
-    """Make sure the ACD does not keep a call that ended: a caller who hangs up while waiting or
-    being offered is counted as abandoned; a connected call is ended. Returns what was done."""
-    try:
-        agents = platform.agents
-    except ModuleNotFoundError:  # a node without the ACD
-        return None
-    status = agents.call_status(call_id)
-    if status is None:
-        return None
-    if status.state in ("waiting", "offered"):
-        agents.abandon(call_id, "caller_hangup" if reason == "caller_hangup" else reason)
-        return "abandoned"
-    if status.state == "connected":
-        agents.end_call(call_id, "completed" if reason == "caller_hangup" else reason)
-        return "ended"
-    return None
-
-
 def end_call(platform: IvrHost, call_id: str, reason: str = "caller_hangup") -> bool:
     """The caller's side ended (AGI HANGUP/EOF or an AMI Hangup event, whichever comes first): end it in
-    the ACD and the engine once. True if this call ended it."""
+    the engine (which settles the ACD) once. True if this call ended it."""
     if not platform.store.set(f"asterisk:ended:{call_id}", reason, ttl=ENDED_TTL_S, nx=True):
         return False
     set_state(platform, call_id, "ended")
     _forget_soon(platform, call_id)
-    try:
-        settle_acd(platform, call_id, reason)
-    except Exception:
-        log.exception("asterisk: ACD update failed for ended call %s", call_id)
-    try:
+    try:  # the engine ends the call and settles the ACD (`caller_left`)
         platform.ivr.hangup(call_id, reason)
     except Exception:
         log.exception("asterisk: engine hangup failed for call %s", call_id)

@@ -463,11 +463,10 @@ class _Call:
             dial = self.cfg.transfer_dial.format(center=action.center_code, trunk=trunk, token=action.token)
             options = self.cfg.transfer_options.format(token=action.token)
             await self.conn.set_variable("HOTLINE_DONE", "1")
-            try:
+            try:  # the engine settles the ACD too
                 await self.runner._domain(platform.ivr.hangup, self.call_id, "transferred")
             except Exception:
                 log.exception("AGI call %s: engine hangup after transfer failed", self.call_id)
-            await self.runner._domain(calls.settle_acd, platform, self.call_id, "transferred")
             await self.conn.exec("Dial", f"{dial},{self.cfg.dial_timeout_s},{options}", timeout=LEG_LIMIT_S)
             return
         await self.runner._domain(calls.mark_ended, platform, self.call_id, action.reason)
@@ -477,7 +476,7 @@ class _Call:
             pass
         try:
             await self.conn.set_variable("HOTLINE_DONE", "1")
-            await self.runner._domain(calls.settle_acd, platform, self.call_id, "completed")
+            await self.runner._domain(platform.ivr.hangup, self.call_id, "completed")  # settles the ACD
             await self.conn.hangup()
         except (AGIDeadChannel, AGIHangup):
             pass

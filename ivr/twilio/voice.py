@@ -135,11 +135,10 @@ class TwilioVoice:
                     self.platform.ivr.hangup(sid, "error")
                 except Exception:
                     log.exception("twilio: engine hangup failed for call %s", sid)
-                self._settle_acd(sid)
+                self._end(sid, engine_told=True)
                 return twiml.sorry(self.config)
-            if isinstance(result, CallerHangup):
-                self._end(sid)
-                self._settle_acd(sid)
+            if isinstance(result, CallerHangup):  # the engine has ended the call and settled the ACD
+                self._end(sid, engine_told=True)
             return self._emit(sid, action, n + 1)
 
     def status(self, params: Mapping[str, str]) -> bool:
@@ -154,14 +153,14 @@ class TwilioVoice:
             if not state:
                 return False
             already = state.get("ended") == "1"
-            if not already:
+            if state.get("engine_told") != "1":
+                # Also after the flow's own Hangup/Transfer: the engine then only settles the ACD, which
+                # may still hold a connected call (`caller_left`). Once per call: Twilio may repeat this.
                 try:
-                    self.platform.ivr.hangup(sid, HANGUP_REASONS[call_status])
+                    self.platform.ivr.hangup(sid, "caller_hangup" if already else HANGUP_REASONS[call_status])
                 except Exception:
                     log.exception("twilio: engine hangup failed for call %s", sid)
-                self._end(sid)
-            # Even after the engine's Hangup/Transfer the ACD may still hold a connected call.
-            self._settle_acd(sid, connected_reason="completed")
+            self._end(sid, engine_told=True)
             self.platform.store.expire(state_key(sid), ENDED_TTL_S)
             return not already
 
@@ -382,22 +381,9 @@ class TwilioVoice:
                 self.platform.ivr.hangup(sid, "transferred")
         return document
 
-    def _end(self, sid: str) -> None:
-        self.platform.store.hset(state_key(sid), {"ended": "1"})
-
-    def _settle_acd(self, sid: str, connected_reason: str = "completed") -> None:
-        """Make sure the ACD does not keep a call Twilio has ended (idempotent)."""
-        try:
-            agents = self.platform.agents
-        except ModuleNotFoundError:  # a node without the ACD (IVR-only self-service)
-            return
-        status = agents.call_status(sid)
-        if status is None:
-            return
-        if status.state in ("waiting", "offered"):
-            agents.abandon(sid, "caller_hangup")
-        elif status.state == "connected":
-            agents.end_call(sid, connected_reason)
+    def _end(self, sid: str, *, engine_told: bool = False) -> None:
+        """The call is over for the caller; `engine_told`: and the engine knows the channel ended."""
+        self.platform.store.hset(state_key(sid), {"ended": "1", **({"engine_told": "1"} if engine_told else {})})
 
     def _lock(self, sid: str) -> Any:
         return self.platform.store.lock(f"twilio:{sid}", timeout=10.0)

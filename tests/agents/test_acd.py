@@ -506,3 +506,20 @@ def test_withdraw_takes_a_waiting_call_out_uncounted_and_it_can_come_back(acd, c
     agent = add_agent(acd, "a", "44", ("pension",), ready=True)
     assert acd.agents.call_status("w1").agent_id == agent
     assert acd.agents.withdraw("w1") is False  # offered to an agent: the caller stays for them
+
+
+def test_caller_left_settles_a_call_once_whatever_state_it_is_in(acd, clock, recorder: Recorder) -> None:
+    agent = add_agent(acd, "a", "11", ("pension",), ready=True)
+    acd.agents.enqueue(call("talking", "11-pension"))
+    acd.agents.accept(agent, "talking")
+    acd.agents.enqueue(call("waiting", "11-pension"))
+    assert acd.agents.caller_left("waiting") == "abandoned"
+    assert acd.agents.caller_left("talking") == "ended"
+    # the channel's hang-up after the flow's own end, a second hang-up event, an unknown call: nothing
+    assert acd.agents.caller_left("waiting") is None
+    assert acd.agents.caller_left("talking") is None
+    assert acd.agents.caller_left("never-seen") is None
+    assert [e.data["call_id"] for e in recorder.of("acd.call.abandoned")] == ["waiting"]
+    ended = recorder.of("acd.call.ended")
+    assert [(e.data["call_id"], e.data["reason"]) for e in ended] == [("talking", "completed")]
+    assert acd.agents.agent_status(agent).state == "wrap_up"

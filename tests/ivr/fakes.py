@@ -220,6 +220,7 @@ class FakeAgents:
         self.abandoned: list[str] = []
         self.ended: list[str] = []
         self.not_ready: list[tuple[int, str]] = []
+        self.left: list[tuple[str, str]] = []  # every caller_left(call_id, reason), settled or not
 
     def enqueue(self, call: QueuedCall) -> CallStatus:
         self.queued.append(call)
@@ -248,6 +249,18 @@ class FakeAgents:
     def end_call(self, call_id: str, reason: str = "completed") -> None:
         self.calls[call_id]["state"] = "ended"
         self.ended.append(call_id)
+
+    def caller_left(self, call_id: str, reason: str = "caller_hangup") -> str | None:
+        """As the ACD: abandon a waiting/offered call, end a connected one; otherwise nothing."""
+        self.left.append((call_id, reason))
+        state = (self.calls.get(call_id) or {}).get("state")
+        if state in ("waiting", "offered"):
+            self.abandon(call_id, reason)
+            return "abandoned"
+        if state == "connected":
+            self.end_call(call_id, reason)
+            return "ended"
+        return None
 
     def ring_no_answer(self, call_id: str, reason: str = "agent_no_answer") -> CallStatus | None:
         """As the ACD: a connected call goes back to the head of the queue, its agent not ready."""

@@ -383,3 +383,37 @@ def test_a_bad_transition_goes_to_the_error_node(call, monkeypatch) -> None:
     result = call("1 1")
     assert [e for e in result.events if e["type"] == "error"]
     assert path(result)[:3] == ["welcome", "hours_check", "agent_general"]
+
+
+def test_the_acd_is_settled_once_when_the_channel_ends_after_the_flow(ivr, homes) -> None:
+    """The agent leg ends, the survey runs and the flow hangs up; then the channel's own end arrives
+    (AGI hang-up, AMI Hangup, Twilio's status callback). The engine tells the ACD once; the later
+    ends only ask the idempotent `caller_left`, which finds nothing left to settle."""
+    homes.agents.auto_connect = False
+    ivr.start_call(call_id="c-once", caller="13800138000", called="12333", channel="asterisk")
+    ivr.resume("c-once", Digits("0"))
+    ivr.resume("c-once", Digits("1"))
+    homes.agents.connect("c-once", agent_id=3)
+    ivr.resume("c-once", HoldTick())
+    action = ivr.resume("c-once", AgentLegEnded("completed"))
+    while not isinstance(action, Hangup):  # the survey: no answers
+        action = ivr.resume("c-once", Timeout())
+    assert homes.agents.ended == ["c-once"] and homes.agents.abandoned == []
+    ivr.hangup("c-once", "completed")  # the channel ends after the flow did
+    ivr.hangup("c-once", "caller_hangup")  # and a second hang-up event
+    assert homes.agents.ended == ["c-once"] and homes.agents.abandoned == []
+    assert [r for c, r in homes.agents.left if c == "c-once"][0] == "completed"
+
+
+def test_a_caller_hanging_up_while_a_console_transfer_requeued_them_is_abandoned(ivr, homes) -> None:
+    """The engine's copy of the queue state says connected, but the console moved the call back to a
+    queue meanwhile: the ACD, not the copy, decides what the hang-up settles."""
+    homes.agents.auto_connect = False
+    ivr.start_call(call_id="c-moved", caller="13800138000", called="12333", channel="asterisk")
+    ivr.resume("c-moved", Digits("0"))
+    ivr.resume("c-moved", Digits("1"))
+    homes.agents.connect("c-moved", agent_id=3)
+    ivr.resume("c-moved", HoldTick())  # the engine now holds "connected"
+    homes.agents.calls["c-moved"].update(state="waiting", agent_id=None)  # a console transfer re-queued it
+    ivr.hangup("c-moved")
+    assert homes.agents.abandoned == ["c-moved"] and homes.agents.ended == []

@@ -49,6 +49,8 @@ class _Acd:
 
     def end_call(self, *a: object) -> None: ...
 
+    def caller_left(self, *a: object) -> None: ...
+
 
 @pytest.fixture
 def fake_api() -> Iterator[FakeTwilioRecordingsApi]:
