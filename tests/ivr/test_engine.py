@@ -402,7 +402,7 @@ def test_the_acd_is_settled_once_when_the_channel_ends_after_the_flow(ivr, homes
     ivr.hangup("c-once", "completed")  # the channel ends after the flow did
     ivr.hangup("c-once", "caller_hangup")  # and a second hang-up event
     assert homes.agents.ended == ["c-once"] and homes.agents.abandoned == []
-    assert [r for c, r in homes.agents.left if c == "c-once"][0] == "completed"
+    assert next(r for c, r in homes.agents.left if c == "c-once") == "completed"
 
 
 def test_a_caller_hanging_up_while_a_console_transfer_requeued_them_is_abandoned(ivr, homes) -> None:
