@@ -7,7 +7,17 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from switch.directory import DEFAULT_TIERS
+from core.topics import GENERAL
+
+#: Overflow tiers (bullseye), owned by the ACD: after `after` seconds of waiting the call may also
+#: go to these pools.
+#: A pool is (center, topic); "{center}" is the call's own center, "{topic}" its topic, "*" any center.
+DEFAULT_TIERS: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = (
+    (0, (("{center}", "{topic}"),)),
+    (60, (("{center}", GENERAL),)),
+    (120, (("00", "{topic}"), ("00", GENERAL))),
+    (300, (("*", "{topic}"),)),
+)
 
 PRIORITY_STEP = 1_000_000.0  # seconds: a higher priority class always goes first
 DEFAULT_AHT = 180.0

@@ -10,8 +10,8 @@ import click
 import yaml
 
 from core.clictx import echo_json, platform_from_ctx
+from core.topics import TOPICS
 from switch.hours import describe
-from switch.topics import TOPICS
 
 
 @click.command("route")

@@ -5,22 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core import provinces
-from switch.topics import GENERAL, TOPICS, queue_id
+from core.topics import GENERAL, TOPICS, queue_id
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKDAY_HOURS: list[list[str]] = [["08:30", "12:00"], ["13:00", "17:30"]]
 DEFAULT_HOURS: dict[str, list[list[str]]] = {d: WORKDAY_HOURS for d in DAYS[:5]} | {"sat": [], "sun": []}
 NATIONAL_HOURS: dict[str, list[list[str]]] = {d: [["08:00", "20:00"]] for d in DAYS}
-
-#: Overflow tiers (bullseye): after `after` seconds of waiting the call may also go to these pools.
-#: A pool is (center, topic); "{center}" is the call's own center, "{topic}" its topic, "*" any center.
-DEFAULT_TIERS: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = (
-    (0, (("{center}", "{topic}"),)),
-    (60, (("{center}", GENERAL),)),
-    (120, (("00", "{topic}"), ("00", GENERAL))),
-    (300, (("*", "{topic}"),)),
-)
-
 
 @dataclass(frozen=True)
 class QueueDef:

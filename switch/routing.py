@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from core import citizen_id, phone, provinces
+from core.topics import GENERAL, TOPICS
 from switch.directory import Center
 from switch.hours import EMERGENCY_TEXT, HoursState
-from switch.topics import GENERAL, TOPICS
 
 ELDERLY_AGE = 60
 PRIORITY_NORMAL, PRIORITY_ELDERLY = 0, 1

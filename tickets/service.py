@@ -18,7 +18,7 @@ from core import provinces
 from core.clock import china_now
 from core.masking import mask_id, mask_name, mask_phone, scrub
 from core.models import User
-from switch.topics import GENERAL, TOPICS
+from core.topics import GENERAL, TOPICS
 from tickets.api import TicketsHost
 from tickets.models import Ticket, TicketEvent
 from tickets.workdays import add_working_days

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from agents import policy
 from agents.policy import Candidate
-from switch.topics import TOPICS
+from core.topics import TOPICS
 
 CENTERS = ["11", "44", "51", "00"]
 

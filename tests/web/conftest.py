@@ -49,7 +49,7 @@ def make_user(platform: Platform) -> Callable[..., Any]:
         user = platform.accounts.create_user(username, PASSWORD, list(roles), display_name=username,
                                              province_scope=province)
         if agent:
-            from switch.topics import TOPICS
+            from core.topics import TOPICS
 
             platform.agents.create_agent(user.id, name=username, center_code=province, skills=tuple(TOPICS))
         return user

@@ -184,7 +184,7 @@ def test_live_events_stay_in_their_province(platform: Platform, web_app: Any, ma
     from web.sse import Viewer, visible
 
     pytest.importorskip("agents.wiring")
-    from switch.topics import TOPICS
+    from core.topics import TOPICS
 
     user = make_user("ev-agent", ("agent",), OTHER_PROVINCE)
     agent_id = platform.agents.create_agent(user.id, name="ev", center_code=OTHER_PROVINCE, skills=tuple(TOPICS))

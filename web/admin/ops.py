@@ -292,7 +292,7 @@ def admin_set_holiday(day: str, kind: str, center_code: str | None, name: str | 
 @op("/admin/agents", roles=ADMIN, tag="admin", template="admin/_agents.html")
 def admin_agents() -> dict:
     """Agent profiles: center, skills, languages, level."""
-    from switch.topics import TOPICS
+    from core.topics import TOPICS
 
     rows = to_jsonable(platform_of().agents.profiles()) or []
     agents = [a for a in rows if current_user.can_see_province(a.get("center_code"))]
@@ -356,7 +356,7 @@ def admin_update_agent(agent_id: int, skills: list[str] | None, languages: list[
                        max_tickets: int | None) -> dict:
     """Change an agent's skills, languages, level, phone endpoints (the default and one per voice
     channel) and concurrency (work orders in progress at once; voice is one call) — audited."""
-    from switch.topics import TOPICS
+    from core.topics import TOPICS
 
     before = _agent_in_scope(agent_id)
     if skills is not None and (not skills or set(skills) - set(TOPICS)):
