@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from core.errors import Refusal
+
 AGENT_STATES = ("logged_out", "ready", "not_ready", "offered", "on_call", "wrap_up")
 # How many interactions of each channel an agent handles at once. Voice is fixed at one call; the task
 # channel (work orders) is set per agent (`AgentProfile.max_tickets`, 1..MAX_TICKETS_LIMIT).
@@ -25,12 +27,13 @@ DISPOSITIONS: dict[str, str] = {
 PRIORITY_NORMAL, PRIORITY_ELDERLY, PRIORITY_TRANSFER, PRIORITY_CALLBACK = 0, 1, 1, 2
 
 
-class AcdError(Exception):
+class AcdError(Refusal):
     """A command refused in the current state; `code` is stable, `message` is shown to the user."""
 
+    kind = "conflict"
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

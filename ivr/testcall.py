@@ -23,6 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from core.errors import Refusal
 from core.masking import mask_phone
 from ivr.actions import (
     Action,
@@ -69,13 +70,13 @@ AGENT_ACTIONS = {
 }
 
 
-class TestCallError(Exception):
+class TestCallError(Refusal):
     """A request the call cannot take now (unknown call, ended, wrong kind of input)."""
 
+    kind = "conflict"
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 def key(call_id: str) -> str:

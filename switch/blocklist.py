@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from core import phone, provinces
+from core.errors import Refusal
 from core.masking import mask_phone
 from switch.api import SwitchHost
 from switch.models import BlockRow
@@ -19,12 +20,11 @@ from switch.models import BlockRow
 MAX_DAYS = 365
 
 
-class BlockError(ValueError):
+class BlockError(Refusal, ValueError):
     """A block refused: `code` is stable (invalid_number, invalid_scope, no_reason, bad_expiry, unknown)."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

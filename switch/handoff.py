@@ -14,18 +14,21 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import Refusal
+
 WINDOW = 300
 HEADER_TS, HEADER_NONCE, HEADER_SIG = "X-Hotline-Timestamp", "X-Hotline-Nonce", "X-Hotline-Signature"
 SIP_HEADER = "X-Hotline-Handoff"
 PATH = "/handoff/v1/calls"
 
 
-class HandoffError(Exception):
+class HandoffError(Refusal):
     """A handoff refused or failed; `code` is stable (bad_signature, replay, stale, invalid, remote)."""
 
+    kind = "conflict"
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+        super().__init__(message, code=code)
 
 
 def canonical(ts: str, nonce: str, method: str, path: str, body: bytes) -> bytes:

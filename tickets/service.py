@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import provinces
 from core.clock import china_now
+from core.errors import Refusal
 from core.masking import mask_id, mask_name, mask_phone, scrub
 from core.models import User
 from core.topics import GENERAL, TOPICS
@@ -27,13 +28,11 @@ DEFAULT_DUE_WORKING_DAYS = 2
 SYSTEM_USER = "ivr"
 
 
-class TicketError(ValueError):
+class TicketError(Refusal, ValueError):
     """A refused ticket operation; `code` is stable, `message` is Chinese for the console."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from core.errors import Refusal
 from web.permissions import EndpointSpec, Param, registry_of, requires, wants_json
 from web.services import BadInput, ServiceUnavailable, to_jsonable
 
@@ -208,25 +209,26 @@ def op(rule: str, *, method: str = "GET", roles: tuple[str, ...] = (), scope: st
     return decorate
 
 
+STATUS_OF_KIND: dict[str, int] = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403}
+
+
 def classify(exc: Exception) -> tuple[int, str] | None:
-    """A domain refusal's HTTP status: state conflicts 409, unknown things 404, values the domain
-    refuses 422 (400 is kept for requests the OpenAPI document itself calls invalid), role refusals
-    403. None for anything else (a bug: it stays a 500)."""
+    """A domain refusal's HTTP status, by type: a `core.errors.Refusal` by its kind (values the domain
+    refuses 422 — 400 is kept for requests the OpenAPI document itself calls invalid —, state
+    conflicts 409, unknown things 404, role refusals 403); Python's own PermissionError 403,
+    LookupError 404, ValueError 422. None for anything else (a bug: it stays a 500)."""
     message = str(getattr(exc, "message", None) or (exc.args[0] if exc.args else type(exc).__name__))
-    name = type(exc).__name__
-    code = str(getattr(exc, "code", "") or "")
-    if isinstance(exc, PermissionError) or name in ("PermissionDenied", "Forbidden") or code == "forbidden":
-        return 403, message
-    if isinstance(exc, KeyError | LookupError) or name == "NotFound" or code == "not_found" \
-            or code.startswith("unknown_"):
-        return 404, f"not found: {message}"
-    if name in ("InvalidState", "Conflict"):
-        return 409, message
-    if isinstance(exc, ValueError):
-        return 422, message
-    if code and hasattr(exc, "message"):
-        return 409, message
-    return None
+    if isinstance(exc, Refusal):
+        status = STATUS_OF_KIND[exc.kind]
+    elif isinstance(exc, PermissionError):
+        status = 403
+    elif isinstance(exc, LookupError):
+        status = 404
+    elif isinstance(exc, ValueError):
+        status = 422
+    else:
+        return None
+    return status, f"not found: {message}" if status == 404 else message
 
 
 def domain_error(exc: Exception):  # type: ignore[no-untyped-def]
