@@ -9,7 +9,7 @@ from flask import Response, current_app, jsonify, request, stream_with_context
 from flask_login import current_user
 
 from web.apikit import bp, me, op, openapi_document
-from web.app import platform_of
+from web.extensions import csrf, hub_of, platform_of
 from web.permissions import Param, public
 from web.sse import Viewer
 
@@ -21,8 +21,6 @@ for _name in AREA_OPS:
 
 def init_app(app) -> None:  # type: ignore[no-untyped-def]
     """API requests check CSRF themselves (token callers are exempt), see web.apikit."""
-    from web.app import csrf
-
     csrf.exempt(bp)
 
 
@@ -50,8 +48,6 @@ def viewer_for_current_user() -> Viewer:
 @op("/events", tag="session", media=("text/event-stream",))
 def events():  # type: ignore[no-untyped-def]
     """Live events for this user (text/event-stream): filtered by role and province, heartbeats."""
-    from web.console import hub_of
-
     hub = hub_of(current_app)
     last_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     stream = hub.stream(viewer_for_current_user(), last_id)

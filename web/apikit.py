@@ -20,6 +20,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from core.errors import Refusal
+from web.extensions import csrf
 from web.permissions import EndpointSpec, Param, registry_of, requires, wants_json
 from web.services import BadInput, ServiceUnavailable, to_jsonable
 
@@ -34,8 +35,6 @@ _KIND_ZH = {"integer": "整数", "number": "数字", "boolean": "是/否", "arra
 def _api_csrf() -> None:
     """Session callers need the CSRF token on unsafe methods; bearer-token callers do not."""
     from flask import current_app, g
-
-    from web.app import csrf
 
     if request.method in ("GET", "HEAD", "OPTIONS") or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return

@@ -10,10 +10,11 @@ from typing import Any
 
 from flask import Flask, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
 
-from core.models import User
+from web.console import init_console
+from web.extensions import csrf
 from web.host import WebHost
+from web.users import SessionUser
 
 # module path of each blueprint (each exposes `bp`)
 BLUEPRINTS = (
@@ -31,8 +32,6 @@ BLUEPRINTS = (
     "web.recordings",
     "web.qa",
 )
-
-csrf = CSRFProtect()
 
 BASE_CSP = {
     "default-src": "'self'",
@@ -76,34 +75,6 @@ def proxy_fix_options(text: str | None) -> dict[str, int]:
                              "with a number of proxies, e.g. x_for=1,x_proto=1")
         options[key] = int(value)
     return options
-
-
-class SessionUser:
-    """The Flask-Login view of a console user (a detached copy, safe across threads)."""
-
-    def __init__(self, user: User, roles: frozenset[str] | None = None) -> None:
-        self.id = user.id
-        self.username = user.username
-        self.display_name = user.display_name
-        self.roles = user.role_set if roles is None else roles  # a scoped token carries fewer
-        self.province_scope = user.province_scope
-        self.language = user.language
-        self.is_authenticated = True
-        self.is_active = user.active
-        self.is_anonymous = False
-
-    def get_id(self) -> str:
-        return str(self.id)
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
-    @property
-    def is_national(self) -> bool:
-        return self.province_scope == "00"
-
-    def can_see_province(self, code: str | None) -> bool:
-        return self.is_national or (code is not None and code == self.province_scope)
 
 
 def create_app(platform: WebHost, config: dict[str, Any] | None = None,
@@ -194,13 +165,5 @@ def create_app(platform: WebHost, config: dict[str, Any] | None = None,
         init = getattr(module, "init_app", None)
         if callable(init):
             init(app)
-    from web.console import init_console
-
     init_console(app, platform)
     return app
-
-
-def platform_of(app: Flask | None = None) -> WebHost:
-    from flask import current_app
-
-    return (app or current_app).extensions["platform"]

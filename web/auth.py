@@ -7,9 +7,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from core.accounts import AuthError
 from core.models import User
-from web.app import SessionUser, platform_of
+from web.extensions import platform_of
 from web.i18n import LANGUAGES
 from web.permissions import public
+from web.users import SessionUser
 
 bp = Blueprint("auth", __name__)
 

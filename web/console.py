@@ -15,9 +15,11 @@ from core.clock import CHINA_TZ
 from core.masking import mask_id, mask_name, mask_phone
 from web.agent.ops import DISPOSITIONS
 from web.agent.record_view import present
+from web.apikit import register_errors
 from web.host import WebHost
 from web.i18n import LANGUAGES, current_language, translate, translate_code
 from web.permissions import register_rules
+from web.sse import Hub
 from web.supervisor.chart import day_chart
 
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -56,14 +58,7 @@ def queue_name(queue_id: str | None, lang: str) -> str:
     return f"{provinces.name_of(center, lang)} · {translate_code('topic', topic, lang)}"
 
 
-def hub_of(app: Flask) -> Any:
-    return app.extensions["hotline_sse"]
-
-
 def init_console(app: Flask, platform: WebHost) -> None:
-    from web.apikit import register_errors
-    from web.sse import Hub
-
     register_rules(app)
     register_errors(app)
     app.extensions["hotline_sse"] = Hub(

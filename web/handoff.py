@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, jsonify, request
 
 from switch.handoff import PATH, HandoffError
-from web.app import platform_of
+from web.extensions import platform_of
 
 bp = Blueprint("handoff", __name__)
 

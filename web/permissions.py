@@ -13,6 +13,7 @@ from flask import abort, jsonify, request
 from flask_login import current_user
 
 from core.models import ROLES
+from web.extensions import platform_of
 
 ALL_ROLES: tuple[str, ...] = tuple(ROLES)
 
@@ -82,8 +83,6 @@ def _audit_refused_lookup(spec: EndpointSpec, message: str) -> None:
     """A refused attempt at a person's record is audited like a granted one (records endpoints)."""
     if "records" not in spec.tags:
         return
-    from web.app import platform_of
-
     platform_of().audit.record(actor=f"user:{current_user.id}", channel="console", action="record.lookup",
                                outcome="refused", detail={"status": 403, "why": message, "endpoint": spec.endpoint})
 

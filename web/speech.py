@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, send_file
 from flask_login import current_user
 
 from ivr.speech import SpeechService, SpeechUnavailable, speech_of
-from web.app import platform_of
+from web.extensions import platform_of
 from web.permissions import public, requires
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from flask_login import current_user
 from core.testcalls import KEY_HEADER, node_key
 from ivr.testcall import TestCallError, TestCalls
 from web.apikit import parse_inputs
-from web.app import csrf, platform_of
+from web.extensions import csrf, platform_of
 from web.permissions import EndpointSpec, Param, check, requires
 from web.services import BadInput
 

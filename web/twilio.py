@@ -26,7 +26,7 @@ from ivr.twilio.config import TwilioConfig
 from ivr.twilio.recording import RecordingControl, TwilioRecordings
 from ivr.twilio.tokens import TokensNotConfigured, agent_identity, voice_token
 from ivr.twilio.voice import TwilioVoice, dial_outcome
-from web.app import csrf, platform_of
+from web.extensions import csrf, platform_of
 from web.permissions import public, requires
 
 log = logging.getLogger(__name__)

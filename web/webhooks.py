@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 
 from core.masking import mask_phone
 from core.settings import sms_webhook_token
-from web.app import csrf, platform_of
+from web.extensions import csrf, platform_of
 from web.permissions import public
 
 log = logging.getLogger(__name__)

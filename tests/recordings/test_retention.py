@@ -115,7 +115,7 @@ def test_node_runs_the_recording_timers(platform: Platform) -> None:
 def test_a_ticket_for_the_call_holds_its_recordings_until_closed(platform: Platform, clock, stored: list[int]) -> None:
     svc = platform.recordings
     agent = platform.accounts.create_user("tk-agent", "pw-tk-agent", ["agent"], province_scope="00")
-    from web.app import SessionUser
+    from web.users import SessionUser
 
     user = SessionUser(agent)
     ticket = platform.tickets.open_ticket(user, caller="13800138000", topic="投诉", description="坐席态度",

@@ -25,7 +25,7 @@ PUBLIC = "https://hotline.example.cn"
 
 def webhook_app(platform: Platform) -> Flask:
     """Only the webhooks blueprint (other blueprints are not needed here)."""
-    from web.app import csrf
+    from web.extensions import csrf
     from web.webhooks import bp
 
     app = Flask(__name__)

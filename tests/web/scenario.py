@@ -14,7 +14,7 @@ CALLER = "13800138000"  # a Beijing mobile
 
 def publish_article(platform: Platform, editor: Any, reviewer: Any, *, title: str, short_answer: str, body: str,
                     questions: list[str], province: str = "00", category: str = "pension") -> str:
-    from web.app import SessionUser
+    from web.users import SessionUser
 
     ed, rv = SessionUser(editor), SessionUser(reviewer)
     rev = platform.knowledge.create_draft(ed, title=title, short_answer=short_answer, body_html=body,

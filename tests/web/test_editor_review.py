@@ -15,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("web_app")
 
 
 def test_review_page_and_side_by_side_diff(platform: Platform, make_user: Any, client_for: Any) -> None:
-    from web.app import SessionUser
+    from web.users import SessionUser
 
     editor, reviewer = make_user("ed", ("editor",), "00"), make_user("rv", ("reviewer",), "00")
     article = publish_article(platform, editor, reviewer, title="社保卡补办", short_answer="携带身份证到银行网点补办。",

@@ -119,7 +119,7 @@ def test_events_endpoint_streams_for_the_logged_in_user(platform: Platform, web_
     while '"call_id": "z"' not in seen:
         seen = next(chunks).decode()
     response.close()
-    from web.console import hub_of
+    from web.extensions import hub_of
 
     assert hub_of(web_app).client_count == 0
     anonymous = web_app.test_client().get("/api/v1/events")

@@ -16,7 +16,7 @@ from agents.domain import MAX_TICKETS_LIMIT
 from core import provinces
 from core.models import ROLES, User
 from web.apikit import op
-from web.app import platform_of
+from web.extensions import platform_of
 from web.permissions import Param
 from web.services import BadInput, to_jsonable
 

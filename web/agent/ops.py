@@ -15,7 +15,7 @@ from core.clock import china_now
 from core.masking import mask_id, mask_phone
 from core.zhdate import parse_local, zh_datetime
 from web.apikit import op
-from web.app import platform_of
+from web.extensions import platform_of
 from web.i18n import current_language
 from web.permissions import Param
 from web.services import BadInput, to_jsonable

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from core.clock import CHINA_TZ
 from web.apikit import op
-from web.app import platform_of
+from web.extensions import platform_of
 from web.i18n import translate_code
 from web.permissions import Param
 from web.services import BadInput, to_jsonable

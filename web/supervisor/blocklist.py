@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from switch.blocklist import BlockError
 from web.apikit import op
-from web.app import platform_of
+from web.extensions import platform_of
 from web.permissions import Param
 from web.services import BadInput, to_jsonable
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from core.clock import CHINA_TZ, china_now
 from web.apikit import op
-from web.app import platform_of
+from web.extensions import platform_of
 from web.permissions import Param
 from web.services import BadInput, ServiceUnavailable, to_jsonable
 
