@@ -33,6 +33,7 @@ import click
 from bench.cli import machine_line
 
 HOLD_CMD = b"WAIT FOR DIGIT 30000\n"
+ENGINE_COMMANDS = 13  # issue 18's unit: the CPU of the default flow's first 13 commands
 ENV = (
     "agi_network: yes\nagi_network_script: 12333\nagi_request: agi://127.0.0.1/12333\n"
     "agi_channel: PJSIP/trunk-{n:08x}\nagi_language: en\nagi_type: PJSIP\nagi_uniqueid: 1795600000.{n}\n"
@@ -86,9 +87,11 @@ def _engine_runner(tmp: str) -> Any:
     platform = Platform(settings, clock=clock, store=MemoryStore(clock), bus=InProcessBus("bench", clock))
     platform.migrate()
     import ivr.demo
+    import knowledge.demo
     import switch.demo
 
     switch.demo.load_demo(platform)
+    knowledge.demo.load_demo(platform)  # the menus read articles: their search is part of the cost
     ivr.demo.load_demo(platform)
     return CallRunner(platform)
 
@@ -139,7 +142,8 @@ class Stats:
 
 
 async def _call(port: int, n: int, stats: Stats, release: asyncio.Event | None, held: set[int],
-                engine: bool, on_hold: asyncio.Event | None = None, think: float = 0.0) -> None:
+                engine: bool, on_hold: asyncio.Event | None = None, think: float = 0.0,
+                trace: list[bytes] | None = None) -> None:
     loop = asyncio.get_running_loop()
     if think:
         await asyncio.sleep(random.uniform(0, think))  # calls arrive spread out, not all in one instant
@@ -154,6 +158,7 @@ async def _call(port: int, n: int, stats: Stats, release: asyncio.Event | None, 
         sent = t0
         first = True
         hung = False
+        commands = 0
         while True:
             line = await asyncio.wait_for(reader.readline(), 60)
             if not line:
@@ -164,13 +169,19 @@ async def _call(port: int, n: int, stats: Stats, release: asyncio.Event | None, 
                 first = False
             else:
                 stats.turnaround.append(now - sent)
-            if engine and line.startswith((b"EXEC", b"STREAM", b"WAIT", b"GET DATA")) and not hung:
-                # the caller hangs up at the first prompt: a set-up and an abandon with the real engine
+            commands += 1
+            if engine and commands >= ENGINE_COMMANDS and not hung:
+                # with the real engine the caller goes through the default flow (key 1 at every menu,
+                # prompts played to the end) and hangs up at its ENGINE_COMMANDS-th command
+                if trace is not None:
+                    trace.append(line)
                 hung = True
                 writer.write(b"200 result=-1\nHANGUP\n")
                 await writer.drain()
                 sent = loop.time()
                 continue
+            if trace is not None and not hung:
+                trace.append(line)
             if line == HOLD_CMD and release is not None:
                 held.add(n)
                 if on_hold is not None:
@@ -179,6 +190,8 @@ async def _call(port: int, n: int, stats: Stats, release: asyncio.Event | None, 
             if think:
                 await asyncio.sleep(think * random.uniform(0.5, 1.5))  # the prompt plays, the caller thinks
             reply = b"200 result=1\n" if line.startswith(b"GET DATA") else b"200 result=0\n"
+            if engine and line.startswith(b"WAIT FOR DIGIT") and line != HOLD_CMD:
+                reply = b"200 result=49\n"  # the caller presses 1
             if line == b"HANGUP\n":
                 reply = b"200 result=1\nHANGUP\n"
             elif hung and line.startswith((b"CHANNEL STATUS", b"EXEC", b"STREAM", b"WAIT", b"GET DATA", b"HANGUP")):

@@ -66,9 +66,14 @@ def _title_share(national: str, variant: str, place_names: tuple[str, ...]) -> f
 
 
 def find_variant(kb: KnowledgeService, article_id: str, title: str, category: str, province: str | None) -> Hit | None:
-    """The caller's province's variant of a national article, or None."""
+    """The caller's province's variant of a national article, or None (kept in `kb.cache`)."""
     if not province or province == NATIONAL:
         return None
+    return kb.cache.variant((article_id, province),
+                            lambda: _search_variant(kb, article_id, title, category, province))
+
+
+def _search_variant(kb: KnowledgeService, article_id: str, title: str, category: str, province: str) -> Hit | None:
     from core.provinces import PROVINCES
 
     prov = PROVINCES.get(province)

@@ -39,5 +39,7 @@ def load_demo(platform: KnowledgeHost) -> str:
                            starts_at=now, ends_at=now + timedelta(days=90), created_by=None, created_at=now,
                            withdrawn=False))
             posted += 1
+    if posted:
+        platform.bus.publish("kb.notices.changed", origin="demo")  # nodes re-read their notices
     return (f"knowledge: {report.created + report.updated + report.published + report.unchanged} demo articles "
             f"({report.created} new, {report.updated} updated), {posted} notices posted")

@@ -25,6 +25,7 @@ from knowledge.errors import InvalidState, KnowledgeError, NotFound, PermissionD
 from knowledge.index import KnowledgeIndex
 from knowledge.models import KbArticle, KbChange, KbFlag, KbNotice, KbQuery, KbRevision
 from knowledge.querylog import QueryLog
+from knowledge.readcache import ReadCache
 from knowledge.search import SearchResult
 from knowledge.views import (
     ArticleSummary,
@@ -59,6 +60,7 @@ class KnowledgeService:
         self.db = platform.db
         self.clock = platform.clock
         self.index = KnowledgeIndex(platform)
+        self.cache = ReadCache(platform.bus, self._read_article, self._read_live_notices)
         self.queries = QueryLog(platform.db)
 
     # --- helpers --------------------------------------------------------------------------------
@@ -87,6 +89,7 @@ class KnowledgeService:
 
     def _announce(self, event: str, article_id: str, revision_id: int | None) -> None:
         self.index.refresh(article_id)
+        self.cache.forget_article(article_id)
         self.platform.bus.publish(event, article_id=article_id, revision_id=revision_id, origin=self.index.origin)
 
     def _publish(self, s: Session, rev: KbRevision, user_id: int | None, reason: str) -> None:
@@ -307,16 +310,17 @@ class KnowledgeService:
                          .order_by(KbRevision.number.desc()).limit(1)).scalar_one_or_none()
 
     def article(self, article_id: str) -> ArticleView | None:
-        """The current published revision, with its active notices (contract for IVR, console, SMS)."""
+        """The current published revision, with its active notices (contract for IVR, console, SMS);
+        read from `self.cache`."""
+        return self.cache.article(article_id, self._now())
+
+    def _read_article(self, article_id: str) -> ArticleView | None:
         with self.db.session() as s:
             art = s.get(KbArticle, article_id)
             if art is None or art.archived or not art.published_revision_id:
                 return None
             rev = s.get(KbRevision, art.published_revision_id)
-            if rev is None:
-                return None
-            notices = self._active_notices(s, rev.province, article_id=article_id)
-            return ArticleView.of(rev, notices)
+            return ArticleView.of(rev, []) if rev is not None else None
 
     def get(self, article_id: str) -> dict[str, Any]:
         """Everything an editor's page shows: published and newest revision, history, flags, notices."""
@@ -428,8 +432,19 @@ class KnowledgeService:
 
     def notices(self, province: str | None = None) -> builtins.list[NoticeView]:
         """Active notices for a province (national ones included), newest first (contract)."""
+        return self.cache.notices(province, self._now())
+
+    def _read_live_notices(self) -> builtins.list[NoticeView]:
         with self.db.session() as s:
-            return self._active_notices(s, province)
+            rows = s.execute(select(KbNotice).where(KbNotice.withdrawn.is_(False), KbNotice.status == "published",
+                                                    KbNotice.ends_at > self._now())
+                             .order_by(KbNotice.starts_at.desc(), KbNotice.id.desc())).scalars().all()
+            return [NoticeView.of(n) for n in rows]
+
+    def _notices_changed(self) -> None:
+        """After a notice's change is committed: clear this node's cache and tell the others."""
+        self.cache.forget_notices()
+        self.platform.bus.publish("kb.notices.changed", origin=self.index.origin)
 
     def list_notices(self, *, include_inactive: bool = True) -> builtins.list[NoticeView]:
         with self.db.session() as s:
@@ -461,7 +476,9 @@ class KnowledgeService:
             s.add(notice)
             s.flush()
             self._log(s, fields["article_id"] or "-", None, "notice", uid, title)
-            return NoticeView.of(notice)
+            view = NoticeView.of(notice)
+        self._notices_changed()
+        return view
 
     def update_notice(self, user: Actor | None, notice_id: int, **changes: Any) -> NoticeView:
         uid = _require(user, "editor", "edit a notice")
@@ -475,7 +492,9 @@ class KnowledgeService:
             for k, v in fields.items():
                 setattr(notice, k, v)
             self._log(s, notice.article_id or "-", None, "notice_edit", uid, notice.title)
-            return NoticeView.of(notice)
+            view = NoticeView.of(notice)
+        self._notices_changed()
+        return view
 
     def approve_notice(self, user: Actor | None, notice_id: int) -> NoticeView:
         """A reviewer other than the author publishes a pending notice."""
@@ -490,7 +509,9 @@ class KnowledgeService:
                 raise PermissionDenied("approve: a reviewer cannot approve a notice they wrote")
             notice.status, notice.reviewed_by = "published", uid
             self._log(s, notice.article_id or "-", None, "notice_approve", uid, notice.title)
-            return NoticeView.of(notice)
+            view = NoticeView.of(notice)
+        self._notices_changed()
+        return view
 
     def withdraw_notice(self, user: Actor | None, notice_id: int) -> None:
         uid = _require(user, "editor", "withdraw a notice")
@@ -500,6 +521,7 @@ class KnowledgeService:
                 raise NotFound(f"no notice {notice_id}")
             notice.withdrawn = True
             self._log(s, notice.article_id or "-", None, "notice_withdraw", uid, notice.title)
+        self._notices_changed()
 
     def _notice_fields(self, *, title: str, body: str, starts_at: datetime, ends_at: datetime, province: str,
                        article_id: str | None) -> dict[str, Any]:
@@ -631,6 +653,7 @@ class KnowledgeService:
             self.queries.flush()
         finally:
             self.index.close()
+            self.cache.close()
 
 
 def _content_args(content: dict[str, Any]) -> dict[str, Any]:

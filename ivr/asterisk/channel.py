@@ -113,7 +113,6 @@ class CallRunner:
         call_id = f"ast-{req.uniqueid}" if req.uniqueid else f"ast-{uuid.uuid4().hex[:12]}"
         log.info("AGI call %s from %s on %s entry %r", call_id, mask_phone(req.caller), req.channel, req.entry)
         await conn.set_variable("HOTLINE_CALL_ID", call_id)
-        await self._domain(calls.register, self.platform, call_id, req.uniqueid, req.channel, self.node)
         self.waker.watch(call_id)
         call = _Call(self, conn, call_id)
         whole_call: int | None = None
@@ -124,9 +123,7 @@ class CallRunner:
             args = {f"arg{n}": value for n, value in enumerate(req.args, 1)}
             args.update(req.query)
             args["dnid"] = req.called
-            action: Action = await self._domain(
-                self.platform.ivr.start_call, call_id=call_id, caller=req.caller, called=req.entry,
-                channel="asterisk", language=req.query.get("lang") or None, args=args)
+            action: Action = await self._domain(self._open, conn, call_id, args)
             while True:
                 if isinstance(action, Hangup | Transfer):
                     await call.final(action)
@@ -148,6 +145,15 @@ class CallRunner:
         finally:
             self.waker.unwatch(call_id)
             await recording.stop(self, conn, whole_call, dial_status="")
+
+    def _open(self, conn: AGIConnection, call_id: str, args: dict[str, str]) -> Action:
+        """Map the channel to the call and start it in the engine: one trip to the domain thread
+        (each trip costs more CPU than the work of a short step; see docs/asterisk.md)."""
+        req = conn.request
+        calls.register(self.platform, call_id, req.uniqueid, req.channel, self.node)
+        return self.platform.ivr.start_call(call_id=call_id, caller=req.caller, called=req.entry,
+                                            channel="asterisk", language=req.query.get("lang") or None,
+                                            args=args)
 
     def close(self) -> None:
         self.waker.close()

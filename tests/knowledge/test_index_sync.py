@@ -107,3 +107,46 @@ def test_workflow_and_search_on_postgres(pg_platform) -> None:  # type: ignore[n
     assert found(kb) == ["kb-pg"]
     kb.search("失业金", channel="ivr")
     assert kb.top_queries()[0].query == "失业金"
+
+
+def test_a_second_node_reads_changed_articles_and_notices(two_nodes, users, clock) -> None:  # type: ignore[no-untyped-def]
+    """What the IVR reads on every answer is held in memory; changes on another node reach it."""
+    from datetime import timedelta
+
+    a, b = two_nodes
+    publish(a.knowledge, users, article_id="kb-c1")
+    assert b.knowledge.article("kb-c1").notices == []  # b now holds the article and the (empty) notices
+    notice = a.knowledge.create_notice(users["editor"], title="系统升级", body="<p>暂停办理</p>", province="00",
+                                       article_id="kb-c1", ends_at=clock.now() + timedelta(days=1))
+    assert [n.id for n in b.knowledge.notices("44")] == [notice.id]
+    assert [n.id for n in b.knowledge.article("kb-c1").notices] == [notice.id]
+    r2 = a.knowledge.create_draft(users["editor"], article_id="kb-c1", short_answer="第二版简短答复。")
+    a.knowledge.submit(users["editor"], r2.id)
+    a.knowledge.approve(users["reviewer"], r2.id)
+    assert b.knowledge.article("kb-c1").short_answer == "第二版简短答复。"
+    a.knowledge.withdraw_notice(users["editor"], notice.id)
+    assert b.knowledge.notices("44") == [] and b.knowledge.article("kb-c1").notices == []
+    a.knowledge.archive(users["reviewer"], "kb-c1")
+    assert b.knowledge.article("kb-c1") is None
+
+
+def test_a_lost_event_costs_at_most_the_cache_lifetime(kb, users, clock) -> None:  # type: ignore[no-untyped-def]
+    """A change the node never hears of (a direct database write here) is read once the entry is old."""
+    from datetime import timedelta
+
+    from knowledge.models import KbNotice
+    from knowledge.readcache import ReadCache
+
+    publish(kb, users, article_id="kb-c2")
+    assert kb.notices("11") == []
+    with kb.db.session() as s:
+        s.add(KbNotice(title="直接写入", body_html="<p>.</p>", province="11", article_id=None,
+                       starts_at=clock.now(), ends_at=clock.now() + timedelta(days=1), created_by=None,
+                       created_at=clock.now(), withdrawn=False, status="published"))
+    assert kb.notices("11") == []  # not heard of: the cached list stands
+    fresh = ReadCache(kb.platform.bus, kb._read_article, kb._read_live_notices, ttl_s=0.0)
+    try:
+        assert [n.title for n in fresh.notices("11", clock.now())] == ["直接写入"]
+        assert fresh.article("kb-c2", clock.now()).article_id == "kb-c2"
+    finally:
+        fresh.close()
