@@ -40,7 +40,8 @@ def extract() -> Catalog:
     """The messages the code and templates use, with the files that use them."""
     with CONFIG.open() as f:
         method_map, options_map = parse_mapping_cfg(f, filename=str(CONFIG))
-    catalog = Catalog(project=PROJECT[0], version=PROJECT[1], domain=DOMAIN, fuzzy=False)
+    catalog = Catalog(project=PROJECT[0], version=PROJECT[1], domain=DOMAIN, fuzzy=False,
+                      copyright_holder="hotline12333 contributors", msgid_bugs_address="")
     for filename, lineno, message, comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=_in_web):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
