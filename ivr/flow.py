@@ -29,7 +29,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ivr.flowmodel import FORMAT_VERSION, NODE_MODELS, FlowFile, FlowNode, Kind, fields_of, kind_of
+from ivr.flowmodel import (
+    FORMAT_VERSION,
+    NODE_MODELS,
+    FlowFile,
+    FlowNode,
+    Kind,
+    PromptWithVars,
+    fields_of,
+    kind_of,
+)
 
 # Node types that wait for the caller (a loop made only of other types would spin forever).
 WAITING_TYPES = frozenset({"menu", "collect", "confirm", "listen", "knowledge", "province", "route", "survey"})
@@ -120,6 +129,8 @@ def prompt_refs(value: Any) -> list[tuple[str, dict[str, Any]]]:
     for item in items:
         if isinstance(item, str):
             refs.append((item, {}))
+        elif isinstance(item, PromptWithVars):
+            refs.append((item.id, dict(item.vars)))
         elif isinstance(item, dict) and isinstance(item.get("id"), str):
             refs.append((item["id"], dict(item.get("vars") or {})))
     return refs

@@ -5,11 +5,12 @@ channel) or a `Goto` (move on at once)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from core import provinces
 from core.masking import mask_id, mask_phone, scrub
 from core.phone import is_mobile
+from ivr import flowmodel as fm
 from ivr.actions import (
     Action,
     AgentLegEnded,
@@ -32,10 +33,16 @@ if TYPE_CHECKING:
     from records.outcomes import RecordOutcome, Verification
 
 log = logging.getLogger(__name__)
+V = TypeVar("V")
 
 #: AgentLegEnded reasons meaning the caller never spoke to the agent (the agent leg was not answered)
 AGENT_NEVER_ANSWERED = frozenset({"agent_no_answer", "agent_busy", "agent_unavailable", "agent_failed",
                                   "no_endpoint"})
+
+
+def _or(value: V | None, default: V) -> V:
+    """A field the flow left out takes the engine's default (a present value is kept, even a falsy one)."""
+    return default if value is None else value
 
 
 class Handler:
@@ -51,33 +58,36 @@ class Handler:
 
 class PlayNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        ctx.say_prompts(ctx.prompts(ctx.node.get("prompts")))
-        return Goto(ctx.node.get("next"))
+        spec = ctx.spec(fm.PlayNode)
+        ctx.say_prompts(ctx.prompts(spec.prompts))
+        return Goto(spec.next)
 
 
 class SetNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        for key, value in (ctx.node.get("vars") or {}).items():
+        spec = ctx.spec(fm.SetNode)
+        for key, value in spec.vars.items():
             ctx.vars[str(key)] = ctx.fill(value) if isinstance(value, str) else value
-        return Goto(ctx.node.get("next"))
+        return Goto(spec.next)
 
 
 class BranchNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
         facts = Facts(local_now=ctx.engine.local_now(), variables=ctx.vars,
                       hours=lambda: ctx.engine.hours_state(ctx), ewt=lambda: ctx.engine.queue_ewt(ctx))
-        for i, case in enumerate(ctx.node.get("cases")):
-            if evaluate(case["when"], facts):
-                ctx.event("branch", node=ctx.node.id, case=i, goto=case["goto"])
-                return Goto(case["goto"])
-        ctx.event("branch", node=ctx.node.id, case=None, goto=ctx.node.get("default"))
-        return Goto(ctx.node.get("default"))
+        spec = ctx.spec(fm.BranchNode)
+        for i, case in enumerate(spec.cases):
+            if evaluate(case.when, facts):
+                ctx.event("branch", node=ctx.node.id, case=i, goto=case.goto)
+                return Goto(case.goto)
+        ctx.event("branch", node=ctx.node.id, case=None, goto=spec.default)
+        return Goto(spec.default)
 
 
 class HangupNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        return Hangup(reason=str(ctx.node.get("reason") or "completed"),
-                      prompts=tuple(ctx.prompts(ctx.node.get("prompts"))))
+        spec = ctx.spec(fm.HangupNode)
+        return Hangup(reason=spec.reason or "completed", prompts=tuple(ctx.prompts(spec.prompts)))
 
 
 # ----------------------------------------------------------------------------- input nodes
@@ -85,32 +95,33 @@ class HangupNode(Handler):
 
 class MenuNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        prompts = ctx.prompts(ctx.node.get("prompts"))
-        if ctx.node.get("listen") and ctx.vars.get("speech"):
-            return Listen(prompts=tuple(prompts), timeout_s=float(ctx.node.get("timeout_s") or 6))
+        spec = ctx.spec(fm.MenuNode)
+        prompts = ctx.prompts(spec.prompts)
+        if spec.listen and ctx.vars.get("speech"):
+            return Listen(prompts=tuple(prompts), timeout_s=float(spec.timeout_s or 6))
         return ctx.collect(prompts)
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        node = ctx.node
-        options = {str(k): v for k, v in node.get("options").items()}
+        spec = ctx.spec(fm.MenuNode)
+        options = {str(k): v for k, v in spec.options.items()}
         if isinstance(result, Digits) and result.value:
             key = result.value[0]
             ctx.record_input(key, kind="key")
             if key in options:
-                ctx.engine.publish("call.menu", call_id=ctx.call_id, node=node.id, key=key, target=options[key])
+                ctx.engine.publish("call.menu", call_id=ctx.call_id, node=ctx.node.id, key=key, target=options[key])
                 return Goto(options[key])
-            return ctx.retry("invalid", self.ask(ctx), prompt=node.get("invalid_prompt"))
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
         if isinstance(result, Speech):
-            target = classify(ctx, result, node.get("intents") or {})
+            target = classify(ctx, result, spec.intents or {}, spec.threshold)
             if target:
                 return Goto(target)
-            return ctx.retry("no_match", self.ask(ctx), prompt=node.get("no_match_prompt") or "speech_no_match")
-        if node.get("on_timeout"):
-            return Goto(node.get("on_timeout"))
-        return ctx.retry("timeout", self.ask(ctx), prompt=node.get("timeout_prompt"))
+            return ctx.retry("no_match", self.ask(ctx), prompt=spec.no_match_prompt or "speech_no_match")
+        if spec.on_timeout:
+            return Goto(spec.on_timeout)
+        return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
 
 
 def spoken_text(ctx: Ctx, text: str) -> str:
@@ -122,9 +133,8 @@ def spoken_text(ctx: Ctx, text: str) -> str:
     return shown
 
 
-def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
+def classify(ctx: Ctx, result: Speech, intents: dict[Any, str], threshold: float | None) -> str | None:
     """The target for an utterance, or None when the classifier is not confident enough."""
-    threshold = ctx.node.get("threshold")
     prediction = ctx.engine.classifier().predict(result.text, threshold)
     confidence = round(prediction.confidence * min(1.0, max(result.confidence, 0.0)), 3)
     intent = prediction.intent if prediction.intent and confidence >= (threshold or 0) else None
@@ -139,85 +149,86 @@ def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
 
 class ListenNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        return Listen(prompts=tuple(ctx.prompts(ctx.node.get("prompts"))),
-                      timeout_s=float(ctx.node.get("timeout_s") or 6))
+        spec = ctx.spec(fm.ListenNode)
+        return Listen(prompts=tuple(ctx.prompts(spec.prompts)), timeout_s=float(spec.timeout_s or 6))
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        node = ctx.node
-        intents = node.get("intents")
+        spec = ctx.spec(fm.ListenNode)
+        intents = spec.intents
         if isinstance(result, Speech):
-            target = classify(ctx, result, intents)
-            if node.get("var"):
-                ctx.vars[node.get("var")] = spoken_text(ctx, result.text)
+            target = classify(ctx, result, intents, spec.threshold)
+            if spec.var:
+                ctx.vars[spec.var] = spoken_text(ctx, result.text)
             if target:
                 return Goto(target)
-            return ctx.retry("no_match", self.ask(ctx), prompt=node.get("no_match_prompt") or "speech_no_match")
+            return ctx.retry("no_match", self.ask(ctx), prompt=spec.no_match_prompt or "speech_no_match")
         if isinstance(result, Digits) and result.value:
             ctx.record_input(result.value[0], kind="key")
             if result.value[0] in intents:
                 return Goto(intents[result.value[0]])
             return ctx.retry("invalid", self.ask(ctx))
-        return ctx.retry("timeout", self.ask(ctx), prompt=node.get("timeout_prompt"))
+        return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
 
 
 class CollectNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        n = ctx.node
-        return ctx.collect(ctx.prompts(n.get("prompts")), min_digits=int(n.get("min_digits", 1)),
-                           max_digits=int(n.get("max_digits", 1)), terminator=n.get("terminator", "#"),
-                           timeout_s=n.get("timeout_s"))
+        spec = ctx.spec(fm.CollectNode)
+        return ctx.collect(ctx.prompts(spec.prompts), min_digits=_or(spec.min_digits, 1),
+                           max_digits=_or(spec.max_digits, 1), terminator=_or(spec.terminator, "#"),
+                           timeout_s=spec.timeout_s)
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        n = ctx.node
+        spec = ctx.spec(fm.CollectNode)
         if not isinstance(result, Digits) or not result.value:
-            return ctx.retry("timeout", self.ask(ctx), prompt=n.get("timeout_prompt"))
-        raw = result.value.rstrip(n.get("terminator", "#") or "#")
-        validator = n.get("validator")
-        sensitive = bool(n.get("sensitive")) or validator == "password6"
-        ctx.record_input(raw, var=n.get("var"), validator=validator, sensitive=sensitive)
-        if len(raw) < int(n.get("min_digits", 1)) or len(raw) > int(n.get("max_digits", 1)):
-            return ctx.retry("invalid", self.ask(ctx), prompt=n.get("invalid_prompt"))
+            return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
+        raw = result.value.rstrip(spec.terminator or "#")
+        validator = spec.validator
+        sensitive = bool(spec.sensitive) or validator == "password6"
+        ctx.record_input(raw, var=spec.var, validator=validator, sensitive=sensitive)
+        if len(raw) < _or(spec.min_digits, 1) or len(raw) > _or(spec.max_digits, 1):
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
         value: str | None = raw
         if validator:
             value, reason = VALIDATORS[validator](raw)
             if value is None:
-                ctx.event("invalid", node=n.id, validator=validator, reason=reason)
+                ctx.event("invalid", node=ctx.node.id, validator=validator, reason=reason)
                 return ctx.retry("invalid", self.ask(ctx), prompt=reason)
         assert value is not None
         if sensitive:
-            ctx.put_secret(n.get("var"), value)
+            ctx.put_secret(spec.var, value)
         else:
-            ctx.vars[n.get("var")] = value
+            ctx.vars[spec.var] = value
             if validator == "citizen_id":
                 ctx.engine.note_id(ctx, value)
             if validator == "province":
                 ctx.vars["province"], ctx.vars["province_confirmed"] = value, True
-        return Goto(n.get("next"))
+        return Goto(spec.next)
 
 
 class ConfirmNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("confirm_keys")])
+        return ctx.collect([*ctx.prompts(ctx.spec(fm.ConfirmNode).prompts), ctx.prompt("confirm_keys")])
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
+        spec = ctx.spec(fm.ConfirmNode)
         if isinstance(result, Digits) and result.value:
             key = result.value[0]
             ctx.record_input(key, kind="key")
             if key == "1":
-                return Goto(ctx.node.get("confirmed"))
+                return Goto(spec.confirmed)
             if key == "2":
-                return Goto(ctx.node.get("retry"))
-            return ctx.retry("invalid", self.ask(ctx), prompt=ctx.node.get("invalid_prompt"))
-        return ctx.retry("timeout", self.ask(ctx), prompt=ctx.node.get("timeout_prompt"))
+                return Goto(spec.retry)
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
+        return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
 
 
 class SurveyNode(Handler):
@@ -225,27 +236,28 @@ class SurveyNode(Handler):
                                                "4": "dissatisfied"}
 
     def ask(self, ctx: Ctx) -> Action:
-        return ctx.collect(ctx.prompts(ctx.node.get("prompts")))
+        return ctx.collect(ctx.prompts(ctx.spec(fm.SurveyNode).prompts))
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        scale = {str(k): str(v) for k, v in (ctx.node.get("scale") or self.DEFAULT_SCALE).items()}
+        spec = ctx.spec(fm.SurveyNode)
+        scale = {str(k): str(v) for k, v in (spec.scale or self.DEFAULT_SCALE).items()}
+        question = spec.question or "satisfaction"
         if isinstance(result, Digits) and result.value and result.value[0] in scale:
             key = result.value[0]
             ctx.record_input(key, kind="key")
-            ctx.engine.save_survey(ctx, question=str(ctx.node.get("question") or "satisfaction"), score=int(key),
-                                   label=scale[key])
-            ctx.event("survey", question=ctx.node.get("question") or "satisfaction", score=int(key), label=scale[key])
+            ctx.engine.save_survey(ctx, question=question, score=int(key), label=scale[key])
+            ctx.event("survey", question=question, score=int(key), label=scale[key])
             ctx.say("survey_thanks")
-            return Goto(ctx.node.get("next"))
+            return Goto(spec.next)
         if isinstance(result, Digits):
             ctx.record_input(result.value[:1], kind="key")
-            return ctx.retry("invalid", self.ask(ctx), prompt=ctx.node.get("invalid_prompt"))
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
         if int(ctx.state.get("retries", 0)) >= 1:
-            ctx.event("survey", question=ctx.node.get("question") or "satisfaction", score=None, label="no_answer")
-            return Goto(ctx.node.get("next"))
+            ctx.event("survey", question=question, score=None, label="no_answer")
+            return Goto(spec.next)
         return ctx.retry("timeout", self.ask(ctx))
 
 
@@ -262,11 +274,11 @@ class ProvinceNode(Handler):
 
     def ask_confirm(self, ctx: Ctx) -> Action:
         ctx.step = "confirm"
-        return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("province_confirm")])
+        return ctx.collect([*ctx.prompts(ctx.spec(fm.ProvinceNode).prompts), ctx.prompt("province_confirm")])
 
     def enter(self, ctx: Ctx) -> Step:
         if ctx.vars.get("province_confirmed"):
-            return Goto(ctx.node.get("next"))
+            return Goto(ctx.spec(fm.ProvinceNode).next)
         detected = ctx.vars.get("province") or ctx.engine.detected_province(ctx)
         if detected:
             ctx.vars["province"] = detected
@@ -278,7 +290,7 @@ class ProvinceNode(Handler):
         # only a province the caller keyed in is their choice; keeping the guess (1, or silence) is not
         ctx.vars["province_chosen"] = how == "keyed"
         ctx.event("province", province=ctx.vars.get("province"), how=how)
-        return Goto(ctx.node.get("next"))
+        return Goto(ctx.spec(fm.ProvinceNode).next)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
         if ctx.step == "confirm":
@@ -312,11 +324,11 @@ class KnowledgeNode(Handler):
     """Search the knowledge base, read the short answer, then offer SMS (mobiles), repeat, agent, back."""
 
     def offer(self, ctx: Ctx) -> Action:
-        n = ctx.node
+        spec = ctx.spec(fm.KnowledgeNode)
         ctx.step = "offer"
         mobile = is_mobile(ctx.caller or "")
         return ctx.collect([ctx.prompt("kb_offer_sms" if mobile else "kb_offer",
-                                       agent="0" if n.get("agent") else "", back="9" if n.get("back") else "")])
+                                       agent="0" if spec.agent else "", back="9" if spec.back else "")])
 
     def read(self, ctx: Ctx) -> None:
         kb = ctx.vars["kb"]
@@ -327,11 +339,10 @@ class KnowledgeNode(Handler):
         """A menu item (`article:`) reads the article it names; a spoken question (`query:`) is searched
         within the recognised topic first. The caller's province variant wins over the national article,
         and active notices for the province and topic are read before the answer."""
-        n = ctx.node
-        query = scrub(ctx.fill(n.get("query")).strip())
-        article = ctx.fill(str(n.get("article") or "")).strip() or None
-        topic: str | None = (ctx.fill(str(n.get("topic"))).strip() if n.get("topic")
-                             else str(ctx.vars.get("topic") or ""))
+        spec = ctx.spec(fm.KnowledgeNode)
+        query = scrub(ctx.fill(spec.query).strip())
+        article = ctx.fill(spec.article or "").strip() or None
+        topic: str | None = ctx.fill(spec.topic).strip() if spec.topic else str(ctx.vars.get("topic") or "")
         topic = None if topic in ("", "general") else topic
         # The routing province: the one the caller confirmed, else the one the number belongs to.
         province = ctx.vars.get("province") or ctx.vars.get("detected_province")
@@ -345,15 +356,15 @@ class KnowledgeNode(Handler):
         except Exception:
             log.exception("knowledge search failed for call %s", ctx.call_id)
         if found is None:
-            ctx.event("kb_answer", node=n.id, query=query, found=False, topic=topic)
+            ctx.event("kb_answer", node=ctx.node.id, query=query, found=False, topic=topic)
             ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False, province=ctx.scope)
             ctx.say("kb_no_answer")
-            return Goto(n.get("no_answer"))
+            return Goto(spec.no_answer)
         ctx.vars["kb"] = {"article_id": found.article_id, "revision_id": found.revision_id, "title": found.title,
                           "answer": found.short_answer, "province": found.province}
         ctx.vars["kb_answer"] = found.title
         ctx.vars["kb_query"] = "" if found.how.startswith("menu") else query
-        ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=found.article_id,
+        ctx.event("kb_answer", node=ctx.node.id, query=query, found=True, article_id=found.article_id,
                   revision_id=found.revision_id, title=found.title, answer=found.short_answer,
                   province=found.province, how=found.how, topic=topic, notices=[x.id for x in found.notices])
         ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True, province=ctx.scope,
@@ -365,25 +376,25 @@ class KnowledgeNode(Handler):
         return self.offer(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        n = ctx.node
+        spec = ctx.spec(fm.KnowledgeNode)
         if isinstance(result, Timeout) or not isinstance(result, Digits) or not result.value:
-            return Goto(n.get("next"))
+            return Goto(spec.next)
         key = result.value[0]
         ctx.record_input(key, kind="key")
         if key == "1" and is_mobile(ctx.caller or ""):
             self.feedback(ctx, helpful=True)  # wanted the answer kept: it helped
             kb = ctx.vars["kb"]
-            send_sms(ctx, ctx.caller or "", str(n.get("sms_template") or "kb_answer"),
+            send_sms(ctx, ctx.caller or "", spec.sms_template or "kb_answer",
                      {"title": kb["title"], "answer": kb["answer"]}, key=f"kb:{kb['article_id']}")
-            return Goto(n.get("next"))
+            return Goto(spec.next)
         if key == "2":
             self.read(ctx)
             return self.offer(ctx)
-        if key == "0" and n.get("agent"):
+        if key == "0" and spec.agent:
             self.feedback(ctx, helpful=False)  # asked for a person right after the answer: it did not help
-            return Goto(n.get("agent"))
-        if key == "9" and n.get("back"):
-            return Goto(n.get("back"))
+            return Goto(spec.agent)
+        if key == "9" and spec.back:
+            return Goto(spec.back)
         return ctx.retry("invalid", self.offer(ctx))
 
     def feedback(self, ctx: Ctx, *, helpful: bool) -> None:
@@ -420,12 +431,12 @@ def send_sms(ctx: Ctx, to: str, template: str, variables: dict[str, Any], *, key
 
 class SmsNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        n = ctx.node
-        to = ctx.fill(str(n.get("to") or "{caller}"))
-        variables = {k: ctx.fill(v) if isinstance(v, str) else v for k, v in (n.get("variables") or {}).items()}
-        if send_sms(ctx, to, n.get("template"), variables, key=f"sms:{n.id}") is not None:
-            ctx.say_prompts(ctx.prompts(n.get("prompts")))
-        return Goto(n.get("next"))
+        spec = ctx.spec(fm.SmsNode)
+        to = ctx.fill(spec.to or "{caller}")
+        variables = {str(k): ctx.fill(v) if isinstance(v, str) else v for k, v in (spec.variables or {}).items()}
+        if send_sms(ctx, to, spec.template, variables, key=f"sms:{ctx.node.id}") is not None:
+            ctx.say_prompts(ctx.prompts(spec.prompts))
+        return Goto(spec.next)
 
 
 class RecordsNode(Handler):
@@ -433,8 +444,9 @@ class RecordsNode(Handler):
     Outcome statuses pick the next node (`outcomes:`); the outcome's speech is read."""
 
     def enter(self, ctx: Ctx) -> Step:
-        n = ctx.node
-        op = n.get("op")
+        spec = ctx.spec(fm.RecordsNode)
+        op = spec.op
+        read = spec.read is not False  # read the outcome's speech unless the flow says not to
         records = ctx.homes.records
         session, id_number = ctx.call_id, str(ctx.vars.get("id_number") or "")
         secret = ctx.pop_secret
@@ -456,7 +468,7 @@ class RecordsNode(Handler):
             log.exception("records %s failed for call %s", op, ctx.call_id)
             ctx.event("record", op=op, status="unavailable")
             ctx.say("records_unavailable")
-            return Goto(n.get("outcomes").get("unavailable") or n.get("default"))
+            return Goto(spec.outcomes.get("unavailable") or spec.default)
         status = str(out.status)
         fields = dict(getattr(out, "fields", {}) or {})
         ctx.event("record", op=op, status=status, id=mask_id(id_number), fields=sorted(fields))
@@ -473,12 +485,12 @@ class RecordsNode(Handler):
                 ctx.vars["reverify"] = "done"
                 ctx.event("handoff", status="reverified", policy="always" if reverify == "required" else "records")
                 if reverify == "required" and ctx.state.get("handoff_node") in ctx.flow.nodes:
-                    if n.get("read", True) and out.speech:
+                    if read and out.speech:
                         ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
                     return Goto(ctx.state["handoff_node"])  # now queued, as the sender asked
-        if n.get("read", True) and out.speech:
+        if read and out.speech:
             ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
-        return Goto(n.get("outcomes").get(status) or n.get("default"))
+        return Goto(spec.outcomes.get(status) or spec.default)
 
 
 # ----------------------------------------------------------------------------- agents
