@@ -28,6 +28,8 @@ from ivr.actions import (
 from ivr.conditions import Facts, evaluate
 from ivr.context import Ctx, Goto, Step
 from ivr.validators import VALIDATORS
+from switch.api import CallToPlace, Placement
+from switch.routing import RoutingDecision
 
 if TYPE_CHECKING:
     from records.outcomes import RecordOutcome, Verification
@@ -526,23 +528,44 @@ class RouteNode(Handler):
                   topic=decision.topic, is_open=decision.is_open, overflow=decision.overflow, remote=decision.remote,
                   reasons=[r["code"] for r in info.get("reasons", [])],
                   why=[r["text"] for r in info.get("reasons", [])])
-        if not decision.queue_id and decision.overflow == "ticket":
-            return self.ticket(ctx, decision)
-        if not decision.is_open:
-            v["hours_text"] = info.get("hours_text") or ""
+        call = CallToPlace(call_id=ctx.call_id, caller=ctx.caller, language=ctx.lang,
+                           context=ctx.engine.queue_context(ctx),
+                           priority=int(n.get("priority")) if n.get("priority") is not None else None,
+                           skills=tuple(str(s) for s in n.get("skills") or ()))
+        try:
+            placement = ctx.homes.switch.place(call, decision)
+        except Exception:
+            log.exception("placing call %s failed", ctx.call_id)
+            placement = Placement("closed", decision.center_code, reason="failed")
+        return self.placed(ctx, decision, placement)
+
+    def placed(self, ctx: Ctx, decision: Any, placement: Placement) -> Step:
+        """What the caller hears and where the flow goes, for where the switch placed the call."""
+        n = ctx.node
+        ticket_wanted = not decision.queue_id and decision.overflow == "ticket"
+        if placement.kind == "ticket":
+            return self.ticket(ctx, decision, placement.ticket_id)
+        if ticket_wanted:  # no number to attach it to, or opening it failed
+            ctx.event("ticket", status="no_number" if placement.reason == "no_number" else "failed")
+            ctx.say("route_failed")
+            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
+        if placement.reason == "closed":
+            v = ctx.vars
+            v["hours_text"] = decision.hours_text or ""
             ctx.say("agents_closed", hours_text=v["hours_text"])
             return Goto(n.get("closed"))
-        announcement = str(getattr(decision, "announcement", "") or "")
-        if announcement:  # another center takes the call: say why and where, as the switch decided
-            ctx.say("route_overflow", announcement=announcement)
-        if decision.remote:
-            return self.transfer(ctx, decision)
-        if not decision.queue_id:
-            if decision.overflow == "callback" and n.get("callback"):
-                return Goto(n.get("callback"))
-            ctx.say("route_failed")
-            return Goto(n.get("fallback"))
-        return self.enqueue(ctx, decision)
+        if placement.announcement:  # another center takes the call: say why and where, as the switch decided
+            ctx.say("route_overflow", announcement=placement.announcement)
+        if placement.kind == "transferred":
+            return self.transfer(ctx, placement)
+        if placement.kind == "queued":
+            self.queued(ctx, placement.queue_id or "", placement.status)
+            ctx.step = "hold"
+            return self.after_status(ctx, placement.status, announce=True)
+        if placement.reason == "callback_offered" and n.get("callback"):
+            return Goto(n.get("callback"))
+        ctx.say("route_failed")
+        return Goto(n.get("fallback"))
 
     def enqueue_arrival(self, ctx: Ctx) -> Step:
         """Queue a call handed over by another deployment that was held back to verify the caller again
@@ -598,58 +621,34 @@ class RouteNode(Handler):
                 center_name=provinces.name_of(str(arrival.get("center_code") or "")))
         return Goto(str(ctx.flow.settings.get("records_node") or "records_start"))
 
-    def ticket(self, ctx: Ctx, decision: Any) -> Step:
-        """The switch's overflow is "ticket": open a work order for the caller's number and topic
-        (platform.tickets) and tell the caller its number."""
+    def ticket(self, ctx: Ctx, decision: Any, ticket_id: int | None) -> Step:
+        """The switch's overflow was "ticket" and it opened a work order for the caller's number and
+        topic: tell the caller its number."""
         n = ctx.node
-        if not ctx.caller:
-            ctx.event("ticket", status="no_number")
-            ctx.say("route_failed")
-            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
-        try:
-            ticket = ctx.homes.tickets.open_for_call(caller=ctx.caller, topic=decision.topic,
-                                                      province=decision.province, center_code=decision.center_code,
-                                                      call_id=ctx.call_id)
-        except Exception:
-            log.exception("opening a ticket failed for call %s", ctx.call_id)
-            ctx.event("ticket", status="failed")
-            ctx.say("route_failed")
-            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
-        ctx.vars["ticket_id"] = ticket.id
-        ctx.event("ticket", status="opened", ticket_id=ticket.id, topic=decision.topic, province=decision.province)
-        ctx.say("ticket_opened", ticket=str(ticket.id))
+        ctx.vars["ticket_id"] = ticket_id
+        ctx.event("ticket", status="opened", ticket_id=ticket_id, topic=decision.topic, province=decision.province)
+        ctx.say("ticket_opened", ticket=str(ticket_id))
         if n.get("ticket"):
             return Goto(n.get("ticket"))
         return Hangup("ticket", (ctx.prompt("goodbye"),))
 
-    def transfer(self, ctx: Ctx, decision: Any) -> Step:
-        try:
-            res = ctx.homes.switch.transfer(ctx.call_id, decision.center_code, topic=decision.topic,
-                                            context=ctx.engine.queue_context(ctx))
-        except Exception:
-            log.exception("transfer to %s failed for call %s", decision.center_code, ctx.call_id)
-            ctx.say("route_failed")
-            return Goto(ctx.node.get("fallback"))
-        ticket = getattr(res, "ticket", None)
-        token = str(getattr(ticket, "token", None) or getattr(ticket, "code", None) or "")  # switch.arrive takes either
-        code = str(getattr(ticket, "code", None) or "")
-        ctx.event("route", transfer=decision.center_code, trunk=getattr(res, "trunk", None), handoff_code=code)
+    def transfer(self, ctx: Ctx, placement: Placement) -> Step:
+        """The switch handed the call to another deployment: the channel carries the reference."""
+        handoff = placement.handoff
+        token = str((handoff.token or handoff.code) if handoff else "")  # switch.arrive takes either
+        code = str(handoff.code if handoff else "")
+        ctx.event("route", transfer=placement.center_code, trunk=placement.trunk, handoff_code=code)
         ctx.state["outcome_hint"] = "transferred"
         ctx.say("transferring")
-        return Transfer(center_code=decision.center_code, trunk=getattr(res, "trunk", None), token=token, code=code)
+        return Transfer(center_code=placement.center_code, trunk=placement.trunk, token=token, code=code)
 
-    def enqueue(self, ctx: Ctx, decision: Any) -> Step:
-        n = ctx.node
-        try:
-            status = enqueue(ctx, decision.queue_id, decision.center_code, decision.topic,
-                             int(n.get("priority", getattr(decision, "priority", 0))),
-                             tuple(str(s) for s in n.get("skills") or ()))
-        except Exception:
-            log.exception("enqueue failed for call %s", ctx.call_id)
-            ctx.say("route_failed")
-            return Goto(n.get("fallback"))
-        ctx.step = "hold"
-        return self.after_status(ctx, status, announce=True)
+    @staticmethod
+    def queued(ctx: Ctx, queue_id: str, status: Any) -> None:
+        """The call waits in `queue_id`: the IVR's note of it (for holding, announcements, callbacks)."""
+        ctx.state["queue"] = {"queue_id": queue_id, "since": ctx.now(), "announced": ctx.now(),
+                              "state": getattr(status, "state", None)}
+        ctx.event("queue", queue_id=queue_id, state=getattr(status, "state", None),
+                  position=getattr(status, "position", None), ewt_seconds=getattr(status, "ewt_seconds", None))
 
     def hold(self, ctx: Ctx, announce: bool, status: Any) -> Hold:
         n = ctx.node
@@ -784,33 +783,10 @@ def insured_region(ctx: Ctx) -> dict[str, Any] | None:
         return None
 
 
-def enqueue(ctx: Ctx, queue_id: str, center_code: str, topic: str | None, priority: int,
-            skills: tuple[str, ...] = (), **context: Any) -> Any:
-    """Hand the call and its context to the ACD; returns its CallStatus."""
-    from agents.domain import QueuedCall
-
-    call = QueuedCall(call_id=ctx.call_id, queue_id=queue_id, center_code=center_code, topic=topic, skills=skills,
-                      priority=priority, caller=ctx.caller, language=ctx.lang,
-                      context={**ctx.engine.queue_context(ctx), **context})
-    status = ctx.homes.agents.enqueue(call)
-    ctx.state["queue"] = {"queue_id": queue_id, "since": ctx.now(), "announced": ctx.now(), "state": status.state}
-    ctx.event("queue", queue_id=queue_id, state=status.state, position=status.position,
-              ewt_seconds=status.ewt_seconds)
-    return status
-
-
-def callback_queue(ctx: Ctx, route: dict[str, Any]) -> str | None:
-    """The queue that will ring back a call the switch did not queue (closed, overflow=callback):
-    the topic's queue of the center it chose."""
-    if not route.get("center_code"):
-        return None
-    queue = ctx.homes.switch.queue_for(route["center_code"], route.get("topic"))
-    return getattr(queue, "id", None)
-
-
 class CallbackNode(Handler):
-    """Book a callback. A queued call keeps its place (virtual hold); a call that is not queued
-    (after hours, no agent available) is queued for the callback with the routing decided earlier."""
+    """Book a callback. A queued call keeps its place (virtual hold); for a call that is not queued
+    (after hours, no agent available) the switch books it with the routing decided earlier
+    (`SwitchApi.place` with the callback number)."""
 
     def enter(self, ctx: Ctx) -> Step:
         n = ctx.node
@@ -819,13 +795,16 @@ class CallbackNode(Handler):
         try:
             queue = ctx.state.get("queue") or {}
             route = ctx.state.get("route") or {}
-            queue_id = route.get("queue_id") or callback_queue(ctx, route)
-            if queue.get("state") not in ("waiting",) and queue_id:
-                enqueue(ctx, queue_id, route.get("center_code") or queue_id.split("-")[0], route.get("topic"),
-                        int(route.get("priority") or 0), callback_only=True)
-            if (ctx.state.get("queue") or {}).get("state") == "waiting":
+            if queue.get("state") == "waiting":  # virtual hold: the call keeps its place
                 status = ctx.homes.agents.request_callback(ctx.call_id, number)
                 ok = getattr(status, "state", "") == "callback"
+            elif route.get("center_code"):  # not queued: the switch books it where it had decided
+                call = CallToPlace(call_id=ctx.call_id, caller=ctx.caller, language=ctx.lang,
+                                   context={**ctx.engine.queue_context(ctx), "callback_only": True},
+                                   priority=int(route.get("priority") or 0), callback_number=number)
+                placement = ctx.homes.switch.place(call, RoutingDecision.from_dict(route))
+                RouteNode.queued(ctx, placement.queue_id or "", placement.status)
+                ok = placement.kind == "callback" and getattr(placement.status, "state", "") == "callback"
         except Exception:
             log.exception("callback request failed for call %s", ctx.call_id)
         ctx.event("callback", number=mask_phone(number), status="scheduled" if ok else "failed")
