@@ -503,10 +503,10 @@ class RouteNode(Handler):
     position/EWT announcements, connect when the ACD says so; then `next` (the survey)."""
 
     def enter(self, ctx: Ctx) -> Step:
-        n, v = ctx.node, ctx.vars
+        n, v = ctx.spec(fm.RouteNode), ctx.vars
         if v.get("handoff_pending"):  # a handed-over call that verified again (or tried): its queue
             return self.enqueue_arrival(ctx)
-        topic = ctx.fill(str(n.get("topic") or "{topic}")) or None
+        topic = ctx.fill(n.topic or "{topic}") or None
         ctx.vars["topic"] = topic
         region = insured_region(ctx) if v.get("verified") else None
         try:
@@ -521,7 +521,7 @@ class RouteNode(Handler):
             log.exception("routing failed for call %s", ctx.call_id)
             ctx.event("route", status="failed")
             ctx.say("route_failed")
-            return Goto(n.get("fallback"))
+            return Goto(n.fallback)
         info = decision.to_dict()
         ctx.state["route"] = info
         ctx.event("route", province=decision.province, center_code=decision.center_code, queue_id=decision.queue_id,
@@ -530,8 +530,8 @@ class RouteNode(Handler):
                   why=[r["text"] for r in info.get("reasons", [])])
         call = CallToPlace(call_id=ctx.call_id, caller=ctx.caller, language=ctx.lang,
                            context=ctx.engine.queue_context(ctx),
-                           priority=int(n.get("priority")) if n.get("priority") is not None else None,
-                           skills=tuple(str(s) for s in n.get("skills") or ()))
+                           priority=n.priority,
+                           skills=tuple(str(s) for s in n.skills or ()))
         try:
             placement = ctx.homes.switch.place(call, decision)
         except Exception:
@@ -541,19 +541,19 @@ class RouteNode(Handler):
 
     def placed(self, ctx: Ctx, decision: Any, placement: Placement) -> Step:
         """What the caller hears and where the flow goes, for where the switch placed the call."""
-        n = ctx.node
+        n = ctx.spec(fm.RouteNode)
         ticket_wanted = not decision.queue_id and decision.overflow == "ticket"
         if placement.kind == "ticket":
             return self.ticket(ctx, decision, placement.ticket_id)
         if ticket_wanted:  # no number to attach it to, or opening it failed
             ctx.event("ticket", status="no_number" if placement.reason == "no_number" else "failed")
             ctx.say("route_failed")
-            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
+            return Goto(n.closed if not decision.is_open else n.fallback)
         if placement.reason == "closed":
             v = ctx.vars
             v["hours_text"] = decision.hours_text or ""
             ctx.say("agents_closed", hours_text=v["hours_text"])
-            return Goto(n.get("closed"))
+            return Goto(n.closed)
         if placement.announcement:  # another center takes the call: say why and where, as the switch decided
             ctx.say("route_overflow", announcement=placement.announcement)
         if placement.kind == "transferred":
@@ -562,10 +562,10 @@ class RouteNode(Handler):
             self.queued(ctx, placement.queue_id or "", placement.status)
             ctx.step = "hold"
             return self.after_status(ctx, placement.status, announce=True)
-        if placement.reason == "callback_offered" and n.get("callback"):
-            return Goto(n.get("callback"))
+        if placement.reason == "callback_offered" and n.callback:
+            return Goto(n.callback)
         ctx.say("route_failed")
-        return Goto(n.get("fallback"))
+        return Goto(n.fallback)
 
     def enqueue_arrival(self, ctx: Ctx) -> Step:
         """Queue a call handed over by another deployment that was held back to verify the caller again
@@ -586,7 +586,7 @@ class RouteNode(Handler):
         except Exception:
             log.exception("queueing the handed-over call %s failed", ctx.call_id)
             ctx.say("route_failed")
-            return Goto(ctx.node.get("fallback"))
+            return Goto(ctx.spec(fm.RouteNode).fallback)
         ctx.state["queue"] = {"queue_id": arrival.queue_id, "since": ctx.now(), "announced": ctx.now(),
                               "state": getattr(arrival.status, "state", None)}
         ctx.event("queue", queue_id=arrival.queue_id, state=getattr(arrival.status, "state", None),
@@ -624,12 +624,12 @@ class RouteNode(Handler):
     def ticket(self, ctx: Ctx, decision: Any, ticket_id: int | None) -> Step:
         """The switch's overflow was "ticket" and it opened a work order for the caller's number and
         topic: tell the caller its number."""
-        n = ctx.node
+        n = ctx.spec(fm.RouteNode)
         ctx.vars["ticket_id"] = ticket_id
         ctx.event("ticket", status="opened", ticket_id=ticket_id, topic=decision.topic, province=decision.province)
         ctx.say("ticket_opened", ticket=str(ticket_id))
-        if n.get("ticket"):
-            return Goto(n.get("ticket"))
+        if n.ticket:
+            return Goto(n.ticket)
         return Hangup("ticket", (ctx.prompt("goodbye"),))
 
     def transfer(self, ctx: Ctx, placement: Placement) -> Step:
@@ -651,8 +651,8 @@ class RouteNode(Handler):
                   position=getattr(status, "position", None), ewt_seconds=getattr(status, "ewt_seconds", None))
 
     def hold(self, ctx: Ctx, announce: bool, status: Any) -> Hold:
-        n = ctx.node
-        every = float(n.get("announce_every_s") or 30)
+        n = ctx.spec(fm.RouteNode)
+        every = float(n.announce_every_s or 30)
         prompts = []
         if announce:
             ctx.state["queue"]["announced"] = ctx.now()
@@ -662,12 +662,12 @@ class RouteNode(Handler):
                 prompts.append(ctx.prompt("queue_position", position=int(status.position)))
             if status.ewt_seconds:
                 prompts.append(ctx.prompt("queue_ewt", ewt=status.ewt_seconds))
-            if n.get("offer_callback", True) and n.get("callback"):
+            if _or(n.offer_callback, True) and n.callback:
                 prompts.append(ctx.prompt("queue_offer_callback"))
             if self.offers_self_service(ctx):
                 prompts.append(ctx.prompt("handoff_records_offer"))
         wait = max(1.0, every - (ctx.now() - float(ctx.state["queue"]["announced"])))
-        keys = "1" if n.get("offer_callback", True) and n.get("callback") else ""
+        keys = "1" if _or(n.offer_callback, True) and n.callback else ""
         keys += "7" if self.offers_self_service(ctx) else ""
         return Hold(prompts=tuple(prompts), music=True, max_seconds=wait, keys=keys)
 
@@ -678,7 +678,7 @@ class RouteNode(Handler):
             str(ctx.flow.settings.get("records_node") or "records_start") in ctx.flow.nodes
 
     def after_status(self, ctx: Ctx, status: Any, announce: bool = False) -> Step:
-        n = ctx.node
+        n = ctx.spec(fm.RouteNode)
         q = ctx.state["queue"]
         state = getattr(status, "state", None) if status is not None else None
         q["state"] = state
@@ -689,24 +689,24 @@ class RouteNode(Handler):
             return Connect(agent_id=status.agent_id, endpoint=status.agent_endpoint, call_id=ctx.call_id)
         if state in ("waiting", "offered"):
             waited = ctx.now() - float(q["since"])
-            if waited >= float(n.get("max_wait_s") or 900):
+            if waited >= float(n.max_wait_s or 900):
                 ctx.engine.settle_acd(ctx, "max_wait")
                 ctx.event("queue", queue_id=q["queue_id"], state="max_wait", waited=round(waited))
                 ctx.say("route_failed")
-                return Goto(n.get("fallback"))
-            if getattr(status, "overflow", None) == "callback" and n.get("callback") and not q.get("long_wait"):
+                return Goto(n.fallback)
+            if getattr(status, "overflow", None) == "callback" and n.callback and not q.get("long_wait"):
                 q["long_wait"] = True
                 ctx.say("queue_long_wait")
                 return self.hold(ctx, True, status)
-            due = ctx.now() - float(q["announced"]) >= float(n.get("announce_every_s") or 30)
+            due = ctx.now() - float(q["announced"]) >= float(n.announce_every_s or 30)
             return self.hold(ctx, announce or due, status)
         if state == "callback":
             ctx.event("queue", queue_id=q["queue_id"], state="callback")
             ctx.say("callback_scheduled")
-            return Goto(n.get("callback") or n.get("fallback"))
+            return Goto(n.callback or n.fallback)
         ctx.event("queue", queue_id=q["queue_id"], state=state or "lost")
         ctx.say("route_failed")
-        return Goto(n.get("fallback"))
+        return Goto(n.fallback)
 
     def agent_never_answered(self, ctx: Ctx, reason: str) -> Step:
         """The agent accepted but their phone never picked up: the ACD puts the call back at the head
@@ -742,7 +742,7 @@ class RouteNode(Handler):
         return self.after_status(ctx, status, announce=True)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        n = ctx.node
+        n = ctx.spec(fm.RouteNode)
         if ctx.step == "connected":
             if isinstance(result, AgentLegEnded) and result.reason in AGENT_NEVER_ANSWERED:
                 return self.agent_never_answered(ctx, result.reason)
@@ -753,12 +753,12 @@ class RouteNode(Handler):
                 ctx.engine.settle_acd(ctx, "completed")
                 ctx.event("agent", status="ended", reason=result.reason, agent_id=ctx.vars.get("agent_id"))
                 ctx.state["queue"]["state"] = "ended"
-                return Goto(n.get("next"))
+                return Goto(n.next)
             return Connect(agent_id=ctx.vars.get("agent_id"), endpoint=None, call_id=ctx.call_id)
         if isinstance(result, Digits) and result.value[:1] == "7" and self.offers_self_service(ctx):
             ctx.record_input("7", kind="key")
             return self.self_service(ctx)
-        if isinstance(result, Digits) and result.value[:1] == "1" and n.get("callback"):
+        if isinstance(result, Digits) and result.value[:1] == "1" and n.callback:
             ctx.record_input("1", kind="key")
             try:
                 status = ctx.homes.agents.request_callback(ctx.call_id, ctx.caller or "")
@@ -769,7 +769,7 @@ class RouteNode(Handler):
             ctx.event("callback", status="scheduled" if ok else "failed")
             ctx.state["queue"]["state"] = "callback" if ok else ctx.state["queue"]["state"]
             ctx.say("callback_scheduled" if ok else "callback_failed")
-            return Goto(n.get("callback")) if ok else self.after_status(ctx, ctx.homes.agents.call_status(ctx.call_id))
+            return Goto(n.callback) if ok else self.after_status(ctx, ctx.homes.agents.call_status(ctx.call_id))
         status = ctx.homes.agents.call_status(ctx.call_id)
         return self.after_status(ctx, status)
 
@@ -789,8 +789,8 @@ class CallbackNode(Handler):
     (`SwitchApi.place` with the callback number)."""
 
     def enter(self, ctx: Ctx) -> Step:
-        n = ctx.node
-        number = ctx.fill(str(n.get("number") or "{caller}"))
+        n = ctx.spec(fm.CallbackNode)
+        number = ctx.fill(n.number or "{caller}")
         ok = False
         try:
             queue = ctx.state.get("queue") or {}
@@ -810,10 +810,10 @@ class CallbackNode(Handler):
         ctx.event("callback", number=mask_phone(number), status="scheduled" if ok else "failed")
         if ok:
             ctx.state["queue"]["state"] = "callback"
-            ctx.say_prompts(ctx.prompts(n.get("prompts")) or [ctx.prompt("callback_scheduled")])
-            return Goto(n.get("next"))
+            ctx.say_prompts(ctx.prompts(n.prompts) or [ctx.prompt("callback_scheduled")])
+            return Goto(n.next)
         ctx.say("callback_failed")
-        return Goto(n.get("fallback") or n.get("next"))
+        return Goto(n.fallback or n.next)
 
 
 HANDLERS: dict[str, Handler] = {
