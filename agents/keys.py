@@ -4,18 +4,32 @@
 the same per caller language (so a ready agent finds a call in their language wherever it stands in
 the queue), ``acd:langs`` the languages indexed, ``acd:active`` queues
 with waiting calls, ``acd:a:<agent>`` agent hash, ``acd:r:<center>:<topic>`` ready agents (sorted by
-idle-since), ``acd:rpools`` ready pools that have agents, ``acd:staff:<center>:<topic>`` logged-in
+idle-since), ``acd:rl:<center>:<topic>:<lang>`` the same per language the agent speaks (so a caller
+needing a rare language finds the one agent who speaks it behind any number of longer-idle others),
+``acd:rpools`` ready pools that have agents, ``acd:staff:<center>:<topic>`` logged-in
 agents, ``acd:offers`` / ``acd:wrap`` / ``acd:maxwait`` deadlines, ``acd:load`` waiting calls per
 center, ``acd:st:*`` statistics counters.
 """
 
 from __future__ import annotations
 
+import json
+
 ACTIVE, OFFERS, WRAP, LOAD, AGENTS = "acd:active", "acd:offers", "acd:wrap", "acd:load", "acd:agents"
 RPOOLS, MAXWAIT = "acd:rpools", "acd:maxwait"  # ready pools that have agents; calls' maximum-wait deadlines
 LANGS = "acd:langs"  # caller languages that have a waiting-call index
 WAITING_STATES = ("waiting", "callback")
 CALL_TTL = 6 * 3600
+
+
+def agent_pools(agent: dict[str, str]) -> list[str]:
+    """The ready pools of a logged-in agent (its stored skill pools, and one per skill and language
+    derived from its hash, so agents logged in before the language pools existed have them too)."""
+    skills = json.loads(agent.get("skills") or "[]")
+    languages = json.loads(agent.get("languages") or "[]")
+    center = agent.get("center", "")
+    stored = json.loads(agent.get("pools") or "[]")
+    return [*stored, *(rlk(center, t, lang) for t in skills for lang in languages)]
 
 
 def pools_in(pools: list[str], agent_id: int | str, idle_since: float | str) -> list[list]:
@@ -57,6 +71,10 @@ def ak(agent_id: int | str) -> str:
 
 def rk(center: str, topic: str) -> str:
     return f"acd:r:{center}:{topic}"
+
+
+def rlk(center: str, topic: str, language: str) -> str:
+    return f"acd:rl:{center}:{topic}:{language}"
 
 
 def sk(center: str, topic: str) -> str:

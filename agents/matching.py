@@ -10,6 +10,7 @@ from agents import endpoints, policy
 from agents.api import AgentsHost
 from agents.keys import (
     ACTIVE,
+    AGENTS,
     LANGS,
     LOAD,
     MAXWAIT,
@@ -18,11 +19,12 @@ from agents.keys import (
     WAITING_STATES,
     ak,
     ck,
+    pools_in,
     pools_out,
     qk,
     qlk,
     queue_out,
-    rk,
+    rlk,
 )
 from core.masking import mask_phone
 
@@ -69,11 +71,27 @@ class MatchingMixin:
                     added += 1
         return added
 
+    def reindex_ready_agents(self) -> int:
+        """Put ready agents who became ready before the per-language pools existed into them (once, on
+        a node's first timer pass, like `reindex_languages`). Returns how many agents were added."""
+        ids = sorted(self.store.smembers(AGENTS))
+        added = 0
+        for agent_id, a in zip(ids, self.state.hgetall_many([ak(i) for i in ids]), strict=True):
+            if a.get("state") != "ready":
+                continue
+            missing = [p for p in self._pools(a) if self.store.zscore(p, agent_id) is None]
+            if missing and self.state.txn([(ak(agent_id), "state", ("ready",))],
+                                          pools_in(missing, agent_id, a.get("idle_since") or self._now())):
+                added += 1
+        return added
+
     def _centers(self) -> list[str]:
         return [c.code for c in self.switch.centers() if not c.remote]
 
-    def _candidates(self, pools: list[tuple[str, str]], channel: str | None = None) -> list[policy.Candidate]:
-        keys = [rk(c, t) for c, t in pools]
+    def _candidates(self, pools: list[tuple[str, str]], language: str,
+                    channel: str | None = None) -> list[policy.Candidate]:
+        """The longest-idle ready agents who speak `language` in these (center, topic) pools."""
+        keys = [rlk(c, t, language) for c, t in pools]
         seen: dict[str, float] = {}
         for rows in self.state.zrange_many(keys, self.pool_depth):
             for member, idle in rows:
@@ -86,14 +104,13 @@ class MatchingMixin:
                 if h and endpoints.fits(channel, endpoints.for_channel(channel, h.get("endpoint"), h.get("endpoints")))]
 
     def _try_match(self, c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> bool:
-        waited = now - float(c["queued_at"])
-        pools = [(ctr, t) for ctr, t in policy.pools_for_wait(c["center"], c["topic"], waited, centers)
-                 if rk(ctr, t) in ready_pools]
+        pools = _reachable(c, now, centers, ready_pools)
         if not pools:
             return False
+        language = c.get("language") or "zh"
         channel = json.loads(c.get("context") or "{}").get("channel")  # only agents this channel can reach
         for _ in range(3):  # a candidate taken by another node meanwhile: look again
-            chosen = policy.pick_agent(self._candidates(pools, channel), c.get("language") or "zh")
+            chosen = policy.pick_agent(self._candidates(pools, language, channel), language)
             if chosen is None:
                 return False
             if self._claim(chosen.agent_id, c, now):
@@ -155,8 +172,7 @@ class MatchingMixin:
         for c in self.state.hgetall_many([ck(m) for _, m, _ in heads]):
             if not c or c.get("state") not in WAITING_STATES:
                 continue
-            pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
-            if any(rk(ctr, t) in ready_pools for ctr, t in pools) and self._try_match(c, now, centers, ready_pools):
+            if _reachable(c, now, centers, ready_pools) and self._try_match(c, now, centers, ready_pools):
                 ready_pools = self.store.smembers(RPOOLS)
                 if not ready_pools:
                     return
@@ -189,3 +205,10 @@ class MatchingMixin:
                         return
                     if self.store.hget(ak(agent_id), "state") != "ready":
                         return
+
+
+def _reachable(c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> list[tuple[str, str]]:
+    """The (center, topic) pools the call's tiers reach now that have a ready agent speaking its language."""
+    language = c.get("language") or "zh"
+    return [(ctr, t) for ctr, t in policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
+            if rlk(ctr, t, language) in ready_pools]

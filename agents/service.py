@@ -36,6 +36,7 @@ from agents.keys import (
     OFFERS,
     WAITING_STATES,
     WRAP,
+    agent_pools,
     ak,
     ck,
     pools_in,
@@ -96,7 +97,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return self.store.hgetall(ak(agent_id))
 
     def _pools(self, agent: dict[str, str]) -> list[str]:
-        return json.loads(agent.get("pools") or "[]")
+        return agent_pools(agent)
 
     def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None:
         self.bus.publish("acd.agent.state", agent_id=agent_id, state=state, reason=reason, **extra)
@@ -657,6 +658,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if not self._reindexed:
             self._reindexed = True
             self.reindex_languages()
+            self.reindex_ready_agents()
         self._dispatch_all(now)
         if not self._restored:
             self._restored = True

@@ -68,6 +68,49 @@ def test_a_call_only_some_agents_can_take_is_found_wherever_it_stands_in_the_que
     assert acd.agents.call_status("yue-0").state == "waiting"
 
 
+def test_a_rare_language_call_finds_its_agent_behind_many_longer_idle_agents(acd, clock) -> None:
+    """Twelve Mandarin-only agents have been idle longer than the one Cantonese agent of the pool (more
+    than the matcher reads per pool): a Cantonese caller still gets the Cantonese agent at once, and a
+    Mandarin caller the longest-idle Mandarin agent (the ready pools are indexed per language too)."""
+    mandarin = []
+    for n in range(12):
+        mandarin.append(add_agent(acd, f"zh-{n}", "44", ("pension",), ready=True))
+        clock.advance(1)
+    canto = add_agent(acd, "canto", "44", ("pension",), languages=("yue",), ready=True)
+    clock.advance(1)
+    assert acd.agents.enqueue(call("yue-1", "44-pension", language="yue")).agent_id == canto
+    assert acd.agents.enqueue(call("zh-1", "44-pension")).agent_id == mandarin[0]
+
+
+def test_a_rare_language_call_behind_many_is_matched_by_the_timer_too(acd, clock) -> None:
+    """The same found by the timer's pass: a Cantonese call waits behind seven Mandarin calls in a
+    queue with no agent; its tier widens to the center's general agents, of whom only the
+    longest-idle ones speak Mandarin."""
+    for n in range(7):
+        acd.agents.enqueue(call(f"zh-{n}", "44-pension"))
+    acd.agents.enqueue(call("yue-late", "44-pension", language="yue"))
+    for n in range(10):
+        add_agent(acd, f"gen-{n}", "44", ("general",), ready=True)
+        clock.advance(1)
+    canto = add_agent(acd, "canto-gen", "44", ("general",), languages=("yue",), ready=True)
+    assert acd.agents.agent_status(canto).state == "ready"  # the call's tier does not reach general yet
+    clock.advance(60)
+    acd.agents.tick()
+    assert acd.agents.agent_status(canto).call_id == "yue-late"
+
+
+def test_agents_ready_before_the_language_pools_existed_are_found_after_the_first_tick(acd, clock) -> None:
+    """A rolling upgrade: a ready agent that an older node put only in its skill pool is put in its
+    language pools on the new node's first timer pass and then matched as usual."""
+    from agents.keys import rlk
+
+    agent = add_agent(acd, "canto", "44", ("pension",), languages=("yue",), ready=True)
+    acd.store.zrem(rlk("44", "pension", "yue"), str(agent))  # what an older node's pools look like
+    assert acd.agents.enqueue(call("c1", "44-pension", language="yue")).state == "waiting"
+    acd.agents.tick()
+    assert acd.agents.agent_status(agent).call_id == "c1"
+
+
 def test_calls_queued_before_the_language_indexes_are_matched_after_the_first_tick(acd, clock) -> None:
     """A rolling upgrade: calls waiting in a queue without the per-language index (as an older node left
     them) are indexed on the new node's first timer pass and then matched as usual."""
