@@ -3,7 +3,8 @@
 ``acd:c:<call>`` call hash, ``acd:q:<queue>`` waiting calls (sorted by score), ``acd:ql:<queue>:<lang>``
 the same per caller language (so a ready agent finds a call in their language wherever it stands in
 the queue), ``acd:langs`` the languages indexed, ``acd:active`` queues
-with waiting calls, ``acd:a:<agent>`` agent hash, ``acd:r:<center>:<topic>`` ready agents (sorted by
+with waiting calls, ``acd:due`` queues the timer should look at (and when), ``acd:a:<agent>`` agent
+hash, ``acd:r:<center>:<topic>`` ready agents (sorted by
 idle-since), ``acd:rl:<center>:<topic>:<lang>`` the same per language the agent speaks (so a caller
 needing a rare language finds the one agent who speaks it behind any number of longer-idle others),
 ``acd:rpools`` ready pools that have agents, ``acd:staff:<center>:<topic>`` logged-in
@@ -18,6 +19,7 @@ import json
 ACTIVE, OFFERS, WRAP, LOAD, AGENTS = "acd:active", "acd:offers", "acd:wrap", "acd:load", "acd:agents"
 RPOOLS, MAXWAIT = "acd:rpools", "acd:maxwait"  # ready pools that have agents; calls' maximum-wait deadlines
 LANGS = "acd:langs"  # caller languages that have a waiting-call index
+DUE = "acd:due"  # queues → when the timer should next look at them (a queue_in makes a queue due at once)
 WAITING_STATES = ("waiting", "callback")
 CALL_TTL = 6 * 3600
 
@@ -45,8 +47,10 @@ def queue_in(queue_id: str, call_id: str, score: float | str, language: str | No
     """Operations putting a waiting call in its queue and in the queue's index for its language (also
     used to change its score)."""
     lang = language or "zh"
+    # The queue is due for the timer at the call's score (never later than now, and different for
+    # every call: the timer reschedules a queue only while its due time is still the one it read).
     return [["zadd", qk(queue_id), score, call_id], ["zadd", qlk(queue_id, lang), score, call_id],
-            ["sadd", LANGS, lang]]
+            ["sadd", LANGS, lang], ["zadd", DUE, score, queue_id]]
 
 
 def queue_out(queue_id: str, call_id: str, language: str | None) -> list[list]:

@@ -11,6 +11,7 @@ from agents.api import AgentsHost
 from agents.keys import (
     ACTIVE,
     AGENTS,
+    DUE,
     LANGS,
     LOAD,
     MAXWAIT,
@@ -37,6 +38,7 @@ class MatchingMixin:
     switch: Any
     offer_timeout: float
     scan_depth: int
+    recheck: float
     pool_depth: int
 
     if TYPE_CHECKING:  # provided by AcdService
@@ -160,22 +162,29 @@ class MatchingMixin:
             if not progress:
                 return matched
 
-    def _dispatch_all(self, now: float) -> None:
-        """The timer's matching pass: every queue's head calls, read in two round trips, and only
-        calls whose current tiers reach a pool with ready agents are tried (tiers widen with time)."""
-        ready_pools = self.store.smembers(RPOOLS)
-        active = sorted(self.store.smembers(ACTIVE))
-        if not ready_pools or not active:
+    def _dispatch_due(self, now: float, due: list[tuple[str, float]]) -> None:
+        """The timer's matching pass, incremental: only the queues that are due (a call entered them,
+        or a head call's tiers widen now; `acd:due`) are looked at, not every queue. Their head calls
+        whose tiers reach a pool with a ready agent speaking their language are tried; then each queue
+        is due again when its next head call's tiers widen (at most `recheck` seconds later, a safety
+        net), or leaves `acd:due` when it is empty."""
+        due = [(q, at) for q, at in due if at <= now]
+        if not due:
             return
+        ready_pools = self.store.smembers(RPOOLS)
         centers = self._centers()
-        heads = self._heads(active)
-        for c in self.state.hgetall_many([ck(m) for _, m, _ in heads]):
-            if not c or c.get("state") not in WAITING_STATES:
-                continue
-            if _reachable(c, now, centers, ready_pools) and self._try_match(c, now, centers, ready_pools):
+        heads = self._heads([q for q, _ in due])
+        calls = self.state.hgetall_many([ck(m) for _, m, _ in heads])
+        waiting = [c for c in calls if c and c.get("state") in WAITING_STATES]
+        left = []
+        for c in waiting:
+            if ready_pools and _reachable(c, now, centers, ready_pools) and self._try_match(c, now, centers,
+                                                                                             ready_pools):
                 ready_pools = self.store.smembers(RPOOLS)
-                if not ready_pools:
-                    return
+            else:
+                left.append(c)
+        seen = {q for _, _, q in heads}
+        self.state.txn([], [_reschedule(q, at, now, self.recheck, left, q in seen) for q, at in due])
 
     def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None) -> None:
         """A ready agent takes the best waiting call (priority, then arrival) among the queues whose
@@ -212,3 +221,18 @@ def _reachable(c: dict[str, str], now: float, centers: list[str], ready_pools: s
     language = c.get("language") or "zh"
     return [(ctr, t) for ctr, t in policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
             if rlk(ctr, t, language) in ready_pools]
+
+
+def _reschedule(queue_id: str, was: float, now: float, recheck: float, left: list[dict[str, str]],
+                had_calls: bool) -> list:
+    """The operation making a looked-at queue due again: when the first of its unmatched head calls
+    reaches its next tier (at most `recheck` seconds from now); at once when every head was matched
+    (calls behind them are looked at on the next pass); an empty queue leaves `acd:due`. Only if no
+    call entered the queue meanwhile (its due time is still `was`)."""
+    if not had_calls:
+        return ["zreplace", DUE, was, "", queue_id]
+    mine = [c for c in left if c["queue_id"] == queue_id]
+    if not mine:
+        return ["zreplace", DUE, was, now, queue_id]
+    times = [now + w for c in mine if (w := policy.next_widen(now - float(c["queued_at"]))) is not None]
+    return ["zreplace", DUE, was, min([*times, now + recheck]), queue_id]

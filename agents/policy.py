@@ -63,6 +63,11 @@ def min_wait_for(agent_center: str, skills: frozenset[str], queue_center: str, q
     return None
 
 
+def next_widen(waited: float, tiers: Sequence[tuple[int, Sequence[tuple[str, str]]]] = DEFAULT_TIERS) -> float | None:
+    """Seconds until a call that has waited `waited` reaches its next tier; None past the last one."""
+    return next((after - waited for after, _ in tiers if after > waited), None)
+
+
 def tier_of(waited: float, tiers: Sequence[tuple[int, Sequence[tuple[str, str]]]] = DEFAULT_TIERS) -> int:
     return max(i for i, (after, _) in enumerate(tiers) if waited >= after)
 

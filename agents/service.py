@@ -31,6 +31,7 @@ from agents.keys import (
     ACTIVE,
     AGENTS,
     CALL_TTL,
+    DUE,
     LOAD,
     MAXWAIT,
     OFFERS,
@@ -77,6 +78,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.missed_after = float(extra.get("acd_missed_after", 20))
         self.scan_depth = 5  # waiting calls looked at per queue when matching
         self.pool_depth = 8  # longest-idle agents read per pool
+        self.recheck = 30.0  # seconds: the timer looks at a queue with waiting calls at least this often
         self._last_stats = 0.0
         self._last_retry = 0.0
         self._restored = False
@@ -636,7 +638,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     # -- timers ---------------------------------------------------------------------------------
     def tick(self) -> None:
         now = self._now()
-        for call_id, deadline in self.store.zrange(OFFERS, 0, 99):
+        deadlines = [("zrange", k, 0, 99) for k in (OFFERS, WRAP, MAXWAIT, DUE)]
+        offers, wraps, maxwaits, due = self.state.read_many(deadlines)  # one round trip
+        for call_id, deadline in offers:
             if deadline > now:
                 break
             agent_id = self.store.hget(ck(call_id), "agent_id")
@@ -644,14 +648,14 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 self._return_offer(int(agent_id), call_id, "no_answer")
             else:
                 self.store.zrem(OFFERS, call_id)
-        for agent_id, deadline in self.store.zrange(WRAP, 0, 99):
+        for agent_id, deadline in wraps:
             if deadline > now:
                 break
             try:
                 self._finish_wrap(int(agent_id), "none", "", True)
             except AcdError:
                 self.store.zrem(WRAP, agent_id)
-        for call_id, deadline in self.store.zrange(MAXWAIT, 0, 99):
+        for call_id, deadline in maxwaits:
             if deadline > now:
                 break
             self._overflow_call(call_id)
@@ -659,7 +663,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self._reindexed = True
             self.reindex_languages()
             self.reindex_ready_agents()
-        self._dispatch_all(now)
+            self.state.txn([], [["zadd", DUE, 0, q] for q in self.store.smembers(ACTIVE)])  # look at all once
+        self._dispatch_due(self._now(), due)
         if not self._restored:
             self._restored = True
             self.restore_counters(now)

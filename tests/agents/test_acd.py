@@ -566,3 +566,56 @@ def test_caller_left_settles_a_call_once_whatever_state_it_is_in(acd, clock, rec
     ended = recorder.of("acd.call.ended")
     assert [(e.data["call_id"], e.data["reason"]) for e in ended] == [("talking", "completed")]
     assert acd.agents.agent_status(agent).state == "wrap_up"
+
+
+def test_the_timer_looks_only_at_queues_that_changed_or_whose_tiers_widen(acd, clock, monkeypatch) -> None:
+    """The timer's matching pass is incremental: a queue is looked at when a call enters it and when a
+    head call's tiers widen, not every second."""
+    agents = acd.agents
+    agents.recheck = 10_000.0  # no safety-net look during the test
+    agents.enqueue(call("a", "44-pension"))
+    agents.enqueue(call("b", "11-card"))
+    agents.tick()  # a node's first pass: every queue with waiting calls is looked at once more
+    clock.advance(1)
+    agents.tick()
+    looked: list[list[str]] = []
+    heads = agents._heads
+    monkeypatch.setattr(agents, "_heads", lambda queues, languages=None: looked.append(sorted(queues))
+                        or heads(queues, languages))
+    clock.advance(1)
+    agents.tick()
+    assert looked == []  # nothing changed, no tier widened
+    agents.enqueue(call("c", "44-pension"))
+    looked.clear()
+    clock.advance(1)
+    agents.tick()
+    assert looked == [["44-pension"]]
+    looked.clear()
+    clock.advance(54)
+    agents.tick()
+    assert looked == []
+    clock.advance(3)  # 60 s after the first calls: their tiers widen to the centers' general agents
+    agents.tick()
+    assert looked == [["11-card", "44-pension"]]
+    general = add_agent(acd, "general", "44", ("general",), login=True)
+    looked.clear()
+    clock.advance(1)
+    agents.tick()
+    assert looked == []
+    agents.set_ready(general)  # a ready agent takes the call at once, wherever it stands
+    assert agents.agent_status(general).call_id == "a"
+
+
+def test_state_transactions_replace_scores_conditionally_and_read_after(acd) -> None:
+    """The operations the timer and the enqueue path use, on both stores."""
+    state = acd.agents.state
+    assert state.txn([], [["zadd", "t:due", 5.0, "q"], ["hset", "t:h", {"f": "1"}], ["expire", "t:h", 60]])
+    state.txn([], [["zreplace", "t:due", 4.0, 9.0, "q"]])  # not the score read: left alone
+    assert acd.store.zscore("t:due", "q") == 5.0
+    ok, (rank, h, card) = state.txn_read([], [["zreplace", "t:due", 5.0, 7.5, "q"], ["zadd", "t:due", 6.0, "p"]],
+                                         [("zrank", "t:due", "q"), ("hgetall", "t:h"), ("zcard", "t:due")])
+    assert ok and (rank, h, card) == (1, {"f": "1"}, 2)
+    assert 0 < (acd.store.ttl("t:h") or 0) <= 60
+    state.txn([], [["zreplace", "t:due", 7.5, "", "q"]])
+    assert acd.store.zrange("t:due") == [("p", 6.0)]
+    assert state.txn_read([("t:h", "f", ("2",))], [["del", "t:h"]], [("hget", "t:h", "f")]) == (False, ["1"])
