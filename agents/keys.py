@@ -47,10 +47,14 @@ def queue_in(queue_id: str, call_id: str, score: float | str, language: str | No
     """Operations putting a waiting call in its queue and in the queue's index for its language (also
     used to change its score)."""
     lang = language or "zh"
-    # The queue is due for the timer at the call's score (never later than now, and different for
-    # every call: the timer reschedules a queue only while its due time is still the one it read).
     return [["zadd", qk(queue_id), score, call_id], ["zadd", qlk(queue_id, lang), score, call_id],
-            ["sadd", LANGS, lang], ["zadd", DUE, score, queue_id]]
+            ["sadd", LANGS, lang], due_now(queue_id, score)]
+
+
+def due_now(queue_id: str, at: float | str) -> list:
+    """The operation making a queue due for the timer's look (at `at`, never later than now; the due
+    time always changes, so a timer pass that read the old one does not reschedule it)."""
+    return ["zdue", DUE, at, queue_id]
 
 
 def queue_out(queue_id: str, call_id: str, language: str | None) -> list[list]:

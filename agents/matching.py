@@ -20,6 +20,7 @@ from agents.keys import (
     WAITING_STATES,
     ak,
     ck,
+    due_now,
     pools_in,
     pools_out,
     qk,
@@ -201,11 +202,11 @@ class MatchingMixin:
                  if (w := policy.min_wait_for(agent["center"], skills, *q.split("-", 1))) is not None}
         if not reach:
             return
-        best = [(score, m) for score, m, q in self._heads(sorted(reach), languages) if score <= now - reach[q]]
+        best = [(score, m, q) for score, m, q in self._heads(sorted(reach), languages) if score <= now - reach[q]]
         centers = self._centers()
         for i in range(0, len(best), 20):
             chunk = best[i:i + 20]
-            for c in self.state.hgetall_many([ck(m) for _, m in chunk]):
+            for c in self.state.hgetall_many([ck(m) for _, m, _ in chunk]):
                 if not c or c.get("state") not in WAITING_STATES or (c.get("language") or "zh") not in languages:
                     continue
                 pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
@@ -214,6 +215,8 @@ class MatchingMixin:
                         return
                     if self.store.hget(ak(agent_id), "state") != "ready":
                         return
+        if best:  # the calls it might take went to others meanwhile: the timer looks at their queues again
+            self.state.txn([], [due_now(q, now) for q in sorted({q for _, _, q in best})])
 
 
 def _reachable(c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> list[tuple[str, str]]:

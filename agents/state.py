@@ -22,6 +22,8 @@ Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["
 #                | ["hincr", key, field, amount] | ["srem_if_zempty", set_key, member, zset_key]
 #                | ["expire", key, seconds] | ["zreplace", key, old_score, new_score or "", member]
 #                  (zreplace: only while the member still has old_score; "" removes it)
+#                | ["zdue", key, score, member] (score: the lower of `score` and 1 ms before the current one,
+#                  so it always changes: a reader's zreplace with the score it read then fails)
 Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zrank", key, member)
 #                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
 
@@ -57,12 +59,17 @@ def _normalise(ops: Sequence[Op]) -> list[Op]:
             continue
         elif kind == "expire":
             out.append(["expire", op[1], str(int(op[2] * 1000))])
+        elif kind == "zdue":
+            out.append(["zdue", op[1], repr(float(op[2])), str(op[3])])
         elif kind == "zreplace":
             new = "" if op[3] in ("", None) else repr(float(op[3]))
             out.append(["zreplace", op[1], repr(float(op[2])), new, str(op[4])])
         else:
             out.append([kind, *[str(x) if not isinstance(x, list) else x for x in op[1:]]])
     return out
+
+
+DUE_STEP = 0.001  # how much a "zdue" lowers a score at least (the Lua script has the same constant)
 
 
 class MemoryAcdState:
@@ -101,6 +108,9 @@ class MemoryAcdState:
                     s.expire(key, int(op[2]) / 1000)
                 elif kind == "zreplace":
                     self._zreplace(key, float(op[2]), op[3], op[4])
+                elif kind == "zdue":
+                    current = s.zscore(key, op[3])
+                    s.zadd(key, {op[3]: float(op[2]) if current is None else min(float(op[2]), current - DUE_STEP)})
                 else:
                     raise ValueError(f"unknown op {kind}")
             return True
@@ -168,6 +178,11 @@ for _, o in ipairs(ops) do
   elseif kind == 'srem_if_zempty' then
     if redis.call('ZCARD', p .. o[4]) == 0 then redis.call('SREM', k, o[3]) end
   elseif kind == 'expire' then redis.call('PEXPIRE', k, o[3])
+  elseif kind == 'zdue' then
+    local v = tonumber(o[3])
+    local cur = redis.call('ZSCORE', k, o[4])
+    if cur and tonumber(cur) - 0.001 < v then v = tonumber(cur) - 0.001 end
+    redis.call('ZADD', k, string.format('%.17g', v), o[4])
   elseif kind == 'zreplace' then
     local cur = redis.call('ZSCORE', k, o[5])
     if cur and tonumber(cur) == tonumber(o[3]) then

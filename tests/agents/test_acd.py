@@ -619,3 +619,5 @@ def test_state_transactions_replace_scores_conditionally_and_read_after(acd) -> 
     state.txn([], [["zreplace", "t:due", 7.5, "", "q"]])
     assert acd.store.zrange("t:due") == [("p", 6.0)]
     assert state.txn_read([("t:h", "f", ("2",))], [["del", "t:h"]], [("hget", "t:h", "f")]) == (False, ["1"])
+    state.txn([], [["zdue", "t:due", 10.0, "q"], ["zdue", "t:due", 10.0, "p"]])  # p: lower than 10, and changed
+    assert acd.store.zscore("t:due", "q") == 10.0 and acd.store.zscore("t:due", "p") == 5.999
