@@ -77,6 +77,10 @@ def ak(agent_id: int | str) -> str:
     return f"acd:a:{agent_id}"
 
 
+def aht_key(queue_id: str) -> str:
+    return f"acd:aht:{queue_id}"
+
+
 def rk(center: str, topic: str) -> str:
     return f"acd:r:{center}:{topic}"
 

@@ -38,6 +38,7 @@ from agents.keys import (
     WAITING_STATES,
     WRAP,
     agent_pools,
+    aht_key,
     ak,
     ck,
     pools_in,
@@ -46,6 +47,7 @@ from agents.keys import (
     queue_in,
     queue_out,
     rk,
+    rlk,
     sk,
 )
 from agents.matching import MatchingMixin
@@ -214,17 +216,27 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             fields["notes"] = json.dumps(list(call.notes), ensure_ascii=False)
         if call.callback_number:
             fields.update(state="callback", cb_number=call.callback_number)
-        ops: list[list] = [["hset", ck(call.call_id), fields], *queue_in(queue.id, call.call_id, score, call.language),
+        ops: list[list] = [["hset", ck(call.call_id), fields], ["expire", ck(call.call_id), CALL_TTL],
+                           *queue_in(queue.id, call.call_id, score, call.language),
                            ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
                            ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
         ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call.call_id))
-        if self.state.txn([(ck(call.call_id), "state", ("",))], ops):
-            self.store.expire(ck(call.call_id), CALL_TTL)
-            self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
-                             center_code=queue.center_code, priority=call.priority,
-                             position=self.state.zrank(qk(queue.id), call.call_id))
-            self._dispatch_queue(queue.id)
-        return self.call_status(call.call_id)  # type: ignore[return-value]
+        # One round trip: the transaction, the call's position, the wait-estimate inputs and whether a
+        # ready agent speaking the caller's language is in a pool the call's tiers reach now.
+        reach = policy.pools_for_wait(queue.center_code, fields["topic"], now - arrived, self._centers())
+        pools = [rlk(ctr, t, call.language or "zh") for ctr, t in reach]
+        ok, (rank, aht, staff, *ready) = self.state.txn_read(
+            [(ck(call.call_id), "state", ("",))], ops,
+            [("zrank", qk(queue.id), call.call_id), ("get", aht_key(queue.id)),
+             ("smembers", sk(queue.center_code, fields["topic"])), *[("zcard", p) for p in pools]])
+        if not ok:
+            return self.call_status(call.call_id)  # type: ignore[return-value]
+        self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
+                         center_code=queue.center_code, priority=call.priority, position=rank)
+        if any(ready) and self._dispatch_queue(queue.id):  # an agent may take it (or a call ahead of it)
+            return self.call_status(call.call_id)  # type: ignore[return-value]
+        return self._waiting_status(call.call_id, fields, rank, float(aht) if aht else None,
+                                    self._staffed_of(sorted(staff)))
 
     def endpoint_for_channel(self, agent_id: int, channel: str | None) -> str:
         """Where this agent is reached on `channel` ("asterisk", "twilio"): the endpoint set for that
@@ -250,16 +262,22 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         endpoint = None
         if agent_id is not None and state in ("offered", "connected"):
             endpoint = self._endpoint_for(agent_id, c)
-        ahead = ewt = None
         if state in WAITING_STATES:
             rank = self.state.zrank(qk(c["queue_id"]), call_id)
             if rank is not None:
-                ahead = rank
-                ewt = policy.estimated_wait(rank, self.aht(c["queue_id"]), self.staffed(c["center"], c["topic"]))
-        text = policy.wait_text(ahead, ewt) if state in WAITING_STATES else ""
-        return CallStatus(call_id=call_id, state=state, position=ahead, ewt_seconds=ewt, agent_id=agent_id,
+                return self._waiting_status(call_id, c, rank, self.aht(c["queue_id"]),
+                                            self.staffed(c["center"], c["topic"]))
+        return CallStatus(call_id=call_id, state=state, position=None, ewt_seconds=None, agent_id=agent_id,
                           agent_endpoint=endpoint, queue_id=c.get("queue_id"), overflow=c.get("overflow") or None,
-                          text_zh=text)
+                          text_zh="")
+
+    @staticmethod
+    def _waiting_status(call_id: str, c: dict[str, Any], rank: int, aht: float | None, staffed: int) -> CallStatus:
+        """The status of a call waiting at `rank` in its queue, with its estimated wait."""
+        ewt = policy.estimated_wait(rank, aht, staffed)
+        return CallStatus(call_id=call_id, state=str(c["state"]), position=rank, ewt_seconds=ewt, agent_id=None,
+                          agent_endpoint=None, queue_id=str(c["queue_id"]), overflow=c.get("overflow") or None,
+                          text_zh=policy.wait_text(rank, ewt))
 
     def call_context(self, call_id: str) -> dict | None:
         """The IVR context, journey and notes of a call (for the console's screen pop)."""
@@ -618,18 +636,20 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
 
     # -- estimated wait inputs ------------------------------------------------------------------
     def _record_aht(self, queue_id: str, sample: float) -> None:
-        prev = self.store.get(f"acd:aht:{queue_id}")
-        self.store.set(f"acd:aht:{queue_id}", repr(policy.rolling_aht(float(prev) if prev else None, sample)))
+        prev = self.store.get(aht_key(queue_id))
+        self.store.set(aht_key(queue_id), repr(policy.rolling_aht(float(prev) if prev else None, sample)))
 
     def aht(self, queue_id: str) -> float | None:
-        v = self.store.get(f"acd:aht:{queue_id}")
+        v = self.store.get(aht_key(queue_id))
         return float(v) if v else None
 
     def staffed(self, center: str, topic: str) -> int:
         """Agents logged in with the skill and not on a break (they will take calls)."""
-        ids = sorted(self.store.smembers(sk(center, topic)))
-        states = self.state.hgetall_many([ak(i) for i in ids])
-        return sum(1 for a in states if a.get("state") in ("ready", "offered", "on_call", "wrap_up"))
+        return self._staffed_of(sorted(self.store.smembers(sk(center, topic))))
+
+    def _staffed_of(self, ids: list[str]) -> int:
+        states = self.state.read_many([("hget", ak(i), "state") for i in ids])
+        return sum(1 for state in states if state in ("ready", "offered", "on_call", "wrap_up"))
 
     def center_load(self, center_code: str) -> int:
         """Calls waiting at a center (the switch compares it with the center's capacity)."""
