@@ -139,7 +139,7 @@ class MatchingMixin:
                              center_code=c["center"], topic=c["topic"],
                              callback=bool(c.get("cb_number")), caller=mask_phone(c.get("caller")),
                              transferred_from=ctx.get("transferred_from"), until=deadline)
-            self._publish_agent(agent_id, "offered", call_id=call_id)
+            self._publish_agent(agent_id, "offered", call_id=call_id, center_code=c["center"])
         return ok
 
     def _dispatch_queue(self, queue_id: str, centers: list[str] | None = None) -> int:
@@ -187,18 +187,20 @@ class MatchingMixin:
         seen = {q for _, _, q in heads}
         self.state.txn([], [_reschedule(q, at, now, self.recheck, left, q in seen) for q, at in due])
 
-    def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None) -> None:
+    def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None,
+                            active: set[str] | None = None) -> None:
         """A ready agent takes the best waiting call (priority, then arrival) among the queues whose
         overflow tiers reach them now. Queues are pruned by their head's score before any call is read:
         a call's score never exceeds its arrival time. `agent` (the hash as just read by the caller)
-        saves a read; only its static fields are used, the claim itself checks the state."""
+        saves a read; only its static fields are used, the claim itself checks the state. `active`: the
+        queues with waiting calls, when read with the caller's transaction."""
         agent = agent or self._agent(agent_id)
         if not agent or agent.get("state") == "logged_out":
             return
         skills = frozenset(json.loads(agent["skills"]))
         languages = json.loads(agent["languages"])
         now = self._now()
-        reach = {q: w for q in self.store.smembers(ACTIVE)
+        reach = {q: w for q in (self.store.smembers(ACTIVE) if active is None else active)
                  if (w := policy.min_wait_for(agent["center"], skills, *q.split("-", 1))) is not None}
         if not reach:
             return

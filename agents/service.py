@@ -376,12 +376,13 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
         if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
             self.bus.publish("acd.call.ended", call_id=call_id, agent_id=int(agent_id), reason=reason,
+                             center_code=c["center"],
                              talk_seconds=round(now - float(c.get("answered_at", now)), 1))
             self._publish_agent(int(agent_id), "wrap_up", "", until=now + self.wrap_seconds)
 
     # -- console commands -----------------------------------------------------------------------
     def accept(self, agent_id: int, call_id: str) -> CallStatus:
-        c = self._call(call_id)
+        c, agent = self.state.hgetall_many([ck(call_id), ak(agent_id)])
         now = self._now()
         if not c:
             raise AcdError("unknown_call", "没有这通来电")
@@ -399,10 +400,16 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             raise AcdError("not_offered", "这通来电已不再分配给您")
         if c.get("cb_number"):
             self._callback_dialling(call_id)
+        channel = json.loads(c.get("context") or "{}").get("channel")
+        endpoint = endpoints.for_channel(channel, agent.get("endpoint"), agent.get("endpoints"))
         self.bus.publish("acd.call.connected", call_id=call_id, agent_id=agent_id, queue_id=c["queue_id"],
-                         waited=round(waited, 1), endpoint=self._endpoint_for(agent_id, c))
-        self._publish_agent(agent_id, "on_call", call_id=call_id)
-        return self.call_status(call_id)  # type: ignore[return-value]
+                         waited=round(waited, 1), endpoint=endpoint, center_code=c["center"])
+        self._publish_agent(agent_id, "on_call", call_id=call_id, center_code=c["center"])
+        if c.get("cb_number"):
+            return self.call_status(call_id)  # type: ignore[return-value]
+        return CallStatus(call_id=call_id, state="connected", position=None, ewt_seconds=None, agent_id=agent_id,
+                          agent_endpoint=endpoint, queue_id=c["queue_id"], overflow=c.get("overflow") or None,
+                          text_zh="")
 
     def decline(self, agent_id: int, call_id: str) -> None:
         """Decline an offer; refused (AcdError, a 409 on the API) unless the call is offered to this agent."""
@@ -560,15 +567,16 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             s.add(WrapUp(call_id=call_id, agent_id=agent_id, queue_id=queue_id, disposition=disposition,
                          notes=notes, handle_seconds=int(handle), created_at=self.clock.now()))
             s.flush()
-            if not self.state.txn([(ak(agent_id), "state", ("wrap_up",)), (ak(agent_id), "call_id", (call_id,))],
-                                  ops):
+            done, (active,) = self.state.txn_read([(ak(agent_id), "state", ("wrap_up",)),
+                                                   (ak(agent_id), "call_id", (call_id,))], ops, [("smembers", ACTIVE)])
+            if not done:
                 raise AcdError("not_wrap_up", "当前不在话后整理状态")
         if agent.get("answered_at"):
             self._record_aht(queue_id, handle)
         self.bus.publish("acd.call.wrapped", call_id=call_id, agent_id=agent_id, disposition=disposition)
-        self._publish_agent(agent_id, "ready" if ready else "not_ready")
+        self._publish_agent(agent_id, "ready" if ready else "not_ready", center_code=agent["center"])
         if ready:
-            self._dispatch_for_agent(agent_id, agent)
+            self._dispatch_for_agent(agent_id, agent, active=active)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
     # -- supervisor actions on waiting calls -----------------------------------------------------
