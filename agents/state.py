@@ -143,10 +143,7 @@ class MemoryAcdState:
         return [self.store.zrange(k, 0, count - 1) for k in keys]
 
     def zrank(self, key: str, member: str) -> int | None:
-        for i, (m, _) in enumerate(self.store.zrange(key)):
-            if m == member:
-                return i
-        return None
+        return self.store.zrank(key, member)
 
 
 _LUA = """

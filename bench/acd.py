@@ -172,7 +172,7 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
             trips = RoundTrips(platform.store.redis) if store_kind == "redis" else None
             route_trips = match_trips = 0
             matched = 0
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for _ in range(ops):
                 clock.advance(0.05)
                 before = trips.count if trips else 0
@@ -192,7 +192,7 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
                     matched += 1
                 match_lat.append(time.perf_counter() - t)
                 match_trips += (trips.count if trips else 0) - middle
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             ticks, tick_trips = [], []
             for _ in range(3):  # the 1-second timer at this size: RNA, wrap-up, tiers, overflow, matching
                 clock.advance(1)
@@ -213,7 +213,8 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
                     cleanup.redis.delete(*keys[i:i + 1000])
                 cleanup.close()
     return {"store": store_kind, "setup_s": setup, "decisions_per_s": 2 * ops / elapsed,
-            "cycles_per_s": ops / elapsed, "matched": matched, "ops": ops, "waiting_end": final_waiting,
+            "cycles_per_s": ops / elapsed, "cpu_ms": 1000 * cpu / (2 * ops), "matched": matched,
+            "ops": ops, "waiting_end": final_waiting,
             "route_p50_ms": 1000 * statistics.median(route_lat), "route_p99_ms": 1000 * _pct(route_lat, 0.99),
             "match_p50_ms": 1000 * statistics.median(match_lat), "match_p99_ms": 1000 * _pct(match_lat, 0.99),
             "tick_ms": 1000 * statistics.median(ticks),
@@ -248,6 +249,7 @@ def command(agents: int, waiting: int, ops: int, full: bool, stores: tuple[str, 
     if not results:
         return
     rows = [("setup (s)", "setup_s", "{:.1f}"), ("decisions/s", "decisions_per_s", "{:.0f}"),
+            ("CPU ms/decision (client)", "cpu_ms", "{:.2f}"),
             ("route+enqueue p50 (ms)", "route_p50_ms", "{:.2f}"), ("route+enqueue p99 (ms)", "route_p99_ms", "{:.2f}"),
             ("match p50 (ms)", "match_p50_ms", "{:.2f}"), ("match p99 (ms)", "match_p99_ms", "{:.2f}"),
             ("tick median (ms)", "tick_ms", "{:.1f}"),
