@@ -28,6 +28,7 @@ from agents.keys import (
     queue_out,
     rlk,
 )
+from agents.records import AgentRec
 from core.masking import mask_phone
 
 
@@ -100,11 +101,10 @@ class MatchingMixin:
             for member, idle in rows:
                 seen.setdefault(member, idle)
         ordered = sorted(seen.items(), key=lambda kv: (kv[1], kv[0]))[: self.pool_depth * 2]
-        hashes = self.state.hgetall_many([ak(a) for a, _ in ordered])
-        return [policy.Candidate(int(a), idle, tuple(json.loads(h.get("languages") or "[]")),
-                                 int(h.get("level") or 0), h.get("state", ""))
-                for (a, idle), h in zip(ordered, hashes, strict=True)
-                if h and endpoints.fits(channel, endpoints.for_channel(channel, h.get("endpoint"), h.get("endpoints")))]
+        recs = [AgentRec.from_hash(h) if h else None for h in self.state.hgetall_many([ak(a) for a, _ in ordered])]
+        return [policy.Candidate(int(a), idle, r.languages, r.level, r.state)
+                for (a, idle), r in zip(ordered, recs, strict=True)
+                if r and endpoints.fits(channel, endpoints.for_channel(channel, r.endpoint, r.endpoints))]
 
     def _try_match(self, c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> bool:
         pools = _reachable(c, now, centers, ready_pools)
@@ -198,27 +198,42 @@ class MatchingMixin:
         if not agent or agent.get("state") == "logged_out":
             return
         skills = frozenset(json.loads(agent["skills"]))
-        languages = json.loads(agent["languages"])
         now = self._now()
         reach = {q: w for q in (self.store.smembers(ACTIVE) if active is None else active)
                  if (w := policy.min_wait_for(agent["center"], skills, *q.split("-", 1))) is not None}
         if not reach:
             return
+        for _ in range(3):  # the calls it might take went to other agents meanwhile: read the heads again
+            outcome, queues = self._take_best(agent_id, agent, reach, now)
+            if outcome != "lost":
+                return
+        self.state.txn([], [due_now(q, now) for q in queues])  # and let the timer look at them again
+
+    def _take_best(self, agent_id: int, agent: dict[str, str], reach: dict[str, int],
+                   now: float) -> tuple[str, list[str]]:
+        """One attempt of `_dispatch_for_agent`: "claimed", "not_ready" (the agent's state changed),
+        "none" (no call for them) or "lost" (every call found was taken by others), and the queues read."""
+        skills = frozenset(json.loads(agent["skills"]))
+        languages = json.loads(agent["languages"])
         best = [(score, m, q) for score, m, q in self._heads(sorted(reach), languages) if score <= now - reach[q]]
         centers = self._centers()
+        lost = False
         for i in range(0, len(best), 20):
             chunk = best[i:i + 20]
             for c in self.state.hgetall_many([ck(m) for _, m, _ in chunk]):
-                if not c or c.get("state") not in WAITING_STATES or (c.get("language") or "zh") not in languages:
+                if not c or c.get("state") not in WAITING_STATES:
+                    lost = True
+                    continue
+                if (c.get("language") or "zh") not in languages:
                     continue
                 pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
                 if any(center == agent["center"] and topic in skills for center, topic in pools):
                     if self._claim(agent_id, c, now, agent):
-                        return
+                        return "claimed", []
                     if self.store.hget(ak(agent_id), "state") != "ready":
-                        return
-        if best:  # the calls it might take went to others meanwhile: the timer looks at their queues again
-            self.state.txn([], [due_now(q, now) for q in sorted({q for _, _, q in best})])
+                        return "not_ready", []
+                    lost = True
+        return ("lost" if lost else "none"), sorted({q for _, _, q in best})
 
 
 def _reachable(c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> list[tuple[str, str]]:
