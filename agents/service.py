@@ -52,6 +52,7 @@ from agents.keys import (
 )
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
+from agents.records import AgentRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
 from agents.state import make_acd_state
@@ -734,13 +735,10 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 self._dispatch_queue(target.id)
 
 def _agent_status(h: dict[str, str]) -> AgentStatus:
-    state = h.get("state", "logged_out")
-    deadline = h.get("offer_until") if state == "offered" else h.get("wrap_until") if state == "wrap_up" else ""
-    return AgentStatus(agent_id=int(h["id"]), name=h.get("name", ""), center_code=h.get("center", ""),
-                       state=state, reason=h.get("reason", ""), since=float(h.get("since") or 0),
-                       call_id=h.get("call_id") or None, endpoint=h.get("endpoint", ""),
-                       skills=tuple(json.loads(h.get("skills") or "[]")),
-                       deadline=float(deadline) if deadline else None)
+    a = AgentRec.from_hash(h)
+    return AgentStatus(agent_id=a.id, name=a.name, center_code=a.center, state=a.state, reason=a.reason,
+                       since=a.since, call_id=a.call_id or None, endpoint=a.endpoint, skills=a.skills,
+                       deadline=a.deadline)
 
 
 def _waited_before_answer(c: dict) -> float:
