@@ -89,7 +89,10 @@ def pick_agent(candidates: Iterable[Candidate], language: str, min_level: int = 
     return min(eligible, key=lambda c: (c.idle_since, -c.level, c.agent_id))
 
 
-def rolling_aht(previous: float | None, sample: float, alpha: float = 0.2) -> float:
+AHT_ALPHA = 0.2  # weight of the newest handle time in the rolling AHT
+
+
+def rolling_aht(previous: float | None, sample: float, alpha: float = AHT_ALPHA) -> float:
     """Exponentially weighted handle time: recent calls count most."""
     return sample if previous is None else previous + alpha * (sample - previous)
 

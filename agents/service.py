@@ -52,6 +52,7 @@ from agents.keys import (
 )
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
+from agents.policy import AHT_ALPHA
 from agents.records import AgentRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
@@ -375,11 +376,15 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "reason": "", "wrap_until":
                                     now + self.wrap_seconds}],
             ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
-        if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
+        ok, (agent_center,) = self.state.txn_read(
+            [(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops,
+            [("hget", ak(agent_id), "center")])  # the agent event's scope, in the same round trip
+        if ok:
             self.bus.publish("acd.call.ended", call_id=call_id, agent_id=int(agent_id), reason=reason,
                              center_code=c["center"],
                              talk_seconds=round(now - float(c.get("answered_at", now)), 1))
-            self._publish_agent(int(agent_id), "wrap_up", "", until=now + self.wrap_seconds)
+            self._publish_agent(int(agent_id), "wrap_up", "", until=now + self.wrap_seconds,
+                                **_scope(agent_center))
 
     # -- console commands -----------------------------------------------------------------------
     def accept(self, agent_id: int, call_id: str) -> CallStatus:
@@ -562,19 +567,20 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             handle = now - float(agent["answered_at"])
             ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), test=is_test_call(call_id), handled=1,
                                    handle_ms=int(handle * 1000))
+            ops.append(["ewma", aht_key(queue_id), handle, AHT_ALPHA])  # the queue's rolling handle time
         # The wrap-up row is flushed first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
         with self.platform.db.session() as s:
             s.add(WrapUp(call_id=call_id, agent_id=agent_id, queue_id=queue_id, disposition=disposition,
                          notes=notes, handle_seconds=int(handle), created_at=self.clock.now()))
             s.flush()
-            done, (active,) = self.state.txn_read([(ak(agent_id), "state", ("wrap_up",)),
-                                                   (ak(agent_id), "call_id", (call_id,))], ops, [("smembers", ACTIVE)])
+            done, (active, call_center) = self.state.txn_read(
+                [(ak(agent_id), "state", ("wrap_up",)), (ak(agent_id), "call_id", (call_id,))], ops,
+                [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
             if not done:
                 raise AcdError("not_wrap_up", "当前不在话后整理状态")
-        if agent.get("answered_at"):
-            self._record_aht(queue_id, handle)
-        self.bus.publish("acd.call.wrapped", call_id=call_id, agent_id=agent_id, disposition=disposition)
+        self.bus.publish("acd.call.wrapped", call_id=call_id, agent_id=agent_id, disposition=disposition,
+                         **_scope(call_center))
         self._publish_agent(agent_id, "ready" if ready else "not_ready", center_code=agent["center"])
         if ready:
             self._dispatch_for_agent(agent_id, agent, active=active)
@@ -644,10 +650,6 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return self.call_status(call_id)  # type: ignore[return-value]
 
     # -- estimated wait inputs ------------------------------------------------------------------
-    def _record_aht(self, queue_id: str, sample: float) -> None:
-        prev = self.store.get(aht_key(queue_id))
-        self.store.set(aht_key(queue_id), repr(policy.rolling_aht(float(prev) if prev else None, sample)))
-
     def aht(self, queue_id: str) -> float | None:
         v = self.store.get(aht_key(queue_id))
         return float(v) if v else None
@@ -733,6 +735,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self.bus.publish("acd.call.overflow", call_id=call_id, queue_id=queue_id, action=action)
             if target is not None:
                 self._dispatch_queue(target.id)
+
+def _scope(center: str | None) -> dict[str, str]:
+    """An event's scope when it is known (else the bus looks it up)."""
+    return {"center_code": center} if center else {}
+
 
 def _agent_status(h: dict[str, str]) -> AgentStatus:
     a = AgentRec.from_hash(h)

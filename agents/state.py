@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
+from agents.policy import rolling_aht
 from core.state import MemoryStore, RedisStore, StateStore
 
 Check = tuple[str, str, Sequence[str]]  # key, field, allowed values ("" = missing)
@@ -22,6 +23,7 @@ Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["
 #                | ["hincr", key, field, amount] | ["srem_if_zempty", set_key, member, zset_key]
 #                | ["expire", key, seconds] | ["zreplace", key, old_score, new_score or "", member]
 #                  (zreplace: only while the member still has old_score; "" removes it)
+#                | ["ewma", key, sample, alpha] (string key: a rolling mean, policy.rolling_aht)
 #                | ["zdue", key, score, member] (score: the lower of `score` and 1 ms before the current one,
 #                  so it always changes: a reader's zreplace with the score it read then fails)
 Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zrank", key, member)
@@ -59,6 +61,8 @@ def _normalise(ops: Sequence[Op]) -> list[Op]:
             continue
         elif kind == "expire":
             out.append(["expire", op[1], str(int(op[2] * 1000))])
+        elif kind == "ewma":
+            out.append(["ewma", op[1], repr(float(op[2])), repr(float(op[3]))])
         elif kind == "zdue":
             out.append(["zdue", op[1], repr(float(op[2])), str(op[3])])
         elif kind == "zreplace":
@@ -108,6 +112,9 @@ class MemoryAcdState:
                     s.expire(key, int(op[2]) / 1000)
                 elif kind == "zreplace":
                     self._zreplace(key, float(op[2]), op[3], op[4])
+                elif kind == "ewma":
+                    prev = s.get(key)
+                    s.set(key, repr(rolling_aht(float(prev) if prev else None, float(op[2]), float(op[3]))))
                 elif kind == "zdue":
                     current = s.zscore(key, op[3])
                     s.zadd(key, {op[3]: float(op[2]) if current is None else min(float(op[2]), current - DUE_STEP)})
@@ -175,6 +182,11 @@ for _, o in ipairs(ops) do
   elseif kind == 'srem_if_zempty' then
     if redis.call('ZCARD', p .. o[4]) == 0 then redis.call('SREM', k, o[3]) end
   elseif kind == 'expire' then redis.call('PEXPIRE', k, o[3])
+  elseif kind == 'ewma' then
+    local prev = tonumber(redis.call('GET', k) or '')
+    local v = tonumber(o[3])
+    if prev then v = prev + tonumber(o[4]) * (v - prev) end
+    redis.call('SET', k, string.format('%.17g', v))
   elseif kind == 'zdue' then
     local v = tonumber(o[3])
     local cur = redis.call('ZSCORE', k, o[4])

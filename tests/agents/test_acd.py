@@ -621,3 +621,6 @@ def test_state_transactions_replace_scores_conditionally_and_read_after(acd) -> 
     assert state.txn_read([("t:h", "f", ("2",))], [["del", "t:h"]], [("hget", "t:h", "f")]) == (False, ["1"])
     state.txn([], [["zdue", "t:due", 10.0, "q"], ["zdue", "t:due", 10.0, "p"]])  # p: lower than 10, and changed
     assert acd.store.zscore("t:due", "q") == 10.0 and acd.store.zscore("t:due", "p") == 5.999
+    state.txn([], [["ewma", "t:aht", 100.0, 0.2]])  # the first sample is the mean
+    state.txn([], [["ewma", "t:aht", 200.0, 0.2]])
+    assert float(acd.store.get("t:aht") or 0) == pytest.approx(120.0)
