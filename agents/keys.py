@@ -14,7 +14,9 @@ center, ``acd:st:*`` statistics counters.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
+
+from agents.records import AgentRec
 
 ACTIVE, OFFERS, WRAP, LOAD, AGENTS = "acd:active", "acd:offers", "acd:wrap", "acd:load", "acd:agents"
 RPOOLS, MAXWAIT = "acd:rpools", "acd:maxwait"  # ready pools that have agents; calls' maximum-wait deadlines
@@ -24,14 +26,11 @@ WAITING_STATES = ("waiting", "callback")
 CALL_TTL = 6 * 3600
 
 
-def agent_pools(agent: dict[str, str]) -> list[str]:
+def agent_pools(agent: Mapping[str, str] | AgentRec) -> list[str]:
     """The ready pools of a logged-in agent (its stored skill pools, and one per skill and language
-    derived from its hash, so agents logged in before the language pools existed have them too)."""
-    skills = json.loads(agent.get("skills") or "[]")
-    languages = json.loads(agent.get("languages") or "[]")
-    center = agent.get("center", "")
-    stored = json.loads(agent.get("pools") or "[]")
-    return [*stored, *(rlk(center, t, lang) for t in skills for lang in languages)]
+    derived from its record, so agents logged in before the language pools existed have them too)."""
+    a = agent if isinstance(agent, AgentRec) else AgentRec.from_hash(agent)
+    return [*a.pools, *(rlk(a.center, t, lang) for t in a.skills for lang in a.languages)]
 
 
 def pools_in(pools: list[str], agent_id: int | str, idle_since: float | str) -> list[list]:

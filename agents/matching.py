@@ -6,30 +6,24 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from agents import endpoints, policy
+from agents import endpoints, policy, transitions
 from agents.api import AgentsHost
 from agents.keys import (
     ACTIVE,
     AGENTS,
     DUE,
     LANGS,
-    LOAD,
-    MAXWAIT,
-    OFFERS,
     RPOOLS,
     WAITING_STATES,
     ak,
     ck,
     due_now,
     pools_in,
-    pools_out,
     qk,
     qlk,
-    queue_out,
     rlk,
 )
-from agents.records import AgentRec
-from core.masking import mask_phone
+from agents.records import AgentRec, CallRec
 
 
 class MatchingMixin:
@@ -121,25 +115,12 @@ class MatchingMixin:
         return False
 
     def _claim(self, agent_id: int, c: dict[str, str], now: float, agent: dict[str, str] | None = None) -> bool:
-        agent = agent or self._agent(agent_id)
-        call_id, queue_id = c["call_id"], c["queue_id"]
-        deadline = now + self.offer_timeout
-        ops: list[list] = [
-            ["hset", ak(agent_id), {"state": "offered", "call_id": call_id, "since": now, "offer_until": deadline}],
-            ["hset", ck(call_id), {"state": "offered", "agent_id": agent_id, "offered_at": now}],
-            *queue_out(queue_id, call_id, c.get("language")), ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
-            ["zadd", OFFERS, deadline, call_id], ["hincr", LOAD, c["center"], -1], ["zrem", MAXWAIT, call_id]]
-        ops += pools_out(self._pools(agent), agent_id)
-        ok = self.state.txn([(ak(agent_id), "state", ("ready",)), (ck(call_id), "state", WAITING_STATES)], ops)
+        txn = transitions.offer(CallRec.from_hash(c), AgentRec.from_hash(agent or self._agent(agent_id)), agent_id,
+                                now, self.offer_timeout)
+        ok = self.state.txn(txn.checks, txn.ops)
         if ok:
-            ctx = json.loads(c.get("context") or "{}")
-            self.bus.publish("acd.call.offered", call_id=call_id, agent_id=agent_id, queue_id=queue_id,
-                             endpoint=endpoints.for_channel(ctx.get("channel"), agent.get("endpoint"),
-                                                            agent.get("endpoints")),
-                             center_code=c["center"], topic=c["topic"],
-                             callback=bool(c.get("cb_number")), caller=mask_phone(c.get("caller")),
-                             transferred_from=ctx.get("transferred_from"), until=deadline)
-            self._publish_agent(agent_id, "offered", call_id=call_id, center_code=c["center"])
+            for kind, data in txn.events:
+                self.bus.publish(kind, **data)
         return ok
 
     def _dispatch_queue(self, queue_id: str, centers: list[str] | None = None) -> int:

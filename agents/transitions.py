@@ -1,0 +1,53 @@
+"""ACD state changes as pure functions: `transition(records, command, now) -> Txn`, the checks that
+must hold, the operations applied if they do (by either store's applier, `agents.state`) and the
+events published once applied. No store, no clock, no bus: tested on their own.
+
+Moved here so far: the offer (agent ↔ call claim). The other transitions still build their checks
+and operations in `agents/service.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import endpoints
+from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, WAITING_STATES, agent_pools, ak, ck, pools_out, qk, queue_out
+from agents.records import AgentRec, CallRec
+from agents.state import Check, Op
+from core.masking import mask_phone
+
+
+@dataclass(frozen=True)
+class Txn:
+    checks: tuple[Check, ...]
+    ops: tuple[Op, ...]
+    events: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
+
+
+def agent_busy(agent: AgentRec, agent_id: int, fields: dict[str, Any]) -> list[Op]:
+    """Operation group: the agent leaves every ready pool (skill and language) with these fields set."""
+    return [["hset", ak(agent_id), fields], *pools_out(agent_pools(agent), agent_id)]
+
+
+def offer(call: CallRec, agent: AgentRec, agent_id: int, now: float, offer_timeout: float) -> Txn:
+    """A ready agent is offered a waiting call: both become `offered`, the call leaves its queue, the
+    agent its pools, and the offer's deadline is set."""
+    deadline = now + offer_timeout
+    ops: list[Op] = [
+        *agent_busy(agent, agent_id, {"state": "offered", "call_id": call.call_id, "since": now,
+                                      "offer_until": deadline}),
+        ["hset", ck(call.call_id), {"state": "offered", "agent_id": agent_id, "offered_at": now}],
+        *queue_out(call.queue_id, call.call_id, call.language),
+        ["srem_if_zempty", ACTIVE, call.queue_id, qk(call.queue_id)],
+        ["zadd", OFFERS, deadline, call.call_id], ["hincr", LOAD, call.center, -1], ["zrem", MAXWAIT, call.call_id]]
+    context = call.context or {}
+    offered = {"call_id": call.call_id, "agent_id": agent_id, "queue_id": call.queue_id,
+               "endpoint": endpoints.for_channel(call.channel, agent.endpoint, agent.endpoints),
+               "center_code": call.center, "topic": call.topic, "callback": bool(call.cb_number),
+               "caller": mask_phone(call.caller), "transferred_from": context.get("transferred_from"),
+               "until": deadline}
+    agent_state = {"agent_id": agent_id, "state": "offered", "reason": "", "call_id": call.call_id,
+                   "center_code": call.center}
+    return Txn(checks=((ak(agent_id), "state", ("ready",)), (ck(call.call_id), "state", WAITING_STATES)),
+               ops=tuple(ops), events=(("acd.call.offered", offered), ("acd.agent.state", agent_state)))

@@ -1,0 +1,37 @@
+"""ACD transitions as pure functions: checks, operations and events, without a store."""
+
+from __future__ import annotations
+
+from agents import transitions
+from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, ak, ck, qk, qlk, rk, rlk
+from agents.records import AgentRec, CallRec
+
+CALL = CallRec(call_id="c1", queue_id="44-pension", center="44", topic="pension", state="waiting",
+               caller="13800138000", language="yue", context={"channel": "twilio", "transferred_from": "11"},
+               score=100.0, queued_at=100.0, cb_number="")
+AGENT = AgentRec(id=7, center="44", skills=("pension", "general"), languages=("zh", "yue"),
+                 endpoint="PJSIP/a7", endpoints={"twilio": "client:a7"},
+                 pools=(rk("44", "pension"), rk("44", "general")), state="ready")
+
+
+def test_an_offer_claims_a_ready_agent_and_a_waiting_call_atomically() -> None:
+    txn = transitions.offer(CALL, AGENT, 7, now=200.0, offer_timeout=15.0)
+    assert txn.checks == ((ak(7), "state", ("ready",)), (ck("c1"), "state", ("waiting", "callback")))
+    ops = [(op[0], op[1]) if isinstance(op[2], dict) else tuple(op) for op in txn.ops]
+    assert ("hset", ak(7)) in ops and ("hset", ck("c1")) in ops
+    assert ("zrem", qk("44-pension"), "c1") in ops and ("zrem", qlk("44-pension", "yue"), "c1") in ops
+    assert ("zadd", OFFERS, 215.0, "c1") in ops and ("hincr", LOAD, "44", -1) in ops
+    assert ("zrem", MAXWAIT, "c1") in ops and ("srem_if_zempty", ACTIVE, "44-pension", qk("44-pension")) in ops
+    left = {op[1] for op in txn.ops if op[0] == "zrem" and op[2] == 7}
+    assert left == {rk("44", "pension"), rk("44", "general"), *(rlk("44", t, lang) for t in ("pension", "general")
+                                                                for lang in ("zh", "yue"))}  # every pool
+    agent_fields = next(op[2] for op in txn.ops if op[0] == "hset" and op[1] == ak(7))
+    assert agent_fields == {"state": "offered", "call_id": "c1", "since": 200.0, "offer_until": 215.0}
+
+
+def test_an_offer_announces_the_call_on_the_channel_endpoint_with_the_caller_masked() -> None:
+    (kind, offered), (agent_kind, agent_state) = transitions.offer(CALL, AGENT, 7, now=200.0, offer_timeout=15.0).events
+    assert kind == "acd.call.offered" and agent_kind == "acd.agent.state"
+    assert offered["endpoint"] == "client:a7" and offered["caller"] == "138****8000"
+    assert offered["transferred_from"] == "11" and offered["until"] == 215.0 and offered["callback"] is False
+    assert agent_state == {"agent_id": 7, "state": "offered", "reason": "", "call_id": "c1", "center_code": "44"}
