@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from agents import endpoints, policy, stats
+from agents import endpoints, policy, stats, transitions
 from agents.api import AgentsHost
 from agents.callbacks import CallbackMixin
 from agents.domain import (
@@ -53,7 +53,7 @@ from agents.keys import (
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
 from agents.policy import AHT_ALPHA
-from agents.records import AgentRec
+from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
 from agents.state import make_acd_state
@@ -392,25 +392,15 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         now = self._now()
         if not c:
             raise AcdError("unknown_call", "没有这通来电")
-        ops: list[list] = [["hset", ak(agent_id), {"state": "on_call", "since": now, "offer_until": "",
-                                                   "answered_at": now, "call_queue": c["queue_id"],
-                                                   "call_center": c["center"]}],
-                           ["hset", ck(call_id), {"state": "connected", "answered_at": now}],
-                           ["zrem", OFFERS, call_id]]
-        waited = now - float(c["queued_at"])
-        ops += stats.count_ops(now, c["queue_id"], c["center"], test=is_test_call(call_id), answered=1,
-                               wait_ms=int(waited * 1000), answered_sl=int(waited <= self.sl_seconds))
-        ok = self.state.txn([(ak(agent_id), "state", ("offered",)), (ak(agent_id), "call_id", (call_id,)),
-                             (ck(call_id), "state", ("offered",)), (ck(call_id), "agent_id", (str(agent_id),))], ops)
-        if not ok:
+        call, rec = CallRec.from_hash(c), AgentRec.from_hash(agent)
+        txn = transitions.accept(call, rec, agent_id, now, self.sl_seconds)
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_offered", "这通来电已不再分配给您")
-        if c.get("cb_number"):
+        if call.cb_number:
             self._callback_dialling(call_id)
-        channel = json.loads(c.get("context") or "{}").get("channel")
-        endpoint = endpoints.for_channel(channel, agent.get("endpoint"), agent.get("endpoints"))
-        self.bus.publish("acd.call.connected", call_id=call_id, agent_id=agent_id, queue_id=c["queue_id"],
-                         waited=round(waited, 1), endpoint=endpoint, center_code=c["center"])
-        self._publish_agent(agent_id, "on_call", call_id=call_id, center_code=c["center"])
+        for kind, data in txn.events:
+            self.bus.publish(kind, **data)
+        endpoint = txn.events[0][1]["endpoint"]
         if c.get("cb_number"):
             return self.call_status(call_id)  # type: ignore[return-value]
         return CallStatus(call_id=call_id, state="connected", position=None, ewt_seconds=None, agent_id=agent_id,

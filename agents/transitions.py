@@ -2,8 +2,8 @@
 must hold, the operations applied if they do (by either store's applier, `agents.state`) and the
 events published once applied. No store, no clock, no bus: tested on their own.
 
-Moved here so far: the offer (agent ↔ call claim). The other transitions still build their checks
-and operations in `agents/service.py`.
+Moved here so far: the offer (agent ↔ call claim) and the answer (accept). The other transitions
+still build their checks and operations in `agents/service.py`.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import endpoints
+from agents import endpoints, stats
 from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, WAITING_STATES, agent_pools, ak, ck, pools_out, qk, queue_out
 from agents.records import AgentRec, CallRec
 from agents.state import Check, Op
 from core.masking import mask_phone
+from core.testcalls import is_test_call
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,26 @@ def offer(call: CallRec, agent: AgentRec, agent_id: int, now: float, offer_timeo
                    "center_code": call.center}
     return Txn(checks=((ak(agent_id), "state", ("ready",)), (ck(call.call_id), "state", WAITING_STATES)),
                ops=tuple(ops), events=(("acd.call.offered", offered), ("acd.agent.state", agent_state)))
+
+
+def accept(call: CallRec, agent: AgentRec, agent_id: int, now: float, sl_seconds: float) -> Txn:
+    """The offered agent answers: call `connected`, agent `on_call`, the offer's deadline dropped, and
+    the answer counted (wait, within the service level or not)."""
+    waited = now - call.queued_at
+    ops: list[Op] = [
+        ["hset", ak(agent_id), {"state": "on_call", "since": now, "offer_until": "", "answered_at": now,
+                                "call_queue": call.queue_id, "call_center": call.center}],
+        ["hset", ck(call.call_id), {"state": "connected", "answered_at": now}],
+        ["zrem", OFFERS, call.call_id],
+        *stats.count_ops(now, call.queue_id, call.center, test=is_test_call(call.call_id), answered=1,
+                         wait_ms=int(waited * 1000), answered_sl=int(waited <= sl_seconds))]
+    endpoint = endpoints.for_channel(call.channel, agent.endpoint, agent.endpoints)
+    connected = {"call_id": call.call_id, "agent_id": agent_id, "queue_id": call.queue_id, "waited": round(waited, 1),
+                 "endpoint": endpoint, "center_code": call.center}
+    agent_state = {"agent_id": agent_id, "state": "on_call", "reason": "", "call_id": call.call_id,
+                   "center_code": call.center}
+    checks: tuple[Check, ...] = ((ak(agent_id), "state", ("offered",)), (ak(agent_id), "call_id", (call.call_id,)),
+                                 (ck(call.call_id), "state", ("offered",)),
+                                 (ck(call.call_id), "agent_id", (str(agent_id),)))
+    return Txn(checks=checks, ops=tuple(ops),
+               events=(("acd.call.connected", connected), ("acd.agent.state", agent_state)))

@@ -35,3 +35,16 @@ def test_an_offer_announces_the_call_on_the_channel_endpoint_with_the_caller_mas
     assert offered["endpoint"] == "client:a7" and offered["caller"] == "138****8000"
     assert offered["transferred_from"] == "11" and offered["until"] == 215.0 and offered["callback"] is False
     assert agent_state == {"agent_id": 7, "state": "offered", "reason": "", "call_id": "c1", "center_code": "44"}
+
+
+def test_an_answer_connects_the_call_and_counts_it_within_the_service_level_or_not() -> None:
+    offered = CallRec(**{**CALL.__dict__, "state": "offered", "agent_id": 7})
+    txn = transitions.accept(offered, AGENT, 7, now=110.0, sl_seconds=15)
+    assert (ck("c1"), "agent_id", ("7",)) in txn.checks and (ak(7), "state", ("offered",)) in txn.checks
+    counted = {(op[1], op[2]): op[3] for op in txn.ops if op[0] == "hincr"}
+    assert counted[("acd:st:0:queue:44-pension", "answered_sl")] == 1
+    assert counted[("acd:st:0:national", "wait_ms")] == 10_000
+    late = transitions.accept(offered, AGENT, 7, now=130.0, sl_seconds=15)
+    assert not any(op[0] == "hincr" and op[2] == "answered_sl" for op in late.ops)  # 30 s: outside the SL
+    (kind, connected), _ = txn.events
+    assert kind == "acd.call.connected" and connected["endpoint"] == "client:a7" and connected["waited"] == 10.0
