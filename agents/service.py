@@ -367,24 +367,13 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             if c and c.get("state") in ("waiting", "offered", "callback"):
                 self.abandon(call_id, reason)
             return
-        now = self._now()
-        agent_id = c["agent_id"]
-        hold = self._hold_total(c, now)
-        ops: list[list] = [
-            ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": reason, "hold_ms": hold,
-                                   "held": ""}],
-            ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "reason": "", "wrap_until":
-                                    now + self.wrap_seconds}],
-            ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
-        ok, (agent_center,) = self.state.txn_read(
-            [(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops,
-            [("hget", ak(agent_id), "center")])  # the agent event's scope, in the same round trip
-        if ok:
-            self.bus.publish("acd.call.ended", call_id=call_id, agent_id=int(agent_id), reason=reason,
-                             center_code=c["center"],
-                             talk_seconds=round(now - float(c.get("answered_at", now)), 1))
-            self._publish_agent(int(agent_id), "wrap_up", "", until=now + self.wrap_seconds,
-                                **_scope(agent_center))
+        txn = transitions.end(CallRec.from_hash(c), reason, self._now(), self.wrap_seconds)
+        agent_key = txn.checks[1][0]
+        ok, (agent_center,) = self.state.txn_read(txn.checks, txn.ops, [("hget", agent_key, "center")])
+        if ok:  # the agent event's scope was read in the same round trip
+            (ended_kind, ended), (agent_kind, agent_event) = txn.events
+            self.bus.publish(ended_kind, **ended)
+            self.bus.publish(agent_kind, **agent_event, **_scope(agent_center))
 
     # -- console commands -----------------------------------------------------------------------
     def accept(self, agent_id: int, call_id: str) -> CallStatus:
@@ -460,10 +449,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return ok
 
     def _hold_total(self, c: dict[str, str], now: float) -> int:
-        total = int(c.get("hold_ms") or 0)
-        if c.get("held"):
-            total += int((now - float(c["held"])) * 1000)
-        return total
+        return transitions.hold_total_ms(CallRec.from_hash(c), now)
 
     def hold(self, agent_id: int, call_id: str) -> None:
         if not self.state.txn([(ck(call_id), "state", ("connected",)), (ck(call_id), "held", ("",)),

@@ -2,8 +2,8 @@
 must hold, the operations applied if they do (by either store's applier, `agents.state`) and the
 events published once applied. No store, no clock, no bus: tested on their own.
 
-Moved here so far: the offer (agent ↔ call claim) and the answer (accept). The other transitions
-still build their checks and operations in `agents/service.py`.
+Moved here so far: the offer (agent ↔ call claim) and the answer (accept), the end of a call
+(end). The other transitions still build their checks and operations in `agents/service.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents import endpoints, stats
-from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, WAITING_STATES, agent_pools, ak, ck, pools_out, qk, queue_out
+from agents.keys import (
+    ACTIVE,
+    LOAD,
+    MAXWAIT,
+    OFFERS,
+    WAITING_STATES,
+    WRAP,
+    agent_pools,
+    ak,
+    ck,
+    pools_out,
+    qk,
+    queue_out,
+)
 from agents.records import AgentRec, CallRec
 from agents.state import Check, Op
 from core.masking import mask_phone
@@ -75,3 +88,25 @@ def accept(call: CallRec, agent: AgentRec, agent_id: int, now: float, sl_seconds
                                  (ck(call.call_id), "agent_id", (str(agent_id),)))
     return Txn(checks=checks, ops=tuple(ops),
                events=(("acd.call.connected", connected), ("acd.agent.state", agent_state)))
+
+
+def hold_total_ms(call: CallRec, now: float) -> int:
+    """Time on hold so far: the closed holds plus the one running (if any)."""
+    return call.hold_ms + (int((now - call.held) * 1000) if call.held else 0)
+
+
+def end(call: CallRec, reason: str, now: float, wrap_seconds: float) -> Txn:
+    """A connected call ends: the call `ended` (its hold time closed), its agent into wrap-up until the
+    deadline. The agent event carries no scope: the caller adds the agent's center when it knows it."""
+    agent_id = call.agent_id or 0
+    until = now + wrap_seconds
+    ops: tuple[Op, ...] = (
+        ["hset", ck(call.call_id), {"state": "ended", "ended_at": now, "end_reason": reason,
+                                    "hold_ms": hold_total_ms(call, now), "held": ""}],
+        ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "reason": "", "wrap_until": until}],
+        ["zadd", WRAP, until, agent_id])
+    ended = {"call_id": call.call_id, "agent_id": agent_id, "reason": reason, "center_code": call.center,
+             "talk_seconds": round(now - (call.answered_at if call.answered_at is not None else now), 1)}
+    wrapping = {"agent_id": agent_id, "state": "wrap_up", "reason": "", "until": until}
+    return Txn(checks=((ck(call.call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call.call_id,))),
+               ops=ops, events=(("acd.call.ended", ended), ("acd.agent.state", wrapping)))

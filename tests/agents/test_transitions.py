@@ -48,3 +48,17 @@ def test_an_answer_connects_the_call_and_counts_it_within_the_service_level_or_n
     assert not any(op[0] == "hincr" and op[2] == "answered_sl" for op in late.ops)  # 30 s: outside the SL
     (kind, connected), _ = txn.events
     assert kind == "acd.call.connected" and connected["endpoint"] == "client:a7" and connected["waited"] == 10.0
+
+
+def test_the_end_of_a_call_closes_its_hold_and_puts_the_agent_in_wrap_up() -> None:
+    connected = CallRec(**{**CALL.__dict__, "state": "connected", "agent_id": 7, "answered_at": 150.0,
+                           "hold_ms": 2_000, "held": 190.0})
+    txn = transitions.end(connected, "completed", now=200.0, wrap_seconds=30.0)
+    assert txn.checks == ((ck("c1"), "state", ("connected",)), (ak(7), "call_id", ("c1",)))
+    call_fields = next(op[2] for op in txn.ops if op[0] == "hset" and op[1] == ck("c1"))
+    assert call_fields["hold_ms"] == 12_000 and call_fields["held"] == "" and call_fields["state"] == "ended"
+    assert ["zadd", "acd:wrap", 230.0, 7] in txn.ops
+    (_, ended), (_, wrapping) = txn.events
+    assert ended["talk_seconds"] == 50.0 and wrapping == {"agent_id": 7, "state": "wrap_up", "reason": "",
+                                                          "until": 230.0}
+    assert transitions.hold_total_ms(connected, 195.0) == 7_000
