@@ -148,26 +148,25 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         agent = self._agent(agent_id)
         if not agent or agent.get("state") in ("", "logged_out"):
             raise AcdError("logged_out", "坐席未签入")
-        now = self._now()
-        ops: list[list] = [["hset", ak(agent_id), {"state": "ready", "reason": "", "since": now,
-                                                   "idle_since": now}]]
-        ops += pools_in(self._pools(agent), agent_id, now)
-        if not self.state.txn([(ak(agent_id), "state", ("not_ready",))], ops):
+        txn = transitions.ready(AgentRec.from_hash(agent), agent_id, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             if agent.get("state") == "ready":
                 return self.agent_status(agent_id)  # type: ignore[return-value]
             raise AcdError("busy", "当前状态不能置闲")
-        self._publish_agent(agent_id, "ready")
+        self._publish(txn)
         self._dispatch_for_agent(agent_id, agent)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
     def set_not_ready(self, agent_id: int, reason: str = "break") -> AgentStatus:
-        agent = self._agent(agent_id)
-        ops: list[list] = [["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "since": self._now()}]]
-        ops += pools_out(self._pools(agent), agent_id)
-        if not self.state.txn([(ak(agent_id), "state", ("ready", "not_ready"))], ops):
+        txn = transitions.not_ready(AgentRec.from_hash(self._agent(agent_id)), agent_id, reason, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("busy", "当前状态不能置忙")
-        self._publish_agent(agent_id, "not_ready", reason)
+        self._publish(txn)
         return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    def _publish(self, txn: transitions.Txn) -> None:
+        for kind, data in txn.events:
+            self.bus.publish(kind, **data)
 
     def device_state(self, endpoint: str, state: str) -> AgentStatus | None:
         """A softphone's state as the PBX sees it (registered, available, in_use, ringing, offline).
@@ -387,8 +386,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             raise AcdError("not_offered", "这通来电已不再分配给您")
         if call.cb_number:
             self._callback_dialling(call_id)
-        for kind, data in txn.events:
-            self.bus.publish(kind, **data)
+        self._publish(txn)
         endpoint = txn.events[0][1]["endpoint"]
         if c.get("cb_number"):
             return self.call_status(call_id)  # type: ignore[return-value]

@@ -3,7 +3,7 @@ must hold, the operations applied if they do (by either store's applier, `agents
 events published once applied. No store, no clock, no bus: tested on their own.
 
 Moved here so far: the offer (agent ↔ call claim) and the answer (accept), the end of a call
-(end). The other transitions still build their checks and operations in `agents/service.py`.
+(end), ready and not ready. The other transitions still build their checks and operations in `agents/service.py`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from agents.keys import (
     agent_pools,
     ak,
     ck,
+    pools_in,
     pools_out,
     qk,
     queue_out,
@@ -110,3 +111,28 @@ def end(call: CallRec, reason: str, now: float, wrap_seconds: float) -> Txn:
     wrapping = {"agent_id": agent_id, "state": "wrap_up", "reason": "", "until": until}
     return Txn(checks=((ck(call.call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call.call_id,))),
                ops=ops, events=(("acd.call.ended", ended), ("acd.agent.state", wrapping)))
+
+
+def agent_free(agent: AgentRec, agent_id: int, fields: dict[str, Any], idle_since: float | str) -> list[Op]:
+    """Operation group: the agent enters every ready pool (skill and language), ranked by `idle_since`,
+    with these fields set."""
+    return [["hset", ak(agent_id), fields], *pools_in(agent_pools(agent), agent_id, idle_since)]
+
+
+def _agent_event(agent: AgentRec, agent_id: int, state: str, reason: str = "") -> tuple[str, dict[str, Any]]:
+    scope = {"center_code": agent.center} if agent.center else {}
+    return "acd.agent.state", {"agent_id": agent_id, "state": state, "reason": reason, **scope}
+
+
+def ready(agent: AgentRec, agent_id: int, now: float) -> Txn:
+    """A not-ready agent becomes ready: idle from now, in their pools."""
+    ops = agent_free(agent, agent_id, {"state": "ready", "reason": "", "since": now, "idle_since": now}, now)
+    return Txn(checks=((ak(agent_id), "state", ("not_ready",)),), ops=tuple(ops),
+               events=(_agent_event(agent, agent_id, "ready"),))
+
+
+def not_ready(agent: AgentRec, agent_id: int, reason: str, now: float) -> Txn:
+    """A ready (or already not-ready) agent takes a break: out of their pools, with the reason."""
+    ops = agent_busy(agent, agent_id, {"state": "not_ready", "reason": reason, "since": now})
+    return Txn(checks=((ak(agent_id), "state", ("ready", "not_ready")),), ops=tuple(ops),
+               events=(_agent_event(agent, agent_id, "not_ready", reason),))

@@ -62,3 +62,16 @@ def test_the_end_of_a_call_closes_its_hold_and_puts_the_agent_in_wrap_up() -> No
     assert ended["talk_seconds"] == 50.0 and wrapping == {"agent_id": 7, "state": "wrap_up", "reason": "",
                                                           "until": 230.0}
     assert transitions.hold_total_ms(connected, 195.0) == 7_000
+
+
+def test_ready_and_not_ready_move_the_agent_in_and_out_of_every_pool() -> None:
+    pools = {rk("44", "pension"), rk("44", "general"), *(rlk("44", t, lang) for t in ("pension", "general")
+                                                        for lang in ("zh", "yue"))}
+    up = transitions.ready(AGENT, 7, now=300.0)
+    assert up.checks == ((ak(7), "state", ("not_ready",)),)
+    assert {op[1] for op in up.ops if op[0] == "zadd" and op[2:] == [300.0, 7]} == pools
+    assert up.events == (("acd.agent.state", {"agent_id": 7, "state": "ready", "reason": "", "center_code": "44"}),)
+    down = transitions.not_ready(AGENT, 7, "lunch", now=310.0)
+    assert {op[1] for op in down.ops if op[0] == "zrem" and op[2] == 7} == pools
+    assert ["hset", ak(7), {"state": "not_ready", "reason": "lunch", "since": 310.0}] in down.ops
+    assert down.events[0][1]["reason"] == "lunch"
