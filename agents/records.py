@@ -40,22 +40,34 @@ class _Record:
     _FLOAT: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
+    def _spec(cls) -> tuple[dict[str, str], frozenset[str]]:
+        """Per class, computed once: how each modelled field converts, which default to None."""
+        spec = _SPECS.get(cls)
+        if spec is None:
+            names = [f.name for f in fields(cls) if f.name != "extra"]
+            kinds = {n: "json" if n in cls._JSON else "int" if n in cls._INT else "float" if n in cls._FLOAT
+                     else "str" for n in names}
+            spec = _SPECS[cls] = (kinds, frozenset(f.name for f in fields(cls) if f.default is None))
+        return spec
+
+    @classmethod
     def from_hash(cls: type[_R], h: Mapping[str, str]) -> _R:
-        known = {f.name for f in fields(cls)} - {"extra"}
+        kinds, nullable = cls._spec()
         values: dict[str, Any] = {}
-        for name in known & h.keys():
-            raw = h[name]
-            if name in cls._JSON:
-                values[name] = _freeze(json.loads(raw)) if raw else None
-            elif name in cls._INT:
-                values[name] = _int(raw)
-            elif name in cls._FLOAT:
-                values[name] = _float(raw)
-            else:
+        extra: dict[str, str] = {}
+        for name, raw in h.items():
+            kind = kinds.get(name)
+            if kind is None:
+                extra[name] = raw
+                continue
+            if kind == "str":
                 values[name] = raw
-        defaults = {f.name: f for f in fields(cls)}
-        values = {k: v for k, v in values.items() if v is not None or defaults[k].default is None}
-        return cls(**values, extra={k: v for k, v in h.items() if k not in known})
+                continue
+            value = (_freeze(json.loads(raw)) if raw else None) if kind == "json" else \
+                _int(raw) if kind == "int" else _float(raw)
+            if value is not None or name in nullable:
+                values[name] = value
+        return cls(**values, extra=extra)
 
     def to_hash(self) -> dict[str, str]:
         out = dict(self.extra)
@@ -70,6 +82,9 @@ class _Record:
             else:
                 out[f.name] = value
         return out
+
+
+_SPECS: dict[type, tuple[dict[str, str], frozenset[str]]] = {}
 
 
 def _freeze(value: Any) -> Any:
