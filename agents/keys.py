@@ -3,19 +3,34 @@
 ``acd:c:<call>`` call hash, ``acd:q:<queue>`` waiting calls (sorted by score), ``acd:ql:<queue>:<lang>``
 the same per caller language (so a ready agent finds a call in their language wherever it stands in
 the queue), ``acd:langs`` the languages indexed, ``acd:active`` queues
-with waiting calls, ``acd:a:<agent>`` agent hash, ``acd:r:<center>:<topic>`` ready agents (sorted by
-idle-since), ``acd:rpools`` ready pools that have agents, ``acd:staff:<center>:<topic>`` logged-in
+with waiting calls, ``acd:due`` queues the timer should look at (and when), ``acd:a:<agent>`` agent
+hash, ``acd:r:<center>:<topic>`` ready agents (sorted by
+idle-since), ``acd:rl:<center>:<topic>:<lang>`` the same per language the agent speaks (so a caller
+needing a rare language finds the one agent who speaks it behind any number of longer-idle others),
+``acd:rpools`` ready pools that have agents, ``acd:staff:<center>:<topic>`` logged-in
 agents, ``acd:offers`` / ``acd:wrap`` / ``acd:maxwait`` deadlines, ``acd:load`` waiting calls per
 center, ``acd:st:*`` statistics counters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from agents.records import AgentRec
+
 ACTIVE, OFFERS, WRAP, LOAD, AGENTS = "acd:active", "acd:offers", "acd:wrap", "acd:load", "acd:agents"
 RPOOLS, MAXWAIT = "acd:rpools", "acd:maxwait"  # ready pools that have agents; calls' maximum-wait deadlines
 LANGS = "acd:langs"  # caller languages that have a waiting-call index
+DUE = "acd:due"  # queues → when the timer should next look at them (a queue_in makes a queue due at once)
 WAITING_STATES = ("waiting", "callback")
 CALL_TTL = 6 * 3600
+
+
+def agent_pools(agent: Mapping[str, str] | AgentRec) -> list[str]:
+    """The ready pools of a logged-in agent (its stored skill pools, and one per skill and language
+    derived from its record, so agents logged in before the language pools existed have them too)."""
+    a = agent if isinstance(agent, AgentRec) else AgentRec.from_hash(agent)
+    return [*a.pools, *(rlk(a.center, t, lang) for t in a.skills for lang in a.languages)]
 
 
 def pools_in(pools: list[str], agent_id: int | str, idle_since: float | str) -> list[list]:
@@ -32,7 +47,13 @@ def queue_in(queue_id: str, call_id: str, score: float | str, language: str | No
     used to change its score)."""
     lang = language or "zh"
     return [["zadd", qk(queue_id), score, call_id], ["zadd", qlk(queue_id, lang), score, call_id],
-            ["sadd", LANGS, lang]]
+            ["sadd", LANGS, lang], due_now(queue_id, score)]
+
+
+def due_now(queue_id: str, at: float | str) -> list:
+    """The operation making a queue due for the timer's look (at `at`, never later than now; the due
+    time always changes, so a timer pass that read the old one does not reschedule it)."""
+    return ["zdue", DUE, at, queue_id]
 
 
 def queue_out(queue_id: str, call_id: str, language: str | None) -> list[list]:
@@ -55,8 +76,16 @@ def ak(agent_id: int | str) -> str:
     return f"acd:a:{agent_id}"
 
 
+def aht_key(queue_id: str) -> str:
+    return f"acd:aht:{queue_id}"
+
+
 def rk(center: str, topic: str) -> str:
     return f"acd:r:{center}:{topic}"
+
+
+def rlk(center: str, topic: str, language: str) -> str:
+    return f"acd:rl:{center}:{topic}:{language}"
 
 
 def sk(center: str, topic: str) -> str:

@@ -6,25 +6,24 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from agents import endpoints, policy
+from agents import endpoints, policy, transitions
 from agents.api import AgentsHost
 from agents.keys import (
     ACTIVE,
+    AGENTS,
+    DUE,
     LANGS,
-    LOAD,
-    MAXWAIT,
-    OFFERS,
     RPOOLS,
     WAITING_STATES,
     ak,
     ck,
-    pools_out,
+    due_now,
+    pools_in,
     qk,
     qlk,
-    queue_out,
-    rk,
+    rlk,
 )
-from core.masking import mask_phone
+from agents.records import AgentRec, CallRec
 
 
 class MatchingMixin:
@@ -35,6 +34,7 @@ class MatchingMixin:
     switch: Any
     offer_timeout: float
     scan_depth: int
+    recheck: float
     pool_depth: int
 
     if TYPE_CHECKING:  # provided by AcdService
@@ -69,31 +69,45 @@ class MatchingMixin:
                     added += 1
         return added
 
+    def reindex_ready_agents(self) -> int:
+        """Put ready agents who became ready before the per-language pools existed into them (once, on
+        a node's first timer pass, like `reindex_languages`). Returns how many agents were added."""
+        ids = sorted(self.store.smembers(AGENTS))
+        added = 0
+        for agent_id, a in zip(ids, self.state.hgetall_many([ak(i) for i in ids]), strict=True):
+            if a.get("state") != "ready":
+                continue
+            missing = [p for p in self._pools(a) if self.store.zscore(p, agent_id) is None]
+            if missing and self.state.txn([(ak(agent_id), "state", ("ready",))],
+                                          pools_in(missing, agent_id, a.get("idle_since") or self._now())):
+                added += 1
+        return added
+
     def _centers(self) -> list[str]:
         return [c.code for c in self.switch.centers() if not c.remote]
 
-    def _candidates(self, pools: list[tuple[str, str]], channel: str | None = None) -> list[policy.Candidate]:
-        keys = [rk(c, t) for c, t in pools]
+    def _candidates(self, pools: list[tuple[str, str]], language: str,
+                    channel: str | None = None) -> list[policy.Candidate]:
+        """The longest-idle ready agents who speak `language` in these (center, topic) pools."""
+        keys = [rlk(c, t, language) for c, t in pools]
         seen: dict[str, float] = {}
         for rows in self.state.zrange_many(keys, self.pool_depth):
             for member, idle in rows:
                 seen.setdefault(member, idle)
         ordered = sorted(seen.items(), key=lambda kv: (kv[1], kv[0]))[: self.pool_depth * 2]
-        hashes = self.state.hgetall_many([ak(a) for a, _ in ordered])
-        return [policy.Candidate(int(a), idle, tuple(json.loads(h.get("languages") or "[]")),
-                                 int(h.get("level") or 0), h.get("state", ""))
-                for (a, idle), h in zip(ordered, hashes, strict=True)
-                if h and endpoints.fits(channel, endpoints.for_channel(channel, h.get("endpoint"), h.get("endpoints")))]
+        recs = [AgentRec.from_hash(h) if h else None for h in self.state.hgetall_many([ak(a) for a, _ in ordered])]
+        return [policy.Candidate(int(a), idle, r.languages, r.level, r.state)
+                for (a, idle), r in zip(ordered, recs, strict=True)
+                if r and endpoints.fits(channel, endpoints.for_channel(channel, r.endpoint, r.endpoints))]
 
     def _try_match(self, c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> bool:
-        waited = now - float(c["queued_at"])
-        pools = [(ctr, t) for ctr, t in policy.pools_for_wait(c["center"], c["topic"], waited, centers)
-                 if rk(ctr, t) in ready_pools]
+        pools = _reachable(c, now, centers, ready_pools)
         if not pools:
             return False
+        language = c.get("language") or "zh"
         channel = json.loads(c.get("context") or "{}").get("channel")  # only agents this channel can reach
         for _ in range(3):  # a candidate taken by another node meanwhile: look again
-            chosen = policy.pick_agent(self._candidates(pools, channel), c.get("language") or "zh")
+            chosen = policy.pick_agent(self._candidates(pools, language, channel), language)
             if chosen is None:
                 return False
             if self._claim(chosen.agent_id, c, now):
@@ -101,25 +115,12 @@ class MatchingMixin:
         return False
 
     def _claim(self, agent_id: int, c: dict[str, str], now: float, agent: dict[str, str] | None = None) -> bool:
-        agent = agent or self._agent(agent_id)
-        call_id, queue_id = c["call_id"], c["queue_id"]
-        deadline = now + self.offer_timeout
-        ops: list[list] = [
-            ["hset", ak(agent_id), {"state": "offered", "call_id": call_id, "since": now, "offer_until": deadline}],
-            ["hset", ck(call_id), {"state": "offered", "agent_id": agent_id, "offered_at": now}],
-            *queue_out(queue_id, call_id, c.get("language")), ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
-            ["zadd", OFFERS, deadline, call_id], ["hincr", LOAD, c["center"], -1], ["zrem", MAXWAIT, call_id]]
-        ops += pools_out(self._pools(agent), agent_id)
-        ok = self.state.txn([(ak(agent_id), "state", ("ready",)), (ck(call_id), "state", WAITING_STATES)], ops)
+        txn = transitions.offer(CallRec.from_hash(c), AgentRec.from_hash(agent or self._agent(agent_id)), agent_id,
+                                now, self.offer_timeout)
+        ok = self.state.txn(txn.checks, txn.ops)
         if ok:
-            ctx = json.loads(c.get("context") or "{}")
-            self.bus.publish("acd.call.offered", call_id=call_id, agent_id=agent_id, queue_id=queue_id,
-                             endpoint=endpoints.for_channel(ctx.get("channel"), agent.get("endpoint"),
-                                                            agent.get("endpoints")),
-                             center_code=c["center"], topic=c["topic"],
-                             callback=bool(c.get("cb_number")), caller=mask_phone(c.get("caller")),
-                             transferred_from=ctx.get("transferred_from"), until=deadline)
-            self._publish_agent(agent_id, "offered", call_id=call_id)
+            for kind, data in txn.events:
+                self.bus.publish(kind, **data)
         return ok
 
     def _dispatch_queue(self, queue_id: str, centers: list[str] | None = None) -> int:
@@ -143,49 +144,96 @@ class MatchingMixin:
             if not progress:
                 return matched
 
-    def _dispatch_all(self, now: float) -> None:
-        """The timer's matching pass: every queue's head calls, read in two round trips, and only
-        calls whose current tiers reach a pool with ready agents are tried (tiers widen with time)."""
-        ready_pools = self.store.smembers(RPOOLS)
-        active = sorted(self.store.smembers(ACTIVE))
-        if not ready_pools or not active:
+    def _dispatch_due(self, now: float, due: list[tuple[str, float]]) -> None:
+        """The timer's matching pass, incremental: only the queues that are due (a call entered them,
+        or a head call's tiers widen now; `acd:due`) are looked at, not every queue. Their head calls
+        whose tiers reach a pool with a ready agent speaking their language are tried; then each queue
+        is due again when its next head call's tiers widen (at most `recheck` seconds later, a safety
+        net), or leaves `acd:due` when it is empty."""
+        due = [(q, at) for q, at in due if at <= now]
+        if not due:
             return
+        ready_pools = self.store.smembers(RPOOLS)
         centers = self._centers()
-        heads = self._heads(active)
-        for c in self.state.hgetall_many([ck(m) for _, m, _ in heads]):
-            if not c or c.get("state") not in WAITING_STATES:
-                continue
-            pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
-            if any(rk(ctr, t) in ready_pools for ctr, t in pools) and self._try_match(c, now, centers, ready_pools):
+        heads = self._heads([q for q, _ in due])
+        calls = self.state.hgetall_many([ck(m) for _, m, _ in heads])
+        waiting = [c for c in calls if c and c.get("state") in WAITING_STATES]
+        left = []
+        for c in waiting:
+            if ready_pools and _reachable(c, now, centers, ready_pools) and self._try_match(c, now, centers,
+                                                                                             ready_pools):
                 ready_pools = self.store.smembers(RPOOLS)
-                if not ready_pools:
-                    return
+            else:
+                left.append(c)
+        seen = {q for _, _, q in heads}
+        self.state.txn([], [_reschedule(q, at, now, self.recheck, left, q in seen) for q, at in due])
 
-    def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None) -> None:
+    def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None,
+                            active: set[str] | None = None) -> None:
         """A ready agent takes the best waiting call (priority, then arrival) among the queues whose
         overflow tiers reach them now. Queues are pruned by their head's score before any call is read:
         a call's score never exceeds its arrival time. `agent` (the hash as just read by the caller)
-        saves a read; only its static fields are used, the claim itself checks the state."""
+        saves a read; only its static fields are used, the claim itself checks the state. `active`: the
+        queues with waiting calls, when read with the caller's transaction."""
         agent = agent or self._agent(agent_id)
         if not agent or agent.get("state") == "logged_out":
             return
         skills = frozenset(json.loads(agent["skills"]))
-        languages = json.loads(agent["languages"])
         now = self._now()
-        reach = {q: w for q in self.store.smembers(ACTIVE)
+        reach = {q: w for q in (self.store.smembers(ACTIVE) if active is None else active)
                  if (w := policy.min_wait_for(agent["center"], skills, *q.split("-", 1))) is not None}
         if not reach:
             return
-        best = [(score, m) for score, m, q in self._heads(sorted(reach), languages) if score <= now - reach[q]]
+        for _ in range(3):  # the calls it might take went to other agents meanwhile: read the heads again
+            outcome, queues = self._take_best(agent_id, agent, reach, now)
+            if outcome != "lost":
+                return
+        self.state.txn([], [due_now(q, now) for q in queues])  # and let the timer look at them again
+
+    def _take_best(self, agent_id: int, agent: dict[str, str], reach: dict[str, int],
+                   now: float) -> tuple[str, list[str]]:
+        """One attempt of `_dispatch_for_agent`: "claimed", "not_ready" (the agent's state changed),
+        "none" (no call for them) or "lost" (every call found was taken by others), and the queues read."""
+        skills = frozenset(json.loads(agent["skills"]))
+        languages = json.loads(agent["languages"])
+        best = [(score, m, q) for score, m, q in self._heads(sorted(reach), languages) if score <= now - reach[q]]
         centers = self._centers()
+        lost = False
         for i in range(0, len(best), 20):
             chunk = best[i:i + 20]
-            for c in self.state.hgetall_many([ck(m) for _, m in chunk]):
-                if not c or c.get("state") not in WAITING_STATES or (c.get("language") or "zh") not in languages:
+            for c in self.state.hgetall_many([ck(m) for _, m, _ in chunk]):
+                if not c or c.get("state") not in WAITING_STATES:
+                    lost = True
+                    continue
+                if (c.get("language") or "zh") not in languages:
                     continue
                 pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
                 if any(center == agent["center"] and topic in skills for center, topic in pools):
                     if self._claim(agent_id, c, now, agent):
-                        return
+                        return "claimed", []
                     if self.store.hget(ak(agent_id), "state") != "ready":
-                        return
+                        return "not_ready", []
+                    lost = True
+        return ("lost" if lost else "none"), sorted({q for _, _, q in best})
+
+
+def _reachable(c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> list[tuple[str, str]]:
+    """The (center, topic) pools the call's tiers reach now that have a ready agent speaking its language."""
+    language = c.get("language") or "zh"
+    return [(ctr, t) for ctr, t in policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
+            if rlk(ctr, t, language) in ready_pools]
+
+
+def _reschedule(queue_id: str, was: float, now: float, recheck: float, left: list[dict[str, str]],
+                had_calls: bool) -> list:
+    """The operation making a looked-at queue due again: when the first of its unmatched head calls
+    reaches its next tier (at most `recheck` seconds from now); at once when every head was matched
+    (calls behind them are looked at on the next pass); an empty queue leaves `acd:due`. Only if no
+    call entered the queue meanwhile (its due time is still `was`)."""
+    if not had_calls:
+        return ["zreplace", DUE, was, "", queue_id]
+    mine = [c for c in left if c["queue_id"] == queue_id]
+    if not mine:
+        return ["zreplace", DUE, was, now, queue_id]
+    times = [now + w for c in mine if (w := policy.next_widen(now - float(c["queued_at"]))) is not None]
+    return ["zreplace", DUE, was, min([*times, now + recheck]), queue_id]

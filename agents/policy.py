@@ -63,6 +63,11 @@ def min_wait_for(agent_center: str, skills: frozenset[str], queue_center: str, q
     return None
 
 
+def next_widen(waited: float, tiers: Sequence[tuple[int, Sequence[tuple[str, str]]]] = DEFAULT_TIERS) -> float | None:
+    """Seconds until a call that has waited `waited` reaches its next tier; None past the last one."""
+    return next((after - waited for after, _ in tiers if after > waited), None)
+
+
 def tier_of(waited: float, tiers: Sequence[tuple[int, Sequence[tuple[str, str]]]] = DEFAULT_TIERS) -> int:
     return max(i for i, (after, _) in enumerate(tiers) if waited >= after)
 
@@ -84,7 +89,10 @@ def pick_agent(candidates: Iterable[Candidate], language: str, min_level: int = 
     return min(eligible, key=lambda c: (c.idle_since, -c.level, c.agent_id))
 
 
-def rolling_aht(previous: float | None, sample: float, alpha: float = 0.2) -> float:
+AHT_ALPHA = 0.2  # weight of the newest handle time in the rolling AHT
+
+
+def rolling_aht(previous: float | None, sample: float, alpha: float = AHT_ALPHA) -> float:
     """Exponentially weighted handle time: recent calls count most."""
     return sample if previous is None else previous + alpha * (sample - previous)
 

@@ -77,17 +77,27 @@ class ReportsMixin:
     def flush_interval(self, start: int) -> int:
         """Write a closed interval's counters to the database (over what `persist_open_interval`
         wrote while it was open)."""
-        n = self._write_interval(start)
-        for key in self.store.keys(f"acd:st:{start}:*"):
+        keys = self._interval_keys(start, scan=True)
+        n = self._write_interval(start, keys, self.state.hgetall_many(keys))
+        for key in [*keys, stats.index_key(start)]:
             self.store.expire(key, 2 * 86400)
         return n
 
-    def _write_interval(self, start: int) -> int:
-        """Upsert the store's counters of the interval starting at `start`, one row per scope."""
+    def _interval_keys(self, start: int, *, scan: bool = False) -> list[str]:
+        """The counter keys of an interval, from its index (and a scan of the keyspace with `scan`, for
+        counters an older node wrote without the index)."""
+        keys = {stats.stat_key(start, scope) for scope in self.store.smembers(stats.index_key(start))}
+        if scan:
+            keys.update(self.store.keys(f"acd:st:{start}:*"))
+        return sorted(keys)
+
+    def _write_interval(self, start: int, keys: list[str], rows: list[dict[str, str]]) -> int:
+        """Upsert the counters (`rows`, read from `keys`) of the interval starting at `start`, one row
+        per scope."""
         counts_by_scope: dict[str, dict[str, int]] = {}
-        for key in self.store.keys(f"acd:st:{start}:*"):
-            counts = {k: int(v) for k, v in self.store.hgetall(key).items() if k in stats.METRICS}
-            counts_by_scope[key.split(":", 3)[3]] = counts
+        for key, row in zip(keys, rows, strict=True):
+            if row:
+                counts_by_scope[key.split(":", 3)[3]] = {k: int(v) for k, v in row.items() if k in stats.METRICS}
         if not counts_by_scope:
             return 0
         moment = datetime.fromtimestamp(start, UTC)
@@ -118,11 +128,12 @@ class ReportsMixin:
         (the ACD timer calls this every second), so a restart or a SIGKILL loses at most the last
         second of counts; `restore_counters` puts them back into a fresh store. True if written."""
         start = stats.interval_start(now)
-        keys = sorted(self.store.keys(f"acd:st:{start}:*"))
-        fingerprint = repr([(k, sorted(self.store.hgetall(k).items())) for k in keys])
+        keys = self._interval_keys(start)
+        rows = self.state.hgetall_many(keys)
+        fingerprint = repr([(k, sorted(r.items())) for k, r in zip(keys, rows, strict=True)])
         if fingerprint == getattr(self, "_persisted", None):
             return False
-        self._write_interval(start)
+        self._write_interval(start, keys, rows)
         self._persisted = fingerprint
         return True
 

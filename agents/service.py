@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from agents import endpoints, policy, stats
+from agents import endpoints, policy, stats, transitions
 from agents.api import AgentsHost
 from agents.callbacks import CallbackMixin
 from agents.domain import (
@@ -33,11 +33,14 @@ from agents.keys import (
     ACTIVE,
     AGENTS,
     CALL_TTL,
+    DUE,
     LOAD,
     MAXWAIT,
     OFFERS,
     WAITING_STATES,
     WRAP,
+    agent_pools,
+    aht_key,
     ak,
     ck,
     pools_in,
@@ -46,10 +49,13 @@ from agents.keys import (
     queue_in,
     queue_out,
     rk,
+    rlk,
     sk,
 )
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
+from agents.policy import AHT_ALPHA
+from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
 from agents.state import make_acd_state
@@ -77,6 +83,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.missed_after = float(extra.get("acd_missed_after", 20))
         self.scan_depth = 5  # waiting calls looked at per queue when matching
         self.pool_depth = 8  # longest-idle agents read per pool
+        self.recheck = 30.0  # seconds: the timer looks at a queue with waiting calls at least this often
         self._last_stats = 0.0
         self._last_retry = 0.0
         self._restored = False
@@ -97,7 +104,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return self.store.hgetall(ak(agent_id))
 
     def _pools(self, agent: dict[str, str]) -> list[str]:
-        return json.loads(agent.get("pools") or "[]")
+        return agent_pools(agent)
 
     def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None:
         self.bus.publish("acd.agent.state", agent_id=agent_id, state=state, reason=reason, **extra)
@@ -142,26 +149,25 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         agent = self._agent(agent_id)
         if not agent or agent.get("state") in ("", "logged_out"):
             raise AcdError("logged_out", "坐席未签入")
-        now = self._now()
-        ops: list[list] = [["hset", ak(agent_id), {"state": "ready", "reason": "", "since": now,
-                                                   "idle_since": now}]]
-        ops += pools_in(self._pools(agent), agent_id, now)
-        if not self.state.txn([(ak(agent_id), "state", ("not_ready",))], ops):
+        txn = transitions.ready(AgentRec.from_hash(agent), agent_id, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             if agent.get("state") == "ready":
                 return self.agent_status(agent_id)  # type: ignore[return-value]
             raise AcdError("busy", "当前状态不能置闲")
-        self._publish_agent(agent_id, "ready")
+        self._publish(txn)
         self._dispatch_for_agent(agent_id, agent)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
     def set_not_ready(self, agent_id: int, reason: str = "break") -> AgentStatus:
-        agent = self._agent(agent_id)
-        ops: list[list] = [["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "since": self._now()}]]
-        ops += pools_out(self._pools(agent), agent_id)
-        if not self.state.txn([(ak(agent_id), "state", ("ready", "not_ready"))], ops):
+        txn = transitions.not_ready(AgentRec.from_hash(self._agent(agent_id)), agent_id, reason, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("busy", "当前状态不能置忙")
-        self._publish_agent(agent_id, "not_ready", reason)
+        self._publish(txn)
         return self.agent_status(agent_id)  # type: ignore[return-value]
+
+    def _publish(self, txn: transitions.Txn) -> None:
+        for kind, data in txn.events:
+            self.bus.publish(kind, **data)
 
     def device_state(self, endpoint: str, state: str) -> AgentStatus | None:
         """A softphone's state as the PBX sees it (registered, available, in_use, ringing, offline).
@@ -212,17 +218,27 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             fields["notes"] = json.dumps(list(call.notes), ensure_ascii=False)
         if call.callback_number:
             fields.update(state="callback", cb_number=call.callback_number)
-        ops: list[list] = [["hset", ck(call.call_id), fields], *queue_in(queue.id, call.call_id, score, call.language),
+        ops: list[list] = [["hset", ck(call.call_id), fields], ["expire", ck(call.call_id), CALL_TTL],
+                           *queue_in(queue.id, call.call_id, score, call.language),
                            ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
                            ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
         ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call.call_id))
-        if self.state.txn([(ck(call.call_id), "state", ("",))], ops):
-            self.store.expire(ck(call.call_id), CALL_TTL)
-            self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
-                             center_code=queue.center_code, priority=call.priority,
-                             position=self.state.zrank(qk(queue.id), call.call_id))
-            self._dispatch_queue(queue.id)
-        return self.call_status(call.call_id)  # type: ignore[return-value]
+        # One round trip: the transaction, the call's position, the wait-estimate inputs and whether a
+        # ready agent speaking the caller's language is in a pool the call's tiers reach now.
+        reach = policy.pools_for_wait(queue.center_code, fields["topic"], now - arrived, self._centers())
+        pools = [rlk(ctr, t, call.language or "zh") for ctr, t in reach]
+        ok, (rank, aht, staff, *ready) = self.state.txn_read(
+            [(ck(call.call_id), "state", ("",))], ops,
+            [("zrank", qk(queue.id), call.call_id), ("get", aht_key(queue.id)),
+             ("smembers", sk(queue.center_code, fields["topic"])), *[("zcard", p) for p in pools]])
+        if not ok:
+            return self.call_status(call.call_id)  # type: ignore[return-value]
+        self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
+                         center_code=queue.center_code, priority=call.priority, position=rank)
+        if any(ready) and self._dispatch_queue(queue.id):  # an agent may take it (or a call ahead of it)
+            return self.call_status(call.call_id)  # type: ignore[return-value]
+        return self._waiting_status(call.call_id, fields, rank, float(aht) if aht else None,
+                                    self._staffed_of(sorted(staff)))
 
     def endpoint_for_channel(self, agent_id: int, channel: str | None) -> str:
         """Where this agent is reached on `channel` ("asterisk", "twilio"): the endpoint set for that
@@ -248,16 +264,22 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         endpoint = None
         if agent_id is not None and state in ("offered", "connected"):
             endpoint = self._endpoint_for(agent_id, c)
-        ahead = ewt = None
         if state in WAITING_STATES:
             rank = self.state.zrank(qk(c["queue_id"]), call_id)
             if rank is not None:
-                ahead = rank
-                ewt = policy.estimated_wait(rank, self.aht(c["queue_id"]), self.staffed(c["center"], c["topic"]))
-        text = policy.wait_text(ahead, ewt) if state in WAITING_STATES else ""
-        return CallStatus(call_id=call_id, state=state, position=ahead, ewt_seconds=ewt, agent_id=agent_id,
+                return self._waiting_status(call_id, c, rank, self.aht(c["queue_id"]),
+                                            self.staffed(c["center"], c["topic"]))
+        return CallStatus(call_id=call_id, state=state, position=None, ewt_seconds=None, agent_id=agent_id,
                           agent_endpoint=endpoint, queue_id=c.get("queue_id"), overflow=c.get("overflow") or None,
-                          text_zh=text)
+                          text_zh="")
+
+    @staticmethod
+    def _waiting_status(call_id: str, c: dict[str, Any], rank: int, aht: float | None, staffed: int) -> CallStatus:
+        """The status of a call waiting at `rank` in its queue, with its estimated wait."""
+        ewt = policy.estimated_wait(rank, aht, staffed)
+        return CallStatus(call_id=call_id, state=str(c["state"]), position=rank, ewt_seconds=ewt, agent_id=None,
+                          agent_endpoint=None, queue_id=str(c["queue_id"]), overflow=c.get("overflow") or None,
+                          text_zh=policy.wait_text(rank, ewt))
 
     def call_context(self, call_id: str) -> dict | None:
         """The IVR context, journey and notes of a call (for the console's screen pop)."""
@@ -345,44 +367,33 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             if c and c.get("state") in ("waiting", "offered", "callback"):
                 self.abandon(call_id, reason)
             return
-        now = self._now()
-        agent_id = c["agent_id"]
-        hold = self._hold_total(c, now)
-        ops: list[list] = [
-            ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": reason, "hold_ms": hold,
-                                   "held": ""}],
-            ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "reason": "", "wrap_until":
-                                    now + self.wrap_seconds}],
-            ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
-        if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
-            self.bus.publish("acd.call.ended", call_id=call_id, agent_id=int(agent_id), reason=reason,
-                             talk_seconds=round(now - float(c.get("answered_at", now)), 1))
-            self._publish_agent(int(agent_id), "wrap_up", "", until=now + self.wrap_seconds)
+        txn = transitions.end(CallRec.from_hash(c), reason, self._now(), self.wrap_seconds)
+        agent_key = txn.checks[1][0]
+        ok, (agent_center,) = self.state.txn_read(txn.checks, txn.ops, [("hget", agent_key, "center")])
+        if ok:  # the agent event's scope was read in the same round trip
+            (ended_kind, ended), (agent_kind, agent_event) = txn.events
+            self.bus.publish(ended_kind, **ended)
+            self.bus.publish(agent_kind, **agent_event, **_scope(agent_center))
 
     # -- console commands -----------------------------------------------------------------------
     def accept(self, agent_id: int, call_id: str) -> CallStatus:
-        c = self._call(call_id)
+        c, agent = self.state.hgetall_many([ck(call_id), ak(agent_id)])
         now = self._now()
         if not c:
             raise AcdError("unknown_call", "没有这通来电")
-        ops: list[list] = [["hset", ak(agent_id), {"state": "on_call", "since": now, "offer_until": "",
-                                                   "answered_at": now, "call_queue": c["queue_id"],
-                                                   "call_center": c["center"]}],
-                           ["hset", ck(call_id), {"state": "connected", "answered_at": now}],
-                           ["zrem", OFFERS, call_id]]
-        waited = now - float(c["queued_at"])
-        ops += stats.count_ops(now, c["queue_id"], c["center"], test=is_test_call(call_id), answered=1,
-                               wait_ms=int(waited * 1000), answered_sl=int(waited <= self.sl_seconds))
-        ok = self.state.txn([(ak(agent_id), "state", ("offered",)), (ak(agent_id), "call_id", (call_id,)),
-                             (ck(call_id), "state", ("offered",)), (ck(call_id), "agent_id", (str(agent_id),))], ops)
-        if not ok:
+        call, rec = CallRec.from_hash(c), AgentRec.from_hash(agent)
+        txn = transitions.accept(call, rec, agent_id, now, self.sl_seconds)
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_offered", "这通来电已不再分配给您")
-        if c.get("cb_number"):
+        if call.cb_number:
             self._callback_dialling(call_id)
-        self.bus.publish("acd.call.connected", call_id=call_id, agent_id=agent_id, queue_id=c["queue_id"],
-                         waited=round(waited, 1), endpoint=self._endpoint_for(agent_id, c))
-        self._publish_agent(agent_id, "on_call", call_id=call_id)
-        return self.call_status(call_id)  # type: ignore[return-value]
+        self._publish(txn)
+        endpoint = txn.events[0][1]["endpoint"]
+        if c.get("cb_number"):
+            return self.call_status(call_id)  # type: ignore[return-value]
+        return CallStatus(call_id=call_id, state="connected", position=None, ewt_seconds=None, agent_id=agent_id,
+                          agent_endpoint=endpoint, queue_id=c["queue_id"], overflow=c.get("overflow") or None,
+                          text_zh="")
 
     def decline(self, agent_id: int, call_id: str) -> None:
         """Decline an offer; refused (AcdError, a 409 on the API) unless the call is offered to this agent."""
@@ -437,10 +448,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return ok
 
     def _hold_total(self, c: dict[str, str], now: float) -> int:
-        total = int(c.get("hold_ms") or 0)
-        if c.get("held"):
-            total += int((now - float(c["held"])) * 1000)
-        return total
+        return transitions.hold_total_ms(CallRec.from_hash(c), now)
 
     def hold(self, agent_id: int, call_id: str) -> None:
         if not self.state.txn([(ck(call_id), "state", ("connected",)), (ck(call_id), "held", ("",)),
@@ -540,21 +548,23 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             handle = now - float(agent["answered_at"])
             ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), test=is_test_call(call_id), handled=1,
                                    handle_ms=int(handle * 1000))
+            ops.append(["ewma", aht_key(queue_id), handle, AHT_ALPHA])  # the queue's rolling handle time
         # The wrap-up row is flushed first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
         with self.platform.db.session() as s:
             s.add(WrapUp(call_id=call_id, agent_id=agent_id, queue_id=queue_id, disposition=disposition,
                          notes=notes, handle_seconds=int(handle), created_at=self.clock.now()))
             s.flush()
-            if not self.state.txn([(ak(agent_id), "state", ("wrap_up",)), (ak(agent_id), "call_id", (call_id,))],
-                                  ops):
+            done, (active, call_center) = self.state.txn_read(
+                [(ak(agent_id), "state", ("wrap_up",)), (ak(agent_id), "call_id", (call_id,))], ops,
+                [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
+            if not done:
                 raise AcdError("not_wrap_up", "当前不在话后整理状态")
-        if agent.get("answered_at"):
-            self._record_aht(queue_id, handle)
-        self.bus.publish("acd.call.wrapped", call_id=call_id, agent_id=agent_id, disposition=disposition)
-        self._publish_agent(agent_id, "ready" if ready else "not_ready")
+        self.bus.publish("acd.call.wrapped", call_id=call_id, agent_id=agent_id, disposition=disposition,
+                         **_scope(call_center))
+        self._publish_agent(agent_id, "ready" if ready else "not_ready", center_code=agent["center"])
         if ready:
-            self._dispatch_for_agent(agent_id, agent)
+            self._dispatch_for_agent(agent_id, agent, active=active)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
     # -- supervisor actions on waiting calls -----------------------------------------------------
@@ -621,19 +631,17 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return self.call_status(call_id)  # type: ignore[return-value]
 
     # -- estimated wait inputs ------------------------------------------------------------------
-    def _record_aht(self, queue_id: str, sample: float) -> None:
-        prev = self.store.get(f"acd:aht:{queue_id}")
-        self.store.set(f"acd:aht:{queue_id}", repr(policy.rolling_aht(float(prev) if prev else None, sample)))
-
     def aht(self, queue_id: str) -> float | None:
-        v = self.store.get(f"acd:aht:{queue_id}")
+        v = self.store.get(aht_key(queue_id))
         return float(v) if v else None
 
     def staffed(self, center: str, topic: str) -> int:
         """Agents logged in with the skill and not on a break (they will take calls)."""
-        ids = sorted(self.store.smembers(sk(center, topic)))
-        states = self.state.hgetall_many([ak(i) for i in ids])
-        return sum(1 for a in states if a.get("state") in ("ready", "offered", "on_call", "wrap_up"))
+        return self._staffed_of(sorted(self.store.smembers(sk(center, topic))))
+
+    def _staffed_of(self, ids: list[str]) -> int:
+        states = self.state.read_many([("hget", ak(i), "state") for i in ids])
+        return sum(1 for state in states if state in ("ready", "offered", "on_call", "wrap_up"))
 
     def center_load(self, center_code: str) -> int:
         """Calls waiting at a center (the switch compares it with the center's capacity)."""
@@ -642,7 +650,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     # -- timers ---------------------------------------------------------------------------------
     def tick(self) -> None:
         now = self._now()
-        for call_id, deadline in self.store.zrange(OFFERS, 0, 99):
+        deadlines = [("zrange", k, 0, 99) for k in (OFFERS, WRAP, MAXWAIT, DUE)]
+        offers, wraps, maxwaits, due = self.state.read_many(deadlines)  # one round trip
+        for call_id, deadline in offers:
             if deadline > now:
                 break
             agent_id = self.store.hget(ck(call_id), "agent_id")
@@ -650,21 +660,23 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 self._return_offer(int(agent_id), call_id, "no_answer")
             else:
                 self.store.zrem(OFFERS, call_id)
-        for agent_id, deadline in self.store.zrange(WRAP, 0, 99):
+        for agent_id, deadline in wraps:
             if deadline > now:
                 break
             try:
                 self._finish_wrap(int(agent_id), "none", "", True)
             except AcdError:
                 self.store.zrem(WRAP, agent_id)
-        for call_id, deadline in self.store.zrange(MAXWAIT, 0, 99):
+        for call_id, deadline in maxwaits:
             if deadline > now:
                 break
             self._overflow_call(call_id)
         if not self._reindexed:
             self._reindexed = True
             self.reindex_languages()
-        self._dispatch_all(now)
+            self.reindex_ready_agents()
+            self.state.txn([], [["zadd", DUE, 0, q] for q in self.store.smembers(ACTIVE)])  # look at all once
+        self._dispatch_due(self._now(), due)
         if not self._restored:
             self._restored = True
             self.restore_counters(now)
@@ -705,14 +717,16 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             if target is not None:
                 self._dispatch_queue(target.id)
 
+def _scope(center: str | None) -> dict[str, str]:
+    """An event's scope when it is known (else the bus looks it up)."""
+    return {"center_code": center} if center else {}
+
+
 def _agent_status(h: dict[str, str]) -> AgentStatus:
-    state = h.get("state", "logged_out")
-    deadline = h.get("offer_until") if state == "offered" else h.get("wrap_until") if state == "wrap_up" else ""
-    return AgentStatus(agent_id=int(h["id"]), name=h.get("name", ""), center_code=h.get("center", ""),
-                       state=state, reason=h.get("reason", ""), since=float(h.get("since") or 0),
-                       call_id=h.get("call_id") or None, endpoint=h.get("endpoint", ""),
-                       skills=tuple(json.loads(h.get("skills") or "[]")),
-                       deadline=float(deadline) if deadline else None)
+    a = AgentRec.from_hash(h)
+    return AgentStatus(agent_id=a.id, name=a.name, center_code=a.center, state=a.state, reason=a.reason,
+                       since=a.since, call_id=a.call_id or None, endpoint=a.endpoint, skills=a.skills,
+                       deadline=a.deadline)
 
 
 def _waited_before_answer(c: dict) -> float:

@@ -14,12 +14,20 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
+from agents.policy import rolling_aht
 from core.state import MemoryStore, RedisStore, StateStore
 
 Check = tuple[str, str, Sequence[str]]  # key, field, allowed values ("" = missing)
 Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["zadd", key, score, member]
 #                | ["zrem", key, member] | ["sadd", key, member] | ["srem", key, member]
 #                | ["hincr", key, field, amount] | ["srem_if_zempty", set_key, member, zset_key]
+#                | ["expire", key, seconds] | ["zreplace", key, old_score, new_score or "", member]
+#                  (zreplace: only while the member still has old_score; "" removes it)
+#                | ["ewma", key, sample, alpha] (string key: a rolling mean, policy.rolling_aht)
+#                | ["zdue", key, score, member] (score: the lower of `score` and 1 ms before the current one,
+#                  so it always changes: a reader's zreplace with the score it read then fails)
+Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zrank", key, member)
+#                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
 
 
 class AcdState(Protocol):
@@ -27,6 +35,12 @@ class AcdState(Protocol):
     def store(self) -> StateStore: ...
 
     def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool: ...
+    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+        """A transaction, then reads of the state after it, in one round trip on Redis."""
+        ...
+    def read_many(self, reads: Sequence[Read]) -> list[Any]:
+        """Several reads in one round trip on Redis (each answered as the `StateStore` method would)."""
+        ...
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]: ...
     def zrange_many(self, keys: Sequence[str], count: int) -> list[list[tuple[str, float]]]: ...
     def zrank(self, key: str, member: str) -> int | None: ...
@@ -45,15 +59,27 @@ def _normalise(ops: Sequence[Op]) -> list[Op]:
             out.append(["hincr", op[1], op[2], str(int(op[3]))])
         elif kind == "hdel" and not op[2]:
             continue
+        elif kind == "expire":
+            out.append(["expire", op[1], str(int(op[2] * 1000))])
+        elif kind == "ewma":
+            out.append(["ewma", op[1], repr(float(op[2])), repr(float(op[3]))])
+        elif kind == "zdue":
+            out.append(["zdue", op[1], repr(float(op[2])), str(op[3])])
+        elif kind == "zreplace":
+            new = "" if op[3] in ("", None) else repr(float(op[3]))
+            out.append(["zreplace", op[1], repr(float(op[2])), new, str(op[4])])
         else:
             out.append([kind, *[str(x) if not isinstance(x, list) else x for x in op[1:]]])
     return out
 
 
+DUE_STEP = 0.001  # how much a "zdue" lowers a score at least (the Lua script has the same constant)
+
+
 class MemoryAcdState:
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
         s = self.store
@@ -82,9 +108,40 @@ class MemoryAcdState:
                 elif kind == "srem_if_zempty":
                     if s.zcard(op[3]) == 0:
                         s.srem(key, op[2])
+                elif kind == "expire":
+                    s.expire(key, int(op[2]) / 1000)
+                elif kind == "zreplace":
+                    self._zreplace(key, float(op[2]), op[3], op[4])
+                elif kind == "ewma":
+                    prev = s.get(key)
+                    s.set(key, repr(rolling_aht(float(prev) if prev else None, float(op[2]), float(op[3]))))
+                elif kind == "zdue":
+                    current = s.zscore(key, op[3])
+                    s.zadd(key, {op[3]: float(op[2]) if current is None else min(float(op[2]), current - DUE_STEP)})
                 else:
                     raise ValueError(f"unknown op {kind}")
             return True
+
+    def _zreplace(self, key: str, old: float, new: str, member: str) -> None:
+        if self.store.zscore(key, member) != old:
+            return
+        if new:
+            self.store.zadd(key, {member: float(new)})
+        else:
+            self.store.zrem(key, member)
+
+    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+        with self._lock:
+            ok = self.txn(checks, ops) if ops or checks else True
+            return ok, self.read_many(reads)
+
+    def read_many(self, reads: Sequence[Read]) -> list[Any]:
+        return [self._read(r) for r in reads]
+
+    def _read(self, r: Read) -> Any:
+        if r[0] == "zrank":
+            return self.zrank(r[1], r[2])
+        return getattr(self.store, r[0])(*r[1:])
 
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
         return [self.store.hgetall(k) for k in keys]
@@ -93,10 +150,7 @@ class MemoryAcdState:
         return [self.store.zrange(k, 0, count - 1) for k in keys]
 
     def zrank(self, key: str, member: str) -> int | None:
-        for i, (m, _) in enumerate(self.store.zrange(key)):
-            if m == member:
-                return i
-        return None
+        return self.store.zrank(key, member)
 
 
 _LUA = """
@@ -127,6 +181,22 @@ for _, o in ipairs(ops) do
   elseif kind == 'hincr' then redis.call('HINCRBY', k, o[3], o[4])
   elseif kind == 'srem_if_zempty' then
     if redis.call('ZCARD', p .. o[4]) == 0 then redis.call('SREM', k, o[3]) end
+  elseif kind == 'expire' then redis.call('PEXPIRE', k, o[3])
+  elseif kind == 'ewma' then
+    local prev = tonumber(redis.call('GET', k) or '')
+    local v = tonumber(o[3])
+    if prev then v = prev + tonumber(o[4]) * (v - prev) end
+    redis.call('SET', k, string.format('%.17g', v))
+  elseif kind == 'zdue' then
+    local v = tonumber(o[3])
+    local cur = redis.call('ZSCORE', k, o[4])
+    if cur and tonumber(cur) - 0.001 < v then v = tonumber(cur) - 0.001 end
+    redis.call('ZADD', k, string.format('%.17g', v), o[4])
+  elseif kind == 'zreplace' then
+    local cur = redis.call('ZSCORE', k, o[5])
+    if cur and tonumber(cur) == tonumber(o[3]) then
+      if o[4] == '' then redis.call('ZREM', k, o[5]) else redis.call('ZADD', k, o[4], o[5]) end
+    end
   else return redis.error_reply('unknown op ' .. kind) end
 end
 return 1
@@ -139,10 +209,48 @@ class RedisAcdState:
         self._redis = store.redis
         self._script = self._redis.register_script(_LUA)
 
-    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
-        args = [self.store.prefix, json.dumps([[k, f, list(a)] for k, f, a in checks]),
+    def _args(self, checks: Sequence[Check], ops: Sequence[Op]) -> list[str]:
+        return [self.store.prefix, json.dumps([[k, f, list(a)] for k, f, a in checks]),
                 json.dumps(_normalise(ops), ensure_ascii=False)]
-        return bool(self._script(keys=[], args=args))
+
+    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
+        return bool(self._script(keys=[], args=self._args(checks, ops)))
+
+    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+        pipe = self._redis.pipeline(transaction=False)
+        self._script(keys=[], args=self._args(checks, ops), client=pipe)
+        self._queue_reads(pipe, reads)
+        ok, *answers = pipe.execute()
+        return bool(ok), self._answers(reads, answers)
+
+    def read_many(self, reads: Sequence[Read]) -> list[Any]:
+        if not reads:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        self._queue_reads(pipe, reads)
+        return self._answers(reads, pipe.execute())
+
+    def _queue_reads(self, pipe: Any, reads: Sequence[Read]) -> None:
+        for kind, key, *rest in reads:
+            if kind == "zrange":
+                pipe.zrange(self.store.k(key), int(rest[0]), int(rest[1]), withscores=True)
+            else:
+                getattr(pipe, kind)(self.store.k(key), *rest)
+
+    @staticmethod
+    def _answers(reads: Sequence[Read], answers: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for r, a in zip(reads, answers, strict=True):
+            if r[0] == "zrange":
+                a = [(m, float(sc)) for m, sc in a]
+            elif r[0] in ("zrank", "zcard") and a is not None:
+                a = int(a)
+            elif r[0] == "smembers":
+                a = set(a)
+            elif r[0] == "hgetall":
+                a = dict(a)
+            out.append(a)
+        return out
 
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
         pipe = self._redis.pipeline(transaction=False)

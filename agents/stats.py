@@ -29,6 +29,12 @@ def stat_key(bucket: str | int, scope: str) -> str:
     return f"acd:st:{bucket}:{scope}"
 
 
+def index_key(start: int) -> str:
+    """The set of scopes counted in the interval starting at `start` (so the timer's persisting of the
+    open interval reads them without scanning the keyspace)."""
+    return f"acd:stk:{start}"
+
+
 def count_ops(ts: float, queue_id: str, center_code: str, *, test: bool = False, **amounts: int) -> list[list]:
     """Transaction operations adding `amounts` to every scope of the call, interval and day. A test
     call (`core.testcalls`) counts in the same scopes prefixed `test:`, which reports leave out."""
@@ -38,6 +44,8 @@ def count_ops(ts: float, queue_id: str, center_code: str, *, test: bool = False,
         for scope in scopes(queue_id, center_code):
             scope = prefix + scope
             ops.extend(["hincr", stat_key(bucket, scope), m, n] for m, n in amounts.items() if n)
+    start = interval_start(ts)
+    ops.extend(["sadd", index_key(start), prefix + scope] for scope in scopes(queue_id, center_code))
     return ops
 
 

@@ -85,6 +85,46 @@ def _seed_agents(platform: Platform, n_agents: int, provinces: list[str]) -> lis
         return [a.id for a in agents]
 
 
+class RoundTrips:
+    """Counts the round trips to Redis of a store's client (one per command sent or pipeline flushed;
+    a Lua script is one). Connections made before it was installed are dropped, so none escapes."""
+
+    def __init__(self, client: Any) -> None:
+        self.count = 0
+        pool = client.connection_pool
+        pool.reset()
+        make = pool.make_connection
+
+        def counted() -> Any:
+            conn = make()
+            send = conn.send_packed_command
+
+            def counting(command: Any, check_health: bool = True) -> None:
+                self.count += 1
+                send(command, check_health)
+
+            conn.send_packed_command = counting
+            return conn
+
+        pool.make_connection = counted
+
+
+def ping_rate(redis_url: str, seconds: float = 1.0) -> float:
+    """The Redis server's own round-trip rate: one client sending PING in a loop (the physical limit
+    of a client that waits for each answer)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.ping()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        client.ping()
+        n += 1
+    elapsed = time.perf_counter() - start
+    client.close()
+    return n / elapsed
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -129,13 +169,18 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
                 clock.advance(0.001)
             setup = time.perf_counter() - t0
             route_lat, match_lat = [], []
+            trips = RoundTrips(platform.store.redis) if store_kind == "redis" else None
+            route_trips = match_trips = 0
             matched = 0
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for _ in range(ops):
                 clock.advance(0.05)
+                before = trips.count if trips else 0
                 t = time.perf_counter()
                 new_call()
                 route_lat.append(time.perf_counter() - t)
+                middle = trips.count if trips else 0
+                route_trips += middle - before
                 agent = busy.pop(rng.randrange(len(busy)))
                 t = time.perf_counter()
                 acd.end_call(acd.agent_status(agent).call_id)
@@ -146,13 +191,16 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
                     busy.append(agent)
                     matched += 1
                 match_lat.append(time.perf_counter() - t)
-            elapsed = time.perf_counter() - start
-            ticks = []
+                match_trips += (trips.count if trips else 0) - middle
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+            ticks, tick_trips = [], []
             for _ in range(3):  # the 1-second timer at this size: RNA, wrap-up, tiers, overflow, matching
                 clock.advance(1)
+                before = trips.count if trips else 0
                 t = time.perf_counter()
                 acd.tick()
                 ticks.append(time.perf_counter() - t)
+                tick_trips.append((trips.count if trips else 0) - before)
             final_waiting = acd.stats("national")["waiting"]
         finally:
             platform.close()
@@ -165,10 +213,13 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
                     cleanup.redis.delete(*keys[i:i + 1000])
                 cleanup.close()
     return {"store": store_kind, "setup_s": setup, "decisions_per_s": 2 * ops / elapsed,
-            "cycles_per_s": ops / elapsed, "matched": matched, "ops": ops, "waiting_end": final_waiting,
+            "cycles_per_s": ops / elapsed, "cpu_ms": 1000 * cpu / (2 * ops), "matched": matched,
+            "ops": ops, "waiting_end": final_waiting,
             "route_p50_ms": 1000 * statistics.median(route_lat), "route_p99_ms": 1000 * _pct(route_lat, 0.99),
             "match_p50_ms": 1000 * statistics.median(match_lat), "match_p99_ms": 1000 * _pct(match_lat, 0.99),
-            "tick_ms": 1000 * statistics.median(ticks)}
+            "tick_ms": 1000 * statistics.median(ticks),
+            "route_trips": route_trips / ops if trips else None, "match_trips": match_trips / ops if trips else None,
+            "tick_trips": statistics.median(tick_trips) if trips else None}
 
 
 @click.command("acd")
@@ -198,13 +249,26 @@ def command(agents: int, waiting: int, ops: int, full: bool, stores: tuple[str, 
     if not results:
         return
     rows = [("setup (s)", "setup_s", "{:.1f}"), ("decisions/s", "decisions_per_s", "{:.0f}"),
+            ("CPU ms/decision (client)", "cpu_ms", "{:.2f}"),
             ("route+enqueue p50 (ms)", "route_p50_ms", "{:.2f}"), ("route+enqueue p99 (ms)", "route_p99_ms", "{:.2f}"),
             ("match p50 (ms)", "match_p50_ms", "{:.2f}"), ("match p99 (ms)", "match_p99_ms", "{:.2f}"),
-            ("tick median (ms)", "tick_ms", "{:.1f}"), ("matched cycles", "matched", "{}"),
+            ("tick median (ms)", "tick_ms", "{:.1f}"),
+            ("round trips/route+enqueue", "route_trips", "{:.1f}"), ("round trips/match", "match_trips", "{:.1f}"),
+            ("round trips/tick", "tick_trips", "{:.0f}"), ("matched cycles", "matched", "{}"),
             ("waiting at end", "waiting_end", "{}")]
-    click.echo(f"{'':<24}" + "".join(f"{r['store']:>12}" for r in results))
+    click.echo(f"{'':<26}" + "".join(f"{r['store']:>12}" for r in results))
     for label, key, fmt in rows:
-        click.echo(f"{label:<24}" + "".join(f"{fmt.format(r[key]):>12}" for r in results))
+        click.echo(f"{label:<26}" + "".join(f"{_cell(fmt, r[key]):>12}" for r in results))
+    redis_result = next((r for r in results if r["store"] == "redis"), None)
+    if redis_result:
+        pings = ping_rate(redis_url)
+        click.echo(f"redis PING loop, 1 client: {pings:.0f} round trips/s; redis decisions/s are "
+                   f"{redis_result['decisions_per_s'] / pings:.3f} of it "
+                   f"(target 5,000 decisions/s = {5000 / pings:.2f} of it)")
     if len(results) == 2:
         ratio = results[0]["decisions_per_s"] / results[1]["decisions_per_s"]
         click.echo(f"ratio {results[0]['store']}/{results[1]['store']} decisions/s: {ratio:.2f}")
+
+
+def _cell(fmt: str, value: Any) -> str:
+    return "-" if value is None else fmt.format(value)

@@ -6,6 +6,7 @@ Two implementations of one interface: `MemoryStore` (one node, in-process) and `
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import fnmatch
 import threading
@@ -48,6 +49,42 @@ class StateStore(Protocol):
     @contextmanager
     def lock(self, name: str, timeout: float = 10.0) -> Iterator[None]: ...
     def close(self) -> None: ...
+
+
+class _ZSet:
+    """A sorted set kept in (score, member) order: reading the first members costs no sort, and adding
+    or removing one is a binary search (and a memory move), whatever the set's size."""
+
+    __slots__ = ("order", "scores")
+
+    def __init__(self) -> None:
+        self.scores: dict[str, float] = {}
+        self.order: list[tuple[float, str]] = []
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def add(self, member: str, score: float) -> None:
+        old = self.scores.get(member)
+        if old == score:
+            return
+        if old is not None:
+            self._unlink(old, member)
+        self.scores[member] = score
+        bisect.insort(self.order, (score, member))
+
+    def remove(self, member: str) -> bool:
+        old = self.scores.pop(member, None)
+        if old is None:
+            return False
+        self._unlink(old, member)
+        return True
+
+    def _unlink(self, score: float, member: str) -> None:
+        del self.order[bisect.bisect_left(self.order, (score, member))]
+
+    def range(self, start: int, stop: int | None) -> list[tuple[str, float]]:
+        return [(m, sc) for sc, m in self.order[start:stop]]
 
 
 class MemoryStore:
@@ -108,8 +145,8 @@ class MemoryStore:
     def _hash(self, key: str) -> dict[str, str] | None:
         return self._typed(key, dict)
 
-    def _zset(self, key: str) -> dict[str, float] | None:
-        return self._typed(key, dict)
+    def _zset(self, key: str) -> _ZSet | None:
+        return self._typed(key, _ZSet)
 
     def _set(self, key: str) -> builtins.set[str] | None:
         return self._typed(key, builtins.set)
@@ -191,30 +228,45 @@ class MemoryStore:
 
     def zadd(self, key: str, mapping: Mapping[str, float]) -> None:
         with self._mutex:
-            z = self._ensure(key, dict)
-            z.update({k: float(v) for k, v in mapping.items()})
+            z = self._ensure(key, _ZSet)
+            for k, v in mapping.items():
+                z.add(k, float(v))
 
     def zrem(self, key: str, *members: str) -> int:
-        return self.hdel(key, *members)
+        with self._mutex:
+            z = self._zset(key)
+            if not z:
+                return 0
+            n = sum(1 for m in members if z.remove(m))
+            if not z:
+                self.delete(key)
+            return n
 
     def zscore(self, key: str, member: str) -> float | None:
         with self._mutex:
             z = self._zset(key)
-            return z.get(member) if z else None
+            return z.scores.get(member) if z else None
 
     def zrange(self, key: str, start: int = 0, end: int = -1) -> list[tuple[str, float]]:
         with self._mutex:
             z = self._zset(key)
             if not z:
                 return []
-            items = sorted(z.items(), key=lambda kv: (kv[1], kv[0]))
-            stop = None if end == -1 else end + 1
-            return items[start:stop]
+            return z.range(start, None if end == -1 else end + 1)
 
     def zcard(self, key: str) -> int:
         with self._mutex:
             z = self._zset(key)
             return len(z) if z else 0
+
+    def zrank(self, key: str, member: str) -> int | None:
+        """The member's 0-based position in score order (None when absent), as Redis ZRANK."""
+        with self._mutex:
+            z = self._zset(key)
+            score = z.scores.get(member) if z else None
+            if z is None or score is None:
+                return None
+            return bisect.bisect_left(z.order, (score, member))
 
     def sadd(self, key: str, *members: str) -> int:
         with self._mutex:

@@ -68,6 +68,49 @@ def test_a_call_only_some_agents_can_take_is_found_wherever_it_stands_in_the_que
     assert acd.agents.call_status("yue-0").state == "waiting"
 
 
+def test_a_rare_language_call_finds_its_agent_behind_many_longer_idle_agents(acd, clock) -> None:
+    """Twelve Mandarin-only agents have been idle longer than the one Cantonese agent of the pool (more
+    than the matcher reads per pool): a Cantonese caller still gets the Cantonese agent at once, and a
+    Mandarin caller the longest-idle Mandarin agent (the ready pools are indexed per language too)."""
+    mandarin = []
+    for n in range(12):
+        mandarin.append(add_agent(acd, f"zh-{n}", "44", ("pension",), ready=True))
+        clock.advance(1)
+    canto = add_agent(acd, "canto", "44", ("pension",), languages=("yue",), ready=True)
+    clock.advance(1)
+    assert acd.agents.enqueue(call("yue-1", "44-pension", language="yue")).agent_id == canto
+    assert acd.agents.enqueue(call("zh-1", "44-pension")).agent_id == mandarin[0]
+
+
+def test_a_rare_language_call_behind_many_is_matched_by_the_timer_too(acd, clock) -> None:
+    """The same found by the timer's pass: a Cantonese call waits behind seven Mandarin calls in a
+    queue with no agent; its tier widens to the center's general agents, of whom only the
+    longest-idle ones speak Mandarin."""
+    for n in range(7):
+        acd.agents.enqueue(call(f"zh-{n}", "44-pension"))
+    acd.agents.enqueue(call("yue-late", "44-pension", language="yue"))
+    for n in range(10):
+        add_agent(acd, f"gen-{n}", "44", ("general",), ready=True)
+        clock.advance(1)
+    canto = add_agent(acd, "canto-gen", "44", ("general",), languages=("yue",), ready=True)
+    assert acd.agents.agent_status(canto).state == "ready"  # the call's tier does not reach general yet
+    clock.advance(60)
+    acd.agents.tick()
+    assert acd.agents.agent_status(canto).call_id == "yue-late"
+
+
+def test_agents_ready_before_the_language_pools_existed_are_found_after_the_first_tick(acd, clock) -> None:
+    """A rolling upgrade: a ready agent that an older node put only in its skill pool is put in its
+    language pools on the new node's first timer pass and then matched as usual."""
+    from agents.keys import rlk
+
+    agent = add_agent(acd, "canto", "44", ("pension",), languages=("yue",), ready=True)
+    acd.store.zrem(rlk("44", "pension", "yue"), str(agent))  # what an older node's pools look like
+    assert acd.agents.enqueue(call("c1", "44-pension", language="yue")).state == "waiting"
+    acd.agents.tick()
+    assert acd.agents.agent_status(agent).call_id == "c1"
+
+
 def test_calls_queued_before_the_language_indexes_are_matched_after_the_first_tick(acd, clock) -> None:
     """A rolling upgrade: calls waiting in a queue without the per-language index (as an older node left
     them) are indexed on the new node's first timer pass and then matched as usual."""
@@ -523,3 +566,61 @@ def test_caller_left_settles_a_call_once_whatever_state_it_is_in(acd, clock, rec
     ended = recorder.of("acd.call.ended")
     assert [(e.data["call_id"], e.data["reason"]) for e in ended] == [("talking", "completed")]
     assert acd.agents.agent_status(agent).state == "wrap_up"
+
+
+def test_the_timer_looks_only_at_queues_that_changed_or_whose_tiers_widen(acd, clock, monkeypatch) -> None:
+    """The timer's matching pass is incremental: a queue is looked at when a call enters it and when a
+    head call's tiers widen, not every second."""
+    agents = acd.agents
+    agents.recheck = 10_000.0  # no safety-net look during the test
+    agents.enqueue(call("a", "44-pension"))
+    agents.enqueue(call("b", "11-card"))
+    agents.tick()  # a node's first pass: every queue with waiting calls is looked at once more
+    clock.advance(1)
+    agents.tick()
+    looked: list[list[str]] = []
+    heads = agents._heads
+    monkeypatch.setattr(agents, "_heads", lambda queues, languages=None: looked.append(sorted(queues))
+                        or heads(queues, languages))
+    clock.advance(1)
+    agents.tick()
+    assert looked == []  # nothing changed, no tier widened
+    agents.enqueue(call("c", "44-pension"))
+    looked.clear()
+    clock.advance(1)
+    agents.tick()
+    assert looked == [["44-pension"]]
+    looked.clear()
+    clock.advance(54)
+    agents.tick()
+    assert looked == []
+    clock.advance(3)  # 60 s after the first calls: their tiers widen to the centers' general agents
+    agents.tick()
+    assert looked == [["11-card", "44-pension"]]
+    general = add_agent(acd, "general", "44", ("general",), login=True)
+    looked.clear()
+    clock.advance(1)
+    agents.tick()
+    assert looked == []
+    agents.set_ready(general)  # a ready agent takes the call at once, wherever it stands
+    assert agents.agent_status(general).call_id == "a"
+
+
+def test_state_transactions_replace_scores_conditionally_and_read_after(acd) -> None:
+    """The operations the timer and the enqueue path use, on both stores."""
+    state = acd.agents.state
+    assert state.txn([], [["zadd", "t:due", 5.0, "q"], ["hset", "t:h", {"f": "1"}], ["expire", "t:h", 60]])
+    state.txn([], [["zreplace", "t:due", 4.0, 9.0, "q"]])  # not the score read: left alone
+    assert acd.store.zscore("t:due", "q") == 5.0
+    ok, (rank, h, card) = state.txn_read([], [["zreplace", "t:due", 5.0, 7.5, "q"], ["zadd", "t:due", 6.0, "p"]],
+                                         [("zrank", "t:due", "q"), ("hgetall", "t:h"), ("zcard", "t:due")])
+    assert ok and (rank, h, card) == (1, {"f": "1"}, 2)
+    assert 0 < (acd.store.ttl("t:h") or 0) <= 60
+    state.txn([], [["zreplace", "t:due", 7.5, "", "q"]])
+    assert acd.store.zrange("t:due") == [("p", 6.0)]
+    assert state.txn_read([("t:h", "f", ("2",))], [["del", "t:h"]], [("hget", "t:h", "f")]) == (False, ["1"])
+    state.txn([], [["zdue", "t:due", 10.0, "q"], ["zdue", "t:due", 10.0, "p"]])  # p: lower than 10, and changed
+    assert acd.store.zscore("t:due", "q") == 10.0 and acd.store.zscore("t:due", "p") == 5.999
+    state.txn([], [["ewma", "t:aht", 100.0, 0.2]])  # the first sample is the mean
+    state.txn([], [["ewma", "t:aht", 200.0, 0.2]])
+    assert float(acd.store.get("t:aht") or 0) == pytest.approx(120.0)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from agents.domain import AcdError
-from agents.keys import RPOOLS, ak, ck, qk, qlk, rk
+from agents.keys import RPOOLS, agent_pools, ak, ck, qk, qlk, rk
 from core.clock import FakeClock
 from core.events import InProcessBus
 from core.state import MemoryStore, RedisStore
@@ -38,7 +38,8 @@ def check_consistent(p: Platform) -> None:
             holders[a.call_id] = a.agent_id
         else:
             assert a.call_id is None, a
-        pools = json.loads(store.hget(ak(a.agent_id), "pools") or "[]")
+        pools = agent_pools(store.hgetall(ak(a.agent_id)))
+        assert len(pools) > len(json.loads(store.hget(ak(a.agent_id), "pools") or "[]"))  # language pools too
         for pool in pools:
             assert (store.zscore(pool, str(a.agent_id)) is not None) == (a.state == "ready"), (a, pool)
             if a.state == "ready":

@@ -60,3 +60,14 @@ def test_service_figures() -> None:
                                 "wait_ms": 80_000, "handle_ms": 1_600_000}, 15)
     assert (f["service_level"], f["asa"], f["aht"], f["abandonment_rate"]) == (0.6, 10.0, 200.0, 0.2)
     assert policy.service_figures({}, 15)["service_level"] is None
+
+
+def test_next_widen_is_the_time_to_the_next_tier() -> None:
+    assert policy.next_widen(0) == 60
+    assert policy.next_widen(59.5) == 0.5
+    assert policy.next_widen(60) == 60  # at 60 s the general tier is reached; national at 120 s
+    assert policy.next_widen(250) == 50
+    assert policy.next_widen(300) is None  # every tier reached
+    for waited in (0, 30, 60, 119, 200, 299):
+        later = waited + policy.next_widen(waited)
+        assert policy.tier_of(later) == policy.tier_of(waited) + 1

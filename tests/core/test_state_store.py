@@ -57,6 +57,19 @@ def test_sorted_sets_order_by_score(any_store) -> None:  # type: ignore[no-untyp
     assert any_store.zcard("q") == 2
 
 
+def test_sorted_sets_rescore_ties_and_ranges(any_store) -> None:  # type: ignore[no-untyped-def]
+    """Equal scores order by member; a new score moves a member; ranges and removal as Redis does."""
+    any_store.zadd("q", {"b": 5.0, "a": 5.0, "c": 1.0, "d": 9.0})
+    any_store.zadd("q", {"c": 7.0})  # rescored: from the head to after the ties
+    assert any_store.zrange("q") == [("a", 5.0), ("b", 5.0), ("c", 7.0), ("d", 9.0)]
+    assert any_store.zrange("q", 1, 2) == [("b", 5.0), ("c", 7.0)]
+    assert any_store.zrange("q", 0, -2) == [("a", 5.0), ("b", 5.0), ("c", 7.0)]
+    assert any_store.zrem("q", "b", "missing") == 1
+    assert any_store.zrange("q", 0, 99) == [("a", 5.0), ("c", 7.0), ("d", 9.0)]
+    assert any_store.zrem("q", "a", "c", "d") == 3
+    assert any_store.zcard("q") == 0 and any_store.zrange("q") == [] and "q" not in any_store.keys("*")
+
+
 def test_sets_and_keys(any_store) -> None:  # type: ignore[no-untyped-def]
     assert any_store.sadd("agents:44", "a1", "a2") == 2
     assert any_store.sadd("agents:44", "a2") == 0
