@@ -92,6 +92,7 @@ class AGIConnection:
         self._reader = reader
         self._writer = writer
         self._busy = False
+        self._loop = asyncio.get_running_loop()  # a connection lives on the loop that accepted it
         # (start, end) loop times of the last commands: a key seen over AMI outside them was pressed
         # while no command ran, which Asterisk throws away (see channel._Call.absorb). Enough of them for
         # a whole input: an 18-digit ID is 19 WAIT FOR DIGITs, and a key whose window was dropped would
@@ -192,7 +193,7 @@ class AGIConnection:
         if self._busy:
             raise RuntimeError("an AGI command is already running on this connection")
         self._busy = True
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         self.busy_since = loop.time()
         try:
             if self._watch is not None:
