@@ -7,13 +7,56 @@ from typing import TYPE_CHECKING, Protocol
 from core.kernel import Kernel
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
     from typing import Any
 
     from agents.domain import AgentProfile, AgentStatus, CallStatus, QueuedCall, TransferSource
     from sms.api import SmsApi
-    from switch.api import SwitchApi
+
+
+class QueueInfo(Protocol):
+    """A queue as the ACD reads it (the switch's directory holds them: `switch.directory.QueueDef`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def center_code(self) -> str: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def skills(self) -> tuple[str, ...]: ...
+    @property
+    def max_wait(self) -> int: ...
+    @property
+    def overflow_action(self) -> str:
+        """"callback" or "queue:<queue id>"."""
+
+
+class CenterInfo(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def remote(self) -> bool:
+        """Served by another deployment (its calls leave this ACD)."""
+
+
+class OpenNow(Protocol):
+    @property
+    def open(self) -> bool: ...
+
+
+class AcdDirectory(Protocol):
+    """What the ACD reads about centers, queues and opening hours. The switch owns that directory; the
+    composition root hands it to the ACD (`AgentsHost.acd_directory`), so the ACD never calls the switch."""
+
+    def queue(self, queue_id: str) -> QueueInfo | None: ...
+
+    def centers(self) -> Sequence[CenterInfo]: ...
+
+    def center(self, code: str) -> CenterInfo | None: ...
+
+    def hours_state(self, center_code: str) -> OpenNow: ...
 
 
 class AcdApi(Protocol):
@@ -157,9 +200,6 @@ class AcdApi(Protocol):
     def stats(self, scope: str = ...) -> dict:
         """Live figures for a queue, a center or the nation: today's counters and the snapshot now."""
 
-    @property
-    def switch(self) -> Any: ...
-
     def tick(self) -> None: ...
 
     def transfer(
@@ -201,7 +241,8 @@ class AgentsHost(Kernel, Protocol):
     def agents(self) -> AcdApi: ...
 
     @property
-    def switch(self) -> SwitchApi: ...
+    def acd_directory(self) -> AcdDirectory:
+        """Centers, queues and hours (the switch's directory, wired at the root)."""
 
     @property
     def sms(self) -> SmsApi: ...

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from agents import stats
-from agents.api import AgentsHost
+from agents.api import AcdDirectory, AgentsHost
 from agents.domain import PRIORITY_CALLBACK, AcdError, CallStatus, QueuedCall
 from agents.keys import ak, ck
 from agents.models import Callback
@@ -33,10 +33,11 @@ class CallbackMixin:
     bus: Any
     store: Any
     state: Any
-    switch: Any
     sl_seconds: int
 
     if TYPE_CHECKING:  # provided by AcdService
+        @property
+        def directory(self) -> AcdDirectory: ...
         def _now(self) -> float: ...
         def _call(self, call_id: str) -> dict[str, str]: ...
         def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None: ...
@@ -181,7 +182,7 @@ class CallbackMixin:
         queued = []
         for callback_id, attempts, center in due:
             try:
-                if not self.switch.hours_state(center).open:
+                if not self.directory.hours_state(center).open:
                     continue
             except KeyError:
                 continue

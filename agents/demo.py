@@ -39,7 +39,10 @@ def _profile(user_id: int, name: str, center: str, i: int, now: Any) -> Agent:
 
 
 def load_demo(platform: AgentsHost) -> str:
-    platform.switch.ensure_directory()
+    missing = [code for code in DEMO_CENTERS if platform.acd_directory.center(code) is None]
+    if missing:  # the switch's demo (loaded first by `hotline demo`) creates the centers
+        raise RuntimeError(f"agents demo: no center {', '.join(missing)} in the directory; load the switch's demo"
+                           " first")
     now = platform.clock.now()
     created_users = created_agents = 0
     password_hash: str | None = None

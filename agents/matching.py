@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from agents import endpoints, policy, transitions
-from agents.api import AgentsHost
+from agents.api import AcdDirectory, AgentsHost
 from agents.keys import (
     ACTIVE,
     AGENTS,
@@ -31,13 +31,14 @@ class MatchingMixin:
     bus: Any
     store: Any
     state: Any
-    switch: Any
     offer_timeout: float
     scan_depth: int
     recheck: float
     pool_depth: int
 
     if TYPE_CHECKING:  # provided by AcdService
+        @property
+        def directory(self) -> AcdDirectory: ...
         def _now(self) -> float: ...
         def _agent(self, agent_id: int) -> dict[str, str]: ...
         def _pools(self, agent: dict[str, str]) -> list[str]: ...
@@ -84,7 +85,7 @@ class MatchingMixin:
         return added
 
     def _centers(self) -> list[str]:
-        return [c.code for c in self.switch.centers() if not c.remote]
+        return [c.code for c in self.directory.centers() if not c.remote]
 
     def _candidates(self, pools: list[tuple[str, str]], language: str,
                     channel: str | None = None) -> list[policy.Candidate]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from agents.api import AgentsHost
+from agents.api import AcdDirectory, AgentsHost
 from agents.domain import DEFAULT_MAX_TICKETS, MAX_TICKETS_LIMIT, AcdError, AgentProfile
 from agents.endpoints import CHANNELS
 from agents.models import Agent
@@ -16,14 +16,17 @@ from agents.models import Agent
 class RosterMixin:
     platform: AgentsHost
     clock: Any
-    switch: Any
+
+    if TYPE_CHECKING:  # provided by AcdService
+        @property
+        def directory(self) -> AcdDirectory: ...
 
     def create_agent(self, user_id: int, *, name: str, center_code: str, skills: Iterable[str],
                      languages: Iterable[str] = ("zh",), level: int = 1, endpoint: str | None = None,
                      endpoints: Mapping[str, str] | None = None, max_tickets: int = DEFAULT_MAX_TICKETS) -> int:
         """Give a console user an agent profile; returns the agent id."""
         _check_max_tickets(max_tickets)
-        if self.switch.center(center_code) is None:
+        if self.directory.center(center_code) is None:
             raise AcdError("unknown_center", f"没有中心 {center_code}")
         with self.platform.db.session() as s:
             row = Agent(user_id=user_id, name=name, center_code=center_code, skills=list(skills),

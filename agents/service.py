@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from agents import endpoints, policy, stats, transitions
-from agents.api import AgentsHost
+from agents.api import AcdDirectory, AgentsHost
 from agents.callbacks import CallbackMixin
 from agents.domain import (
     DISPOSITIONS,
@@ -91,8 +91,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
 
     # -- helpers -------------------------------------------------------------------------------
     @property
-    def switch(self) -> Any:
-        return self.platform.switch
+    def directory(self) -> AcdDirectory:
+        """Centers, queues and hours, as the composition root gives them (the switch's directory)."""
+        return self.platform.acd_directory
 
     def _now(self) -> float:
         return self.clock.time()
@@ -110,7 +111,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.bus.publish("acd.agent.state", agent_id=agent_id, state=state, reason=reason, **extra)
 
     def _queue_def(self, queue_id: str) -> Any:
-        q = self.switch.queue(queue_id)
+        q = self.directory.queue(queue_id)
         if q is None:
             raise AcdError("unknown_queue", f"没有队列 {queue_id}")
         return q
@@ -695,12 +696,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _overflow_call(self, call_id: str) -> None:
         """A call past its queue's maximum wait gets the queue's overflow action, once."""
         c = self._call(call_id)
-        queue = self.switch.queue(c.get("queue_id", "")) if c else None
+        queue = self.directory.queue(c.get("queue_id", "")) if c else None
         if queue is None or c.get("state") not in WAITING_STATES or c.get("overflow"):
             self.store.zrem(MAXWAIT, call_id)
             return
         action, queue_id = queue.overflow_action, queue.id
-        target = self.switch.queue(action[6:]) if action.startswith("queue:") else None
+        target = self.directory.queue(action[6:]) if action.startswith("queue:") else None
         if target is not None:
             journey = [*json.loads(c.get("journey") or "[]"), target.id]
             ok = self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (queue_id,))], [

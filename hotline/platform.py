@@ -22,7 +22,7 @@ from core.state import StateStore, make_store
 from hotline import homes
 
 if TYPE_CHECKING:
-    from agents.api import AcdApi
+    from agents.api import AcdApi, AcdDirectory
     from ivr.api import IvrApi
     from knowledge.api import KnowledgeApi
     from qa.api import QaApi
@@ -82,6 +82,12 @@ class Platform:
     @cached_property
     def agents(self) -> AcdApi:
         return self.service("agents")
+
+    @property
+    def acd_directory(self) -> AcdDirectory:
+        """What the ACD reads about centers, queues and hours: the switch's directory, handed over here
+        so that the ACD never calls the switch (Switch → ACD only)."""
+        return self.switch
 
     @cached_property
     def sms(self) -> SmsApi:
