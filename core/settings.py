@@ -127,9 +127,9 @@ class Settings(EnvSettings):
     records_database_url: str = Field("", validation_alias="RECORDS_DATABASE_URL")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
     web_host: str = "127.0.0.1"
-    web_port: int = Field(8000, ge=1, le=65535)
+    web_port: int = Field(8000, ge=0, le=65535)  # 0: a free port (tests)
     agi_host: str = "127.0.0.1"
-    agi_port: int = Field(4573, ge=1, le=65535)
+    agi_port: int = Field(4573, ge=0, le=65535)
     secret_key: str = ""
     handoff_secret: str = ""
     handoff_reverify: str = "never"  # never | records | always: see HANDOFF_REVERIFY
@@ -144,6 +144,7 @@ class Settings(EnvSettings):
     twilio_auth_token: str | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_api_base: str | None = Field(None, validation_alias="TWILIO_API_BASE")
     timezone: str = "Asia/Shanghai"
+    test_call_key: str = ""  # HOTLINE_TEST_CALL_KEY; "": generated into the data dir (core/testcalls.py)
     web_threads: int = Field(256, ge=1)  # gunicorn threads (each open SSE stream holds one)
     # overrides of the homes' settings (see `extra_key`), for tests; never from the environment
     extra: dict[str, Any] = _no_env(default_factory=dict)
