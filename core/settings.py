@@ -120,7 +120,8 @@ class Settings(EnvSettings):
     """The core's node configuration. Build with `Settings.from_env()` (secrets generated into the
     data dir when not given); tests build it directly (`Settings(data_dir=..., database_url=...)`)."""
 
-    model_config = SettingsConfigDict(env_prefix="HOTLINE_")
+    # an unknown keyword (a setting that moved to its home, e.g. ami_host) is an error, not ignored
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="forbid")
 
     data_dir: Path = Path("./var")
     database_url: str = Field("", validation_alias="DATABASE_URL")  # "": SQLite in the data dir

@@ -83,3 +83,8 @@ def test_tests_build_settings_directly(tmp_path: Path) -> None:
         Settings(data_dir=tmp_path, handoff_reverify="sometimes")
     with pytest.raises(Exception, match="frozen"):
         s.web_port = 1  # type: ignore[misc]
+
+
+def test_a_setting_that_moved_to_its_home_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ami_host"):
+        Settings(data_dir=tmp_path, ami_host="127.0.0.1")  # now ivr/asterisk/config.py: settings.extra
