@@ -152,6 +152,12 @@ class Settings(EnvSettings):
     # the homes' settings built from these settings (HomeSettings.of): read once, at start
     _homes: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy whose homes' settings are read again (from the environment of now)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied._homes = {}
+        return copied
+
     @field_validator("handoff_reverify", mode="before")
     @classmethod
     def _reverify(cls, value: object) -> str:
@@ -198,16 +204,24 @@ def extra_key(cls: type[BaseSettings], field: str) -> str:
 
 
 class HomeSettings(EnvSettings):
-    """Base of a home's settings class. `of(settings)`: the environment, overridden by the
-    `settings.extra` keys named by `extra_key` (how tests configure a home); built once per
-    `Settings` object (the composition root builds every home's at start), so the environment is
-    read then, not at each use."""
+    """Base of a home's settings class. `load(settings)`: the environment, overridden by the
+    `settings.extra` keys named by `extra_key` (how tests configure a home); the composition root
+    loads every home's at start to check them. `of(settings)`: the same, built once per `Settings`
+    object when the home first asks (its service is built), not at each use."""
+
+    @classmethod
+    def overrides(cls, settings: Any) -> dict[str, Any]:
+        extra = getattr(settings, "extra", None) or {}
+        return {field: extra[key] for field in cls.model_fields
+                if (key := extra_key(cls, field)) in extra and extra[key] not in (None, "")}
+
+    @classmethod
+    def load(cls, settings: Any) -> Self:
+        return cls(**cls.overrides(settings))
 
     @classmethod
     def of(cls, settings: Any) -> Self:
-        extra = getattr(settings, "extra", None) or {}
-        overrides = {field: extra[key] for field in cls.model_fields
-                     if (key := extra_key(cls, field)) in extra and extra[key] not in (None, "")}
+        overrides = cls.overrides(settings)
         cache: dict[Any, Any] | None = getattr(settings, "_homes", None)
         if cache is None:
             return cls(**overrides)

@@ -1,6 +1,7 @@
 """The node's configuration, composed at the root: the core's `Settings` and the settings of every home
 that has some (`Home.settings` in hotline/homes.py), built once at start so that a bad value stops the
-start with one `ConfigError` naming every variable at fault, instead of failing at first use."""
+start with one `ConfigError` naming every variable at fault, instead of failing at first use. (Each
+home then reads its own with `<Class>.of(settings)` when its service is built, once per Settings.)"""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def home_settings(settings: Settings) -> dict[str, HomeSettings]:
     errors: list[str] = []
     for home, cls in homes.settings_classes():
         try:
-            found[f"{home}.{cls.__name__}"] = cls.of(settings)
+            found[f"{home}.{cls.__name__}"] = cls.load(settings)
         except ConfigError as exc:
             errors.append(str(exc).removeprefix("configuration: "))
     if errors:
