@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-    from agents.domain import AgentProfile, AgentStatus, CallStatus, QueuedCall
+    from agents.domain import AgentProfile, AgentStatus, CallStatus, QueuedCall, TransferSource
     from sms.api import SmsApi
     from switch.api import SwitchApi
 
@@ -163,8 +163,14 @@ class AcdApi(Protocol):
     def tick(self) -> None: ...
 
     def transfer(
-        self, agent_id: int, call_id: str, *, center_code: str, topic: str | None = ..., notes: str = ...
-    ) -> dict: ...
+        self, agent_id: int, call_id: str, *, queue_id: str | None, target: Mapping[str, Any], notes: str = ...
+    ) -> None:
+        """Carry out a transfer the switch decided (`SwitchApi.transfer`): re-queue the call at `queue_id` of this
+        deployment, or (None) end it here because it left for another deployment; the agent goes to wrap-up.
+        """
+
+    def transfer_source(self, agent_id: int, call_id: str, notes: str = ...) -> TransferSource:
+        """What the switch needs to transfer this agent's connected call; refused (AcdError) unless it is theirs."""
 
     def update_agent(
         self,

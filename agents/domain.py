@@ -99,3 +99,13 @@ class AgentStatus:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class TransferSource:
+    """A connected call an agent transfers, as the switch needs it (`AcdApi.transfer_source`)."""
+
+    call_id: str
+    center_code: str
+    topic: str | None
+    context: dict = field(default_factory=dict)  # for the next side: IVR context, notes, wait, masked caller

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from agents.domain import (
     AgentStatus,
     CallStatus,
     QueuedCall,
+    TransferSource,
 )
 from agents.eventscope import ScopedBus
 from agents.keys import (
@@ -53,7 +55,6 @@ from agents.roster import RosterMixin
 from agents.state import make_acd_state
 from core.masking import mask_phone
 from core.testcalls import is_test_call
-from switch.handoff import HandoffError
 
 log = logging.getLogger(__name__)
 
@@ -457,35 +458,42 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             raise AcdError("not_held", "通话未处于保持状态")
         self.bus.publish("acd.call.resumed", call_id=call_id, agent_id=agent_id)
 
-    def transfer(self, agent_id: int, call_id: str, *, center_code: str, topic: str | None = None,
-                 notes: str = "") -> dict:
-        """Transfer a connected call to another center's queue. Local: the call re-enters the target
-        queue ahead of new calls, with its context, journey and the agent's notes. Remote: the
-        context goes to the other deployment by signed handoff and the telephony side carries the
-        token (event `acd.call.transferred`). The agent goes to wrap-up either way."""
+    def transfer_source(self, agent_id: int, call_id: str, notes: str = "") -> TransferSource:
+        """What the switch needs to transfer this agent's connected call (`SwitchApi.transfer`): where
+        it is, its topic, and the context for the next side with the agent's notes (this one appended)
+        and the wait before answer (credited by a receiving deployment)."""
+        c = self._connected(agent_id, call_id)
+        context = json.loads(c.get("context") or "{}")
+        return TransferSource(call_id=call_id, center_code=c["center"], topic=c["topic"], context={
+            **context, "agent_notes": self._notes_with(c, agent_id, notes),
+            "waited_seconds": _waited_before_answer(c), "caller_masked": mask_phone(c.get("caller")),
+            "language": c.get("language") or "zh"})
+
+    def _connected(self, agent_id: int, call_id: str) -> dict[str, str]:
         c = self._call(call_id)
         if not c or c.get("state") != "connected" or c.get("agent_id") != str(agent_id):
             raise AcdError("not_on_call", "只能转接自己正在通话的来电")
-        topic = topic or c["topic"]
-        notes_list = json.loads(c.get("notes") or "[]") + ([{"agent_id": agent_id, "text": notes}] if notes else [])
-        context = json.loads(c.get("context") or "{}")
-        try:
-            result = self.switch.transfer(call_id, center_code, topic=topic, from_center=c["center"],
-                                          context={**context, "agent_notes": notes_list,
-                                                   "waited_seconds": _waited_before_answer(c),
-                                                   "caller_masked": mask_phone(c.get("caller")),
-                                                   "language": c.get("language") or "zh"})
-        except KeyError:
-            raise AcdError("unknown_center", f"没有中心 {center_code}") from None
-        except HandoffError as exc:  # the call stays connected; nothing is lost
-            raise AcdError("handoff_failed", f"转接{center_code}失败：{exc.message}") from None
+        return c
+
+    @staticmethod
+    def _notes_with(c: dict[str, str], agent_id: int, notes: str) -> list[dict]:
+        return json.loads(c.get("notes") or "[]") + ([{"agent_id": agent_id, "text": notes}] if notes else [])
+
+    def transfer(self, agent_id: int, call_id: str, *, queue_id: str | None, target: Mapping[str, Any],
+                 notes: str = "") -> None:
+        """Carry out a transfer the switch decided (`SwitchApi.transfer`). With `queue_id` the call
+        re-enters that queue of this deployment ahead of new calls, with its context, journey and the
+        agent's notes; without, it left for another deployment and ends here. The agent goes to
+        wrap-up either way; `acd.call.transferred` carries `target` (where it went, the handoff)."""
+        c = self._connected(agent_id, call_id)
+        notes_list = self._notes_with(c, agent_id, notes)
         now = self._now()
         agent_ops: list[list] = [
             ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "wrap_until": now + self.wrap_seconds}],
             ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
         checks = [(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))]
-        if result.kind == "local":
-            queue = self._queue_def(result.queue_id)
+        if queue_id is not None:
+            queue = self._queue_def(queue_id)
             score = policy.queue_score(max(int(c.get("priority") or 0), PRIORITY_TRANSFER), now)
             journey = [*json.loads(c.get("journey") or "[]"), queue.id]
             ops = [["hset", ck(call_id), {
@@ -503,11 +511,10 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                                           "hold_ms": self._hold_total(c, now), "held": ""}], *agent_ops]
         if not self.state.txn(checks, ops):
             raise AcdError("not_on_call", "通话状态已变化，转接未完成")
-        self.bus.publish("acd.call.transferred", call_id=call_id, agent_id=agent_id, **result.to_dict())
+        self.bus.publish("acd.call.transferred", call_id=call_id, agent_id=agent_id, **target)
         self._publish_agent(agent_id, "wrap_up", "transfer")
-        if result.kind == "local":
-            self._dispatch_queue(result.queue_id)
-        return result.to_dict()
+        if queue_id is not None:
+            self._dispatch_queue(queue_id)
 
     def wrap_up(self, agent_id: int, disposition: str, notes: str = "", *, ready: bool = True) -> AgentStatus:
         if disposition not in DISPOSITIONS:

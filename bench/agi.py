@@ -53,7 +53,18 @@ SCRIPT = (
 
 # ---------------------------------------------------------------------------------------- servers
 
-def _ours(port_q: Any, engine: bool, data_dir: str) -> None:
+def _run_loop(main: Any, uv: bool) -> None:
+    """Run a server's main coroutine on uvloop (what `hotline serve` runs) or the standard loop."""
+    if uv:
+        from hotline.node import new_event_loop
+
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(main())
+    else:
+        asyncio.run(main())
+
+
+def _ours(port_q: Any, engine: bool, data_dir: str, uv: bool = True) -> None:
     from ivr.asterisk.agi import AGIConnection, FastAGIServer
 
     async def script(conn: AGIConnection) -> None:
@@ -69,7 +80,7 @@ def _ours(port_q: Any, engine: bool, data_dir: str) -> None:
         port_q.put(server.port)
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    _run_loop(main, uv)
 
 
 def _engine_runner(tmp: str) -> Any:
@@ -96,7 +107,7 @@ def _engine_runner(tmp: str) -> Any:
     return CallRunner(platform)
 
 
-def _panoramisk(port_q: Any, engine: bool, data_dir: str) -> None:
+def _panoramisk(port_q: Any, engine: bool, data_dir: str, uv: bool = False) -> None:
     from panoramisk.fast_agi import Application
 
     async def script(request: Any) -> None:
@@ -110,10 +121,21 @@ def _panoramisk(port_q: Any, engine: bool, data_dir: str) -> None:
         port_q.put(server.sockets[0].getsockname()[1])
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    _run_loop(main, uv)
 
 
-SERVERS = {"ours": _ours, "panoramisk": _panoramisk}
+def _ours_asyncio(port_q: Any, engine: bool, data_dir: str) -> None:
+    _ours(port_q, engine, data_dir, uv=False)
+
+
+def _panoramisk_uvloop(port_q: Any, engine: bool, data_dir: str) -> None:
+    _panoramisk(port_q, engine, data_dir, uv=True)
+
+
+# "ours" runs on the node's loop (uvloop), "panoramisk" as it ships (the standard loop); the other two
+# give the like-for-like comparison of the protocol code on each loop.
+SERVERS = {"ours": _ours, "panoramisk": _panoramisk, "ours-asyncio": _ours_asyncio,
+           "panoramisk-uvloop": _panoramisk_uvloop}
 
 
 def _rss_kib(pid: int) -> int:
@@ -308,7 +330,8 @@ def _median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
               help="calls in flight for the paced turnaround (each reply after --think-ms, like real media)")
 @click.option("--think-ms", default=500.0, show_default=True)
 @click.option("--rounds", default=3, show_default=True, help="alternating rounds per server (medians shown)")
-@click.option("--servers", default="ours,panoramisk", show_default=True)
+@click.option("--servers", default="ours,panoramisk,ours-asyncio,panoramisk-uvloop", show_default=True,
+              help="ours = the node's loop (uvloop); panoramisk as shipped (asyncio); the others like for like")
 @click.option("--engine", is_flag=True, help="also run our server with the real IVR engine (demo platform)")
 @click.option("--full", is_flag=True, help="the targets' sizes: 20,000 calls, 1,000 concurrent, 10,000 held")
 def command(calls: int, concurrency: int, held: int, paced: int, think_ms: float, rounds: int, servers: str,
@@ -322,12 +345,12 @@ def command(calls: int, concurrency: int, held: int, paced: int, think_ms: float
     click.echo(f"agi: {calls} calls x {rounds} rounds, {concurrency} concurrent, {held} held; {len(SCRIPT)} commands "
                f"per call; one server process each, loopback")
     kinds = [s.strip() for s in servers.split(",") if s.strip()]
-    if "panoramisk" in kinds:
+    if any(k.startswith("panoramisk") for k in kinds):
         try:
             import panoramisk  # noqa: F401
         except ImportError:
             click.echo("  panoramisk is not installed (pip install panoramisk): skipped")
-            kinds.remove("panoramisk")
+            kinds = [k for k in kinds if not k.startswith("panoramisk")]
     results: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
     for n in range(rounds):
         for kind in kinds:
@@ -349,11 +372,13 @@ def command(calls: int, concurrency: int, held: int, paced: int, think_ms: float
             if r.get("paced"):
                 click.echo(f"    {r['server']:<16} turnaround p50 {r['paced_p50']:.2f} ms, p99 {r['paced_p99']:.2f} ms")
     by = {r["server"]: r for r in rows}
-    if "ours" in by and "panoramisk" in by and by["panoramisk"]["rate"]:
-        click.echo(f"  ratio ours/panoramisk (medians): {by['ours']['rate'] / by['panoramisk']['rate']:.2f}x calls/s, "
-                   f"p99 turnaround {by['ours']['p99'] / by['panoramisk']['p99']:.2f}x, "
-                   f"server CPU per call {by['ours']['cpu_ms'] / by['panoramisk']['cpu_ms']:.2f}x")
-        click.echo(f"  set-ups/s one core could sustain (1000 / CPU ms per call): ours "
-                   f"{1000 / by['ours']['cpu_ms']:.0f}, panoramisk {1000 / by['panoramisk']['cpu_ms']:.0f}")
+    for ours, theirs, what in (("ours", "panoramisk", "as each ships (ours on uvloop, panoramisk on asyncio)"),
+                               ("ours-asyncio", "panoramisk", "like for like on the standard loop"),
+                               ("ours", "panoramisk-uvloop", "like for like on uvloop")):
+        if ours in by and theirs in by and by[theirs]["rate"] and by[ours]["cpu_ms"]:
+            a, b = by[ours], by[theirs]
+            click.echo(f"  {ours}/{theirs}, {what}: {a['rate'] / b['rate']:.2f}x calls/s, p99 turnaround "
+                       f"{a['p99'] / b['p99']:.2f}x, set-ups per CPU-second {b['cpu_ms'] / a['cpu_ms']:.2f}x "
+                       f"({1000 / a['cpu_ms']:.0f} vs {1000 / b['cpu_ms']:.0f} on one core)")
     for kind in kinds:
         click.echo(f"  {kind} calls/s per round: " + ", ".join(f"{r['rate']:.0f}" for r in results[kind]))

@@ -26,13 +26,23 @@ log = logging.getLogger(__name__)
 SHUTDOWN_DEADLINE_S = 4.0  # Ctrl-C: the worker is gone by then, the node within 5 s (gunicorn would SIGKILL at 10 s)
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop when it is installed (it is pinned in requirements.txt): the FastAGI and AMI sockets cost
+    about half the CPU per call on it (docs/asterisk.md); the standard loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - a node installed without it still runs
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 class BackgroundLoop:
     """The node's asyncio loop in its own thread, with the runtime services of every home."""
 
     def __init__(self, platform: Platform, agi_port: int | None = None) -> None:
         self.platform = platform
         self.agi_port = agi_port
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         self.services: list[NodeService] = []
         self._thread = threading.Thread(target=self._run, name="hotline-node-loop", daemon=True)
         self._started = threading.Event()

@@ -24,7 +24,7 @@ engine answers with `Hangup`. `Timeout()` after `Play` is accepted as `Played()`
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 
@@ -38,8 +38,8 @@ class Prompt:
     audio: str | None = None
     language: str = "zh"  # "zh" (Mandarin, zh-CN) or "en"
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:  # by hand: `asdict` deep-copies, and this runs for every prompt
+        return {"id": self.id, "text": self.text, "audio": self.audio, "language": self.language}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Prompt:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from records.api import RecordsApi
     from sms.api import SmsApi
     from switch.api import SwitchApi
-    from tickets.api import TicketsApi
 
 
 class IvrApi(Protocol):
@@ -94,9 +93,6 @@ class IvrHost(Kernel, Protocol):
 
     @property
     def switch(self) -> SwitchApi: ...
-
-    @property
-    def tickets(self) -> TicketsApi: ...
 
     def service(self, home: str) -> Any:
         """A further service a home registers (`ivr.speech`)."""

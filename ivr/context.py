@@ -4,7 +4,9 @@ record events and reach the other homes. The state is a plain dict kept in the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from core.masking import mask_id, mask_phone, scrub, scrub_data
 from ivr.actions import Action, Collect, Prompt
@@ -24,6 +26,7 @@ class Goto:
 
 
 Step = Action | Goto
+M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_RETRIES = 2  # re-asks after the first attempt
 
@@ -101,6 +104,13 @@ class Ctx:
     # -- prompts --------------------------------------------------------------------------
     def prompt(self, pid: str, **variables: Any) -> Prompt:
         return self.engine.catalog.render(pid, self.lang, {**self.vars, **variables})
+
+    def spec(self, kind: type[M]) -> M:
+        """The current node as its checked, typed model (`ivr/flowmodel.py`)."""
+        model = self.node.model
+        if not isinstance(model, kind):
+            raise TypeError(f"node {self.node.id} is a {self.node.type} node, not a {kind.__name__}")
+        return model
 
     def prompts(self, value: Any) -> list[Prompt]:
         """Prompt refs of a node field ("id" or {id, vars}) rendered in the call's language."""

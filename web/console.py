@@ -17,23 +17,23 @@ from web.agent.record_view import present
 from web.apikit import register_errors
 from web.config import WebSettings
 from web.host import WebHost
-from web.i18n import LANGUAGES, current_language, translate, translate_code
+from web.i18n import LANGUAGES, N_, current_language, init_i18n, translate, translate_code
 from web.permissions import register_rules
 from web.sse import Hub
 from web.supervisor.chart import day_chart
 
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("agent.console", "nav.agent", ("agent",)),
-    ("agent.tickets", "nav.tickets", ("agent", "supervisor")),
-    ("supervisor.wallboard", "nav.supervisor", ("supervisor",)),
-    ("supervisor.reports", "nav.reports", ("supervisor",)),
-    ("supervisor.callbacks", "nav.callbacks", ("supervisor",)),
-    ("testcalls.page", "nav.testcall", ("supervisor", "admin")),
-    ("editor.index", "nav.editor", ("editor", "reviewer")),
-    ("admin.index", "nav.admin", ("admin",)),
-    ("recordings.index", "nav.recordings", ("supervisor", "qa")),
-    ("qa.queue", "nav.qa", ("qa", "supervisor")),
-    ("qa.mine", "nav.my_reviews", ("agent",)),
+    ("agent.console", N_("nav.agent"), ("agent",)),
+    ("agent.tickets", N_("nav.tickets"), ("agent", "supervisor")),
+    ("supervisor.wallboard", N_("nav.supervisor"), ("supervisor",)),
+    ("supervisor.reports", N_("nav.reports"), ("supervisor",)),
+    ("supervisor.callbacks", N_("nav.callbacks"), ("supervisor",)),
+    ("testcalls.page", N_("nav.testcall"), ("supervisor", "admin")),
+    ("editor.index", N_("nav.editor"), ("editor", "reviewer")),
+    ("admin.index", N_("nav.admin"), ("admin",)),
+    ("recordings.index", N_("nav.recordings"), ("supervisor", "qa")),
+    ("qa.queue", N_("nav.qa"), ("qa", "supervisor")),
+    ("qa.mine", N_("nav.my_reviews"), ("agent",)),
 )
 
 
@@ -61,6 +61,7 @@ def queue_name(queue_id: str | None, lang: str) -> str:
 def init_console(app: Flask, platform: WebHost) -> None:
     register_rules(app)
     register_errors(app)
+    init_i18n(app)
     app.extensions["hotline_sse"] = Hub(
         platform.bus,
         heartbeat=float(app.config.get("SSE_HEARTBEAT", WebSettings.of(platform.settings).sse_heartbeat)),
@@ -75,7 +76,6 @@ def init_console(app: Flask, platform: WebHost) -> None:
             nav = [(ep, translate(key, lang)) for ep, key, roles in NAV
                    if current_user.has_role(*roles) and ep in app.view_functions]
         return {
-            "t": lambda key: translate(key, lang),
             "code": lambda prefix, value: translate_code(prefix, value, lang),
             "present_record": lambda fields: present(fields or {}, lang),
             "queue_name": lambda queue_id: queue_name(queue_id, lang),

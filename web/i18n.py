@@ -1,557 +1,192 @@
-"""A small message catalog for the console (Simplified Chinese first, English second).
+"""The console's translations: gettext catalogs read through Flask-Babel (Simplified Chinese first,
+English second).
+
+The messages live in `web/translations/<locale>/LC_MESSAGES/messages.po` (zh_CN and en), extracted
+from the code and templates with `scripts/translations` (`babel.cfg`). Message ids are stable keys
+("nav.agent", "state.ready"), translated in both locales, so codes can be looked up at run time
+(`translate_code("ticket", "in_progress")`). The compiled `.mo` files are build products: they are
+written from the `.po` by `scripts/bootstrap` and again here whenever one is missing or older than
+its `.po`.
 
 The language comes from the session (switched with POST /lang), then the user's saved preference,
-then the browser's Accept-Language. Unknown keys fall back to Chinese, then to the key itself, so a
-missing translation shows up as a readable key rather than an error.
+then the browser's Accept-Language; Chinese by default. A message English lacks falls back to
+Chinese, then to the key itself, so a missing translation shows up as a readable key rather than an
+error.
 """
 
 from __future__ import annotations
 
-from flask import request, session
+import io
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import flask_babel
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 
-LANGUAGES = ("zh", "en")
+log = logging.getLogger(__name__)
 
-CATALOG: dict[str, dict[str, str]] = {
-    "brand": {"zh": "12333 人社服务热线", "en": "12333 HR & Social Security Hotline"},
-    "logout": {"zh": "退出", "en": "Log out"},
-    "login": {"zh": "登录", "en": "Log in"},
-    "language": {"zh": "English", "en": "中文"},
-    "nav.agent": {"zh": "坐席", "en": "Agent"},
-    "nav.tickets": {"zh": "工单", "en": "Tickets"},
-    "nav.supervisor": {"zh": "班长监控", "en": "Wallboard"},
-    "nav.reports": {"zh": "报表", "en": "Reports"},
-    "nav.editor": {"zh": "知识库", "en": "Knowledge"},
-    "nav.admin": {"zh": "系统管理", "en": "Admin"},
-    "service_missing": {"zh": "该功能的服务尚未安装或暂不可用", "en": "This service is not installed or unavailable"},
-    # agent
-    "state": {"zh": "状态", "en": "State"},
-    "state.ready": {"zh": "就绪", "en": "Ready"},
-    "state.not_ready": {"zh": "未就绪", "en": "Not ready"},
-    "state.logged_out": {"zh": "未签入", "en": "Logged out"},
-    "state.offered": {"zh": "振铃", "en": "Ringing"},
-    "state.busy": {"zh": "通话中", "en": "On a call"},
-    "state.on_call": {"zh": "通话中", "en": "On a call"},
-    "state.held": {"zh": "保持", "en": "On hold"},
-    "state.wrap_up": {"zh": "话后整理", "en": "Wrap-up"},
-    "go_ready": {"zh": "置闲", "en": "Go ready"},
-    "go_not_ready": {"zh": "置忙", "en": "Not ready"},
-    "sign_in": {"zh": "签入", "en": "Sign in"},
-    "sign_out": {"zh": "签出", "en": "Sign out"},
-    "reason": {"zh": "原因", "en": "Reason"},
-    "reason.break": {"zh": "小休", "en": "Break"},
-    "reason.meal": {"zh": "就餐", "en": "Meal"},
-    "reason.training": {"zh": "培训", "en": "Training"},
-    "reason.meeting": {"zh": "会议", "en": "Meeting"},
-    "today": {"zh": "今日", "en": "Today"},
-    "answered": {"zh": "已接听", "en": "Answered"},
-    "handled": {"zh": "已处理", "en": "Handled"},
-    "offered": {"zh": "呼入", "en": "Offered"},
-    "abandoned": {"zh": "放弃", "en": "Abandoned"},
-    "wrap_up_left": {"zh": "整理剩余", "en": "Wrap-up left"},
-    "incoming": {"zh": "来电", "en": "Incoming call"},
-    "accept": {"zh": "接听", "en": "Accept"},
-    "decline": {"zh": "拒接", "en": "Decline"},
-    "no_call": {"zh": "当前没有通话", "en": "No call"},
-    "caller": {"zh": "来电号码", "en": "Caller"},
-    "location": {"zh": "归属地", "en": "Location"},
-    "identity": {"zh": "已核验身份", "en": "Verified identity"},
-    "not_verified": {"zh": "未核验", "en": "Not verified"},
-    "routed_to": {"zh": "路由省份", "en": "Routed to"},
-    "why": {"zh": "原因", "en": "Why"},
-    "ivr_path": {"zh": "语音导航路径", "en": "IVR path"},
-    "topic": {"zh": "业务", "en": "Topic"},
-    "journey": {"zh": "流转", "en": "Journey"},
-    "handover": {"zh": "转接备注", "en": "Handover notes"},
-    "earlier": {"zh": "历史来电", "en": "Earlier contacts"},
-    "ivr_answer": {"zh": "语音已播报答案", "en": "Answer the IVR gave"},
-    "kb_search": {"zh": "知识检索", "en": "Knowledge search"},
-    "search": {"zh": "检索", "en": "Search"},
-    "notices": {"zh": "公告", "en": "Notices"},
-    "kb.queries": {"zh": "查询分析", "en": "What people ask"},
-    "kb.top_queries": {"zh": "热门问题", "en": "Top queries"},
-    "kb.unanswered": {"zh": "未找到答案的问题", "en": "Queries with no answer"},
-    "kb.query": {"zh": "问题", "en": "Query"},
-    "kb.times": {"zh": "次数", "en": "Times"},
-    "kb.no_answer_times": {"zh": "无答案次数", "en": "No answer"},
-    "kb.last_asked": {"zh": "最近一次", "en": "Last asked"},
-    "kb.days": {"zh": "天数", "en": "Days"},
-    "kb.used_this": {"zh": "用了这条", "en": "Used this"},
-    "kb.not_helpful": {"zh": "没帮助", "en": "Not helpful"},
-    "kb.suggestions": {"zh": "来自使用反馈的建议", "en": "Suggestions from feedback"},
-    "kb.add_question": {"zh": "建议增加备选问法", "en": "Add as alternative question"},
-    "kb.review_answer": {"zh": "答案被标为没帮助", "en": "Answer marked not helpful"},
-    "kb.helpful_n": {"zh": "有帮助", "en": "Helpful"},
-    "kb.used_n": {"zh": "坐席采用", "en": "Used by agents"},
-    "kb.accept_draft": {"zh": "加入草稿", "en": "Add to a draft"},
-    "kb.dismiss": {"zh": "忽略", "en": "Dismiss"},
-    "no_answer": {"zh": "未找到答案", "en": "No answer found"},
-    "send_sms": {"zh": "短信发送", "en": "Send by SMS"},
-    "sms_parts": {"zh": "条", "en": "part(s)"},
-    "sms_sent": {"zh": "短信已提交", "en": "SMS queued"},
-    "flag_wrong": {"zh": "答案有误", "en": "Flag as wrong"},
-    "flagged": {"zh": "已反馈", "en": "Flagged"},
-    "record": {"zh": "参保信息", "en": "Insurance record"},
-    "lookup": {"zh": "查询", "en": "Look up"},
-    "lookup_reason": {"zh": "查询理由（非本通来电核验身份时必填）",
-                      "en": "Reason (required unless verified on this call)"},
-    "id_number": {"zh": "身份证号", "en": "ID number"},
-    "hold": {"zh": "保持", "en": "Hold"},
-    "resume": {"zh": "恢复", "en": "Resume"},
-    "transfer": {"zh": "转接", "en": "Transfer"},
-    "queue": {"zh": "队列", "en": "Queue"},
-    "province": {"zh": "省份", "en": "Province"},
-    "callback": {"zh": "预约回拨", "en": "Schedule callback"},
-    "when": {"zh": "时间", "en": "When"},
-    "number": {"zh": "号码", "en": "Number"},
-    "ticket": {"zh": "工单", "en": "Ticket"},
-    "open_ticket": {"zh": "生成工单", "en": "Open ticket"},
-    "subject": {"zh": "事由", "en": "Subject"},
-    "details": {"zh": "详情", "en": "Details"},
-    "due": {"zh": "办结时限", "en": "Due"},
-    "wrap_up": {"zh": "话后小结", "en": "Wrap up"},
-    "disposition": {"zh": "小结代码", "en": "Disposition"},
-    "notes": {"zh": "备注", "en": "Notes"},
-    "disposition.resolved": {"zh": "已解答", "en": "Resolved"},
-    "disposition.transferred": {"zh": "已转接", "en": "Transferred"},
-    "disposition.callback": {"zh": "需回电", "en": "Callback"},
-    "disposition.sms_sent": {"zh": "已短信告知", "en": "Answered by SMS"},
-    "disposition.ticket": {"zh": "已登记工单", "en": "Ticket opened"},
-    "disposition.complaint": {"zh": "投诉", "en": "Complaint"},
-    "disposition.wrong_number": {"zh": "打错电话", "en": "Wrong number"},
-    "disposition.other": {"zh": "其他", "en": "Other"},
-    # how a call ended in the IVR (earlier contacts, reports)
-    "disposition.completed": {"zh": "已完成", "en": "Completed"},
-    "disposition.caller_hangup": {"zh": "来电者挂机", "en": "Caller hung up"},
-    "disposition.abandoned": {"zh": "排队中放弃", "en": "Abandoned in queue"},
-    "disposition.agent_hangup": {"zh": "坐席挂机", "en": "Agent hung up"},
-    "disposition.none": {"zh": "未选择（整理超时）", "en": "None (wrap-up timed out)"},
-    "disposition.error": {"zh": "系统错误", "en": "System error"},
-    "disposition.too_many_attempts": {"zh": "多次输入无效", "en": "Too many invalid inputs"},
-    "disposition.lost": {"zh": "连接中断", "en": "Connection lost"},
-    "disposition.no_flow": {"zh": "无呼叫流程", "en": "No call flow"},
-    "disposition.transferred_remote": {"zh": "已转其他中心", "en": "Sent to another center"},
-    "voice.unlinked": {"zh": "本通话没有连接语音通道（PBX），保持和转接不会作用于话音",
-                       "en": "No voice channel (PBX) is linked to this call: hold and transfer would not reach it"},
-    "voice.hold_unlinked": {"zh": "此 Twilio 来电直接拨通坐席，无法保持（需设置 TWILIO_AGENT_LEG=conference）",
-                            "en": "This Twilio call rings you directly and cannot be held "
-                                  "(set TWILIO_AGENT_LEG=conference)"},
-    "max_chars": {"zh": "最多N字", "en": "at most N characters"},
-    "read_full": {"zh": "查看全文", "en": "Read in full"},
-    "level": {"zh": "级别", "en": "Level"},
-    "endpoint": {"zh": "话机", "en": "Phone"},
-    "channel.asterisk": {"zh": "Asterisk 话机", "en": "Asterisk phone"},
-    "channel.twilio": {"zh": "Twilio 话机", "en": "Twilio phone"},
-    "endpoint_channel_help": {"zh": "该渠道来电用此话机；留空则用默认话机",
-                              "en": "calls of this channel ring this phone; empty: the default phone"},
-    "languages": {"zh": "语言", "en": "Languages"},
-    "concurrency": {"zh": "最大并发", "en": "Max concurrent"},
-    "concurrency.voice": {"zh": "语音 1 通（固定）", "en": "voice: 1 call (fixed)"},
-    "max_tickets": {"zh": "在办工单上限", "en": "Work orders at once"},
-    "max_tickets_help": {"zh": "语音每次只接 1 通；工单为同时在办的件数（1–50），分派时检查",
-                         "en": "voice is one call at a time; work orders in progress at once (1–50), "
-                               "checked when a ticket is assigned"},
-    "assignee": {"zh": "处理人", "en": "Assignee"},
-    "ticket.take": {"zh": "我来处理", "en": "Take it"},
-    "ticket.assign_to": {"zh": "分派给", "en": "Assign to"},
-    "ticket.assign": {"zh": "分派", "en": "Assign"},
-    "ticket.load_help": {"zh": "括号内为在办件数/上限；已满者不可选",
-                         "en": "in brackets: work orders in progress / limit; full agents cannot be chosen"},
-    "language.zh": {"zh": "普通话", "en": "Mandarin"}, "language.en": {"zh": "英语", "en": "English"},
-    "language.yue": {"zh": "粤语", "en": "Cantonese"}, "language.wuu": {"zh": "吴语", "en": "Wu"},
-    "language.nan": {"zh": "闽南语", "en": "Hokkien"},
-    "agent_edit_help": {"zh": "从坐席下次签入起生效。话机：PJSIP/agent-17（Asterisk）、"
-                              "client:agent-17（Twilio 网页电话）或 sip:…",
-                        "en": "Takes effect at the agent's next sign-in. Phone: PJSIP/agent-17 (Asterisk), "
-                              "client:agent-17 (Twilio browser) or sip:…"},
-    "agents_without_profile": {"zh": "尚无坐席档案的坐席用户", "en": "Agent users without a profile"},
-    "audit": {"zh": "审计日志", "en": "Audit log"},
-    "audit.actor": {"zh": "操作者", "en": "Actor"},
-    "audit.action": {"zh": "操作", "en": "Action"},
-    "audit.subject": {"zh": "对象", "en": "Subject"},
-    "kb.field.title": {"zh": "标题", "en": "Title"},
-    "kb.field.questions": {"zh": "常见问法", "en": "Questions"},
-    "kb.field.body_html": {"zh": "正文", "en": "Body"},
-    "kb.field.short_answer": {"zh": "简短答案", "en": "Short answer"},
-    "kb.field.category": {"zh": "分类", "en": "Category"},
-    "kb.field.keywords": {"zh": "关键词", "en": "Keywords"},
-    "kb.field.synonyms": {"zh": "同义词", "en": "Synonyms"},
-    "kb.field.province": {"zh": "省份", "en": "Province"},
-    "kb.field.city": {"zh": "城市", "en": "City"},
-    "kb.field.effective_from": {"zh": "生效时间", "en": "Effective from"},
-    "kb.field.effective_to": {"zh": "失效时间", "en": "Effective until"},
-    "kb.field.links": {"zh": "相关链接", "en": "Links"},
-    "kb.action.create": {"zh": "新建", "en": "created"}, "kb.action.update": {"zh": "修改", "en": "edited"},
-    "kb.action.submit": {"zh": "提交审核", "en": "submitted"}, "kb.action.publish": {"zh": "发布", "en": "published"},
-    "kb.action.schedule": {"zh": "审核通过待生效", "en": "scheduled"},
-    "kb.action.reject": {"zh": "退回", "en": "rejected"},
-    "kb.action.archive": {"zh": "归档", "en": "archived"}, "kb.action.rollback": {"zh": "回滚", "en": "rolled back"},
-    "kb.action.import": {"zh": "导入", "en": "imported"}, "kb.action.notice": {"zh": "发布通知", "en": "notice posted"},
-    "kb.action.notice_edit": {"zh": "修改通知", "en": "notice edited"},
-    "kb.action.notice_withdraw": {"zh": "撤回通知", "en": "notice withdrawn"},
-    "kb.action.flag": {"zh": "坐席报错", "en": "flagged"},
-    "kb.action.resolve_flag": {"zh": "处理报错", "en": "flag resolved"},
-    "md_help": {"zh": "Markdown，可用工具栏；保存时转换为安全的 HTML",
-                "en": "Markdown, with the toolbar; saved as sanitised HTML"},
-    "md.bold": {"zh": "加粗", "en": "Bold"}, "md.italic": {"zh": "斜体", "en": "Italic"},
-    "md.heading": {"zh": "小标题", "en": "Heading"}, "md.ul": {"zh": "列表", "en": "List"},
-    "md.ol": {"zh": "编号", "en": "Numbered"}, "md.link": {"zh": "链接", "en": "Link"},
-    "diff.before": {"zh": "修改前", "en": "Before"},
-    "diff.after": {"zh": "修改后", "en": "After"},
-    "review_rendered": {"zh": "审核内容（按坐席所见呈现）", "en": "For review (as agents will see it)"},
-    "date_format": {"zh": "yyyy-mm-dd", "en": "yyyy-mm-dd"},
-    "dialog_close": {"zh": "关闭", "en": "Close"},
-    "users_total": {"zh": "共 N 个用户", "en": "N users"},
-    "prev_page": {"zh": "上一页", "en": "Previous"},
-    "next_page": {"zh": "下一页", "en": "Next"},
-    "user_search": {"zh": "登录名或姓名", "en": "Login or name"},
-    "all_roles": {"zh": "全部角色", "en": "All roles"},
-    "all_provinces": {"zh": "全部省份", "en": "All provinces"},
-    "edit_hours": {"zh": "修改人工服务时间", "en": "Edit opening hours"},
-    "hours_help": {"zh": "每天可填多个时段，用逗号分隔，如 08:30-12:00,13:00-17:30；留空表示当天不开放。",
-                   "en": "Several periods a day, comma-separated, e.g. 08:30-12:00,13:00-17:30; empty = closed."},
-    "day.mon": {"zh": "周一", "en": "Mon"}, "day.tue": {"zh": "周二", "en": "Tue"},
-    "day.wed": {"zh": "周三", "en": "Wed"}, "day.thu": {"zh": "周四", "en": "Thu"},
-    "day.fri": {"zh": "周五", "en": "Fri"}, "day.sat": {"zh": "周六", "en": "Sat"},
-    "day.sun": {"zh": "周日", "en": "Sun"},
-    "revision": {"zh": "版本", "en": "Revision"},
-    "effective": {"zh": "有效期", "en": "In force"},
-    "published_at": {"zh": "发布于", "en": "Published"},
-    "open_ended": {"zh": "长期有效", "en": "open-ended"},
-    "kb_all_provinces": {"zh": "含其他省份口径", "en": "Other provinces too"},
-    "shortcuts": {"zh": "快捷键：Alt+A 接听，Alt+H 保持/恢复，Alt+X 挂断，Alt+W 话后整理",
-                  "en": "Shortcuts: Alt+A accept, Alt+H hold/resume, Alt+X hang up, Alt+W wrap up"},
-    "hangup": {"zh": "挂断", "en": "Hang up"},
-    "save": {"zh": "保存", "en": "Save"},
-    "submit": {"zh": "提交", "en": "Submit"},
-    "tickets.mine": {"zh": "我的工单", "en": "My tickets"},
-    "tickets.center": {"zh": "本中心工单", "en": "My center's tickets"},
-    "tickets.overdue": {"zh": "超期工单", "en": "Overdue"},
-    "tickets.due_soon": {"zh": "即将到期工单", "en": "Tickets due soon"},
-    "calendar": {"zh": "法定节假日安排", "en": "Official holiday calendar"},
-    "calendar.year": {"zh": "年度", "en": "Year"},
-    "calendar.days_off": {"zh": "放假天数", "en": "Days off"},
-    "calendar.workdays": {"zh": "调休上班", "en": "Make-up workdays"},
-    "calendar.source": {"zh": "来源", "en": "Source"},
-    "calendar.official": {"zh": "正式", "en": "official"},
-    "calendar.provisional": {"zh": "暂定", "en": "provisional"},
-    "calendar.kind.holiday": {"zh": "放假", "en": "day off"},
-    "calendar.kind.workday": {"zh": "调休上班", "en": "make-up workday"},
-    "calendar.import": {"zh": "导入国务院通知", "en": "Import the State Council notice"},
-    "blocklist": {"zh": "来电屏蔽", "en": "Blocked callers"},
-    "blocklist.number": {"zh": "号码", "en": "Number"},
-    "blocklist.reason": {"zh": "原因", "en": "Reason"},
-    "blocklist.until": {"zh": "截止", "en": "Until"},
-    "blocklist.days": {"zh": "天数", "en": "Days"},
-    "blocklist.block": {"zh": "屏蔽", "en": "Block"},
-    "blocklist.lift": {"zh": "解除", "en": "Lift"},
-    "status": {"zh": "状态", "en": "Status"},
-    "close": {"zh": "办结", "en": "Close"},
-    "comment": {"zh": "意见", "en": "Comment"},
-    # supervisor
-    "wallboard": {"zh": "实时监控", "en": "Wallboard"},
-    "national": {"zh": "全国", "en": "National"},
-    "national_total": {"zh": "全国合计", "en": "National total"},
-    "national_center_own": {"zh": "仅全国中心本身", "en": "National center only"},
-    "national_center_own_hint": {"zh": "选择 00 时：只看全国12333中心自己的队列和坐席，不含各省",
-                                 "en": "With 00: the national 12333 center's own queues and agents only"},
-    "waiting": {"zh": "排队", "en": "Waiting"},
-    "longest_wait": {"zh": "最长等待", "en": "Longest wait"},
-    "service_level": {"zh": "服务水平(15秒)", "en": "Service level (15 s)"},
-    "asa": {"zh": "平均应答", "en": "ASA"},
-    "aht": {"zh": "平均处理", "en": "AHT"},
-    "abandonment": {"zh": "放弃率", "en": "Abandonment"},
-    "agents": {"zh": "坐席", "en": "Agents"},
-    "agent": {"zh": "坐席", "en": "Agent"},
-    "time_in_state": {"zh": "持续", "en": "Time in state"},
-    "force_not_ready": {"zh": "强制置忙", "en": "Set not ready"},
-    "force_logout": {"zh": "强制签出", "en": "Log out"},
-    "intervals": {"zh": "今日分时段（15分钟）", "en": "Today by 15-minute interval"},
-    "waiting_calls": {"zh": "排队来电（按服务顺序）", "en": "Waiting calls (in service order)"},
-    "no_waiting": {"zh": "没有排队的来电", "en": "No call is waiting"},
-    "priority": {"zh": "优先级", "en": "Priority"},
-    "prioritise": {"zh": "提前", "en": "Prioritise"},
-    "monitor.listen": {"zh": "监听", "en": "Listen"},
-    "monitor.whisper": {"zh": "耳语", "en": "Whisper"},
-    "monitor.barge": {"zh": "强插", "en": "Barge"},
-    "monitor.help": {"zh": "您的话机先振铃；监听时双方听不到您，耳语时只有坐席听到，强插时双方都听到。"
-                           "Asterisk 来电需要 AMI；Twilio 来电需要 TWILIO_AGENT_LEG=conference。",
-                     "en": "Your phone rings first; listen: nobody hears you, whisper: the agent hears you, "
-                           "barge: both hear you. Asterisk calls need AMI; Twilio calls need "
-                           "TWILIO_AGENT_LEG=conference."},
-    "move": {"zh": "移至", "en": "Move"},
-    "reports": {"zh": "报表", "en": "Reports"},
-    "by": {"zh": "维度", "en": "By"},
-    "day": {"zh": "日", "en": "Day"},
-    "interval": {"zh": "时段", "en": "Interval"},
-    "export_csv": {"zh": "导出CSV", "en": "Export CSV"},
-    "satisfaction": {"zh": "满意度", "en": "Satisfaction"},
-    "date_from": {"zh": "开始日期", "en": "From"},
-    "date_to": {"zh": "结束日期", "en": "To"},
-    # editor
-    "knowledge": {"zh": "知识库", "en": "Knowledge base"},
-    "category": {"zh": "分类", "en": "Category"},
-    "expiring": {"zh": "即将到期", "en": "Expiring soon"},
-    "flagged_only": {"zh": "有反馈", "en": "Flagged"},
-    "title": {"zh": "标题", "en": "Title"},
-    "short_answer": {"zh": "简短答案", "en": "Short answer"},
-    "body": {"zh": "正文", "en": "Body"},
-    "preview": {"zh": "预览", "en": "Preview"},
-    "revisions": {"zh": "修订记录", "en": "Revisions"},
-    "diff": {"zh": "差异", "en": "Diff"},
-    "submit_review": {"zh": "提交审核", "en": "Submit for review"},
-    "approve": {"zh": "审核通过", "en": "Approve"},
-    "reject": {"zh": "退回", "en": "Reject"},
-    "effective_from": {"zh": "生效时间", "en": "Effective from"},
-    "effective_to": {"zh": "失效时间", "en": "Effective until"},
-    "new_article": {"zh": "新建条目", "en": "New article"},
-    "filter": {"zh": "筛选", "en": "Filter"},
-    # admin
-    "admin": {"zh": "系统管理", "en": "Administration"},
-    "users": {"zh": "用户与角色", "en": "Users and roles"},
-    "username": {"zh": "用户名", "en": "Username"},
-    "display_name": {"zh": "姓名", "en": "Name"},
-    "password": {"zh": "密码", "en": "Password"},
-    "roles": {"zh": "角色", "en": "Roles"},
-    "scope": {"zh": "省份范围", "en": "Province scope"},
-    "active": {"zh": "启用", "en": "Active"},
-    "create": {"zh": "新建", "en": "Create"},
-    "centers": {"zh": "中心", "en": "Centers"},
-    "queues": {"zh": "队列", "en": "Queues"},
-    "skills": {"zh": "技能", "en": "Skills"},
-    "hours": {"zh": "工作时间与节假日", "en": "Hours and holidays"},
-    "flows": {"zh": "语音流程", "en": "Call flows"},
-    "version": {"zh": "版本", "en": "Version"},
-    "publish": {"zh": "发布", "en": "Publish"},
-    "rollback": {"zh": "回滚", "en": "Roll back"},
-    "sms_templates": {"zh": "短信模板", "en": "SMS templates"},
-    "broadcast": {"zh": "广播通知", "en": "Broadcast"},
-    "message": {"zh": "消息", "en": "Message"},
-    "send": {"zh": "发送", "en": "Send"},
-    "live": {"zh": "实时连接", "en": "Live"},
-    "withdrawn": {"zh": "已撤回", "en": "withdrawn"},
-    "flags": {"zh": "反馈", "en": "Flags"},
-    "questions": {"zh": "常见问法（每行一个）", "en": "Questions (one per line)"},
-    "resolve": {"zh": "处理", "en": "Resolve"},
-    "history": {"zh": "变更记录", "en": "History"},
-    "live_version": {"zh": "当前版本", "en": "live"},
-    "mode": {"zh": "模式", "en": "Mode"},
-    "capacity": {"zh": "容量", "en": "Capacity"},
-    "open": {"zh": "开放", "en": "Open"},
-    "closed": {"zh": "关闭", "en": "Closed"},
-    # call states (CallStatus.state) and other codes shown as badges
-    "call.waiting": {"zh": "排队中", "en": "Waiting"},
-    "call.offered": {"zh": "振铃", "en": "Ringing"},
-    "call.connected": {"zh": "通话中", "en": "Connected"},
-    "call.held": {"zh": "保持中", "en": "On hold"},
-    "call.ended": {"zh": "已结束", "en": "Ended"},
-    "call.abandoned": {"zh": "已放弃", "en": "Abandoned"},
-    "call.callback": {"zh": "待回拨", "en": "Callback"},
-    "reason.supervisor": {"zh": "班长置忙", "en": "Set by supervisor"},
-    "reason.declined": {"zh": "拒接", "en": "Declined"},
-    "reason.no_answer": {"zh": "未应答", "en": "No answer"},
-    "reason.other": {"zh": "其他", "en": "Other"},
-    "reason.after_call": {"zh": "话后", "en": "After call"},
-    "ticket.open": {"zh": "待办", "en": "Open"},
-    "ticket.in_progress": {"zh": "办理中", "en": "In progress"},
-    "ticket.closed": {"zh": "已办结", "en": "Closed"},
-    "ticket.event.opened": {"zh": "登记", "en": "opened"},
-    "ticket.event.comment": {"zh": "意见", "en": "comment"},
-    "ticket.event.closed": {"zh": "办结", "en": "closed"},
-    "ticket.event.assigned": {"zh": "分派", "en": "assigned"},
-    "topic.pension": {"zh": "养老保险", "en": "Pension"},
-    "topic.medical": {"zh": "医疗保险", "en": "Medical insurance"},
-    "topic.employment": {"zh": "就业和失业", "en": "Employment"},
-    "topic.injury_maternity": {"zh": "工伤和生育", "en": "Injury and maternity"},
-    "topic.labour": {"zh": "劳动关系和工资", "en": "Labour relations and wages"},
-    "topic.card": {"zh": "社保卡", "en": "Social security card"},
-    "topic.general": {"zh": "综合咨询", "en": "General"},
-    "revision.draft": {"zh": "草稿", "en": "Draft"},
-    "revision.in_review": {"zh": "待审核", "en": "In review"},
-    "revision.scheduled": {"zh": "待生效", "en": "Scheduled"},
-    "revision.published": {"zh": "已发布", "en": "Published"},
-    "revision.superseded": {"zh": "已替代", "en": "Superseded"},
-    "revision.archived": {"zh": "已归档", "en": "Archived"},
-    "flag.wrong": {"zh": "答案有误", "en": "Wrong"},
-    "flag.outdated": {"zh": "已过时", "en": "Outdated"},
-    "flag.unclear": {"zh": "表述不清", "en": "Unclear"},
-    "flag.other": {"zh": "其他", "en": "Other"},
-    # record look-up outcomes
-    "lookup.ok": {"zh": "查询成功", "en": "Found"},
-    "lookup.denied": {"zh": "无权查询", "en": "Refused"},
-    "lookup.not_verified": {"zh": "未核验身份", "en": "Not verified"},
-    "lookup.unknown_person": {"zh": "查无此人", "en": "No such person"},
-    "lookup.unavailable": {"zh": "核心系统暂不可用", "en": "Core system unavailable"},
-    "lookup.invalid_id": {"zh": "身份证号有误", "en": "Invalid ID number"},
-    # record sections and fields (records/mapping.yaml names)
-    "record.section.person": {"zh": "基本信息", "en": "Person"},
-    "record.section.pension": {"zh": "养老保险账户", "en": "Pension account"},
-    "record.section.medical": {"zh": "医保账户", "en": "Medical account"},
-    "record.section.settlements": {"zh": "近期医疗结算", "en": "Recent medical settlements"},
-    "record.section.unemployment": {"zh": "失业保险", "en": "Unemployment insurance"},
-    "record.section.injury": {"zh": "工伤保险", "en": "Work injury insurance"},
-    "record.section.contributions": {"zh": "近期缴费", "en": "Recent contributions"},
-    "record.section.pension_payments": {"zh": "养老金发放", "en": "Pension payments"},
-    "record.field.id_number": {"zh": "身份证号", "en": "ID number"},
-    "record.field.name": {"zh": "姓名", "en": "Name"},
-    "record.field.registered_mobile": {"zh": "登记手机", "en": "Registered mobile"},
-    "record.field.insured_province": {"zh": "参保省份", "en": "Insured in"},
-    "record.field.insured_city": {"zh": "参保城市", "en": "City"},
-    "record.field.status": {"zh": "状态", "en": "Status"},
-    "record.field.birth_date": {"zh": "出生日期", "en": "Date of birth"},
-    "record.field.contribution_months": {"zh": "累计缴费", "en": "Contribution period"},
-    "record.field.balance": {"zh": "账户余额", "en": "Balance"},
-    "record.field.last_contribution_month": {"zh": "最近缴费月份", "en": "Last contribution"},
-    "record.field.employer": {"zh": "单位", "en": "Employer"},
-    "record.field.settled_on": {"zh": "结算日期", "en": "Settled on"},
-    "record.field.hospital": {"zh": "医院", "en": "Hospital"},
-    "record.field.total": {"zh": "总费用", "en": "Total"},
-    "record.field.fund_paid": {"zh": "统筹支付", "en": "Fund paid"},
-    "record.field.self_paid": {"zh": "个人支付", "en": "Self paid"},
-    "record.field.benefit_monthly": {"zh": "月领取金额", "en": "Monthly benefit"},
-    "record.field.months_entitled": {"zh": "可领期限", "en": "Entitled for"},
-    "record.field.months_paid": {"zh": "已领期限", "en": "Paid for"},
-    "record.field.start_month": {"zh": "起始月份", "en": "Since"},
-    "record.field.injury_date": {"zh": "受伤日期", "en": "Date of injury"},
-    "record.field.disability_grade": {"zh": "伤残等级", "en": "Disability grade"},
-    "record.field.monthly_allowance": {"zh": "月伤残津贴", "en": "Monthly allowance"},
-    "record.field.month": {"zh": "月份", "en": "Month"},
-    "record.field.base": {"zh": "缴费基数", "en": "Base"},
-    "record.field.paid": {"zh": "已到账", "en": "Paid"},
-    "record.field.amount": {"zh": "金额", "en": "Amount"},
-    "record.field.paid_on": {"zh": "发放日期", "en": "Paid on"},
-    "record.field.bank_account_tail": {"zh": "银行卡尾号", "en": "Bank account (last 4)"},
-    "record.contributions.pension": {"zh": "养老", "en": "Pension"},
-    "record.contributions.medical": {"zh": "医疗", "en": "Medical"},
-    "record.contributions.unemployment": {"zh": "失业", "en": "Unemployment"},
-    "record.value.active": {"zh": "在职参保", "en": "Contributing"},
-    "record.value.retired": {"zh": "已退休", "en": "Retired"},
-    "record.value.unemployed": {"zh": "失业", "en": "Unemployed"},
-    "record.value.suspended": {"zh": "中断缴费", "en": "Suspended"},
-    "record.value.receiving": {"zh": "领取中", "en": "Receiving"},
-    "record.value.recognised": {"zh": "已认定", "en": "Recognised"},
-    "record.value.none": {"zh": "无", "en": "None"},
-    "record.value.yes": {"zh": "是", "en": "Yes"},
-    "record.value.no": {"zh": "否", "en": "No"},
-    "record.more": {"zh": "共 {n} 条，仅显示前 {shown} 条", "en": "{n} in all, first {shown} shown"},
-    "mode.local": {"zh": "本地", "en": "Local"},
-    "mode.remote": {"zh": "远程", "en": "Remote"},
-    "override.holiday": {"zh": "节假日", "en": "Holiday"},
-    "override.workday": {"zh": "调休上班", "en": "Working day"},
-    "override.closed": {"zh": "闭馆", "en": "Closed"},
-    "override.open": {"zh": "开放", "en": "Open"},
-    "override_name": {"zh": "名称", "en": "Name"},
-    "report.day": {"zh": "日期", "en": "Day"},
-    "report.login": {"zh": "登录名", "en": "Login"},
-    "report.interval": {"zh": "时段", "en": "Interval"},
-    "report.queue_id": {"zh": "队列", "en": "Queue"},
-    "report.agent_id": {"zh": "坐席号", "en": "Agent #"},
-    "report.name": {"zh": "坐席", "en": "Agent"},
-    "report.center_code": {"zh": "中心", "en": "Center"},
-    "report.offered": {"zh": "呼入", "en": "Offered"},
-    "report.answered": {"zh": "接听", "en": "Answered"},
-    "report.abandoned": {"zh": "放弃", "en": "Abandoned"},
-    "report.handled": {"zh": "处理", "en": "Handled"},
-    "report.answered_in_sl": {"zh": "15秒内接听", "en": "Answered in 15 s"},
-    "report.service_level": {"zh": "服务水平", "en": "Service level"},
-    "report.asa": {"zh": "平均应答", "en": "ASA"},
-    "report.aht": {"zh": "平均处理", "en": "AHT"},
-    "report.abandonment_rate": {"zh": "放弃率", "en": "Abandonment"},
-    "survey_answers": {"zh": "评价数", "en": "Answers"},
-    "survey_mean": {"zh": "平均分（1 最好）", "en": "Mean score (1 is best)"},
-    "satisfied_rate": {"zh": "满意率", "en": "Satisfied"},
-    "survey_distribution": {"zh": "分布", "en": "Distribution"},
-    "survey_scale": {"zh": "评价为 1–4 分：1 非常满意，2 满意，3 一般，4 不满意。"
-                           "满意率 = 选 1 或 2 的比例。测试来电不计入。",
-                     "en": "Scores 1–4: 1 very satisfied, 2 satisfied, 3 neutral, 4 dissatisfied. "
-                           "Satisfied = share of 1 and 2. Test calls are left out."},
-    "survey.score.1": {"zh": "非常满意", "en": "Very satisfied"},
-    "survey.score.2": {"zh": "满意", "en": "Satisfied"},
-    "survey.score.3": {"zh": "一般", "en": "Neutral"},
-    "survey.score.4": {"zh": "不满意", "en": "Dissatisfied"},
-    # admin: editing users
-    "role.agent": {"zh": "坐席", "en": "Agent"},
-    "role.supervisor": {"zh": "班长", "en": "Supervisor"},
-    "role.editor": {"zh": "知识编辑", "en": "Editor"},
-    "role.reviewer": {"zh": "知识审核", "en": "Reviewer"},
-    "role.admin": {"zh": "管理员", "en": "Admin"},
-    "role.qa": {"zh": "质检员", "en": "QA reviewer"},
-    "edit": {"zh": "修改", "en": "Edit"},
-    "new_password": {"zh": "新密码（留空不改）", "en": "New password (empty: unchanged)"},
-    "user_saved": {"zh": "用户已更新", "en": "User updated"},
-    # callbacks
-    "callbacks": {"zh": "待回拨", "en": "Pending callbacks"},
-    "nav.callbacks": {"zh": "回拨", "en": "Callbacks"},
-    "callback.kind.missed": {"zh": "未接来电", "en": "Missed call"},
-    "callback.kind.virtual_hold": {"zh": "排队预约", "en": "Virtual hold"},
-    "callback.status.pending": {"zh": "待处理", "en": "Pending"},
-    "callback.status.queued": {"zh": "已排队", "en": "Queued"},
-    "callback.status.done": {"zh": "已完成", "en": "Done"},
-    "callback.status.cancelled": {"zh": "已取消", "en": "Cancelled"},
-    "waited": {"zh": "等待时长", "en": "Waited"},
-    "kind": {"zh": "类型", "en": "Kind"},
-    "created": {"zh": "时间", "en": "Created"},
-    "dial": {"zh": "回拨", "en": "Dial"},
-    "complete": {"zh": "完成", "en": "Complete"},
-    "callback_outcome": {"zh": "回拨结果", "en": "Outcome"},
-    "callback.outcome.reached": {"zh": "已联系上", "en": "Reached"},
-    "callback.outcome.not_needed": {"zh": "无需回拨", "en": "Not needed"},
-    "callback.outcome.no_answer": {"zh": "无人接听", "en": "No answer"},
-    "callback.outcome.wrong_number": {"zh": "号码错误", "en": "Wrong number"},
-    "callback.status.failed": {"zh": "未联系上", "en": "Not reached"},
-    "no_callbacks": {"zh": "没有待回拨的来电", "en": "No pending callbacks"},
-    # test calls
-    "nav.testcall": {"zh": "测试来电", "en": "Test call"},
-    "testcall.title": {"zh": "测试来电（经由本节点的真实流程）", "en": "Test call (through this node's live flow)"},
-    "testcall.help": {"zh": "从这里拨打的电话经过本节点的语音导航、全国路由和省级队列，就绪的坐席会收到来电。"
-                            "测试来电单独统计，不计入报表，也不会产生未接回拨。",
-                      "en": "A call placed here runs through this node's IVR, national switch and provincial "
-                            "queue; a ready agent gets the offer. Test calls are counted apart, left out of "
-                            "reports, and never leave a missed-call callback."},
-    "testcall.from": {"zh": "主叫号码", "en": "Calling number"},
-    "testcall.to": {"zh": "被叫号码", "en": "Number dialled"},
-    "testcall.call": {"zh": "拨打", "en": "Call"},
-    "testcall.hangup": {"zh": "挂机", "en": "Hang up"},
-    "testcall.say": {"zh": "说话", "en": "Say"},
-    "testcall.say_placeholder": {"zh": "说出问题，或对坐席说的话", "en": "A question, or words to the agent"},
-    "testcall.heard": {"zh": "来电者听到的内容", "en": "What the caller hears"},
-    "testcall.state": {"zh": "通话状态", "en": "Call state"},
-    "testcall.pending.collect": {"zh": "等待按键", "en": "Waiting for keys"},
-    "testcall.pending.listen": {"zh": "等待说话或按键", "en": "Waiting for speech or a key"},
-    "testcall.pending.hold": {"zh": "排队等待坐席（等待音乐）", "en": "Queued for an agent (music)"},
-    "testcall.pending.connect": {"zh": "正在与坐席通话", "en": "Talking to an agent"},
-    "testcall.ended": {"zh": "通话已结束", "en": "The call has ended"},
-    "testcall.typed": {"zh": "已输入", "en": "Typed"},
-    "testcall.who.prompt": {"zh": "语音", "en": "Voice"},
-    "testcall.who.input": {"zh": "按键", "en": "Keys"},
-    "testcall.who.agent": {"zh": "坐席", "en": "Agent"},
-    "testcall.who.caller": {"zh": "来电者", "en": "Caller"},
-    "testcall.demo_hours": {"zh": "演示模式：设置 HOTLINE_DEMO_OPEN_24H=1（make run 默认开启）后，"
-                                  "各演示中心全天开放人工服务。",
-                            "en": "Demo mode: with HOTLINE_DEMO_OPEN_24H=1 (make run's default) every demo "
-                                  "center takes calls around the clock."},
-    # twilio browser phone
-    "softphone": {"zh": "网页电话", "en": "Browser phone"},
-    "softphone.off": {"zh": "未连接", "en": "Not connected"},
-    "softphone.ready": {"zh": "已就绪", "en": "Ready"},
-    "softphone.ringing": {"zh": "来电振铃", "en": "Ringing"},
-    "softphone.connected": {"zh": "通话中", "en": "In call"},
-    "softphone.error": {"zh": "连接失败", "en": "Error"},
-}
+LANGUAGES = ("zh", "en")  # the console's language codes (session, user preference, <html lang>)
+LOCALES = {"zh": "zh_CN", "en": "en"}  # their gettext locales (web/translations/<locale>/)
+DEFAULT = "zh"
+DOMAIN = "messages"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+_lock = threading.Lock()
+_catalogs: dict[str, NullTranslations] = {}
+_entries: dict[str, dict[str, str]] = {}
+
+
+def po_path(lang: str, directory: Path | None = None) -> Path:
+    return (directory or TRANSLATIONS) / LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def compile_catalogs(directory: Path | None = None, *, force: bool = False) -> list[Path]:
+    """Write each `<locale>/LC_MESSAGES/messages.mo` that is missing or older than its `.po`; return
+    the files written. Atomic (temporary file, then rename), so concurrent workers never read half a
+    file. Fuzzy entries are left out, as `pybabel compile` does."""
+    written = []
+    for po in sorted((directory or TRANSLATIONS).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        if not force and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=po.parent.parent.name, domain=DOMAIN)
+        fd, tmp = tempfile.mkstemp(dir=po.parent, prefix=".messages-", suffix=".mo")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog)
+            os.replace(tmp, mo)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(mo)
+    return written
+
+
+def _load(lang: str) -> NullTranslations:
+    """One language's compiled catalog, compiled first when stale. Where the package directory is
+    read-only (an installed wheel without .mo files), the `.po` is compiled in memory instead."""
+    try:
+        compile_catalogs()
+    except OSError as exc:
+        log.warning("cannot write the compiled catalogs into %s (%s): compiling in memory", TRANSLATIONS, exc)
+        po = po_path(lang)
+        if not po.exists():
+            return NullTranslations()
+        buffer = io.BytesIO()
+        with po.open("rb") as f:
+            write_mo(buffer, read_po(f, locale=LOCALES[lang], domain=DOMAIN))
+        buffer.seek(0)
+        return Translations(buffer, domain=DOMAIN)
+    return Translations.load(str(TRANSLATIONS), [LOCALES[lang]], DOMAIN)
+
+
+def catalog(lang: str) -> NullTranslations:
+    """The translations of one console language (English falls back to Chinese), loaded once."""
+    lang = lang if lang in LANGUAGES else DEFAULT
+    with _lock:
+        found = _catalogs.get(lang)
+    if found is not None:
+        return found
+    loaded = _load(lang)
+    if lang != DEFAULT:
+        loaded.add_fallback(catalog(DEFAULT))
+    with _lock:
+        return _catalogs.setdefault(lang, loaded)
+
+
+def read_entries(lang: str, directory: Path | None = None) -> dict[str, str]:
+    """msgid → msgstr of one language as written in its `.po` (untranslated and fuzzy entries as
+    empty strings)."""
+    with po_path(lang, directory).open("rb") as f:
+        messages = read_po(f, locale=LOCALES[lang], domain=DOMAIN)
+    return {str(m.id): ("" if m.fuzzy or not isinstance(m.string, str) else m.string) for m in messages if m.id}
+
+
+def entries(lang: str) -> dict[str, str]:
+    """`read_entries` of the console's catalogs, read once (what `has` reads)."""
+    with _lock:
+        found = _entries.get(lang)
+    if found is not None:
+        return found
+    table = read_entries(lang)
+    with _lock:
+        return _entries.setdefault(lang, table)
+
+
+def reload() -> None:
+    """Forget the loaded catalogs (after the `.po` files changed)."""
+    with _lock:
+        _catalogs.clear()
+        _entries.clear()
 
 
 def current_language() -> str:
     lang = session.get("lang")
     if lang in LANGUAGES:
-        return lang
+        return str(lang)
     if current_user and current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
-        return current_user.language
+        return str(current_user.language)
     best = request.accept_languages.best_match(LANGUAGES) if request else None
-    return best or "zh"
+    return best or DEFAULT
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the console language's gettext locale."""
+    return LOCALES[current_language() if has_request_context() else DEFAULT]
+
+
+def _language_of_locale(locale: Any) -> str:
+    """A babel Locale's console language (Locale.parse("zh_CN") is zh_Hans_CN: its language is zh)."""
+    language = getattr(locale, "language", None)
+    return language if language in LANGUAGES else DEFAULT
+
+
+class ConsoleDomain(Domain):
+    """Flask-Babel's domain reading the catalogs above, so `gettext`/`_` in code and templates and
+    `translate` share one load and English's fallback to Chinese."""
+
+    def get_translations(self) -> NullTranslations:
+        return catalog(_language_of_locale(get_locale()))
+
+
+def init_i18n(app: Flask) -> None:
+    """Flask-Babel on the app: stale catalogs compiled now, the locale selected per request, `_` and
+    `gettext` in templates."""
+    try:
+        compile_catalogs()
+    except OSError as exc:  # a read-only install: `catalog` compiles in memory
+        log.warning("cannot write the compiled catalogs into %s (%s)", TRANSLATIONS, exc)
+    babel = Babel(app, locale_selector=select_locale, default_locale=LOCALES[DEFAULT], default_domain=DOMAIN,
+                  default_translation_directories=str(TRANSLATIONS))
+    babel.domain_instance = ConsoleDomain(translation_directories=[str(TRANSLATIONS)], domain=DOMAIN)
+    # Old-style gettext in Jinja: `_('key')` returns plain text that autoescaping escapes, and is
+    # never %-formatted (newstyle would trust the translation as markup and choke on "比例%").
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=flask_babel.gettext, ngettext=flask_babel.ngettext, pgettext=flask_babel.pgettext,
+        npgettext=flask_babel.npgettext, newstyle=False)
+
+
+def N_(key: str) -> str:  # gettext's name for "mark for extraction, translate later"
+    """Mark a message id for `pybabel extract` where it is translated later (`translate`, `code`)."""
+    return key
 
 
 def has(key: str) -> bool:
-    return key in CATALOG
+    return key in entries(DEFAULT)
+
+
+def translate(key: str, lang: str | None = None) -> str:
+    return catalog(lang or current_language()).gettext(key)
 
 
 def translate_code(prefix: str, code: object, lang: str | None = None) -> str:
@@ -560,16 +195,19 @@ def translate_code(prefix: str, code: object, lang: str | None = None) -> str:
     if code in (None, ""):
         return ""
     key = f"{prefix}.{code}"
-    return translate(key, lang) if key in CATALOG else str(code)
+    return translate(key, lang) if has(key) else str(code)
 
 
-def translate(key: str, lang: str | None = None) -> str:
-    entry = CATALOG.get(key)
-    if entry is None:
-        return key
-    return entry.get(lang or current_language()) or entry.get("zh") or key
-
-
-def missing_keys() -> dict[str, list[str]]:
-    """Catalog entries lacking a language (the i18n test asserts this is empty)."""
-    return {lang: sorted(k for k, v in CATALOG.items() if not v.get(lang)) for lang in LANGUAGES}
+def missing_keys(directory: Path | None = None) -> dict[str, list[str]]:
+    """Messages lacking a translation in a language: listed in the template (`messages.pot`) or in
+    any `.po`, and absent, empty or fuzzy in that language's `.po` (the i18n tests assert this is
+    empty)."""
+    template = (directory or TRANSLATIONS) / f"{DOMAIN}.pot"
+    ids: set[str] = set()
+    if template.exists():
+        with template.open("rb") as f:
+            ids = {str(m.id) for m in read_po(f) if m.id}
+    tables = {lang: read_entries(lang, directory) for lang in LANGUAGES}
+    for table in tables.values():
+        ids |= set(table)
+    return {lang: sorted(k for k in ids if not tables[lang].get(k)) for lang in LANGUAGES}

@@ -12,7 +12,6 @@ from qa import scoring
 from qa.service import REPORT_GROUPS, QaError
 from recordings.access import reviewer_scope
 from web.permissions import Param, requires
-from web.recordings import text  # noqa: F401 - registers the console texts
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
 REVIEWERS = ("qa", "supervisor")

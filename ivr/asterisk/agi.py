@@ -192,7 +192,8 @@ class AGIConnection:
         if self._busy:
             raise RuntimeError("an AGI command is already running on this connection")
         self._busy = True
-        self.busy_since = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        self.busy_since = loop.time()
         try:
             if self._watch is not None:
                 await self.unwatch()
@@ -200,9 +201,10 @@ class AGIConnection:
                 raise self._error if isinstance(self._error, AGIError) else AGIHangup("connection closed")
             limit = timeout if timeout is not None else self.command_timeout
             self._writer.write(line.encode("utf-8") + b"\n")
-            await self._writer.drain()
+            if self._writer.transport.get_write_buffer_size():  # only wait when the socket pushed back
+                await self._writer.drain()
             if self._reaper is not None:  # one server-wide timer instead of one per command
-                self.deadline = asyncio.get_running_loop().time() + limit
+                self.deadline = self.busy_since + limit
                 self.deadline_for = line
                 reply = await self._read_reply()
             else:
@@ -226,7 +228,7 @@ class AGIConnection:
             self.deadline = None
             self._busy = False
             if self.busy_since is not None:
-                self.windows.append((self.busy_since, asyncio.get_running_loop().time()))
+                self.windows.append((self.busy_since, loop.time()))
             self.busy_since = None
         return reply if reply.code == 200 else self._check(line, reply)
 

@@ -388,7 +388,7 @@ def test_hold_resume_and_local_transfer_keeps_context(acd, clock, recorder: Reco
         acd.agents.hold(gd, "c1")
     clock.advance(30)
     acd.agents.resume(gd, "c1")
-    result = acd.agents.transfer(gd, "c1", center_code="11", notes="参保地在北京")
+    result = acd.switch.transfer(gd, "c1", center_code="11", notes="参保地在北京")
     assert result["kind"] == "local" and result["queue_id"] == "11-pension"
     assert acd.agents.agent_status(gd).state == "wrap_up"
     bj = add_agent(acd, "bj", "11", ("pension",), ready=True)

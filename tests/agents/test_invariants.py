@@ -119,7 +119,7 @@ class AcdMachine(RuleBasedStateMachine):
         elif action == "hold":
             self._try(self.p.agents.hold, a.agent_id, a.call_id)
         else:
-            self.p.agents.transfer(a.agent_id, a.call_id, center_code="00", notes="转全国")
+            self.p.switch.transfer(a.agent_id, a.call_id, center_code="00", notes="转全国")
 
     @rule(i=st.integers(0, 3), ready=st.booleans())
     def wrap(self, i: int, ready: bool) -> None:

@@ -106,7 +106,7 @@ def test_local_transfer_requeues_the_caller_there_without_the_survey(demo) -> No
 
     async def scenario(agent_id: int, leg: str, ami: FakeAMIServer, model: ChannelModel) -> None:
         model.music = False
-        result = platform.agents.transfer(agent_id, CALL_ID, center_code="44", topic="general", notes="转广东")
+        result = platform.switch.transfer(agent_id, CALL_ID, center_code="44", topic="general", notes="转广东")
         assert result["kind"] == "local"
         await until(lambda: leg not in ami.channels, 10)  # the agent leg is cut over AMI
         await until(lambda: model.music, 10)  # the caller waits again, with music

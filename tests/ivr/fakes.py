@@ -170,8 +170,25 @@ class FakeSwitch:
         self.overflow_to: str | None = None
         self.overflow: str | None = None
         self.routes: list[dict] = []
+        self.placed: list[tuple[Any, Any]] = []  # every (call, decision) placed
+        self.homes: Homes | None = None  # the agents and tickets it places with (set by Homes)
 
         self.blocked_numbers: set[str] = set()
+
+    def place(self, call: Any, decision: Any) -> Any:
+        """With the switch's own rules (`switch.placing.Placer`) on the fake ACD and tickets."""
+        from switch.placing import Placer
+
+        assert self.homes is not None
+        self.placed.append((call, decision))
+        placer = Placer(self.homes.agents, self.homes.tickets,  # type: ignore[arg-type]
+                        lambda c, d: self.hand_off(c.call_id, d.center_code, topic=d.topic, context=c.context),
+                        self.queue_for)
+        return placer.place(call, decision)
+
+    def hand_off(self, call_id: str, to_center: str, *, topic: str | None, context: dict,
+                 from_center: str | None = None) -> Any:
+        raise RuntimeError(f"the fake switch has no deployment for {to_center}")
 
     def detected_province(self, caller: str | None) -> str | None:
         return "11" if caller and caller.startswith("138") else None
@@ -320,3 +337,6 @@ class Homes:
     agents: FakeAgents = field(default_factory=FakeAgents)
     sms: FakeSms = field(default_factory=FakeSms)
     tickets: FakeTickets = field(default_factory=FakeTickets)
+
+    def __post_init__(self) -> None:
+        self.switch.homes = self

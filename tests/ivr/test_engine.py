@@ -226,7 +226,7 @@ def test_remote_center_is_transferred_after_the_prompt(ivr, homes) -> None:
         return decision
 
     homes.switch.route = remote_route
-    homes.switch.transfer = lambda call_id, to, *, topic, context: TransferResult(  # type: ignore[attr-defined]
+    homes.switch.hand_off = lambda call_id, to, *, topic, context, from_center=None: TransferResult(  # type: ignore[method-assign]
         "remote", to, "65-general", "trunk-xj", Ticket("tok", "12345678"))
     ivr.start_call(call_id="c-4", caller="13800138000", called="12333", channel="asterisk")
     ivr.resume("c-4", Digits("0"))

@@ -121,11 +121,32 @@ class Decision:
     queue_id: str | None
     center_code: str
     topic: str | None = None
+    province: str = "11"
+    priority: int = 0
+    is_open: bool = True
+    overflow: str | None = None
+    remote: bool = False
+    announcement: str = ""
 
 
 class FakeSwitch:
+    """Routes every number to Beijing's general queue; places with the switch's own rules
+    (`switch.placing.Placer`) on whatever `platform.agents` is at the time."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
     def route(self, *, caller: str | None, topic: str | None = None, **_: Any) -> Decision:
         return Decision("11-general", "11")
+
+    def place(self, call: Any, decision: Any) -> Any:
+        from switch.placing import Placer
+
+        def no_handoff(call: Any, decision: Any) -> Any:
+            raise AssertionError("the fake switch hands nothing off")
+
+        return Placer(self.platform.agents, self.platform.tickets, no_handoff, lambda code, topic: None).place(
+            call, decision)
 
 
 class FakeAgents:

@@ -100,7 +100,7 @@ def test_cx_query_with_sms_code(platform) -> None:  # type: ignore[no-untyped-de
 
 def test_callback_request_and_password_help(platform) -> None:  # type: ignore[no-untyped-def]
     agents = FakeAgents()
-    install(platform, agents=agents, switch=FakeSwitch())
+    install(platform, agents=agents, switch=FakeSwitch(platform))
     assert "回电" in platform.sms.handle_inbound(CITIZEN, "RG", provider="test")
     assert agents.enqueued[0].queue_id == "11-general" and agents.enqueued[0].context["channel"] == "sms"
     assert agents.callbacks == [(agents.enqueued[0].call_id, "+8613800138000")]

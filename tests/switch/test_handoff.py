@@ -54,7 +54,7 @@ def test_agent_transfers_call_to_remote_deployment(deployments) -> None:  # type
     context = {"ivr_path": ["1", "3"], "verified": True, "verified_id_masked": "440106********1234"}
     a.agents.enqueue(call("A-1", "00-pension", caller="18620001234", context=context))
     a.agents.accept(agent, "A-1")
-    result = a.agents.transfer(agent, "A-1", center_code="44", notes="参保地在广州，转广东中心")
+    result = a.switch.transfer(agent, "A-1", center_code="44", notes="参保地在广州，转广东中心")
     assert result["kind"] == "remote" and result["trunk"] == "PJSIP/trunk-gd"
     ticket = result["ticket"]
     assert ticket["center_code"] == "44" and ticket["queue_id"] == "44-pension"
@@ -78,10 +78,10 @@ def test_agent_transfers_call_to_remote_deployment(deployments) -> None:  # type
 
 def test_dialled_suffix_code_and_expiry(deployments, clock) -> None:  # type: ignore[no-untyped-def]
     national, guangdong = deployments
-    result = national.platform.switch.transfer("A-2", "44", topic="card", context={"ivr_path": ["6"]})
+    result = national.platform.switch.hand_off("A-2", "44", topic="card", context={"ivr_path": ["6"]})
     code = result.ticket.code
     assert guangdong.platform.switch.claim_handoff(code, "B-2")["context"]["ivr_path"] == ["6"]
-    late = national.platform.switch.transfer("A-3", "44", topic="card", context={})
+    late = national.platform.switch.hand_off("A-3", "44", topic="card", context={})
     clock.advance(11 * 60)
     assert guangdong.platform.switch.claim_handoff(late.ticket.token, "B-3") is None
 
@@ -118,7 +118,7 @@ def test_handoff_api_refuses_bad_signature_replay_and_stale(deployments, clock) 
 def test_unreachable_remote_raises_clear_error(platform) -> None:
     platform.switch.update_center("51", mode="remote", base_url="http://127.0.0.1:9", trunk="PJSIP/trunk-sc")
     with pytest.raises(hf.HandoffError) as err:
-        platform.switch.transfer("c1", "51", topic="pension", context={})
+        platform.switch.hand_off("c1", "51", topic="pension", context={})
     assert err.value.code == "remote"
 
 
@@ -127,12 +127,12 @@ def test_arrival_credits_the_earlier_wait_and_carries_the_notes(deployments, clo
     b = guangdong.platform
     b.agents.enqueue(call("B-local", "44-pension", priority=1))  # a transfer that has waited 30 s here
     clock.advance(30)
-    result = national.platform.switch.transfer("A-9", "44", topic="pension", context={
+    result = national.platform.switch.hand_off("A-9", "44", topic="pension", context={
         "waited_seconds": 120, "agent_notes": [{"agent_id": 5, "text": "已核实身份"}]})
     status = b.switch.arrive("B-9", result.ticket.token, caller=None, channel="asterisk")
     assert status.position == 0  # two minutes waited at the national center beat thirty seconds here
     assert b.agents.call_context("B-9")["notes"] == [{"agent_id": 5, "text": "已核实身份"}]
-    fresh = national.platform.switch.transfer("A-10", "44", topic="pension", context={})
+    fresh = national.platform.switch.hand_off("A-10", "44", topic="pension", context={})
     assert b.switch.arrive("B-10", fresh.ticket.token, caller=None, channel="asterisk").position == 2
 
 
@@ -141,7 +141,7 @@ def test_unknown_expired_and_used_references_are_refused_and_logged(deployments,
     b = guangdong.platform
     refused = Recorder(b, "route.handoff.")
     assert b.switch.claim_arrival("B-20", "no-such-token", caller=None, channel="twilio") is None
-    late = national.platform.switch.transfer("A-21", "44", topic="card", context={})
+    late = national.platform.switch.hand_off("A-21", "44", topic="card", context={})
     clock.advance(11 * 60)
     assert b.switch.claim_arrival("B-21", late.ticket.code, caller=None, channel="twilio") is None
     assert [e.data["reason"] for e in refused.of("route.handoff.refused")] == ["unknown", "expired"]

@@ -36,7 +36,7 @@ def test_console_hang_up_ends_the_dial_and_the_survey_follows(hotline, make_call
 def test_local_transfer_requeues_without_the_survey(hotline, make_call, bridge, fake_api) -> None:  # type: ignore[no-untyped-def]
     platform = hotline
     agent_id, call = _connected(platform, make_call, bridge)
-    result = platform.agents.transfer(agent_id, call.sid, center_code="44", topic="general")
+    result = platform.switch.transfer(agent_id, call.sid, center_code="44", topic="general")
     assert result["kind"] == "local"
     bridge.drain_now()
     assert call.verbs() == ["Redirect"]

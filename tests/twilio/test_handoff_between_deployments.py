@@ -137,7 +137,7 @@ def test_an_agents_transfer_to_guangdong_carries_the_note_to_the_receiving_agent
                 break
             call.wait()
         assert call.dial_target() == ("Client", "bj-twilio-01")
-        national.platform.agents.transfer(bj_agent, call.sid, center_code="44", notes="来电人在广州参保，咨询退休")
+        national.platform.switch.transfer(bj_agent, call.sid, center_code="44", notes="来电人在广州参保，咨询退休")
         bridge.drain_now()
     noun, target = call.dial_target()  # pushed over REST: the caller leaves the agent for the trunk
     assert noun == "Sip" and target.startswith(GD_TRUNK)

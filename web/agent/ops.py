@@ -331,7 +331,7 @@ def agent_transfer(province: str | None, topic: str | None, note: str | None) ->
     if province and provinces.lookup(province) is None:
         raise BadInput(f"unknown province {province}")
     target = province or _call_province(_call_record(call_id)) or current_user.province_scope
-    result = platform_of().agents.transfer(_me(), call_id, center_code=target, topic=topic or None, notes=note or "")
+    result = platform_of().switch.transfer(_me(), call_id, center_code=target, topic=topic or None, notes=note or "")
     return {"ok": True, "message": f"已转接 {provinces.name_of(target)} / transferred", "result": to_jsonable(result)}
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core import provinces
-from web.i18n import CATALOG, translate
+from web.i18n import has, translate, translate_code
 
 SECTION_ORDER = ("person", "pension", "pension_payments", "contributions", "medical", "settlements", "unemployment",
                  "injury")
@@ -83,7 +83,7 @@ def months(value: Any, lang: str) -> str:
 def label(section: str, key: str, lang: str) -> str:
     """A field's label: section-specific first (contributions.pension = 养老保险 not 养老金账户)."""
     for name in (f"record.{section}.{key}", f"record.field.{key}"):
-        if name in CATALOG:
+        if has(name):
             return translate(name, lang)
     return key
 
@@ -97,11 +97,11 @@ def value(section: str, key: str, raw: Any, lang: str, *, in_table: bool = False
     if raw is None or raw == "":
         return "—", False
     if isinstance(raw, bool) or (key == "paid" and raw in (0, 1)):
-        return translate("record.value.yes" if raw else "record.value.no", lang), False
+        return (translate("record.value.yes", lang) if raw else translate("record.value.no", lang)), False
     if key == "insured_province":
         return provinces.name_of(str(raw), lang) or str(raw), False
-    if key in CODED and f"record.value.{raw}" in CATALOG:
-        return translate(f"record.value.{raw}", lang), False
+    if key in CODED and has(f"record.value.{raw}"):
+        return translate_code("record.value", raw, lang), False
     if key == "disability_grade":
         return (f"{raw} 级" if lang == "zh" else f"grade {raw}"), False
     return str(raw), isinstance(raw, int | float | Decimal)
@@ -121,7 +121,7 @@ def present(record: dict[str, Any], lang: str) -> list[Section]:
     sections = []
     for key in keys:
         data = record[key]
-        title = translate(f"record.section.{key}", lang) if f"record.section.{key}" in CATALOG else key
+        title = translate_code("record.section", key, lang)
         if isinstance(data, list):
             rows = [r for r in data if isinstance(r, dict)]
             unit, money_keys = ("（元）" if lang == "zh" else " (¥)"), MONEY.get(key, frozenset())

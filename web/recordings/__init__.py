@@ -13,7 +13,6 @@ from recordings.access import reviewer_scope
 from recordings.retention import HOLD_REASONS
 from recordings.service import RecordingError
 from web.permissions import Param, requires
-from web.recordings import text  # noqa: F401 - registers the console texts
 from web.recordings.media import ranged
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
