@@ -5,7 +5,7 @@ leave a missed-call callback, and reports leave them out unless asked."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -25,26 +25,25 @@ def node_key(settings: Settings) -> str:
     """The node-local key that lets `hotline call --node` place test calls without a login: set
     HOTLINE_TEST_CALL_KEY, or it is generated into `$HOTLINE_DATA_DIR/secrets/test_call_key` (0600),
     so only someone who can read the node's data directory holds it."""
-    import os
     from pathlib import Path
 
     from core.settings import _load_or_create_secret
 
-    given = os.environ.get("HOTLINE_TEST_CALL_KEY")
+    given = getattr(settings, "test_call_key", "")
     if given:
-        return given
+        return str(given)
     return _load_or_create_secret(Path(settings.data_dir), "test_call_key")
 
 
-def read_node_key(data_dir: object) -> str | None:
-    """The node key if this machine's data directory has one (the CLI never creates it)."""
-    import os
+def read_node_key(settings: Any) -> str | None:
+    """The node key, HOTLINE_TEST_CALL_KEY or the data directory's if this machine has one (the CLI
+    never creates it)."""
     from pathlib import Path
 
-    given = os.environ.get("HOTLINE_TEST_CALL_KEY")
+    given = getattr(settings, "test_call_key", "")
     if given:
-        return given
-    path = Path(str(data_dir)) / "secrets" / "test_call_key"
+        return str(given)
+    path = Path(str(settings.data_dir)) / "secrets" / "test_call_key"
     try:
         return path.read_text(encoding="utf-8").strip() or None
     except OSError:

@@ -4,7 +4,8 @@ Each `Home` says what the composition root loads from it: the `wiring` module wh
 `build(platform)` makes `platform.<name>` (and further named services), the `runtime` modules whose
 `services(platform)` run in the node's background loop, the `demo` module whose
 `load_demo(platform) -> str` fills an empty database, the `models` module whose tables the schema
-holds, the folder of its Alembic branch, and its `hotline` CLI commands (`"module:attribute"`).
+holds, the folder of its Alembic branch, its `hotline` CLI commands (`"module:attribute"`) and its
+settings classes (`"module:Class"`, built at start by `hotline/config.py`).
 
 Every dotted path is checked when the registry is first used (`check()`: the platform, the node and
 the `hotline` command call it): a typo, a missing module or folder raises `RegistryError` naming the
@@ -39,6 +40,7 @@ class Home:
     models: str | None = None
     migrations: str | None = None  # folder of the Alembic branch, relative to the home's package
     commands: Mapping[str, str] = field(default_factory=dict)  # CLI command -> "module:attribute"
+    settings: tuple[str, ...] = ()  # "module:Class" of its settings (core.settings.HomeSettings subclasses)
 
     def modules(self) -> Iterator[str]:
         """Every module this entry names."""
@@ -51,6 +53,8 @@ class Home:
         if self.models:
             yield self.models
         for target in self.commands.values():
+            yield target.partition(":")[0]
+        for target in self.settings:
             yield target.partition(":")[0]
 
     def package_dir(self) -> Path:
@@ -74,28 +78,34 @@ class Home:
 HOMES: tuple[Home, ...] = (
     Home("core", runtime=("core.cluster", "core.runtime"), models="core.models", migrations="migrations/versions"),
     Home("switch", wiring="switch.wiring", runtime=("switch.runtime",), demo="switch.demo",
-         models="switch.models", migrations="migrations",
+         models="switch.models", migrations="migrations", settings=("switch.config:SwitchSettings",),
          commands={"route": "switch.cli:route_command", "centers": "switch.cli:centers_group"}),
     Home("agents", wiring="agents.wiring", runtime=("agents.runtime",), demo="agents.demo",
          models="agents.models", migrations="migrations", commands={"acd": "agents.cli:acd_group"}),
     Home("knowledge", wiring="knowledge.wiring", runtime=("knowledge.runtime",), demo="knowledge.demo",
          models="knowledge.models", migrations="migrations", commands={"kb": "knowledge.cli:kb_group"}),
     Home("records", wiring="records.wiring", demo="records.demo", models="records.models",
-         migrations="migrations", commands={"records": "records.cli:records_group"}),
+         migrations="migrations", settings=("records.config:RecordsSettings",),
+         commands={"records": "records.cli:records_group"}),
     Home("tickets", wiring="tickets.wiring", runtime=("tickets.runtime",), models="tickets.models",
-         migrations="migrations"),
+         migrations="migrations", settings=("tickets.config:TicketsSettings",)),
     Home("sms", wiring="sms.wiring", runtime=("sms.runtime",), demo="sms.demo", models="sms.models",
-         migrations="migrations", commands={"sms": "sms.cli:sms_group"}),
+         migrations="migrations", settings=("sms.config:SmsSettings",), commands={"sms": "sms.cli:sms_group"}),
     Home("recordings", wiring="recordings.wiring", runtime=("recordings.runtime",), models="recordings.models",
-         migrations="migrations", commands={"recordings": "recordings.cli:recordings_group"}),
+         migrations="migrations", settings=("recordings.config:RecordingSettings",),
+         commands={"recordings": "recordings.cli:recordings_group"}),
     Home("ivr", wiring="ivr.wiring", services={"ivr.speech": "ivr.speech.wiring"},
          runtime=("ivr.runtime", "ivr.asterisk.runtime", "ivr.twilio.runtime"), demo="ivr.demo",
          models="ivr.models", migrations="migrations",
          commands={"call": "ivr.cli:call_command", "flow": "ivr.cli:flow_group", "prompts": "ivr.cli:prompts_group",
-                   "asterisk": "ivr.asterisk.cli:asterisk_group"}),
+                   "asterisk": "ivr.asterisk.cli:asterisk_group"},
+         settings=("ivr.speech.config:SpeechSettings", "ivr.twilio.config:TwilioSettings",
+                   "ivr.asterisk.config:AmiSettings", "ivr.asterisk.config:ChannelSettings",
+                   "ivr.asterisk.config:ControlSettings")),
     Home("qa", wiring="qa.wiring", demo="qa.demo", models="qa.models", migrations="migrations",
+         settings=("qa.config:QaSettings",),
          commands={"qa": "qa.cli:qa_group"}),
-    Home("web"),
+    Home("web", settings=("web.config:WebSettings",)),
 )
 
 
@@ -190,6 +200,16 @@ def runtime_services(platform: Platform, homes: tuple[Home, ...] | None = None) 
     for home in checked(homes):
         for module in home.runtime:
             found.extend(_attr(module, "services", home.name)(platform))
+    return found
+
+
+def settings_classes(homes: tuple[Home, ...] | None = None) -> list[tuple[str, Any]]:
+    """(home, settings class) of every home with settings, in registry order."""
+    found: list[tuple[str, Any]] = []
+    for home in checked(homes):
+        for target in home.settings:
+            module, _, attr = target.partition(":")
+            found.append((home.name, _attr(module, attr, home.name)))
     return found
 
 

@@ -93,7 +93,8 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     from gunicorn.app.base import BaseApplication
 
     from core.logging import configure
-    from core.settings import Settings
+    from core.settings import ConfigError
+    from hotline.config import load as load_config
     from hotline.demo import database_is_empty, load_demo
     from hotline.platform import from_env
 
@@ -104,7 +105,11 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
         overrides["web_port"] = web_port
     if agi_port is not None:
         overrides["agi_port"] = agi_port
-    settings = Settings.from_env(**overrides)
+    try:  # the core's and every home's settings, checked before anything starts
+        settings, _ = load_config(**overrides)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 2
 
     # Prepare the database in the arbiter (before any worker exists), saying what each step does.
     prep = from_env(**overrides)
@@ -196,7 +201,7 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     def on_exit(server: Any) -> None:
         remove_run_file(settings)
 
-    threads = _threads_from_env()
+    threads = settings.web_threads
 
     class NodeApp(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -244,16 +249,10 @@ def _db_label(url: str) -> str:
     return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url.split("@")[-1]
 
 
-def _threads_from_env() -> int:
-    import os
+def _demo_open_24h(settings: Any) -> bool:
+    from switch.config import SwitchSettings
 
-    return int(os.environ.get("HOTLINE_WEB_THREADS", "256"))
-
-
-def _demo_open_24h() -> bool:
-    import os
-
-    return (os.environ.get("HOTLINE_DEMO_OPEN_24H") or "").strip().lower() in ("1", "true", "yes", "on")
+    return SwitchSettings.of(settings).demo_open_24h
 
 
 def _print_banner(settings: Any) -> None:
@@ -275,7 +274,7 @@ def _print_banner(settings: Any) -> None:
         lines.append("  first call    log in as agent, press 置闲 (Go ready), then in another terminal:")
         lines.append("                .venv/bin/hotline call --keys \"0 1\"")
         lines.append("                (or, as supervisor, the console's 测试来电 / Test call page)")
-        if not _demo_open_24h():
+        if not _demo_open_24h(settings):
             lines.append("  hours         centers keep their weekly hours; HOTLINE_DEMO_OPEN_24H=1 opens them all day")
         else:
             lines.append("  hours         every center takes calls around the clock (HOTLINE_DEMO_OPEN_24H=1)")

@@ -20,6 +20,7 @@ from core.events import EventBus, make_bus
 from core.settings import Settings
 from core.state import StateStore, make_store
 from hotline import homes
+from hotline.config import home_settings
 
 if TYPE_CHECKING:
     from agents.api import AcdApi, AcdDirectory
@@ -48,6 +49,8 @@ class Platform:
                  store: StateStore | None = None, bus: EventBus | None = None) -> None:
         homes.checked()  # a typo or a missing module in the registry stops the start here
         self.settings = settings
+        # every home's settings, read now: a bad value stops the start naming its variable
+        self.home_settings = home_settings(settings)
         set_timezone(settings.timezone)
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url)

@@ -157,7 +157,7 @@ def _call_node(url: str, token: str | None, caller: str, called: str, keys: str 
     from core.testcalls import read_node_key
     from ivr.remote import NodeCallError, NodeClient, Printer, run_call
 
-    client = NodeClient(url, key=None if token else read_node_key(Settings.from_env().data_dir), token=token)
+    client = NodeClient(url, key=None if token else read_node_key(Settings.from_env()), token=token)
     scripted = keys is not None or bool(says)
     printer = None if as_json else Printer(click.echo, format_event, verbose_events)
     if not as_json:

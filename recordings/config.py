@@ -1,4 +1,5 @@
-"""Recording configuration from `settings.extra["recording_<name>"]` or `HOTLINE_RECORDING_<NAME>`.
+"""Recording configuration: `RecordingSettings` reads `HOTLINE_RECORDING_<NAME>` (pydantic-settings; in
+tests `settings.extra["recording_<name>"]` overrides it), `RecordingConfig` is what the service uses.
 
 Per-province and per-entry values are written as lists: `HOTLINE_RECORDING_RETENTION_DAYS=180,44=365`
 (the default, then province overrides), `HOTLINE_RECORDING_NO_CONSENT_ENTRIES=95533` (entry numbers
@@ -9,16 +10,14 @@ hear their own calls; `all` for every center).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
-def _get(settings: Any, name: str) -> str | None:
-    extra = getattr(settings, "extra", {}) or {}
-    value = extra.get(f"recording_{name}") or os.environ.get(f"HOTLINE_RECORDING_{name.upper()}")
-    return value if value not in (None, "") else None
+from core.settings import HomeSettings
 
 
 def _set(text: str | None) -> frozenset[str]:
@@ -85,32 +84,80 @@ class RecordingConfig:
         return self.asterisk_spool_dir or str(self.spool_dir)
 
 
+class RecordingSettings(HomeSettings):
+    """HOTLINE_RECORDING_<FIELD>; the folders default to <data dir>/recordings/..."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_RECORDING_")
+
+    enabled: bool = True
+    spool_dir: str = ""
+    asterisk_spool_dir: str = ""
+    store_dir: str = ""
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint: str = ""
+    s3_bucket: str = "hotline-recordings"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_secure: bool = True
+    s3_region: str = ""
+    codec: Literal["opus", "mp3", "wav"] = "opus"
+    bitrate_kbps: int = Field(16, ge=1)
+    opus_complexity: int = Field(5, ge=0, le=10)
+    retention_days: str = ""  # "180,44=365": the default, then province overrides
+    purge_interval_s: float = Field(3600, gt=0)
+    ingest_interval_s: float = Field(15, gt=0)
+    no_consent_entries: str = ""
+    whole_call_entries: str = ""
+    agent_listen: str = ""
+    link_ttl_s: int = Field(300, ge=1)
+    mixmonitor_options: str = "bD"
+    asr: str = ""  # "module:callable" of a speech-recognition engine (recordings/transcription.py)
+
+    @field_validator("storage", "codec", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        parse_retention(value)
+        return value
+
+    @field_validator("asr")
+    @classmethod
+    def _asr(cls, value: str) -> str:
+        if value and ":" not in value:
+            raise ValueError("must be module:callable")
+        return value
+
+
 def from_settings(settings: Any) -> RecordingConfig:
+    s = RecordingSettings.of(settings)
     base = Path(settings.data_dir) / "recordings"
-    default, per = parse_retention(_get(settings, "retention_days"))
-    flag = (_get(settings, "enabled") or "1").lower() in ("1", "true", "yes", "on")
+    default, per = parse_retention(s.retention_days)
     return RecordingConfig(
-        enabled=flag,
-        spool_dir=Path(_get(settings, "spool_dir") or base / "spool"),
-        asterisk_spool_dir=_get(settings, "asterisk_spool_dir") or "",
-        store_dir=Path(_get(settings, "store_dir") or base / "store"),
-        storage=(_get(settings, "storage") or "local").lower(),
-        s3_endpoint=_get(settings, "s3_endpoint") or "",
-        s3_bucket=_get(settings, "s3_bucket") or "hotline-recordings",
-        s3_access_key=_get(settings, "s3_access_key") or "",
-        s3_secret_key=_get(settings, "s3_secret_key") or "",
-        s3_secure=(_get(settings, "s3_secure") or "1").lower() in ("1", "true", "yes", "on"),
-        s3_region=_get(settings, "s3_region") or "",
-        codec=(_get(settings, "codec") or "opus").lower(),
-        bitrate_kbps=int(_get(settings, "bitrate_kbps") or 16),
-        opus_complexity=int(_get(settings, "opus_complexity") or 5),
+        enabled=s.enabled,
+        spool_dir=Path(s.spool_dir or base / "spool"),
+        asterisk_spool_dir=s.asterisk_spool_dir,
+        store_dir=Path(s.store_dir or base / "store"),
+        storage=s.storage,
+        s3_endpoint=s.s3_endpoint,
+        s3_bucket=s.s3_bucket,
+        s3_access_key=s.s3_access_key,
+        s3_secret_key=s.s3_secret_key,
+        s3_secure=s.s3_secure,
+        s3_region=s.s3_region,
+        codec=s.codec,
+        bitrate_kbps=s.bitrate_kbps,
+        opus_complexity=s.opus_complexity,
         retention_days=default,
         retention_by_province=per,
-        purge_interval_s=float(_get(settings, "purge_interval_s") or 3600),
-        ingest_interval_s=float(_get(settings, "ingest_interval_s") or 15),
-        no_consent_entries=_set(_get(settings, "no_consent_entries")),
-        whole_call_entries=_set(_get(settings, "whole_call_entries")),
-        agent_listen=_set(_get(settings, "agent_listen")),
-        link_ttl_s=int(_get(settings, "link_ttl_s") or 300),
-        mixmonitor_options=_get(settings, "mixmonitor_options") or "bD",
+        purge_interval_s=s.purge_interval_s,
+        ingest_interval_s=s.ingest_interval_s,
+        no_consent_entries=_set(s.no_consent_entries),
+        whole_call_entries=_set(s.whole_call_entries),
+        agent_listen=_set(s.agent_listen),
+        link_ttl_s=s.link_ttl_s,
+        mixmonitor_options=s.mixmonitor_options,
     )

@@ -6,7 +6,6 @@ scrubbed of ID and phone numbers (core.masking.scrub) before they are stored."""
 from __future__ import annotations
 
 import importlib
-import os
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,7 +17,9 @@ class Transcriber(Protocol):
 
 
 def load(settings: Any) -> Transcriber | None:
-    spec = (getattr(settings, "extra", {}) or {}).get("recording_asr") or os.environ.get("HOTLINE_RECORDING_ASR")
+    from recordings.config import RecordingSettings
+
+    spec = RecordingSettings.of(settings).asr
     if not spec:
         return None
     module_name, _, attr = spec.partition(":")

@@ -1,12 +1,32 @@
-"""Records settings: environment variables (or `Settings.extra` keys of the same name, lower-case)."""
+"""Records settings: `RecordsSettings` reads the RECORDS_* environment variables (pydantic-settings; in
+tests `Settings.extra` keys of the same name, lower case, override them); `RecordsConfig` is what the
+service uses."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
-from core.settings import Settings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from core.settings import HomeSettings, Settings
 from records.state import Limits
+
+
+class RecordsSettings(HomeSettings):
+    """RECORDS_<FIELD>."""
+
+    model_config = SettingsConfigDict(env_prefix="RECORDS_")
+
+    max_attempts: int = Field(5, ge=1)
+    lockout_minutes: float = Field(30, ge=0)
+    session_minutes: float = Field(30, gt=0)
+    otp_minutes: float = Field(5, gt=0)
+    session_max_failures: int = Field(10, ge=1)
+    reveal_roles: str = "supervisor,admin"
+    statement_timeout_ms: float = Field(2000, gt=0)
+    connect_timeout_s: float = Field(3, gt=0)
+    mapping: str = ""  # a YAML mapping of the core system's tables; "": the demo schema
 
 
 @dataclass(frozen=True)
@@ -20,17 +40,14 @@ class RecordsConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RecordsConfig:
-        def get(name: str, default: str) -> str:
-            return settings.extra.get(name.lower()) or os.environ.get(name) or default
-
+        s = RecordsSettings.of(settings)
         limits = Limits(
-            max_attempts=int(get("RECORDS_MAX_ATTEMPTS", "5")),
-            lockout_seconds=float(get("RECORDS_LOCKOUT_MINUTES", "30")) * 60,
-            session_ttl_seconds=float(get("RECORDS_SESSION_MINUTES", "30")) * 60,
-            otp_ttl_seconds=float(get("RECORDS_OTP_MINUTES", "5")) * 60,
-            session_max_failures=int(get("RECORDS_SESSION_MAX_FAILURES", "10")),
+            max_attempts=s.max_attempts,
+            lockout_seconds=s.lockout_minutes * 60,
+            session_ttl_seconds=s.session_minutes * 60,
+            otp_ttl_seconds=s.otp_minutes * 60,
+            session_max_failures=s.session_max_failures,
         )
-        roles = tuple(r.strip() for r in get("RECORDS_REVEAL_ROLES", "supervisor,admin").split(",") if r.strip())
-        return cls(limits=limits, statement_timeout_s=float(get("RECORDS_STATEMENT_TIMEOUT_MS", "2000")) / 1000,
-                   connect_timeout_s=float(get("RECORDS_CONNECT_TIMEOUT_S", "3")),
-                   mapping_path=get("RECORDS_MAPPING", "") or None, reveal_roles=roles)
+        roles = tuple(r.strip() for r in s.reveal_roles.split(",") if r.strip())
+        return cls(limits=limits, statement_timeout_s=s.statement_timeout_ms / 1000,
+                   connect_timeout_s=s.connect_timeout_s, mapping_path=s.mapping or None, reveal_roles=roles)

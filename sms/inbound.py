@@ -351,7 +351,7 @@ class InboundHandler:
         body = article_text(view)
         title = view.title
         text = f"{title}：{body}" if title else body
-        return chunk_text(text, self.sms.config.max_parts_per_message, self.platform.settings.sms_signature)
+        return chunk_text(text, self.sms.config.max_parts_per_message, self.sms.config.signature)
 
 
 def article_text(view: Any) -> str:

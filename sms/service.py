@@ -62,7 +62,7 @@ class SmsService:
 
     def preview(self, text: str) -> encoding.Preview:
         """Parts and encoding of a text as it will be sent (the signature counted)."""
-        return encoding.preview(text, self.platform.settings.sms_signature)
+        return encoding.preview(text, self.config.signature)
 
     def render(self, template: str, variables: dict[str, Any]) -> str:
         try:

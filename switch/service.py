@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 from dataclasses import asdict, dataclass, replace
@@ -21,6 +20,7 @@ from switch import handoff as hf
 from switch.api import CallToPlace, HandoffSender, Placement, SwitchHost, TransferError, TransferResult
 from switch.blocklist import Block, Blocklist
 from switch.calendar import Notice, OfficialCalendar
+from switch.config import SwitchSettings
 from switch.directory import Center, QueueDef, default_directory
 from switch.hours import HoursState, Override, hours_state
 from switch.models import CalendarOverride, CalendarYear, CenterRow, HandoffRow, OfficialDay, QueueRow
@@ -38,6 +38,7 @@ class SwitchService:
     def __init__(self, platform: SwitchHost, *, handoff_sender: HandoffSender) -> None:
         self.platform = platform
         self.handoff_sender = handoff_sender
+        self.config = SwitchSettings.of(platform.settings)  # read once (SWITCH_HOLIDAY_EXEMPT, ...)
         self._lock = threading.RLock()
         self._cache: dict[str, Center] | None = None
         self._overrides: list[Override] = []
@@ -164,14 +165,12 @@ class SwitchService:
     def holiday_exempt(self) -> frozenset[str]:
         """Centers whose hours ignore the public-holiday calendar (default none, the national center
         included): `SWITCH_HOLIDAY_EXEMPT` or settings.extra["switch_holiday_exempt"], e.g. "00"."""
-        raw = self.platform.settings.extra.get("switch_holiday_exempt") or os.environ.get("SWITCH_HOLIDAY_EXEMPT")
-        return frozenset(c.strip() for c in (raw or "").split(",") if c.strip())
+        return self.config.exempt_centers()
 
     def demo_open_24h(self) -> bool:
         """Demo mode with HOTLINE_DEMO_OPEN_24H=1 (`make run` sets it): every center takes calls around
         the clock, so a first test call at night reaches an agent. Emergency closures still apply."""
-        raw = self.platform.settings.extra.get("demo_open_24h") or os.environ.get("HOTLINE_DEMO_OPEN_24H")
-        return bool(self.platform.settings.demo_mode) and (raw or "").strip().lower() in ("1", "true", "yes", "on")
+        return bool(self.platform.settings.demo_mode) and self.config.demo_open_24h
 
     def _hours(self, center: Center, local_now: datetime) -> HoursState:
         if not center.emergency_closed and self.demo_open_24h():

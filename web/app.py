@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from flask import Flask, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager
 
+from web.config import WebSettings
 from web.console import init_console
 from web.extensions import csrf
 from web.host import WebHost
@@ -98,7 +98,8 @@ def create_app(platform: WebHost, config: dict[str, Any] | None = None,
     app.extensions["platform"] = platform
     app.config.setdefault("TWILIO_BROWSER", twilio_configured(settings))
     csp = content_security_policy(app.config["TWILIO_BROWSER"])
-    proxy_fix = proxy_fix_options((os.environ if environ is None else environ).get("HOTLINE_PROXY_FIX"))
+    web = WebSettings.of(settings) if environ is None else WebSettings.from_mapping(environ)
+    proxy_fix = proxy_fix_options(web.proxy_fix)
     if proxy_fix:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

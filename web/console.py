@@ -3,7 +3,6 @@ template helpers (translation, province names, masking) and the navigation per r
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from core.masking import mask_id, mask_name, mask_phone
 from web.agent.ops import DISPOSITIONS
 from web.agent.record_view import present
 from web.apikit import register_errors
+from web.config import WebSettings
 from web.host import WebHost
 from web.i18n import LANGUAGES, N_, current_language, init_i18n, translate, translate_code
 from web.permissions import register_rules
@@ -64,7 +64,7 @@ def init_console(app: Flask, platform: WebHost) -> None:
     init_i18n(app)
     app.extensions["hotline_sse"] = Hub(
         platform.bus,
-        heartbeat=float(app.config.get("SSE_HEARTBEAT", os.environ.get("HOTLINE_SSE_HEARTBEAT", 15))),
+        heartbeat=float(app.config.get("SSE_HEARTBEAT", WebSettings.of(platform.settings).sse_heartbeat)),
         max_seconds=float(app.config.get("SSE_MAX_SECONDS", 3600)),
     )
 

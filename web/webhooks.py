@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from core.masking import mask_phone
 from core.settings import sms_webhook_token
+from sms.config import SmsSettings
 from web.extensions import csrf, platform_of
 from web.permissions import public
 
@@ -40,7 +40,7 @@ def _kannel_allowed() -> bool:
     token = sms_webhook_token(platform_of().settings.data_dir)
     if not hmac.compare_digest(request.args.get("token", "").encode(), token.encode()):
         return False
-    allowed = os.environ.get("HOTLINE_SMS_KANNEL_ALLOW", "")
+    allowed = SmsSettings.of(platform_of().settings).kannel_allow
     return not allowed or (request.remote_addr or "") in [a.strip() for a in allowed.split(",")]
 
 

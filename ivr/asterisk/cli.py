@@ -10,6 +10,7 @@ import click
 
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.ami_protocol import AMIError
+from ivr.asterisk.config import AmiSettings
 
 
 @click.group("asterisk")
@@ -45,21 +46,17 @@ def check(ctx: click.Context, timeout: float, as_json: bool) -> None:
     """Log in to AMI with the node's settings; print the version and the number of channels."""
     from core.clictx import platform_from_ctx
 
-    settings = platform_from_ctx(ctx, migrate=False).settings
-    if not settings.ami_host:
+    ami = AmiSettings.of(platform_from_ctx(ctx, migrate=False).settings)
+    if not ami.host:
         raise click.ClickException("HOTLINE_AMI_HOST is not set: this node does not use AMI")
-    import os
-
-    auth = (settings.extra or {}).get("asterisk_ami_auth") or os.environ.get("HOTLINE_ASTERISK_AMI_AUTH", "md5")
-    result = asyncio.run(_check(settings.ami_host, settings.ami_port, settings.ami_username or "",
-                                settings.ami_secret or "", auth, timeout))
+    result = asyncio.run(_check(ami.host, ami.port, ami.username or "", ami.secret or "", ami.auth, timeout))
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     elif result["ok"]:
-        click.echo(f"AMI {settings.ami_host}:{settings.ami_port}: {result['banner']}; {result['version']}; "
+        click.echo(f"AMI {ami.host}:{ami.port}: {result['banner']}; {result['version']}; "
                    f"{result['channels']} channels")
     else:
-        click.echo(f"AMI {settings.ami_host}:{settings.ami_port}: FAILED: {result['error']}")
+        click.echo(f"AMI {ami.host}:{ami.port}: FAILED: {result['error']}")
     if not result["ok"]:
         ctx.exit(1)
 
@@ -87,21 +84,19 @@ async def _device_states(host: str, port: int, username: str, secret: str, auth:
 def devices(ctx: click.Context, timeout: float) -> None:
     """The agents' softphone states: from the shared state (Redis) the nodes' AMI clients keep, or, without
     Redis (each node's state is in its own process), asked from Asterisk over AMI."""
-    import os
-
     from core.clictx import platform_from_ctx
 
     platform = platform_from_ctx(ctx)
     settings = platform.settings
+    ami = AmiSettings.of(settings)
     states = platform.store.hgetall("asterisk:devices") if settings.redis_url else {}
     source = "shared state"
-    if not states and settings.ami_host:
-        auth = (settings.extra or {}).get("asterisk_ami_auth") or os.environ.get("HOTLINE_ASTERISK_AMI_AUTH", "md5")
+    if not states and ami.host:
         try:
-            states = asyncio.run(_device_states(settings.ami_host, settings.ami_port, settings.ami_username or "",
-                                                settings.ami_secret or "", auth, timeout))
+            states = asyncio.run(_device_states(ami.host, ami.port, ami.username or "", ami.secret or "",
+                                                ami.auth, timeout))
         except (AMIError, TimeoutError, OSError) as exc:
-            raise click.ClickException(f"AMI {settings.ami_host}:{settings.ami_port}: {exc or 'no answer'}") from exc
+            raise click.ClickException(f"AMI {ami.host}:{ami.port}: {exc or 'no answer'}") from exc
         source = "Asterisk (AMI DeviceStateList)"
     if not states:
         click.echo("no softphone state seen yet (set HOTLINE_AMI_* to ask Asterisk, or REDIS_URL to read the "

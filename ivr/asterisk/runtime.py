@@ -1,46 +1,33 @@
 """Node services of the Asterisk front end: the FastAGI server on settings.agi_host:agi_port always,
-the AMI client (and what the platform does with it) when settings.ami_host is set.
+the AMI client (and what the platform does with it) when HOTLINE_AMI_HOST is set.
 
-Adapter options come from `settings.extra` or `HOTLINE_ASTERISK_<NAME>` environment variables
-(names of `ChannelConfig` / `ControlConfig` fields, e.g. HOTLINE_ASTERISK_TTS_APP)."""
+Adapter options and the AMI connection come from `ivr/asterisk/config.py` (HOTLINE_ASTERISK_<NAME> for
+the fields of `ChannelConfig` / `ControlConfig`, e.g. HOTLINE_ASTERISK_TTS_APP; HOTLINE_AMI_*)."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-import os
 from typing import Any
 
 from ivr.api import IvrHost
 from ivr.asterisk.agi import FastAGIServer
 from ivr.asterisk.ami import AMIClient
 from ivr.asterisk.channel import CallRunner, ChannelConfig
+from ivr.asterisk.config import AmiSettings, channel_config, control_config
 from ivr.asterisk.control import AsteriskControl, ControlConfig
 from ivr.asterisk.recording import RecordingControl
 
 log = logging.getLogger(__name__)
 
 
-def _options(settings: Any, cls: type) -> Any:
-    extra = getattr(settings, "extra", {}) or {}
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        raw = extra.get(f"asterisk_{f.name}") or os.environ.get(f"HOTLINE_ASTERISK_{f.name.upper()}")
-        if raw is None:
-            continue
-        if f.default is dataclasses.MISSING:
-            raise TypeError(f"{cls.__name__}.{f.name} needs a default to be read from the environment")
-        kind = type(f.default)
-        values[f.name] = raw.lower() in ("1", "true", "yes", "on") if kind is bool else kind(raw)
-    return cls(**values)
-
-
 def _speech(platform: IvrHost) -> Any:
     """The node's speech layer (HOTLINE_SPEECH_DELIVERY=off keeps the old recorded-sounds behaviour)."""
-    if (os.environ.get("HOTLINE_SPEECH_DELIVERY") or "").lower() == "off":
-        return None
     from ivr.speech import speech_of
+    from ivr.speech.config import SpeechSettings
+
+    if SpeechSettings.of(platform.settings).delivery == "off":
+        return None
 
     return speech_of(platform)
 
@@ -108,14 +95,12 @@ def _warm(speech: Any) -> None:
 
 def services(platform: IvrHost) -> list[Any]:
     settings = platform.settings
-    agi = AGIService(platform, settings.agi_host, settings.agi_port, _options(settings, ChannelConfig),
+    agi = AGIService(platform, settings.agi_host, settings.agi_port, channel_config(settings),
                      speech=_speech(platform))
     found: list[Any] = [agi]
-    if settings.ami_host:
-        client = AMIClient(settings.ami_host, settings.ami_port, settings.ami_username or "",
-                           settings.ami_secret or "",
-                           auth=(getattr(settings, "extra", {}) or {}).get("asterisk_ami_auth")
-                           or os.environ.get("HOTLINE_ASTERISK_AMI_AUTH", "md5"),
+    ami = AmiSettings.of(settings)
+    if ami.host:
+        client = AMIClient(ami.host, ami.port, ami.username or "", ami.secret or "", auth=ami.auth,
                            events="call,agent,system,dtmf")
-        found.append(AMIService(platform, client, agi.runner.waker, _options(settings, ControlConfig)))
+        found.append(AMIService(platform, client, agi.runner.waker, control_config(settings)))
     return found

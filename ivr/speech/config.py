@@ -1,17 +1,56 @@
-"""Speech settings from the environment (or `Settings.extra`, lower case without `HOTLINE_`)."""
+"""Speech settings: `SpeechSettings` reads HOTLINE_TTS_* / HOTLINE_SPEECH_* (pydantic-settings; in tests
+`Settings.extra` keys, lower case without `HOTLINE_`, override them); `SpeechConfig` is what the speech
+layer uses."""
 
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from core.settings import _load_or_create_secret
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from core.settings import HomeSettings, _load_or_create_secret
 
 DEFAULT_ALLOW = "127.0.0.1/32,::1/128"
+
+
+class SpeechSettings(HomeSettings):
+    """HOTLINE_TTS_<FIELD> and HOTLINE_SPEECH_* (see docs/speech.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_TTS_")
+
+    engine: str = "espeak"
+    fallback: str = "espeak"
+    url: str | None = None
+    token: str | None = None
+    timeout_s: float = Field(5.0, gt=0)
+    voice_zh: str | None = None
+    voice_en: str | None = None
+    cache_dir: str | None = None
+    cache_mb: int = Field(200, ge=0)
+    speech_url: str | None = Field(None, validation_alias="HOTLINE_SPEECH_URL")
+    speech_allow: str = Field(DEFAULT_ALLOW, validation_alias="HOTLINE_SPEECH_ALLOW")
+    speech_url_ttl_s: int = Field(3600, ge=1, validation_alias="HOTLINE_SPEECH_URL_TTL_S")
+    # http (URL) | file (shared host path) | off (Asterisk: recorded sounds + the TTS application)
+    delivery: Literal["http", "file", "off"] = Field("http", validation_alias="HOTLINE_SPEECH_DELIVERY")
+    speech_secret: str | None = Field(None, validation_alias="HOTLINE_SPEECH_SECRET")
+
+    @field_validator("delivery", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("speech_allow")
+    @classmethod
+    def _allow(cls, value: str) -> str:
+        for net in (a.strip() for a in value.split(",")):
+            if net and net != "*":
+                ipaddress.ip_network(net, strict=False)  # bad input: a clear error at start-up
+        return value
 
 
 @dataclass(frozen=True)
@@ -34,37 +73,27 @@ class SpeechConfig:
 
     @classmethod
     def from_settings(cls, settings: Any, environ: Mapping[str, str] | None = None) -> SpeechConfig:
-        env = os.environ if environ is None else environ
-        extra = getattr(settings, "extra", {}) or {}
-
-        def get(name: str, default: str | None = None) -> str | None:
-            value = extra.get(name.lower().removeprefix("hotline_")) or env.get(name)
-            return value if value not in (None, "") else default
-
+        """The node's speech configuration (`environ`: only these variables, for tests)."""
+        s = SpeechSettings.of(settings) if environ is None else SpeechSettings.from_mapping(environ)
         data_dir = Path(settings.data_dir)
         host = settings.web_host if settings.web_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-        voices = {lang: v for lang in ("zh", "en") if (v := get(f"HOTLINE_TTS_VOICE_{lang.upper()}"))}
-        delivery = (get("HOTLINE_SPEECH_DELIVERY", "http") or "http").lower()
-        if delivery not in ("http", "file"):
+        voices = {lang: v for lang, v in (("zh", s.voice_zh), ("en", s.voice_en)) if v}
+        if s.delivery not in ("http", "file"):
             raise ValueError("HOTLINE_SPEECH_DELIVERY must be http or file")
-        allow = tuple(a.strip() for a in (get("HOTLINE_SPEECH_ALLOW", DEFAULT_ALLOW) or "").split(",") if a.strip())
-        for net in allow:
-            if net != "*":
-                ipaddress.ip_network(net, strict=False)  # bad input: a clear error at start-up
         return cls(
-            engine=(get("HOTLINE_TTS_ENGINE", "espeak") or "espeak"),
-            fallback_engine=get("HOTLINE_TTS_FALLBACK", "espeak") or "",
-            http_url=get("HOTLINE_TTS_URL"),
-            http_token=get("HOTLINE_TTS_TOKEN"),
-            timeout_s=float(get("HOTLINE_TTS_TIMEOUT_S", "5") or 5),
+            engine=s.engine or "espeak",
+            fallback_engine=s.fallback,
+            http_url=s.url,
+            http_token=s.token,
+            timeout_s=s.timeout_s,
             voices=voices,
-            cache_dir=Path(get("HOTLINE_TTS_CACHE_DIR") or data_dir / "speech"),
-            cache_mb=int(get("HOTLINE_TTS_CACHE_MB", "200") or 200),
-            base_url=(get("HOTLINE_SPEECH_URL") or f"http://{host}:{settings.web_port}").rstrip("/"),
-            allow=allow,
-            url_ttl_s=int(get("HOTLINE_SPEECH_URL_TTL_S", "3600") or 3600),
-            delivery=delivery,
-            secret=get("HOTLINE_SPEECH_SECRET") or _load_or_create_secret(data_dir, "speech_url_secret"),
+            cache_dir=Path(s.cache_dir or data_dir / "speech"),
+            cache_mb=s.cache_mb,
+            base_url=(s.speech_url or f"http://{host}:{settings.web_port}").rstrip("/"),
+            allow=tuple(a.strip() for a in s.speech_allow.split(",") if a.strip()),
+            url_ttl_s=s.speech_url_ttl_s,
+            delivery=s.delivery,
+            secret=s.speech_secret or _load_or_create_secret(data_dir, "speech_url_secret"),
             prompt_dir=data_dir / "prompts",
             public_base=str(getattr(settings, "public_url", "") or "http://127.0.0.1:8000").rstrip("/"),
         )

@@ -1,11 +1,17 @@
-"""Twilio configuration: account credentials come from core settings, the rest from the environment."""
+"""Twilio configuration: account credentials come from core settings (shared with the SMS gateway), the
+rest from `TwilioSettings`, the TWILIO_* environment variables (pydantic-settings; in tests
+`settings.extra["twilio_<name>"]` overrides them)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from core.settings import HomeSettings
 
 DEFAULT_ENTRY = "12333"
 AUDIO_PATH = "/twilio/audio"
@@ -49,36 +55,30 @@ class TwilioConfig:
 
     @classmethod
     def from_settings(cls, settings: Any, environ: Mapping[str, str] | None = None) -> TwilioConfig:
-        env = os.environ if environ is None else environ
-
-        def get(name: str, default: str | None = None) -> str | None:
-            value = env.get(name, "").strip()
-            return value or default
-
+        """The node's Twilio configuration (`environ`: only these variables, for tests)."""
+        s = TwilioSettings.of(settings) if environ is None else TwilioSettings.from_mapping(environ)
         return cls(
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token,
             public_url=settings.public_url.rstrip("/"),
             api_base=settings.twilio_api_base,
-            api_key_sid=get("TWILIO_API_KEY_SID"),
-            api_key_secret=get("TWILIO_API_KEY_SECRET"),
-            twiml_app_sid=get("TWILIO_TWIML_APP_SID"),
-            caller_id=get("TWILIO_CALLER_ID"),
-            voice=get("TWILIO_VOICE", cls.voice) or cls.voice,
-            voice_en=get("TWILIO_VOICE_EN", cls.voice_en) or cls.voice_en,
-            say_language=get("TWILIO_SAY_LANGUAGE", cls.say_language) or cls.say_language,
-            gather_language=get("TWILIO_GATHER_LANGUAGE", cls.gather_language) or cls.gather_language,
-            hold_music_url=get("TWILIO_HOLD_MUSIC_URL", DEFAULT_HOLD_MUSIC) or DEFAULT_HOLD_MUSIC,
-            prompt_audio_url=get("TWILIO_PROMPT_AUDIO_URL",
-                                 settings.public_url.rstrip("/") + AUDIO_PATH + "/{name}.wav"),
-            client_prefix=get("TWILIO_CLIENT_PREFIX", cls.client_prefix) or cls.client_prefix,
-            token_ttl=int(get("TWILIO_TOKEN_TTL", str(cls.token_ttl)) or cls.token_ttl),
-            speech=(get("TWILIO_SPEECH", "1") or "1").lower() in ("1", "true", "yes", "on"),
-            tts=(get("TWILIO_TTS", "say") or "say").lower(),
-            entries=parse_entries(get("TWILIO_ENTRIES", "") or ""),
-            agent_leg=agent_leg_from(get("TWILIO_AGENT_LEG", "dial") or "dial"),
-            handoff_numbers=frozenset(n.strip() for n in (get("TWILIO_HANDOFF_NUMBERS", "") or "").split(",")
-                                      if n.strip()),
+            api_key_sid=s.api_key_sid,
+            api_key_secret=s.api_key_secret,
+            twiml_app_sid=s.twiml_app_sid,
+            caller_id=s.caller_id,
+            voice=s.voice,
+            voice_en=s.voice_en,
+            say_language=s.say_language,
+            gather_language=s.gather_language,
+            hold_music_url=s.hold_music_url,
+            prompt_audio_url=s.prompt_audio_url or settings.public_url.rstrip("/") + AUDIO_PATH + "/{name}.wav",
+            client_prefix=s.client_prefix,
+            token_ttl=s.token_ttl,
+            speech=s.speech,
+            tts=s.tts,
+            entries=parse_entries(s.entries),
+            agent_leg=s.agent_leg,
+            handoff_numbers=frozenset(n.strip() for n in s.handoff_numbers.split(",") if n.strip()),
         )
 
     @property
@@ -106,6 +106,46 @@ class TwilioConfig:
 
 
 AGENT_LEGS = ("dial", "conference")
+
+
+class TwilioSettings(HomeSettings):
+    """TWILIO_<FIELD> (TWILIO_ACCOUNT_SID / _AUTH_TOKEN / _API_BASE are core settings)."""
+
+    model_config = SettingsConfigDict(env_prefix="TWILIO_")
+
+    api_key_sid: str | None = None
+    api_key_secret: str | None = None
+    twiml_app_sid: str | None = None
+    caller_id: str | None = None
+    voice: str = TwilioConfig.voice
+    voice_en: str = TwilioConfig.voice_en
+    say_language: str = TwilioConfig.say_language
+    gather_language: str = TwilioConfig.gather_language
+    hold_music_url: str = DEFAULT_HOLD_MUSIC
+    prompt_audio_url: str | None = None  # default: this node's /twilio/audio/{name}.wav
+    client_prefix: str = TwilioConfig.client_prefix
+    token_ttl: int = Field(TwilioConfig.token_ttl, ge=1)
+    speech: bool = True
+    tts: Literal["say", "platform"] = "say"
+    entries: str = ""  # "+862012345678=12333:44,...": number=entry[:center]
+    agent_leg: str = "dial"
+    handoff_numbers: str = ""
+
+    @field_validator("tts", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("agent_leg")
+    @classmethod
+    def _leg(cls, value: str) -> str:
+        return agent_leg_from(value)
+
+    @field_validator("entries")
+    @classmethod
+    def _entries(cls, value: str) -> str:
+        parse_entries(value)
+        return value
 
 
 def agent_leg_from(raw: str) -> str:

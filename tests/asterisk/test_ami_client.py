@@ -136,13 +136,14 @@ def test_services_follow_the_settings(tmp_path) -> None:  # type: ignore[no-unty
 
     only_agi = services(P())
     assert [type(s) for s in only_agi] == [AGIService]
-    both = services(P(ami_host="127.0.0.1", ami_username="hotline", ami_secret="s3cret"))
+    both = services(P(extra={"ami_host": "127.0.0.1", "ami_username": "hotline", "ami_secret": "s3cret"}))
     assert [type(s) for s in both] == [AGIService, AMIService]
 
     async def main() -> None:
         server = FakeAMIServer()
         await server.start()
-        svc = services(P(ami_host="127.0.0.1", ami_port=server.port, ami_username="hotline", ami_secret="s3cret"))
+        svc = services(P(extra={"ami_host": "127.0.0.1", "ami_port": server.port, "ami_username": "hotline",
+                              "ami_secret": "s3cret"}))
         for s in svc:
             await s.start()
         agi, ami = svc

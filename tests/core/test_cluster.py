@@ -4,7 +4,6 @@ refuses to start, with a message that says what to share."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,9 +29,9 @@ def test_a_node_with_another_session_key_is_refused(shared_redis, tmp_path: Path
     a, b = shared_redis
     first = make_settings(tmp_path, node_id="node-a", redis_url=services.REDIS_URL)
     cluster.check_and_register(a, first, 1000.0)
-    same = replace(first, node_id="node-b")
+    same = first.model_copy(update={"node_id": "node-b"})
     cluster.check_and_register(b, same, 1001.0)  # same secrets: fine
-    other = replace(first, node_id="node-c", secret_key="another-session-key")
+    other = first.model_copy(update={"node_id": "node-c", "secret_key": "another-session-key"})
     with pytest.raises(cluster.SecretMismatch) as refused:
         cluster.check_and_register(b, other, 1002.0)
     message = str(refused.value)

@@ -3,7 +3,6 @@ logged and audited."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from core.accounts import DEMO_PASSWORD
@@ -26,7 +25,7 @@ def test_demo_sessions_and_tokens_are_refused_after_a_restart_without_demo_mode(
 
     from web.app import create_app
 
-    off = Platform(dataclasses.replace(platform.settings, demo_mode=False), clock=clock,
+    off = Platform(platform.settings.model_copy(update={"demo_mode": False}), clock=clock,
                    store=MemoryStore(clock), bus=InProcessBus("n2", clock))
     try:
         assert off.accounts.note_demo_mode(off.audit) is True

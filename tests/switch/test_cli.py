@@ -70,7 +70,9 @@ def test_demo_summary_states_the_national_hours(platform, monkeypatch) -> None: 
     line = load_demo(platform)
     assert line.startswith("switch: 33 centers (33 new), 231 queues")
     assert line.endswith("national center 周一至周日 08:00-20:00, closed on public holidays")
-    monkeypatch.setenv("SWITCH_HOLIDAY_EXEMPT", "00")
+    from switch.config import SwitchSettings
+
+    monkeypatch.setattr(platform.switch, "config", SwitchSettings(holiday_exempt="00"))  # read at start
     assert load_demo(platform).endswith("open on public holidays") and "(0 new)" in load_demo(platform)
 
 

@@ -68,6 +68,7 @@ def test_agent_role_without_acd_profile_is_refused(client, platform) -> None:  #
 
 def test_without_api_key_the_endpoint_says_what_is_missing(client, platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("TWILIO_API_KEY_SECRET")
+    monkeypatch.setattr(platform, "settings", platform.settings.model_copy())  # the homes' read once per Settings
     from web.app import create_app
 
     client = create_app(platform, {"TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()

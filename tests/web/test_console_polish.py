@@ -4,7 +4,6 @@ the way, user editing, the callback list, the Twilio browser phone switch and Pr
 from __future__ import annotations
 
 import ast
-import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -323,8 +322,8 @@ def test_the_twilio_sdk_is_vendored_with_its_checksum() -> None:
 def _twilio_app(platform: Platform, configured: bool) -> Any:
     from web.app import create_app
 
-    platform.settings = dataclasses.replace(platform.settings,
-                                            twilio_account_sid="AC" + "0" * 32 if configured else None)
+    platform.settings = platform.settings.model_copy(
+        update={"twilio_account_sid": "AC" + "0" * 32 if configured else None})
     return create_app(platform, {"TESTING": True})
 
 

@@ -53,8 +53,6 @@ def test_waiting_calls_can_be_prioritised_and_moved(platform: Platform, make_use
 
 
 def test_listen_whisper_barge_from_the_wallboard(platform: Platform, make_user: Any, client_for: Any) -> None:
-    import dataclasses
-
     pytest.importorskip("agents.wiring")
     make_user("sup-bj", ("supervisor",), "11")
     agent = make_user("bj-agent", ("agent",), "11", agent=True)
@@ -72,7 +70,8 @@ def test_listen_whisper_barge_from_the_wallboard(platform: Platform, make_user: 
                       headers={"X-CSRFToken": csrf})
     assert no_pbx.status_code == 422 and "HOTLINE_AMI_HOST" in no_pbx.json["error"] and seen == []
 
-    platform.settings = dataclasses.replace(platform.settings, ami_host="127.0.0.1")
+    extra = {**platform.settings.extra, "ami_host": "127.0.0.1"}  # HOTLINE_AMI_HOST
+    platform.settings = platform.settings.model_copy(update={"extra": extra})
     board = sup.get("/api/v1/supervisor/wallboard", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "monitor-whisper" in board and "耳语" in board
     bad = sup.post(f"/api/v1/supervisor/calls/{call_id}/monitor",

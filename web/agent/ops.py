@@ -14,6 +14,7 @@ from core import phone, provinces
 from core.clock import china_now
 from core.masking import mask_id, mask_phone
 from core.zhdate import parse_local, zh_datetime
+from ivr.asterisk.config import AmiSettings
 from web.apikit import op
 from web.extensions import platform_of
 from web.i18n import current_language
@@ -192,7 +193,7 @@ def voice_linked(channel: str | None, call_id: str) -> bool:
     if channel == "test" or str(call_id).startswith("test-"):
         return True
     if channel == "asterisk":
-        return bool(settings.ami_host)
+        return bool(AmiSettings.of(settings).host)
     if channel == "twilio":
         return bool(settings.twilio_account_sid)
     return False

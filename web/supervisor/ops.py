@@ -13,6 +13,7 @@ from flask import Response, abort, current_app
 from flask_login import current_user
 
 from core.clock import CHINA_TZ, china_now
+from ivr.asterisk.config import AmiSettings
 from web.apikit import op
 from web.extensions import platform_of
 from web.permissions import Param
@@ -370,7 +371,7 @@ def _monitor_channel(call_id: str) -> str:
             raise BadInput("Twilio 来电需设置 TWILIO_AGENT_LEG=conference 才能监听 / "
                            "monitoring a Twilio call needs TWILIO_AGENT_LEG=conference")
         return "twilio"
-    if not platform_of().settings.ami_host:
+    if not AmiSettings.of(platform_of().settings).host:
         raise BadInput("没有连接 Asterisk（HOTLINE_AMI_HOST 未设置），无法监听 / no PBX link: set HOTLINE_AMI_HOST")
     return "asterisk"
 
