@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from agents import stats
 from agents.api import AcdDirectory, AgentsHost
+from agents.config import AcdSettings
 from agents.domain import PRIORITY_CALLBACK, AcdError, CallStatus, QueuedCall
 from agents.keys import ak, ck
 from agents.models import Callback
@@ -101,12 +102,10 @@ class CallbackMixin:
             for row in self._callback_rows(s, call_id):
                 row.status, row.attempts, row.next_attempt_at = "dialling", (row.attempts or 0) + 1, None
 
-    # policy: settings.extra acd_callback_attempts (3), acd_callback_spacing (600 s),
-    # acd_callback_unreachable_sms ("1" to text the citizen when every attempt failed)
     def _callback_policy(self) -> tuple[int, float, bool]:
-        extra = self.platform.settings.extra
-        return (int(extra.get("acd_callback_attempts", 3)), float(extra.get("acd_callback_spacing", 600)),
-                str(extra.get("acd_callback_unreachable_sms", "0")).lower() in ("1", "true", "yes", "on"))
+        """Tries, seconds between them, and whether to text a citizen no try reached (`AcdSettings`)."""
+        config = AcdSettings.of(self.platform.settings)
+        return config.callback_attempts, config.callback_spacing, config.callback_unreachable_sms
 
     def callback_result(self, call_id: str, outcome: str) -> dict | None:
         """What the telephony side saw when it dialled a callback: `reached` (the citizen answered and

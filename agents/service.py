@@ -19,6 +19,7 @@ from sqlalchemy import select
 from agents import endpoints, policy, stats, transitions
 from agents.api import AcdDirectory, AgentsHost
 from agents.callbacks import CallbackMixin
+from agents.config import AcdSettings
 from agents.domain import (
     DISPOSITIONS,
     PRIORITY_TRANSFER,
@@ -76,11 +77,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.bus = ScopedBus(platform.bus, platform.store)  # every ACD event carries its province
         self.state = make_acd_state(platform.store)
         self.store = platform.store
-        extra = platform.settings.extra
-        self.offer_timeout = float(extra.get("acd_offer_timeout", 15))
-        self.wrap_seconds = float(extra.get("acd_wrapup_seconds", 30))
-        self.sl_seconds = int(extra.get("acd_sl_seconds", 15))
-        self.missed_after = float(extra.get("acd_missed_after", 20))
+        self.config = AcdSettings.of(platform.settings)
+        self.offer_timeout = self.config.offer_timeout
+        self.wrap_seconds = self.config.wrapup_seconds
+        self.sl_seconds = self.config.sl_seconds
+        self.missed_after = self.config.missed_after
         self.scan_depth = 5  # waiting calls looked at per queue when matching
         self.pool_depth = 8  # longest-idle agents read per pool
         self.recheck = 30.0  # seconds: the timer looks at a queue with waiting calls at least this often

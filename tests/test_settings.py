@@ -65,7 +65,7 @@ def test_the_registry_names_the_settings_of_each_home() -> None:
     assert {cls.__name__ for cls in all_classes()} >= {
         "SwitchSettings", "RecordsSettings", "TicketsSettings", "SmsSettings", "RecordingSettings",
         "SpeechSettings", "TwilioSettings", "AmiSettings", "ChannelSettings", "ControlSettings", "QaSettings",
-        "WebSettings"}
+        "WebSettings", "AcdSettings"}
 
 
 @pytest.mark.parametrize("variable", sorted(documented_variables()))
@@ -97,6 +97,9 @@ DEFAULTS: list[tuple[str, Any]] = [  # as README.md and docs/* document them
     ("TWILIO_CLIENT_PREFIX", "agent-"), ("TWILIO_TOKEN_TTL", 3600), ("TWILIO_SPEECH", True),
     ("TWILIO_AGENT_LEG", "dial"), ("TWILIO_VOICE", "Polly.Zhiyu"),
     ("SWITCH_HOLIDAY_EXEMPT", ""), ("HOTLINE_DEMO_OPEN_24H", False), ("TICKETS_DUE_WORKING_DAYS", 2),
+    ("HOTLINE_ACD_OFFER_TIMEOUT", 15), ("HOTLINE_ACD_WRAPUP_SECONDS", 30), ("HOTLINE_ACD_SL_SECONDS", 15),
+    ("HOTLINE_ACD_MISSED_AFTER", 20), ("HOTLINE_ACD_CALLBACK_ATTEMPTS", 3), ("HOTLINE_ACD_CALLBACK_SPACING", 600),
+    ("HOTLINE_ACD_CALLBACK_UNREACHABLE_SMS", False),
     ("HOTLINE_QA_SAMPLE_RATE", 0.02), ("HOTLINE_QA_SAMPLE_MIN", 2), ("HOTLINE_QA_LONG_HANDLE_S", 900),
     ("HOTLINE_RECORDING_ENABLED", True), ("HOTLINE_RECORDING_CODEC", "opus"), ("HOTLINE_RECORDING_STORAGE", "local"),
     ("HOTLINE_RECORDING_BITRATE_KBPS", 16), ("HOTLINE_RECORDING_S3_BUCKET", "hotline-recordings"),
@@ -126,6 +129,7 @@ BAD: list[tuple[str, str]] = [  # one of each kind: number, range, flag, choice,
     ("HOTLINE_ASTERISK_ANSWER", "perhaps"), ("HOTLINE_SPEECH_DELIVERY", "carrier-pigeon"),
     ("HOTLINE_SPEECH_ALLOW", "not-a-network"), ("TWILIO_AGENT_LEG", "conferance"), ("TWILIO_ENTRIES", "=12333"),
     ("TWILIO_TTS", "robot"), ("HOTLINE_PROXY_FIX", "x_forwarded=1"), ("HOTLINE_SSE_HEARTBEAT", "-1"),
+    ("HOTLINE_ACD_OFFER_TIMEOUT", "0"), ("HOTLINE_ACD_CALLBACK_UNREACHABLE_SMS", "often"),
 ]
 
 
