@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.files import private_dir
@@ -31,6 +31,14 @@ from core.files import private_dir
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def _lowered(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+#: On a choice field (`Annotated[Literal[...], CASE_FOLDED]`): `HOTLINE_RECORDING_CODEC=OPUS` reads as `opus`.
+CASE_FOLDED = BeforeValidator(_lowered)
 
 
 class ConfigError(ValueError):

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from core.settings import HomeSettings
+from core.settings import CASE_FOLDED, HomeSettings
 
 
 def _set(text: str | None) -> frozenset[str]:
@@ -93,14 +93,14 @@ class RecordingSettings(HomeSettings):
     spool_dir: str = ""
     asterisk_spool_dir: str = ""
     store_dir: str = ""
-    storage: Literal["local", "s3"] = "local"
+    storage: Annotated[Literal["local", "s3"], CASE_FOLDED] = "local"
     s3_endpoint: str = ""
     s3_bucket: str = "hotline-recordings"
     s3_access_key: str = ""
     s3_secret_key: str = ""
     s3_secure: bool = True
     s3_region: str = ""
-    codec: Literal["opus", "mp3", "wav"] = "opus"
+    codec: Annotated[Literal["opus", "mp3", "wav"], CASE_FOLDED] = "opus"
     bitrate_kbps: int = Field(16, ge=1)
     opus_complexity: int = Field(5, ge=0, le=10)
     retention_days: str = ""  # "180,44=365": the default, then province overrides
@@ -112,11 +112,6 @@ class RecordingSettings(HomeSettings):
     link_ttl_s: int = Field(300, ge=1)
     mixmonitor_options: str = "bD"
     asr: str = ""  # "module:callable" of a speech-recognition engine (recordings/transcription.py)
-
-    @field_validator("storage", "codec", mode="before")
-    @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("retention_days")
     @classmethod

@@ -8,12 +8,12 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from core.settings import HomeSettings, _load_or_create_secret
+from core.settings import CASE_FOLDED, HomeSettings, _load_or_create_secret
 
 DEFAULT_ALLOW = "127.0.0.1/32,::1/128"
 
@@ -36,13 +36,9 @@ class SpeechSettings(HomeSettings):
     speech_allow: str = Field(DEFAULT_ALLOW, validation_alias="HOTLINE_SPEECH_ALLOW")
     speech_url_ttl_s: int = Field(3600, ge=1, validation_alias="HOTLINE_SPEECH_URL_TTL_S")
     # http (URL) | file (shared host path) | off (Asterisk: recorded sounds + the TTS application)
-    delivery: Literal["http", "file", "off"] = Field("http", validation_alias="HOTLINE_SPEECH_DELIVERY")
+    delivery: Annotated[Literal["http", "file", "off"], CASE_FOLDED] = Field(
+        "http", validation_alias="HOTLINE_SPEECH_DELIVERY")
     speech_secret: str | None = Field(None, validation_alias="HOTLINE_SPEECH_SECRET")
-
-    @field_validator("delivery", mode="before")
-    @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("speech_allow")
     @classmethod

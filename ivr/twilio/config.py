@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from core.settings import HomeSettings
+from core.settings import CASE_FOLDED, HomeSettings
 
 DEFAULT_ENTRY = "12333"
 AUDIO_PATH = "/twilio/audio"
@@ -126,15 +126,10 @@ class TwilioSettings(HomeSettings):
     client_prefix: str = TwilioConfig.client_prefix
     token_ttl: int = Field(TwilioConfig.token_ttl, ge=1)
     speech: bool = True
-    tts: Literal["say", "platform"] = "say"
+    tts: Annotated[Literal["say", "platform"], CASE_FOLDED] = "say"
     entries: str = ""  # "+862012345678=12333:44,...": number=entry[:center]
     agent_leg: str = "dial"
     handoff_numbers: str = ""
-
-    @field_validator("tts", mode="before")
-    @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("agent_leg")
     @classmethod
