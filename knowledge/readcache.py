@@ -16,12 +16,13 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from core.events import Event, EventBus
 from knowledge.views import ArticleView, NoticeView
 
 V = TypeVar("V")
+K = TypeVar("K")
 NATIONAL = "00"
 EVENTS = ("kb.published", "kb.archived", "kb.index.rebuilt", "kb.notices.changed")
 
@@ -38,23 +39,16 @@ class ReadCache:
         self._load_notices = load_notices
         self._ttl = ttl_s
         self._lock = threading.Lock()
-        self._articles: dict[str, tuple[float, ArticleView | None]] = {}
-        self._notices: tuple[float, list[NoticeView]] | None = None
-        self._variants: dict[tuple[str, str], tuple[float, object]] = {}
+        self._articles: dict[str, tuple[float, Any]] = {}
+        self._notices: dict[None, tuple[float, Any]] = {}  # one entry: every live notice
+        self._variants: dict[tuple[str, str], tuple[float, Any]] = {}
         self._generation = 0  # bumped by every change heard
         self._sub = bus.subscribe(self._on_event, types=EVENTS)
 
     # -- reading ---------------------------------------------------------------------------------
     def article(self, article_id: str, now: datetime) -> ArticleView | None:
         """The published revision with its active notices (the article's own and the province's)."""
-        entry = self._articles.get(article_id)
-        if entry is None or time.monotonic() - entry[0] > self._ttl:
-            generation = self._generation
-            entry = (time.monotonic(), self._load_article(article_id))
-            with self._lock:  # a change heard while reading leaves the older copy out of the cache
-                if generation == self._generation:
-                    self._articles[article_id] = entry
-        view = entry[1]
+        view: ArticleView | None = self._held(self._articles, article_id, lambda: self._load_article(article_id))
         if view is None:
             return None
         return replace(view, notices=self.notices(view.province, now, article_id=article_id))
@@ -62,14 +56,7 @@ class ReadCache:
     def variant(self, key: tuple[str, str], find: Callable[[], V]) -> V:
         """A province's variant of a national article (`key` = article id, province), found by a search
         once and kept until any article changes (a change to any of them may make or end a variant)."""
-        entry = self._variants.get(key)
-        if entry is None or time.monotonic() - entry[0] > self._ttl:
-            generation = self._generation
-            entry = (time.monotonic(), find())
-            with self._lock:
-                if generation == self._generation:
-                    self._variants[key] = entry
-        return cast(V, entry[1])
+        return cast(V, self._held(self._variants, key, find))
 
     def notices(self, province: str | None, now: datetime, *, article_id: str | None = None) -> list[NoticeView]:
         """Active notices for a province (national ones included), newest first; with `article_id`,
@@ -80,14 +67,19 @@ class ReadCache:
                 and (article_id is None or n.article_id in (article_id, None))]
 
     def _live(self) -> list[NoticeView]:
-        held = self._notices
-        if held is None or time.monotonic() - held[0] > self._ttl:
+        return cast(list[NoticeView], self._held(self._notices, None, self._load_notices))
+
+    def _held(self, table: dict[K, tuple[float, Any]], key: K, load: Callable[[], Any]) -> Any:
+        """`table[key]`, loaded when missing or older than the lifetime; a change heard while loading
+        leaves the older copy out of the cache."""
+        entry = table.get(key)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
             generation = self._generation
-            held = (time.monotonic(), self._load_notices())
+            entry = (time.monotonic(), load())
             with self._lock:
                 if generation == self._generation:
-                    self._notices = held
-        return held[1]
+                    table[key] = entry
+        return entry[1]
 
     # -- keeping it true -------------------------------------------------------------------------
     def forget_article(self, article_id: str | None = None) -> None:
@@ -103,7 +95,7 @@ class ReadCache:
     def forget_notices(self) -> None:
         with self._lock:
             self._generation += 1
-            self._notices = None
+            self._notices.clear()
 
     def _on_event(self, event: Event) -> None:
         if event.type == "kb.notices.changed":
