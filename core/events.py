@@ -1,6 +1,14 @@
 """The event bus: every step of a call or message emits an event (call started, routed, queued,
 offered, answered, abandoned, looked up, sms sent ...). Events feed the console, statistics and audit.
 
+Every event is declared: a frozen dataclass per event type (a `DomainEvent` subclass in the home
+that emits it, e.g. `agents/events.py`) naming its fields, the field that holds the province it
+concerns (`scope_field()`) and the fields that hold personal numbers (`phone_field()`,
+`id_field()`). `bus.emit(CallQueued(...))` turns it into the wire `Event`, whose envelope carries
+the scope, the agent it is about and what to mask, so the console's filters read declared fields
+and never guess. `publish(type, **data)` builds the declared class from its type name (unknown
+types and fields are refused).
+
 `InProcessBus` dispatches to subscribers in the publishing thread. `RedisBus` does the same locally
 and also publishes to a Redis channel so that other nodes' subscribers see the event once.
 """
@@ -12,8 +20,8 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar, Literal, Protocol
 
 from core.clock import Clock, SystemClock
 from core.masking import scrub_data
@@ -23,13 +31,100 @@ log = logging.getLogger(__name__)
 CHANNEL = "hotline:events"
 
 
+PiiKind = Literal["phone", "id"]
+_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+def scope_field(default: str | None = None) -> Any:
+    """Declares the field holding the province (GB/T 2260 code) an event concerns; ``"*"`` means
+    every province (a national broadcast) and an empty value means national roles only."""
+    return field(default=default, metadata={"scope": True})
+
+
+def phone_field(default: str | None = None) -> Any:
+    """Declares a field holding a phone number (masked before it reaches a screen)."""
+    return field(default=default, metadata={"pii": "phone"})
+
+
+def id_field(default: str | None = None) -> Any:
+    """Declares a field holding a citizen ID number (masked before it reaches a screen)."""
+    return field(default=default, metadata={"pii": "id"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Base of every declared event. A subclass sets `type` (its wire name) and declares its fields;
+    declaring it registers it, so `publish(type, **data)` and the tests can find it by name."""
+
+    type: ClassVar[str] = ""
+    _scope: ClassVar[str | None] = None
+    _pii: ClassVar[tuple[tuple[str, PiiKind], ...]] = ()
+    _has_agent: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("type")
+        if name:
+            if name in _EVENT_TYPES and _EVENT_TYPES[name].__qualname__ != cls.__qualname__:
+                raise TypeError(f"event type {name!r} declared twice ({_EVENT_TYPES[name].__qualname__})")
+            _EVENT_TYPES[name] = cls
+
+    @classmethod
+    def _describe(cls) -> None:
+        # fields are known only once @dataclass has run, after __init_subclass__: read them lazily
+        if "_described" in cls.__dict__:
+            return
+        declared = fields(cls)  # type: ignore[arg-type]
+        cls._scope = next((f.name for f in declared if f.metadata.get("scope")), None)
+        cls._pii = tuple((f.name, f.metadata["pii"]) for f in declared if "pii" in f.metadata)
+        cls._has_agent = any(f.name == "agent_id" for f in declared)
+        cls._described = True  # type: ignore[attr-defined]
+
+    def data(self) -> dict[str, Any]:
+        """The event's fields as the wire carries them (shallow: nested values stay as given)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def scope(self) -> str | None:
+        self._describe()
+        value = getattr(self, self._scope) if self._scope else None
+        return None if value in (None, "") else str(value)
+
+    def agent(self) -> str | None:
+        self._describe()
+        value = getattr(self, "agent_id", None) if self._has_agent else None
+        return None if value in (None, "") else str(value)
+
+    def pii(self) -> tuple[tuple[str, PiiKind], ...]:
+        self._describe()
+        return self._pii
+
+
+def event_class(event_type: str) -> type[DomainEvent]:
+    """The declared class of an event type; unknown types are an error, not a silent new type."""
+    try:
+        return _EVENT_TYPES[event_type]
+    except KeyError:
+        raise ValueError(f"undeclared event type {event_type!r}") from None
+
+
+def declared_event_types() -> dict[str, type[DomainEvent]]:
+    return dict(_EVENT_TYPES)
+
+
 @dataclass(frozen=True)
 class Event:
+    """An event as it travels: the declared event's type and data plus an envelope the console
+    filters on without reading the data (`scope`: province code, ``"*"`` or None; `agent_id`: the
+    agent it is about; `masks`: which data fields hold a phone or ID number)."""
+
     type: str
     data: dict[str, Any]
     ts: float
     node: str
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    scope: str | None = None
+    agent_id: str | None = None
+    masks: tuple[tuple[str, PiiKind], ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, default=str)
@@ -37,7 +132,9 @@ class Event:
     @classmethod
     def from_json(cls, text: str | bytes) -> Event:
         raw = json.loads(text)
-        return cls(type=raw["type"], data=raw["data"], ts=raw["ts"], node=raw["node"], id=raw["id"])
+        masks = tuple((str(name), kind) for name, kind in raw.get("masks") or () if kind in ("phone", "id"))
+        return cls(type=raw["type"], data=raw["data"], ts=raw["ts"], node=raw["node"], id=raw["id"],
+                   scope=raw.get("scope"), agent_id=raw.get("agent_id"), masks=masks)
 
 
 Handler = Callable[[Event], None]
@@ -57,7 +154,11 @@ class Subscription:
 class EventBus(Protocol):
     node_id: str
 
-    def publish(self, event_type: str, **data: Any) -> Event: ...
+    def emit(self, event: DomainEvent) -> Event: ...
+
+    def publish(self, event_type: str, **data: Any) -> Event:
+        """`emit` of the declared class named `event_type` built from `data`."""
+        ...
 
     def subscribe(self, handler: Handler, types: Iterable[str] = ()) -> Subscription:
         """`types` are prefixes: ``("call.",)`` receives every call event."""
@@ -91,16 +192,23 @@ class _LocalDispatch:
                 except Exception:  # a broken subscriber must not break the publisher
                     log.exception("event subscriber failed on %s", event.type)
 
-    def _make(self, event_type: str, data: dict[str, Any]) -> Event:
+    def _make(self, declared: DomainEvent) -> Event:
         # events reach consoles, other nodes and statistics: no full personal number travels in one
-        return Event(type=event_type, data=scrub_data(data), ts=self.clock.time(), node=self.node_id)
+        return Event(type=declared.type, data=scrub_data(declared.data()), ts=self.clock.time(),
+                     node=self.node_id, scope=declared.scope(), agent_id=declared.agent(), masks=declared.pii())
+
+    def publish(self, event_type: str, **data: Any) -> Event:
+        return self.emit(event_class(event_type)(**data))
+
+    def emit(self, event: DomainEvent) -> Event:
+        raise NotImplementedError
 
 
 class InProcessBus(_LocalDispatch):
-    def publish(self, event_type: str, **data: Any) -> Event:
-        event = self._make(event_type, data)
-        self._dispatch(event)
-        return event
+    def emit(self, event: DomainEvent) -> Event:
+        wire = self._make(event)
+        self._dispatch(wire)
+        return wire
 
     def close(self) -> None:
         self._subs = []
@@ -129,11 +237,11 @@ class RedisBus(_LocalDispatch):
         if event.node != self.node_id:
             self._dispatch(event)
 
-    def publish(self, event_type: str, **data: Any) -> Event:
-        event = self._make(event_type, data)
-        self._dispatch(event)
-        self._redis.publish(self.channel, event.to_json())
-        return event
+    def emit(self, event: DomainEvent) -> Event:
+        wire = self._make(event)
+        self._dispatch(wire)
+        self._redis.publish(self.channel, wire.to_json())
+        return wire
 
     def close(self) -> None:
         self._thread.stop()

@@ -32,10 +32,7 @@ TYPE_ROLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("ticket.", frozenset({"agent", "supervisor"})),
     ("console.", frozenset({"agent", "supervisor", "editor", "reviewer", "admin"})),
 )
-# fields masked before an event leaves the server
-_PHONE_FIELDS = ("caller", "number", "to", "from_number", "callback_number")
-_ID_FIELDS = ("id_number", "verified_id", "subject")
-_PROVINCE_FIELDS = ("province", "center_code", "scope")
+_MASKS = {"phone": mask_phone, "id": mask_id}
 
 
 @dataclass(frozen=True)
@@ -52,14 +49,14 @@ class Viewer:
 
 
 def visible(viewer: Viewer, event: Event) -> dict[str, Any] | None:
-    """The event data this viewer may see (masked), or None when it is not for them."""
+    """The event data this viewer may see (masked), or None when it is not for them. Reads only the
+    envelope the event's declaration filled (scope, agent, masked fields), never the data."""
     roles = next((r for prefix, r in TYPE_ROLES if event.type.startswith(prefix)), None)
     if roles is None or not viewer.roles & roles:
         return None
-    data = event.data
-    province = next((str(data[f]) for f in _PROVINCE_FIELDS if data.get(f) not in (None, "")), None)
-    agent_id = data.get("agent_id")
-    own = agent_id is not None and viewer.agent_id is not None and str(agent_id) == str(viewer.agent_id)
+    province = event.scope
+    agent_id = event.agent_id
+    own = agent_id is not None and viewer.agent_id is not None and agent_id == str(viewer.agent_id)
     if province == "*":  # deliberately for everyone (a national broadcast)
         province = None
     elif province is None and viewer.province_scope != "00" and not own:
@@ -67,17 +64,14 @@ def visible(viewer: Viewer, event: Event) -> dict[str, Any] | None:
     elif not viewer.can_see_province(province) and not own:
         return None
     watcher = bool(viewer.roles & {"supervisor", "admin", "editor", "reviewer"})
-    if agent_id is not None and not watcher and str(agent_id) != str(viewer.agent_id):
+    if agent_id is not None and not watcher and not own:
         return None
     if event.type.startswith("acd.call.") and agent_id is None and not watcher and province is None:
         return None
-    out = dict(data)
-    for f in _PHONE_FIELDS:
-        if isinstance(out.get(f), str):
-            out[f] = mask_phone(out[f])
-    for f in _ID_FIELDS:
-        if isinstance(out.get(f), str):
-            out[f] = mask_id(out[f])
+    out = dict(event.data)
+    for name, kind in event.masks:
+        if isinstance(out.get(name), str):
+            out[name] = _MASKS[kind](out[name])
     return out
 
 
