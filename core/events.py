@@ -84,17 +84,19 @@ class DomainEvent:
         """The event's fields as the wire carries them (shallow: nested values stay as given)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def scope(self) -> str | None:
+    # The envelope's parts. Underscored: an event may declare a field named `scope` (console.broadcast,
+    # call.blocked, switch.block.*), `agent` or `pii`, which would hide a method of that name.
+    def _envelope_scope(self) -> str | None:
         self._describe()
         value = getattr(self, self._scope) if self._scope else None
         return None if value in (None, "") else str(value)
 
-    def agent(self) -> str | None:
+    def _envelope_agent(self) -> str | None:
         self._describe()
         value = getattr(self, "agent_id", None) if self._has_agent else None
         return None if value in (None, "") else str(value)
 
-    def pii(self) -> tuple[tuple[str, PiiKind], ...]:
+    def _envelope_masks(self) -> tuple[tuple[str, PiiKind], ...]:
         self._describe()
         return self._pii
 
@@ -195,7 +197,8 @@ class _LocalDispatch:
     def _make(self, declared: DomainEvent) -> Event:
         # events reach consoles, other nodes and statistics: no full personal number travels in one
         return Event(type=declared.type, data=scrub_data(declared.data()), ts=self.clock.time(),
-                     node=self.node_id, scope=declared.scope(), agent_id=declared.agent(), masks=declared.pii())
+                     node=self.node_id, scope=declared._envelope_scope(), agent_id=declared._envelope_agent(),
+                     masks=declared._envelope_masks())
 
     def publish(self, event_type: str, **data: Any) -> Event:
         return self.emit(event_class(event_type)(**data))
