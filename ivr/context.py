@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from core.masking import mask_id, mask_phone, scrub, scrub_data
 from ivr.actions import Action, Collect, Prompt
+from ivr.events import CallInput
 from ivr.flow import Flow, Node, prompt_refs
 from ivr.prompts import fill
 
@@ -146,8 +147,8 @@ class Ctx:
             entry["var"] = var
         self.state["inputs"].append(entry)
         self.event("input", node=self.node.id, kind=kind, value=shown)
-        self.engine.publish("call.input", call_id=self.call_id, node=self.node.id, kind=kind, value=shown,
-                            province=self.scope)
+        self.engine.emit(CallInput(call_id=self.call_id, node=self.node.id, kind=kind, value=shown,
+                                   province=self.scope))
         return shown
 
     # -- retries --------------------------------------------------------------------------

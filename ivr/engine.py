@@ -16,6 +16,7 @@ from typing import Any
 
 from core import provinces
 from core.clock import china_now
+from core.events import DomainEvent
 from core.masking import mask_id, mask_phone, scrub
 from ivr.actions import (
     Action,
@@ -36,6 +37,7 @@ from ivr.actions import (
 from ivr.api import IvrHost
 from ivr.calllog import CallLog
 from ivr.context import Ctx, Goto, Step, secret_key
+from ivr.events import CallBlocked, CallEnded, CallStarted
 from ivr.flow import Flow
 from ivr.intent import IntentClassifier
 from ivr.nodes import HANDLERS
@@ -93,8 +95,8 @@ class Engine:
             log.exception("could not log the start of call %s", call_id)
         state["events"].append({"t": 0.0, "type": "call", "call_id": call_id, "caller": mask_phone(caller),
                                 "entry": entry, "channel": channel, "flow_version": info.version})
-        self.publish("call.started", call_id=call_id, caller=mask_phone(caller), entry=entry, channel=channel,
-                     flow_version=info.version, province=_scope(state))
+        self.emit(CallStarted(call_id=call_id, caller=mask_phone(caller), entry=entry, channel=channel,
+                              flow_version=info.version, province=_scope(state)))
         with self.store.lock(self._lock_key(call_id)):
             barred = self._blocked(state)
             arrived = self._arrival(state, flow, handoff) if handoff and barred is None else None
@@ -116,8 +118,8 @@ class Engine:
             return None
         ctx = Ctx(self, state, self.flows.flow(int(state["flow_id"])))
         ctx.event("blocked", block_id=block.id, scope=block.scope)
-        self.publish("call.blocked", call_id=state["call_id"], caller=mask_phone(state["caller"]),
-                     block_id=block.id, scope=block.scope)
+        self.emit(CallBlocked(call_id=state["call_id"], caller=mask_phone(state["caller"]), block_id=block.id,
+                              scope=block.scope))
         return Hangup("blocked", (ctx.prompt("blocked_notice"),))
 
     def _arrival(self, state: dict[str, Any], flow: Flow, reference: str) -> Step | None:
@@ -312,8 +314,8 @@ class Engine:
         except Exception:
             log.exception("could not write the call log for %s", state["call_id"])
         state["vars"].pop("id_number", None)  # the lingering state keeps only the masked ID
-        self.publish("call.ended", call_id=state["call_id"], outcome=outcome, flow_version=state.get("flow_version"),
-                     path=state.get("path", [])[-20:], province=_scope(state))
+        self.emit(CallEnded(call_id=state["call_id"], outcome=outcome, flow_version=state.get("flow_version"),
+                            path=state.get("path", [])[-20:], province=_scope(state)))
 
     def settle_acd(self, ctx: Ctx, reason: str) -> None:
         """Tell the ACD the caller left (`AcdApi.caller_left`, idempotent): abandon a queued call, end a
@@ -355,11 +357,12 @@ class Engine:
         return self._load(call_id)
 
     # -- services used by handlers -------------------------------------------------------
-    def publish(self, event_type: str, **data: Any) -> None:
+    def emit(self, event: DomainEvent) -> None:
+        """Emit a call's event; a failing bus never fails the call."""
         try:
-            self.platform.bus.publish(event_type, **data)
+            self.platform.bus.emit(event)
         except Exception:
-            log.exception("publishing %s failed", event_type)
+            log.exception("publishing %s failed", event.type)
 
     def classifier(self) -> IntentClassifier:
         if self._classifier is None:

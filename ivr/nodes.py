@@ -27,6 +27,7 @@ from ivr.actions import (
 )
 from ivr.conditions import Facts, evaluate
 from ivr.context import Ctx, Goto, Step
+from ivr.events import CallKbAnswer, CallMenu
 from ivr.validators import VALIDATORS
 from switch.api import CallToPlace, Placement
 from switch.routing import RoutingDecision
@@ -113,7 +114,7 @@ class MenuNode(Handler):
             key = result.value[0]
             ctx.record_input(key, kind="key")
             if key in options:
-                ctx.engine.publish("call.menu", call_id=ctx.call_id, node=ctx.node.id, key=key, target=options[key])
+                ctx.engine.emit(CallMenu(call_id=ctx.call_id, node=ctx.node.id, key=key, target=options[key]))
                 return Goto(options[key])
             return ctx.retry("invalid", self.ask(ctx), prompt=spec.invalid_prompt)
         if isinstance(result, Speech):
@@ -359,7 +360,7 @@ class KnowledgeNode(Handler):
             log.exception("knowledge search failed for call %s", ctx.call_id)
         if found is None:
             ctx.event("kb_answer", node=ctx.node.id, query=query, found=False, topic=topic)
-            ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=False, province=ctx.scope)
+            ctx.engine.emit(CallKbAnswer(call_id=ctx.call_id, query=query, found=False, province=ctx.scope))
             ctx.say("kb_no_answer")
             return Goto(spec.no_answer)
         ctx.vars["kb"] = {"article_id": found.article_id, "revision_id": found.revision_id, "title": found.title,
@@ -369,8 +370,8 @@ class KnowledgeNode(Handler):
         ctx.event("kb_answer", node=ctx.node.id, query=query, found=True, article_id=found.article_id,
                   revision_id=found.revision_id, title=found.title, answer=found.short_answer,
                   province=found.province, how=found.how, topic=topic, notices=[x.id for x in found.notices])
-        ctx.engine.publish("call.kb_answer", call_id=ctx.call_id, query=query, found=True, province=ctx.scope,
-                           article_id=found.article_id, revision_id=found.revision_id)
+        ctx.engine.emit(CallKbAnswer(call_id=ctx.call_id, query=query, found=True, province=ctx.scope,
+                                     article_id=found.article_id, revision_id=found.revision_id))
         for notice in found.notices:
             ctx.say("kb_notice", title=notice.title)
             ctx.say_text(f"kb-notice:{notice.id}", notice.text[:120], "zh")

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from ivr.events import FlowLive
 from ivr.flow import Flow, FlowError, load_flow
 from ivr.models import FlowVersion
 from ivr.prompts import PromptCatalog
@@ -75,7 +76,7 @@ class FlowRepository:
     def _changed(self, info: VersionInfo, how: str) -> None:
         self.forget()
         if self.bus is not None:
-            self.bus.publish("ivr.flow.live", entry=info.entry, version=info.version, how=how)
+            self.bus.emit(FlowLive(entry=info.entry, version=info.version, how=how))
 
     def publish(self, text: str, entry: str, *, by: str = "cli", note: str = "") -> VersionInfo:
         """Validate and store a new version and make it live; FlowError when it has errors."""
