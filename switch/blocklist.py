@@ -15,6 +15,7 @@ from core import phone, provinces
 from core.errors import Refusal
 from core.masking import mask_phone
 from switch.api import SwitchHost
+from switch.events import BlockAdded, BlockLifted
 from switch.models import BlockRow
 
 MAX_DAYS = 365
@@ -122,7 +123,7 @@ class Blocklist:
             self._audit("switch.block", actor, row, s, reason=row.reason, expires_at=expires.isoformat())
             block = _to_block(row)
         self.forget()
-        self.platform.bus.publish("switch.block.added", **block.to_dict())
+        self.platform.bus.emit(BlockAdded.of(block))
         return block
 
     def lift(self, block_id: int, *, actor: str) -> Block:
@@ -134,7 +135,7 @@ class Blocklist:
             self._audit("switch.unblock", actor, row, s)
             block = _to_block(row)
         self.forget()
-        self.platform.bus.publish("switch.block.lifted", **block.to_dict())
+        self.platform.bus.emit(BlockLifted.of(block))
         return block
 
     def active(self, scope: str | None = None) -> list[Block]:

@@ -22,6 +22,14 @@ from switch.blocklist import Block, Blocklist
 from switch.calendar import Notice, OfficialCalendar
 from switch.config import SwitchSettings
 from switch.directory import Center, QueueDef, default_directory
+from switch.events import (
+    RouteDecided,
+    RouteHandoffArrived,
+    RouteHandoffReceived,
+    RouteHandoffRefused,
+    RouteHandoffSent,
+    RoutePlaced,
+)
 from switch.hours import HoursState, Override, hours_state
 from switch.models import CalendarOverride, CalendarYear, CenterRow, HandoffRow, OfficialDay, QueueRow
 from switch.placing import Placer
@@ -347,8 +355,7 @@ class SwitchService:
                                      insured_province, insured_city, id_number), directory,
                           hours=lambda code: self._hours(directory[code], local_now),
                           load=load, today=local_now.date())
-        self.platform.bus.publish("route.decided", call_id=call_id, caller=mask_phone(caller),
-                                  **{k: v for k, v in decision.to_dict().items() if k != "hours_text"})
+        self.platform.bus.emit(RouteDecided.of(decision, call_id=call_id, caller=mask_phone(caller)))
         return decision
 
     # -- placing a call -------------------------------------------------------------------
@@ -356,9 +363,9 @@ class SwitchService:
         """Act on a routing decision (see switch/placing.py): queue the call, hand it to another
         deployment, open a ticket, book a callback (`call.callback_number`), or say why nothing."""
         placement = self._placer().place(call, decision)
-        self.platform.bus.publish("route.placed", call_id=call.call_id, kind=placement.kind,
-                                  center_code=placement.center_code, queue_id=placement.queue_id,
-                                  reason=placement.reason)
+        self.platform.bus.emit(RoutePlaced(call_id=call.call_id, kind=placement.kind,
+                                           center_code=placement.center_code, queue_id=placement.queue_id,
+                                           reason=placement.reason))
         return placement
 
     def _placer(self) -> Placer:
@@ -418,7 +425,7 @@ class SwitchService:
                                       data["expires_at"])
         except KeyError as exc:
             raise hf.HandoffError("remote", f"handoff to {center.code}: answer without {exc}") from None
-        self.platform.bus.publish("route.handoff.sent", call_id=call_id, center_code=center.code, code=ticket.code)
+        self.platform.bus.emit(RouteHandoffSent(call_id=call_id, center_code=center.code, code=ticket.code))
         return ticket
 
     def verify_handoff_request(self, headers: Any, method: str, path: str, body: bytes) -> None:
@@ -443,8 +450,8 @@ class SwitchService:
             s.add(HandoffRow(token=token, code=code, from_center=data["from_center"], to_center=center.code,
                              remote_call_id=data["call_id"], context=data["context"], created_at=now,
                              expires_at=now + HANDOFF_TTL))
-        self.platform.bus.publish("route.handoff.received", center_code=center.code, code=code,
-                                  from_center=data["from_center"])
+        self.platform.bus.emit(RouteHandoffReceived(center_code=center.code, code=code,
+                                                    from_center=data["from_center"]))
         return hf.HandoffTicket(token, code, center.code, queue.id if queue else None,
                                 (now + HANDOFF_TTL).isoformat())
 
@@ -461,7 +468,7 @@ class SwitchService:
             if problem is not None:
                 log.warning("handoff reference %s… for call %s refused: %s; the caller gets the normal IVR",
                             ref[:4], call_id, problem)
-                self.platform.bus.publish("route.handoff.refused", call_id=call_id, reason=problem)
+                self.platform.bus.emit(RouteHandoffRefused(call_id=call_id, reason=problem))
                 return None
             assert row is not None
             row.claimed_call_id, row.claimed_at = call_id, now
@@ -516,9 +523,10 @@ class SwitchService:
                                arrival.decision(queue.topic))
         if placement.kind != "queued":
             raise LookupError(f"the handed-over call {call_id} was not queued at {queue.id}: {placement.reason}")
-        self.platform.bus.publish("route.handoff.arrived", call_id=call_id, center_code=arrival.center_code,
-                                  queue_id=queue.id, from_center=arrival.from_center,
-                                  remote_call_id=context.get("remote_call_id"), waited_seconds=waited)
+        self.platform.bus.emit(RouteHandoffArrived(call_id=call_id, center_code=arrival.center_code,
+                                                   queue_id=queue.id, from_center=arrival.from_center,
+                                                   remote_call_id=context.get("remote_call_id"),
+                                                   waited_seconds=waited))
         return replace(arrival, status=placement.status, context=context)
 
     def arrive(self, call_id: str, token_or_code: str, *, caller: str | None, channel: str) -> Any:
