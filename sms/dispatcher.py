@@ -21,10 +21,12 @@ from typing import Any
 from sqlalchemy import bindparam, update
 
 from core.db import table_of
+from core.events import DomainEvent
 from core.masking import mask_phone
 from sms import outbox, policy
 from sms.api import SmsHost
 from sms.config import SmsConfig
+from sms.events import SmsFailed, SmsSent
 from sms.models import InboundMessage
 from sms.providers import Outgoing, Provider, ProviderError
 
@@ -133,7 +135,7 @@ class Dispatcher:
                     unrecorded.append((row.id, name, value))
             elif permanent or row.attempts >= self.config.max_attempts:
                 given_up.append((row.id, value or "failed", name))
-                self._emit("sms.failed", id=row.id, provider=name, error=value)
+                self._emit(SmsFailed(id=row.id, provider=name, error=value))
             else:
                 retry.append((row.id, value or "error", name, done + timedelta(seconds=self.backoff(row.attempts))))
         outbox.mark_sent(self.db, token, done, unrecorded)
@@ -144,7 +146,7 @@ class Dispatcher:
         sent_ids = set(report.sent_ids)
         self._mark_replied([row.id for row, _ in to_send if row.id in sent_ids and row.category == "reply"], done)
         for i, name, pmid in sent:
-            self._emit("sms.sent", id=i, provider=name, provider_message_id=pmid)
+            self._emit(SmsSent(id=i, provider=name, provider_message_id=pmid))
         early = [pmid for _, name, pmid in sent
                  if pmid and getattr(self.providers[name], "receipts_by_provider_id", False)]
         if early:
@@ -181,11 +183,11 @@ class Dispatcher:
         with self.db.engine.begin() as conn:
             conn.execute(stmt, [{"_oid": i} for i in outbox_ids])
 
-    def _emit(self, name: str, **data: Any) -> None:
+    def _emit(self, event: DomainEvent) -> None:
         try:
-            self.platform.bus.publish(name, **data)
+            self.platform.bus.emit(event)
         except Exception:
-            log.exception("publishing %s failed", name)
+            log.exception("publishing %s failed", event.type)
 
     def drain(self, *, max_seconds: float | None = None, sleep: Callable[[float], None] = time.sleep,
               progress: Callable[[PassReport], None] | None = None) -> PassReport:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from core import phone
 from core.masking import keyed_hash, mask_phone, scrub
 from sms import encoding
+from sms.events import SmsCallbackRequested, SmsInbound
 from sms.models import InboundMessage, Keyword
 from switch.api import CallToPlace
 
@@ -181,8 +182,8 @@ class InboundHandler:
             s.add(row)
             s.flush()
             inbound_id = row.id
-        self.platform.bus.publish("sms.inbound", id=inbound_id, sender=mask_phone(sender), action=action,
-                                  provider=provider)
+        self.platform.bus.emit(SmsInbound(id=inbound_id, sender=mask_phone(sender), action=action,
+                                          provider=provider))
         try:
             messages, template = self._dispatch(action, sender, arg, command, session, inbound_id)
         except Exception:
@@ -257,7 +258,7 @@ class InboundHandler:
                 self.store.zadd("sms:callbacks", {sender: self.clock.time()})
             except Exception:  # noqa: BLE001
                 return CALLBACK_FAILED
-        self.platform.bus.publish("sms.callback.requested", sender=mask_phone(sender), inbound_id=inbound_id)
+        self.platform.bus.emit(SmsCallbackRequested(sender=mask_phone(sender), inbound_id=inbound_id))
         return CALLBACK_OK
 
     def _query_record(self, sender: str, id_number: str) -> str:

@@ -17,6 +17,7 @@ from core.masking import mask_phone
 from sms import encoding, outbox, policy
 from sms.api import SmsHost
 from sms.config import SmsConfig
+from sms.events import SmsDelivered, SmsFailed, SmsPurged, SmsQueued
 from sms.models import PRIORITY, OutboxMessage
 from sms.templates import TemplateError, TemplateStore, render
 
@@ -91,10 +92,10 @@ class SmsService:
         msg_id = outbox.id_for_key(self.db, key)
         assert msg_id is not None
         if row["status"] == "queued":
-            self.platform.bus.publish("sms.queued", id=msg_id, template=template, category=category,
-                                      to=mask_phone(number), parts=row["parts"])
+            self.platform.bus.emit(SmsQueued(id=msg_id, template=template, category=category,
+                                             to=mask_phone(number), parts=row["parts"]))
         else:
-            self.platform.bus.publish("sms.failed", id=msg_id, template=template, error=row["error"])
+            self.platform.bus.emit(SmsFailed(id=msg_id, template=template, error=row["error"]))
         return msg_id
 
     def _row(self, number: str, body: str, template: str | None, variables: dict[str, Any], category: str,
@@ -170,7 +171,7 @@ class SmsService:
             if len(rows) >= chunk:
                 flush()
         flush()
-        self.platform.bus.publish("sms.queued", batch=batch_id, template=template, count=report.queued)
+        self.platform.bus.emit(SmsQueued(batch=batch_id, template=template, count=report.queued))
         return report
 
     # -- status and receipts ----------------------------------------------------------------------
@@ -201,8 +202,8 @@ class SmsService:
             self.store.set(f"sms:early-receipt:{provider_message_id}", json.dumps([state, detail]), ttl=3600)
             return None
         if applied is not None and state in ("delivered", "failed", "smsc_rejected"):
-            self.platform.bus.publish("sms.delivered" if state == "delivered" else "sms.failed",
-                                      id=applied, receipt=state)
+            self.platform.bus.emit(SmsDelivered(id=applied, receipt=state) if state == "delivered"
+                                   else SmsFailed(id=applied, receipt=state))
         return applied
 
     def apply_early_receipts(self, provider_message_ids: list[str]) -> int:
@@ -235,8 +236,8 @@ class SmsService:
             self.platform.audit.record(actor=actor, channel="system", action="sms.purge", outcome="ok",
                                        detail={"outbox": report.outbox, "inbound": report.inbound,
                                                "cutoff": report.cutoff.isoformat()})
-            self.platform.bus.publish("sms.purged", outbox=report.outbox, inbound=report.inbound,
-                                      cutoff=report.cutoff.isoformat())
+            self.platform.bus.emit(SmsPurged(outbox=report.outbox, inbound=report.inbound,
+                                             cutoff=report.cutoff.isoformat()))
         return report
 
     # -- dispatcher and inbound -------------------------------------------------------------------
