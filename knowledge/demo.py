@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from knowledge.api import KnowledgeHost
+from knowledge.events import KbNoticesChanged
 from knowledge.models import KbNotice
 from knowledge.transfer import import_file
 
@@ -40,6 +41,6 @@ def load_demo(platform: KnowledgeHost) -> str:
                            withdrawn=False))
             posted += 1
     if posted:
-        platform.bus.publish("kb.notices.changed", origin="demo")  # nodes re-read their notices
+        platform.bus.emit(KbNoticesChanged(origin="demo"))  # nodes re-read their notices
     return (f"knowledge: {report.created + report.updated + report.published + report.unchanged} demo articles "
             f"({report.created} new, {report.updated} updated), {posted} notices posted")

@@ -17,6 +17,7 @@ from knowledge.analysis import default_analyzer
 from knowledge.api import KnowledgeHost
 from knowledge.backend import IndexDoc
 from knowledge.content import html_to_text
+from knowledge.events import KbIndexRebuilt
 from knowledge.models import KbArticle, KbRevision
 from knowledge.search import SearchConfig, Searcher, SearchResult
 from knowledge.tantivy_backend import TantivyBackend
@@ -76,8 +77,8 @@ class KnowledgeIndex:
             self._searcher = self._build()  # swapped in whole: no search sees a half-built index
             count = len(self._searcher.backend)
         if announce:
-            self.platform.bus.publish("kb.index.rebuilt", articles=count,
-                                      seconds=round(self.last_rebuild_seconds, 3), origin=self.origin)
+            self.platform.bus.emit(KbIndexRebuilt(articles=count, seconds=round(self.last_rebuild_seconds, 3),
+                                                  origin=self.origin))
         return count
 
     def refresh(self, article_id: str) -> None:

@@ -22,6 +22,7 @@ from core.masking import scrub
 from knowledge.api import KnowledgeHost
 from knowledge.content import CONTENT_FIELDS, FLAG_REASONS, clean_html, validate
 from knowledge.errors import InvalidState, KnowledgeError, NotFound, PermissionDenied
+from knowledge.events import KbArchived, KbNoticesChanged, KbPublished
 from knowledge.index import KnowledgeIndex
 from knowledge.models import KbArticle, KbChange, KbFlag, KbNotice, KbQuery, KbRevision
 from knowledge.querylog import QueryLog
@@ -87,10 +88,10 @@ class KnowledgeService:
             raise NotFound(f"no article {article_id}")
         return art
 
-    def _announce(self, event: str, article_id: str, revision_id: int | None) -> None:
+    def _announce(self, event: type[KbPublished | KbArchived], article_id: str, revision_id: int | None) -> None:
         self.index.refresh(article_id)
         self.cache.forget_article(article_id)
-        self.platform.bus.publish(event, article_id=article_id, revision_id=revision_id, origin=self.index.origin)
+        self.platform.bus.emit(event(article_id=article_id, revision_id=revision_id, origin=self.index.origin))
 
     def _publish(self, s: Session, rev: KbRevision, user_id: int | None, reason: str) -> None:
         art = self._article(s, rev.article_id)
@@ -190,7 +191,7 @@ class KnowledgeService:
                 scheduled = False
             view = RevisionView.of(rev)
         if not scheduled:
-            self._announce("kb.published", view.article_id, view.id)
+            self._announce(KbPublished, view.article_id, view.id)
         return view
 
     def reject(self, user: Actor | None, revision_id: int, comment: str) -> RevisionView:
@@ -224,7 +225,7 @@ class KnowledgeService:
             art.archived = True
             art.published_revision_id = None
             self._log(s, article_id, rev_id, "archive", uid, reason)
-        self._announce("kb.archived", article_id, rev_id)
+        self._announce(KbArchived, article_id, rev_id)
 
     def rollback(self, user: Actor | None, article_id: str, to_revision: int, reason: str = "") -> RevisionView:
         """Publish the content of an earlier revision (its number) as a new revision."""
@@ -250,7 +251,7 @@ class KnowledgeService:
             self._log(s, article_id, rev.id, "rollback", uid, why)
             self._publish(s, rev, uid, why)
             view = RevisionView.of(rev)
-        self._announce("kb.published", article_id, view.id)
+        self._announce(KbPublished, article_id, view.id)
         return view
 
     def publish_due(self) -> list[int]:
@@ -265,7 +266,7 @@ class KnowledgeService:
                 self._publish(s, rev, None, f"scheduled for {rev.effective_from}")
                 published.append((rev.article_id, rev.id))
         for article_id, rev_id in published:
-            self._announce("kb.published", article_id, rev_id)
+            self._announce(KbPublished, article_id, rev_id)
         return [rev_id for _, rev_id in published]
 
     def import_article(self, article_id: str, content: dict[str, Any], *, publish: bool,
@@ -301,7 +302,7 @@ class KnowledgeService:
                 self._publish(s, rev, user_id, reason)
             rev_id = rev.id
         if publish and announce:
-            self._announce("kb.published", article_id, rev_id)
+            self._announce(KbPublished, article_id, rev_id)
         return outcome
 
     # --- reading --------------------------------------------------------------------------------
@@ -444,7 +445,7 @@ class KnowledgeService:
     def _notices_changed(self) -> None:
         """After a notice's change is committed: clear this node's cache and tell the others."""
         self.cache.forget_notices()
-        self.platform.bus.publish("kb.notices.changed", origin=self.index.origin)
+        self.platform.bus.emit(KbNoticesChanged(origin=self.index.origin))
 
     def list_notices(self, *, include_inactive: bool = True) -> builtins.list[NoticeView]:
         with self.db.session() as s:
