@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from core.masking import mask_id
 from records.connector import CoreUnavailable
+from records.events import RecordLookup
 from records.outcomes import BUSY, RecordOutcome
 from records.view import DETAIL_SECTIONS
 
@@ -109,9 +110,9 @@ def agent_view(svc: RecordsService, user: Any, id_number: str, *, call_id: str |
     svc.audit(action="record.reveal" if revealed else action, outcome="ok", channel=channel, subject=number,
               session_id=call_id, actor=actor, fields=fields, **base, basis=basis, revealed=revealed,
               reveal_refused=bool(reveal and not revealed), province=province)
-    svc.platform.bus.publish("record.lookup", session_id=call_id, call_id=call_id, channel=channel, actor=actor,
-                             outcome="ok", subject=mask_id(number), province=province, fields=fields,
-                             revealed=revealed)
+    svc.platform.bus.emit(RecordLookup(session_id=call_id, call_id=call_id, channel=channel, actor=actor,
+                                       outcome="ok", subject=mask_id(number), province=province, fields=fields,
+                                       revealed=revealed))
     data = view.to_dict(masked=not revealed)
     note = "" if revealed or not reveal else "（您的角色无权查看完整信息，已脱敏显示）"
     return RecordOutcome("ok", f"已显示{data['person']['name']}的参保记录。{note}", fields=data, masked=not revealed,

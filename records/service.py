@@ -18,6 +18,7 @@ from records.agent import agent_view
 from records.api import RecordsHost
 from records.config import RecordsConfig
 from records.connector import CoreUnavailable, ReadOnlyCore
+from records.events import RecordLookup
 from records.mapping import Mapping
 from records.outcomes import RecordOutcome, Verification
 from records.passwords import PasswordBook, weakness
@@ -307,9 +308,9 @@ class RecordsService:
         fields = self_service_fields(view)
         self.audit(action="record.lookup", outcome="ok", channel=channel, subject=view.id_number,
                    session_id=session_id, fields=sorted(fields))
-        self.platform.bus.publish("record.lookup", session_id=session_id, call_id=session_id, channel=channel,
-                                  actor=CITIZEN, outcome="ok", subject=mask_id(view.id_number),
-                                  province=view.province, fields=sorted(fields))
+        self.platform.bus.emit(RecordLookup(session_id=session_id, call_id=session_id, channel=channel, actor=CITIZEN,
+                                            outcome="ok", subject=mask_id(view.id_number), province=view.province,
+                                            fields=sorted(fields)))
         return RecordOutcome("ok", speech(view), fields=fields)
 
     def sms_summary(self, session_id: str, *, channel: str = "sms") -> RecordOutcome:
