@@ -21,6 +21,15 @@ from core.masking import mask_id, mask_name, mask_phone, scrub
 from core.models import User
 from core.topics import GENERAL, TOPICS
 from tickets.api import TicketsHost
+from tickets.events import (
+    TicketAlert,
+    TicketAssigned,
+    TicketChanged,
+    TicketClosed,
+    TicketCommented,
+    TicketOpened,
+    TicketReopened,
+)
 from tickets.models import Ticket, TicketEvent
 from tickets.workdays import add_working_days
 
@@ -119,10 +128,10 @@ class TicketsService:
         s.add(TicketEvent(ticket_id=ticket.id, at=now, actor_id=getattr(user, "id", None), kind=kind,
                           text=scrub(text), detail=detail))  # free text: personal numbers masked
 
-    def _publish(self, kind: str, ticket: Ticket, user: Any) -> None:
-        self.platform.bus.publish(f"ticket.{kind}", ticket_id=ticket.id, status=ticket.status,
-                                  center_code=ticket.center_code, province=ticket.province,
-                                  actor_id=getattr(user, "id", None), due_date=ticket.due_date.isoformat())
+    def _emit(self, event: type[TicketChanged], ticket: Ticket, user: Any) -> None:
+        self.platform.bus.emit(event(ticket_id=ticket.id, status=ticket.status, center_code=ticket.center_code,
+                                     province=ticket.province, actor_id=getattr(user, "id", None),
+                                     due_date=ticket.due_date.isoformat()))
 
     # operations ----------------------------------------------------------------------------
     def open_ticket(self, user: Any, *, caller: str, topic: str, description: str, province: str | None = None,
@@ -156,7 +165,7 @@ class TicketsService:
             s.flush()
             self._event(s, ticket, user, "opened", description, due_date=due.isoformat())
             view = self._view(ticket)
-        self._publish("opened", ticket, user)
+        self._emit(TicketOpened, ticket, user)
         return view
 
     def open_for_call(self, *, caller: str, topic: str | None, province: str, call_id: str,
@@ -189,7 +198,7 @@ class TicketsService:
             if ticket.status == "closed":
                 raise TicketError("closed", "工单已关闭，不能再添加备注")
             self._event(s, ticket, user, "comment", text)
-        self._publish("commented", ticket, user)
+        self._emit(TicketCommented, ticket, user)
         return self.get(user, ticket_id)
 
     def assign(self, user: Any, ticket_id: int, assignee_id: int) -> TicketView:
@@ -213,7 +222,7 @@ class TicketsService:
             ticket.assignee_id, ticket.status = assignee_id, "in_progress"
             self._event(s, ticket, user, "assigned", assignee.display_name, assignee_id=assignee_id,
                         previous=previous)
-        self._publish("assigned", ticket, user)
+        self._emit(TicketAssigned, ticket, user)
         return self.get(user, ticket_id)
 
     def ticket_limit(self, user_id: int) -> int | None:
@@ -255,7 +264,7 @@ class TicketsService:
                 raise TicketError("closed", "工单已关闭")
             ticket.status, ticket.closure_note, ticket.closed_at = "closed", note, self.platform.clock.now()
             self._event(s, ticket, user, "closed", note, late=ticket.due_date < self.today())
-        self._publish("closed", ticket, user)
+        self._emit(TicketClosed, ticket, user)
         return self.get(user, ticket_id)
 
     def reopen(self, user: Any, ticket_id: int, reason: str) -> TicketView:
@@ -275,7 +284,7 @@ class TicketsService:
                 ticket.assignee_id = None
             ticket.status = "in_progress" if ticket.assignee_id else "open"
             self._event(s, ticket, user, "reopened", reason, **({"unassigned": "capacity"} if returned else {}))
-        self._publish("reopened", ticket, user)
+        self._emit(TicketReopened, ticket, user)
         return self.get(user, ticket_id)
 
     # queries -------------------------------------------------------------------------------
@@ -348,12 +357,12 @@ class TicketsService:
             if self.platform.store.get(key) == level:
                 continue
             self.platform.store.set(key, level, ttl=self.ALERT_TTL_S)
-            alert = {"ticket_id": ticket_id, "level": level, "province": province, "center_code": center,
-                     "topic": topic, "due_date": due.isoformat(), "assignee_id": assignee,
-                     "text": (f"工单{ticket_id}已超过办结期限（{due.isoformat()}）" if level == "overdue"
-                              else f"工单{ticket_id}将于{due.isoformat()}到期")}
-            self.platform.bus.publish("ticket.alert", **alert)
-            raised.append(alert)
+            alert = TicketAlert(ticket_id=ticket_id, level=level, province=province, center_code=center, topic=topic,
+                                due_date=due.isoformat(), assignee_id=assignee,
+                                text=(f"工单{ticket_id}已超过办结期限（{due.isoformat()}）" if level == "overdue"
+                                      else f"工单{ticket_id}将于{due.isoformat()}到期"))
+            self.platform.bus.emit(alert)
+            raised.append(alert.data())
         return raised
 
 
