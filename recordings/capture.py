@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from recordings import audio
+from recordings.events import RecordingStored
 from recordings.models import Recording
 
 log = logging.getLogger(__name__)
@@ -106,8 +107,8 @@ def ingest_file(svc: Any, rec_id: int, source: Path, *, channels: int | None = N
         rec.source = None if not keep_source else rec.source
     if not keep_source:
         source.unlink(missing_ok=True)
-    svc.platform.bus.publish("recording.stored", recording_id=rec_id, call_id=snapshot.call_id,
-                             province=snapshot.province, duration_s=encoded.duration_s, size=size)
+    svc.platform.bus.emit(RecordingStored(recording_id=rec_id, call_id=snapshot.call_id, province=snapshot.province,
+                                          duration_s=encoded.duration_s, size=size))
     svc.after_store(rec_id)
     return True
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from recordings.events import RecordingsPurged
 from recordings.models import Recording, RecordingHold
 
 log = logging.getLogger(__name__)
@@ -115,5 +116,5 @@ def purge(svc: Any, *, dry_run: bool = False, actor: str = "system:recording-ret
                                      "checksum": rec.checksum}, session=s)
         report.purged.append(rec_id)
     if report.purged and not dry_run:
-        svc.platform.bus.publish("recording.purged", count=len(report.purged))
+        svc.platform.bus.emit(RecordingsPurged(count=len(report.purged)))
     return report

@@ -20,6 +20,7 @@ from core.masking import mask_phone, scrub
 from recordings import access, audio, capture, links, retention
 from recordings.api import RecordingsHost
 from recordings.config import RecordingConfig
+from recordings.events import RecordingPaused, RecordingResumed, RecordingStarted
 from recordings.models import Recording, RecordingHold
 from recordings.storage import Storage
 from recordings.transcription import Transcriber
@@ -106,8 +107,8 @@ class RecordingService:
             s.add(rec)
             s.flush()
             rec_id = rec.id
-        self.platform.bus.publish("recording.started", recording_id=rec_id, call_id=call_id, leg=leg, kind=kind,
-                                  channel=channel, province=facts["province"])
+        self.platform.bus.emit(RecordingStarted(recording_id=rec_id, call_id=call_id, leg=leg, kind=kind,
+                                                channel=channel, province=facts["province"]))
         path = f"{self.config.asterisk_dir.rstrip('/')}/{name}" if name else ""
         return LegStart(recording_id=rec_id, leg=leg, mixmonitor_file=path)
 
@@ -298,8 +299,9 @@ class RecordingService:
             view = view_of(rec, False)
             ids = [r.id for r in open_recs]
         if changed:
-            self.platform.bus.publish("recording.paused" if pause else "recording.resumed", recording_id=view.id,
-                                      recording_ids=ids, call_id=call_id, channel=view.channel, leg=view.leg)
+            event = RecordingPaused if pause else RecordingResumed
+            self.platform.bus.emit(event(recording_id=view.id, recording_ids=ids, call_id=call_id,
+                                         channel=view.channel, leg=view.leg))
         return view
 
     @staticmethod
