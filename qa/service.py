@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from qa import sampling, scoring
 from qa.api import QaHost
+from qa.events import ReviewCompleted
 from qa.models import QaComment, QaForm, QaReview
 from recordings.access import reviewer_scope
 
@@ -183,8 +184,8 @@ class QaService:
                               subject=f"recording:{r.recording_id}", session_id=r.call_id, outcome="ok",
                               detail={"review_id": r.id, "total": r.total, "critical": r.critical_failed}, session=s)
             out = _review_dict(r)
-        self.platform.bus.publish("qa.review.completed", review_id=review_id, agent_id=out["agent_id"],
-                                  province=out["province"], total=out["total"])
+        self.platform.bus.emit(ReviewCompleted(review_id=review_id, agent_id=out["agent_id"], province=out["province"],
+                                               total=out["total"]))
         return out
 
     def acknowledge(self, review_id: int, user: Any) -> dict[str, Any]:
