@@ -9,6 +9,7 @@ from flask import Response, current_app, jsonify, request, stream_with_context
 from flask_login import current_user
 
 from web.apikit import bp, me, op, openapi_document
+from web.events import ConsoleBroadcast
 from web.extensions import csrf, hub_of, platform_of
 from web.permissions import Param, public
 from web.sse import Viewer
@@ -63,9 +64,8 @@ def broadcast(message: str, province: str | None, sent_at: float | None) -> dict
     """Show a message on the consoles in a province (or all of them) and log it."""
     province = province or current_user.province_scope
     platform = platform_of()
-    data: dict = {"message": message[:500], "by": current_user.display_name, "sent_at": sent_at}
-    data["scope"] = province if province != "00" else "*"  # "*": every console (web/sse.py)
-    event = platform.bus.publish("console.broadcast", **data)
+    event = platform.bus.emit(ConsoleBroadcast(message=message[:500], by=current_user.display_name, sent_at=sent_at,
+                                               scope=province if province != "00" else "*"))  # "*": every console
     platform.audit.record(actor=f"user:{current_user.id}", channel="console", action="console.broadcast",
                           outcome="ok", detail={"province": province})
     return {"id": event.id, "province": province}

@@ -15,6 +15,7 @@ from flask_login import current_user
 from core.clock import CHINA_TZ, china_now
 from ivr.asterisk.config import AmiSettings
 from web.apikit import op
+from web.events import SupervisorMonitor
 from web.extensions import platform_of
 from web.permissions import Param
 from web.services import BadInput, ServiceUnavailable, to_jsonable
@@ -405,7 +406,7 @@ def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
     # they learn whether Twilio took the request; the event bus would mask a phone-number endpoint.
     if channel == "twilio" and not current_app.extensions["twilio_voice"].monitor(call_id, mode, endpoint):
         raise ServiceUnavailable("twilio", "未能呼叫您的话机，请稍后再试 / could not ring your phone")
-    platform_of().bus.publish("supervisor.monitor", call_id=call_id, mode=mode, endpoint=endpoint,
-                              by=current_user.id, channel=channel)
+    platform_of().bus.emit(SupervisorMonitor(call_id=call_id, mode=mode, endpoint=endpoint, by=current_user.id,
+                                             channel=channel))
     labels = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
     return {"ok": True, "message": f"{labels[mode]}：正在呼叫您的话机 {endpoint} / ringing your phone"}
