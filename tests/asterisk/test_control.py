@@ -12,6 +12,7 @@ from ivr.asterisk.control import AsteriskControl
 from tests.asterisk.emulator import FakeAMIServer
 from tests.asterisk.helpers import run
 from tests.asterisk.helpers import until as _until
+from web.events import SupervisorMonitor
 
 
 async def _setup(platform: Platform, waker: Any = None) -> tuple[FakeAMIServer, AMIClient, AsteriskControl]:
@@ -122,7 +123,7 @@ def test_listen_whisper_barge_originate_chanspy_on_the_agent_leg(platform) -> No
         server.add_channel("PJSIP/agent-3-00000004", "1795.5")
         calls.register(platform, "ast-4", "1795.4", "PJSIP/trunk-4", "n")
         for mode in ("listen", "whisper", "barge"):
-            platform.bus.publish("supervisor.monitor", call_id="ast-4", mode=mode, endpoint="PJSIP/sup-1", by=7)
+            platform.bus.emit(SupervisorMonitor(call_id="ast-4", mode=mode, endpoint="PJSIP/sup-1", by=7))
         await _until(lambda: sum(a.get("action") == "Originate" for a in server.actions) == 3)
         await _teardown(server, client, control)
         return server

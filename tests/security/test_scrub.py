@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from core.events import InProcessBus
 from core.masking import scrub, scrub_data
 from hotline.cli import main
+from ivr.events import CallInput
 
 ID, MOBILE = "110105194912310027", "13900001234"
 SPOKEN = f"我的身份证号码是{ID}手机{MOBILE}，我想问养老保险"
@@ -39,7 +40,7 @@ def test_events_on_the_bus_carry_no_full_number() -> None:
     bus = InProcessBus("n", None)
     seen: list = []
     bus.subscribe(seen.append)
-    bus.publish("call.input", value=SPOKEN, call_id="c1")
+    bus.emit(CallInput(call_id="c1", node="ask", kind="speech", value=SPOKEN, province="11"))
     assert ID not in json.dumps(seen[0].data, ensure_ascii=False)
     assert MOBILE not in seen[0].to_json()
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from hotline.platform import Platform
+from sms.events import SmsSent
 from tests.web.conftest import HOME_PROVINCE, OTHER_PROVINCE, ROLES
 from web.permissions import EndpointSpec, registry_of
 
@@ -194,7 +195,7 @@ def test_live_events_stay_in_their_province(platform: Platform, web_app: Any, ma
         platform.agents.login(agent_id)
         platform.agents.set_ready(agent_id)
         place_call(platform, province=OTHER_PROVINCE, verify=False)
-        platform.bus.publish("sms.sent", id=1, provider="log")  # no scope at all
+        platform.bus.emit(SmsSent(id=1, provider="log", provider_message_id=None))  # no scope at all
     finally:
         sub.close()
     families = {e.type.split(".")[0] + "." + e.type.split(".")[1] for e in seen if e.type.count(".") >= 1}

@@ -10,6 +10,10 @@ from typing import Any
 from core.clock import FakeClock
 from core.events import InProcessBus
 from hotline.platform import Platform
+from knowledge.events import KbPublished
+from records.events import RecordLookup
+from switch.events import RouteDecided
+from switch.routing import RoutingDecision
 from web.sse import Hub, Viewer, visible
 
 AGENT_44 = Viewer(user_id=7, roles=frozenset({"agent"}), province_scope="44", agent_id=70)
@@ -27,9 +31,11 @@ def test_filtering_by_role_province_and_agent() -> None:
     offered_me = bus.publish("acd.call.offered", call_id="c1", agent_id=70, center_code="44", caller="13800138000")
     offered_other = bus.publish("acd.call.offered", call_id="c2", agent_id=71, center_code="44")
     queued_11 = bus.publish("acd.call.queued", call_id="c3", center_code="11")
-    route = bus.publish("route.decided", call_id="c4", province="44")
-    published = bus.publish("kb.published", article_id="kb-1")
-    lookup = bus.publish("record.lookup", subject="11010519491231002X")
+    route = bus.emit(RouteDecided.of(RoutingDecision(province="44", center_code="44", queue_id="44-pension",
+                                                     topic="pension"), call_id="c4", caller=None))
+    published = bus.emit(KbPublished(article_id="kb-1", revision_id=1, origin="n"))
+    lookup = bus.emit(RecordLookup(session_id="c5", call_id="c5", channel="console", actor="agent:7", outcome="ok",
+                                   subject="11010519491231002X", province="44", fields=["person"]))
 
     assert visible(AGENT_44, offered_me)["caller"] == "138****8000"
     assert visible(AGENT_44, offered_other) is None  # another agent's offer
