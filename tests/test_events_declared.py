@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+from dataclasses import fields
 from pathlib import Path
 
 from core.events import DomainEvent
@@ -95,3 +96,15 @@ def test_every_declared_type_is_shown_by_the_console_or_listed_internal() -> Non
     assert unplaced == [], "give these a prefix in web/sse.py: TYPE_ROLES or list them in INTERNAL"
     assert sorted(name for name in INTERNAL if name.startswith(prefixes)) == [], "INTERNAL types the console shows"
     assert sorted(INTERNAL - set(declared)) == [], "INTERNAL names no declared event"
+
+
+#: field names that hold a personal number wherever they occur (what web/sse.py masked by name before
+#: the declarations said so), and the kind each must be declared as
+PERSONAL_FIELDS = {**dict.fromkeys(("caller", "number", "to", "from_number", "callback_number", "sender"), "phone"),
+                   **dict.fromkeys(("id_number", "verified_id", "subject"), "id")}
+
+
+def test_fields_named_like_personal_numbers_are_declared_masked() -> None:
+    unmarked = sorted(f"{name}.{f.name}" for name, cls in _declared().items() for f in fields(cls)
+                      if f.name in PERSONAL_FIELDS and f.metadata.get("pii") != PERSONAL_FIELDS[f.name])
+    assert unmarked == [], "declare them with phone_field() / id_field()"
