@@ -80,6 +80,12 @@ class DomainEvent:
         cls._has_agent = any(f.name == "agent_id" for f in declared)
         cls._described = True  # type: ignore[attr-defined]
 
+    @classmethod
+    def scope_name(cls) -> str | None:
+        """The name of the field declared with `scope_field()` (None when the event declares none)."""
+        cls._describe()
+        return cls._scope
+
     def data(self) -> dict[str, Any]:
         """The event's fields as the wire carries them (shallow: nested values stay as given)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
