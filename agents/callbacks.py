@@ -13,6 +13,7 @@ from agents import stats
 from agents.api import AcdDirectory, AgentsHost
 from agents.config import AcdSettings
 from agents.domain import PRIORITY_CALLBACK, AcdError, CallStatus, QueuedCall
+from agents.events import CallbackCompleted, CallbackMissed, CallbackQueued, CallbackRequested, CallbackRetry
 from agents.keys import ak, ck
 from agents.models import Callback
 from core import phone
@@ -41,7 +42,8 @@ class CallbackMixin:
         def directory(self) -> AcdDirectory: ...
         def _now(self) -> float: ...
         def _call(self, call_id: str) -> dict[str, str]: ...
-        def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None: ...
+        def _emit_agent_state(self, agent_id: int, state: str, reason: str = "", *,
+                              center_code: str | None = None) -> None: ...
         def _queue_def(self, queue_id: str) -> Any: ...
         def call_status(self, call_id: str) -> CallStatus | None: ...
         def enqueue(self, call: QueuedCall) -> CallStatus: ...
@@ -81,8 +83,9 @@ class CallbackMixin:
             s.add(row)
             s.flush()
             cb_id = row.id
-        self.bus.publish(f"acd.callback.{'missed' if kind == 'missed' else 'requested'}", callback_id=cb_id,
-                         call_id=c["call_id"], queue_id=c["queue_id"], number=mask_phone(number))
+        listed = CallbackMissed if kind == "missed" else CallbackRequested
+        self.bus.emit(listed(callback_id=cb_id, call_id=c["call_id"], queue_id=c["queue_id"],
+                             number=mask_phone(number)))
         return cb_id
 
     @staticmethod
@@ -134,10 +137,10 @@ class CallbackMixin:
             done = _listed(row)
         if outcome != "reached":
             self._free_agent_of_failed_callback(call_id, f"callback_{outcome}")
-        kind = {"done": "completed", "failed": "completed"}.get(done["status"], "retry")
-        self.bus.publish(f"acd.callback.{kind}", callback_id=done["id"], call_id=call_id, queue_id=done["queue_id"],
-                         center_code=done["center_code"], outcome=done["outcome"], status=done["status"],
-                         attempts=done["attempts"], next_attempt_at=done["next_attempt_at"])
+        became = CallbackCompleted if done["status"] in ("done", "failed") else CallbackRetry
+        self.bus.emit(became(callback_id=done["id"], call_id=call_id, queue_id=done["queue_id"],
+                             center_code=done["center_code"], outcome=done["outcome"], status=done["status"],
+                             attempts=done["attempts"], next_attempt_at=done["next_attempt_at"]))
         if unreachable is not None and sms:
             self._text_unreachable(call_id, *unreachable)
         return done
@@ -161,7 +164,7 @@ class CallbackMixin:
             *stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
                              answered_sl=-int(waited <= self.sl_seconds))]
         if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
-            self._publish_agent(agent_id, "not_ready", why)
+            self._emit_agent_state(agent_id, "not_ready", why)
 
     def _text_unreachable(self, call_id: str, number: str, attempts: int) -> None:
         try:
@@ -217,13 +220,12 @@ class CallbackMixin:
                                 skills=queue.skills, priority=PRIORITY_CALLBACK, caller=number,
                                 context={"callback_for": original, "kind": kind, "attempt": attempts + 1},
                                 callback_number=number))
-        self.bus.publish("acd.callback.queued", callback_id=callback_id, call_id=call_id, queue_id=queue_id,
-                         attempt=attempts + 1)
+        self.bus.emit(CallbackQueued(callback_id=callback_id, call_id=call_id, queue_id=queue_id, attempt=attempts + 1))
         return call_id
 
     def complete_callback(self, callback_id: int, *, outcome: str, actor: str) -> dict:
         """Close a pending callback by hand (e.g. the supervisor rang the caller from a desk phone):
-        `outcome` in CALLBACK_OUTCOMES sets status done or failed. Audited; publishes
+        `outcome` in CALLBACK_OUTCOMES sets status done or failed. Audited; emits
         `acd.callback.completed`. Returns the callback as `callbacks()` lists it."""
         status = CALLBACK_OUTCOMES.get(outcome)
         if status is None:
@@ -238,8 +240,8 @@ class CallbackMixin:
                                        detail={"outcome": outcome, "status": status,
                                                "center_code": row.center_code}, session=s)
             done = _listed(row)
-        self.bus.publish("acd.callback.completed", callback_id=callback_id, call_id=done["call_id"],
-                         queue_id=done["queue_id"], center_code=done["center_code"], outcome=outcome, status=status)
+        self.bus.emit(CallbackCompleted(callback_id=callback_id, call_id=done["call_id"], queue_id=done["queue_id"],
+                                        center_code=done["center_code"], outcome=outcome, status=status))
         return done
 
 

@@ -42,7 +42,6 @@ class MatchingMixin:
         def _now(self) -> float: ...
         def _agent(self, agent_id: int) -> dict[str, str]: ...
         def _pools(self, agent: dict[str, str]) -> list[str]: ...
-        def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None: ...
 
     def _heads(self, queues: list[str], languages: list[str] | None = None) -> list[tuple[float, str, str]]:
         """(score, call, queue) of the first `scan_depth` calls of each queue's per-language indexes
@@ -120,8 +119,8 @@ class MatchingMixin:
                                 now, self.offer_timeout)
         ok = self.state.txn(txn.checks, txn.ops)
         if ok:
-            for kind, data in txn.events:
-                self.bus.publish(kind, **data)
+            for event in txn.events:
+                self.bus.emit(event)
         return ok
 
     def _dispatch_queue(self, queue_id: str, centers: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +29,23 @@ from agents.domain import (
     CallStatus,
     QueuedCall,
     TransferSource,
+)
+from agents.events import (
+    AcdStats,
+    AgentDevice,
+    AgentState,
+    CallAbandoned,
+    CallConnected,
+    CallHeld,
+    CallMoved,
+    CallOverflow,
+    CallPrioritised,
+    CallQueued,
+    CallRequeued,
+    CallResumed,
+    CallTransferred,
+    CallWithdrawn,
+    CallWrapped,
 )
 from agents.eventscope import ScopedBus
 from agents.keys import (
@@ -108,8 +126,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _pools(self, agent: dict[str, str]) -> list[str]:
         return agent_pools(agent)
 
-    def _publish_agent(self, agent_id: int, state: str, reason: str = "", **extra: Any) -> None:
-        self.bus.publish("acd.agent.state", agent_id=agent_id, state=state, reason=reason, **extra)
+    def _emit_agent_state(self, agent_id: int, state: str, reason: str = "", *, center_code: str | None = None) -> None:
+        self.bus.emit(AgentState(agent_id=agent_id, state=state, reason=reason, center_code=center_code or None))
 
     def _queue_def(self, queue_id: str) -> Any:
         q = self.directory.queue(queue_id)
@@ -132,7 +150,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             "idle_since": now, "call_id": ""}], ["sadd", AGENTS, agent_id]]
         ops += [["sadd", sk(prof.center_code, t), agent_id] for t in prof.skills]
         if self.state.txn([(ak(agent_id), "state", ("", "logged_out"))], ops):
-            self._publish_agent(agent_id, "not_ready", "login", center=prof.center_code)
+            self._emit_agent_state(agent_id, "not_ready", "login", center_code=prof.center_code)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
     def logout(self, agent_id: int) -> None:
@@ -145,7 +163,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         ops += [["srem", sk(agent["center"], t), agent_id] for t in json.loads(agent["skills"])]
         if not self.state.txn([(ak(agent_id), "state", ("ready", "not_ready"))], ops):
             raise AcdError("busy", "通话或整理中不能签出")
-        self._publish_agent(agent_id, "logged_out")
+        self._emit_agent_state(agent_id, "logged_out")
 
     def set_ready(self, agent_id: int) -> AgentStatus:
         agent = self._agent(agent_id)
@@ -156,7 +174,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             if agent.get("state") == "ready":
                 return self.agent_status(agent_id)  # type: ignore[return-value]
             raise AcdError("busy", "当前状态不能置闲")
-        self._publish(txn)
+        self._emit_txn(txn)
         self._dispatch_for_agent(agent_id, agent)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
@@ -164,12 +182,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         txn = transitions.not_ready(AgentRec.from_hash(self._agent(agent_id)), agent_id, reason, self._now())
         if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("busy", "当前状态不能置忙")
-        self._publish(txn)
+        self._emit_txn(txn)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
-    def _publish(self, txn: transitions.Txn) -> None:
-        for kind, data in txn.events:
-            self.bus.publish(kind, **data)
+    def _emit_txn(self, txn: transitions.Txn) -> None:
+        for event in txn.events:
+            self.bus.emit(event)
 
     def device_state(self, endpoint: str, state: str) -> AgentStatus | None:
         """A softphone's state as the PBX sees it (registered, available, in_use, ringing, offline).
@@ -188,7 +206,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if agent_id is None:
             return None
         self.store.hset(ak(agent_id), {"device": state})
-        self.platform.bus.publish("acd.agent.device", agent_id=agent_id, endpoint=endpoint, device=state)
+        self.platform.bus.emit(AgentDevice(agent_id=agent_id, endpoint=endpoint, device=state))
         agent = self._agent(agent_id)
         if state == "offline" and agent and agent.get("state") == "ready":
             with contextlib.suppress(AcdError):  # it may have just been offered a call
@@ -235,8 +253,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
              ("smembers", sk(queue.center_code, fields["topic"])), *[("zcard", p) for p in pools]])
         if not ok:
             return self.call_status(call.call_id)  # type: ignore[return-value]
-        self.bus.publish("acd.call.queued", call_id=call.call_id, queue_id=queue.id,
-                         center_code=queue.center_code, priority=call.priority, position=rank)
+        self.bus.emit(CallQueued(call_id=call.call_id, queue_id=queue.id, center_code=queue.center_code,
+                                 priority=call.priority, position=rank))
         if any(ready) and self._dispatch_queue(queue.id):  # an agent may take it (or a call ahead of it)
             return self.call_status(call.call_id)  # type: ignore[return-value]
         return self._waiting_status(call.call_id, fields, rank, float(aht) if aht else None,
@@ -322,10 +340,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if not self.state.txn(checks, ops):
             self.abandon(call_id, reason)  # the call moved on meanwhile: act on its new state
             return
-        self.bus.publish("acd.call.abandoned", call_id=call_id, queue_id=c["queue_id"], waited=round(waited, 1),
-                         reason=reason)
+        self.bus.emit(CallAbandoned(call_id=call_id, queue_id=c["queue_id"], waited=round(waited, 1), reason=reason))
         if state == "offered":
-            self._publish_agent(int(c["agent_id"]), "ready", "caller_abandoned")
+            self._emit_agent_state(int(c["agent_id"]), "ready", "caller_abandoned")
             self._dispatch_for_agent(int(c["agent_id"]))
         if c.get("caller") and waited >= self.missed_after and state != "callback" and not is_test_call(call_id):
             self._add_callback(c, "missed", c["caller"], waited)
@@ -344,7 +361,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                                test=is_test_call(call_id))
         if not self.state.txn([(ck(call_id), "state", ("waiting",))], ops):
             return False
-        self.bus.publish("acd.call.withdrawn", call_id=call_id, queue_id=c["queue_id"], reason=reason)
+        self.bus.emit(CallWithdrawn(call_id=call_id, queue_id=c["queue_id"], reason=reason))
         return True
 
     def caller_left(self, call_id: str, reason: str = "caller_hangup") -> str | None:
@@ -373,9 +390,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         agent_key = txn.checks[1][0]
         ok, (agent_center,) = self.state.txn_read(txn.checks, txn.ops, [("hget", agent_key, "center")])
         if ok:  # the agent event's scope was read in the same round trip
-            (ended_kind, ended), (agent_kind, agent_event) = txn.events
-            self.bus.publish(ended_kind, **ended)
-            self.bus.publish(agent_kind, **agent_event, **_scope(agent_center))
+            ended, wrapping = txn.events
+            self.bus.emit(ended)
+            if agent_center and isinstance(wrapping, AgentState):
+                wrapping = replace(wrapping, center_code=agent_center)
+            self.bus.emit(wrapping)
 
     # -- console commands -----------------------------------------------------------------------
     def accept(self, agent_id: int, call_id: str) -> CallStatus:
@@ -389,8 +408,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             raise AcdError("not_offered", "这通来电已不再分配给您")
         if call.cb_number:
             self._callback_dialling(call_id)
-        self._publish(txn)
-        endpoint = txn.events[0][1]["endpoint"]
+        self._emit_txn(txn)
+        endpoint = next(e.endpoint for e in txn.events if isinstance(e, CallConnected))
         if c.get("cb_number"):
             return self.call_status(call_id)  # type: ignore[return-value]
         return CallStatus(call_id=call_id, state="connected", position=None, ewt_seconds=None, agent_id=agent_id,
@@ -443,9 +462,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         ok = self.state.txn([(ck(call_id), "state", (from_state,)), (ck(call_id), "agent_id", (str(agent_id),)),
                              (ak(agent_id), "call_id", (call_id,))], ops)
         if ok:
-            self.bus.publish("acd.call.requeued", call_id=call_id, agent_id=agent_id, reason=reason,
-                             queue_id=c["queue_id"])
-            self._publish_agent(agent_id, "not_ready", reason)
+            self.bus.emit(CallRequeued(call_id=call_id, agent_id=agent_id, reason=reason, queue_id=c["queue_id"]))
+            self._emit_agent_state(agent_id, "not_ready", reason)
             self._dispatch_queue(c["queue_id"])
         return ok
 
@@ -457,7 +475,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                                (ak(agent_id), "call_id", (call_id,))],
                               [["hset", ck(call_id), {"held": self._now()}]]):
             raise AcdError("not_on_call", "没有可保持的通话")
-        self.bus.publish("acd.call.held", call_id=call_id, agent_id=agent_id)
+        self.bus.emit(CallHeld(call_id=call_id, agent_id=agent_id))
 
     def resume(self, agent_id: int, call_id: str) -> None:
         c = self._call(call_id)
@@ -466,7 +484,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if not self.state.txn([(ck(call_id), "held", (c["held"],)), (ak(agent_id), "call_id", (call_id,))],
                               [["hset", ck(call_id), {"held": "", "hold_ms": self._hold_total(c, self._now())}]]):
             raise AcdError("not_held", "通话未处于保持状态")
-        self.bus.publish("acd.call.resumed", call_id=call_id, agent_id=agent_id)
+        self.bus.emit(CallResumed(call_id=call_id, agent_id=agent_id))
 
     def transfer_source(self, agent_id: int, call_id: str, notes: str = "") -> TransferSource:
         """What the switch needs to transfer this agent's connected call (`SwitchApi.transfer`): where
@@ -521,8 +539,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                                           "hold_ms": self._hold_total(c, now), "held": ""}], *agent_ops]
         if not self.state.txn(checks, ops):
             raise AcdError("not_on_call", "通话状态已变化，转接未完成")
-        self.bus.publish("acd.call.transferred", call_id=call_id, agent_id=agent_id, **target)
-        self._publish_agent(agent_id, "wrap_up", "transfer")
+        self.bus.emit(CallTransferred.to(call_id, agent_id, target))
+        self._emit_agent_state(agent_id, "wrap_up", "transfer")
         if queue_id is not None:
             self._dispatch_queue(queue_id)
 
@@ -562,9 +580,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
             if not done:
                 raise AcdError("not_wrap_up", "当前不在话后整理状态")
-        self.bus.publish("acd.call.wrapped", call_id=call_id, agent_id=agent_id, disposition=disposition,
-                         **_scope(call_center))
-        self._publish_agent(agent_id, "ready" if ready else "not_ready", center_code=agent["center"])
+        self.bus.emit(CallWrapped(call_id=call_id, agent_id=agent_id, disposition=disposition,
+                                  center_code=call_center or None))
+        self._emit_agent_state(agent_id, "ready" if ready else "not_ready", center_code=agent["center"])
         if ready:
             self._dispatch_for_agent(agent_id, agent, active=active)
         return self.agent_status(agent_id)  # type: ignore[return-value]
@@ -603,7 +621,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                               [["hset", ck(call_id), {"priority": priority, "score": score}],
                                *queue_in(c["queue_id"], call_id, score, c.get("language"))]):
             raise AcdError("not_waiting", "来电状态已变化，请刷新")
-        self.bus.publish("acd.call.prioritised", call_id=call_id, queue_id=c["queue_id"], priority=priority)
+        self.bus.emit(CallPrioritised(call_id=call_id, queue_id=c["queue_id"], priority=priority))
         self._dispatch_queue(c["queue_id"])
         return self.call_status(call_id)  # type: ignore[return-value]
 
@@ -627,8 +645,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if not self.state.txn([(ck(call_id), "state", ("waiting",)), (ck(call_id), "queue_id", (c["queue_id"],))],
                               ops):
             raise AcdError("not_waiting", "来电状态已变化，请刷新")
-        self.bus.publish("acd.call.moved", call_id=call_id, queue_id=target.id, from_queue=c["queue_id"],
-                         center_code=target.center_code)
+        self.bus.emit(CallMoved(call_id=call_id, queue_id=target.id, from_queue=c["queue_id"],
+                                center_code=target.center_code))
         self._dispatch_queue(target.id)
         return self.call_status(call_id)  # type: ignore[return-value]
 
@@ -692,7 +710,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.persist_open_interval(now)
         if now - self._last_stats >= 15:
             self._last_stats = now
-            self.bus.publish("acd.stats", **self.stats("national"))
+            self.bus.emit(AcdStats.of(self.stats("national")))
 
     def _overflow_call(self, call_id: str) -> None:
         """A call past its queue's maximum wait gets the queue's overflow action, once."""
@@ -715,14 +733,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             ok = self.state.txn([(ck(call_id), "state", (c["state"],))],
                                 [["hset", ck(call_id), {"overflow": "callback"}], ["zrem", MAXWAIT, call_id]])
         if ok:
-            self.bus.publish("acd.call.overflow", call_id=call_id, queue_id=queue_id, action=action)
+            self.bus.emit(CallOverflow(call_id=call_id, queue_id=queue_id, action=action))
             if target is not None:
                 self._dispatch_queue(target.id)
-
-def _scope(center: str | None) -> dict[str, str]:
-    """An event's scope when it is known (else the bus looks it up)."""
-    return {"center_code": center} if center else {}
-
 
 def _agent_status(h: dict[str, str]) -> AgentStatus:
     a = AgentRec.from_hash(h)

@@ -1,6 +1,6 @@
 """ACD state changes as pure functions: `transition(records, command, now) -> Txn`, the checks that
 must hold, the operations applied if they do (by either store's applier, `agents.state`) and the
-events published once applied. No store, no clock, no bus: tested on their own.
+events (declared in `agents.events`) emitted once applied. No store, no clock, no bus: tested on their own.
 
 Moved here so far: the offer (agent ↔ call claim) and the answer (accept), the end of a call
 (end), ready and not ready. The other transitions still build their checks and operations in `agents/service.py`.
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents import endpoints, stats
+from agents.events import AgentState, CallConnected, CallEnded, CallOffered
 from agents.keys import (
     ACTIVE,
     LOAD,
@@ -29,6 +30,7 @@ from agents.keys import (
 )
 from agents.records import AgentRec, CallRec
 from agents.state import Check, Op
+from core.events import DomainEvent
 from core.masking import mask_phone
 from core.testcalls import is_test_call
 
@@ -37,7 +39,7 @@ from core.testcalls import is_test_call
 class Txn:
     checks: tuple[Check, ...]
     ops: tuple[Op, ...]
-    events: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
+    events: tuple[DomainEvent, ...] = field(default=())
 
 
 def agent_busy(agent: AgentRec, agent_id: int, fields: dict[str, Any]) -> list[Op]:
@@ -57,15 +59,14 @@ def offer(call: CallRec, agent: AgentRec, agent_id: int, now: float, offer_timeo
         ["srem_if_zempty", ACTIVE, call.queue_id, qk(call.queue_id)],
         ["zadd", OFFERS, deadline, call.call_id], ["hincr", LOAD, call.center, -1], ["zrem", MAXWAIT, call.call_id]]
     context = call.context or {}
-    offered = {"call_id": call.call_id, "agent_id": agent_id, "queue_id": call.queue_id,
-               "endpoint": endpoints.for_channel(call.channel, agent.endpoint, agent.endpoints),
-               "center_code": call.center, "topic": call.topic, "callback": bool(call.cb_number),
-               "caller": mask_phone(call.caller), "transferred_from": context.get("transferred_from"),
-               "until": deadline}
-    agent_state = {"agent_id": agent_id, "state": "offered", "reason": "", "call_id": call.call_id,
-                   "center_code": call.center}
+    offered = CallOffered(call_id=call.call_id, agent_id=agent_id, queue_id=call.queue_id,
+                          endpoint=endpoints.for_channel(call.channel, agent.endpoint, agent.endpoints),
+                          center_code=call.center, topic=call.topic, callback=bool(call.cb_number),
+                          caller=mask_phone(call.caller), transferred_from=context.get("transferred_from"),
+                          until=deadline)
+    agent_state = AgentState(agent_id=agent_id, state="offered", call_id=call.call_id, center_code=call.center)
     return Txn(checks=((ak(agent_id), "state", ("ready",)), (ck(call.call_id), "state", WAITING_STATES)),
-               ops=tuple(ops), events=(("acd.call.offered", offered), ("acd.agent.state", agent_state)))
+               ops=tuple(ops), events=(offered, agent_state))
 
 
 def accept(call: CallRec, agent: AgentRec, agent_id: int, now: float, sl_seconds: float) -> Txn:
@@ -80,15 +81,14 @@ def accept(call: CallRec, agent: AgentRec, agent_id: int, now: float, sl_seconds
         *stats.count_ops(now, call.queue_id, call.center, test=is_test_call(call.call_id), answered=1,
                          wait_ms=int(waited * 1000), answered_sl=int(waited <= sl_seconds))]
     endpoint = endpoints.for_channel(call.channel, agent.endpoint, agent.endpoints)
-    connected = {"call_id": call.call_id, "agent_id": agent_id, "queue_id": call.queue_id, "waited": round(waited, 1),
-                 "endpoint": endpoint, "center_code": call.center}
-    agent_state = {"agent_id": agent_id, "state": "on_call", "reason": "", "call_id": call.call_id,
-                   "center_code": call.center}
+    connected = CallConnected(call_id=call.call_id, agent_id=agent_id, queue_id=call.queue_id,
+                              waited=round(waited, 1), endpoint=endpoint, center_code=call.center)
+    agent_state = AgentState(agent_id=agent_id, state="on_call", call_id=call.call_id, center_code=call.center)
     checks: tuple[Check, ...] = ((ak(agent_id), "state", ("offered",)), (ak(agent_id), "call_id", (call.call_id,)),
                                  (ck(call.call_id), "state", ("offered",)),
                                  (ck(call.call_id), "agent_id", (str(agent_id),)))
     return Txn(checks=checks, ops=tuple(ops),
-               events=(("acd.call.connected", connected), ("acd.agent.state", agent_state)))
+               events=(connected, agent_state))
 
 
 def hold_total_ms(call: CallRec, now: float) -> int:
@@ -106,11 +106,11 @@ def end(call: CallRec, reason: str, now: float, wrap_seconds: float) -> Txn:
                                     "hold_ms": hold_total_ms(call, now), "held": ""}],
         ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "reason": "", "wrap_until": until}],
         ["zadd", WRAP, until, agent_id])
-    ended = {"call_id": call.call_id, "agent_id": agent_id, "reason": reason, "center_code": call.center,
-             "talk_seconds": round(now - (call.answered_at if call.answered_at is not None else now), 1)}
-    wrapping = {"agent_id": agent_id, "state": "wrap_up", "reason": "", "until": until}
+    ended = CallEnded(call_id=call.call_id, agent_id=agent_id, reason=reason, center_code=call.center,
+                      talk_seconds=round(now - (call.answered_at if call.answered_at is not None else now), 1))
+    wrapping = AgentState(agent_id=agent_id, state="wrap_up", until=until)
     return Txn(checks=((ck(call.call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call.call_id,))),
-               ops=ops, events=(("acd.call.ended", ended), ("acd.agent.state", wrapping)))
+               ops=ops, events=(ended, wrapping))
 
 
 def agent_free(agent: AgentRec, agent_id: int, fields: dict[str, Any], idle_since: float | str) -> list[Op]:
@@ -119,9 +119,8 @@ def agent_free(agent: AgentRec, agent_id: int, fields: dict[str, Any], idle_sinc
     return [["hset", ak(agent_id), fields], *pools_in(agent_pools(agent), agent_id, idle_since)]
 
 
-def _agent_event(agent: AgentRec, agent_id: int, state: str, reason: str = "") -> tuple[str, dict[str, Any]]:
-    scope = {"center_code": agent.center} if agent.center else {}
-    return "acd.agent.state", {"agent_id": agent_id, "state": state, "reason": reason, **scope}
+def _agent_event(agent: AgentRec, agent_id: int, state: str, reason: str = "") -> AgentState:
+    return AgentState(agent_id=agent_id, state=state, reason=reason, center_code=agent.center or None)
 
 
 def ready(agent: AgentRec, agent_id: int, now: float) -> Txn:

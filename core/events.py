@@ -101,6 +101,14 @@ class DomainEvent:
         return self._pii
 
 
+def scope_field_of(event: DomainEvent | type[DomainEvent]) -> str | None:
+    """The name of the field an event declares with `scope_field()` (None when it declares none).
+    A function, not a method: an event's own fields may be called anything."""
+    cls = event if isinstance(event, type) else type(event)
+    cls._describe()
+    return cls._scope
+
+
 def event_class(event_type: str) -> type[DomainEvent]:
     """The declared class of an event type; unknown types are an error, not a silent new type."""
     try:

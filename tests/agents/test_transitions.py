@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents import transitions
+from agents.events import AgentState, CallConnected, CallEnded, CallOffered
 from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, ak, ck, qk, qlk, rk, rlk
 from agents.records import AgentRec, CallRec
 
@@ -30,11 +31,12 @@ def test_an_offer_claims_a_ready_agent_and_a_waiting_call_atomically() -> None:
 
 
 def test_an_offer_announces_the_call_on_the_channel_endpoint_with_the_caller_masked() -> None:
-    (kind, offered), (agent_kind, agent_state) = transitions.offer(CALL, AGENT, 7, now=200.0, offer_timeout=15.0).events
-    assert kind == "acd.call.offered" and agent_kind == "acd.agent.state"
-    assert offered["endpoint"] == "client:a7" and offered["caller"] == "138****8000"
-    assert offered["transferred_from"] == "11" and offered["until"] == 215.0 and offered["callback"] is False
-    assert agent_state == {"agent_id": 7, "state": "offered", "reason": "", "call_id": "c1", "center_code": "44"}
+    offered, agent_state = transitions.offer(CALL, AGENT, 7, now=200.0, offer_timeout=15.0).events
+    assert isinstance(offered, CallOffered) and offered.type == "acd.call.offered"
+    assert offered.endpoint == "client:a7" and offered.caller == "138****8000"
+    assert offered.transferred_from == "11" and offered.until == 215.0 and offered.callback is False
+    assert agent_state == AgentState(agent_id=7, state="offered", reason="", call_id="c1", center_code="44")
+    assert offered.scope() == "44" and offered.agent() == "7" and offered.pii() == (("caller", "phone"),)
 
 
 def test_an_answer_connects_the_call_and_counts_it_within_the_service_level_or_not() -> None:
@@ -46,8 +48,9 @@ def test_an_answer_connects_the_call_and_counts_it_within_the_service_level_or_n
     assert counted[("acd:st:0:national", "wait_ms")] == 10_000
     late = transitions.accept(offered, AGENT, 7, now=130.0, sl_seconds=15)
     assert not any(op[0] == "hincr" and op[2] == "answered_sl" for op in late.ops)  # 30 s: outside the SL
-    (kind, connected), _ = txn.events
-    assert kind == "acd.call.connected" and connected["endpoint"] == "client:a7" and connected["waited"] == 10.0
+    connected, _ = txn.events
+    assert isinstance(connected, CallConnected) and connected.type == "acd.call.connected"
+    assert connected.endpoint == "client:a7" and connected.waited == 10.0
 
 
 def test_the_end_of_a_call_closes_its_hold_and_puts_the_agent_in_wrap_up() -> None:
@@ -58,9 +61,9 @@ def test_the_end_of_a_call_closes_its_hold_and_puts_the_agent_in_wrap_up() -> No
     call_fields = next(op[2] for op in txn.ops if op[0] == "hset" and op[1] == ck("c1"))
     assert call_fields["hold_ms"] == 12_000 and call_fields["held"] == "" and call_fields["state"] == "ended"
     assert ["zadd", "acd:wrap", 230.0, 7] in txn.ops
-    (_, ended), (_, wrapping) = txn.events
-    assert ended["talk_seconds"] == 50.0 and wrapping == {"agent_id": 7, "state": "wrap_up", "reason": "",
-                                                          "until": 230.0}
+    ended, wrapping = txn.events
+    assert isinstance(ended, CallEnded) and ended.talk_seconds == 50.0
+    assert wrapping == AgentState(agent_id=7, state="wrap_up", reason="", until=230.0)  # scope: the agent's center
     assert transitions.hold_total_ms(connected, 195.0) == 7_000
 
 
@@ -70,8 +73,8 @@ def test_ready_and_not_ready_move_the_agent_in_and_out_of_every_pool() -> None:
     up = transitions.ready(AGENT, 7, now=300.0)
     assert up.checks == ((ak(7), "state", ("not_ready",)),)
     assert {op[1] for op in up.ops if op[0] == "zadd" and op[2:] == [300.0, 7]} == pools
-    assert up.events == (("acd.agent.state", {"agent_id": 7, "state": "ready", "reason": "", "center_code": "44"}),)
+    assert up.events == (AgentState(agent_id=7, state="ready", reason="", center_code="44"),)
     down = transitions.not_ready(AGENT, 7, "lunch", now=310.0)
     assert {op[1] for op in down.ops if op[0] == "zrem" and op[2] == 7} == pools
     assert ["hset", ak(7), {"state": "not_ready", "reason": "lunch", "since": 310.0}] in down.ops
-    assert down.events[0][1]["reason"] == "lunch"
+    assert down.events == (AgentState(agent_id=7, state="not_ready", reason="lunch", center_code="44"),)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from agents.events import CallConnected, CallOffered
 from hotline.platform import Platform
 from ivr.actions import (
     Action,
@@ -135,10 +136,10 @@ def test_hold_wakes_on_acd_events_for_this_call_only(platform, engine) -> None: 
 
     async def during(call: EmulatedCall) -> None:
         await _until(lambda: model.music)
-        platform.bus.publish("acd.call.offered", call_id="ast-other", agent_id=9)
+        platform.bus.emit(CallOffered(call_id="ast-other", agent_id=9))
         await asyncio.sleep(0.05)
         assert model.music  # another call's event changes nothing
-        platform.bus.publish("acd.call.connected", call_id=CALL_ID, agent_id=3)
+        platform.bus.emit(CallConnected(call_id=CALL_ID, agent_id=3))
 
     drive(platform, model, during)
     assert eng.results == [HoldTick(), AgentLegEnded("completed")]

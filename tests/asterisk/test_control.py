@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from agents.events import CallTransferred
 from hotline.platform import Platform
 from ivr.asterisk import calls
 from ivr.asterisk.ami import AMIClient
@@ -91,14 +92,14 @@ def test_console_transfers_of_a_bridged_call(platform) -> None:  # type: ignore[
         caller.vars["BRIDGEPEER"] = "PJSIP/agent-3-00000002"
         server.add_channel("PJSIP/agent-3-00000002", "1795.9")
         calls.register(platform, "ast-8", "1795.8", "PJSIP/trunk-8", "n")
-        platform.bus.publish("acd.call.transferred", call_id="ast-8", agent_id=3, kind="local", center_code="11",
-                             queue_id="11-pension", trunk=None, ticket=None)
+        platform.bus.emit(CallTransferred(call_id="ast-8", agent_id=3, kind="local", center_code="11",
+                                          queue_id="11-pension", trunk=None, ticket=None))
         await _until(lambda: "PJSIP/agent-3-00000002" not in server.channels)
-        platform.bus.publish("acd.call.transferred", call_id="ast-8", agent_id=3, kind="remote", center_code="44",
-                             queue_id=None, trunk="gd", ticket={"token": "tok.remote"})
+        platform.bus.emit(CallTransferred(call_id="ast-8", agent_id=3, kind="remote", center_code="44",
+                                          queue_id=None, trunk="gd", ticket={"token": "tok.remote"}))
         await _until(lambda: any(a.get("action") == "Redirect" for a in server.actions))
-        platform.bus.publish("acd.call.transferred", call_id="twilio-1", agent_id=3, kind="local",
-                             center_code="11", queue_id="11-general", trunk=None, ticket=None)
+        platform.bus.emit(CallTransferred(call_id="twilio-1", agent_id=3, kind="local",
+                                          center_code="11", queue_id="11-general", trunk=None, ticket=None))
         await asyncio.sleep(0.05)
         await _teardown(server, client, control)
         return server

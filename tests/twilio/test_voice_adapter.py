@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from agents.events import CallConnected, CallOffered
 from ivr.actions import (
     Action,
     CallerHangup,
@@ -141,11 +142,11 @@ def test_bridge_wakes_twilio_calls_on_acd_events_only(engine, make_call, platfor
     async def scenario() -> None:
         bridge = TwilioBridge(platform)
         await bridge.start()
-        platform.bus.publish("acd.call.offered", call_id=call.sid, agent_id=3)  # quiet: no wake
-        platform.bus.publish("acd.call.connected", call_id="CA-someone-elses", agent_id=4)  # not ours
+        platform.bus.emit(CallOffered(call_id=call.sid, agent_id=3))  # quiet: no wake
+        platform.bus.emit(CallConnected(call_id="CA-someone-elses", agent_id=4))  # not ours
         await bridge.drain()
         assert scripted.results == []
-        platform.bus.publish("acd.call.connected", call_id=call.sid, agent_id=3)
+        platform.bus.emit(CallConnected(call_id=call.sid, agent_id=3))
         await bridge.drain()
         await bridge.stop()
 

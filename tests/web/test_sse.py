@@ -7,6 +7,7 @@ import json
 import threading
 from typing import Any
 
+from agents.events import CallOffered, CallQueued
 from core.clock import FakeClock
 from core.events import InProcessBus
 from hotline.platform import Platform
@@ -28,9 +29,9 @@ def _bus() -> InProcessBus:
 
 def test_filtering_by_role_province_and_agent() -> None:
     bus = _bus()
-    offered_me = bus.publish("acd.call.offered", call_id="c1", agent_id=70, center_code="44", caller="13800138000")
-    offered_other = bus.publish("acd.call.offered", call_id="c2", agent_id=71, center_code="44")
-    queued_11 = bus.publish("acd.call.queued", call_id="c3", center_code="11")
+    offered_me = bus.emit(CallOffered(call_id="c1", agent_id=70, center_code="44", caller="13800138000"))
+    offered_other = bus.emit(CallOffered(call_id="c2", agent_id=71, center_code="44"))
+    queued_11 = bus.emit(CallQueued(call_id="c3", center_code="11"))
     route = bus.emit(RouteDecided.of(RoutingDecision(province="44", center_code="44", queue_id="44-pension",
                                                      topic="pension"), call_id="c4", caller=None))
     published = bus.emit(KbPublished(article_id="kb-1", revision_id=1, origin="n"))
@@ -57,13 +58,13 @@ def test_stream_delivers_heartbeats_and_events_then_unregisters() -> None:
     assert next(stream).startswith("retry: 3000")
     assert hub.client_count == 1
     assert next(stream) == ": hb\n\n"  # nothing happened: a heartbeat comment
-    event = bus.publish("acd.call.queued", call_id="c9", center_code="44", caller="13900001111")
+    event = bus.emit(CallOffered(call_id="c9", agent_id=71, center_code="44", caller="13900001111"))
     frame = next(stream)
     while frame.startswith(":"):
         frame = next(stream)
     assert frame.startswith(f"id: {event.id}\n")
     payload = json.loads(frame.split("data: ", 1)[1])
-    assert payload["type"] == "acd.call.queued" and payload["data"]["caller"] == "139****1111"
+    assert payload["type"] == "acd.call.offered" and payload["data"]["caller"] == "139****1111"
     stream.close()  # what the server does when the write to a gone client fails
     assert hub.client_count == 0
     hub.close()
@@ -72,10 +73,10 @@ def test_stream_delivers_heartbeats_and_events_then_unregisters() -> None:
 def test_last_event_id_replays_missed_events_or_resets() -> None:
     bus = _bus()
     hub = Hub(bus, heartbeat=0.01, max_seconds=5, buffer=3)
-    first = bus.publish("acd.call.queued", call_id="a", center_code="44")
-    second = bus.publish("acd.call.queued", call_id="b", center_code="44")
-    bus.publish("acd.call.queued", call_id="hidden", center_code="11")  # not for SUP_44
-    third = bus.publish("acd.call.queued", call_id="c", center_code="44")
+    first = bus.emit(CallQueued(call_id="a", center_code="44"))
+    second = bus.emit(CallQueued(call_id="b", center_code="44"))
+    bus.emit(CallQueued(call_id="hidden", center_code="11"))  # not for SUP_44
+    third = bus.emit(CallQueued(call_id="c", center_code="44"))
 
     replay = hub.stream(SUP_44, last_event_id=second.id)
     frames = _frames(replay, 2)
@@ -96,7 +97,7 @@ def test_a_slow_client_gets_reset_instead_of_unbounded_memory() -> None:
     stream = hub.stream(SUP_NATIONAL)
     next(stream)
     for i in range(5):
-        bus.publish("acd.call.queued", call_id=f"q{i}", center_code="44")
+        bus.emit(CallQueued(call_id=f"q{i}", center_code="44"))
     assert json.loads(next(stream).split("data: ", 1)[1]) == {"type": "reset"}  # not 5 stale events
     assert next(stream, None) is None  # the stream ended; EventSource reconnects
     assert hub.client_count == 0
@@ -119,7 +120,7 @@ def test_events_endpoint_streams_for_the_logged_in_user(platform: Platform, web_
     assert response.headers["Cache-Control"] == "no-cache"
     chunks = response.response
     assert next(chunks).decode().startswith("retry:")
-    timer = threading.Timer(0.05, lambda: platform.bus.publish("acd.call.queued", call_id="z", center_code="44"))
+    timer = threading.Timer(0.05, lambda: platform.bus.emit(CallQueued(call_id="z", center_code="44")))
     timer.start()
     seen = ""
     while '"call_id": "z"' not in seen:
@@ -138,7 +139,7 @@ def test_events_published_on_another_node_reach_this_nodes_streams(redis_bus_pai
     hub = Hub(node_a, heartbeat=0.05, max_seconds=10)
     stream = hub.stream(SUP_44)
     next(stream)
-    event = node_b.publish("acd.call.queued", call_id="remote-1", center_code="44")
+    event = node_b.emit(CallQueued(call_id="remote-1", center_code="44"))
     frame = next(stream)
     while frame.startswith(":"):
         frame = next(stream)
