@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, abort, current_app
 from flask_login import current_user
 
-from core.clock import CHINA_TZ, china_now
+from core.clock import china_now, local_zone
 from ivr.asterisk.config import AmiSettings
 from web.apikit import op
 from web.extensions import platform_of
@@ -71,7 +71,7 @@ def supervisor_wallboard(province: str | None, own: bool | None) -> dict:
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), CHINA_TZ).astimezone(UTC)
+    start = datetime.combine(day, time(0), local_zone()).astimezone(UTC)
     return start, start + timedelta(days=1)
 
 
@@ -80,7 +80,7 @@ def intervals(scope: str, day: date, own: bool = False) -> list[dict[str, Any]]:
     since, until = _day_bounds(day)
     rows = to_jsonable(platform_of().agents.intervals(acd_scope(scope, own), since, until)) or []
     for row in rows:
-        local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
+        local = datetime.fromisoformat(row["interval_start"]).astimezone(local_zone())
         row["start"] = local.strftime("%H:%M")
     return rows
 
@@ -149,7 +149,7 @@ def _history(scope: str, start: date, end: date) -> list[dict[str, Any]]:
     _, until = _day_bounds(end)
     rows = to_jsonable(platform_of().agents.intervals(scope, since, until)) or []  # stored + the open interval
     for row in rows:
-        local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
+        local = datetime.fromisoformat(row["interval_start"]).astimezone(local_zone())
         row["day"], row["interval"] = local.date().isoformat(), local.strftime("%Y-%m-%d %H:%M")
     return rows
 
