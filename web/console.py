@@ -12,7 +12,7 @@ from flask_login import current_user
 from core import provinces
 from core.clock import local_zone
 from core.masking import mask_id, mask_name, mask_phone
-from web.agent.ops import DISPOSITIONS
+from web.agent.context import DISPOSITIONS
 from web.agent.record_view import present
 from web.apikit import register_errors
 from web.config import WebSettings

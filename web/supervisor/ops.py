@@ -296,7 +296,7 @@ def supervisor_complete_callback(callback_id: int, outcome: str, province: str |
 # ---- waiting calls: the per-queue live view, prioritise and move ------------------------------
 
 def _path_labels(row: dict[str, Any]) -> list[str]:
-    from web.agent.ops import _path_labels as labels
+    from web.agent.context import path_labels as labels
 
     return labels(row.get("ivr_path") or [], {"entry": row.get("entry"), "flow_version": row.get("flow_version")})
 
@@ -390,7 +390,7 @@ def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
         raise BadInput("只能监听通话中的来电 / only a connected call can be monitored")
     channel = _monitor_channel(call_id)
     if not endpoint:
-        from web.agent.ops import agent_id_of
+        from web.agent.context import agent_id_of
 
         mine = agent_id_of(current_user)
         endpoint = (platform_of().agents.endpoint_for_channel(mine, channel) or None) if mine else None
