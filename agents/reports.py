@@ -13,6 +13,7 @@ from agents.api import AgentsHost
 from agents.domain import AgentStatus
 from agents.keys import ACTIVE, ck, qk
 from agents.models import Agent, IntervalStat, WrapUp
+from core.clock import local_zone
 from core.models import User
 from core.testcalls import TEST_PREFIXES, TEST_SCOPE_PREFIX
 
@@ -145,7 +146,7 @@ class ReportsMixin:
         if self.store.keys(f"acd:st:{day}:*"):
             return 0
         current = stats.interval_start(now)
-        midnight = datetime.fromtimestamp(now, UTC).astimezone(stats.CHINA_TZ).replace(
+        midnight = datetime.fromtimestamp(now, UTC).astimezone(local_zone()).replace(
             hour=0, minute=0, second=0, microsecond=0)
         with self.platform.db.session() as s:
             rows = s.execute(select(IntervalStat).where(IntervalStat.interval_start >= midnight)).scalars().all()

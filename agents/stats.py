@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.clock import CHINA_TZ
+from core.clock import local_zone
 from core.testcalls import TEST_SCOPE_PREFIX
 
 INTERVAL = 900
@@ -18,7 +18,7 @@ def interval_start(ts: float) -> int:
 
 
 def day_bucket(ts: float) -> str:
-    return "d" + datetime.fromtimestamp(ts, UTC).astimezone(CHINA_TZ).strftime("%Y%m%d")
+    return "d" + datetime.fromtimestamp(ts, UTC).astimezone(local_zone()).strftime("%Y%m%d")
 
 
 def scopes(queue_id: str, center_code: str) -> tuple[str, ...]:

@@ -129,9 +129,6 @@ def command(articles: int, passes: int, relevance: bool) -> None:
     load = Path("/proc/loadavg")
     if load.exists():
         click.echo(f"load average at start: {' '.join(load.read_text().split()[:3])}")
-    from knowledge.semantic import Embedder
-
-    click.echo("semantic signal: " + ("on (HOTLINE_KB_SEMANTIC=use)" if Embedder.shared().available else "off"))
     corpus = SHARED / "corpus.jsonl" if (SHARED / "corpus.jsonl").exists() else DEMO
     dev = SHARED / "dev.jsonl" if (SHARED / "dev.jsonl").exists() else DEMO
     queries = _queries(dev)
@@ -139,6 +136,8 @@ def command(articles: int, passes: int, relevance: bool) -> None:
         p = _platform(Path(tmp))
         try:
             kb = p.knowledge
+            available = kb.index.searcher.embedder.available
+            click.echo("semantic signal: " + ("on (HOTLINE_KB_SEMANTIC=use)" if available else "off"))
             import_file(kb, corpus, publish=True)
             t0 = time.perf_counter()
             count = kb.reindex()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,16 +18,20 @@ def _zone(name: str | None) -> ZoneInfo:
         raise ValueError(f"HOTLINE_TIMEZONE={name!r} is not an IANA time zone (e.g. Asia/Shanghai)") from exc
 
 
-# The center's local time zone (hours, holidays, quiet hours, report days): HOTLINE_TIMEZONE, read here at
-# import and applied again by the Platform from its Settings (`set_timezone`).
-CHINA_TZ = _zone(os.environ.get("HOTLINE_TIMEZONE"))
-_local = CHINA_TZ
+# The center's local time zone (hours, holidays, quiet hours, report days): Beijing time until the
+# Platform applies `Settings.timezone` (HOTLINE_TIMEZONE) with `set_timezone`; nothing reads it at import.
+_local = _zone(DEFAULT_TIMEZONE)
 
 
 def set_timezone(name: str | None) -> ZoneInfo:
-    """Use this zone for `china_now` (the Platform calls it with `Settings.timezone`)."""
+    """Use this zone for `local_zone` and `china_now` (the Platform calls it with `Settings.timezone`)."""
     global _local
     _local = _zone(name)
+    return _local
+
+
+def local_zone() -> ZoneInfo:
+    """The center's local time zone, as the settings set it."""
     return _local
 
 

@@ -149,26 +149,28 @@ def audit_anchor(output: Path | None) -> None:
 
 @audit.command("rekey")
 @click.option("--yes", is_flag=True, help="Do not ask (stop every node first: they hold the old key).")
-def audit_rekey(yes: bool) -> None:
+@click.option("--new-key", envvar="HOTLINE_AUDIT_KEY_NEW", default=None, show_envvar=True,
+              help="The new key (default: a random one).")
+def audit_rekey(yes: bool, new_key: str | None) -> None:
     """Rotate the audit key: verify the chain with the current key, re-hash it with a new one and
     write the new key to $HOTLINE_DATA_DIR/secrets/audit_key (the old one is kept as audit_key.old)."""
     import os
     import secrets as token_source
 
     platform = platform_from_ctx()
-    if os.environ.get("HOTLINE_AUDIT_KEY"):
-        raise click.ClickException("HOTLINE_AUDIT_KEY is set: rotate it where it is kept, then run this with the "
-                                   "old key set and the new one in HOTLINE_AUDIT_KEY_NEW")
+    path = platform.settings.data_dir / "secrets" / "audit_key"
+    kept = path.read_text(encoding="utf-8").strip() if path.exists() else None
+    if kept != platform.settings.audit_key:
+        raise click.ClickException("the audit key is set from the environment (HOTLINE_AUDIT_KEY), not kept in "
+                                   f"{path}: rotate it where it is kept")
     if not yes:
         click.confirm("Every node must be stopped. Re-key the audit chain now?", abort=True)
-    path = platform.settings.data_dir / "secrets" / "audit_key"
-    new_key = os.environ.get("HOTLINE_AUDIT_KEY_NEW") or token_source.token_urlsafe(32)
+    new_key = new_key or token_source.token_urlsafe(32)
     try:
         count = platform.audit.rekey(new_key.encode())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    if path.exists():
-        os.replace(path, path.with_name("audit_key.old"))
+    os.replace(path, path.with_name("audit_key.old"))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(new_key)

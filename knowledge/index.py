@@ -16,6 +16,7 @@ from core.events import Event
 from knowledge.analysis import default_analyzer
 from knowledge.api import KnowledgeHost
 from knowledge.backend import IndexDoc
+from knowledge.config import KnowledgeSettings
 from knowledge.content import html_to_text
 from knowledge.events import KbIndexRebuilt
 from knowledge.models import KbArticle, KbRevision
@@ -29,7 +30,7 @@ class KnowledgeIndex:
     def __init__(self, platform: KnowledgeHost, config: SearchConfig | None = None) -> None:
         self.platform = platform
         self.origin = uuid.uuid4().hex  # tells this node's own events from other nodes'
-        self._config = config
+        self._config = config or SearchConfig.for_mode(KnowledgeSettings.of(platform.settings).semantic)
         self._searcher: Searcher | None = None
         self._lock = threading.RLock()
         self._sub = platform.bus.subscribe(self._on_event, types=("kb.published", "kb.archived", "kb.index.rebuilt"))

@@ -24,10 +24,10 @@ from typing import Any
 
 from knowledge.analysis import Analyzer, HomophoneTable, QueryTerm, normalize
 from knowledge.backend import FIELDS, Candidate, IndexDoc, SearchBackend, han_bigrams
+from knowledge.config import SemanticMode
 from knowledge.places import named_province
 from knowledge.query import clauses, understand
 from knowledge.semantic import BODY_CHARS, Embedder, cosine
-from knowledge.semantic import mode as semantic_mode
 
 NATIONAL = "00"
 
@@ -82,8 +82,11 @@ FEATURES = ("bm25", "title", "questions", "keywords", "body", "bigram", "title_c
             "need_bigram", "body_bigram", "sem_strong", "sem_body")
 CONFIDENCE_FEATURES = ("strong", "body", "cover", "bigram", "title_cover", "outside", "semantic")
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-# The shipped ranking: lexical, or with the semantic features (HOTLINE_KB_SEMANTIC=use).
-RANKING_FILE = LEXICON / ("ranking-semantic.json" if semantic_mode() == "use" else "ranking.json")
+
+
+def ranking_file(semantic: SemanticMode = "off") -> Path:
+    """The shipped ranking: lexical, or with the semantic features (HOTLINE_KB_SEMANTIC=use)."""
+    return LEXICON / ("ranking-semantic.json" if semantic == "use" else "ranking.json")
 
 
 @dataclass
@@ -103,7 +106,8 @@ class RankModel:
     trained_on: str = ""
 
     @classmethod
-    def load(cls, path: Path = RANKING_FILE) -> RankModel:
+    def load(cls, path: Path | None = None) -> RankModel:
+        path = path or ranking_file()
         if not path.exists():
             return cls()
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -137,6 +141,12 @@ class SearchConfig:
         "title": 3.0, "questions": 2.5, "keywords": 2.0, "body": 1.0})
     candidates: int = 20
     model: RankModel = field(default_factory=RankModel.load)
+    semantic: SemanticMode = "off"
+
+    @classmethod
+    def for_mode(cls, semantic: SemanticMode) -> SearchConfig:
+        """The shipped ranking of that mode (KnowledgeSettings.semantic)."""
+        return cls(model=RankModel.load(ranking_file(semantic)), semantic=semantic)
 
 
 @dataclass
@@ -178,7 +188,7 @@ class Searcher:
         self._bigram_docs: dict[str, frozenset[str]] = {}
         self._title_cache: dict[str, tuple[IndexDoc, dict[str, float], float]] = {}
         self._body_cache: dict[str, tuple[IndexDoc, frozenset[str]]] = {}
-        self.embedder = Embedder.shared()
+        self.embedder = Embedder.shared(self.config.semantic)
         self._sem_cache: dict[str, tuple[IndexDoc, Any, Any]] = {}
 
     # --- indexing -------------------------------------------------------------------------------

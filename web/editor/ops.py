@@ -14,7 +14,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
-from core.clock import CHINA_TZ
+from core.clock import local_zone
 from web.apikit import op
 from web.extensions import platform_of
 from web.i18n import translate_code
@@ -221,7 +221,7 @@ def kb_create_notice(title: str, body: str, province: str | None, hours: int | N
         except ValueError:
             raise BadInput(f"not a time: {starts_at}") from None
         if start.tzinfo is None:
-            start = start.replace(tzinfo=CHINA_TZ)
+            start = start.replace(tzinfo=local_zone())
     ends = start + timedelta(hours=max(1, min(hours or 72, 24 * 365)))
     notice = platform_of().knowledge.create_notice(current_user, title=title, body=body, starts_at=start,
                                                    ends_at=ends, province=province or current_user.province_scope,

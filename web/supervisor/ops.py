@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, abort, current_app
 from flask_login import current_user
 
-from core.clock import CHINA_TZ, china_now
+from core.clock import china_now, local_zone
 from ivr.asterisk.config import AmiSettings
 from web.apikit import op
 from web.events import SupervisorMonitor
@@ -72,7 +72,7 @@ def supervisor_wallboard(province: str | None, own: bool | None) -> dict:
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), CHINA_TZ).astimezone(UTC)
+    start = datetime.combine(day, time(0), local_zone()).astimezone(UTC)
     return start, start + timedelta(days=1)
 
 
@@ -81,7 +81,7 @@ def intervals(scope: str, day: date, own: bool = False) -> list[dict[str, Any]]:
     since, until = _day_bounds(day)
     rows = to_jsonable(platform_of().agents.intervals(acd_scope(scope, own), since, until)) or []
     for row in rows:
-        local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
+        local = datetime.fromisoformat(row["interval_start"]).astimezone(local_zone())
         row["start"] = local.strftime("%H:%M")
     return rows
 
@@ -150,7 +150,7 @@ def _history(scope: str, start: date, end: date) -> list[dict[str, Any]]:
     _, until = _day_bounds(end)
     rows = to_jsonable(platform_of().agents.intervals(scope, since, until)) or []  # stored + the open interval
     for row in rows:
-        local = datetime.fromisoformat(row["interval_start"]).astimezone(CHINA_TZ)
+        local = datetime.fromisoformat(row["interval_start"]).astimezone(local_zone())
         row["day"], row["interval"] = local.date().isoformat(), local.strftime("%Y-%m-%d %H:%M")
     return rows
 
@@ -297,7 +297,7 @@ def supervisor_complete_callback(callback_id: int, outcome: str, province: str |
 # ---- waiting calls: the per-queue live view, prioritise and move ------------------------------
 
 def _path_labels(row: dict[str, Any]) -> list[str]:
-    from web.agent.ops import _path_labels as labels
+    from web.agent.context import path_labels as labels
 
     return labels(row.get("ivr_path") or [], {"entry": row.get("entry"), "flow_version": row.get("flow_version")})
 
@@ -391,7 +391,7 @@ def supervisor_monitor(call_id: str, mode: str, endpoint: str | None) -> dict:
         raise BadInput("只能监听通话中的来电 / only a connected call can be monitored")
     channel = _monitor_channel(call_id)
     if not endpoint:
-        from web.agent.ops import agent_id_of
+        from web.agent.context import agent_id_of
 
         mine = agent_id_of(current_user)
         endpoint = (platform_of().agents.endpoint_for_channel(mine, channel) or None) if mine else None
