@@ -153,8 +153,8 @@ def test_messages_sit_in_the_flow_not_over_the_content(platform: Platform, make_
 
 # ---- no ACD internals in the console ----------------------------------------------------------------
 
-@pytest.mark.parametrize("module", ["agent/ops.py", "agent/context.py", "agent/knowledge_ops.py", "agent/records_ops.py",
-                                    "agent/tickets_ops.py", "supervisor/ops.py"])
+@pytest.mark.parametrize("module", ["agent/ops.py", "agent/context.py", "agent/knowledge_ops.py",
+                                    "agent/records_ops.py", "agent/tickets_ops.py", "supervisor/ops.py"])
 def test_console_ops_use_the_acd_api_not_its_models(module: str) -> None:
     source = (WEB / module).read_text()
     tree = ast.parse(source)
