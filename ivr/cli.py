@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def _call_standalone(caller: str, called: str, keys: str | None, says: tuple[str
                     click.echo(format_event(e))
             printed = len(events)
 
-        sim_call_id = f"sim-{platform.clock.time():.0f}-{id(script) % 100000:05d}"
+        sim_call_id = f"sim-{uuid.uuid4().hex[:12]}"  # unique across runs, even at a fixed --at time
         sim = Simulator(platform, script, agent=not no_agent, on_action=None if (as_json or scripted) else live,
                         agent_no_answer=agent_no_answer)
         result = sim.run(caller=caller, called=called, language=language, call_id=sim_call_id)
