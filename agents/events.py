@@ -267,9 +267,9 @@ class CallbackCompleted(CallbackOutcome):
 @dataclass(frozen=True, kw_only=True)
 class AcdStats(DomainEvent):
     """The live figures of `AcdService.stats(...)` (every 15 s, national). `stats_scope` is what they
-    cover ("national", "center:44", "queue:44-pension"; the dict's `scope`, renamed on the wire as
-    `scope` is the declared events' own method); `center_code`, the scope, is None for national
-    figures (national roles only)."""
+    cover ("national", "center:44", "queue:44-pension"; the dict's `scope`, renamed so that it is not
+    mistaken for the province scope); `center_code`, the scope, is None for national figures
+    (national roles only)."""
 
     type: ClassVar[str] = "acd.stats"
     stats_scope: str

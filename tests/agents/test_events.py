@@ -129,6 +129,6 @@ def test_the_stats_event_declares_every_live_figure(acd) -> None:  # type: ignor
     figures = acd.agents.stats("national")
     event = AcdStats.of(figures)
     assert {f.name for f in fields(event)} == (set(figures) - {"scope"}) | {"stats_scope", "center_code"}
-    assert event.stats_scope == "national" and event.scope() is None
-    assert AcdStats.of(acd.agents.stats("center:44")).scope() == "44"
-    assert AcdStats.of(acd.agents.stats("44-pension")).scope() == "44"
+    assert event.stats_scope == "national" and event.center_code is None
+    assert AcdStats.of(acd.agents.stats("center:44")).center_code == "44"
+    assert AcdStats.of(acd.agents.stats("44-pension")).center_code == "44"

@@ -6,6 +6,7 @@ from agents import transitions
 from agents.events import AgentState, CallConnected, CallEnded, CallOffered
 from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, ak, ck, qk, qlk, rk, rlk
 from agents.records import AgentRec, CallRec
+from core.events import InProcessBus
 
 CALL = CallRec(call_id="c1", queue_id="44-pension", center="44", topic="pension", state="waiting",
                caller="13800138000", language="yue", context={"channel": "twilio", "transferred_from": "11"},
@@ -36,7 +37,8 @@ def test_an_offer_announces_the_call_on_the_channel_endpoint_with_the_caller_mas
     assert offered.endpoint == "client:a7" and offered.caller == "138****8000"
     assert offered.transferred_from == "11" and offered.until == 215.0 and offered.callback is False
     assert agent_state == AgentState(agent_id=7, state="offered", reason="", call_id="c1", center_code="44")
-    assert offered.scope() == "44" and offered.agent() == "7" and offered.pii() == (("caller", "phone"),)
+    wire = InProcessBus("n").emit(offered)  # the envelope the console filters on
+    assert wire.scope == "44" and wire.agent_id == "7" and wire.masks == (("caller", "phone"),)
 
 
 def test_an_answer_connects_the_call_and_counts_it_within_the_service_level_or_not() -> None:
