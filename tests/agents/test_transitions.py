@@ -37,7 +37,7 @@ def test_an_offer_announces_the_call_on_the_channel_endpoint_with_the_caller_mas
     assert offered.endpoint == "client:a7" and offered.caller == "138****8000"
     assert offered.transferred_from == "11" and offered.until == 215.0 and offered.callback is False
     assert agent_state == AgentState(agent_id=7, state="offered", reason="", call_id="c1", center_code="44")
-    wire = InProcessBus("n").emit(offered)  # the envelope the console filters on
+    wire = InProcessBus("n", None).emit(offered)  # the envelope the console filters on
     assert wire.scope == "44" and wire.agent_id == "7" and wire.masks == (("caller", "phone"),)
 
 
