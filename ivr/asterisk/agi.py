@@ -61,7 +61,8 @@ class AGIConnection(asyncio.Protocol):
         self.media_timeout = media_timeout
         self.hungup = asyncio.Event()
         self.closed = False
-        self._loop = asyncio.get_running_loop()  # a connection lives on the loop that accepted it
+        # a connection lives on the loop that accepted it (the server's: asking asyncio costs a getpid())
+        self._loop = server._loop if server is not None and server._loop is not None else asyncio.get_running_loop()
         self._server = server
         self._transport: asyncio.Transport | None = None
         self._parser = AGIParser()
@@ -91,17 +92,24 @@ class AGIConnection(asyncio.Protocol):
             self._server._opened(self)
 
     def data_received(self, data: bytes) -> None:
+        waiter = self._waiter
+        if waiter is not None and not self._queue:
+            reply = self._parser.known(data)
+            if reply is not None:  # the usual case: a familiar reply line for the running command
+                self._waiter = None
+                if not waiter.done():
+                    waiter.set_result(reply)
+                return
         if self._parser.in_env:
             self._env_received(data)
             return
         events = self._parser.feed(data)
-        waiter = self._waiter
         if waiter is not None and len(events) == 1 and not self._queue:
-            reply = events[0]
-            if type(reply) is Reply and reply[0] != 100:  # the usual case: the reply to the running command
+            event = events[0]
+            if type(event) is Reply and event[0] != 100:  # one reply for the running command
                 self._waiter = None
                 if not waiter.done():
-                    waiter.set_result(reply)
+                    waiter.set_result(event)
                 return
         self._queue.extend(events)
         self._read_queue()
@@ -424,6 +432,7 @@ class FastAGIServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._reaper = _Reaper(min(0.1, command_timeout / 5, env_timeout / 5))
         self._buffer: memoryview | None = None  # one read buffer for all connections (standard loop)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _connection(self) -> AGIConnection:
         if self._buffer is not None:
@@ -432,7 +441,7 @@ class FastAGIServer:
         return AGIConnection(command_timeout=self.command_timeout, media_timeout=self.media_timeout, server=self)
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         if isinstance(loop, asyncio.SelectorEventLoop):  # the standard loop (uvloop's is not one)
             self._buffer = memoryview(bytearray(READ_BUFFER_BYTES))
         self._server = await loop.create_server(self._connection, self.host, self.port, backlog=self.backlog)

@@ -284,6 +284,12 @@ class AGIParser:
         self._plain = not self._buf
         return parse_env_block(buf[:end])
 
+    def known(self, data: bytes) -> Reply | None:
+        """The Reply when `data` is exactly one reply line seen before (never a `100 Trying`) and nothing
+        is pending (no partial line, no 520 body, no error); else None: then `feed` it. The common
+        case, `200 result=0\n` and its like, without building the list of events."""
+        return _SEGMENTS.get(data) if self._plain else None
+
     def feed(self, data: bytes) -> list[Reply | str | AGIProtocolError]:
         """The replies (Reply) and hang-up lines (HANGUP) that `data` completed, in order; an
         AGIProtocolError last if the stream went bad."""

@@ -156,6 +156,14 @@ def test_segment_cache_keeps_partial_lines_and_state_apart() -> None:
     assert parser.feed(b"200 result=0\n") == []
     assert parser.feed(b"520 End\n") == [Reply(520, text="Invalid", usage=("200 result=0",))]
     assert all(len(k) <= ap._SEGMENT_BYTES and v.data is None for k, v in ap._SEGMENTS.items())
+    # known(): the same look-up without feeding, only when nothing is pending
+    parser = AGIParser()
+    assert parser.known(b"200 result=0\n") is None  # still in the env block
+    parser.feed_env(b"agi_network: yes\n\n")
+    assert parser.known(b"200 result=0\n") == Reply(200, "0", text="result=0")
+    assert parser.known(b"100 result=0 Trying...\n") is None and parser.known(b"200 result=1 (x)\n") is None
+    parser.feed(b"200 res")
+    assert parser.known(b"200 result=0\n") is None
 
 
 @settings(deadline=None)
