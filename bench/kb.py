@@ -136,11 +136,11 @@ def command(articles: int, passes: int, relevance: bool) -> None:
         p = _platform(Path(tmp))
         try:
             kb = p.knowledge
-            available = kb.index.searcher.embedder.available
-            click.echo("semantic signal: " + ("on (HOTLINE_KB_SEMANTIC=use)" if available else "off"))
             import_file(kb, corpus, publish=True)
             t0 = time.perf_counter()
             count = kb.reindex()
+            available = kb.index.searcher.embedder.available
+            click.echo("semantic signal: " + ("on (HOTLINE_KB_SEMANTIC=use)" if available else "off"))
             click.echo(f"corpus {corpus.name}: {count} articles, index rebuilt in {time.perf_counter() - t0:.3f} s")
             click.echo(f"  search latency over {len(queries)} queries x {passes}: "
                        f"{_latency(kb, queries, passes)}")
