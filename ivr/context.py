@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from core.masking import mask_id, mask_phone, scrub, scrub_data
+from ivr import flowmodel as fm
 from ivr.actions import Action, Collect, Prompt
 from ivr.events import CallInput
 from ivr.flow import Flow, Node, prompt_refs
@@ -30,6 +31,7 @@ Step = Action | Goto
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_RETRIES = 2  # re-asks after the first attempt
+DEFAULT_TIMEOUT_S = 5.0  # seconds to wait for the caller's keys
 
 
 class Ctx:
@@ -113,6 +115,11 @@ class Ctx:
             raise TypeError(f"node {self.node.id} is a {self.node.type} node, not a {kind.__name__}")
         return model
 
+    def asking(self) -> fm.AskingNode | None:
+        """The current node's waiting fields (re-asks, time-out, fallback), if it waits for the caller."""
+        model = self.node.model
+        return model if isinstance(model, fm.AskingNode) else None
+
     def prompts(self, value: Any) -> list[Prompt]:
         """Prompt refs of a node field ("id" or {id, vars}) rendered in the call's language."""
         if value is None:
@@ -154,13 +161,14 @@ class Ctx:
     # -- retries --------------------------------------------------------------------------
     def retry(self, why: str, reask: Action, *, prompt: Any = None) -> Step:
         """Count a failed attempt; re-ask with an explanation, or give up to the fallback."""
-        node = self.node
+        asking = self.asking()
+        defaults = self.flow.settings
         self.state["retries"] = int(self.state.get("retries", 0)) + 1
-        limit = int(node.get("max_retries", self.flow.settings.get("max_retries", DEFAULT_RETRIES)))
-        self.event("retry", node=node.id, why=why, attempt=self.state["retries"])
+        limit = _first(asking.max_retries if asking else None, defaults.max_retries, DEFAULT_RETRIES)
+        self.event("retry", node=self.node.id, why=why, attempt=self.state["retries"])
         if self.state["retries"] > limit:
             self.say("too_many_attempts")
-            fallback = node.get("fallback") or self.flow.settings.get("fallback")
+            fallback = (asking.fallback if asking else None) or defaults.fallback
             if fallback:
                 return Goto(fallback)
             return self.engine.give_up(self)
@@ -172,10 +180,16 @@ class Ctx:
 
     def collect(self, prompts: list[Prompt], *, min_digits: int = 1, max_digits: int = 1,
                 terminator: str | None = None, timeout_s: float | None = None) -> Collect:
+        asking = self.asking()
+        wait = timeout_s or (asking.timeout_s if asking else None) or self.flow.settings.timeout_s
         return Collect(prompts=tuple(prompts), min_digits=min_digits, max_digits=max_digits,
-                       timeout_s=float(timeout_s or self.node.get("timeout_s")
-                                       or self.flow.settings.get("timeout_s", 5)),
+                       timeout_s=float(wait or DEFAULT_TIMEOUT_S),
                        terminator=terminator, inter_digit_timeout_s=3.0)
+
+
+def _first(*values: int | None) -> int:
+    """The first value given (0 counts as given)."""
+    return next(v for v in values if v is not None)
 
 
 def secret_key(call_id: str) -> str:

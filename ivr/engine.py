@@ -84,7 +84,7 @@ class Engine:
             "flow_id": info.id, "flow_version": info.version, "t0": now, "node": None, "step": "",
             "retries": 0, "path": [], "inputs": [], "events": [], "pending": [], "route": None, "queue": None,
             "vars": {"caller": caller or "", "called": called, "entry": entry, "channel": channel,
-                     "language": language or flow.settings.get("language", "zh"),
+                     "language": language or flow.settings.language,
                      "entry_center": str(args.pop("entry_center", self.platform.settings.center_code)),
                      "speech": bool(args.pop("speech", False)),
                      "recording_notice": self._recording_notice(entry), **args},
@@ -131,7 +131,7 @@ class Engine:
         self-service (key 7 while holding), `never`. None (the normal IVR) when the reference is unknown,
         expired or used, or the flow has no route node."""
         ctx = Ctx(self, state, flow)
-        node_id = str(flow.settings.get("handoff_node") or "") or next(
+        node_id = (flow.settings.handoff_node or "") or next(
             (nid for nid, node in flow.nodes.items() if node.type == "route"), "")
         if node_id not in flow.nodes or flow.nodes[node_id].type != "route":
             log.error("call %s arrived with a handoff but flow %s has no route node", ctx.call_id, flow.name)
@@ -158,7 +158,7 @@ class Engine:
                           "queue_id": arrival.queue_id, "topic": arrival.topic, "priority": 1,
                           "reasons": [{"code": "handoff", "text": f"由{from_name}12333转接"}]}
         state["handoff_node"] = node_id
-        reverify_node = str(flow.settings.get("reverify_node") or "records_id")
+        reverify_node = flow.settings.reverify_node or "records_id"
         if policy == "always" and verified and reverify_node in flow.nodes:
             # the sender's verification is not taken: the caller verifies here before being queued
             v.update(handoff_pending=arrival.to_dict(), handoff_since=ctx.now(), reverify="required")
@@ -277,7 +277,7 @@ class Engine:
 
     def system_error(self, ctx: Ctx) -> Step:
         ctx.event("error", node=ctx.state.get("node"))
-        target = ctx.flow.settings.get("on_error")
+        target = ctx.flow.settings.on_error
         if target and target in ctx.flow.nodes and ctx.state.get("node") != target and not ctx.state.get("errored"):
             ctx.state["errored"] = True
             ctx.say("system_error")

@@ -34,6 +34,7 @@ from ivr.flowmodel import (
     NODE_MODELS,
     FlowFile,
     FlowNode,
+    FlowSettings,
     Kind,
     PromptWithVars,
     fields_of,
@@ -101,7 +102,7 @@ class Flow:
     name: str
     start: str
     nodes: dict[str, Node]
-    settings: dict[str, Any]
+    settings: FlowSettings
     source: str
     sha256: str
     description: str = ""
@@ -168,6 +169,14 @@ def _node_problem(error: Any, raw_nodes: dict[str, Any], lines: dict[tuple[str, 
     return Problem("error", "schema", f"'{key}' must be {kind.value if kind else 'valid'}", node_id, kline)
 
 
+def _setting_problem(error: Any, key: str, lines: dict[tuple[str, ...], int]) -> Problem:
+    line = lines.get(("settings", key), lines.get(("settings",)))
+    if error["type"] == "extra_forbidden":
+        return Problem("error", "schema", f"unknown setting '{key}'", line=line)
+    kind = kind_of(FlowSettings, key)
+    return Problem("error", "schema", f"setting '{key}' must be {kind.value if kind else 'valid'}", line=line)
+
+
 def schema_problems(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, ...], int]) -> list[Problem]:
     """The model's validation errors as `Problem`s: one per field, with its line."""
     problems: list[Problem] = []
@@ -182,6 +191,8 @@ def schema_problems(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple
         seen.add(where)
         if len(where) > 1:
             problems.append(_node_problem(error, raw_nodes, lines))
+        elif loc[:1] == ("settings",) and len(loc) > 1:
+            problems.append(_setting_problem(error, loc[1], lines))
         elif error["type"] == "extra_forbidden":
             problems.append(Problem("error", "schema", f"unknown top-level key '{loc[0]}'", line=lines.get(loc[:1])))
         else:
@@ -218,7 +229,8 @@ def parse_flow(text: str) -> tuple[Flow | None, list[Problem]]:
                            lines={k[2:]: v for k, v in lines.items() if len(k) > 2 and k[:2] == ("nodes", node_id)},
                            model=model)
              for node_id, model in checked.nodes.items()}
-    flow = Flow(name=checked.name or "flow", start=checked.start, nodes=nodes, settings=checked.settings or {},
+    flow = Flow(name=checked.name or "flow", start=checked.start, nodes=nodes,
+                settings=checked.settings or FlowSettings(),
                 source=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                 description=checked.description or "")
     return flow, problems
@@ -231,6 +243,12 @@ def load_flow(text: str) -> Flow:
     if flow is None or errors:
         raise FlowError(errors or problems)
     return flow
+
+
+def setting_targets(flow: Flow) -> list[tuple[str, str]]:
+    """The node ids the flow's settings name (fallback, on_error, ...), with the setting's name."""
+    return [(key, value) for key, kind in fields_of(FlowSettings).items()
+            if kind is Kind.TARGET and (value := getattr(flow.settings, key)) is not None]
 
 
 def targets(node: Node) -> list[tuple[tuple[str, ...], str]]:

@@ -77,10 +77,15 @@ class _Node(_Strict):
     title: Title | None = None
 
 
-class _Retry(_Node):
+class AskingNode(_Node):
+    """A node that waits for the caller: how long, how many re-asks, and where to go after the last."""
+
     max_retries: Int | None = None
     fallback: Target | None = None
     timeout_s: Num | None = None
+
+
+class _Retry(AskingNode):
     invalid_prompt: PromptRef | None = None
     timeout_prompt: PromptRef | None = None
 
@@ -135,15 +140,13 @@ class ConfirmNode(_Retry):
     retry: Target
 
 
-class ListenNode(_Node):
+class ListenNode(AskingNode):
     type: Literal["listen"]
     prompts: Prompts
     intents: TargetMap
     fallback: Target
     var: Str | None = None
     threshold: Num | None = None
-    max_retries: Int | None = None
-    timeout_s: Num | None = None
     no_match_prompt: PromptRef | None = None
     timeout_prompt: PromptRef | None = None
 
@@ -227,14 +230,12 @@ class CallbackNode(_Node):
     prompts: Prompts | None = None
 
 
-class SurveyNode(_Node):
+class SurveyNode(AskingNode):
     type: Literal["survey"]
     prompts: Prompts
     next: Target
     question: Str | None = None
     scale: Mapping | None = None
-    max_retries: Int | None = None
-    timeout_s: Num | None = None
     invalid_prompt: PromptRef | None = None
 
 
@@ -256,13 +257,26 @@ FlowNode = Annotated[Union[  # noqa: UP007 (a discriminated union needs the Unio
     SmsNode, ProvinceNode, RouteNode, CallbackNode, SurveyNode, HangupNode], Field(discriminator="type")]
 
 
+class FlowSettings(_Strict):
+    """Flow-wide defaults (`settings:`), each overridable per node where the node has the field."""
+
+    language: Str = "zh"
+    max_retries: Int | None = None
+    timeout_s: Num | None = None
+    fallback: Target | None = None
+    on_error: Target | None = None
+    handoff_node: Target | None = None
+    reverify_node: Target | None = None
+    records_node: Target | None = None
+
+
 class FlowFile(_Strict):
     format: Literal[1] = 1  # FORMAT_VERSION
     name: StrictStr | None = None
     description: StrictStr | None = None
     start: StrictStr
     nodes: Annotated[dict[str, FlowNode], Field(min_length=1)]
-    settings: dict[str, Any] | None = None
+    settings: FlowSettings | None = None
 
 
 def _kind_in(annotation: Any) -> Kind | None:

@@ -620,7 +620,7 @@ class RouteNode(Handler):
         v.update(handoff_pending=arrival, handoff_since=ctx.now(), verified=False, id_number="")
         ctx.say("handoff_reverify_records", from_name=provinces.name_of(str(arrival.get("from_center") or "00")),
                 center_name=provinces.name_of(str(arrival.get("center_code") or "")))
-        return Goto(str(ctx.flow.settings.get("records_node") or "records_start"))
+        return Goto(ctx.flow.settings.records_node or "records_start")
 
     def ticket(self, ctx: Ctx, decision: Any, ticket_id: int | None) -> Step:
         """The switch's overflow was "ticket" and it opened a work order for the caller's number and
@@ -676,7 +676,7 @@ class RouteNode(Handler):
     def offers_self_service(ctx: Ctx) -> bool:
         """A handed-over caller under policy `records` may leave the queue for a record self-service."""
         return bool(ctx.vars.get("handoff_arrival")) and ctx.vars.get("reverify") == "records" and \
-            str(ctx.flow.settings.get("records_node") or "records_start") in ctx.flow.nodes
+            (ctx.flow.settings.records_node or "records_start") in ctx.flow.nodes
 
     def after_status(self, ctx: Ctx, status: Any, announce: bool = False) -> Step:
         n = ctx.spec(fm.RouteNode)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ivr.flow import WAITING_TYPES, Flow, Problem, parse_flow, prompt_fields, targets
+from ivr.flow import WAITING_TYPES, Flow, Problem, parse_flow, prompt_fields, setting_targets, targets
 from ivr.prompts import PromptCatalog
 
 TERMINAL_TYPES = frozenset({"hangup"})
@@ -73,6 +73,10 @@ def _reachable(start: str, graph: dict[str, list[str]]) -> set[str]:
 def check_graph(flow: Flow, catalog: PromptCatalog | None) -> list[Problem]:
     problems: list[Problem] = []
     graph: dict[str, list[str]] = {}
+    for key, target in setting_targets(flow):
+        if target not in flow.nodes:
+            problems.append(Problem("error", "dangling_target",
+                                    f"setting '{key}' goes to '{target}', which is not a node"))
     for node in flow.nodes.values():
         edges = []
         for path, target in targets(node):

@@ -417,3 +417,21 @@ def test_a_caller_hanging_up_while_a_console_transfer_requeued_them_is_abandoned
     homes.agents.calls["c-moved"].update(state="waiting", agent_id=None)  # a console transfer re-queued it
     ivr.hangup("c-moved")
     assert homes.agents.abandoned == ["c-moved"] and homes.agents.ended == []
+
+
+def test_a_node_s_own_retry_limit_beats_the_flow_default(platform, homes) -> None:
+    """The default flow says max_retries: 2; a main menu that says 0 gives up at the first time-out."""
+    from ivr.service import DEFAULT_FLOW
+    from ivr.simulator import ScriptedCaller, Simulator
+
+    text = DEFAULT_FLOW.read_text(encoding="utf-8")
+    marker = "  main_menu:\n"
+    assert marker in text
+    at = text.index(marker) + len(marker)
+    service = IvrService(platform, homes=homes)
+    service.publish(text[:at] + "    max_retries: 0\n" + text[at:], "12333", by="test")
+    result = Simulator(platform, ScriptedCaller("- 1 h"), agent=False, ivr=service, homes=homes).run(
+        caller="13800138000", called="12333")
+    ids = prompt_ids(result)
+    assert "input_timeout" not in ids and "too_many_attempts" in ids
+    assert "agent_general" in path(result)

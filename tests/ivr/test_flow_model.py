@@ -71,3 +71,20 @@ def test_the_graph_checks_read_the_kinds_declared_on_the_models() -> None:
     assert {path[0] for path, _ in targets(menu)} <= {k for k, v in fields_of(MenuNode).items()
                                                      if v in (Kind.TARGET, Kind.TARGET_MAP)}
     assert next(pid for _, pid in prompt_fields(menu)) == "main_menu"
+
+
+def test_settings_are_typed_and_closed() -> None:
+    flow = load_flow(GOOD + "settings: {max_retries: 4, timeout_s: 7.5, fallback: bye}\n")
+    assert (flow.settings.max_retries, flow.settings.timeout_s, flow.settings.fallback) == (4, 7.5, "bye")
+    assert flow.settings.language == "zh"  # the default when a flow does not say
+    assert problems_of(GOOD + "settings: {max_retry: 4}\n") == [(None, 17, "unknown setting 'max_retry'")]
+    assert problems_of(GOOD + "settings: {timeout_s: soon}\n") == [
+        (None, 17, "setting 'timeout_s' must be a number")]
+
+
+def test_a_setting_naming_a_missing_node_is_a_dangling_target() -> None:
+    from ivr.validate import errors, validate_text
+
+    found = errors(validate_text(GOOD + "settings: {on_error: nowhere}\n"))
+    assert [(p.code, p.message) for p in found] == [
+        ("dangling_target", "setting 'on_error' goes to 'nowhere', which is not a node")]
