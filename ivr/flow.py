@@ -81,9 +81,6 @@ class Node:
     lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
     model: FlowNode | None = field(default=None, compare=False, repr=False)  # the checked, typed node
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.spec.get(key, default)
-
     def line_of(self, *path: str) -> int | None:
         return self.lines.get(tuple(path), self.line)
 

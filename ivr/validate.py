@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ivr.flow import WAITING_TYPES, Flow, Problem, parse_flow, prompt_fields, setting_targets, targets
+from ivr.flowmodel import MenuNode
 from ivr.prompts import PromptCatalog
 
 TERMINAL_TYPES = frozenset({"hangup"})
@@ -95,7 +96,7 @@ def check_graph(flow: Flow, catalog: PromptCatalog | None) -> list[Problem]:
                 elif "en" not in catalog.entries[pid].text:
                     problems.append(Problem("warning", "missing_translation", f"prompt '{pid}' has no en text",
                                             node.id, node.line_of(*path)))
-        if node.type == "menu" and "0" not in {str(k) for k in node.get("options", {})}:
+        if isinstance(node.model, MenuNode) and "0" not in {str(k) for k in node.model.options}:
             problems.append(Problem("warning", "no_agent_key", "menu has no '0' option for an agent",
                                     node.id, node.line_of("options")))
 

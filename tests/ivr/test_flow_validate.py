@@ -42,7 +42,7 @@ def test_default_flow_is_clean() -> None:
     assert problems == []
     flow = load_flow(DEFAULT_FLOW.read_text(encoding="utf-8"))
     menus = [n for n in flow.nodes.values() if n.type == "menu"]
-    assert len(menus) >= 10 and all(n.get("options").get("0") for n in menus)  # 0 from every menu
+    assert len(menus) >= 10 and all(n.spec["options"].get("0") for n in menus)  # 0 from every menu
 
 
 def test_small_flow_is_clean() -> None:
@@ -144,8 +144,8 @@ def test_agent_more_than_two_menus_away_is_a_warning() -> None:
 
 def test_every_default_node_has_a_short_title_in_both_languages() -> None:
     flow = load_flow(DEFAULT_FLOW.read_text(encoding="utf-8"))
-    untitled = [n.id for n in flow.nodes.values() if not (isinstance(n.get("title"), dict)
-                                                         and n.get("title").get("zh") and n.get("title").get("en"))]
+    untitled = [n.id for n in flow.nodes.values() if not (isinstance(n.spec.get("title"), dict)
+                                                         and n.spec["title"].get("zh") and n.spec["title"].get("en"))]
     assert untitled == []
     assert flow.node("main_menu").title("zh") == "主菜单" and flow.node("main_menu").title("en") == "Main menu"
     assert flow.node("main_menu").title("fr") == "主菜单"  # another language falls back to Chinese
