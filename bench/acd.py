@@ -130,43 +130,82 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url: str, seed: int) -> dict:
-    from agents.domain import QueuedCall
+class Load:
+    """The benchmark's caller and agent side on one node: new calls (route + enqueue, answered at once
+    when an idle agent takes them) and agents finishing (end + wrap-up; the matcher hands them the
+    next waiting call, which they accept). `busy` holds the agents this node answered for."""
 
-    rng = random.Random(seed)
+    def __init__(self, platform: Platform, rng: random.Random, callers: list[str], tag: str = "b") -> None:
+        self.sw, self.acd, self.rng, self.callers, self.tag = platform.switch, platform.agents, rng, callers, tag
+        self.seq = 0
+        self.busy: list[int] = []
+
+    def new_call(self) -> None:
+        from agents.domain import QueuedCall
+
+        self.seq += 1
+        d = self.sw.route(caller=self.rng.choice(self.callers), topic=self.rng.choice(TOPICS))
+        st = self.acd.enqueue(QueuedCall(call_id=f"{self.tag}{self.seq}", queue_id=d.queue_id,
+                                         center_code=d.center_code, topic=d.topic, priority=d.priority,
+                                         caller=None, context={"channel": "bench"}))
+        if st.state == "offered":  # an idle agent took it at once: answer, so it is busy
+            self.acd.accept(st.agent_id, st.call_id)
+            self.busy.append(st.agent_id)
+
+    def finish_one(self) -> bool:
+        """One busy agent ends and wraps up; True when the matcher gave them a waiting call."""
+        if not self.busy:
+            return False
+        agent = self.busy.pop(self.rng.randrange(len(self.busy)))
+        status = self.acd.agent_status(agent)
+        if status is not None and status.call_id:
+            self.acd.end_call(status.call_id)
+        self.acd.wrap_up(agent, "resolved")
+        got = self.acd.agent_status(agent)
+        if got is not None and got.call_id:
+            self.acd.accept(agent, got.call_id)
+            self.busy.append(agent)
+            return True
+        return False
+
+
+def prepare(platform: Platform, agents: int, waiting: int, rng: random.Random) -> Load:
+    """The national directory with unlimited capacity, `agents` agents over the 31 provinces logged in,
+    ready and then busy, and `waiting` calls queued behind them."""
+    sw, acd = platform.switch, platform.agents
+    provinces = [c.code for c in sw.centers() if c.code not in ("00", "66")]
+    for code in [c.code for c in sw.centers()]:
+        sw.update_center(code, capacity=10**6)
     numbers = _numbers_by_province()
+    load = Load(platform, rng, [n for code in provinces for n in numbers.get(code, [])], tag="s")
+    for a in _seed_agents(platform, agents, provinces):
+        acd.login(a)
+        acd.set_ready(a)
+    for _ in range(agents + waiting):
+        load.new_call()
+        platform.clock.advance(0.001)
+    return load
+
+
+def drop_prefix(redis_url: str, prefix: str) -> None:
+    from core.state import RedisStore
+
+    cleanup = RedisStore(redis_url, prefix=prefix)
+    keys = cleanup.redis.keys(prefix + "*")
+    for i in range(0, len(keys), 1000):
+        cleanup.redis.delete(*keys[i:i + 1000])
+    cleanup.close()
+
+
+def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url: str, seed: int) -> dict:
+    rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         platform, clock, prefix = _platform(Path(tmp), store_kind, redis_url)
         try:
-            sw, acd = platform.switch, platform.agents
-            provinces = [c.code for c in sw.centers() if c.code not in ("00", "66")]
-            for code in [c.code for c in sw.centers()]:
-                sw.update_center(code, capacity=10**6)
-            callers = [n for code in provinces for n in numbers.get(code, [])]
-            ids = _seed_agents(platform, agents, provinces)
+            acd = platform.agents
             t0 = time.perf_counter()
-            for a in ids:
-                acd.login(a)
-                acd.set_ready(a)
-            seq = 0
-
-            busy: list[int] = []
-
-            def new_call() -> None:
-                nonlocal seq
-                seq += 1
-                topic = rng.choice(TOPICS)
-                d = sw.route(caller=rng.choice(callers), topic=topic)
-                st = acd.enqueue(QueuedCall(call_id=f"b{seq}", queue_id=d.queue_id, center_code=d.center_code,
-                                            topic=d.topic, priority=d.priority, caller=None,
-                                            context={"channel": "bench"}))
-                if st.state == "offered":  # an idle agent took it at once: answer, so it is busy
-                    acd.accept(st.agent_id, st.call_id)
-                    busy.append(st.agent_id)
-
-            for _ in range(agents + waiting):
-                new_call()
-                clock.advance(0.001)
+            load = prepare(platform, agents, waiting, rng)
+            load.tag = "b"
             setup = time.perf_counter() - t0
             route_lat, match_lat = [], []
             trips = RoundTrips(platform.store.redis) if store_kind == "redis" else None
@@ -177,19 +216,12 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
                 clock.advance(0.05)
                 before = trips.count if trips else 0
                 t = time.perf_counter()
-                new_call()
+                load.new_call()
                 route_lat.append(time.perf_counter() - t)
                 middle = trips.count if trips else 0
                 route_trips += middle - before
-                agent = busy.pop(rng.randrange(len(busy)))
                 t = time.perf_counter()
-                acd.end_call(acd.agent_status(agent).call_id)
-                acd.wrap_up(agent, "resolved")
-                got = acd.agent_status(agent).call_id
-                if got:
-                    acd.accept(agent, got)
-                    busy.append(agent)
-                    matched += 1
+                matched += load.finish_one()
                 match_lat.append(time.perf_counter() - t)
                 match_trips += (trips.count if trips else 0) - middle
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
@@ -205,13 +237,7 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
         finally:
             platform.close()
             if prefix:
-                from core.state import RedisStore
-
-                cleanup = RedisStore(redis_url, prefix=prefix)
-                keys = cleanup.redis.keys(prefix + "*")
-                for i in range(0, len(keys), 1000):
-                    cleanup.redis.delete(*keys[i:i + 1000])
-                cleanup.close()
+                drop_prefix(redis_url, prefix)
     return {"store": store_kind, "setup_s": setup, "decisions_per_s": 2 * ops / elapsed,
             "cycles_per_s": ops / elapsed, "cpu_ms": 1000 * cpu / (2 * ops), "matched": matched,
             "ops": ops, "waiting_end": final_waiting,
@@ -231,8 +257,11 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
               default=("memory", "redis"), show_default=True)
 @click.option("--redis-url", default="redis://127.0.0.1:6379/0", show_default=True)
 @click.option("--seed", default=12333, show_default=True)
+@click.option("--nodes", default=2, show_default=True,
+              help="Also run this many nodes (processes) on one Redis at once, checking for double assignments "
+                   "throughout (1 = skip).")
 def command(agents: int, waiting: int, ops: int, full: bool, stores: tuple[str, ...], redis_url: str,
-            seed: int) -> None:
+            seed: int, nodes: int) -> None:
     """ACD routing + matching throughput and latency, in-process vs Redis state."""
     if full:
         agents, waiting, ops = 3000, 10000, 2000
@@ -268,6 +297,15 @@ def command(agents: int, waiting: int, ops: int, full: bool, stores: tuple[str, 
     if len(results) == 2:
         ratio = results[0]["decisions_per_s"] / results[1]["decisions_per_s"]
         click.echo(f"ratio {results[0]['store']}/{results[1]['store']} decisions/s: {ratio:.2f}")
+    if nodes > 1 and "redis" in stores:
+        from bench.acd_nodes import report, run_nodes
+
+        click.echo(f"{nodes} nodes on one Redis, {ops} cycles each, same state size:")
+        try:
+            report(run_nodes(nodes, agents=agents, waiting=waiting, ops=ops, redis_url=redis_url, seed=seed),
+                   redis_result["decisions_per_s"] if redis_result else None)
+        except Exception as exc:  # noqa: BLE001 - e.g. Redis gone: say so
+            click.echo(f"  not measured ({type(exc).__name__}: {exc})")
 
 
 def _cell(fmt: str, value: Any) -> str:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from agents import consistency
 from agents.domain import AcdError
 from agents.keys import RPOOLS, agent_pools, ak, ck, qk, qlk, rk
 from core.clock import FakeClock
@@ -28,6 +29,7 @@ AGENT_DEFS = (("g1", "44", ("pension",)), ("g2", "44", ("pension", "card")), ("g
 
 def check_consistent(p: Platform) -> None:
     store = p.store
+    assert consistency.check(store) == []  # the product's own checker (also run by the two-node bench)
     agents = {a.agent_id: a for a in p.agents.agents_live()}
     calls = {k[len("acd:c:"):]: store.hgetall(k) for k in store.keys("acd:c:*")}
     holders: dict[str, int] = {}

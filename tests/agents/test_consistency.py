@@ -1,0 +1,62 @@
+"""The ACD's assignment checker: it names each way calls and agents can disagree, and reads a
+consistent snapshot from both stores."""
+
+from __future__ import annotations
+
+from agents.consistency import assignment_faults, check
+from agents.records import AgentRec, CallRec
+from core.clock import FakeClock
+from core.state import MemoryStore, RedisStore
+from tests import services
+
+
+def agent(agent_id: int, state: str, call_id: str = "") -> AgentRec:
+    return AgentRec(id=agent_id, state=state, call_id=call_id)
+
+
+def call(call_id: str, state: str, agent_id: int | None = None) -> CallRec:
+    return CallRec(call_id=call_id, state=state, agent_id=agent_id)
+
+
+def test_a_consistent_state_has_no_faults() -> None:
+    agents = {1: agent(1, "on_call", "c1"), 2: agent(2, "offered", "c2"), 3: agent(3, "ready"),
+              4: agent(4, "wrap_up", "c4")}
+    calls = {"c1": call("c1", "connected", 1), "c2": call("c2", "offered", 2), "c3": call("c3", "waiting"),
+             "c4": call("c4", "ended", 4)}
+    assert assignment_faults(agents, calls) == []
+
+
+def test_each_kind_of_disagreement_is_named() -> None:
+    agents = {1: agent(1, "on_call", "c1"), 2: agent(2, "offered", "c1"), 3: agent(3, "on_call"),
+              4: agent(4, "ready", "c9"), 5: agent(5, "on_call", "c5")}
+    calls = {"c1": call("c1", "connected", 1), "c6": call("c6", "offered"), "c7": call("c7", "offered", 5)}
+    assert assignment_faults(agents, calls) == [
+        "call c1 is held by agents 1 and 2",
+        "agent 3 is on_call without a call",
+        "agent 4 is ready but still names call c9",
+        "call c6 is offered without an agent",
+        "call c7 is offered to agent 5, who holds c5",
+    ]
+
+
+def _store_faults(store) -> list[str]:  # type: ignore[no-untyped-def]
+    for rec in (agent(1, "on_call", "c1"), agent(2, "on_call", "c1")):
+        store.hset(f"acd:a:{rec.id}", mapping=rec.to_hash())
+    store.hset("acd:c:c1", mapping=call("c1", "connected", 1).to_hash())
+    store.hset("acd:agents", mapping={"1": "x"})  # other ACD keys are not records
+    return check(store)
+
+
+def test_check_reads_the_in_process_store() -> None:
+    assert _store_faults(MemoryStore(FakeClock())) == ["call c1 is held by agents 1 and 2"]
+
+
+def test_check_reads_redis_in_one_snapshot() -> None:
+    services.require("redis")
+    prefix = services.redis_prefix()
+    store = RedisStore(services.REDIS_URL, prefix=prefix)
+    try:
+        assert _store_faults(store) == ["call c1 is held by agents 1 and 2"]
+    finally:
+        store.close()
+        services.flush_prefix(prefix)
