@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import unicodedata
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
+import rjieba
 from pypinyin import Style, lazy_pinyin
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
@@ -82,9 +81,7 @@ class Analyzer:
     """Segmentation and query expansion. Build once per process (`default_analyzer()`)."""
 
     def __init__(self, extra_terms: Iterable[str] = ()) -> None:
-        jieba.setLogLevel(logging.WARNING)
-        self._tok = jieba.Tokenizer()
-        self._tok.initialize()
+        self._tok = rjieba.Jieba()  # jieba's dictionary and search mode, segmenting in Rust
         self.domain_terms: list[str] = []
         for line in _read_lines("terms.txt"):
             parts = line.split()
@@ -92,7 +89,7 @@ class Analyzer:
             self._tok.add_word(parts[0], freq, parts[2] if len(parts) > 2 else None)
             self.domain_terms.append(parts[0])
         for term in extra_terms:
-            self._tok.add_word(term)
+            self._tok.add_word(term, None, None)
         self.stopwords = frozenset(w for line in _read_lines("stopwords.txt") for w in line.split())
         self.synonym_groups: list[tuple[str, ...]] = []
         for line in _read_lines("synonyms.txt"):
@@ -101,7 +98,7 @@ class Analyzer:
             self.synonym_groups.append(group)
             for word in group:
                 if len(word) > 1 and _HAN_RUN.fullmatch(word):
-                    self._tok.add_word(word, 300)
+                    self._tok.add_word(word, 300, None)
         self._groups_of: dict[str, list[int]] = {}
         for i, group in enumerate(self.synonym_groups):
             for word in group:
@@ -115,14 +112,14 @@ class Analyzer:
                 if word:
                     self.outside_words.append(word)
                     if _HAN_RUN.fullmatch(word):
-                        self._tok.add_word(word, 300)
+                        self._tok.add_word(word, 300, None)
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach the segmenter editors' keywords so they stay whole."""
         for word in words:
             word = normalize(word).strip()
-            if 1 < len(word) <= 12 and _HAN_RUN.fullmatch(word) and word not in self._tok.FREQ:
-                self._tok.add_word(word, 200)
+            if 1 < len(word) <= 12 and _HAN_RUN.fullmatch(word) and not self._tok.has_word(word):
+                self._tok.add_word(word, 200, None)
 
     def outside(self, query: str) -> list[str]:
         """Words of the query that belong to other departments' topics (lexicon/outside.txt)."""
@@ -130,12 +127,12 @@ class Analyzer:
         return [w for w in self.outside_words if w in norm]
 
     def is_word(self, text: str) -> bool:
-        return self._tok.FREQ.get(text, 0) > 0
+        return self._tok.has_word(text)
 
     def tokens(self, text: str) -> list[str]:
         """Search-mode tokens of a text without stop words and punctuation (duplicates kept)."""
         text = normalize(text)
-        return [t for t in self._tok.cut_for_search(text, HMM=False)
+        return [t for t in self._tok.cut_for_search(text, False)
                 if t.strip() and _WORD.search(t) and t not in self.stopwords]
 
     def _term_tokens(self, term: str) -> list[str]:

@@ -58,9 +58,9 @@ def test_the_semantic_figures_in_the_docs_are_reproducible(tmp_path: Path) -> No
     assert report["model"]["weights"]["sem_strong"] > 0 and report["model"]["confidence"]["semantic"] > 0
     dev, dev2 = report["sets"]["dev"]["cross_validated"], report["sets"]["dev2"]["cross_validated"]
     # float32 products may differ in the last bits between CPUs: allow a query either way
-    assert (dev["mrr5"], dev["p1"]) == (pytest.approx(0.925, abs=0.007), pytest.approx(0.8819, abs=0.007))
+    assert (dev["mrr5"], dev["p1"]) == (pytest.approx(0.918, abs=0.007), pytest.approx(0.875, abs=0.007))
     assert (dev2["mrr5"], dev2["p1"]) == (pytest.approx(0.8071, abs=0.006), pytest.approx(0.75, abs=0.006))
-    assert dev["oos_rejected"] == pytest.approx(0.625, abs=0.07)
+    assert dev["oos_rejected"] == pytest.approx(0.75, abs=0.07)
     assert dev2["oos_rejected"] == pytest.approx(0.65, abs=0.03)
     # still better than the lexical ranking's cross-validated 0.892 / 0.7654
     assert dev["mrr5"] > 0.9 and dev2["mrr5"] > 0.78
