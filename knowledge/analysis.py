@@ -193,6 +193,7 @@ class HomophoneTable:
 
     def __init__(self) -> None:
         self._by_sound: dict[tuple[str, ...], set[str]] = {}
+        self._starts: set[tuple[str, str]] = set()  # the first two sounds of every known term
         self._known: set[str] = set()
         self._lock = threading.Lock()
 
@@ -206,20 +207,27 @@ class HomophoneTable:
         with self._lock:
             for term in fresh:
                 self._known.add(term)
-                self._by_sound.setdefault(fuzzy_pinyin(term), set()).add(term)
+                sounds = fuzzy_pinyin(term)
+                self._by_sound.setdefault(sounds, set()).add(term)
+                self._starts.add((sounds[0], sounds[1]))
 
     def corrections(self, norm_query: str, analyzer: Analyzer) -> list[str]:
         found: list[str] = []
         for run in _HAN_RUN.findall(norm_query):
             sounds = fuzzy_pinyin(run)
+            # a window can only sound like a term that starts with the same two sounds: most start nothing
+            starts = [i for i in range(len(run) - 1) if (sounds[i], sounds[i + 1]) in self._starts]
             for size in range(2, min(6, len(run)) + 1):
-                for i in range(len(run) - size + 1):
+                for i in starts:
+                    if i + size > len(run):
+                        break
+                    terms = self._by_sound.get(sounds[i:i + size])
+                    if not terms:
+                        continue
                     window = run[i:i + size]
                     if window in self._known or (size == 2 and analyzer.is_word(window)):
                         continue
-                    for term in self._by_sound.get(tuple(sounds[i:i + size]), ()):
-                        if term not in norm_query:
-                            found.append(term)
+                    found.extend(term for term in terms if term not in norm_query)
         return found
 
 
