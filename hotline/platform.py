@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from knowledge.api import KnowledgeApi
     from qa.api import QaApi
     from recordings.api import RecordingsApi
-    from records.api import RecordsApi
+    from records.api import CodeSender, RecordsApi
     from sms.api import SmsApi
     from switch.api import SwitchApi
     from tickets.api import TicketsApi
@@ -91,6 +91,14 @@ class Platform:
         """What the ACD reads about centers, queues and hours: the switch's directory, handed over here
         so that the ACD never calls the switch (Switch → ACD only)."""
         return self.switch
+
+    @cached_property
+    def code_sender(self) -> CodeSender:
+        """How records sends a one-time code or a record summary: the SMS gateway, behind records' own
+        port (`records.api.CodeSender`), so that records never imports the gateway."""
+        from hotline.adapters import SmsCodeSender
+
+        return SmsCodeSender(lambda: self.sms)
 
     @cached_property
     def sms(self) -> SmsApi:
