@@ -60,9 +60,12 @@ def demo_hashes() -> dict[str, str]:
 
 
 @pytest.fixture
-def codes(platform) -> RecordingCodeSender:  # type: ignore[no-untyped-def]
+def codes(monkeypatch: pytest.MonkeyPatch) -> RecordingCodeSender:
+    """Put in for `Platform.code_sender` (a property of the composition root, like `acd_directory`)."""
+    from hotline.platform import Platform
+
     fake = RecordingCodeSender()
-    platform.__dict__["code_sender"] = fake
+    monkeypatch.setattr(Platform, "code_sender", property(lambda self: fake))
     return fake
 
 

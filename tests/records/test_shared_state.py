@@ -48,7 +48,6 @@ def test_platform_database_on_postgres(pg_platform, core_file, codes) -> None:  
     import shutil
 
     shutil.copy(core_file, pg_platform.settings.records_database_url.removeprefix("sqlite:///"))
-    pg_platform.__dict__["code_sender"] = codes
     records = pg_platform.records
     records.passwords.set(DEMO_ID, DEMO_PASSWORD, source="demo")
     assert records.verify_password("c", DEMO_ID, "000001", channel="ivr", caller=None).attempts_left == 4
