@@ -87,15 +87,15 @@ def _run(platform: Platform, provider: str, target: dict[str, Any], messages: in
 
 
 def _inbound(platform: Platform, count: int) -> dict:
-    sms = platform.sms
-    from sms.demo import seed_keywords
+    sms, chat = platform.sms, platform.smschat
     from sms.stats import reply_times
+    from smschat.demo import seed_keywords
 
     seed_keywords(platform)
     handle: list[float] = []
     for i in range(count):
         t0 = time.perf_counter()
-        sms.handle_inbound(f"138{i:08d}", "BZ", provider="bench")
+        chat.handle_inbound(f"138{i:08d}", "BZ", provider="bench")
         handle.append(time.perf_counter() - t0)
     sms.dispatcher.run_once(limit=count)
     handle.sort()

@@ -104,6 +104,8 @@ HOMES: tuple[Home, ...] = (
          settings=("ivr.speech.config:SpeechSettings", "ivr.twilio.config:TwilioSettings",
                    "ivr.asterisk.config:AmiSettings", "ivr.asterisk.config:ChannelSettings",
                    "ivr.asterisk.config:ControlSettings")),
+    Home("smschat", wiring="smschat.wiring", demo="smschat.demo", models="smschat.models",
+         migrations="migrations", commands={"smschat": "smschat.cli:smschat_group"}),
     Home("qa", wiring="qa.wiring", demo="qa.demo", models="qa.models", migrations="migrations",
          settings=("qa.config:QaSettings",),
          commands={"qa": "qa.cli:qa_group"}),

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from knowledge.api import KnowledgeApi
     from qa.api import QaApi
     from recordings.api import RecordingsApi
-    from records.api import RecordsApi
-    from sms.api import SmsApi
+    from records.api import CodeSender, RecordsApi
+    from sms.api import InboundReceiver, SmsApi
+    from smschat.api import SmsChatApi
     from switch.api import SwitchApi
     from tickets.api import TicketsApi
 
@@ -63,7 +64,7 @@ class Platform:
         self._lock = threading.RLock()
 
     def service(self, home: str) -> Any:
-        """The service object of a home (`knowledge`, `records`, `switch`, `agents`, `sms`, `ivr`, ...) or
+        """The service object of a home (`knowledge`, `records`, `switch`, `agents`, `sms`, `smschat`, `ivr`, ...) or
         a further service a home registers (`ivr.speech`); built on first use by its wiring module."""
         with self._lock:
             if home not in self._services:
@@ -92,9 +93,27 @@ class Platform:
         so that the ACD never calls the switch (Switch → ACD only)."""
         return self.switch
 
+    @property
+    def code_sender(self) -> CodeSender:
+        """How records sends a one-time code or a record summary: the SMS gateway, behind records' own
+        port (`records.api.CodeSender`), so that records never imports the gateway."""
+        from hotline.adapters import SmsCodeSender
+
+        return SmsCodeSender(lambda: self.sms)
+
     @cached_property
     def sms(self) -> SmsApi:
         return self.service("sms")
+
+    @cached_property
+    def smschat(self) -> SmsChatApi:
+        return self.service("smschat")
+
+    @property
+    def sms_receiver(self) -> InboundReceiver:
+        """Where the SMS gateway hands a message a provider delivered on its own connection (SMPP): the
+        conversation channel, handed over here so that the gateway never imports it (sms knows core only)."""
+        return self.smschat
 
     @cached_property
     def tickets(self) -> TicketsApi:
@@ -157,6 +176,7 @@ if TYPE_CHECKING:
         import recordings.wiring
         import records.wiring
         import sms.wiring
+        import smschat.wiring
         import switch.wiring
         import tickets.wiring
 
@@ -166,6 +186,7 @@ if TYPE_CHECKING:
         _records: RecordsApi = records.wiring.build(platform)
         _tickets: TicketsApi = tickets.wiring.build(platform)
         _sms: SmsApi = sms.wiring.build(platform)
+        _smschat: SmsChatApi = smschat.wiring.build(platform)
         _recordings: RecordingsApi = recordings.wiring.build(platform)
         _qa: QaApi = qa.wiring.build(platform)
         _ivr: IvrApi = ivr.wiring.build(platform)

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from agents.api import AcdApi
     from records.outcomes import RecordOutcome, Verification
     from records.passwords import PasswordBook
-    from sms.api import SmsApi
 
 
 class RecordsApi(Protocol):
@@ -77,6 +76,19 @@ class RecordsApi(Protocol):
     ) -> Verification: ...
 
 
+class CodeSender(Protocol):
+    """How records reaches a citizen's registered mobile: a one-time code, and the record summary after
+    verification. Records knows no SMS gateway; the composition root meets this port with an adapter over
+    it (`hotline/adapters.py: SmsCodeSender`). A failure to queue raises (any exception): records turns
+    it into a speakable outcome."""
+
+    def send_code(self, phone: str, code: str, *, minutes: int, session_id: str) -> None:
+        """Send a one-time code valid for `minutes` to `phone` (the registered mobile)."""
+
+    def send_summary(self, phone: str, summary: str, *, session_id: str) -> None:
+        """Send the speakable record summary to `phone` (only ever the registered mobile)."""
+
+
 class RecordsHost(Kernel, Protocol):
     """What `records` takes from the node: the kernel and the homes it calls."""
 
@@ -87,4 +99,4 @@ class RecordsHost(Kernel, Protocol):
     def agents(self) -> AcdApi: ...
 
     @property
-    def sms(self) -> SmsApi: ...
+    def code_sender(self) -> CodeSender: ...

@@ -29,7 +29,6 @@ from records.view import RecordReader, RecordView
 log = logging.getLogger(__name__)
 
 CITIZEN = "citizen"
-SMS_SUMMARY_TEMPLATE = "record_summary"  # {summary}; sent only to the registered mobile
 
 
 class RecordsService:
@@ -167,8 +166,7 @@ class RecordsService:
         code = self.state.new_otp(session_id, number, str(person["insured_province"]), requester=requester, own=own)
         minutes = max(1, round(self.config.limits.otp_ttl_seconds / 60))
         try:
-            self.platform.sms.send(mobile, "verification_code", {"code": code, "minutes": minutes},
-                                   category="otp", session_id=session_id)
+            self.platform.code_sender.send_code(mobile, code, minutes=minutes, session_id=session_id)
         except Exception as error:  # noqa: BLE001 - any SMS failure must become a speakable outcome
             log.warning("OTP to %s failed: %s", mask_phone(mobile), type(error).__name__)
             self.state.end(session_id)
@@ -324,8 +322,7 @@ class RecordsService:
             return RecordOutcome("unavailable", say.NO_MOBILE, reason="no_mobile")
         fields = self_service_fields(view)
         try:
-            self.platform.sms.send(view.mobile, SMS_SUMMARY_TEMPLATE, {"summary": speech(view)},
-                                   category="reply", session_id=session_id)
+            self.platform.code_sender.send_summary(view.mobile, speech(view), session_id=session_id)
         except Exception as error:  # noqa: BLE001
             log.warning("record SMS to %s failed: %s", mask_phone(view.mobile), type(error).__name__)
             self.audit(action="record.sms_summary", outcome="sms_failed", channel=channel, subject=view.id_number,

@@ -11,13 +11,10 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-    from knowledge.api import KnowledgeApi
-    from records.api import RecordsApi
     from sms import encoding
     from sms.config import SmsConfig
     from sms.service import BulkReport
     from sms.templates import TemplateStore
-    from switch.api import SwitchApi
 
 
 class SmsApi(Protocol):
@@ -51,13 +48,20 @@ class SmsApi(Protocol):
     @property
     def dispatcher(self) -> Any: ...
 
-    def handle_inbound(
-        self, from_number: str, text: str, *, provider: str, received_at: datetime | None = ...
-    ) -> str | None:
-        """Answer one received SMS: the reply is queued in the outbox and its text returned."""
+    def link_reply(self, inbound_id: int, outbox_id: int) -> None:
+        """The reply to an inbound message: its `replied_at` is set when this outbox message is sent."""
 
-    @property
-    def inbound(self) -> Any: ...
+    def log_inbound(
+        self, sender: str, text: str, *, provider: str, action: str, received_at: datetime | None = ...
+    ) -> int:
+        """Log one received message (its text scrubbed of personal numbers) with the action the channel took for it;
+        returns its id, to which `link_reply` ties the reply (reply times, GB/T 33358).
+        """
+
+    def opt_in(self, number: str) -> bool: ...
+
+    def opt_out(self, number: str, keyword: str) -> bool:
+        """Put a number on the suppression list (notices are no longer sent to it)."""
 
     def preview(self, text: str) -> encoding.Preview:
         """Parts and encoding of a text as it will be sent (the signature counted)."""
@@ -112,17 +116,22 @@ class SmsApi(Protocol):
     def status(self, message_id: int) -> dict[str, Any] | None: ...
 
 
+class InboundReceiver(Protocol):
+    """Who answers a message a provider delivers over the gateway's own connection (SMPP `deliver_sm`):
+    the SMS conversation channel, which the composition root puts here (`Platform.sms_receiver`), so
+    that the gateway knows no channel. (The webhooks hand theirs to the channel directly.)"""
+
+    def handle_inbound(
+        self, from_number: str, text: str, *, provider: str, received_at: datetime | None = ...
+    ) -> str | None: ...
+
+
 class SmsHost(Kernel, Protocol):
-    """What `sms` takes from the node: the kernel and the homes it calls."""
+    """What `sms` takes from the node: the kernel and where received messages go (the gateway calls
+    no other home)."""
 
     @property
     def sms(self) -> SmsApi: ...
 
     @property
-    def knowledge(self) -> KnowledgeApi: ...
-
-    @property
-    def records(self) -> RecordsApi: ...
-
-    @property
-    def switch(self) -> SwitchApi: ...
+    def sms_receiver(self) -> InboundReceiver: ...

@@ -1,4 +1,5 @@
-"""`hotline sms ...`: send, inbound, status, bulk, dispatch, purge, templates, preview, stats."""
+"""`hotline sms ...`: send, status, bulk, dispatch, purge, templates, preview, stats (a received message
+is run through the conversation channel with `hotline smschat inbound`)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _parse_vars(items: tuple[str, ...]) -> dict[str, str]:
 
 @click.group("sms")
 def sms_group() -> None:
-    """SMS: outbox, templates, inbound keywords, dispatcher."""
+    """SMS gateway: outbox, templates, dispatcher, receipts, retention."""
 
 
 @sms_group.command("preview")
@@ -73,21 +74,6 @@ def send_command(to: str, template: str, variables: tuple[str, ...], category: s
         sms.dispatcher.run_once()
     status = sms.status(msg_id)
     click.echo(f"queued as {msg_id}: {status['status']}" + (f" ({status['error']})" if status["error"] else ""))
-
-
-@sms_group.command("inbound")
-@click.option("--from", "sender", required=True, help="Sender's number.")
-@click.option("--text", required=True)
-@click.option("--provider", default="cli", show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-def inbound_command(sender: str, text: str, provider: str, as_json: bool) -> None:
-    """Run the inbound pipeline without a gateway and print the reply (queued in the outbox)."""
-    result = _sms().inbound.handle(sender, text, provider=provider)
-    if as_json:
-        echo_json({"reply": result.reply, "action": result.action, "inbound_id": result.inbound_id,
-                   "outbox_ids": result.outbox_ids})
-    else:
-        click.echo(result.reply or "(no reply)")
 
 
 @sms_group.command("status")

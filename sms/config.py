@@ -114,8 +114,6 @@ class SmsConfig:
     daily_cap_notice: int = 5
     daily_cap_reply: int = 30
     daily_cap_otp: int = 10
-    max_parts_per_message: int = 6
-    session_ttl: float = 600.0
     retention_days: float = 90.0  # message texts are blanked after this; 0 = keep them (no timer)
     retention_interval: float = 3600.0  # seconds between retention passes on a node
     sender_id: str = "12333"

@@ -1,4 +1,5 @@
-"""The events the SMS gateway and the inbound channel emit (`core.events.DomainEvent`, `sms.*`). None
+"""The events the SMS gateway emits (`core.events.DomainEvent`, `sms.*`; the conversation channel's own
+are in `smschat/events.py`). None
 carries a province: the console shows them to national supervisors only (web/sse.py). Numbers arrive
 masked (`mask_phone`).
 
@@ -70,7 +71,7 @@ class SmsPurged(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class SmsInbound(DomainEvent):
-    """An inbound message logged (`id` its row) and the action its text asked for."""
+    """An inbound message logged (`id` its row) and the action the conversation channel took for it."""
 
     type: ClassVar[str] = "sms.inbound"
     id: int
@@ -78,9 +79,3 @@ class SmsInbound(DomainEvent):
     action: str
     provider: str | None
 
-
-@dataclass(frozen=True, kw_only=True)
-class SmsCallbackRequested(DomainEvent):
-    type: ClassVar[str] = "sms.callback.requested"
-    sender: str | None = phone_field()
-    inbound_id: int | None

@@ -1,10 +1,11 @@
-"""SMS tables: the durable outbox, templates, keyword commands, the suppression list and inbound log."""
+"""SMS tables: the durable outbox, templates, the suppression list and the inbound log (the keyword
+commands are the conversation channel's: `smschat/models.py`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -61,18 +62,6 @@ class Template(Base):
     category: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Keyword(Base):
-    """An inbound keyword command (`CX`, `TD` ...) and the action it triggers."""
-
-    __tablename__ = "sms_keywords"
-
-    keyword: Mapped[str] = mapped_column(String(16), primary_key=True)
-    action: Mapped[str] = mapped_column(String(32))
-    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
-    description: Mapped[str] = mapped_column(String(200), default="")
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Suppression(Base):

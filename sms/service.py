@@ -1,4 +1,6 @@
-"""`platform.sms`: send (through the outbox), preview, inbound handling, status, bulk notices."""
+"""`platform.sms`: send (through the outbox), preview, status and receipts, bulk notices, opt-out, the
+inbound log. What an inbound message asks for is the SMS conversation channel's business
+(`smschat/`): the gateway only logs what it received and when the reply left."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 
 from core import phone
-from core.masking import mask_phone
+from core.masking import mask_phone, scrub
 from sms import encoding, outbox, policy
 from sms.api import SmsHost
 from sms.config import SmsConfig
-from sms.events import SmsDelivered, SmsFailed, SmsPurged, SmsQueued
-from sms.models import PRIORITY, OutboxMessage
+from sms.events import SmsDelivered, SmsFailed, SmsInbound, SmsPurged, SmsQueued
+from sms.models import PRIORITY, InboundMessage, OutboxMessage
 from sms.templates import TemplateError, TemplateStore, render
 
 
@@ -56,7 +58,6 @@ class SmsService:
         self.templates = TemplateStore(platform.db, platform.clock)
         self.suppressions = policy.SuppressionList(platform.db, platform.clock)
         self._dispatcher: Any = None
-        self._inbound: Any = None
         self._lock = threading.Lock()
 
     # -- outbound -------------------------------------------------------------------------------
@@ -240,7 +241,40 @@ class SmsService:
                                              cutoff=report.cutoff.isoformat()))
         return report
 
-    # -- dispatcher and inbound -------------------------------------------------------------------
+    # -- opt-out ---------------------------------------------------------------------------------
+
+    def opt_out(self, number: str, keyword: str) -> bool:
+        """Put a number on the suppression list (notices are no longer sent to it)."""
+        return self.suppressions.add(number, keyword)
+
+    def opt_in(self, number: str) -> bool:
+        return self.suppressions.remove(number)
+
+    # -- the inbound log ---------------------------------------------------------------------------
+
+    def log_inbound(self, sender: str, text: str, *, provider: str, action: str,
+                    received_at: datetime | None = None) -> int:
+        """Log one received message (its text scrubbed of personal numbers) with the action the channel
+        took for it; returns its id, to which `link_reply` ties the reply (reply times, GB/T 33358)."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            row = InboundMessage(sender=sender, text=scrub(text)[:1000], provider=provider, action=action,
+                                 received_at=received_at or now, handled_at=now)
+            s.add(row)
+            s.flush()
+            inbound_id = row.id
+        self.platform.bus.emit(SmsInbound(id=inbound_id, sender=mask_phone(sender), action=action,
+                                          provider=provider))
+        return inbound_id
+
+    def link_reply(self, inbound_id: int, outbox_id: int) -> None:
+        """The reply to an inbound message: its `replied_at` is set when this outbox message is sent."""
+        with self.db.session() as s:
+            row = s.get(InboundMessage, inbound_id)
+            if row is not None:
+                row.reply_outbox_id = outbox_id
+
+    # -- dispatcher -------------------------------------------------------------------------------
 
     @property
     def dispatcher(self) -> Any:
@@ -252,20 +286,6 @@ class SmsService:
                 providers = {name: build(name, self.platform, self.config) for name in self.config.providers}
                 self._dispatcher = Dispatcher(self.platform, self.config, providers)
             return self._dispatcher
-
-    @property
-    def inbound(self) -> Any:
-        with self._lock:
-            if self._inbound is None:
-                from sms.inbound import InboundHandler
-
-                self._inbound = InboundHandler(self)
-            return self._inbound
-
-    def handle_inbound(self, from_number: str, text: str, *, provider: str,
-                       received_at: datetime | None = None) -> str | None:
-        """Answer one received SMS: the reply is queued in the outbox and its text returned."""
-        return self.inbound.handle(from_number, text, provider=provider, received_at=received_at).reply
 
     def close(self) -> None:
         if self._dispatcher is not None:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from recordings.api import RecordingsApi
     from records.api import RecordsApi
     from sms.api import SmsApi
+    from smschat.api import SmsChatApi
     from switch.api import SwitchApi
     from tickets.api import TicketsApi
 
@@ -39,6 +40,9 @@ class WebHost(Kernel, Protocol):
 
     @property
     def sms(self) -> SmsApi: ...
+
+    @property
+    def smschat(self) -> SmsChatApi: ...
 
     @property
     def switch(self) -> SwitchApi: ...

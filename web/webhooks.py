@@ -1,5 +1,6 @@
 """SMS webhooks: Kannel smsbox get-url (inbound) and delivery reports, Twilio SMS inbound and status
-callbacks. Thin views: each authenticates the caller and hands over to `platform.sms`.
+callbacks. Thin views: each authenticates the caller and hands a received message to the conversation
+channel (`platform.smschat`), a delivery report to the gateway (`platform.sms`).
 
 Twilio requests must carry a valid `X-Twilio-Signature` (RequestValidator, our auth token, our public
 URL); anything else gets 403 and a log line. Kannel cannot sign: its URLs always carry a shared token
@@ -107,7 +108,7 @@ def kannel_inbound() -> Response:
     now = platform_of().clock.now()
     if received is None or abs((now - received).total_seconds()) > 3600:
         received = now  # an SMSC clock far off is not our reply time
-    platform_of().sms.handle_inbound(sender, _kannel_text(), provider="kannel", received_at=received)
+    platform_of().smschat.handle_inbound(sender, _kannel_text(), provider="kannel", received_at=received)
     return Response("", status=200, mimetype="text/plain")
 
 
@@ -141,7 +142,7 @@ def twilio_inbound() -> Response:
         log.info("twilio sms webhook replayed: %s", sid)
         sender = ""
     if sender:
-        platform.sms.handle_inbound(sender, request.form.get("Body", ""), provider="twilio")
+        platform.smschat.handle_inbound(sender, request.form.get("Body", ""), provider="twilio")
     return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', mimetype="text/xml")
 
 

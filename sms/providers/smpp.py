@@ -218,7 +218,7 @@ class SmppProvider:
 
     def _inbound(self, sender: str, text: str) -> None:
         try:
-            self.platform.sms.handle_inbound(sender, text, provider=self.name)
+            self.platform.sms_receiver.handle_inbound(sender, text, provider=self.name)
         except Exception:
             log.exception("inbound sms from %s failed", mask_phone(sender))
 

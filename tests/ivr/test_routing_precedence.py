@@ -13,7 +13,7 @@ import pytest
 from hotline.platform import Platform
 from ivr.service import DEFAULT_FLOW, IvrService
 from ivr.simulator import ScriptedCaller, Simulator
-from tests.records.conftest import core_file, demo_hashes, records, sms  # noqa: F401 - fixtures
+from tests.records.conftest import codes, core_file, demo_hashes, records  # noqa: F401 - fixtures
 
 GD_ID = "44010619880315003X"
 BJ_MOBILE = "13901001234"

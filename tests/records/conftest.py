@@ -1,5 +1,5 @@
 """Fixtures for the records tests: a small demo core database (built once, copied per test), the
-demo citizens' passwords (hashed once), a recording fake of `platform.sms.send`, console users."""
+demo citizens' passwords (hashed once), a recording fake of records' `CodeSender` port, console users."""
 
 from __future__ import annotations
 
@@ -27,22 +27,24 @@ NO_PW_ID = "310104197809091230"
 
 
 @dataclass
-class RecordingSms:
-    """Stands in for `platform.sms.send` (the SMS home's contract) and records every call."""
+class RecordingCodeSender:
+    """Stands in for records' `CodeSender` (`platform.code_sender`, records/api.py) and records every call."""
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     fail: bool = False
 
-    def send(self, to: str, template: str, variables: dict, *, category: str = "reply",
-             idempotency_key: str | None = None, session_id: str | None = None) -> int:
+    def send_code(self, phone: str, code: str, *, minutes: int, session_id: str) -> None:
         if self.fail:
             raise ConnectionError("provider down")
-        self.sent.append({"to": to, "template": template, "variables": dict(variables), "category": category,
-                          "session_id": session_id})
-        return len(self.sent)
+        self.sent.append({"to": phone, "code": code, "minutes": minutes, "session_id": session_id})
+
+    def send_summary(self, phone: str, summary: str, *, session_id: str) -> None:
+        if self.fail:
+            raise ConnectionError("provider down")
+        self.sent.append({"to": phone, "summary": summary, "session_id": session_id})
 
     def last_code(self) -> str:
-        return self.sent[-1]["variables"]["code"]
+        return self.sent[-1]["code"]
 
 
 @pytest.fixture(scope="session")
@@ -58,14 +60,17 @@ def demo_hashes() -> dict[str, str]:
 
 
 @pytest.fixture
-def sms(platform) -> RecordingSms:  # type: ignore[no-untyped-def]
-    fake = RecordingSms()
-    platform.__dict__["sms"] = fake
+def codes(monkeypatch: pytest.MonkeyPatch) -> RecordingCodeSender:
+    """Put in for `Platform.code_sender` (a property of the composition root, like `acd_directory`)."""
+    from hotline.platform import Platform
+
+    fake = RecordingCodeSender()
+    monkeypatch.setattr(Platform, "code_sender", property(lambda self: fake))
     return fake
 
 
 @pytest.fixture
-def records(platform, core_file: Path, demo_hashes: dict[str, str], sms: RecordingSms):  # type: ignore[no-untyped-def]
+def records(platform, core_file: Path, demo_hashes: dict[str, str], codes: RecordingCodeSender):  # type: ignore[no-untyped-def]
     """`platform.records` over a copy of the demo core database, demo passwords set."""
     shutil.copy(core_file, platform.settings.records_database_url.removeprefix("sqlite:///"))
     with platform.db.session() as s:

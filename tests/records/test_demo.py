@@ -50,7 +50,7 @@ def test_demo_data_is_plausible(core_file: Path) -> None:
     conn.close()
 
 
-def test_load_demo_is_idempotent_and_the_demo_citizen_works(platform, sms) -> None:
+def test_load_demo_is_idempotent_and_the_demo_citizen_works(platform, codes) -> None:
     first = load_demo(platform, persons=20)
     second = load_demo(platform, persons=20)
     assert "26 insured persons (generated)" in first and "5 passwords set" in first

@@ -68,9 +68,9 @@ def test_change_password_by_phone(platform, records) -> None:
     assert outcomes == ["not_verified", "mismatch", "weak", "weak", "weak", "missing_old", "wrong", "ok"]
 
 
-def test_first_password_after_sms_code(records, sms) -> None:
+def test_first_password_after_sms_code(records, codes) -> None:
     records.send_otp("s", NO_PW_ID, channel="ivr", caller=None)
-    assert records.verify_otp("s", NO_PW_ID, sms.last_code(), channel="ivr").ok
+    assert records.verify_otp("s", NO_PW_ID, codes.last_code(), channel="ivr").ok
     assert records.change_password("s", "", "385027", "385027", channel="ivr").ok
     assert records.verify_password("t", NO_PW_ID, "385027", channel="ivr", caller=None).ok
 

@@ -12,15 +12,15 @@ from records.service import RecordsService
 from tests.records.conftest import DEMO_ID, DEMO_PASSWORD, LOCK_ID
 
 
-def _node(platform, store, sms) -> RecordsService:  # type: ignore[no-untyped-def]
+def _node(platform, store, codes) -> RecordsService:  # type: ignore[no-untyped-def]
     shim = SimpleNamespace(db=platform.db, clock=platform.clock, store=store, settings=platform.settings,
-                           audit=platform.audit, bus=platform.bus, sms=sms)
+                           audit=platform.audit, bus=platform.bus, code_sender=codes)
     return RecordsService(shim, RecordsConfig(), ReadOnlyCore(platform.settings.records_database_url),
                           mapping.load())
 
 
-def test_lockout_and_sessions_are_shared_between_nodes(platform, records, redis_store, sms) -> None:
-    a, b = _node(platform, redis_store, sms), _node(platform, redis_store, sms)
+def test_lockout_and_sessions_are_shared_between_nodes(platform, records, redis_store, codes) -> None:
+    a, b = _node(platform, redis_store, codes), _node(platform, redis_store, codes)
     for i in range(4):
         assert a.verify_password(f"a{i}", LOCK_ID, "000001", channel="ivr", caller=None).status == "wrong"
     assert b.verify_password("b0", LOCK_ID, "000001", channel="ivr", caller=None).status == "locked"
@@ -36,19 +36,18 @@ def test_lockout_and_sessions_are_shared_between_nodes(platform, records, redis_
     assert a.is_verified("call-1") is None
 
 
-def test_sms_code_sent_on_one_node_is_checked_on_another(platform, records, redis_store, sms) -> None:
-    a, b = _node(platform, redis_store, sms), _node(platform, redis_store, sms)
+def test_sms_code_sent_on_one_node_is_checked_on_another(platform, records, redis_store, codes) -> None:
+    a, b = _node(platform, redis_store, codes), _node(platform, redis_store, codes)
     assert a.send_otp("s1", DEMO_ID, channel="sms", caller=None).status == "otp_sent"
-    assert b.verify_otp("s1", DEMO_ID, sms.last_code(), channel="sms").ok
+    assert b.verify_otp("s1", DEMO_ID, codes.last_code(), channel="sms").ok
     assert redis_store.get("records:otp:s1") is None
 
 
-def test_platform_database_on_postgres(pg_platform, core_file, sms) -> None:  # type: ignore[no-untyped-def]
+def test_platform_database_on_postgres(pg_platform, core_file, codes) -> None:  # type: ignore[no-untyped-def]
     """Hashed passwords and audit entries in a PostgreSQL platform database (core data still read-only SQLite)."""
     import shutil
 
     shutil.copy(core_file, pg_platform.settings.records_database_url.removeprefix("sqlite:///"))
-    pg_platform.__dict__["sms"] = sms
     records = pg_platform.records
     records.passwords.set(DEMO_ID, DEMO_PASSWORD, source="demo")
     assert records.verify_password("c", DEMO_ID, "000001", channel="ivr", caller=None).attempts_left == 4

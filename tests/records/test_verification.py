@@ -89,13 +89,13 @@ def test_person_without_password_is_sent_to_the_sms_code(platform, records) -> N
     assert v.attempts_left is None  # not counted as a failure
 
 
-def test_sms_code_path(platform, records, sms, clock) -> None:
+def test_sms_code_path(platform, records, codes, clock) -> None:
     v = records.send_otp("call-7", NO_PW_ID, channel="ivr", caller="15900002468")
     assert v.status == "otp_sent" and "尾号2468" in v.speech
-    msg = sms.sent[-1]
-    assert msg["to"] == "15900002468" and msg["template"] == "verification_code" and msg["category"] == "otp"
-    assert msg["session_id"] == "call-7" and msg["variables"]["minutes"] == 5 and len(msg["variables"]["code"]) == 6
-    code = sms.last_code()
+    msg = codes.sent[-1]
+    assert msg["to"] == "15900002468" and msg["session_id"] == "call-7"
+    assert msg["minutes"] == 5 and len(msg["code"]) == 6
+    code = codes.last_code()
     wrong = "000000" if code != "000000" else "111111"
     assert records.verify_otp("call-7", NO_PW_ID, wrong, channel="ivr").attempts_left == 4
     # the code belongs to this session only
@@ -108,14 +108,14 @@ def test_sms_code_path(platform, records, sms, clock) -> None:
     assert sent.detail == {"to": "159****2468", "caller_is_registered": True}
 
 
-def test_sms_code_expires_after_five_minutes(records, sms, clock) -> None:
+def test_sms_code_expires_after_five_minutes(records, codes, clock) -> None:
     records.send_otp("s", DEMO_ID, channel="sms", caller=None)
     clock.advance(301)
-    v = records.verify_otp("s", DEMO_ID, sms.last_code(), channel="sms")
+    v = records.verify_otp("s", DEMO_ID, codes.last_code(), channel="sms")
     assert v.status == "wrong" and v.reason == "otp_expired" and records.is_verified("s") is None
 
 
-def test_code_goes_to_the_registered_mobile_whoever_calls(platform, records, sms) -> None:
+def test_code_goes_to_the_registered_mobile_whoever_calls(platform, records, codes) -> None:
     assert records.offers_otp(GD_ID, "13901001234", session_id="s") is True
     assert records.offers_otp(GD_ID, "+8613901001234") is True
     assert records.offers_otp(GD_ID, "13800138000") is False
@@ -124,15 +124,15 @@ def test_code_goes_to_the_registered_mobile_whoever_calls(platform, records, sms
     assert [(e.outcome, e.subject) for e in offers] == [("yes", GD_ID), ("yes", GD_ID), ("no", GD_ID)]
     assert offers[0].session_id == "s" and offers[0].fields == ["registered_mobile"]
     records.send_otp("s", GD_ID, channel="ivr", caller="13800138000")
-    assert sms.sent[-1]["to"] == "13901001234"
+    assert codes.sent[-1]["to"] == "13901001234"
 
 
-def test_sms_failure_and_resend_limit(platform, records, sms) -> None:
-    sms.fail = True
+def test_sms_failure_and_resend_limit(platform, records, codes) -> None:
+    codes.fail = True
     v = records.send_otp("s", DEMO_ID, channel="ivr", caller=None)
     assert v.status == "unavailable" and "稍后再试" in v.speech
     assert audit_rows(platform)[-1].outcome == "sms_failed"
-    sms.fail = False
+    codes.fail = False
     assert [records.send_otp("s", DEMO_ID, channel="ivr", caller=None).status for _ in range(3)] == \
         ["otp_sent", "otp_sent", "locked"]  # 3 sends per 10 minutes, the failed one included
 

@@ -1,6 +1,7 @@
 """Items 4 and 8: the CX record summary goes only to the registered mobile, a stranger gets neutral
 replies; wrong codes from a stranger never lock the citizen's password path, and code sends are
-throttled per ID and per requester. Real records service, real SMS outbox and inbound pipeline."""
+throttled per ID and per requester. Real records service, real SMS outbox and the real conversation
+channel (`platform.smschat`)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def with_records_and_sms(platform: Platform, core_file: Path, demo_hashes: dict[
         s.add(ServicePassword(id_number=DEMO_ID, password_hash=demo_hashes[DEMO_ID], must_change=False,
                               source="demo", set_at=platform.clock.now()))
     from sms.demo import load_demo
+    from smschat.demo import load_demo as load_keywords
 
     load_demo(platform)
+    load_keywords(platform)
     return platform
 
 
@@ -50,10 +53,10 @@ def last_code(platform: Platform) -> str:
 
 
 def test_summary_goes_only_to_the_registered_mobile(real: Any) -> None:
-    sms = real.sms
-    reply = sms.handle_inbound(STRANGER, f"CX {DEMO_ID}", provider="test")
+    chat = real.smschat
+    reply = chat.handle_inbound(STRANGER, f"CX {DEMO_ID}", provider="test")
     assert "1234" not in reply and "登记的手机" in reply  # names no data
-    reply = sms.handle_inbound(STRANGER, last_code(real), provider="test")
+    reply = chat.handle_inbound(STRANGER, last_code(real), provider="test")
     assert "登记的手机" in reply
     sent = outbox(real)
     summaries = [m for m in sent if m.template == "record_summary"]
@@ -65,27 +68,27 @@ def test_summary_goes_only_to_the_registered_mobile(real: Any) -> None:
     # an unknown ID gets the very same neutral reply (no enumeration)
     first17 = "11010519800101123"
     from core.citizen_id import check_digit
-    from sms.inbound import CX_NEUTRAL
+    from smschat.service import CX_NEUTRAL
 
-    assert sms.handle_inbound("13800138001", f"CX {first17 + check_digit(first17)}", provider="test") == CX_NEUTRAL
+    assert chat.handle_inbound("13800138001", f"CX {first17 + check_digit(first17)}", provider="test") == CX_NEUTRAL
 
 
 def test_the_registered_mobile_gets_its_summary(real: Any) -> None:
-    sms = real.sms
-    assert "尾号1234" in sms.handle_inbound(DEMO_MOBILE, f"CX {DEMO_ID}", provider="test")
-    sms.handle_inbound(DEMO_MOBILE, last_code(real), provider="test")
+    chat = real.smschat
+    assert "尾号1234" in chat.handle_inbound(DEMO_MOBILE, f"CX {DEMO_ID}", provider="test")
+    chat.handle_inbound(DEMO_MOBILE, last_code(real), provider="test")
     assert [m.recipient for m in outbox(real) if m.template == "record_summary"] == [DEMO_MOBILE]
 
 
 def test_a_strangers_wrong_codes_do_not_lock_the_citizen(real: Any, clock: Any) -> None:
-    records, sms = real.records, real.sms
-    sms.handle_inbound(STRANGER, f"CX {DEMO_ID}", provider="test")
+    records, chat = real.records, real.smschat
+    chat.handle_inbound(STRANGER, f"CX {DEMO_ID}", provider="test")
     code = last_code(real)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
-        sms.handle_inbound(STRANGER, wrong, provider="test")
-        if not sms.inbound.session("+86" + STRANGER):
-            sms.handle_inbound(STRANGER, f"CX {DEMO_ID}", provider="test")
+        chat.handle_inbound(STRANGER, wrong, provider="test")
+        if not chat.session("+86" + STRANGER):
+            chat.handle_inbound(STRANGER, f"CX {DEMO_ID}", provider="test")
     # the citizen's IVR password path is open
     assert records.verify_password("ivr-call", DEMO_ID, DEMO_PASSWORD, channel="ivr", caller=None).ok
     # the stranger is locked out of codes, whatever ID it tries next

@@ -46,7 +46,7 @@ def dump(store: Any) -> str:
 
 
 def test_the_pending_cx_query_holds_no_id_or_number_in_clear(real: Platform) -> None:
-    reply = real.sms.handle_inbound(DEMO_MOBILE, f"CX {DEMO_ID}", provider="test")
+    reply = real.smschat.handle_inbound(DEMO_MOBILE, f"CX {DEMO_ID}", provider="test")
     assert "验证码" in reply
     state = dump(real.store)
     assert "sms:session:" in state  # the session exists ...
@@ -57,7 +57,7 @@ def test_the_pending_cx_query_holds_no_id_or_number_in_clear(real: Platform) -> 
     import re
 
     code = re.search(r"\d{6}", otp.text).group(0)  # type: ignore[union-attr]
-    assert real.sms.handle_inbound(DEMO_MOBILE, code, provider="test") in (None, "")
+    assert real.smschat.handle_inbound(DEMO_MOBILE, code, provider="test") in (None, "")
     with real.db.session() as s:
         summaries = s.execute(select(OutboxMessage).where(OutboxMessage.template == "record_summary")).scalars()
         assert [m.recipient for m in summaries] == ["+86" + DEMO_MOBILE]

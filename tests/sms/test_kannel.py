@@ -20,8 +20,8 @@ from core.state import MemoryStore
 from hotline.platform import Platform
 from sms import encoding
 from tests.conftest import make_settings
-from tests.sms.fakes import FakeKnowledge, install
 from tests.sms.test_webhooks import webhook_app
+from tests.smschat.fakes import FakeKnowledge, install
 from tests.support.emulators.sms.kannel import Kannel, binaries, free_port, ucs2_mo
 
 pytestmark = pytest.mark.kannel

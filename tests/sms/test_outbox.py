@@ -161,7 +161,7 @@ def test_stale_sending_rows_are_recovered_on_postgres_too(any_platform, clock) -
 def test_reply_goes_back_through_the_gateway_it_came_from(platform) -> None:  # type: ignore[no-untyped-def]
     first, second = RecordingProvider("kannel"), RecordingProvider("twilio")
     d = dispatcher(platform, first, second)
-    platform.sms.handle_inbound(NUMBER, "TD", provider="twilio")
-    platform.sms.handle_inbound("13900000000", "TD", provider="cli")  # unknown gateway: the first one
+    platform.smschat.handle_inbound(NUMBER, "TD", provider="twilio")
+    platform.smschat.handle_inbound("13900000000", "TD", provider="cli")  # unknown gateway: the first one
     d.run_once()
     assert [m.to for m in second.sent] == ["+8613800138000"] and [m.to for m in first.sent] == ["+8613900000000"]

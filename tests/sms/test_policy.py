@@ -85,3 +85,13 @@ def test_daily_caps_per_recipient_and_category(platform, clock) -> None:  # type
     assert [sms.status(i)["status"] for i in otps] == ["queued"] * 3 + ["failed"]
     clock.advance(24 * 3600)  # a new Beijing day
     assert sms.status(sms.send(NUMBER, "card_ready", {"place": "y"}, category="notice"))["status"] == "queued"
+
+
+def test_opt_out_after_queueing_is_honoured_at_dispatch(platform) -> None:  # type: ignore[no-untyped-def]
+    prov = RecordingProvider("p")
+    d = dispatcher(platform, prov)
+    notice = platform.sms.send(NUMBER, "card_ready", {"place": "x"}, category="notice")
+    assert platform.sms.opt_out("+8613800138000", "TD")
+    d.run_once()
+    assert platform.sms.status(notice)["error"] == "opted_out" and not prov.sent
+    assert platform.sms.opt_in("+8613800138000") and not platform.sms.suppressions.contains("+8613800138000")

@@ -40,12 +40,12 @@ def _old_and_new_traffic(platform) -> dict[str, int]:  # type: ignore[no-untyped
     sms.receipt(state="delivered", provider_message_id=f"p1-{ids['delivered']}")
     ids["sent"] = sms.send(CITIZEN, "card_ready", {"place": "海淀区"})  # sent, no receipt: not final
     d.run_once()
-    sms.handle_inbound(CITIZEN, "TD", provider="test")
+    platform.smschat.handle_inbound(CITIZEN, "TD", provider="test")
     platform.clock.advance(100 * DAY)
     ids["recent"] = sms.send(CITIZEN, "card_ready", {"place": "西城区"})
     d.run_once()
     sms.receipt(state="delivered", provider_message_id=f"p1-{ids['recent']}")
-    sms.handle_inbound(CITIZEN, "CX", provider="test")
+    platform.smschat.handle_inbound(CITIZEN, "CX", provider="test")
     return ids
 
 

@@ -69,3 +69,20 @@ def test_cli_bulk_status_and_stats(platform, tmp_path) -> None:  # type: ignore[
     assert json.loads(stats.output)["outbox"] == {"sent": 2}
     preview = runner.invoke(main, ["sms", "preview", "你" * 64], obj=obj)
     assert preview.output.startswith("2 part(s), UCS-2, 71 units")
+
+
+def test_cli_send_shows_the_text_and_parts(platform) -> None:  # type: ignore[no-untyped-def]
+    from hotline.cli import main
+    from sms import outbox
+
+    dispatcher(platform, RecordingProvider("p"))
+    runner = CliRunner()
+    obj = {"platform": platform}
+    result = runner.invoke(main, ["sms", "send", "--to", "13900000000", "--template", "kb_answer", "--var", "title=T",
+                                  "--var", "answer=" + "长" * 80, "--category", "reply", "--yes"], obj=obj)
+    assert result.exit_code == 0, result.output
+    assert "2 part(s), UCS-2" in result.output and "sent" in result.output
+    bad = runner.invoke(main, ["sms", "send", "--to", "13900000000", "--template", "kb_answer", "--yes"], obj=obj)
+    assert bad.exit_code != 0 and "缺少变量" in bad.output
+    assert outbox.counts(platform.db)["sent"] == 1
+    assert runner.invoke(main, ["sms", "inbound", "--from", "13800138000", "--text", "TD"], obj=obj).exit_code != 0

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from sms.providers import Outgoing
-from tests.sms.fakes import FakeKnowledge, install
+from tests.smschat.fakes import FakeKnowledge, install
 from tests.support.emulators.sms.smpp_server import SmppServer
 
 

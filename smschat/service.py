@@ -1,6 +1,7 @@
-"""The inbound pipeline: keyword commands, the CX record query with an SMS code, opt-out, callbacks
-and free-text questions answered from the knowledge base. Each received message is logged (masked)
-with received_at; replied_at is set when the reply leaves (GB/T 33358: within 3 minutes).
+"""`platform.smschat`, the SMS conversation channel: keyword commands, the CX record query with an SMS
+code, opt-out, callbacks and free-text questions answered from the knowledge base. Each received
+message is logged by the gateway (`platform.sms.log_inbound`, masked) with received_at; the gateway
+sets replied_at when the reply leaves (GB/T 33358: within 3 minutes).
 
 SMS sessions (the CX steps, the last knowledge answer for "1") are JSON in platform.store, under a
 keyed hash of the sender. Between `CX <ID>` and the code reply the session holds only the records
@@ -13,7 +14,6 @@ import html
 import json
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,12 @@ from sqlalchemy import select
 from core import phone
 from core.masking import keyed_hash, mask_phone, scrub
 from sms import encoding
-from sms.events import SmsCallbackRequested, SmsInbound
-from sms.models import InboundMessage, Keyword
+from sms.api import SmsApi
+from sms.service import normalize_sender
+from smschat.api import Command, InboundResult, SmsChatHost
+from smschat.config import ChatConfig
+from smschat.events import SmsCallbackRequested
+from smschat.models import Keyword
 from switch.api import CallToPlace
 
 log = logging.getLogger(__name__)
@@ -49,22 +53,6 @@ CX_UNAVAILABLE = "查询服务暂不可用，请稍后再试或拨打12333。"
 CX_NEUTRAL = "如身份证号码有效，验证码已发送至登记的手机。查询结果只发送至登记的手机。"
 CX_NEUTRAL_DONE = "如验证码正确，查询结果已发送至登记的手机。"
 NOTHING_MORE = "没有可发送的详细说明。请直接回复您的问题。"
-
-
-@dataclass(frozen=True)
-class Command:
-    keyword: str
-    action: str
-    reply: str | None = None
-    description: str = ""
-
-
-@dataclass
-class InboundResult:
-    reply: str | None
-    action: str
-    inbound_id: int
-    outbox_ids: list[int] = field(default_factory=list)
 
 
 def default_commands() -> list[Command]:
@@ -108,11 +96,16 @@ def chunk_text(text: str, max_parts: int, signature: str, header_room: int = 8) 
     return pieces
 
 
-class InboundHandler:
-    def __init__(self, sms: Any) -> None:
-        self.sms = sms
-        self.platform = sms.platform
-        self.db, self.clock, self.store = sms.db, sms.clock, sms.store
+class SmsChatService:
+    def __init__(self, platform: SmsChatHost, config: ChatConfig) -> None:
+        self.platform = platform
+        self.config = config
+        self.db, self.clock, self.store = platform.db, platform.clock, platform.store
+
+    @property
+    def sms(self) -> SmsApi:
+        """The gateway: logs what arrived, sends the replies, keeps the opt-out list."""
+        return self.platform.sms
 
     # -- configuration ----------------------------------------------------------------------------
 
@@ -153,20 +146,22 @@ class InboundHandler:
 
     def save_session(self, sender: str, data: dict[str, Any]) -> None:
         self.store.set(self._session_key(sender), json.dumps(data, ensure_ascii=False),
-                       ttl=self.sms.config.session_ttl)
+                       ttl=self.config.session_ttl)
 
     def end_session(self, sender: str) -> None:
         self.store.delete(self._session_key(sender))
 
     # -- the pipeline ------------------------------------------------------------------------------
 
+    def handle_inbound(self, from_number: str, text: str, *, provider: str,
+                       received_at: datetime | None = None) -> str | None:
+        """Answer one received SMS: the reply is queued in the outbox and its text returned."""
+        return self.handle(from_number, text, provider=provider, received_at=received_at).reply
+
     def handle(self, from_number: str, text: str, *, provider: str,
                received_at: datetime | None = None) -> InboundResult:
-        from sms.service import normalize_sender
-
         sender = normalize_sender(from_number)
         text = (text or "").strip()
-        received = received_at or self.clock.now()
         session = self.session(sender)
         command, arg = self.match(text)
         masked_text = scrub(text)
@@ -176,14 +171,8 @@ class InboundHandler:
             action, arg = "query_record", text
         else:
             action = command.action if command else "question"
-        with self.db.session() as s:
-            row = InboundMessage(sender=sender, text=masked_text[:1000], provider=provider, action=action,
-                                 received_at=received, handled_at=self.clock.now())
-            s.add(row)
-            s.flush()
-            inbound_id = row.id
-        self.platform.bus.emit(SmsInbound(id=inbound_id, sender=mask_phone(sender), action=action,
-                                          provider=provider))
+        inbound_id = self.sms.log_inbound(sender, masked_text, provider=provider, action=action,
+                                          received_at=received_at)
         try:
             messages, template = self._dispatch(action, sender, arg, command, session, inbound_id)
         except Exception:
@@ -208,19 +197,16 @@ class InboundHandler:
             except ValueError as exc:  # an unparseable sender cannot be answered by SMS
                 log.warning("no SMS reply to %s: %s", mask_phone(sender), exc)
         if ids:
-            with self.db.session() as s:
-                row = s.get(InboundMessage, inbound_id)
-                if row is not None:
-                    row.reply_outbox_id = ids[0]
+            self.sms.link_reply(inbound_id, ids[0])
         return ids
 
     def _dispatch(self, action: str, sender: str, arg: str, command: Command | None, session: dict[str, Any],
                   inbound_id: int) -> tuple[list[Any], str | None]:
         if action == "opt_out":
-            self.sms.suppressions.add(sender, command.keyword if command else "TD")
+            self.sms.opt_out(sender, command.keyword if command else "TD")
             return [OPTED_OUT], None
         if action == "opt_in":
-            self.sms.suppressions.remove(sender)
+            self.sms.opt_in(sender)
             return [OPTED_IN], None
         if action in ("password_help", "help") and command is not None:
             return [command.reply or self._help()], None
@@ -352,7 +338,7 @@ class InboundHandler:
         body = article_text(view)
         title = view.title
         text = f"{title}：{body}" if title else body
-        return chunk_text(text, self.sms.config.max_parts_per_message, self.sms.config.signature)
+        return chunk_text(text, self.config.max_parts_per_message, self.sms.config.signature)
 
 
 def article_text(view: Any) -> str:

@@ -1,5 +1,6 @@
-"""The inbound pipeline: keywords, opt-out, the CX query with an SMS code, callbacks, knowledge
-answers with "回复1获取详细说明", and the reply-time record (GB/T 33358)."""
+"""The SMS conversation channel (`platform.smschat`): keywords, opt-out, the CX query with an SMS code,
+callbacks, knowledge answers with "回复1获取详细说明", and the reply-time record the gateway keeps for it
+(GB/T 33358)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ import json
 
 from click.testing import CliRunner
 
-from sms import outbox
-from sms.demo import load_demo
-from sms.inbound import MORE_HINT, NO_ANSWER, chunk_text
 from sms.stats import reply_times
-from tests.sms.fakes import FakeAgents, FakeKnowledge, FakeRecords, FakeSwitch, install
+from smschat.demo import load_demo
+from smschat.service import MORE_HINT, NO_ANSWER, chunk_text
 from tests.sms.helpers import RecordingProvider, dispatcher
+from tests.smschat.fakes import FakeAgents, FakeKnowledge, FakeRecords, FakeSwitch, install
 
 CITIZEN = "13800138000"
 ID = "11010519491231002X"
@@ -27,11 +27,11 @@ def kb() -> FakeKnowledge:
 def test_free_text_answer_then_details_in_parts(platform) -> None:  # type: ignore[no-untyped-def]
     knowledge = kb()
     install(platform, knowledge=knowledge)
-    sms = platform.sms
-    reply = sms.handle_inbound(CITIZEN, "怎么领失业金", provider="test")
+    sms, chat = platform.sms, platform.smschat
+    reply = chat.handle_inbound(CITIZEN, "怎么领失业金", provider="test")
     assert reply is not None and "可通过线上" in reply and reply.endswith(MORE_HINT)
     assert knowledge.queries[0][1]["channel"] == "sms" and knowledge.queries[0][1]["province"] == "11"
-    details = sms.inbound.handle(CITIZEN, "1", provider="test")
+    details = platform.smschat.handle(CITIZEN, "1", provider="test")
     assert details.action == "more" and len(details.outbox_ids) >= 2
     texts = [sms.status(i)["text"] for i in details.outbox_ids]
     assert texts[0].startswith("【12333】(1/") and all(sms.status(i)["parts"] <= 6 for i in details.outbox_ids)
@@ -41,15 +41,15 @@ def test_free_text_answer_then_details_in_parts(platform) -> None:  # type: igno
 
 def test_no_answer_offers_callback(platform) -> None:  # type: ignore[no-untyped-def]
     install(platform, knowledge=kb())
-    assert platform.sms.handle_inbound(CITIZEN, "火星上的社保怎么交", provider="test") == NO_ANSWER
-    assert platform.sms.handle_inbound(CITIZEN, "1", provider="test").startswith("没有可发送")
+    assert platform.smschat.handle_inbound(CITIZEN, "火星上的社保怎么交", provider="test") == NO_ANSWER
+    assert platform.smschat.handle_inbound(CITIZEN, "1", provider="test").startswith("没有可发送")
 
 
 def test_opt_out_keywords_and_opt_in(platform) -> None:  # type: ignore[no-untyped-def]
-    sms = platform.sms
+    sms, chat = platform.sms, platform.smschat
     for i, word in enumerate(("退订", "td", "STOP")):
         number = f"1380013800{i}"
-        assert "已退订" in sms.handle_inbound(number, f" {word} ", provider="test")
+        assert "已退订" in chat.handle_inbound(number, f" {word} ", provider="test")
         assert sms.suppressions.contains(f"+86{number}")
     notice = sms.send("13800138000", "card_ready", {"place": "x"}, category="notice")
     assert sms.status(notice)["error"] == "opted_out" and sms.status(notice)["status"] == "failed"
@@ -57,25 +57,16 @@ def test_opt_out_keywords_and_opt_in(platform) -> None:  # type: ignore[no-untyp
     otp = sms.send("13800138000", "verification_code", {"code": "1", "minutes": 5}, category="otp")
     essential = sms.send("13800138000", "pension_paid", {"month": "11月", "amount": "1"}, category="essential")
     assert sms.status(otp)["status"] == "queued" and sms.status(essential)["status"] == "queued"
-    assert "恢复接收" in sms.handle_inbound("13800138000", "DY", provider="test")
+    assert "恢复接收" in chat.handle_inbound("13800138000", "DY", provider="test")
     assert sms.status(sms.send("13800138000", "card_ready", {"place": "x"}, category="notice"))["status"] == "queued"
-
-
-def test_opt_out_after_queueing_is_honoured_at_dispatch(platform) -> None:  # type: ignore[no-untyped-def]
-    prov = RecordingProvider("p")
-    d = dispatcher(platform, prov)
-    notice = platform.sms.send(CITIZEN, "card_ready", {"place": "x"}, category="notice")
-    platform.sms.suppressions.add("+8613800138000", "TD")
-    d.run_once()
-    assert platform.sms.status(notice)["error"] == "opted_out" and not prov.sent
 
 
 def test_cx_query_with_sms_code(platform) -> None:  # type: ignore[no-untyped-def]
     records = FakeRecords(platform, ID, "13900139000")
     install(platform, records=records)
-    sms = platform.sms
-    assert "CX 身份证" in sms.handle_inbound(CITIZEN, "CX", provider="test")
-    assert "验证码已发送" in sms.handle_inbound(CITIZEN, ID, provider="test")
+    chat = platform.smschat
+    assert "CX 身份证" in chat.handle_inbound(CITIZEN, "CX", provider="test")
+    assert "验证码已发送" in chat.handle_inbound(CITIZEN, ID, provider="test")
     with platform.db.session() as s:
         from sms.models import InboundMessage, OutboxMessage
 
@@ -84,10 +75,10 @@ def test_cx_query_with_sms_code(platform) -> None:  # type: ignore[no-untyped-de
         logged = [m.text for m in s.query(InboundMessage).order_by(InboundMessage.id)]
     assert ID not in "".join(logged)  # ID numbers are masked in the inbound log
     # the sender is not the registered mobile: neutral replies, the summary only to the registered mobile
-    assert "登记的手机" in sms.handle_inbound(CITIZEN, "111111", provider="test")
-    reply = sms.handle_inbound(CITIZEN, "246810", provider="test")
+    assert "登记的手机" in chat.handle_inbound(CITIZEN, "111111", provider="test")
+    reply = chat.handle_inbound(CITIZEN, "246810", provider="test")
     assert "52,300" not in (reply or "") and "登记的手机" in reply
-    assert records.ended and sms.inbound.session("+8613800138000") == {}
+    assert records.ended and platform.smschat.session("+8613800138000") == {}
     with platform.db.session() as s:
         assert "246810" not in "".join(m.text for m in s.query(InboundMessage))
         summary = s.query(OutboxMessage).filter_by(template="record_summary").one()
@@ -95,30 +86,30 @@ def test_cx_query_with_sms_code(platform) -> None:  # type: ignore[no-untyped-de
         assert not s.query(OutboxMessage).filter(OutboxMessage.recipient == "+8613800138000",
                                                  OutboxMessage.text.contains("52,300")).count()
     # one step: "CX <id>", from the registered mobile itself
-    assert "验证码已发送" in sms.handle_inbound("13900139000", f"cx {ID.lower()}", provider="test")
+    assert "验证码已发送" in chat.handle_inbound("13900139000", f"cx {ID.lower()}", provider="test")
 
 
 def test_callback_request_and_password_help(platform) -> None:  # type: ignore[no-untyped-def]
     agents = FakeAgents()
     install(platform, agents=agents, switch=FakeSwitch(platform))
-    assert "回电" in platform.sms.handle_inbound(CITIZEN, "RG", provider="test")
+    assert "回电" in platform.smschat.handle_inbound(CITIZEN, "RG", provider="test")
     assert agents.enqueued[0].queue_id == "11-general" and agents.enqueued[0].context["channel"] == "sms"
     assert agents.callbacks == [(agents.enqueued[0].call_id, "+8613800138000")]
     # without the ACD the request is kept in the SMS callback list
     install(platform, agents=None)
-    assert "回电" in platform.sms.handle_inbound("13900000000", "RG", provider="test")
+    assert "回电" in platform.smschat.handle_inbound("13900000000", "RG", provider="test")
     assert platform.store.zscore("sms:callbacks", "+8613900000000") is not None
-    assert "密码" in platform.sms.handle_inbound(CITIZEN, "mm", provider="test")
+    assert "密码" in platform.smschat.handle_inbound(CITIZEN, "mm", provider="test")
 
 
 def test_keyword_table_from_the_database(platform) -> None:  # type: ignore[no-untyped-def]
     load_demo(platform)
-    from sms.models import Keyword
+    from smschat.models import Keyword
 
     with platform.db.session() as s:
         s.add(Keyword(keyword="ZC", action="password_help", reply="政策咨询请拨打12333。", description="",
                       enabled=True))
-    assert platform.sms.handle_inbound(CITIZEN, "zc", provider="test") == "政策咨询请拨打12333。"
+    assert platform.smschat.handle_inbound(CITIZEN, "zc", provider="test") == "政策咨询请拨打12333。"
 
 
 def test_reply_time_is_recorded(platform, clock) -> None:  # type: ignore[no-untyped-def]
@@ -126,12 +117,12 @@ def test_reply_time_is_recorded(platform, clock) -> None:  # type: ignore[no-unt
     d = dispatcher(platform, RecordingProvider("p"))
     received = clock.now()
     clock.advance(2)
-    platform.sms.handle_inbound(CITIZEN, "失业金", provider="test", received_at=received)
+    platform.smschat.handle_inbound(CITIZEN, "失业金", provider="test", received_at=received)
     clock.advance(3)
     d.run_once()
     figures = reply_times(platform.db)
     assert figures["replied"] == 1 and figures["p50_seconds"] == 5.0 and figures["within_3_minutes"] == 1.0
-    platform.sms.handle_inbound(CITIZEN, "失业金", provider="test")
+    platform.smschat.handle_inbound(CITIZEN, "失业金", provider="test")
     assert reply_times(platform.db)["unanswered"] == 1
 
 
@@ -143,20 +134,17 @@ def test_chunk_text_keeps_every_character() -> None:
     assert body == text
 
 
-def test_cli_inbound_json_and_send(platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_inbound_json_and_keywords(platform) -> None:  # type: ignore[no-untyped-def]
     from hotline.cli import main
 
     runner = CliRunner()
     obj = {"platform": platform}
-    result = runner.invoke(main, ["sms", "inbound", "--from", CITIZEN, "--text", "TD", "--json"], obj=obj)
+    result = runner.invoke(main, ["smschat", "inbound", "--from", CITIZEN, "--text", "TD", "--json"], obj=obj)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["action"] == "opt_out" and "已退订" in data["reply"] and data["outbox_ids"]
-    dispatcher(platform, RecordingProvider("p"))
-    result = runner.invoke(main, ["sms", "send", "--to", "13900000000", "--template", "kb_answer", "--var", "title=T",
-                                  "--var", "answer=" + "长" * 80, "--category", "reply", "--yes"], obj=obj)
-    assert result.exit_code == 0, result.output
-    assert "2 part(s), UCS-2" in result.output and "sent" in result.output
-    bad = runner.invoke(main, ["sms", "send", "--to", "13900000000", "--template", "kb_answer", "--yes"], obj=obj)
-    assert bad.exit_code != 0 and "缺少变量" in bad.output
-    assert outbox.counts(platform.db)["sent"] == 2  # the TD reply and the new message
+    assert platform.sms.status(data["outbox_ids"][0])["status"] == "queued"  # the reply waits in the outbox
+    listed = runner.invoke(main, ["smschat", "keywords", "--json"], obj=obj)
+    assert listed.exit_code == 0, listed.output
+    assert {"keyword": "TD", "action": "opt_out"}.items() <= next(
+        k for k in json.loads(listed.output) if k["keyword"] == "TD").items()
