@@ -56,7 +56,7 @@ def assignment_faults(agents: Mapping[int, AgentRec], calls: Mapping[str, CallRe
     snapshot has but whose agent it lacks is reported only if the agent is there."""
     faults: list[str] = []
     holder: dict[str, int] = {}
-    for agent_id, agent in agents.items():
+    for agent_id, agent in sorted(agents.items()):
         if agent.state in HOLDING:
             if not agent.call_id:
                 faults.append(f"agent {agent_id} is {agent.state} without a call")
@@ -66,7 +66,7 @@ def assignment_faults(agents: Mapping[int, AgentRec], calls: Mapping[str, CallRe
                 holder[agent.call_id] = agent_id
         elif agent.call_id:
             faults.append(f"agent {agent_id} is {agent.state} but still names call {agent.call_id}")
-    for call_id, call in calls.items():
+    for call_id, call in sorted(calls.items()):
         if call.state not in ASSIGNED:
             continue
         if call.agent_id is None:
