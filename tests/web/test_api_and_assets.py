@@ -85,6 +85,34 @@ def test_bad_input_is_a_clear_400_and_changes_nothing(platform: Platform, web_ap
     assert client.post("/api/v1/admin/users", json=other, headers=headers).status_code == 403
 
 
+def test_invalid_inputs_get_the_fields_bilingual_message_wherever_they_come_from(web_app: Any, make_user: Any,
+                                                                                  client_for: Any) -> None:
+    """APIFlask validates JSON bodies, htmx form posts and query strings with the same schemas: a 400
+    names the input in Chinese and English; an empty or null value is "not given"; htmx gets the toast."""
+    make_user("api-sup", ("supervisor",), "00")
+    client = client_for("api-sup")
+    headers = {"X-CSRFToken": page_csrf(client)}
+    cases = [
+        (client.post("/api/v1/broadcast", json={"message": None}, headers=headers),
+         "缺少 message / message is required"),
+        (client.post("/api/v1/broadcast", data="", content_type="application/json", headers=headers),
+         "message is required"),
+        (client.post("/api/v1/broadcast", json={"message": "x", "sent_at": "5"}, headers=headers), "sent_at 格式不对"),
+        (client.post("/api/v1/broadcast", data="{bad", content_type="application/json", headers=headers),
+         "须为 JSON 对象 / the JSON body must be an object"),
+        (client.get("/api/v1/supervisor/wallboard?province=4"), "province 格式不对 / province does not match"),
+        (client.get("/api/v1/supervisor/waiting?own=maybe"), "own must be a boolean"),
+        (client.get(f"/api/v1/tickets/{2**70}"), "ticket_id 超出范围 / ticket_id is out of range"),
+    ]
+    for response, message in cases:
+        assert response.status_code == 400 and message in response.json["error"], response.json
+    form = client.post("/api/v1/broadcast", data={"message": " hi ", "sent_at": "5", "province": ""}, headers=headers)
+    assert form.status_code == 200 and form.json["province"] == "00"
+    htmx = client.post("/api/v1/broadcast", data={"message": " "}, headers={**headers, "HX-Request": "true"})
+    assert htmx.status_code == 400 and htmx.headers["HX-Retarget"] == "#toast"
+    assert "message is required" in htmx.get_data(as_text=True)
+
+
 def test_htmx_is_vendored_with_its_checksum() -> None:
     vendor = STATIC / "vendor"
     (script,) = vendor.glob("htmx-2.*.min.js")
