@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from apiflask import APIFlask
 from flask import Flask, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager
 
@@ -79,7 +80,9 @@ def proxy_fix_options(text: str | None) -> dict[str, int]:
 
 def create_app(platform: WebHost, config: dict[str, Any] | None = None,
                environ: Mapping[str, str] | None = None) -> Flask:
-    app = Flask(__name__)
+    # APIFlask for the REST API's validation and OpenAPI document (web.apikit); its JSON error pages
+    # are off (json_errors) and it serves no document or docs UI of its own (web.api serves the document)
+    app = APIFlask(__name__, spec_path=None, docs_path=None, json_errors=False)
     settings = platform.settings
     app.config.update(
         SECRET_KEY=settings.secret_key,

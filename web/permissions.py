@@ -1,6 +1,7 @@
 """Declared permissions: every console and API endpoint states which roles may call it and whether
-it is bound to a province scope. The registry drives the checks, the OpenAPI document and the
-permission-matrix test, so the three cannot drift apart."""
+it is bound to a province scope. The registry drives the checks, the operations the OpenAPI
+document lists and the permission-matrix test, so the three cannot drift apart (an API operation
+declares its roles and scope once, in `web.apikit.op`, which also hands them to the document)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ ALL_ROLES: tuple[str, ...] = tuple(ROLES)
 
 @dataclass(frozen=True)
 class Param:
-    """One input of an endpoint: where it comes from and what it is (for OpenAPI and validation)."""
+    """One input of an API operation: where it comes from and what it is. `web.apikit` turns these
+    into the marshmallow schemas APIFlask validates the request with and documents."""
 
     name: str
     kind: str = "string"  # string | integer | boolean | number | object | array
@@ -42,7 +44,7 @@ class EndpointSpec:
     roles: tuple[str, ...]  # empty = any authenticated user
     scope: str | None  # name of the parameter holding a province code, or None
     summary: str = ""
-    params: tuple[Param, ...] = ()
+    params: tuple[Param, ...] = ()  # the inputs (an API operation's are validated, see web.apikit)
     public: bool = False
     tags: tuple[str, ...] = ()
     rule: str = ""
@@ -50,8 +52,6 @@ class EndpointSpec:
     national: bool = False  # a national resource: national-scope users only
     scope_from: Callable[[str], str] | None = None  # the province a scope value names (e.g. an entry number)
     scope_example: Callable[[str], str] | None = None  # a scope value naming a province (for the matrix test)
-    media: tuple[str, ...] = ("application/json",)  # what a 200 carries (the event stream, a CSV export)
-    fragment: bool = False  # with HX-Request the 200 is an HTML fragment (text/html)
 
 
 def _province_arg(name: str) -> str | None:
@@ -107,11 +107,8 @@ def check(spec: EndpointSpec) -> None:
 
 
 def requires(*roles: str, scope: str | None = None, summary: str = "", params: tuple[Param, ...] = (),
-             tags: tuple[str, ...] = (), national: bool = False,
-             scope_from: Callable[[str], str] | None = None,
-             scope_example: Callable[[str], str] | None = None,
-             media: tuple[str, ...] = ("application/json",),
-             fragment: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+             tags: tuple[str, ...] = (), national: bool = False, scope_from: Callable[[str], str] | None = None,
+             scope_example: Callable[[str], str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare who may call a view: `@requires("agent", scope="province")`.
 
     The decorated view's Flask endpoint name is `<blueprint>.<function name>`; `register_rules`
@@ -123,8 +120,8 @@ def requires(*roles: str, scope: str | None = None, summary: str = "", params: t
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         spec = EndpointSpec(endpoint="", roles=tuple(roles), scope=scope, summary=summary or (view.__doc__ or "")
-                            .strip().split("\n")[0], params=params, tags=tags, national=national,
-                            scope_from=scope_from, scope_example=scope_example, media=media, fragment=fragment)
+                            .strip().split("\n")[0], params=params, tags=tags, national=national, scope_from=scope_from,
+                            scope_example=scope_example)
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

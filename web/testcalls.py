@@ -13,17 +13,17 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
+from apiflask import APIBlueprint, HTTPError
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_login import current_user
 
 from core.testcalls import KEY_HEADER, node_key
 from ivr.testcall import TestCallError, TestCalls
-from web.apikit import parse_inputs
+from web.apikit import documented, first_message, with_inputs
 from web.extensions import csrf, platform_of
 from web.permissions import EndpointSpec, Param, check, requires
-from web.services import BadInput
 
-bp = Blueprint("testcalls", __name__)
+bp = APIBlueprint("testcalls", __name__)
 csrf.exempt(bp)  # checked below: sessions need the CSRF token, token and key callers do not
 
 ROLES = ("admin", "supervisor")
@@ -55,14 +55,28 @@ def _actor() -> str:
 
 def api(rule: str, *, method: str = "GET", params: tuple[Param, ...] = ()) -> Callable[..., Any]:
     """An /api/v1/test-calls operation: declared for supervisors and admins (registry, OpenAPI,
-    permission matrix), also open to the node key."""
+    permission matrix), also open to the node key. Its inputs are parsed and documented as every
+    other operation's (`web.apikit.with_inputs`); the function gets those given, and the call id."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        full = params + tuple(Param(n, where="path", required=True) for n in ("call_id",) if n in rule)
-        spec = EndpointSpec(endpoint="", roles=ROLES, scope=None, params=full, tags=("test-calls",),
-                            summary=(fn.__doc__ or "").strip().split("\n")[0])
+        summary = (fn.__doc__ or "").strip().split("\n")[0]
+        spec = EndpointSpec(endpoint="", roles=ROLES, scope=None, params=params, tags=("test-calls",),
+                            summary=summary)
 
-        @functools.wraps(fn)
+        def answer(**inputs: Any) -> Any:
+            path = {"call_id": inputs.pop("call_id")} if "call_id" in rule else {}
+            try:
+                return jsonify(fn({k: v for k, v in inputs.items() if v is not None}, **path))
+            except TestCallError as exc:
+                status = 404 if exc.code == "unknown_call" else 422 if exc.code == "bad_input" else 409
+                return jsonify(error=exc.message, code=exc.code), status
+
+        answer.__name__ = fn.__name__
+        parsed = with_inputs(bp, "/api/v1/test-calls" + rule, method, params, fn.__name__)(answer)
+        parsed = documented(bp, roles=ROLES, scope=None, national=False, tag="test-calls", summary=summary,
+                            name=fn.__name__, media=("application/json",), fragment=False)(parsed)
+
+        @functools.wraps(parsed)
         def view(**kwargs: Any) -> Any:
             if _key_ok():
                 g.test_call_key = True
@@ -70,21 +84,19 @@ def api(rule: str, *, method: str = "GET", params: tuple[Param, ...] = ()) -> Ca
                 check(spec)
                 if method != "GET" and not g.get("token_auth"):
                     csrf.protect()
-            try:  # the same parser as every other operation: what the OpenAPI document says is what is accepted
-                values = {k: v for k, v in parse_inputs(full).items() if v is not None}
-            except BadInput as exc:
-                return jsonify(error=str(exc), code="bad_input"), 400
-            try:
-                return jsonify(fn(values, **kwargs))
-            except TestCallError as exc:
-                status = 404 if exc.code == "unknown_call" else 422 if exc.code == "bad_input" else 409
-                return jsonify(error=exc.message, code=exc.code), status
+            return parsed(**kwargs)
 
         view.__hotline_spec__ = spec  # type: ignore[attr-defined]
         bp.add_url_rule("/api/v1/test-calls" + rule, endpoint=fn.__name__, view_func=view, methods=[method])
         return view
 
     return decorate
+
+
+@bp.errorhandler(HTTPError)
+def _invalid(exc: HTTPError):  # type: ignore[no-untyped-def]
+    """An input the OpenAPI document calls invalid: 400, as on every other operation."""
+    return jsonify(error=first_message(exc.detail) if exc.detail else exc.message, code="bad_input"), exc.status_code
 
 
 def _text(values: dict, name: str, limit: int) -> str:
