@@ -23,7 +23,10 @@ from knowledge.content import html_to_text
 from knowledge.search import TOPIC_CATEGORIES, Hit
 
 if TYPE_CHECKING:
-    from knowledge.service import KnowledgeService
+    from knowledge.notices import Notices
+    from knowledge.readcache import ReadCache
+    from knowledge.reading import Reading
+    from knowledge.searching import Searching
 
 VARIANT_TITLE_SHARE = 0.6
 NATIONAL = "00"
@@ -65,72 +68,77 @@ def _title_share(national: str, variant: str, place_names: tuple[str, ...]) -> f
     return max(common / len(a), common / len(b))
 
 
-def find_variant(kb: KnowledgeService, article_id: str, title: str, category: str, province: str | None) -> Hit | None:
-    """The caller's province's variant of a national article, or None (kept in `kb.cache`)."""
-    if not province or province == NATIONAL:
-        return None
-    return kb.cache.variant((article_id, province),
-                            lambda: _search_variant(kb, article_id, title, category, province))
+class Answering:
+    def __init__(self, searching: Searching, reading: Reading, notices: Notices, cache: ReadCache) -> None:
+        self.searching = searching
+        self.reading = reading
+        self.notices = notices
+        self.cache = cache
 
+    def find_variant(self, article_id: str, title: str, category: str, province: str | None) -> Hit | None:
+        """The caller's province's variant of a national article, or None (kept in the read cache)."""
+        if not province or province == NATIONAL:
+            return None
+        return self.cache.variant((article_id, province),
+                                  lambda: self._search_variant(article_id, title, category, province))
 
-def _search_variant(kb: KnowledgeService, article_id: str, title: str, category: str, province: str) -> Hit | None:
-    from core.provinces import PROVINCES
+    def _search_variant(self, article_id: str, title: str, category: str, province: str) -> Hit | None:
+        from core.provinces import PROVINCES
 
-    prov = PROVINCES.get(province)
-    names = (*(n for n in ((prov.name, prov.short) if prov else ()) if n), "省", "市", "自治区")
-    res = kb.search(title, province=province, limit=10, channel="ivr", log_query=False)
-    best: tuple[float, Hit] | None = None
-    for hit in res.hits:
-        if hit.province != province or hit.category != category or hit.article_id == article_id:
-            continue
-        share = _title_share(title, hit.title, names)
-        if share >= VARIANT_TITLE_SHARE and (best is None or share > best[0]):
-            best = (share, hit)
-    return best[1] if best else None
+        prov = PROVINCES.get(province)
+        names = (*(n for n in ((prov.name, prov.short) if prov else ()) if n), "省", "市", "自治区")
+        res = self.searching.search(title, province=province, limit=10, channel="ivr", log_query=False)
+        best: tuple[float, Hit] | None = None
+        for hit in res.hits:
+            if hit.province != province or hit.category != category or hit.article_id == article_id:
+                continue
+            share = _title_share(title, hit.title, names)
+            if share >= VARIANT_TITLE_SHARE and (best is None or share > best[0]):
+                best = (share, hit)
+        return best[1] if best else None
 
+    def topic_notices(self, province: str | None, article_ids: set[str], category: str) -> list[Notice]:
+        out: list[Notice] = []
+        categories: dict[str, str] = {}
+        for n in self.notices.notices(province):
+            if n.article_id is None:
+                keep = bool(province) and n.province == province
+            elif n.article_id in article_ids:
+                keep = True
+            else:
+                if n.article_id not in categories:
+                    art = self.reading.article(n.article_id)
+                    categories[n.article_id] = art.category if art else ""
+                keep = categories[n.article_id] == category
+            if keep:
+                out.append(Notice(n.id, n.title, html_to_text(n.body_html)))
+        return out
 
-def topic_notices(kb: KnowledgeService, province: str | None, article_ids: set[str], category: str) -> list[Notice]:
-    out: list[Notice] = []
-    categories: dict[str, str] = {}
-    for n in kb.notices(province):
-        if n.article_id is None:
-            keep = bool(province) and n.province == province
-        elif n.article_id in article_ids:
-            keep = True
+    def answer(self, *, query: str = "", article_id: str | None = None, province: str | None = None,
+               topic: str | None = None, channel: str = "ivr") -> Answer | None:
+        """What the IVR reads for a spoken question (`query`) or a menu item (`article_id`) (and SMS
+        sends): `Answer`, or None for none."""
+        if province in ("", NATIONAL):
+            province = None
+        chosen: Any
+        if article_id:
+            chosen = self.reading.article(article_id)
+            if chosen is None:
+                return None
+            how = "menu"
         else:
-            if n.article_id not in categories:
-                art = kb.article(n.article_id)
-                categories[n.article_id] = art.category if art else ""
-            keep = categories[n.article_id] == category
-        if keep:
-            out.append(Notice(n.id, n.title, html_to_text(n.body_html)))
-    return out
-
-
-def answer(kb: KnowledgeService, *, query: str = "", article_id: str | None = None, province: str | None = None,
-           topic: str | None = None, channel: str = "ivr") -> Answer | None:
-    """The answer to read for a spoken question (`query`) or a menu item (`article_id`); None = none."""
-    if province in ("", NATIONAL):
-        province = None
-    chosen: Any
-    if article_id:
-        chosen = kb.article(article_id)
-        if chosen is None:
-            return None
-        how = "menu"
-    else:
-        res = kb.search(query, province=province, limit=5, channel=channel, topic=topic)
-        if res.no_answer or not res.hits:
-            return None
-        cats = TOPIC_CATEGORIES.get(topic or "", (topic,) if topic else ())
-        in_topic = [h for h in res.hits if h.category in cats]
-        chosen, how = (in_topic[0], "topic") if in_topic else (res.hits[0], "search")
-    ids = {chosen.article_id}
-    if chosen.province == NATIONAL:
-        variant = find_variant(kb, chosen.article_id, chosen.title, chosen.category, province)
-        if variant is not None:
-            chosen, how = variant, how + "+variant"
-            ids.add(variant.article_id)
-    return Answer(article_id=chosen.article_id, revision_id=chosen.revision_id, title=chosen.title,
-                  short_answer=chosen.short_answer, province=chosen.province, category=chosen.category, how=how,
-                  notices=topic_notices(kb, province, ids, chosen.category))
+            res = self.searching.search(query, province=province, limit=5, channel=channel, topic=topic)
+            if res.no_answer or not res.hits:
+                return None
+            cats = TOPIC_CATEGORIES.get(topic or "", (topic,) if topic else ())
+            in_topic = [h for h in res.hits if h.category in cats]
+            chosen, how = (in_topic[0], "topic") if in_topic else (res.hits[0], "search")
+        ids = {chosen.article_id}
+        if chosen.province == NATIONAL:
+            variant = self.find_variant(chosen.article_id, chosen.title, chosen.category, province)
+            if variant is not None:
+                chosen, how = variant, how + "+variant"
+                ids.add(variant.article_id)
+        return Answer(article_id=chosen.article_id, revision_id=chosen.revision_id, title=chosen.title,
+                      short_answer=chosen.short_answer, province=chosen.province, category=chosen.category, how=how,
+                      notices=self.topic_notices(province, ids, chosen.category))

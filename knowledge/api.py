@@ -11,10 +11,10 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
+    from knowledge.articles import Actor
     from knowledge.index import KnowledgeIndex
     from knowledge.querylog import QueryLog
     from knowledge.search import SearchResult
-    from knowledge.service import Actor
     from knowledge.views import (
         ArticleSummary,
         ArticleView,

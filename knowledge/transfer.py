@@ -1,6 +1,7 @@
 """Import and export of articles: JSON lines (the format of ../shared/kb-eval/corpus.jsonl) and
 Markdown files with YAML front matter. Every record is checked before anything is written, so a bad
-file is refused whole, with the line (or file) and field named."""
+file is refused whole, with the line (or file) and field named. `Importer.import_article` is the trusted
+load of one article (`platform.knowledge.import_article`), outside the review workflow."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from knowledge.content import html_to_text, validate
-from knowledge.errors import KnowledgeError
+from knowledge.articles import ARTICLE_ID, ArticleStore, content_args
+from knowledge.content import CONTENT_FIELDS, html_to_text, validate
+from knowledge.errors import InvalidState, KnowledgeError
+from knowledge.events import KbPublished
 from knowledge.models import KbArticle, KbRevision
-from knowledge.service import ARTICLE_ID
 
 
 @dataclass
@@ -133,6 +135,48 @@ def read_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if errors:
         raise KnowledgeError("nothing imported:\n" + "\n".join(errors[:50]))
     return records
+
+
+class Importer:
+    def __init__(self, store: ArticleStore) -> None:
+        self.store = store
+
+    def import_article(self, article_id: str, content: dict[str, Any], *, publish: bool,
+                       user_id: int | None = None, reason: str = "import", announce: bool = True) -> str:
+        """Trusted bulk load (the `hotline kb import` operator): a new revision when the content differs
+        from the newest one, published at once with `publish`. Returns created/updated/published/unchanged.
+        With `announce=False` the caller rebuilds the index once at the end (bulk loads)."""
+        st = self.store
+        fields = validate(content_args(content))
+        now = st.now()
+        with st.db.session() as s:
+            art = s.get(KbArticle, article_id)
+            latest = st.latest(s, article_id) if art is not None else None
+            if latest is not None and all(getattr(latest, f) == fields[f] for f in CONTENT_FIELDS):
+                if not publish or latest.status == "published":
+                    return "unchanged"
+                rev, outcome = latest, "published"
+            else:
+                if art is None:
+                    art = KbArticle(id=article_id, created_at=now, created_by=user_id, archived=False)
+                    s.add(art)
+                    s.flush()
+                elif s.execute(select(KbRevision.id).where(KbRevision.article_id == article_id,
+                                                           KbRevision.status.in_(("draft", "in_review")))).first():
+                    raise InvalidState(f"{article_id} has a draft or a revision in review; not imported")
+                rev = KbRevision(article_id=art.id, number=(latest.number + 1) if latest else 1, status="draft",
+                                 author_id=user_id, change_reason=reason, created_at=now, updated_at=now,
+                                 review_comment="", **fields)
+                s.add(rev)
+                s.flush()
+                st.log(s, art.id, rev.id, "import", user_id, reason)
+                outcome = "updated" if latest else "created"
+            if publish:
+                st.publish(s, rev, user_id, reason)
+            rev_id = rev.id
+        if publish and announce:
+            st.announce(KbPublished, article_id, rev_id)
+        return outcome
 
 
 def import_file(kb: Any, path: str | Path, *, publish: bool = False, user_id: int | None = None) -> ImportReport:

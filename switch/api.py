@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from agents.api import AcdApi
     from agents.domain import CallStatus
     from switch import handoff as hf
+    from switch.arrivals import Arrival
     from switch.blocklist import Block, Blocklist
     from switch.calendar import Notice, OfficialCalendar
     from switch.directory import Center, QueueDef
     from switch.hours import HoursState, Override
     from switch.routing import RoutingDecision
-    from switch.service import Arrival
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def test_a_lost_event_costs_at_most_the_cache_lifetime(kb, users, clock) -> None
                        starts_at=clock.now(), ends_at=clock.now() + timedelta(days=1), created_by=None,
                        created_at=clock.now(), withdrawn=False, status="published"))
     assert kb.notices("11") == []  # not heard of: the cached list stands
-    fresh = ReadCache(kb.platform.bus, kb._read_article, kb._read_live_notices, ttl_s=0.0)
+    fresh = ReadCache(kb.platform.bus, kb.store.read_article, kb.store.read_live_notices, ttl_s=0.0)
     try:
         assert [n.title for n in fresh.notices("11", clock.now())] == ["直接写入"]
         assert fresh.article("kb-c2", clock.now()).article_id == "kb-c2"

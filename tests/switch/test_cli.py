@@ -72,7 +72,7 @@ def test_demo_summary_states_the_national_hours(platform, monkeypatch) -> None: 
     assert line.endswith("national center 周一至周日 08:00-20:00, closed on public holidays")
     from switch.config import SwitchSettings
 
-    monkeypatch.setattr(platform.switch, "config", SwitchSettings(holiday_exempt="00"))  # read at start
+    monkeypatch.setattr(platform.switch.hours, "config", SwitchSettings(holiday_exempt="00"))  # read at start
     assert load_demo(platform).endswith("open on public holidays") and "(0 new)" in load_demo(platform)
 
 

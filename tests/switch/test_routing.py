@@ -147,7 +147,7 @@ def test_on_a_public_holiday_every_center_is_closed_unless_exempt(platform, cloc
     state = platform.switch.service_state("44")
     assert not state.open and state.reason == "holiday" and state.via is None
     # a deployment may keep the national center open on holidays
-    monkeypatch.setattr(platform.switch, "config", SwitchSettings(holiday_exempt="00"))  # read at start
+    monkeypatch.setattr(platform.switch.hours, "config", SwitchSettings(holiday_exempt="00"))  # read at start
     d = platform.switch.route(caller="18620001234", topic="pension")
     assert d.is_open and d.center_code == "00"
     assert d.announcement == "国庆节假期本省人工服务暂停，为您转接全国12333人工服务。"

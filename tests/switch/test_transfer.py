@@ -39,7 +39,7 @@ def on_call(platform: Platform) -> tuple[Platform, int]:
 
 def remote(platform: Platform, sender: Sender) -> None:
     platform.switch.update_center("44", mode="remote", base_url="https://gd.example", trunk="PJSIP/trunk-gd")
-    platform.switch.handoff_sender = sender  # type: ignore[attr-defined]
+    platform.switch.dispatch.handoff_sender = sender  # type: ignore[attr-defined]
 
 
 def test_local_transfer_requeues_the_call_here(on_call: tuple[Platform, int]) -> None:
