@@ -1,50 +1,15 @@
-"""ACD state changes as pure functions: `transition(records, command, now) -> Txn`, the checks that
-must hold, the operations applied if they do (by either store's applier, `agents.state`) and the
-events (declared in `agents.events`) emitted once applied. No store, no clock, no bus: tested on their own.
-
-Moved here so far: the offer (agent ↔ call claim) and the answer (accept), the end of a call
-(end), ready and not ready. The other transitions still build their checks and operations in `agents/service.py`.
-"""
+"""Transitions of a call: offered to an agent, answered, ended."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from agents import endpoints, stats
 from agents.events import AgentState, CallConnected, CallEnded, CallOffered
-from agents.keys import (
-    ACTIVE,
-    LOAD,
-    MAXWAIT,
-    OFFERS,
-    WAITING_STATES,
-    WRAP,
-    agent_pools,
-    ak,
-    ck,
-    pools_in,
-    pools_out,
-    qk,
-    queue_out,
-)
+from agents.keys import ACTIVE, LOAD, MAXWAIT, OFFERS, WAITING_STATES, WRAP, ak, ck, qk, queue_out
 from agents.records import AgentRec, CallRec
 from agents.state import Check, Op
-from core.events import DomainEvent
+from agents.transitions.base import Txn, agent_busy, hold_total_ms
 from core.masking import mask_phone
 from core.testcalls import is_test_call
-
-
-@dataclass(frozen=True)
-class Txn:
-    checks: tuple[Check, ...]
-    ops: tuple[Op, ...]
-    events: tuple[DomainEvent, ...] = field(default=())
-
-
-def agent_busy(agent: AgentRec, agent_id: int, fields: dict[str, Any]) -> list[Op]:
-    """Operation group: the agent leaves every ready pool (skill and language) with these fields set."""
-    return [["hset", ak(agent_id), fields], *pools_out(agent_pools(agent), agent_id)]
 
 
 def offer(call: CallRec, agent: AgentRec, agent_id: int, now: float, offer_timeout: float) -> Txn:
@@ -91,11 +56,6 @@ def accept(call: CallRec, agent: AgentRec, agent_id: int, now: float, sl_seconds
                events=(connected, agent_state))
 
 
-def hold_total_ms(call: CallRec, now: float) -> int:
-    """Time on hold so far: the closed holds plus the one running (if any)."""
-    return call.hold_ms + (int((now - call.held) * 1000) if call.held else 0)
-
-
 def end(call: CallRec, reason: str, now: float, wrap_seconds: float) -> Txn:
     """A connected call ends: the call `ended` (its hold time closed), its agent into wrap-up until the
     deadline. The agent event carries no scope: the caller adds the agent's center when it knows it."""
@@ -111,27 +71,3 @@ def end(call: CallRec, reason: str, now: float, wrap_seconds: float) -> Txn:
     wrapping = AgentState(agent_id=agent_id, state="wrap_up", until=until)
     return Txn(checks=((ck(call.call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call.call_id,))),
                ops=ops, events=(ended, wrapping))
-
-
-def agent_free(agent: AgentRec, agent_id: int, fields: dict[str, Any], idle_since: float | str) -> list[Op]:
-    """Operation group: the agent enters every ready pool (skill and language), ranked by `idle_since`,
-    with these fields set."""
-    return [["hset", ak(agent_id), fields], *pools_in(agent_pools(agent), agent_id, idle_since)]
-
-
-def _agent_event(agent: AgentRec, agent_id: int, state: str, reason: str = "") -> AgentState:
-    return AgentState(agent_id=agent_id, state=state, reason=reason, center_code=agent.center or None)
-
-
-def ready(agent: AgentRec, agent_id: int, now: float) -> Txn:
-    """A not-ready agent becomes ready: idle from now, in their pools."""
-    ops = agent_free(agent, agent_id, {"state": "ready", "reason": "", "since": now, "idle_since": now}, now)
-    return Txn(checks=((ak(agent_id), "state", ("not_ready",)),), ops=tuple(ops),
-               events=(_agent_event(agent, agent_id, "ready"),))
-
-
-def not_ready(agent: AgentRec, agent_id: int, reason: str, now: float) -> Txn:
-    """A ready (or already not-ready) agent takes a break: out of their pools, with the reason."""
-    ops = agent_busy(agent, agent_id, {"state": "not_ready", "reason": reason, "since": now})
-    return Txn(checks=((ak(agent_id), "state", ("ready", "not_ready")),), ops=tuple(ops),
-               events=(_agent_event(agent, agent_id, "not_ready", reason),))
