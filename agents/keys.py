@@ -42,6 +42,16 @@ def pools_out(pools: list[str], agent_id: int | str) -> list[list]:
     return [op for p in pools for op in (["zrem", p, agent_id], ["srem_if_zempty", RPOOLS, p, p])]
 
 
+def staff_in(center: str, skills: tuple[str, ...] | list[str], agent_id: int | str) -> list[list]:
+    """Operations counting a logging-in agent among the staff of each of its skills (the wait estimate's
+    staffed count) and among the agents logged in."""
+    return [["sadd", AGENTS, agent_id], *(["sadd", sk(center, t), agent_id] for t in skills)]
+
+
+def staff_out(center: str, skills: tuple[str, ...] | list[str], agent_id: int | str) -> list[list]:
+    return [["srem", AGENTS, agent_id], *(["srem", sk(center, t), agent_id] for t in skills)]
+
+
 def queue_in(queue_id: str, call_id: str, score: float | str, language: str | None) -> list[list]:
     """Operations putting a waiting call in its queue and in the queue's index for its language (also
     used to change its score)."""

@@ -63,17 +63,14 @@ from agents.keys import (
     ak,
     ck,
     pools_in,
-    pools_out,
     qk,
     queue_in,
     queue_out,
-    rk,
     rlk,
     sk,
 )
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
-from agents.policy import AHT_ALPHA
 from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
@@ -140,30 +137,19 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         prof = self.profile(agent_id)
         if prof is None:
             raise AcdError("unknown_agent", f"没有坐席 {agent_id}")
-        pools = [rk(prof.center_code, t) for t in prof.skills]
-        now = self._now()
-        ops: list[list] = [["hset", ak(agent_id), {
-            "id": agent_id, "name": prof.name, "center": prof.center_code, "skills": json.dumps(prof.skills),
-            "languages": json.dumps(prof.languages), "level": prof.level, "endpoint": prof.endpoint,
-            "endpoints": json.dumps(prof.endpoints),
-            "pools": json.dumps(pools), "state": "not_ready", "reason": "login", "since": now,
-            "idle_since": now, "call_id": ""}], ["sadd", AGENTS, agent_id]]
-        ops += [["sadd", sk(prof.center_code, t), agent_id] for t in prof.skills]
-        if self.state.txn([(ak(agent_id), "state", ("", "logged_out"))], ops):
-            self._emit_agent_state(agent_id, "not_ready", "login", center_code=prof.center_code)
+        txn = transitions.login(prof, agent_id, self._now())
+        if self.state.txn(txn.checks, txn.ops):
+            self._emit_txn(txn)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
     def logout(self, agent_id: int) -> None:
         agent = self._agent(agent_id)
         if not agent or agent.get("state") == "logged_out":
             return
-        ops: list[list] = [["hset", ak(agent_id), {"state": "logged_out", "since": self._now(), "reason": ""}],
-                           ["srem", AGENTS, agent_id]]
-        ops += pools_out(self._pools(agent), agent_id)
-        ops += [["srem", sk(agent["center"], t), agent_id] for t in json.loads(agent["skills"])]
-        if not self.state.txn([(ak(agent_id), "state", ("ready", "not_ready"))], ops):
+        txn = transitions.logout(AgentRec.from_hash(agent), agent_id, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("busy", "通话或整理中不能签出")
-        self._emit_agent_state(agent_id, "logged_out")
+        self._emit_txn(txn)
 
     def set_ready(self, agent_id: int) -> AgentStatus:
         agent = self._agent(agent_id)
@@ -553,22 +539,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         agent = self._agent(agent_id)
         if agent.get("state") != "wrap_up":
             raise AcdError("not_wrap_up", "当前不在话后整理状态")
-        call_id = agent.get("call_id") or ""
-        now = self._now()
-        ops: list[list] = [["zrem", WRAP, agent_id],
-                           ["hset", ak(agent_id), {"state": "ready" if ready else "not_ready", "since": now,
-                                                   "idle_since": now, "call_id": "", "wrap_until": "",
-                                                   "answered_at": "", "call_queue": "", "call_center": "",
-                                                   "reason": "" if ready else "after_call"}]]
-        if ready:
-            ops += pools_in(self._pools(agent), agent_id, now)
-        handle = 0.0
-        queue_id = agent.get("call_queue") or ""
-        if agent.get("answered_at"):
-            handle = now - float(agent["answered_at"])
-            ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), test=is_test_call(call_id), handled=1,
-                                   handle_ms=int(handle * 1000))
-            ops.append(["ewma", aht_key(queue_id), handle, AHT_ALPHA])  # the queue's rolling handle time
+        rec, now = AgentRec.from_hash(agent), self._now()
+        call_id, queue_id, handle = rec.call_id, rec.call_queue, transitions.handle_seconds(rec, now)
+        txn = transitions.finish_wrap(rec, agent_id, disposition, ready, now)
         # The wrap-up row is flushed first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
         with self.platform.db.session() as s:
@@ -576,13 +549,14 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                          notes=notes, handle_seconds=int(handle), created_at=self.clock.now()))
             s.flush()
             done, (active, call_center) = self.state.txn_read(
-                [(ak(agent_id), "state", ("wrap_up",)), (ak(agent_id), "call_id", (call_id,))], ops,
-                [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
+                txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
             if not done:
                 raise AcdError("not_wrap_up", "当前不在话后整理状态")
-        self.bus.emit(CallWrapped(call_id=call_id, agent_id=agent_id, disposition=disposition,
-                                  center_code=call_center or None))
-        self._emit_agent_state(agent_id, "ready" if ready else "not_ready", center_code=agent["center"])
+        wrapped, agent_state = txn.events
+        if isinstance(wrapped, CallWrapped):  # its scope was read in the same round trip
+            wrapped = replace(wrapped, center_code=call_center or None)
+        self.bus.emit(wrapped)
+        self.bus.emit(agent_state)
         if ready:
             self._dispatch_for_agent(agent_id, agent, active=active)
         return self.agent_status(agent_id)  # type: ignore[return-value]
