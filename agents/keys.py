@@ -14,7 +14,7 @@ center, ``acd:st:*`` statistics counters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from agents.records import AgentRec
 
@@ -68,6 +68,24 @@ def due_now(queue_id: str, at: float | str) -> list:
 
 def queue_out(queue_id: str, call_id: str, language: str | None) -> list[list]:
     return [["zrem", qk(queue_id), call_id], ["zrem", qlk(queue_id, language or "zh"), call_id]]
+
+
+def enter_queue(queue_id: str, center: str, call_id: str, score: float | str, language: str | None) -> list[list]:
+    """Operations putting a call in its queue (`queue_in`), the queue among the active ones and the call
+    in its center's waiting load."""
+    return [*queue_in(queue_id, call_id, score, language), ["sadd", ACTIVE, queue_id], ["hincr", LOAD, center, 1]]
+
+
+def leave_queue(queue_id: str, center: str, call_id: str, language: str | None) -> list[list]:
+    """Operations taking a call out of its queue (`queue_out`), the queue out of the active ones if
+    that emptied it, and the call out of its center's waiting load."""
+    return [*queue_out(queue_id, call_id, language), ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
+            ["hincr", LOAD, center, -1]]
+
+
+def due_all(queue_ids: Iterable[str]) -> list[list]:
+    """Operations making every one of these queues due for the timer's look at once."""
+    return [["zadd", DUE, 0, q] for q in queue_ids]
 
 
 def ck(call_id: str) -> str:
