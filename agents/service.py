@@ -109,9 +109,6 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _pools(self, agent: dict[str, str]) -> list[str]:
         return agent_pools(agent)
 
-    def _emit_agent_state(self, agent_id: int, state: str, reason: str = "", *, center_code: str | None = None) -> None:
-        self.bus.emit(AgentState(agent_id=agent_id, state=state, reason=reason, center_code=center_code or None))
-
     def _queue_def(self, queue_id: str) -> Any:
         q = self.directory.queue(queue_id)
         if q is None:

@@ -1,5 +1,6 @@
 """Transitions of a call: queued, offered to an agent, answered, held and resumed, ended, transferred;
-back in its queue (declined, not answered), abandoned or withdrawn."""
+back in its queue (declined, not answered), abandoned or withdrawn; put on virtual hold (a callback
+requested) and a callback's citizen not reached."""
 
 from __future__ import annotations
 
@@ -188,13 +189,10 @@ def requeue(call: CallRec, agent_id: int, reason: str, head: float | None, now: 
                                 "offer_until": ""}]]
     if reason in ("no_answer", "agent_no_answer"):
         ops += stats.count_ops(now, queue_id, center, rna=1, test=test)
-    if from_state == "connected":  # undo what accept() counted, in the interval it counted it
-        answered = call.answered_at or now
-        waited = answered - call.queued_at
+    if from_state == "connected":
         ops.append(["hset", ck(call_id), {"answered_at": "", "held": "", "hold_ms": 0}])
         ops.append(["hset", ak(agent_id), {"answered_at": "", "call_queue": "", "call_center": ""}])
-        ops += stats.count_ops(answered, queue_id, center, test=test, answered=-1, wait_ms=-int(waited * 1000),
-                               answered_sl=-int(waited <= sl_seconds))
+        ops += _answer_taken_back(call, now, sl_seconds, test=test)
     if not call.overflow:
         ops.append(["zadd", MAXWAIT, call.first_at + (call.max_wait or 600), call_id])
     checks: tuple[Check, ...] = ((ck(call_id), "state", (from_state,)), (ck(call_id), "agent_id", (str(agent_id),)),
@@ -202,6 +200,15 @@ def requeue(call: CallRec, agent_id: int, reason: str, head: float | None, now: 
     return Txn(checks=checks, ops=tuple(ops),
                events=(CallRequeued(call_id=call_id, agent_id=agent_id, reason=reason, queue_id=queue_id),
                        AgentState(agent_id=agent_id, state="not_ready", reason=reason)))
+
+
+def _answer_taken_back(call: CallRec, now: float, sl_seconds: float, test: bool) -> list[Op]:
+    """Operations undoing what accept counted for a call (answered, its wait, within the service level
+    or not), in the interval it counted it."""
+    answered = call.answered_at or now
+    waited = answered - call.queued_at
+    return stats.count_ops(answered, call.queue_id, call.center, test=test, answered=-1, wait_ms=-int(waited * 1000),
+                           answered_sl=-int(waited <= sl_seconds))
 
 
 def hold(call_id: str, agent_id: int, now: float) -> Txn:
@@ -250,3 +257,24 @@ def transfer(call: CallRec, agent_id: int, notes: list[dict], queue: QueueInfo |
     return Txn(checks=checks, ops=tuple(ops),
                events=(CallTransferred.to(call_id, agent_id, target),
                        AgentState(agent_id=agent_id, state="wrap_up", reason="transfer")))
+
+
+def request_callback(call_id: str, number: str) -> Txn:
+    """Virtual hold: a waiting caller leaves a number (national form) and hangs up, keeping their place;
+    the call waits as "callback" (no longer overflowing)."""
+    return Txn(checks=((ck(call_id), "state", ("waiting",)),),
+               ops=(["hset", ck(call_id), {"state": "callback", "cb_number": number, "overflow": ""}],))
+
+
+def callback_unreached(call: CallRec, why: str, now: float, sl_seconds: float) -> Txn:
+    """The citizen of a callback the agent accepted was not reached: the call ends (`why`), the agent is
+    freed not ready with the reason shown (no wrap-up of a conversation that never happened), and the
+    answer counted at accept is taken back in the interval it was counted."""
+    call_id, agent_id = call.call_id, call.agent_id or 0
+    ops: list[Op] = [
+        ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": why, "answered_at": ""}],
+        ["hset", ak(agent_id), {"state": "not_ready", "reason": why, "call_id": "", "since": now,
+                                "answered_at": "", "call_queue": "", "call_center": ""}],
+        *_answer_taken_back(call, now, sl_seconds, test=False)]
+    return Txn(checks=((ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))),
+               ops=tuple(ops), events=(AgentState(agent_id=agent_id, state="not_ready", reason=why),))

@@ -365,3 +365,22 @@ def test_an_overflow_moves_the_call_to_the_target_queue_or_marks_it_for_a_callba
     assert callback.checks == ((ck("c1"), "state", ("waiting",)),)
     assert callback.ops == (["hset", ck("c1"), {"overflow": "callback"}], ["zrem", MAXWAIT, "c1"])
     assert callback.events == (CallOverflow(call_id="c1", queue_id="44-pension", action="callback"),)
+
+
+def test_a_callback_request_keeps_the_waiting_calls_place_and_ends_its_overflow() -> None:
+    txn = transitions.request_callback("c1", "13900139000")
+    assert txn.checks == ((ck("c1"), "state", ("waiting",)),)
+    assert txn.ops == (["hset", ck("c1"), {"state": "callback", "cb_number": "13900139000", "overflow": ""}],)
+    assert txn.events == ()  # the service lists the callback (acd.callback.requested) once it is stored
+
+
+def test_a_callback_not_reached_ends_the_call_frees_the_agent_and_takes_back_the_answer() -> None:
+    connected = replace(CALL, state="connected", agent_id=7, answered_at=120.0, cb_number="13900139000")
+    txn = transitions.callback_unreached(connected, "no_answer", now=1000.0, sl_seconds=15)
+    assert txn.checks == ((ck("c1"), "state", ("connected",)), (ak(7), "call_id", ("c1",)))
+    assert _hset(txn.ops, ck("c1")) == {"state": "ended", "ended_at": 1000.0, "end_reason": "no_answer",
+                                        "answered_at": ""}
+    assert _hset(txn.ops, ak(7))["state"] == "not_ready" and _hset(txn.ops, ak(7))["call_id"] == ""
+    assert not any(op[0] == "zadd" for op in txn.ops)  # no wrap-up, no pool
+    assert _counted(txn.ops) == {"answered": -1, "wait_ms": -20_000}  # interval 0, as counted; 20 s: outside the SL
+    assert txn.events == (AgentState(agent_id=7, state="not_ready", reason="no_answer"),)
