@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from agents import stats
+from agents import transitions
 from agents.api import AcdDirectory, AgentsHost
 from agents.config import AcdSettings
 from agents.domain import PRIORITY_CALLBACK, AcdError, CallStatus, QueuedCall
 from agents.events import CallbackCompleted, CallbackMissed, CallbackQueued, CallbackRequested, CallbackRetry
-from agents.keys import ak, ck
 from agents.models import Callback
+from agents.records import CallRec
 from core import phone
 from core.masking import mask_phone
 
@@ -42,8 +42,6 @@ class CallbackMixin:
         def directory(self) -> AcdDirectory: ...
         def _now(self) -> float: ...
         def _call(self, call_id: str) -> dict[str, str]: ...
-        def _emit_agent_state(self, agent_id: int, state: str, reason: str = "", *,
-                              center_code: str | None = None) -> None: ...
         def _queue_def(self, queue_id: str) -> Any: ...
         def call_status(self, call_id: str) -> CallStatus | None: ...
         def enqueue(self, call: QueuedCall) -> CallStatus: ...
@@ -67,10 +65,8 @@ class CallbackMixin:
         c = self._call(call_id)
         if not c:
             raise AcdError("unknown_call", "没有这通来电")
-        ok = self.state.txn([(ck(call_id), "state", ("waiting",))],
-                            [["hset", ck(call_id), {"state": "callback", "cb_number": info.national,
-                                                    "overflow": ""}]])
-        if not ok:
+        txn = transitions.request_callback(call_id, info.national)
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_waiting", "只有排队中的来电可以预约回拨")
         self._add_callback(c, "virtual_hold", info.national, self._now() - float(c["queued_at"]))
         return self.call_status(call_id)  # type: ignore[return-value]
@@ -152,19 +148,10 @@ class CallbackMixin:
         c = self._call(call_id)
         if not c or c.get("state") != "connected" or not c.get("agent_id"):
             return
-        agent_id = int(c["agent_id"])
-        now = self._now()
-        answered = float(c.get("answered_at") or now)
-        waited = answered - float(c["queued_at"])
-        why = why[:40]
-        ops: list[list] = [
-            ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": why, "answered_at": ""}],
-            ["hset", ak(agent_id), {"state": "not_ready", "reason": why, "call_id": "", "since": now,
-                                    "answered_at": "", "call_queue": "", "call_center": ""}],
-            *stats.count_ops(answered, c["queue_id"], c["center"], answered=-1, wait_ms=-int(waited * 1000),
-                             answered_sl=-int(waited <= self.sl_seconds))]
-        if self.state.txn([(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))], ops):
-            self._emit_agent_state(agent_id, "not_ready", why)
+        txn = transitions.callback_unreached(CallRec.from_hash(c), why[:40], self._now(), self.sl_seconds)
+        if self.state.txn(txn.checks, txn.ops):
+            for event in txn.events:
+                self.bus.emit(event)
 
     def _text_unreachable(self, call_id: str, number: str, attempts: int) -> None:
         try:

@@ -14,7 +14,7 @@ center, ``acd:st:*`` statistics counters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from agents.records import AgentRec
 
@@ -42,6 +42,16 @@ def pools_out(pools: list[str], agent_id: int | str) -> list[list]:
     return [op for p in pools for op in (["zrem", p, agent_id], ["srem_if_zempty", RPOOLS, p, p])]
 
 
+def staff_in(center: str, skills: tuple[str, ...] | list[str], agent_id: int | str) -> list[list]:
+    """Operations counting a logging-in agent among the staff of each of its skills (the wait estimate's
+    staffed count) and among the agents logged in."""
+    return [["sadd", AGENTS, agent_id], *(["sadd", sk(center, t), agent_id] for t in skills)]
+
+
+def staff_out(center: str, skills: tuple[str, ...] | list[str], agent_id: int | str) -> list[list]:
+    return [["srem", AGENTS, agent_id], *(["srem", sk(center, t), agent_id] for t in skills)]
+
+
 def queue_in(queue_id: str, call_id: str, score: float | str, language: str | None) -> list[list]:
     """Operations putting a waiting call in its queue and in the queue's index for its language (also
     used to change its score)."""
@@ -58,6 +68,24 @@ def due_now(queue_id: str, at: float | str) -> list:
 
 def queue_out(queue_id: str, call_id: str, language: str | None) -> list[list]:
     return [["zrem", qk(queue_id), call_id], ["zrem", qlk(queue_id, language or "zh"), call_id]]
+
+
+def enter_queue(queue_id: str, center: str, call_id: str, score: float | str, language: str | None) -> list[list]:
+    """Operations putting a call in its queue (`queue_in`), the queue among the active ones and the call
+    in its center's waiting load."""
+    return [*queue_in(queue_id, call_id, score, language), ["sadd", ACTIVE, queue_id], ["hincr", LOAD, center, 1]]
+
+
+def leave_queue(queue_id: str, center: str, call_id: str, language: str | None) -> list[list]:
+    """Operations taking a call out of its queue (`queue_out`), the queue out of the active ones if
+    that emptied it, and the call out of its center's waiting load."""
+    return [*queue_out(queue_id, call_id, language), ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
+            ["hincr", LOAD, center, -1]]
+
+
+def due_all(queue_ids: Iterable[str]) -> list[list]:
+    """Operations making every one of these queues due for the timer's look at once."""
+    return [["zadd", DUE, 0, q] for q in queue_ids]
 
 
 def ck(call_id: str) -> str:

@@ -17,13 +17,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from agents import endpoints, policy, stats, transitions
+from agents import endpoints, policy, transitions
 from agents.api import AcdDirectory, AgentsHost
 from agents.callbacks import CallbackMixin
 from agents.config import AcdSettings
 from agents.domain import (
     DISPOSITIONS,
-    PRIORITY_TRANSFER,
     AcdError,
     AgentStatus,
     CallStatus,
@@ -34,24 +33,14 @@ from agents.events import (
     AcdStats,
     AgentDevice,
     AgentState,
-    CallAbandoned,
     CallConnected,
-    CallHeld,
-    CallMoved,
-    CallOverflow,
-    CallPrioritised,
     CallQueued,
-    CallRequeued,
-    CallResumed,
-    CallTransferred,
-    CallWithdrawn,
     CallWrapped,
 )
 from agents.eventscope import ScopedBus
 from agents.keys import (
     ACTIVE,
     AGENTS,
-    CALL_TTL,
     DUE,
     LOAD,
     MAXWAIT,
@@ -62,18 +51,13 @@ from agents.keys import (
     aht_key,
     ak,
     ck,
-    pools_in,
-    pools_out,
+    due_all,
     qk,
-    queue_in,
-    queue_out,
-    rk,
     rlk,
     sk,
 )
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
-from agents.policy import AHT_ALPHA
 from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
@@ -84,7 +68,6 @@ from core.testcalls import is_test_call
 log = logging.getLogger(__name__)
 
 DEVICE_STATES = ("registered", "available", "in_use", "ringing", "offline")
-MAX_CREDITED_WAIT = 3600.0  # a handed-over call is credited at most this much earlier wait
 
 
 
@@ -126,9 +109,6 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _pools(self, agent: dict[str, str]) -> list[str]:
         return agent_pools(agent)
 
-    def _emit_agent_state(self, agent_id: int, state: str, reason: str = "", *, center_code: str | None = None) -> None:
-        self.bus.emit(AgentState(agent_id=agent_id, state=state, reason=reason, center_code=center_code or None))
-
     def _queue_def(self, queue_id: str) -> Any:
         q = self.directory.queue(queue_id)
         if q is None:
@@ -140,30 +120,19 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         prof = self.profile(agent_id)
         if prof is None:
             raise AcdError("unknown_agent", f"没有坐席 {agent_id}")
-        pools = [rk(prof.center_code, t) for t in prof.skills]
-        now = self._now()
-        ops: list[list] = [["hset", ak(agent_id), {
-            "id": agent_id, "name": prof.name, "center": prof.center_code, "skills": json.dumps(prof.skills),
-            "languages": json.dumps(prof.languages), "level": prof.level, "endpoint": prof.endpoint,
-            "endpoints": json.dumps(prof.endpoints),
-            "pools": json.dumps(pools), "state": "not_ready", "reason": "login", "since": now,
-            "idle_since": now, "call_id": ""}], ["sadd", AGENTS, agent_id]]
-        ops += [["sadd", sk(prof.center_code, t), agent_id] for t in prof.skills]
-        if self.state.txn([(ak(agent_id), "state", ("", "logged_out"))], ops):
-            self._emit_agent_state(agent_id, "not_ready", "login", center_code=prof.center_code)
+        txn = transitions.login(prof, agent_id, self._now())
+        if self.state.txn(txn.checks, txn.ops):
+            self._emit_txn(txn)
         return self.agent_status(agent_id)  # type: ignore[return-value]
 
     def logout(self, agent_id: int) -> None:
         agent = self._agent(agent_id)
         if not agent or agent.get("state") == "logged_out":
             return
-        ops: list[list] = [["hset", ak(agent_id), {"state": "logged_out", "since": self._now(), "reason": ""}],
-                           ["srem", AGENTS, agent_id]]
-        ops += pools_out(self._pools(agent), agent_id)
-        ops += [["srem", sk(agent["center"], t), agent_id] for t in json.loads(agent["skills"])]
-        if not self.state.txn([(ak(agent_id), "state", ("ready", "not_ready"))], ops):
+        txn = transitions.logout(AgentRec.from_hash(agent), agent_id, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("busy", "通话或整理中不能签出")
-        self._emit_agent_state(agent_id, "logged_out")
+        self._emit_txn(txn)
 
     def set_ready(self, agent_id: int) -> AgentStatus:
         agent = self._agent(agent_id)
@@ -227,37 +196,24 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def enqueue(self, call: QueuedCall) -> CallStatus:
         queue = self._queue_def(call.queue_id)
         now = self._now()
-        arrived = now - min(max(float(call.waited or 0.0), 0.0), MAX_CREDITED_WAIT)  # original wait credited
-        score = policy.queue_score(call.priority, arrived)
-        fields = {"call_id": call.call_id, "queue_id": queue.id, "center": queue.center_code,
-                  "topic": call.topic or queue.topic, "priority": call.priority, "caller": call.caller or "",
-                  "language": call.language, "context": json.dumps(call.context, ensure_ascii=False),
-                  "state": "waiting", "score": score, "queued_at": now, "first_at": now, "agent_id": "",
-                  "overflow": "", "journey": json.dumps([queue.id]), "max_wait": queue.max_wait}
-        if call.notes:
-            fields["notes"] = json.dumps(list(call.notes), ensure_ascii=False)
-        if call.callback_number:
-            fields.update(state="callback", cb_number=call.callback_number)
-        ops: list[list] = [["hset", ck(call.call_id), fields], ["expire", ck(call.call_id), CALL_TTL],
-                           *queue_in(queue.id, call.call_id, score, call.language),
-                           ["zadd", MAXWAIT, now + queue.max_wait, call.call_id],
-                           ["sadd", ACTIVE, queue.id], ["hincr", LOAD, queue.center_code, 1]]
-        ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call.call_id))
+        txn = transitions.enqueue(call, queue, now)
+        topic = call.topic or queue.topic
         # One round trip: the transaction, the call's position, the wait-estimate inputs and whether a
         # ready agent speaking the caller's language is in a pool the call's tiers reach now.
-        reach = policy.pools_for_wait(queue.center_code, fields["topic"], now - arrived, self._centers())
+        reach = policy.pools_for_wait(queue.center_code, topic, now - transitions.arrival(call, now), self._centers())
         pools = [rlk(ctr, t, call.language or "zh") for ctr, t in reach]
         ok, (rank, aht, staff, *ready) = self.state.txn_read(
-            [(ck(call.call_id), "state", ("",))], ops,
+            txn.checks, txn.ops,
             [("zrank", qk(queue.id), call.call_id), ("get", aht_key(queue.id)),
-             ("smembers", sk(queue.center_code, fields["topic"])), *[("zcard", p) for p in pools]])
+             ("smembers", sk(queue.center_code, topic)), *[("zcard", p) for p in pools]])
         if not ok:
             return self.call_status(call.call_id)  # type: ignore[return-value]
-        self.bus.emit(CallQueued(call_id=call.call_id, queue_id=queue.id, center_code=queue.center_code,
-                                 priority=call.priority, position=rank))
+        for event in txn.events:  # the call's position read in the same round trip
+            self.bus.emit(replace(event, position=rank) if isinstance(event, CallQueued) else event)
         if any(ready) and self._dispatch_queue(queue.id):  # an agent may take it (or a call ahead of it)
             return self.call_status(call.call_id)  # type: ignore[return-value]
-        return self._waiting_status(call.call_id, fields, rank, float(aht) if aht else None,
+        waiting = {"state": "callback" if call.callback_number else "waiting", "queue_id": queue.id}
+        return self._waiting_status(call.call_id, waiting, rank, float(aht) if aht else None,
                                     self._staffed_of(sorted(staff)))
 
     def endpoint_for_channel(self, agent_id: int, channel: str | None) -> str:
@@ -323,26 +279,15 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self.end_call(call_id, reason)
             return
         now = self._now()
-        waited = now - float(c["queued_at"])
-        ops: list[list] = [["hset", ck(call_id), {"state": "abandoned", "ended_at": now, "end_reason": reason}],
-                           ["zrem", MAXWAIT, call_id]]
-        ops += stats.count_ops(now, c["queue_id"], c["center"], abandoned=1, test=is_test_call(call_id))
-        checks: list = [(ck(call_id), "state", (state,))]
-        if state in WAITING_STATES:
-            ops += [*queue_out(c["queue_id"], call_id, c.get("language")),
-                    ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])], ["hincr", LOAD, c["center"], -1]]
-        elif state == "offered":
-            agent = self._agent(int(c["agent_id"]))
-            checks.append((ak(c["agent_id"]), "call_id", (call_id,)))
-            ops += [["zrem", OFFERS, call_id],
-                    ["hset", ak(c["agent_id"]), {"state": "ready", "call_id": "", "since": now}]]
-            ops += pools_in(self._pools(agent), c["agent_id"], agent.get("idle_since", now))
-        if not self.state.txn(checks, ops):
+        rec = CallRec.from_hash(c)
+        waited = now - rec.queued_at
+        agent = AgentRec.from_hash(self._agent(int(c["agent_id"]))) if state == "offered" else None
+        txn = transitions.abandon(rec, agent, reason, now)
+        if not self.state.txn(txn.checks, txn.ops):
             self.abandon(call_id, reason)  # the call moved on meanwhile: act on its new state
             return
-        self.bus.emit(CallAbandoned(call_id=call_id, queue_id=c["queue_id"], waited=round(waited, 1), reason=reason))
+        self._emit_txn(txn)
         if state == "offered":
-            self._emit_agent_state(int(c["agent_id"]), "ready", "caller_abandoned")
             self._dispatch_for_agent(int(c["agent_id"]))
         if c.get("caller") and waited >= self.missed_after and state != "callback" and not is_test_call(call_id):
             self._add_callback(c, "missed", c["caller"], waited)
@@ -354,14 +299,10 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         c = self._call(call_id)
         if not c or c.get("state") != "waiting":
             return False
-        ops: list[list] = [*queue_out(c["queue_id"], call_id, c.get("language")), ["zrem", MAXWAIT, call_id],
-                           ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
-                           ["hincr", LOAD, c["center"], -1], ["del", ck(call_id)]]
-        ops += stats.count_ops(float(c["queued_at"]), c["queue_id"], c["center"], offered=-1,
-                               test=is_test_call(call_id))
-        if not self.state.txn([(ck(call_id), "state", ("waiting",))], ops):
+        txn = transitions.withdraw(CallRec.from_hash(c), reason)
+        if not self.state.txn(txn.checks, txn.ops):
             return False
-        self.bus.emit(CallWithdrawn(call_id=call_id, queue_id=c["queue_id"], reason=reason))
+        self._emit_txn(txn)
         return True
 
     def caller_left(self, call_id: str, reason: str = "caller_hangup") -> str | None:
@@ -438,53 +379,29 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         c = self._call(call_id)
         if not c:
             return False
-        now = self._now()
         head = self.store.zrange(qk(c["queue_id"]), 0, 0)
-        score = policy.head_score(head[0][1] if head else None, float(c["score"]))
-        back = "callback" if c.get("cb_number") else "waiting"
-        ops: list[list] = [
-            ["hset", ck(call_id), {"state": back, "agent_id": "", "score": score}],
-            *queue_in(c["queue_id"], call_id, score, c.get("language")), ["sadd", ACTIVE, c["queue_id"]],
-            ["hincr", LOAD, c["center"], 1], ["zrem", OFFERS, call_id],
-            ["hset", ak(agent_id), {"state": "not_ready", "reason": reason, "call_id": "", "since": now,
-                                    "offer_until": ""}]]
-        if reason in ("no_answer", "agent_no_answer"):
-            ops += stats.count_ops(now, c["queue_id"], c["center"], rna=1, test=is_test_call(call_id))
-        if from_state == "connected":  # undo what accept() counted, in the interval it counted it
-            answered = float(c.get("answered_at") or now)
-            waited = answered - float(c["queued_at"])
-            ops.append(["hset", ck(call_id), {"answered_at": "", "held": "", "hold_ms": 0}])
-            ops.append(["hset", ak(agent_id), {"answered_at": "", "call_queue": "", "call_center": ""}])
-            ops += stats.count_ops(answered, c["queue_id"], c["center"], test=is_test_call(call_id), answered=-1,
-                                   wait_ms=-int(waited * 1000), answered_sl=-int(waited <= self.sl_seconds))
-        if not c.get("overflow"):
-            ops.append(["zadd", MAXWAIT, float(c["first_at"]) + float(c.get("max_wait") or 600), call_id])
-        ok = self.state.txn([(ck(call_id), "state", (from_state,)), (ck(call_id), "agent_id", (str(agent_id),)),
-                             (ak(agent_id), "call_id", (call_id,))], ops)
+        txn = transitions.requeue(CallRec.from_hash(c), agent_id, reason, head[0][1] if head else None, self._now(),
+                                  self.sl_seconds, from_state)
+        ok = self.state.txn(txn.checks, txn.ops)
         if ok:
-            self.bus.emit(CallRequeued(call_id=call_id, agent_id=agent_id, reason=reason, queue_id=c["queue_id"]))
-            self._emit_agent_state(agent_id, "not_ready", reason)
+            self._emit_txn(txn)
             self._dispatch_queue(c["queue_id"])
         return ok
 
-    def _hold_total(self, c: dict[str, str], now: float) -> int:
-        return transitions.hold_total_ms(CallRec.from_hash(c), now)
-
     def hold(self, agent_id: int, call_id: str) -> None:
-        if not self.state.txn([(ck(call_id), "state", ("connected",)), (ck(call_id), "held", ("",)),
-                               (ak(agent_id), "call_id", (call_id,))],
-                              [["hset", ck(call_id), {"held": self._now()}]]):
+        txn = transitions.hold(call_id, agent_id, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_on_call", "没有可保持的通话")
-        self.bus.emit(CallHeld(call_id=call_id, agent_id=agent_id))
+        self._emit_txn(txn)
 
     def resume(self, agent_id: int, call_id: str) -> None:
-        c = self._call(call_id)
-        if not c.get("held"):
+        call = CallRec.from_hash(self._call(call_id))
+        if call.held is None:
             raise AcdError("not_held", "通话未处于保持状态")
-        if not self.state.txn([(ck(call_id), "held", (c["held"],)), (ak(agent_id), "call_id", (call_id,))],
-                              [["hset", ck(call_id), {"held": "", "hold_ms": self._hold_total(c, self._now())}]]):
+        txn = transitions.resume(call, agent_id, self._now())
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_held", "通话未处于保持状态")
-        self.bus.emit(CallResumed(call_id=call_id, agent_id=agent_id))
+        self._emit_txn(txn)
 
     def transfer_source(self, agent_id: int, call_id: str, notes: str = "") -> TransferSource:
         """What the switch needs to transfer this agent's connected call (`SwitchApi.transfer`): where
@@ -514,33 +431,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         agent's notes; without, it left for another deployment and ends here. The agent goes to
         wrap-up either way; `acd.call.transferred` carries `target` (where it went, the handoff)."""
         c = self._connected(agent_id, call_id)
-        notes_list = self._notes_with(c, agent_id, notes)
-        now = self._now()
-        agent_ops: list[list] = [
-            ["hset", ak(agent_id), {"state": "wrap_up", "since": now, "wrap_until": now + self.wrap_seconds}],
-            ["zadd", WRAP, now + self.wrap_seconds, agent_id]]
-        checks = [(ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))]
-        if queue_id is not None:
-            queue = self._queue_def(queue_id)
-            score = policy.queue_score(max(int(c.get("priority") or 0), PRIORITY_TRANSFER), now)
-            journey = [*json.loads(c.get("journey") or "[]"), queue.id]
-            ops = [["hset", ck(call_id), {
-                "state": "waiting", "queue_id": queue.id, "center": queue.center_code, "topic": queue.topic,
-                "agent_id": "", "score": score, "queued_at": now, "first_at": now, "overflow": "",
-                "max_wait": queue.max_wait, "journey": json.dumps(journey),
-                "notes": json.dumps(notes_list, ensure_ascii=False), "transferred_by": agent_id,
-                "hold_ms": self._hold_total(c, now), "held": ""}],
-                *queue_in(queue.id, call_id, score, c.get("language")), ["sadd", ACTIVE, queue.id],
-                ["zadd", MAXWAIT, now + queue.max_wait, call_id],
-                ["hincr", LOAD, queue.center_code, 1], *agent_ops]
-            ops += stats.count_ops(now, queue.id, queue.center_code, offered=1, test=is_test_call(call_id))
-        else:
-            ops = [["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": "transferred_remote",
-                                          "hold_ms": self._hold_total(c, now), "held": ""}], *agent_ops]
-        if not self.state.txn(checks, ops):
+        queue = self._queue_def(queue_id) if queue_id is not None else None
+        txn = transitions.transfer(CallRec.from_hash(c), agent_id, self._notes_with(c, agent_id, notes), queue, target,
+                                   self._now(), self.wrap_seconds)
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_on_call", "通话状态已变化，转接未完成")
-        self.bus.emit(CallTransferred.to(call_id, agent_id, target))
-        self._emit_agent_state(agent_id, "wrap_up", "transfer")
+        self._emit_txn(txn)
         if queue_id is not None:
             self._dispatch_queue(queue_id)
 
@@ -553,22 +449,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         agent = self._agent(agent_id)
         if agent.get("state") != "wrap_up":
             raise AcdError("not_wrap_up", "当前不在话后整理状态")
-        call_id = agent.get("call_id") or ""
-        now = self._now()
-        ops: list[list] = [["zrem", WRAP, agent_id],
-                           ["hset", ak(agent_id), {"state": "ready" if ready else "not_ready", "since": now,
-                                                   "idle_since": now, "call_id": "", "wrap_until": "",
-                                                   "answered_at": "", "call_queue": "", "call_center": "",
-                                                   "reason": "" if ready else "after_call"}]]
-        if ready:
-            ops += pools_in(self._pools(agent), agent_id, now)
-        handle = 0.0
-        queue_id = agent.get("call_queue") or ""
-        if agent.get("answered_at"):
-            handle = now - float(agent["answered_at"])
-            ops += stats.count_ops(now, queue_id, agent.get("call_center", ""), test=is_test_call(call_id), handled=1,
-                                   handle_ms=int(handle * 1000))
-            ops.append(["ewma", aht_key(queue_id), handle, AHT_ALPHA])  # the queue's rolling handle time
+        rec, now = AgentRec.from_hash(agent), self._now()
+        call_id, queue_id, handle = rec.call_id, rec.call_queue, transitions.handle_seconds(rec, now)
+        txn = transitions.finish_wrap(rec, agent_id, disposition, ready, now)
         # The wrap-up row is flushed first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
         with self.platform.db.session() as s:
@@ -576,13 +459,14 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                          notes=notes, handle_seconds=int(handle), created_at=self.clock.now()))
             s.flush()
             done, (active, call_center) = self.state.txn_read(
-                [(ak(agent_id), "state", ("wrap_up",)), (ak(agent_id), "call_id", (call_id,))], ops,
-                [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
+                txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
             if not done:
                 raise AcdError("not_wrap_up", "当前不在话后整理状态")
-        self.bus.emit(CallWrapped(call_id=call_id, agent_id=agent_id, disposition=disposition,
-                                  center_code=call_center or None))
-        self._emit_agent_state(agent_id, "ready" if ready else "not_ready", center_code=agent["center"])
+        wrapped, agent_state = txn.events
+        if isinstance(wrapped, CallWrapped):  # its scope was read in the same round trip
+            wrapped = replace(wrapped, center_code=call_center or None)
+        self.bus.emit(wrapped)
+        self.bus.emit(agent_state)
         if ready:
             self._dispatch_for_agent(agent_id, agent, active=active)
         return self.agent_status(agent_id)  # type: ignore[return-value]
@@ -615,13 +499,10 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         c = self._call(call_id)
         if not c or c.get("state") not in WAITING_STATES:
             raise AcdError("not_waiting", "只能调整排队中的来电")
-        priority = max(0, min(int(priority), 9))
-        score = policy.queue_score(priority, float(c["queued_at"]))
-        if not self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (c["queue_id"],))],
-                              [["hset", ck(call_id), {"priority": priority, "score": score}],
-                               *queue_in(c["queue_id"], call_id, score, c.get("language"))]):
+        txn = transitions.prioritise(CallRec.from_hash(c), priority)
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_waiting", "来电状态已变化，请刷新")
-        self.bus.emit(CallPrioritised(call_id=call_id, queue_id=c["queue_id"], priority=priority))
+        self._emit_txn(txn)
         self._dispatch_queue(c["queue_id"])
         return self.call_status(call_id)  # type: ignore[return-value]
 
@@ -633,20 +514,10 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         target = self._queue_def(queue_id)
         if target.id == c["queue_id"]:
             return self.call_status(call_id)  # type: ignore[return-value]
-        score = float(c["score"])
-        journey = [*json.loads(c.get("journey") or "[]"), target.id]
-        ops: list[list] = [*queue_out(c["queue_id"], call_id, c.get("language")),
-                           ["srem_if_zempty", ACTIVE, c["queue_id"], qk(c["queue_id"])],
-                           ["hincr", LOAD, c["center"], -1],
-                           ["hset", ck(call_id), {"queue_id": target.id, "center": target.center_code,
-                                                  "topic": target.topic, "journey": json.dumps(journey)}],
-                           *queue_in(target.id, call_id, score, c.get("language")), ["sadd", ACTIVE, target.id],
-                           ["hincr", LOAD, target.center_code, 1]]
-        if not self.state.txn([(ck(call_id), "state", ("waiting",)), (ck(call_id), "queue_id", (c["queue_id"],))],
-                              ops):
+        txn = transitions.move(CallRec.from_hash(c), target)
+        if not self.state.txn(txn.checks, txn.ops):
             raise AcdError("not_waiting", "来电状态已变化，请刷新")
-        self.bus.emit(CallMoved(call_id=call_id, queue_id=target.id, from_queue=c["queue_id"],
-                                center_code=target.center_code))
+        self._emit_txn(txn)
         self._dispatch_queue(target.id)
         return self.call_status(call_id)  # type: ignore[return-value]
 
@@ -695,7 +566,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             self._reindexed = True
             self.reindex_languages()
             self.reindex_ready_agents()
-            self.state.txn([], [["zadd", DUE, 0, q] for q in self.store.smembers(ACTIVE)])  # look at all once
+            self.state.txn([], due_all(self.store.smembers(ACTIVE)))  # look at all once
         self._dispatch_due(self._now(), due)
         if not self._restored:
             self._restored = True
@@ -719,21 +590,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         if queue is None or c.get("state") not in WAITING_STATES or c.get("overflow"):
             self.store.zrem(MAXWAIT, call_id)
             return
-        action, queue_id = queue.overflow_action, queue.id
+        action = queue.overflow_action
         target = self.directory.queue(action[6:]) if action.startswith("queue:") else None
-        if target is not None:
-            journey = [*json.loads(c.get("journey") or "[]"), target.id]
-            ok = self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (queue_id,))], [
-                ["hset", ck(call_id), {"queue_id": target.id, "center": target.center_code,
-                                       "overflow": f"queue:{target.id}", "journey": json.dumps(journey)}],
-                *queue_out(queue_id, call_id, c.get("language")), ["srem_if_zempty", ACTIVE, queue_id, qk(queue_id)],
-                *queue_in(target.id, call_id, c["score"], c.get("language")), ["sadd", ACTIVE, target.id],
-                ["hincr", LOAD, c["center"], -1], ["hincr", LOAD, target.center_code, 1], ["zrem", MAXWAIT, call_id]])
-        else:
-            ok = self.state.txn([(ck(call_id), "state", (c["state"],))],
-                                [["hset", ck(call_id), {"overflow": "callback"}], ["zrem", MAXWAIT, call_id]])
-        if ok:
-            self.bus.emit(CallOverflow(call_id=call_id, queue_id=queue_id, action=action))
+        txn = transitions.overflow(CallRec.from_hash(c), queue, target)
+        if self.state.txn(txn.checks, txn.ops):
+            self._emit_txn(txn)
             if target is not None:
                 self._dispatch_queue(target.id)
 
