@@ -275,6 +275,6 @@ def callback_unreached(call: CallRec, why: str, now: float, sl_seconds: float) -
         ["hset", ck(call_id), {"state": "ended", "ended_at": now, "end_reason": why, "answered_at": ""}],
         ["hset", ak(agent_id), {"state": "not_ready", "reason": why, "call_id": "", "since": now,
                                 "answered_at": "", "call_queue": "", "call_center": ""}],
-        *_answer_taken_back(call, now, sl_seconds, test=False)]
+        *_answer_taken_back(call, now, sl_seconds, test=is_test_call(call_id))]
     return Txn(checks=((ck(call_id), "state", ("connected",)), (ak(agent_id), "call_id", (call_id,))),
                ops=tuple(ops), events=(AgentState(agent_id=agent_id, state="not_ready", reason=why),))

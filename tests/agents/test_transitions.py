@@ -384,3 +384,14 @@ def test_a_callback_not_reached_ends_the_call_frees_the_agent_and_takes_back_the
     assert not any(op[0] == "zadd" for op in txn.ops)  # no wrap-up, no pool
     assert _counted(txn.ops) == {"answered": -1, "wait_ms": -20_000}  # interval 0, as counted; 20 s: outside the SL
     assert txn.events == (AgentState(agent_id=7, state="not_ready", reason="no_answer"),)
+
+
+def test_a_test_call_s_callback_not_reached_takes_its_answer_back_from_the_test_statistics() -> None:
+    from agents.stats import TEST_SCOPE_PREFIX
+    from core.testcalls import TEST_PREFIXES
+
+    test_id = TEST_PREFIXES[0] + "c1"
+    connected = replace(CALL, call_id=test_id, state="connected", agent_id=7, answered_at=120.0, cb_number="1")
+    txn = transitions.callback_unreached(connected, "no_answer", now=1000.0, sl_seconds=15)
+    counted = [op for op in txn.ops if op[0] == "hincr"]
+    assert counted and all(TEST_SCOPE_PREFIX in op[1] for op in counted)  # not in the reports' figures
