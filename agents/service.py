@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from agents import endpoints, policy, stats, transitions
-from agents.api import AcdDirectory, AgentsHost
+from agents.api import AcdDirectory, AgentsHost, QueueDef
 from agents.callbacks import CallbackMixin
 from agents.config import AcdSettings
 from agents.domain import (
@@ -74,6 +74,7 @@ from agents.keys import (
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
 from agents.policy import AHT_ALPHA
+from agents.queues import Queues
 from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
@@ -94,6 +95,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.clock = platform.clock
         self.bus = ScopedBus(platform.bus, platform.store)  # every ACD event carries its province
         self.state = make_acd_state(platform.store)
+        self.queue_defs = queue_defs = Queues(platform)  # the queue definitions, cached (agents/queues.py)
+        self.queue = queue_defs.queue
+        self.queue_for = queue_defs.queue_for
+        self.queues = queue_defs.queues
+        self.ensure_queues = queue_defs.ensure_queues
         self.store = platform.store
         self.config = AcdSettings.of(platform.settings)
         self.offer_timeout = self.config.offer_timeout
@@ -111,7 +117,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     # -- helpers -------------------------------------------------------------------------------
     @property
     def directory(self) -> AcdDirectory:
-        """Centers, queues and hours, as the composition root gives them (the switch's directory)."""
+        """Centers and hours, as the composition root gives them (the switch's directory)."""
         return self.platform.acd_directory
 
     def _now(self) -> float:
@@ -129,8 +135,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _emit_agent_state(self, agent_id: int, state: str, reason: str = "", *, center_code: str | None = None) -> None:
         self.bus.emit(AgentState(agent_id=agent_id, state=state, reason=reason, center_code=center_code or None))
 
-    def _queue_def(self, queue_id: str) -> Any:
-        q = self.directory.queue(queue_id)
+    def _queue_def(self, queue_id: str) -> QueueDef:
+        q = self.queue_defs.queue(queue_id)
         if q is None:
             raise AcdError("unknown_queue", f"没有队列 {queue_id}")
         return q
@@ -229,7 +235,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         now = self._now()
         arrived = now - min(max(float(call.waited or 0.0), 0.0), MAX_CREDITED_WAIT)  # original wait credited
         score = policy.queue_score(call.priority, arrived)
-        fields = {"call_id": call.call_id, "queue_id": queue.id, "center": queue.center_code,
+        fields: dict[str, Any] = {"call_id": call.call_id, "queue_id": queue.id, "center": queue.center_code,
                   "topic": call.topic or queue.topic, "priority": call.priority, "caller": call.caller or "",
                   "language": call.language, "context": json.dumps(call.context, ensure_ascii=False),
                   "state": "waiting", "score": score, "queued_at": now, "first_at": now, "agent_id": "",
@@ -715,12 +721,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _overflow_call(self, call_id: str) -> None:
         """A call past its queue's maximum wait gets the queue's overflow action, once."""
         c = self._call(call_id)
-        queue = self.directory.queue(c.get("queue_id", "")) if c else None
+        queue = self.queue_defs.queue(c.get("queue_id", "")) if c else None
         if queue is None or c.get("state") not in WAITING_STATES or c.get("overflow"):
             self.store.zrem(MAXWAIT, call_id)
             return
         action, queue_id = queue.overflow_action, queue.id
-        target = self.directory.queue(action[6:]) if action.startswith("queue:") else None
+        target = self.queue_defs.queue(action[6:]) if action.startswith("queue:") else None
         if target is not None:
             journey = [*json.loads(c.get("journey") or "[]"), target.id]
             ok = self.state.txn([(ck(call_id), "state", (c["state"],)), (ck(call_id), "queue_id", (queue_id,))], [

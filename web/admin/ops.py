@@ -192,6 +192,7 @@ def admin_centers() -> dict:
     switch_centers = platform_of().switch.centers()
     for center in switch_centers:
         row = to_jsonable(center)
+        row["queues"] = to_jsonable(platform_of().agents.queues(center.code))
         if not current_user.can_see_province(row["code"]):
             continue
         try:
@@ -254,7 +255,7 @@ def admin_center_hours(code: str, **days: str | None) -> dict:
 @op("/admin/queues", roles=ADMIN, tag="admin")
 def admin_queues() -> dict:
     """Queues with topic, skills, maximum wait and overflow."""
-    return {"queues": [q for q in to_jsonable(platform_of().switch.queues())
+    return {"queues": [q for q in to_jsonable(platform_of().agents.queues())
                        if current_user.can_see_province(q.get("center_code"))]}
 
 
