@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from core.kernel import Kernel
+from core.topics import TOPICS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -15,22 +17,22 @@ if TYPE_CHECKING:
     from sms.api import SmsApi
 
 
-class QueueInfo(Protocol):
-    """A queue as the ACD reads it (the switch's directory holds them: `switch.directory.QueueDef`)."""
+@dataclass(frozen=True)
+class QueueDef:
+    """A queue of the ACD (`acd_queues`, id "<center>-<topic>"): the skills it asks for, its maximum wait
+    and what happens after it (`overflow_action`: "callback" or "queue:<queue id>")."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def center_code(self) -> str: ...
-    @property
-    def topic(self) -> str: ...
-    @property
-    def skills(self) -> tuple[str, ...]: ...
-    @property
-    def max_wait(self) -> int: ...
-    @property
-    def overflow_action(self) -> str:
-        """"callback" or "queue:<queue id>"."""
+    id: str
+    center_code: str
+    topic: str
+    skills: tuple[str, ...]
+    max_wait: int = 600
+    overflow_action: str = "callback"  # "callback" or "queue:<queue id>"
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "center_code": self.center_code, "topic": self.topic,
+                "topic_name": TOPICS.get(self.topic, self.topic), "skills": list(self.skills),
+                "max_wait": self.max_wait, "overflow_action": self.overflow_action}
 
 
 class CenterInfo(Protocol):
@@ -47,10 +49,9 @@ class OpenNow(Protocol):
 
 
 class AcdDirectory(Protocol):
-    """What the ACD reads about centers, queues and opening hours. The switch owns that directory; the
-    composition root hands it to the ACD (`AgentsHost.acd_directory`), so the ACD never calls the switch."""
-
-    def queue(self, queue_id: str) -> QueueInfo | None: ...
+    """What the ACD reads about centers and opening hours. The switch owns that directory; the
+    composition root hands it to the ACD (`AgentsHost.acd_directory`), so the ACD never calls the switch.
+    The queues are the ACD's own (`AcdApi.queue`, `queue_for`, `queues`)."""
 
     def centers(self) -> Sequence[CenterInfo]: ...
 
@@ -131,6 +132,10 @@ class AcdApi(Protocol):
 
     def end_call(self, call_id: str, reason: str = ...) -> None: ...
 
+    def ensure_queues(self, center_code: str) -> int:
+        """Create a center's missing default queues (one per topic, see `agents.queues.default_queues`);
+        return how many were created. The switch calls it when it creates a center."""
+
     def endpoint_for_channel(self, agent_id: int, channel: str | None) -> str: ...
 
     def enqueue(self, call: QueuedCall) -> CallStatus: ...
@@ -170,6 +175,16 @@ class AcdApi(Protocol):
     def profile(self, agent_id: int) -> AgentProfile | None: ...
 
     def profiles(self, center_code: str | None = ...) -> list[AgentProfile]: ...
+
+    def queue(self, queue_id: str) -> QueueDef | None: ...
+
+    def queue_for(self, center_code: str, topic: str | None) -> QueueDef | None:
+        """The center's queue for a topic (its general queue when it has none for the topic); None for a center
+        without queues. Where the switch queues a routed call or books a callback.
+        """
+
+    def queues(self, center_code: str | None = ...) -> list[QueueDef]:
+        """Every queue (of one center), ordered by id."""
 
     def reindex_languages(self) -> int:
         """Put waiting calls queued before the per-language indexes existed into them (once, on the first timer pass of
@@ -242,7 +257,7 @@ class AgentsHost(Kernel, Protocol):
 
     @property
     def acd_directory(self) -> AcdDirectory:
-        """Centers, queues and hours (the switch's directory, wired at the root)."""
+        """Centers and hours (the switch's directory, wired at the root)."""
 
     @property
     def sms(self) -> SmsApi: ...

@@ -1,4 +1,4 @@
-"""Tables of the ACD: agent profiles, wrap-ups, callbacks and 15-minute interval statistics."""
+"""Tables of the ACD: queues, agent profiles, wrap-ups, callbacks and 15-minute interval statistics."""
 
 from __future__ import annotations
 
@@ -82,3 +82,16 @@ class IntervalStat(Base):
     rna: Mapped[int] = mapped_column(Integer, default=0)
     wait_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     handle_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QueueRow(Base):
+    """A queue of the ACD, one per center and topic (taken over from the switch's `switch_queues`)."""
+
+    __tablename__ = "acd_queues"
+
+    id: Mapped[str] = mapped_column(String(30), primary_key=True)  # "44-pension"
+    center_code: Mapped[str] = mapped_column(String(2), index=True)  # a center of the switch's directory
+    topic: Mapped[str] = mapped_column(String(30))
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    max_wait: Mapped[int] = mapped_column(Integer, default=600)  # seconds, then the overflow action
+    overflow_action: Mapped[str] = mapped_column(String(30), default="callback")  # or "queue:00-pension"

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from agents import endpoints, policy, transitions
-from agents.api import AcdDirectory, AgentsHost
+from agents.api import AcdDirectory, AgentsHost, QueueDef
 from agents.callbacks import CallbackMixin
 from agents.config import AcdSettings
 from agents.domain import (
@@ -58,6 +58,7 @@ from agents.keys import (
 )
 from agents.matching import MatchingMixin
 from agents.models import Agent, WrapUp
+from agents.queues import Queues
 from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
@@ -77,6 +78,11 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.clock = platform.clock
         self.bus = ScopedBus(platform.bus, platform.store)  # every ACD event carries its province
         self.state = make_acd_state(platform.store)
+        self.queue_defs = queue_defs = Queues(platform)  # the queue definitions, cached (agents/queues.py)
+        self.queue = queue_defs.queue
+        self.queue_for = queue_defs.queue_for
+        self.queues = queue_defs.queues
+        self.ensure_queues = queue_defs.ensure_queues
         self.store = platform.store
         self.config = AcdSettings.of(platform.settings)
         self.offer_timeout = self.config.offer_timeout
@@ -94,7 +100,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     # -- helpers -------------------------------------------------------------------------------
     @property
     def directory(self) -> AcdDirectory:
-        """Centers, queues and hours, as the composition root gives them (the switch's directory)."""
+        """Centers and hours, as the composition root gives them (the switch's directory)."""
         return self.platform.acd_directory
 
     def _now(self) -> float:
@@ -109,8 +115,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _pools(self, agent: dict[str, str]) -> list[str]:
         return agent_pools(agent)
 
-    def _queue_def(self, queue_id: str) -> Any:
-        q = self.directory.queue(queue_id)
+    def _queue_def(self, queue_id: str) -> QueueDef:
+        q = self.queue_defs.queue(queue_id)
         if q is None:
             raise AcdError("unknown_queue", f"没有队列 {queue_id}")
         return q
@@ -586,12 +592,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     def _overflow_call(self, call_id: str) -> None:
         """A call past its queue's maximum wait gets the queue's overflow action, once."""
         c = self._call(call_id)
-        queue = self.directory.queue(c.get("queue_id", "")) if c else None
+        queue = self.queue_defs.queue(c.get("queue_id", "")) if c else None
         if queue is None or c.get("state") not in WAITING_STATES or c.get("overflow"):
             self.store.zrem(MAXWAIT, call_id)
             return
         action = queue.overflow_action
-        target = self.directory.queue(action[6:]) if action.startswith("queue:") else None
+        target = self.queue_defs.queue(action[6:]) if action.startswith("queue:") else None
         txn = transitions.overflow(CallRec.from_hash(c), queue, target)
         if self.state.txn(txn.checks, txn.ops):
             self._emit_txn(txn)

@@ -89,7 +89,7 @@ class Platform:
 
     @property
     def acd_directory(self) -> AcdDirectory:
-        """What the ACD reads about centers, queues and hours: the switch's directory, handed over here
+        """What the ACD reads about centers and hours: the switch's directory, handed over here
         so that the ACD never calls the switch (Switch → ACD only)."""
         return self.switch
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from switch.arrivals import Arrival
     from switch.blocklist import Block, Blocklist
     from switch.calendar import Notice, OfficialCalendar
-    from switch.directory import Center, QueueDef
+    from switch.directory import Center
     from switch.hours import HoursState, Override
     from switch.routing import RoutingDecision
 
@@ -164,7 +164,7 @@ class SwitchApi(Protocol):
     ) -> Arrival: ...
 
     def ensure_directory(self) -> int:
-        """Create every missing center with its default queues; return how many were created."""
+        """Create every missing center (and asks the ACD for its default queues); return how many were created."""
 
     def holiday_exempt(self) -> frozenset[str]:
         """Centers whose hours ignore the public-holiday calendar (default none, the national center included):
@@ -195,15 +195,6 @@ class SwitchApi(Protocol):
         """Act on a routing decision (see switch/placing.py): queue the call, hand it to another deployment, open a
         ticket, book a callback (`call.callback_number`), or say why nothing was placed.
         """
-
-    def queue(self, queue_id: str) -> QueueDef | None: ...
-
-    def queue_for(self, center_code: str, topic: str | None) -> QueueDef | None:
-        """The center's queue for a topic (its general queue when it has none for the topic); None for an unknown
-        center. Used to book after-hours callbacks where the switch queued nothing.
-        """
-
-    def queues(self) -> list[QueueDef]: ...
 
     def receive_handoff(self, payload: dict) -> hf.HandoffTicket:
         """Store a verified handoff and answer the token (called by web/handoff.py)."""

@@ -46,7 +46,7 @@ class Arrivals:
         center = self.directory.center(data["to_center"])
         if center is None or center.remote:
             raise hf.HandoffError("invalid", f"center {data['to_center']} is not hosted here")
-        queue = center.queue_for(data["context"].get("topic"))
+        queue = self.platform.agents.queue_for(center.code, data["context"].get("topic"))
         now = self.platform.clock.now()
         token = secrets.token_urlsafe(24)
         with self.platform.db.session() as s:
@@ -94,7 +94,7 @@ class Arrivals:
             return None
         ctx = handed["context"]
         center = self.directory.center(handed["to_center"])
-        queue = center.queue_for(ctx.get("topic")) if center is not None else None
+        queue = self.platform.agents.queue_for(center.code, ctx.get("topic")) if center is not None else None
         if center is None or queue is None:
             log.warning("handoff for call %s names center %s, which has no queue here", call_id, handed["to_center"])
             return None
@@ -119,7 +119,9 @@ class Arrivals:
         if isinstance(arrival, dict):
             arrival = Arrival.from_dict(arrival)
         center = self.directory.center(arrival.center_code)
-        queue = next((q for q in center.queues if q.id == arrival.queue_id), None) if center is not None else None
+        queue = self.platform.agents.queue(arrival.queue_id) if center is not None else None
+        if queue is not None and queue.center_code != arrival.center_code:
+            queue = None
         if queue is None:
             raise LookupError(f"queue {arrival.queue_id} is not hosted here")
         context = dict(context if context is not None else arrival.context)

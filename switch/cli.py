@@ -58,7 +58,7 @@ def centers_list(as_json: bool) -> None:
         st = sw.hours_state(c.code)
         rows.append({"code": c.code, "name": c.name, "mode": c.mode, "capacity": c.capacity,
                      "waiting": platform.agents.center_load(c.code), "open": st.open, "reason": st.reason,
-                     "queues": len(c.queues)})
+                     "queues": len(platform.agents.queues(c.code))})
     if as_json:
         echo_json(rows)
         return
@@ -81,14 +81,15 @@ def centers_show(code: str, as_json: bool) -> None:
     """A center's queues, hours, overflow and current state."""
     center = _center(code)
     state = platform_from_ctx().switch.hours_state(code)
+    queues = platform_from_ctx().agents.queues(code)
     if as_json:
-        echo_json({**center.to_dict(), "hours_state": state.to_dict()})
+        echo_json({**center.to_dict(), "queues": [q.to_dict() for q in queues], "hours_state": state.to_dict()})
         return
     click.echo(f"{center.code} {center.name} ({center.mode}{' ' + (center.base_url or '') if center.remote else ''})")
     click.echo(f"  hours: {describe(center.weekly_hours)}")
     click.echo(f"  now: {'open' if state.open else 'closed'} ({state.reason}) {state.text_zh}")
     click.echo(f"  overflow: {', '.join(center.overflow)}; capacity {center.capacity}")
-    for q in center.queues:
+    for q in queues:
         click.echo(f"  queue {q.id:<22} {TOPICS.get(q.topic, q.topic):<8} max wait {q.max_wait}s "
                    f"then {q.overflow_action}")
 

@@ -13,7 +13,7 @@ from switch.hours import describe
 def load_demo(platform: SwitchHost) -> str:
     created = platform.switch.ensure_directory()
     centers = platform.switch.centers()
-    queues = sum(len(c.queues) for c in centers)
+    queues = sum(len(platform.agents.queues(c.code)) for c in centers)
     line = f"switch: {len(centers)} centers ({created} new), {queues} queues"
     national = platform.switch.center("00")
     if national is None:

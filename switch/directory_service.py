@@ -1,7 +1,10 @@
 """The directory of centers as the switch keeps it: in the database, cached in memory, and changed
 through here (`ensure_directory`, `update_center`, emergency closure).
 
-The cache is one snapshot of the switch's tables — the centers with their queues, the calendar
+A center's queues are the ACD's: when the switch creates a center it asks the ACD for the center's
+default queues (`AcdApi.ensure_queues`).
+
+The cache is one snapshot of the switch's tables — the centers, the calendar
 overrides and the official calendar — re-read when the store's version counter moves (any node's
 change bumps it; `changed()`) and checked at most once a second. An empty calendar is seeded on the
 first read (`seed_calendar`, given: switch/calendar_service.py)."""
@@ -17,9 +20,9 @@ from sqlalchemy import select
 
 from switch.api import SwitchHost
 from switch.calendar import OfficialCalendar
-from switch.directory import Center, QueueDef, default_directory
+from switch.directory import Center, default_directory
 from switch.hours import Override
-from switch.models import CalendarOverride, CalendarYear, CenterRow, OfficialDay, QueueRow
+from switch.models import CalendarOverride, CalendarYear, CenterRow, OfficialDay
 
 VERSION_KEY = "switch:version"
 
@@ -45,9 +48,10 @@ class DirectoryService:
         self._checked_at = -1.0
 
     def ensure_directory(self) -> int:
-        """Create every missing center with its default queues; return how many were created."""
+        """Create every missing center, and ask the ACD for its default queues; return how many were
+        created."""
         now = self.platform.clock.now()
-        created = 0
+        created: list[str] = []
         with self.platform.db.session() as s:
             existing = set(s.execute(select(CenterRow.code)).scalars())
             for code, c in default_directory().items():
@@ -56,13 +60,12 @@ class DirectoryService:
                 s.add(CenterRow(code=c.code, name=c.name, mode=c.mode, capacity=c.capacity,
                                 weekly_hours=c.weekly_hours, overflow=list(c.overflow),
                                 emergency_closed=False, emergency_text="", updated_at=now))
-                for q in c.queues:
-                    s.add(QueueRow(id=q.id, center_code=code, topic=q.topic, skills=list(q.skills),
-                                   max_wait=q.max_wait, overflow_action=q.overflow_action))
-                created += 1
+                created.append(code)
+        for code in created:
+            self.platform.agents.ensure_queues(code)
         if created:
             self.changed()
-        return created
+        return len(created)
 
     def changed(self) -> None:
         """After a committed change to the switch's tables: every node re-reads them."""
@@ -93,22 +96,17 @@ class DirectoryService:
     def _load(self) -> Snapshot:
         with self.platform.db.session() as s:
             centers = s.execute(select(CenterRow)).scalars().all()
-            queues = s.execute(select(QueueRow).order_by(QueueRow.id)).scalars().all()
             overrides = [Override(r.day, r.center_code, r.kind, r.name)
                          for r in s.execute(select(CalendarOverride)).scalars()]
             years = {r.year: r.status for r in s.execute(select(CalendarYear)).scalars()}
             days = {r.day: (r.kind, r.name) for r in s.execute(select(OfficialDay)).scalars()}
         if not years and self.seed_calendar():
             return self._load()
-        by_center: dict[str, list[QueueDef]] = {}
-        for q in queues:
-            by_center.setdefault(q.center_code, []).append(
-                QueueDef(q.id, q.center_code, q.topic, tuple(q.skills), q.max_wait, q.overflow_action))
         return Snapshot(
             centers={c.code: Center(code=c.code, name=c.name, mode=c.mode, base_url=c.base_url, trunk=c.trunk,
                                     capacity=c.capacity, weekly_hours=dict(c.weekly_hours),
                                     overflow=tuple(c.overflow), emergency_closed=c.emergency_closed,
-                                    emergency_text=c.emergency_text, queues=tuple(by_center.get(c.code, ())))
+                                    emergency_text=c.emergency_text)
                      for c in centers},
             overrides=overrides, official=OfficialCalendar(days, frozenset(years)), years=years)
 
@@ -117,19 +115,6 @@ class DirectoryService:
 
     def center(self, code: str) -> Center | None:
         return self.directory().get(code)
-
-    def queue_for(self, center_code: str, topic: str | None) -> QueueDef | None:
-        """The center's queue for a topic (its general queue when it has none for the topic); None for
-        an unknown center. Used to book after-hours callbacks where the switch queued nothing."""
-        center = self.center(center_code)
-        return center.queue_for(topic) if center else None
-
-    def queue(self, queue_id: str) -> QueueDef | None:
-        center = self.center(queue_id.partition("-")[0])
-        return next((q for q in center.queues if q.id == queue_id), None) if center else None
-
-    def queues(self) -> list[QueueDef]:
-        return [q for c in self.centers() for q in c.queues]
 
     def update_center(self, code: str, **fields: Any) -> Center:
         """Change a center's configuration (mode, base_url, trunk, capacity, weekly_hours, overflow)."""

@@ -30,7 +30,8 @@ class Dispatch:
         return placement
 
     def _placer(self) -> Placer:
-        return Placer(self.platform.agents, self.platform.tickets, self._hand_off_placed, self.directory.queue_for)
+        acd = self.platform.agents
+        return Placer(acd, self.platform.tickets, self._hand_off_placed, acd.queue_for)
 
     def _hand_off_placed(self, call: CallToPlace, decision: RoutingDecision) -> TransferResult:
         return self.hand_off(call.call_id, decision.center_code, topic=decision.topic, context=call.context)
@@ -65,7 +66,7 @@ class Dispatch:
         center = self.directory.center(to_center)
         if center is None:
             raise KeyError(to_center)
-        queue = center.queue_for(topic)
+        queue = self.platform.agents.queue_for(center.code, topic)
         if not center.remote:
             return TransferResult("local", center.code, queue.id if queue else None)
         ticket = self.send_handoff(center, call_id=call_id, topic=topic, context=context,

@@ -1,10 +1,10 @@
-"""Tables of the switch: centers, their queues, calendar overrides and received handoffs."""
+"""Tables of the switch: centers, calendar overrides and received handoffs (the queues are the ACD's)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -24,17 +24,6 @@ class CenterRow(Base):
     emergency_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     emergency_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class QueueRow(Base):
-    __tablename__ = "switch_queues"
-
-    id: Mapped[str] = mapped_column(String(30), primary_key=True)  # "44-pension"
-    center_code: Mapped[str] = mapped_column(ForeignKey("switch_centers.code", ondelete="CASCADE"), index=True)
-    topic: Mapped[str] = mapped_column(String(30))
-    skills: Mapped[list] = mapped_column(JSON, default=list)
-    max_wait: Mapped[int] = mapped_column(Integer, default=600)  # seconds, then the overflow action
-    overflow_action: Mapped[str] = mapped_column(String(30), default="callback")  # or "queue:00-pension"
 
 
 class CalendarOverride(Base):

@@ -4,7 +4,7 @@ placed nothing (`switch.api.Placement`). The IVR, the SMS channel and a handed-o
 through here; they keep only what is theirs (what the caller hears or reads, the flow's branches).
 
 The collaborators are given: the ACD (`AcdApi`), a `TicketDesk`, the handoff (a function returning a
-`TransferResult`) and the directory's `queue_for`, so the rules are tested without a node.
+`TransferResult`) and the ACD's `queue_for`, so the rules are tested without a node.
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING
 
 from agents.domain import QueuedCall
 from switch.api import CallToPlace, Placement, TicketDesk, TransferResult
+from switch.directory import QueueFor
 
 if TYPE_CHECKING:
     from agents.api import AcdApi
-    from switch.directory import QueueDef
     from switch.routing import RoutingDecision
 
 log = logging.getLogger(__name__)
 
 HandOff = Callable[[CallToPlace, "RoutingDecision"], TransferResult]
-QueueFor = Callable[[str, "str | None"], "QueueDef | None"]
 
 
 def wants_ticket(decision: RoutingDecision) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from core import citizen_id, phone, provinces
 from core.topics import GENERAL, TOPICS
-from switch.directory import Center
+from switch.directory import Center, QueueFor
 from switch.hours import EMERGENCY_TEXT, HoursState
 
 ELDERLY_AGE = 60
@@ -136,8 +136,9 @@ def _province(inp: RouteInput, directory: dict[str, Center], reasons: list[Reaso
 
 
 def decide(inp: RouteInput, directory: dict[str, Center], *, hours: Callable[[str], HoursState],
-           load: Callable[[str], int], today: date) -> RoutingDecision:
-    """Decide where a call goes. `hours(code)` and `load(code)` (waiting calls) are injected."""
+           load: Callable[[str], int], today: date, queue_for: QueueFor) -> RoutingDecision:
+    """Decide where a call goes. `hours(code)`, `load(code)` (waiting calls) and `queue_for(code, topic)`
+    (the ACD's queue of a center for a topic) are injected."""
     reasons: list[Reason] = []
     province, priority = _province(inp, directory, reasons, today)
     topic = inp.topic if inp.topic in TOPICS else None
@@ -164,7 +165,7 @@ def decide(inp: RouteInput, directory: dict[str, Center], *, hours: Callable[[st
             return decision
         target = overflow
         decision.announcement = overflow_announcement(state, target)
-    _assign(decision, target)
+    _assign(decision, target, queue_for)
     return decision
 
 
@@ -187,8 +188,8 @@ def overflow_announcement(state: HoursState, target: Center) -> str:
     return f"{closed_phrase(state)}为您转接{target.name}人工服务。"
 
 
-def _assign(decision: RoutingDecision, center: Center) -> None:
-    queue = center.queue_for(decision.topic)
+def _assign(decision: RoutingDecision, center: Center, queue_for: QueueFor) -> None:
+    queue = queue_for(center.code, decision.topic)
     decision.center_code = center.code
     decision.queue_id = queue.id if queue else None
     if queue is not None and queue.topic != decision.topic:

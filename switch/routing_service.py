@@ -45,6 +45,6 @@ class RoutingService:
         decision = decide(RouteInput(caller, entry_center, choice, verified_id, topic, language,
                                      insured_province, insured_city, id_number), directory,
                           hours=lambda code: self.hours.hours(directory[code], local_now, snapshot),
-                          load=load, today=local_now.date())
+                          load=load, today=local_now.date(), queue_for=self.platform.agents.queue_for)
         self.platform.bus.emit(RouteDecided.of(decision, call_id=call_id, caller=mask_phone(caller)))
         return decision

@@ -1,7 +1,8 @@
 """`platform.switch` (the contract `switch.api.SwitchApi`): the switch's parts, each with one job, under
 one name. This class only composes them and hands each method of the contract to the part that does it:
 
-- `directory` (switch/directory_service.py): the centers and queues, kept in the database and cached;
+- `directory` (switch/directory_service.py): the centers, kept in the database and cached (their queues
+  are the ACD's: `platform.agents.queue_for`);
 - `calendar` (switch/calendar_service.py): overrides and the official calendar per year;
 - `hours` (switch/hours_service.py): whether a center takes calls now, as a center and for its callers;
 - `routing` (switch/routing_service.py): where a call goes and why; the blocklist check;
@@ -35,9 +36,6 @@ class SwitchService:
         self.ensure_directory = directory.ensure_directory
         self.centers = directory.centers
         self.center = directory.center
-        self.queue = directory.queue
-        self.queue_for = directory.queue_for
-        self.queues = directory.queues
         self.update_center = directory.update_center
         self.close_center = directory.close_center
         self.open_center = directory.open_center

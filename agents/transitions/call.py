@@ -41,7 +41,7 @@ from core.masking import mask_phone
 from core.testcalls import is_test_call
 
 if TYPE_CHECKING:
-    from agents.api import QueueInfo
+    from agents.api import QueueDef
     from agents.domain import QueuedCall
 
 MAX_CREDITED_WAIT = 3600.0  # a handed-over call is credited at most this much earlier wait
@@ -53,7 +53,7 @@ def arrival(call: QueuedCall, now: float) -> float:
     return now - min(max(float(call.waited or 0.0), 0.0), MAX_CREDITED_WAIT)
 
 
-def enqueue(call: QueuedCall, queue: QueueInfo, now: float) -> Txn:
+def enqueue(call: QueuedCall, queue: QueueDef, now: float) -> Txn:
     """A new call enters its queue, waiting (or on virtual hold, "callback", with the number to ring),
     ranked by priority and arrival, with the queue's maximum wait; counted as offered. Its
     `CallQueued` has no position: the caller adds the rank it reads after the operations."""
@@ -227,7 +227,7 @@ def resume(call: CallRec, agent_id: int, now: float) -> Txn:
                events=(CallResumed(call_id=call.call_id, agent_id=agent_id),))
 
 
-def transfer(call: CallRec, agent_id: int, notes: list[dict], queue: QueueInfo | None, target: Mapping[str, Any],
+def transfer(call: CallRec, agent_id: int, notes: list[dict], queue: QueueDef | None, target: Mapping[str, Any],
              now: float, wrap_seconds: float) -> Txn:
     """The agent's connected call is transferred as the switch decided (`target`, carried by the event):
     with `queue`, it re-enters that queue of this deployment ahead of new calls (priority at least

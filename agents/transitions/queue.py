@@ -14,7 +14,7 @@ from agents.state import Check, Op
 from agents.transitions.base import Txn
 
 if TYPE_CHECKING:
-    from agents.api import QueueInfo
+    from agents.api import QueueDef
 
 
 def _still_in(call: CallRec, state: tuple[str, ...]) -> tuple[Check, ...]:
@@ -32,7 +32,7 @@ def prioritise(call: CallRec, priority: int) -> Txn:
                events=(CallPrioritised(call_id=call.call_id, queue_id=call.queue_id, priority=priority),))
 
 
-def move(call: CallRec, target: QueueInfo) -> Txn:
+def move(call: CallRec, target: QueueDef) -> Txn:
     """A waiting call moves to another queue (its center and topic), keeping its score (arrival time
     and priority); the queue joins its journey."""
     call_id = call.call_id
@@ -45,7 +45,7 @@ def move(call: CallRec, target: QueueInfo) -> Txn:
                                  center_code=target.center_code),))
 
 
-def overflow(call: CallRec, queue: QueueInfo, target: QueueInfo | None) -> Txn:
+def overflow(call: CallRec, queue: QueueDef, target: QueueDef | None) -> Txn:
     """A call past its queue's maximum wait gets the queue's overflow action, once: into `target` (the
     action "queue:<id>"; its score kept, the queue's topic too), else marked for a callback. Its
     maximum-wait deadline goes either way."""

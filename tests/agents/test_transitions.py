@@ -127,7 +127,7 @@ POOLS = {rk("44", "pension"), rk("44", "general"), *(rlk("44", t, lang) for t in
 
 
 @dataclass(frozen=True)
-class Queue:  # agents.api.QueueInfo
+class Queue:  # agents.api.QueueDef
     id: str
     center_code: str
     topic: str

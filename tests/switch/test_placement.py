@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from agents.api import QueueDef
 from agents.domain import CallStatus, QueuedCall
 from hotline.platform import Platform
 from switch import handoff as hf
 from switch.api import CallToPlace, TransferResult
-from switch.directory import QueueDef
 from switch.placing import Placer
 from switch.routing import Reason, RoutingDecision
 from tests.agents.conftest import Recorder, add_agent

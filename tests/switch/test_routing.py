@@ -112,8 +112,8 @@ def test_route_decided_event_masks_caller(platform) -> None:
 def test_directory_has_every_center(platform) -> None:
     centers = {c.code: c for c in platform.switch.centers()}
     assert len(centers) == 33 and "66" in centers and "00" in centers
-    assert {q.topic for q in centers["44"].queues} == {"pension", "medical", "employment", "injury_maternity",
-                                                       "labour", "card", "general"}
+    assert {q.topic for q in platform.agents.queues("44")} == {"pension", "medical", "employment",
+                                                               "injury_maternity", "labour", "card", "general"}
     assert platform.switch.detected_province("18620001234") == "44"
 
 
@@ -155,10 +155,10 @@ def test_on_a_public_holiday_every_center_is_closed_unless_exempt(platform, cloc
 
 
 def test_queue_for_a_center_and_topic(platform) -> None:
-    assert platform.switch.queue_for("44", "pension").id == "44-pension"
-    assert platform.switch.queue_for("44", None).id == "44-general"
-    assert platform.switch.queue_for("44", "no-such-topic").id == "44-general"
-    assert platform.switch.queue_for("99", "pension") is None
+    assert platform.agents.queue_for("44", "pension").id == "44-pension"
+    assert platform.agents.queue_for("44", None).id == "44-general"
+    assert platform.agents.queue_for("44", "no-such-topic").id == "44-general"
+    assert platform.agents.queue_for("99", "pension") is None
 
 
 def test_insured_province_beats_the_id_and_the_number_but_not_an_explicit_choice(platform) -> None:

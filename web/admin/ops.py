@@ -185,13 +185,18 @@ def admin_revoke_token(user_id: int, token_id: int) -> dict:
 
 # ---- switch: centers, queues, hours and holidays ----------------------------------------------
 
+def _center_row(center: Any) -> dict:
+    """A center as the admin pages show it: the switch's row with the ACD's queues of the center."""
+    return {**to_jsonable(center), "queues": to_jsonable(platform_of().agents.queues(center.code))}
+
+
 @op("/admin/centers", roles=ADMIN, tag="admin", template="admin/_centers.html")
 def admin_centers() -> dict:
     """Centers with their mode, capacity, queues, hours and whether they are open now."""
     out = []
     switch_centers = platform_of().switch.centers()
     for center in switch_centers:
-        row = to_jsonable(center)
+        row = _center_row(center)
         if not current_user.can_see_province(row["code"]):
             continue
         try:
@@ -213,7 +218,7 @@ def admin_update_center(code: str, **fields: Any) -> dict:
         raise BadInput("nothing to change")
     center = platform_of().switch.update_center(code, **changes)
     _audit("center.update", f"center:{code}", {k: str(v) for k, v in changes.items()})
-    return {"ok": True, "center": to_jsonable(center), "message": f"{code} saved"}
+    return {"ok": True, "center": _center_row(center), "message": f"{code} saved"}
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -248,13 +253,13 @@ def admin_center_hours(code: str, **days: str | None) -> dict:
         raise NotFound(f"没有中心 {code} / no center {code}")
     center = platform_of().switch.update_center(code, weekly_hours=hours)
     _audit("center.hours", f"center:{code}", {"before": to_jsonable(before.weekly_hours), "after": hours})
-    return {"ok": True, "center": to_jsonable(center), "message": f"{code} 人工服务时间已保存 / hours saved"}
+    return {"ok": True, "center": _center_row(center), "message": f"{code} 人工服务时间已保存 / hours saved"}
 
 
 @op("/admin/queues", roles=ADMIN, tag="admin")
 def admin_queues() -> dict:
     """Queues with topic, skills, maximum wait and overflow."""
-    return {"queues": [q for q in to_jsonable(platform_of().switch.queues())
+    return {"queues": [q for q in to_jsonable(platform_of().agents.queues())
                        if current_user.can_see_province(q.get("center_code"))]}
 
 

@@ -180,7 +180,7 @@ def report_rows(by: str, scope: str, start: date, end: date) -> list[dict[str, A
     if by == "agent":
         return _by_agent(scope, start, end)
     if by == "queue":
-        queues = [q for q in to_jsonable(platform_of().switch.queues()) if scope == "00" or q["center_code"] == scope]
+        queues = [q for q in to_jsonable(platform_of().agents.queues()) if scope == "00" or q["center_code"] == scope]
         out = []
         for q in queues:
             rows = _history(f"queue:{q['id']}", start, end)
@@ -313,7 +313,7 @@ def supervisor_waiting(province: str | None, own: bool | None) -> dict:
     for row in rows:
         row["ivr_path_labels"] = _path_labels(row)
         queues.setdefault(row["queue_id"], []).append(row)
-    targets = [q["id"] for q in to_jsonable(platform_of().switch.queues()) or []
+    targets = [q["id"] for q in to_jsonable(platform_of().agents.queues()) or []
                if only is None or q["center_code"] == only]
     return {"scope": scope, "queues": [{"queue_id": q, "calls": calls} for q, calls in sorted(queues.items())],
             "targets": targets}

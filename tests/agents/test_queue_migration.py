@@ -1,0 +1,64 @@
+"""The queue definitions moved from the switch's `switch_queues` to the ACD's `acd_queues` (issue 17):
+a database made before the move keeps its queues (an edited maximum wait included), and a downgrade
+brings them back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+
+from core.db import alembic_config
+from hotline.homes import migration_dirs
+
+CENTER = ("INSERT INTO switch_centers (code, name, mode, capacity, weekly_hours, overflow, emergency_closed, "
+          "emergency_text, updated_at) VALUES ('44', '广东省12333', 'local', 200, '{}', '[]', 0, '', "
+          "'2026-12-01 00:00:00')")
+QUEUE = ("INSERT INTO switch_queues (id, center_code, topic, skills, max_wait, overflow_action) "
+         "VALUES ('44-pension', '44', 'pension', '[\"pension\"]', 420, 'queue:00-pension')")
+SELECT = "SELECT id, center_code, topic, max_wait, overflow_action FROM {table}"
+ROW = ("44-pension", "44", "pension", 420, "queue:00-pension")
+
+
+def test_queues_survive_the_move_and_the_way_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before-move.db'}"
+    cfg = alembic_config(url, locations=migration_dirs())
+    command.upgrade(cfg, "switch_0002")  # a database from before the move
+    command.upgrade(cfg, "agents_0005")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(CENTER))
+        conn.execute(text(QUEUE))
+    command.upgrade(cfg, "heads")
+    tables = set(inspect(engine).get_table_names())
+    assert "switch_queues" not in tables and "acd_queues" in tables
+    with engine.connect() as conn:
+        assert conn.execute(text(SELECT.format(table="acd_queues"))).all() == [ROW]
+    command.downgrade(cfg, "switch_0002")  # switch_0003 first: the table is back, with the ACD's rows
+    with engine.connect() as conn:
+        assert conn.execute(text(SELECT.format(table="switch_queues"))).all() == [ROW]
+    command.downgrade(cfg, "agents_0005")  # ... and the ACD's copy goes without doubling them
+    tables = set(inspect(engine).get_table_names())
+    assert "acd_queues" not in tables
+    with engine.connect() as conn:
+        assert conn.execute(text(SELECT.format(table="switch_queues"))).all() == [ROW]
+    engine.dispose()
+
+
+def test_downgrading_the_acd_first_restores_the_rows_too(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'acd-first.db'}"
+    cfg = alembic_config(url, locations=migration_dirs())
+    command.upgrade(cfg, "switch_0002")
+    command.upgrade(cfg, "agents_0005")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(CENTER))
+        conn.execute(text(QUEUE))
+    command.upgrade(cfg, "heads")
+    command.downgrade(cfg, "agents_0005")  # takes switch_0003 down with it (it depends on agents_0006)
+    tables = set(inspect(engine).get_table_names())
+    assert "acd_queues" not in tables and "switch_queues" in tables
+    with engine.connect() as conn:
+        assert conn.execute(text(SELECT.format(table="switch_queues"))).all() == [ROW]
+    engine.dispose()
