@@ -144,7 +144,8 @@ class Load:
         from agents.domain import QueuedCall
 
         self.seq += 1
-        d = self.sw.route(caller=self.rng.choice(self.callers), topic=self.rng.choice(TOPICS))
+        topic = self.rng.choice(TOPICS)  # drawn before the caller, as the figures in the docs were
+        d = self.sw.route(caller=self.rng.choice(self.callers), topic=topic)
         st = self.acd.enqueue(QueuedCall(call_id=f"{self.tag}{self.seq}", queue_id=d.queue_id,
                                          center_code=d.center_code, topic=d.topic, priority=d.priority,
                                          caller=None, context={"channel": "bench"}))
