@@ -3,13 +3,13 @@ overflow action, kept in `acd_queues`, cached per node and created here (`ensure
 switch calls when it creates a center).
 
 The cache is one snapshot of the table, re-read when the store's version counter moves (any node's
-change bumps it; `changed()`) and checked at most once a second, as the switch caches its directory.
+change bumps it; `changed()`) and checked at most once a second (`core.versioned.VersionedCache`, as
+the switch caches its directory).
 An empty table is filled on the first read with the default queues of every center the directory
 holds (a database made before the queues had rows, or a test that never created the centers)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from agents.api import QueueDef
 from agents.models import QueueRow
 from core import provinces
 from core.topics import GENERAL, TOPICS, queue_id
+from core.versioned import VersionedCache
 
 if TYPE_CHECKING:
     from agents.api import AgentsHost
@@ -53,10 +54,7 @@ class Snapshot:
 class Queues:
     def __init__(self, platform: AgentsHost) -> None:
         self.platform = platform
-        self._lock = threading.RLock()
-        self._cache: Snapshot | None = None
-        self._version: str | None = None
-        self._checked_at = -1.0
+        self._cache = VersionedCache(platform, VERSION_KEY, self._load_or_fill)
         self._filling = False
 
     def ensure_queues(self, center_code: str) -> int:
@@ -76,26 +74,17 @@ class Queues:
 
     def changed(self) -> None:
         """After a committed change to `acd_queues`: every node re-reads it."""
-        self.platform.store.incr(VERSION_KEY)
-        with self._lock:
-            self._cache = None
+        self._cache.changed()
 
     def snapshot(self) -> Snapshot:
-        now = self.platform.clock.time()
-        with self._lock:
-            if self._cache is not None and now - self._checked_at < 1.0:
-                return self._cache
-            version = self.platform.store.get(VERSION_KEY)
-            self._checked_at = now
-            if self._cache is not None and version == self._version:
-                return self._cache
+        return self._cache.get()
+
+    def _load_or_fill(self) -> Snapshot:
         snapshot = self._load()
         if not snapshot.by_id and not self._filling:
             self._fill()
             snapshot = self._load()
-        with self._lock:
-            self._cache, self._version = snapshot, self.platform.store.get(VERSION_KEY)
-            return snapshot
+        return snapshot
 
     def _fill(self) -> None:
         """The default queues of every center of the directory (reading it creates the directory, which

@@ -11,13 +11,13 @@ first read (`seed_calendar`, given: switch/calendar_service.py)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
+from core.versioned import VersionedCache
 from switch.api import SwitchHost
 from switch.calendar import OfficialCalendar
 from switch.directory import Center, default_directory
@@ -42,10 +42,7 @@ class DirectoryService:
     def __init__(self, platform: SwitchHost, *, seed_calendar: Callable[[], int]) -> None:
         self.platform = platform
         self.seed_calendar = seed_calendar
-        self._lock = threading.RLock()
-        self._cache: Snapshot | None = None
-        self._version: str | None = None
-        self._checked_at = -1.0
+        self._cache = VersionedCache(platform, VERSION_KEY, self._load_or_create)
 
     def ensure_directory(self) -> int:
         """Create every missing center, and ask the ACD for its default queues; return how many were
@@ -69,26 +66,17 @@ class DirectoryService:
 
     def changed(self) -> None:
         """After a committed change to the switch's tables: every node re-reads them."""
-        self.platform.store.incr(VERSION_KEY)
-        with self._lock:
-            self._cache = None
+        self._cache.changed()
 
     def snapshot(self) -> Snapshot:
-        now = self.platform.clock.time()
-        with self._lock:
-            if self._cache is not None and now - self._checked_at < 1.0:
-                return self._cache
-            version = self.platform.store.get(VERSION_KEY)
-            self._checked_at = now
-            if self._cache is not None and version == self._version:
-                return self._cache
+        return self._cache.get()
+
+    def _load_or_create(self) -> Snapshot:
         snapshot = self._load()
         if not snapshot.centers:
             self.ensure_directory()
             snapshot = self._load()
-        with self._lock:
-            self._cache, self._version = snapshot, self.platform.store.get(VERSION_KEY)
-            return snapshot
+        return snapshot
 
     def directory(self) -> dict[str, Center]:
         return self.snapshot().centers
