@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import create_engine, inspect, text
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from core.db import alembic_config
 from hotline.homes import migration_dirs
@@ -21,16 +22,21 @@ SELECT = "SELECT id, center_code, topic, max_wait, overflow_action FROM {table}"
 ROW = ("44-pension", "44", "pension", 420, "queue:00-pension")
 
 
-def test_queues_survive_the_move_and_the_way_back(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'before-move.db'}"
-    cfg = alembic_config(url, locations=migration_dirs())
-    command.upgrade(cfg, "switch_0002")  # a database from before the move
+def _moved(path: Path) -> tuple[Config, Engine]:
+    """A database from before the move, with one center and a changed queue, migrated to the heads."""
+    cfg = alembic_config(f"sqlite:///{path}", locations=migration_dirs())
+    command.upgrade(cfg, "switch_0002")
     command.upgrade(cfg, "agents_0005")
-    engine = create_engine(url)
+    engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         conn.execute(text(CENTER))
         conn.execute(text(QUEUE))
     command.upgrade(cfg, "heads")
+    return cfg, engine
+
+
+def test_queues_survive_the_move_and_the_way_back(tmp_path: Path) -> None:
+    cfg, engine = _moved(tmp_path / "before-move.db")
     tables = set(inspect(engine).get_table_names())
     assert "switch_queues" not in tables and "acd_queues" in tables
     with engine.connect() as conn:
@@ -47,15 +53,7 @@ def test_queues_survive_the_move_and_the_way_back(tmp_path: Path) -> None:
 
 
 def test_downgrading_the_acd_first_restores_the_rows_too(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'acd-first.db'}"
-    cfg = alembic_config(url, locations=migration_dirs())
-    command.upgrade(cfg, "switch_0002")
-    command.upgrade(cfg, "agents_0005")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(CENTER))
-        conn.execute(text(QUEUE))
-    command.upgrade(cfg, "heads")
+    cfg, engine = _moved(tmp_path / "acd-first.db")
     command.downgrade(cfg, "agents_0005")  # takes switch_0003 down with it (it depends on agents_0006)
     tables = set(inspect(engine).get_table_names())
     assert "acd_queues" not in tables and "switch_queues" in tables
