@@ -92,6 +92,20 @@ def acd_status(scope: str, node: str | None, token: str | None, as_json: bool) -
         click.echo(note, err=True)
 
 
+@acd_group.command("check")
+def acd_check() -> None:
+    """Whether calls and agents agree (no call with two agents, no agent with two calls), read in one
+    snapshot of the shared state (REDIS_URL); exits 1 and names each fault when they do not."""
+    from agents.consistency import check
+
+    faults = check(platform_from_ctx().store)
+    for fault in faults:
+        click.echo(fault)
+    if faults:
+        raise SystemExit(1)
+    click.echo("calls and agents agree")
+
+
 @acd_group.command("agents")
 @click.option("--center", default=None)
 @click.option("--live", is_flag=True, help="Only logged-in agents, with their state.")

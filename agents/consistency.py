@@ -3,7 +3,7 @@ no agent with two calls, and a call and its agent pointing at each other.
 
 It reads one snapshot of every agent and call hash. On Redis the snapshot is taken inside one
 MULTI/EXEC, so while other nodes keep deciding it still sees a single moment (a read key by key would
-report a decision half-way through as a fault). `hotline bench acd --nodes 2` runs it during the load;
+report a decision half-way through as a fault). `hotline acd check` and `hotline bench acd --nodes 2` run it;
 the ACD's state-machine tests run it after every step.
 """
 

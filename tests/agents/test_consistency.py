@@ -60,3 +60,16 @@ def test_check_reads_redis_in_one_snapshot() -> None:
     finally:
         store.close()
         services.flush_prefix(prefix)
+
+
+def test_the_operators_command_names_the_faults_and_fails(platform) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from agents.cli import acd_group
+
+    runner = CliRunner()
+    fine = runner.invoke(acd_group, ["check"], obj={"platform": platform})
+    assert fine.exit_code == 0 and "calls and agents agree" in fine.output
+    _store_faults(platform.store)
+    broken = runner.invoke(acd_group, ["check"], obj={"platform": platform})
+    assert broken.exit_code == 1 and "call c1 is held by agents 1 and 2" in broken.output
