@@ -88,8 +88,11 @@ def due_all(queue_ids: Iterable[str]) -> list[list]:
     return [["zadd", DUE, 0, q] for q in queue_ids]
 
 
+CALL_PREFIX = "acd:c:"
+
+
 def ck(call_id: str) -> str:
-    return f"acd:c:{call_id}"
+    return f"{CALL_PREFIX}{call_id}"
 
 
 def qk(queue_id: str) -> str:

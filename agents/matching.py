@@ -3,6 +3,7 @@ and the atomic claim (agent ready and call waiting → both offered) as one stat
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from agents.api import AcdDirectory, AgentsHost
 from agents.keys import (
     ACTIVE,
     AGENTS,
+    CALL_PREFIX,
     DUE,
     LANGS,
     RPOOLS,
@@ -24,6 +26,8 @@ from agents.keys import (
     rlk,
 )
 from agents.records import AgentRec, CallRec
+
+HEAD_BATCH = 20  # eligible waiting calls read (with their hashes) per attempt of a ready agent
 
 
 class MatchingMixin:
@@ -181,7 +185,7 @@ class MatchingMixin:
         skills = frozenset(json.loads(agent["skills"]))
         now = self._now()
         reach = {q: w for q in (self.store.smembers(ACTIVE) if active is None else active)
-                 if (w := policy.min_wait_for(agent["center"], skills, *q.split("-", 1))) is not None}
+                 if (w := _min_wait(agent["center"], skills, q)) is not None}
         if not reach:
             return
         for _ in range(3):  # the calls it might take went to other agents meanwhile: read the heads again
@@ -195,26 +199,30 @@ class MatchingMixin:
         """One attempt of `_dispatch_for_agent`: "claimed", "not_ready" (the agent's state changed),
         "none" (no call for them) or "lost" (every call found was taken by others), and the queues read."""
         skills = frozenset(json.loads(agent["skills"]))
-        languages = json.loads(agent["languages"])
-        best = [(score, m, q) for score, m, q in self._heads(sorted(reach), languages) if score <= now - reach[q]]
+        languages = sorted(set(json.loads(agent["languages"])))
+        keyed = [(q, qlk(q, lang)) for q in sorted(reach) for lang in languages]
+        heads = self.state.waiting_heads([(k, now - reach[q]) for q, k in keyed], self.scan_depth, HEAD_BATCH,
+                                         CALL_PREFIX, WAITING_STATES)
         centers = self._centers()
-        lost = False
-        for i in range(0, len(best), 20):
-            chunk = best[i:i + 20]
-            for c in self.state.hgetall_many([ck(m) for _, m, _ in chunk]):
-                if not c or c.get("state") not in WAITING_STATES:
-                    lost = True
-                    continue
-                if (c.get("language") or "zh") not in languages:
-                    continue
-                pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
-                if any(center == agent["center"] and topic in skills for center, topic in pools):
-                    if self._claim(agent_id, c, now, agent):
-                        return "claimed", []
-                    if self.store.hget(ak(agent_id), "state") != "ready":
-                        return "not_ready", []
-                    lost = True
-        return ("lost" if lost else "none"), sorted({q for _, _, q in best})
+        lost = heads.stale
+        for head in heads.rows:
+            c = head.fields
+            pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
+            if any(center == agent["center"] and topic in skills for center, topic in pools):
+                if self._claim(agent_id, c, now, agent):
+                    return "claimed", []
+                if self.store.hget(ak(agent_id), "state") != "ready":
+                    return "not_ready", []
+                lost = True
+        return ("lost" if lost else "none"), sorted({keyed[h.index][0] for h in heads.rows})
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _min_wait(agent_center: str, skills: frozenset[str], queue_id: str) -> int | None:
+    """`policy.min_wait_for` of a queue id, remembered: the same few agent profiles meet the same
+    queues on every decision."""
+    queue_center, _, queue_topic = queue_id.partition("-")
+    return policy.min_wait_for(agent_center, skills, queue_center, queue_topic)
 
 
 def _reachable(c: dict[str, str], now: float, centers: list[str], ready_pools: set[str]) -> list[tuple[str, str]]:

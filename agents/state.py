@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
+
+from redis.exceptions import NoScriptError
 
 from agents.policy import rolling_aht
 from core.state import MemoryStore, RedisStore, StateStore
@@ -44,6 +47,44 @@ class AcdState(Protocol):
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]: ...
     def zrange_many(self, keys: Sequence[str], count: int) -> list[list[tuple[str, float]]]: ...
     def zrank(self, key: str, member: str) -> int | None: ...
+    def waiting_heads(self, limits: Sequence[tuple[str, float]], depth: int, count: int, hash_prefix: str,
+                      states: Sequence[str]) -> Heads:
+        """The best `count` calls (lowest score first) among the first `depth` members of each index
+        in `limits` scored at most its ceiling, whose hash (`hash_prefix` + member) is in one of
+        `states` with `queued_at` at most that ceiling — read with their hashes in one round trip on
+        Redis. `stale`: some index member's hash was in another state."""
+        ...
+
+
+@dataclass(frozen=True)
+class Head:
+    score: float
+    member: str
+    index: int  # position in `limits` of the index it was found in
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Heads:
+    stale: bool
+    rows: list[Head]
+
+
+def _best_heads(found: list[tuple[float, str, int]], count: int, read: Any, states: Sequence[str],
+                limits: Sequence[tuple[str, float]]) -> Heads:
+    """The in-process half of `waiting_heads` (the Lua script does the same on Redis)."""
+    stale, rows = False, []
+    for score, member, index in sorted(found):
+        h = read(member)
+        if not h or h.get("state") not in states:
+            stale = True
+            continue
+        if float(h.get("queued_at") or 0) > limits[index][1]:
+            continue
+        rows.append(Head(score, member, index, h))
+        if len(rows) >= count:
+            break
+    return Heads(stale, rows)
 
 
 def _normalise(ops: Sequence[Op]) -> list[Op]:
@@ -152,6 +193,14 @@ class MemoryAcdState:
     def zrank(self, key: str, member: str) -> int | None:
         return self.store.zrank(key, member)
 
+    def waiting_heads(self, limits: Sequence[tuple[str, float]], depth: int, count: int, hash_prefix: str,
+                      states: Sequence[str]) -> Heads:
+        s = self.store
+        with self._lock:
+            found = [(score, member, i) for i, (key, ceiling) in enumerate(limits)
+                     for member, score in s.zrange_upto(key, ceiling, depth)]
+            return _best_heads(found, count, lambda m: s.hgetall(hash_prefix + m), states, limits)
+
 
 _LUA = """
 local p = ARGV[1]
@@ -203,11 +252,44 @@ return 1
 """
 
 
+_HEADS_LUA = """
+local p, depth, count, hp = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local states = cjson.decode(ARGV[5])
+local found = {}
+local n = 0
+for i = 6, #ARGV, 2 do
+  n = n + 1
+  local rows = redis.call('ZRANGEBYSCORE', p .. ARGV[i], '-inf', ARGV[i + 1], 'WITHSCORES', 'LIMIT', 0, depth)
+  for j = 1, #rows, 2 do
+    found[#found + 1] = {tonumber(rows[j + 1]), rows[j], n, tonumber(ARGV[i + 1])}
+  end
+end
+table.sort(found, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
+local stale, out = 0, {}
+for _, f in ipairs(found) do
+  local h = redis.call('HGETALL', p .. hp .. f[2])
+  local st, qa = nil, nil
+  for k = 1, #h, 2 do
+    if h[k] == 'state' then st = h[k + 1] elseif h[k] == 'queued_at' then qa = h[k + 1] end
+  end
+  local ok = false
+  for _, a in ipairs(states) do if a == st then ok = true; break end end
+  if not ok then stale = 1
+  elseif (tonumber(qa or '0') or 0) <= f[4] then
+    out[#out + 1] = {string.format('%.17g', f[1]), f[2], f[3] - 1, h}
+    if #out >= count then break end
+  end
+end
+return {stale, out}
+"""
+
+
 class RedisAcdState:
     def __init__(self, store: RedisStore) -> None:
         self.store = store
         self._redis = store.redis
         self._script = self._redis.register_script(_LUA)
+        self._heads = self._redis.register_script(_HEADS_LUA)
 
     def _args(self, checks: Sequence[Check], ops: Sequence[Op]) -> list[str]:
         return [self.store.prefix, json.dumps([[k, f, list(a)] for k, f, a in checks]),
@@ -217,11 +299,21 @@ class RedisAcdState:
         return bool(self._script(keys=[], args=self._args(checks, ops)))
 
     def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
-        pipe = self._redis.pipeline(transaction=False)
-        self._script(keys=[], args=self._args(checks, ops), client=pipe)
-        self._queue_reads(pipe, reads)
-        ok, *answers = pipe.execute()
-        return bool(ok), self._answers(reads, answers)
+        # EVALSHA queued by hand: a Script object in a pipeline costs a SCRIPT EXISTS round trip on
+        # every execute. The script is loaded once (the first `txn` or a NOSCRIPT answer loads it).
+        for attempt in range(2):
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.evalsha(self._script.sha, 0, *self._args(checks, ops))
+            self._queue_reads(pipe, reads)
+            try:
+                ok, *answers = pipe.execute()
+            except NoScriptError:
+                if attempt:
+                    raise
+                self._script.sha = self._redis.script_load(_LUA)
+                continue
+            return bool(ok), self._answers(reads, answers)
+        raise AssertionError("unreachable")
 
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         if not reads:
@@ -264,10 +356,26 @@ class RedisAcdState:
             pipe.zrange(self.store.k(k), 0, count - 1, withscores=True)
         return [[(m, float(s)) for m, s in rows] for rows in pipe.execute()]
 
+    def waiting_heads(self, limits: Sequence[tuple[str, float]], depth: int, count: int, hash_prefix: str,
+                      states: Sequence[str]) -> Heads:
+        if not limits:
+            return Heads(False, [])
+        args: list[str] = [self.store.prefix, str(depth), str(count), hash_prefix, json.dumps(list(states))]
+        for key, ceiling in limits:
+            args += [key, repr(float(ceiling))]
+        stale, rows = self._heads(keys=[], args=args)
+        return Heads(bool(stale), [Head(float(score), _str(member), int(index),
+                                        {_str(k): _str(v) for k, v in zip(h[::2], h[1::2], strict=True)})
+                                   for score, member, index, h in rows])
+
     def zrank(self, key: str, member: str) -> int | None:
         # without withscore Redis answers a rank or nil; redis-py's zrank is not overloaded on it
         r = cast("int | None", self._redis.zrank(self.store.k(key), member))
         return None if r is None else int(r)
+
+
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def make_acd_state(store: StateStore) -> AcdState:

@@ -41,6 +41,9 @@ class StateStore(Protocol):
     def zrem(self, key: str, *members: str) -> int: ...
     def zscore(self, key: str, member: str) -> float | None: ...
     def zrange(self, key: str, start: int = 0, end: int = -1) -> list[tuple[str, float]]: ...
+    def zrange_upto(self, key: str, ceiling: float, count: int) -> list[tuple[str, float]]:
+        """The first `count` members scored at most `ceiling`, in score order (ZRANGEBYSCORE … LIMIT)."""
+        ...
     def zcard(self, key: str) -> int: ...
     def sadd(self, key: str, *members: str) -> int: ...
     def srem(self, key: str, *members: str) -> int: ...
@@ -85,6 +88,14 @@ class _ZSet:
 
     def range(self, start: int, stop: int | None) -> list[tuple[str, float]]:
         return [(m, sc) for sc, m in self.order[start:stop]]
+
+    def upto(self, ceiling: float, count: int) -> list[tuple[str, float]]:
+        rows: list[tuple[str, float]] = []
+        for sc, m in self.order[:count]:
+            if sc > ceiling:
+                break
+            rows.append((m, sc))
+        return rows
 
 
 class MemoryStore:
@@ -254,6 +265,11 @@ class MemoryStore:
                 return []
             return z.range(start, None if end == -1 else end + 1)
 
+    def zrange_upto(self, key: str, ceiling: float, count: int) -> list[tuple[str, float]]:
+        with self._mutex:
+            z = self._zset(key)
+            return z.upto(ceiling, count) if z else []
+
     def zcard(self, key: str) -> int:
         with self._mutex:
             z = self._zset(key)
@@ -376,6 +392,11 @@ class RedisStore:
     def zrange(self, key: str, start: int = 0, end: int = -1) -> list[tuple[str, float]]:
         # withscores=True always yields (member, score) pairs; redis-py's zrange is not overloaded on it
         pairs = cast("list[tuple[bytes | str, float]]", self.redis.zrange(self.k(key), start, end, withscores=True))
+        return [(_text(m), float(s)) for m, s in pairs]
+
+    def zrange_upto(self, key: str, ceiling: float, count: int) -> list[tuple[str, float]]:
+        pairs = cast("list[tuple[bytes | str, float]]",
+                     self.redis.zrangebyscore(self.k(key), "-inf", ceiling, start=0, num=count, withscores=True))
         return [(_text(m), float(s)) for m, s in pairs]
 
     def zcard(self, key: str) -> int:

@@ -624,3 +624,45 @@ def test_state_transactions_replace_scores_conditionally_and_read_after(acd) -> 
     state.txn([], [["ewma", "t:aht", 100.0, 0.2]])  # the first sample is the mean
     state.txn([], [["ewma", "t:aht", 200.0, 0.2]])
     assert float(acd.store.get("t:aht") or 0) == pytest.approx(120.0)
+
+
+def test_waiting_heads_merges_indexes_under_their_ceilings_on_both_stores(acd) -> None:
+    """The ready agent's one read: the best calls over several indexes, each index cut at its own
+    ceiling (score and arrival), calls in another state skipped and reported as stale."""
+    state = acd.agents.state
+    calls = {"a": (1.0, "waiting", 1.0), "b": (2.0, "waiting", 2.0), "c": (3.0, "offered", 3.0),
+             "d": (0.5, "callback", 0.5), "e": (1.5, "waiting", 9.0), "f": (4.0, "waiting", 4.0)}
+    for call_id, (score, st, queued_at) in calls.items():
+        index = "t:i1" if call_id in "abc" else "t:i2"
+        state.txn([], [["zadd", index, score, call_id],
+                       ["hset", f"t:c:{call_id}", {"state": st, "queued_at": queued_at}]])
+    # i1 up to 3.0: a, b and the offered c; i2 up to 4.0: d, e (arrived at 9.0: too recent), f
+    heads = state.waiting_heads([("t:i1", 3.0), ("t:i2", 4.0)], 5, 10, "t:c:", ("waiting", "callback"))
+    assert heads.stale
+    assert [(h.member, h.score, h.index) for h in heads.rows] == [("d", 0.5, 1), ("a", 1.0, 0), ("b", 2.0, 0),
+                                                                    ("f", 4.0, 1)]
+    assert heads.rows[1].fields == {"state": "waiting", "queued_at": "1.0"}
+    top = state.waiting_heads([("t:i1", 1.5), ("t:i2", 4.0)], 1, 2, "t:c:", ("waiting",))
+    assert top.stale and [h.member for h in top.rows] == ["a"]  # depth 1: only d read from i2, a callback
+    assert state.waiting_heads([], 5, 10, "t:c:", ("waiting",)).rows == []
+
+
+def test_redis_transaction_with_reads_reloads_its_script_after_a_flush(tmp_path, clock) -> None:
+    """A Redis restarted (or SCRIPT FLUSH) forgets the transaction script: the next transaction
+    loads it again instead of failing the call."""
+    from tests import services
+    from tests.agents.conftest import make_platform
+
+    services.require("redis")
+    from core.state import RedisStore
+
+    prefix = services.redis_prefix()
+    p = make_platform(tmp_path, clock, RedisStore(services.REDIS_URL, prefix=prefix))
+    try:
+        state = p.agents.state
+        p.store.redis.script_flush()
+        ok, (value,) = state.txn_read([], [["hset", "t:h", {"f": "1"}]], [("hget", "t:h", "f")])
+        assert ok and value == "1"
+    finally:
+        p.close()
+        services.flush_prefix(prefix)
