@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from agents import endpoints, policy, transitions
 from agents.api import AcdDirectory, AgentsHost, QueueDef
@@ -461,9 +461,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         # The wrap-up row is flushed first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
         with self.platform.db.session() as s:
-            s.add(WrapUp(call_id=call_id, agent_id=agent_id, queue_id=queue_id, disposition=disposition,
-                         notes=notes, handle_seconds=int(handle), created_at=self.clock.now()))
-            s.flush()
+            s.execute(insert(WrapUp).values(call_id=call_id, agent_id=agent_id, queue_id=queue_id,
+                                            disposition=disposition, notes=notes, handle_seconds=int(handle),
+                                            created_at=self.clock.now()))  # no unit of work for one row
             done, (active, call_center) = self.state.txn_read(
                 txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
             if not done:
