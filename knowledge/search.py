@@ -11,6 +11,7 @@ to 0..1 (and cut to a third for another department's topic the article never men
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -39,9 +40,16 @@ class Hit:
     title: str
     short_answer: str
     score: float
-    snippet: str
     province: str
     category: str = ""
+    body: str = field(default="", repr=False, compare=False)
+    terms: tuple[str, ...] = field(default=(), repr=False, compare=False)  # the query's, to mark
+
+    @functools.cached_property
+    def snippet(self) -> str:
+        """The body's best sentence with the query's terms marked (safe HTML), built when first read:
+        the IVR and SMS answer with the short answer and never pay for it."""
+        return make_snippet(self.body, _marker_of(self.terms))
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.article_id, "revision_id": self.revision_id, "title": self.title,
@@ -449,11 +457,11 @@ class Searcher:
             return SearchResult(query=query, no_answer=True, confidence=confidence, province=analysis.province)
         known = [t.text for t in analysis.terms if t.text in ranked[0].candidate.doc.strong
                  or t.text in ranked[0].candidate.doc.field_terms["body"]]
-        marks = marker(known or [t.text for t in analysis.terms])
+        marks = tuple(known or [t.text for t in analysis.terms])
         hits = [Hit(article_id=sc.candidate.doc.article_id, revision_id=sc.candidate.doc.revision_id,
                     title=sc.candidate.doc.title, short_answer=sc.candidate.doc.short_answer, score=sc.score,
-                    snippet=snippet(sc.candidate.doc.body_text, marks), province=sc.candidate.doc.province,
-                    category=sc.candidate.doc.category)
+                    province=sc.candidate.doc.province, category=sc.candidate.doc.category,
+                    body=sc.candidate.doc.body_text, terms=marks)
                 for sc in ranked[:limit]]
         return SearchResult(query=query, no_answer=False, hits=hits, confidence=confidence,
                             province=analysis.province)
@@ -499,3 +507,7 @@ def snippet(text: str, marks: Marker | list[str], width: int = 90) -> str:
     if marks.pattern is not None:
         escaped = marks.pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
     return escaped
+
+
+make_snippet = snippet  # the name `Hit.snippet` reads it by (its own name is the property's)
+_marker_of = functools.lru_cache(maxsize=256)(marker)  # the hits of one search share one Marker
