@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from agents import endpoints, policy, transitions
 from agents.api import AcdDirectory, AgentsHost, QueueDef
@@ -63,9 +63,13 @@ from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
 from agents.state import make_acd_state
+from core.db import table_of
 from core.masking import mask_phone
 from core.testcalls import is_test_call
 
+# Built once: values come as parameters and the compiled form is cached (an ORM insert per wrap-up
+# cost ~0.4 ms of the ~2 ms of an in-process decision).
+_WRAPUP_INSERT = table_of(WrapUp).insert()
 log = logging.getLogger(__name__)
 
 DEVICE_STATES = ("registered", "available", "in_use", "ringing", "offline")
@@ -458,12 +462,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         rec, now = AgentRec.from_hash(agent), self._now()
         call_id, queue_id, handle = rec.call_id, rec.call_queue, transitions.handle_seconds(rec, now)
         txn = transitions.finish_wrap(rec, agent_id, disposition, ready, now)
-        # The wrap-up row is flushed first and committed only if the state change happened: a database
+        # The wrap-up row is inserted first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
-        with self.platform.db.session() as s:
-            s.execute(insert(WrapUp).values(call_id=call_id, agent_id=agent_id, queue_id=queue_id,
-                                            disposition=disposition, notes=notes, handle_seconds=int(handle),
-                                            created_at=self.clock.now()))  # no unit of work for one row
+        with self.platform.db.engine.begin() as conn:
+            conn.execute(_WRAPUP_INSERT, {"call_id": call_id, "agent_id": agent_id, "queue_id": queue_id,
+                                          "disposition": disposition, "notes": notes,
+                                          "handle_seconds": int(handle), "created_at": self.clock.now()})
             done, (active, call_center) = self.state.txn_read(
                 txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
             if not done:

@@ -187,6 +187,31 @@ def test_wrap_up_timer_and_disposition(acd, clock) -> None:
     assert rows[1].notes == "解释了养老金领取条件"
 
 
+def test_a_wrap_up_the_database_cannot_store_leaves_the_agent_in_wrap_up(acd, clock) -> None:
+    """The wrap-up row is written before the state change and committed after it: when the database
+    refuses it nothing changes (the agent can wrap up again), and a refused state change leaves no row."""
+    from sqlalchemy import text
+
+    agent = add_agent(acd, "a", "11", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "11-pension"))
+    acd.agents.accept(agent, "c1")
+    acd.agents.end_call("c1")
+    with acd.db.engine.begin() as conn:  # the database refuses wrap-up rows for a while
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON acd_wrapups "
+                          "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+    with pytest.raises(Exception, match="disk full"):
+        acd.agents.wrap_up(agent, "resolved")
+    assert acd.agents.agent_status(agent).state == "wrap_up"
+    with acd.db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse"))
+    acd.agents.wrap_up(agent, "resolved")
+    assert acd.agents.agent_status(agent).state == "ready"
+    with pytest.raises(AcdError):  # not in wrap-up any more: refused, and no second row
+        acd.agents.wrap_up(agent, "resolved")
+    with acd.db.session() as s:
+        assert [r.call_id for r in s.execute(select(WrapUp)).scalars()] == ["c1"]
+
+
 def test_priorities_callbacks_then_elderly_then_others(acd, clock) -> None:
     agent = add_agent(acd, "a", "51", ("medical",))
     acd.agents.enqueue(call("normal", "51-medical", priority=0))
