@@ -114,18 +114,21 @@ class MatchingMixin:
             chosen = policy.pick_agent(self._candidates(pools, language, channel), language)
             if chosen is None:
                 return False
-            if self._claim(chosen.agent_id, c, now):
+            if self._claim(chosen.agent_id, c, now)[0]:
                 return True
         return False
 
-    def _claim(self, agent_id: int, c: dict[str, str], now: float, agent: dict[str, str] | None = None) -> bool:
+    def _claim(self, agent_id: int, c: dict[str, str], now: float,
+               agent: dict[str, str] | None = None) -> tuple[bool, dict[str, str]]:
+        """Offer the call to the agent atomically; whether it happened, and the agent's hash right after
+        (read in the same round trip: the caller's next look at the agent costs nothing)."""
         txn = transitions.offer(CallRec.from_hash(c), AgentRec.from_hash(agent or self._agent(agent_id)), agent_id,
                                 now, self.offer_timeout)
-        ok = self.state.txn(txn.checks, txn.ops)
+        ok, (after,) = self.state.txn_read(txn.checks, txn.ops, [("hgetall", ak(agent_id))])
         if ok:
             for event in txn.events:
                 self.bus.emit(event)
-        return ok
+        return ok, after
 
     def _dispatch_queue(self, queue_id: str, centers: list[str] | None = None) -> int:
         centers = centers or self._centers()
@@ -173,31 +176,34 @@ class MatchingMixin:
         self.state.txn([], [_reschedule(q, at, now, self.recheck, left, q in seen) for q, at in due])
 
     def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None,
-                            active: set[str] | None = None) -> None:
+                            active: set[str] | None = None) -> dict[str, str] | None:
         """A ready agent takes the best waiting call (priority, then arrival) among the queues whose
         overflow tiers reach them now. Queues are pruned by their head's score before any call is read:
         a call's score never exceeds its arrival time. `agent` (the hash as just read by the caller)
         saves a read; only its static fields are used, the claim itself checks the state. `active`: the
-        queues with waiting calls, when read with the caller's transaction."""
+        queues with waiting calls, when read with the caller's transaction. Returns the agent's hash
+        right after the claim when they got a call, else None."""
         agent = agent or self._agent(agent_id)
         if not agent or agent.get("state") == "logged_out":
-            return
+            return None
         skills = frozenset(json.loads(agent["skills"]))
         now = self._now()
         reach = {q: w for q in (self.store.smembers(ACTIVE) if active is None else active)
                  if (w := _min_wait(agent["center"], skills, q)) is not None}
         if not reach:
-            return
+            return None
         for _ in range(3):  # the calls it might take went to other agents meanwhile: read the heads again
-            outcome, queues = self._take_best(agent_id, agent, reach, now)
+            outcome, queues, after = self._take_best(agent_id, agent, reach, now)
             if outcome != "lost":
-                return
+                return after if outcome == "claimed" else None
         self.state.txn([], [due_now(q, now) for q in queues])  # and let the timer look at them again
+        return None
 
     def _take_best(self, agent_id: int, agent: dict[str, str], reach: dict[str, int],
-                   now: float) -> tuple[str, list[str]]:
+                   now: float) -> tuple[str, list[str], dict[str, str] | None]:
         """One attempt of `_dispatch_for_agent`: "claimed", "not_ready" (the agent's state changed),
-        "none" (no call for them) or "lost" (every call found was taken by others), and the queues read."""
+        "none" (no call for them) or "lost" (every call found was taken by others), the queues read,
+        and the agent's hash as the last claim left it."""
         skills = frozenset(json.loads(agent["skills"]))
         languages = sorted(set(json.loads(agent["languages"])))
         keyed = [(q, qlk(q, lang)) for q in sorted(reach) for lang in languages]
@@ -209,12 +215,13 @@ class MatchingMixin:
             c = head.fields
             pools = policy.pools_for_wait(c["center"], c["topic"], now - float(c["queued_at"]), centers)
             if any(center == agent["center"] and topic in skills for center, topic in pools):
-                if self._claim(agent_id, c, now, agent):
-                    return "claimed", []
-                if self.store.hget(ak(agent_id), "state") != "ready":
-                    return "not_ready", []
+                claimed, after = self._claim(agent_id, c, now, agent)
+                if claimed:
+                    return "claimed", [], after
+                if after.get("state") != "ready":
+                    return "not_ready", [], after
                 lost = True
-        return ("lost" if lost else "none"), sorted({keyed[h.index][0] for h in heads.rows})
+        return ("lost" if lost else "none"), sorted({keyed[h.index][0] for h in heads.rows}), None
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -468,8 +468,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             conn.execute(_WRAPUP_INSERT, {"call_id": call_id, "agent_id": agent_id, "queue_id": queue_id,
                                           "disposition": disposition, "notes": notes,
                                           "handle_seconds": int(handle), "created_at": self.clock.now()})
-            done, (active, call_center) = self.state.txn_read(
-                txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center")])
+            done, (active, call_center, after) = self.state.txn_read(
+                txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center"), ("hgetall", ak(agent_id))])
             if not done:
                 raise AcdError("not_wrap_up", "当前不在话后整理状态")
         wrapped, agent_state = txn.events
@@ -477,9 +477,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             wrapped = replace(wrapped, center_code=call_center or None)
         self.bus.emit(wrapped)
         self.bus.emit(agent_state)
-        if ready:
-            self._dispatch_for_agent(agent_id, agent, active=active)
-        return self.agent_status(agent_id)  # type: ignore[return-value]
+        claimed = self._dispatch_for_agent(agent_id, agent, active=active) if ready else None
+        return _agent_status(claimed or after)  # as the last transaction left it, read with it
 
     # -- supervisor actions on waiting calls -----------------------------------------------------
     def waiting_calls(self, center_code: str | None = None) -> list[dict]:
