@@ -147,7 +147,7 @@ class RankModel:
 class SearchConfig:
     field_weights: dict[str, float] = field(default_factory=lambda: {
         "title": 3.0, "questions": 2.5, "keywords": 2.0, "body": 1.0})
-    candidates: int = 20
+    candidates: int = 10  # articles BM25 hands to the feature ranking (see docs/knowledge.md: recall, latency)
     model: RankModel = field(default_factory=RankModel.load)
     semantic: SemanticMode = "off"
 

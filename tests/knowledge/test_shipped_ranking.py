@@ -37,13 +37,13 @@ def test_the_cross_validated_figures_in_the_docs_are_reproducible(tmp_path: Path
     assert report["model"]["trained_on"] == "dev+dev2"
     assert report["model"]["weights"]["need_bigram"] > 0 and report["model"]["weights"]["body_bigram"] > 0
     dev, dev2 = report["sets"]["dev"]["cross_validated"], report["sets"]["dev2"]["cross_validated"]
-    assert (dev["mrr5"], dev["p1"]) == (0.892, 0.8403)
-    assert (dev2["mrr5"], dev2["p1"]) == (0.7654, 0.6944)
+    assert (dev["mrr5"], dev["p1"]) == (0.8934, 0.8403)
+    assert (dev2["mrr5"], dev2["p1"]) == (0.7719, 0.6944)
     # the no-answer calibration: wrongly refused answerable questions no worse than before the
     # need/body bigram features (3 of 144 on dev, 11 of 180 on dev2), out-of-scope refusals unchanged
     assert round(dev["answerable_rejected"] * dev["answerable"]) <= 3
     assert round(dev2["answerable_rejected"] * dev2["answerable"]) <= 11
-    assert (dev["oos_rejected"], dev2["oos_rejected"]) == (0.75, 0.675)
+    assert (dev["oos_rejected"], dev2["oos_rejected"]) == (0.75, 0.65)  # 26 of 40 (27 with 20 candidates)
     assert report["sets"]["dev"]["plain_bm25"]["mrr5"] == 0.7321
 
 
@@ -58,9 +58,9 @@ def test_the_semantic_figures_in_the_docs_are_reproducible(tmp_path: Path) -> No
     assert report["model"]["weights"]["sem_strong"] > 0 and report["model"]["confidence"]["semantic"] > 0
     dev, dev2 = report["sets"]["dev"]["cross_validated"], report["sets"]["dev2"]["cross_validated"]
     # float32 products may differ in the last bits between CPUs: allow a query either way
-    assert (dev["mrr5"], dev["p1"]) == (pytest.approx(0.918, abs=0.007), pytest.approx(0.875, abs=0.007))
-    assert (dev2["mrr5"], dev2["p1"]) == (pytest.approx(0.8071, abs=0.006), pytest.approx(0.75, abs=0.006))
+    assert (dev["mrr5"], dev["p1"]) == (pytest.approx(0.9132, abs=0.007), pytest.approx(0.8611, abs=0.007))
+    assert (dev2["mrr5"], dev2["p1"]) == (pytest.approx(0.8053, abs=0.006), pytest.approx(0.7556, abs=0.006))
     assert dev["oos_rejected"] == pytest.approx(0.75, abs=0.07)
     assert dev2["oos_rejected"] == pytest.approx(0.65, abs=0.03)
-    # still better than the lexical ranking's cross-validated 0.892 / 0.7654
+    # still better than the lexical ranking's cross-validated 0.8934 / 0.7719
     assert dev["mrr5"] > 0.9 and dev2["mrr5"] > 0.78
