@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from agents import policy, stats
@@ -14,8 +14,14 @@ from agents.domain import AgentStatus
 from agents.keys import ACTIVE, ck, qk
 from agents.models import Agent, IntervalStat, WrapUp
 from core.clock import local_zone
+from core.db import table_of
 from core.models import User
 from core.testcalls import TEST_PREFIXES, TEST_SCOPE_PREFIX
+
+_STATS = table_of(IntervalStat)
+_UPDATE_INTERVAL = (_STATS.update()
+                    .where(_STATS.c.interval_start == bindparam("b_start"), _STATS.c.scope == bindparam("b_scope"))
+                    .values({m: bindparam(m) for m in stats.METRICS}))
 
 
 class ReportsMixin:
@@ -80,7 +86,7 @@ class ReportsMixin:
         wrote while it was open)."""
         keys = self._interval_keys(start, scan=True)
         n = self._write_interval(start, keys, self.state.hgetall_many(keys))
-        for key in [*keys, stats.index_key(start)]:
+        for key in [*keys, stats.index_key(start), stats.changed_key(start)]:
             self.store.expire(key, 2 * 86400)
         return n
 
@@ -112,30 +118,39 @@ class ReportsMixin:
         return len(counts_by_scope)
 
     def _upsert_interval(self, moment: datetime, counts_by_scope: dict[str, dict[str, int]]) -> None:
-        with self.platform.db.session() as s:
-            existing = {r.scope: r for r in s.execute(select(IntervalStat).where(
-                IntervalStat.interval_start == moment)).scalars()}
-            for scope, counts in counts_by_scope.items():
-                row = existing.get(scope)
-                if row is None:
-                    s.add(IntervalStat(interval_start=moment, scope=scope,
-                                       **{m: counts.get(m, 0) for m in stats.METRICS}))
-                else:
-                    for m in stats.METRICS:
-                        setattr(row, m, counts.get(m, 0))
+        """One UPDATE over the rows that exist and one INSERT for the new ones, each an executemany
+        (the ORM's per-row unit of work cost ~15 ms a second for ~300 scopes on a busy node)."""
+        with self.platform.db.engine.begin() as conn:
+            existing = set(conn.execute(select(_STATS.c.scope).where(_STATS.c.interval_start == moment)).scalars())
+            rows = [{"b_start": moment, "b_scope": scope, **{m: counts.get(m, 0) for m in stats.METRICS}}
+                    for scope, counts in counts_by_scope.items()]
+            updates = [r for r in rows if r["b_scope"] in existing]
+            inserts = [{"interval_start": r["b_start"], "scope": r["b_scope"], **{m: r[m] for m in stats.METRICS}}
+                       for r in rows if r["b_scope"] not in existing]
+            if updates:
+                conn.execute(_UPDATE_INTERVAL, updates)
+            if inserts:
+                conn.execute(_STATS.insert(), inserts)
 
     def persist_open_interval(self, now: float) -> bool:
-        """Write the open interval's counters to the database when they changed since the last write
-        (the ACD timer calls this every second), so a restart or a SIGKILL loses at most the last
-        second of counts; `restore_counters` puts them back into a fresh store. True if written."""
+        """Write the open interval's changed counters to the database (the ACD timer calls this every
+        second), so a restart or a SIGKILL loses at most the last second of counts; `restore_counters`
+        puts them back into a fresh store. True if something was written.
+
+        Only the scopes in `stats.changed_key` are read and written. They leave that set in the same
+        transaction after which their counters are read, so a change made meanwhile puts its scope back
+        and is written on the next pass, never skipped; one node at a time does it."""
         start = stats.interval_start(now)
-        keys = self._interval_keys(start)
-        rows = self.state.hgetall_many(keys)
-        fingerprint = repr([(k, sorted(r.items())) for k, r in zip(keys, rows, strict=True)])
-        if fingerprint == getattr(self, "_persisted", None):
+        changed = sorted(self.store.smembers(stats.changed_key(start)))
+        if not changed or not self.store.set(f"acd:persisting:{start}", "1", ttl=10, nx=True):
             return False
-        self._write_interval(start, keys, rows)
-        self._persisted = fingerprint
+        try:
+            keys = [stats.stat_key(start, scope) for scope in changed]
+            _, rows = self.state.txn_read([], [["srem", stats.changed_key(start), scope] for scope in changed],
+                                          [("hgetall", key) for key in keys])
+            self._write_interval(start, keys, rows)
+        finally:
+            self.store.delete(f"acd:persisting:{start}")
         return True
 
     def restore_counters(self, now: float) -> int:

@@ -35,6 +35,12 @@ def index_key(start: int) -> str:
     return f"acd:stk:{start}"
 
 
+def changed_key(start: int) -> str:
+    """The scopes whose counters in the interval starting at `start` changed since the timer last
+    wrote them to the database (so it reads and writes only those)."""
+    return f"acd:stc:{start}"
+
+
 def count_ops(ts: float, queue_id: str, center_code: str, *, test: bool = False, **amounts: int) -> list[list]:
     """Transaction operations adding `amounts` to every scope of the call, interval and day. A test
     call (`core.testcalls`) counts in the same scopes prefixed `test:`, which reports leave out."""
@@ -45,7 +51,9 @@ def count_ops(ts: float, queue_id: str, center_code: str, *, test: bool = False,
             scope = prefix + scope
             ops.extend(["hincr", stat_key(bucket, scope), m, n] for m, n in amounts.items() if n)
     start = interval_start(ts)
-    ops.extend(["sadd", index_key(start), prefix + scope] for scope in scopes(queue_id, center_code))
+    if ops:
+        for scope in scopes(queue_id, center_code):
+            ops += [["sadd", index_key(start), prefix + scope], ["sadd", changed_key(start), prefix + scope]]
     return ops
 
 

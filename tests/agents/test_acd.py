@@ -373,6 +373,33 @@ def test_interval_history_is_persisted(acd, clock) -> None:
     assert hist[0]["answered"] == 1 and hist[0]["service_level"] == 1.0 and hist[0]["aht"] == 60.0
 
 
+def test_the_open_interval_is_written_only_when_its_counters_moved_and_once_for_all_nodes(acd, clock,
+                                                                                           tmp_path) -> None:
+    """The timer's write of the open interval: skipped while no counter changed, done by one node per
+    change (the version it wrote is in the shared state), and the row holds the counts."""
+    from tests.agents.conftest import make_platform
+
+    agent = add_agent(acd, "a", "11", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "11-pension"))
+    acd.agents.accept(agent, "c1")  # offered and answered
+    now = clock.time()
+    assert acd.agents.persist_open_interval(now) is True
+    assert acd.agents.persist_open_interval(now) is False  # nothing moved
+    other = make_platform(tmp_path / "other", clock, acd.store, node="other-node", db_name="../hotline.db")
+    try:
+        assert other.agents.persist_open_interval(now) is False  # the first node wrote this version
+        acd.agents.end_call("c1")
+        acd.agents.wrap_up(agent, "resolved")  # handled: the counters move
+        assert other.agents.persist_open_interval(now) is True
+        assert acd.agents.persist_open_interval(now) is False
+        assert acd.store.smembers(stats.changed_key(stats.interval_start(now))) == set()  # nothing left to write
+    finally:
+        other.close()
+    with acd.db.session() as s:
+        row = s.execute(select(IntervalStat).where(IntervalStat.scope == "queue:11-pension")).scalar_one()
+    assert (row.offered, row.answered, row.handled) == (1, 1, 1)
+
+
 def _stored(acd, scope: str) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     with acd.db.session() as s:
         rows = s.execute(select(IntervalStat).where(IntervalStat.scope == scope)
