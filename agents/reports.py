@@ -148,7 +148,11 @@ class ReportsMixin:
             keys = [stats.stat_key(start, scope) for scope in changed]
             _, rows = self.state.txn_read([], [["srem", stats.changed_key(start), scope] for scope in changed],
                                           [("hgetall", key) for key in keys])
-            self._write_interval(start, keys, rows)
+            try:
+                self._write_interval(start, keys, rows)
+            except Exception:  # the database refused: the scopes go back, to be written on a later pass
+                self.state.txn([], [["sadd", stats.changed_key(start), scope] for scope in changed])
+                raise
         finally:
             self.store.delete(f"acd:persisting:{start}")
         return True

@@ -400,6 +400,26 @@ def test_the_open_interval_is_written_only_when_its_counters_moved_and_once_for_
     assert (row.offered, row.answered, row.handled) == (1, 1, 1)
 
 
+def test_open_interval_counts_the_database_refused_are_written_on_a_later_pass(acd, clock) -> None:
+    from sqlalchemy import text
+
+    agent = add_agent(acd, "a", "11", ("pension",), ready=True)
+    acd.agents.enqueue(call("c1", "11-pension"))
+    acd.agents.accept(agent, "c1")
+    now = clock.time()
+    with acd.db.engine.begin() as conn:
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON acd_interval_stats "
+                          "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+    with pytest.raises(Exception, match="disk full"):
+        acd.agents.persist_open_interval(now)
+    with acd.db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse"))
+    assert acd.agents.persist_open_interval(now) is True  # nothing changed since, and still written
+    with acd.db.session() as s:
+        row = s.execute(select(IntervalStat).where(IntervalStat.scope == "queue:11-pension")).scalar_one()
+    assert (row.offered, row.answered) == (1, 1)
+
+
 def _stored(acd, scope: str) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     with acd.db.session() as s:
         rows = s.execute(select(IntervalStat).where(IntervalStat.scope == scope)
