@@ -147,6 +147,18 @@ def test_agent_call_end_to_end_with_live_wallboard(server: dict[str, Any], brows
     agent.click("#btn-accept")
     panel = agent.locator("#call-panel")
     expect(panel).to_be_visible()
+    # the supervisor types a phone to listen in; the wallboard re-renders meanwhile (every agent or call
+    # event does it): what was typed stays
+    agent_id = platform.agents.agents_live("11")[0].agent_id
+    typed = sup.locator(f"tr[data-agent='{agent_id}'] input[name=endpoint]")
+    typed.fill("PJSIP/sup-1")
+    sup.evaluate("""() => new Promise(done => {
+        const swapped = e => { if (e.detail.target.id === 'wallboard') {
+            document.body.removeEventListener('htmx:afterSwap', swapped); done(); } };
+        document.body.addEventListener('htmx:afterSwap', swapped);
+        document.body.dispatchEvent(new Event('hl-reset'));
+    })""")
+    expect(sup.locator(f"tr[data-agent='{agent_id}'] input[name=endpoint]")).to_have_value("PJSIP/sup-1")
     expect(agent.locator("#call-caller")).to_contain_text("138****8000")
     expect(agent.locator("#call-identity")).to_have_text("110105********002X")
     assert "13800138000" not in agent.content()
