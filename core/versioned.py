@@ -44,8 +44,8 @@ class VersionedCache(Generic[T]):
             if self._value is not None and version == self._version:
                 return self._value
         value = self.load()
-        with self._lock:
-            self._value, self._version = value, self.host.store.get(self.key)
+        with self._lock:  # the version read before the load: a change made during it is re-read next time
+            self._value, self._version = value, version
             return value
 
     def changed(self) -> None:

@@ -45,3 +45,22 @@ def test_a_change_on_this_node_drops_its_copy_at_once() -> None:
     assert cache.get() == "a"
     cache.changed()
     assert cache.get() == "b"
+
+
+def test_a_change_made_while_loading_is_read_on_the_next_check() -> None:
+    """Another node changes the tables after this node's load read them but before it finished: the
+    copy is stale, so it must not be remembered under the new version."""
+    host = Host()
+    other = VersionedCache(host, "t:version", lambda: 0)
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        if len(loads) == 1:
+            other.changed()  # lands while the first load is under way
+        return len(loads)
+
+    cache = VersionedCache(host, "t:version", load)
+    assert cache.get() == 1
+    host.clock.advance(1.0)
+    assert cache.get() == 2  # the version it loaded under was the one before the change
