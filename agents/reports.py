@@ -142,7 +142,8 @@ class ReportsMixin:
         and is written on the next pass, never skipped; one node at a time does it."""
         start = stats.interval_start(now)
         changed = sorted(self.store.smembers(stats.changed_key(start)))
-        if not changed or not self.store.set(f"acd:persisting:{start}", "1", ttl=10, nx=True):
+        writing = f"acd:persisting:{start}"  # one node at a time
+        if not changed or not self.store.set(writing, "1", ttl=10, nx=True):
             return False
         try:
             keys = [stats.stat_key(start, scope) for scope in changed]
@@ -154,7 +155,7 @@ class ReportsMixin:
                 self.state.txn([], [["sadd", stats.changed_key(start), scope] for scope in changed])
                 raise
         finally:
-            self.store.delete(f"acd:persisting:{start}")
+            self.store.delete(writing)
         return True
 
     def restore_counters(self, now: float) -> int:

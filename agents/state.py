@@ -18,7 +18,7 @@ from typing import Any, Protocol, cast
 from redis.exceptions import NoScriptError
 
 from agents.policy import rolling_aht
-from core.state import MemoryStore, RedisStore, StateStore
+from core.state import MemoryStore, RedisStore, StateStore, as_text
 
 Check = tuple[str, str, Sequence[str]]  # key, field, allowed values ("" = missing)
 Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["zadd", key, score, member]
@@ -300,20 +300,21 @@ class RedisAcdState:
 
     def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
         # EVALSHA queued by hand: a Script object in a pipeline costs a SCRIPT EXISTS round trip on
-        # every execute. The script is loaded once (the first `txn` or a NOSCRIPT answer loads it).
-        for attempt in range(2):
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.evalsha(self._script.sha, 0, *self._args(checks, ops))
-            self._queue_reads(pipe, reads)
-            try:
-                ok, *answers = pipe.execute()
-            except NoScriptError:
-                if attempt:
-                    raise
-                self._script.sha = self._redis.script_load(_LUA)
-                continue
-            return bool(ok), self._answers(reads, answers)
-        raise AssertionError("unreachable")
+        # every execute. A Redis that forgot the script (restarted, flushed) answers NOSCRIPT, and
+        # nothing of the pipeline's transaction ran: load it and send the pipeline once more.
+        try:
+            return self._txn_read_once(checks, ops, reads)
+        except NoScriptError:
+            self._script.sha = self._redis.script_load(_LUA)
+            return self._txn_read_once(checks, ops, reads)
+
+    def _txn_read_once(self, checks: Sequence[Check], ops: Sequence[Op],
+                       reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.evalsha(self._script.sha, 0, *self._args(checks, ops))
+        self._queue_reads(pipe, reads)
+        ok, *answers = pipe.execute()
+        return bool(ok), self._answers(reads, answers)
 
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         if not reads:
@@ -364,18 +365,14 @@ class RedisAcdState:
         for key, ceiling in limits:
             args += [key, repr(float(ceiling))]
         stale, rows = self._heads(keys=[], args=args)
-        return Heads(bool(stale), [Head(float(score), _str(member), int(index),
-                                        {_str(k): _str(v) for k, v in zip(h[::2], h[1::2], strict=True)})
+        return Heads(bool(stale), [Head(float(score), as_text(member), int(index),
+                                        {as_text(k): as_text(v) for k, v in zip(h[::2], h[1::2], strict=True)})
                                    for score, member, index, h in rows])
 
     def zrank(self, key: str, member: str) -> int | None:
         # without withscore Redis answers a rank or nil; redis-py's zrank is not overloaded on it
         r = cast("int | None", self._redis.zrank(self.store.k(key), member))
         return None if r is None else int(r)
-
-
-def _str(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def make_acd_state(store: StateStore) -> AcdState:

@@ -19,7 +19,7 @@ from core.clock import Clock, SystemClock
 _T = TypeVar("_T")
 
 
-def _text(value: bytes | str) -> str:
+def as_text(value: bytes | str) -> str:
     """A Redis reply as text (the client decodes replies, but its types still allow bytes)."""
     return value.decode() if isinstance(value, bytes) else value
 
@@ -41,9 +41,6 @@ class StateStore(Protocol):
     def zrem(self, key: str, *members: str) -> int: ...
     def zscore(self, key: str, member: str) -> float | None: ...
     def zrange(self, key: str, start: int = 0, end: int = -1) -> list[tuple[str, float]]: ...
-    def zrange_upto(self, key: str, ceiling: float, count: int) -> list[tuple[str, float]]:
-        """The first `count` members scored at most `ceiling`, in score order (ZRANGEBYSCORE … LIMIT)."""
-        ...
     def zcard(self, key: str) -> int: ...
     def sadd(self, key: str, *members: str) -> int: ...
     def srem(self, key: str, *members: str) -> int: ...
@@ -266,6 +263,8 @@ class MemoryStore:
             return z.range(start, None if end == -1 else end + 1)
 
     def zrange_upto(self, key: str, ceiling: float, count: int) -> list[tuple[str, float]]:
+        """The first `count` members scored at most `ceiling`, in score order (as ZRANGEBYSCORE … LIMIT;
+        the ACD's Redis state does this inside a script)."""
         with self._mutex:
             z = self._zset(key)
             return z.upto(ceiling, count) if z else []
@@ -340,7 +339,7 @@ class RedisStore:
 
     def get(self, key: str) -> str | None:
         value = self.redis.get(self.k(key))
-        return None if value is None else _text(value)
+        return None if value is None else as_text(value)
 
     def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> bool:
         px = int(ttl * 1000) if ttl is not None else None
@@ -371,10 +370,10 @@ class RedisStore:
 
     def hget(self, key: str, field: str) -> str | None:
         value = self.redis.hget(self.k(key), field)
-        return None if value is None else _text(value)
+        return None if value is None else as_text(value)
 
     def hgetall(self, key: str) -> dict[str, str]:
-        return {_text(f): _text(v) for f, v in self.redis.hgetall(self.k(key)).items()}
+        return {as_text(f): as_text(v) for f, v in self.redis.hgetall(self.k(key)).items()}
 
     def hdel(self, key: str, *fields: str) -> int:
         return int(self.redis.hdel(self.k(key), *fields)) if fields else 0
@@ -392,12 +391,7 @@ class RedisStore:
     def zrange(self, key: str, start: int = 0, end: int = -1) -> list[tuple[str, float]]:
         # withscores=True always yields (member, score) pairs; redis-py's zrange is not overloaded on it
         pairs = cast("list[tuple[bytes | str, float]]", self.redis.zrange(self.k(key), start, end, withscores=True))
-        return [(_text(m), float(s)) for m, s in pairs]
-
-    def zrange_upto(self, key: str, ceiling: float, count: int) -> list[tuple[str, float]]:
-        pairs = cast("list[tuple[bytes | str, float]]",
-                     self.redis.zrangebyscore(self.k(key), "-inf", ceiling, start=0, num=count, withscores=True))
-        return [(_text(m), float(s)) for m, s in pairs]
+        return [(as_text(m), float(s)) for m, s in pairs]
 
     def zcard(self, key: str) -> int:
         return int(self.redis.zcard(self.k(key)))
@@ -409,7 +403,7 @@ class RedisStore:
         return int(self.redis.srem(self.k(key), *members)) if members else 0
 
     def smembers(self, key: str) -> builtins.set[str]:
-        return {_text(m) for m in self.redis.smembers(self.k(key))}
+        return {as_text(m) for m in self.redis.smembers(self.k(key))}
 
     def keys(self, pattern: str) -> list[str]:
         n = len(self.prefix)
