@@ -16,7 +16,10 @@ from typing import Any
 from agents.records import AgentRec, CallRec
 from core.state import RedisStore, StateStore
 
-HOLDING = frozenset({"offered", "on_call", "wrap_up"})  # agent states that carry a call
+HOLDING = frozenset({"offered", "on_call", "wrap_up"})  # agent states that name a call
+# ...of which these have it now. An agent in wrap-up names the call they finished, which may already be
+# with another agent (a transfer puts it back into a queue while the first agent wraps up their leg).
+CARRYING = frozenset({"offered", "on_call"})
 ASSIGNED = frozenset({"offered", "connected"})  # call states that name an agent
 
 
@@ -60,6 +63,8 @@ def assignment_faults(agents: Mapping[int, AgentRec], calls: Mapping[str, CallRe
         if agent.state in HOLDING:
             if not agent.call_id:
                 faults.append(f"agent {agent_id} is {agent.state} without a call")
+            elif agent.state not in CARRYING:
+                continue
             elif agent.call_id in holder:
                 faults.append(f"call {agent.call_id} is held by agents {holder[agent.call_id]} and {agent_id}")
             else:

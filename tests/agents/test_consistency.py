@@ -26,6 +26,17 @@ def test_a_consistent_state_has_no_faults() -> None:
     assert assignment_faults(agents, calls) == []
 
 
+def test_an_agent_wrapping_up_a_transferred_call_is_not_a_second_holder() -> None:
+    """After a transfer to a queue the first agent wraps up their leg while the call is offered to, or
+    connected with, the next agent: both name it, one has it."""
+    agents = {1: agent(1, "wrap_up", "c1"), 4: agent(4, "offered", "c1"), 5: agent(5, "wrap_up", "c2"),
+              6: agent(6, "on_call", "c2")}
+    calls = {"c1": call("c1", "offered", 4), "c2": call("c2", "connected", 6)}
+    assert assignment_faults(agents, calls) == []
+    agents[7] = agent(7, "on_call", "c2")  # two agents who have it now: still a fault
+    assert assignment_faults(agents, calls) == ["call c2 is held by agents 6 and 7"]
+
+
 def test_each_kind_of_disagreement_is_named() -> None:
     agents = {1: agent(1, "on_call", "c1"), 2: agent(2, "offered", "c1"), 3: agent(3, "on_call"),
               4: agent(4, "ready", "c9"), 5: agent(5, "on_call", "c5")}
