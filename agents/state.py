@@ -9,7 +9,6 @@ agent two calls or a call two agents.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any, Protocol, cast
 from redis.exceptions import NoScriptError
 
 from agents.policy import rolling_aht
+from core import fastjson
 from core.state import MemoryStore, RedisStore, StateStore, as_text
 
 Check = tuple[str, str, Sequence[str]]  # key, field, allowed values ("" = missing)
@@ -292,8 +292,8 @@ class RedisAcdState:
         self._heads = self._redis.register_script(_HEADS_LUA)
 
     def _args(self, checks: Sequence[Check], ops: Sequence[Op]) -> list[str]:
-        return [self.store.prefix, json.dumps([[k, f, list(a)] for k, f, a in checks]),
-                json.dumps(_normalise(ops), ensure_ascii=False)]
+        return [self.store.prefix, fastjson.dumps([[k, f, list(a)] for k, f, a in checks]),
+                fastjson.dumps(_normalise(ops))]
 
     def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
         return bool(self._script(keys=[], args=self._args(checks, ops)))
@@ -361,7 +361,7 @@ class RedisAcdState:
                       states: Sequence[str]) -> Heads:
         if not limits:
             return Heads(False, [])
-        args: list[str] = [self.store.prefix, str(depth), str(count), hash_prefix, json.dumps(list(states))]
+        args: list[str] = [self.store.prefix, str(depth), str(count), hash_prefix, fastjson.dumps(list(states))]
         for key, ceiling in limits:
             args += [key, repr(float(ceiling))]
         stale, rows = self._heads(keys=[], args=args)

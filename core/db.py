@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from core import fastjson
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -63,6 +65,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
+    kwargs.setdefault("json_serializer", fastjson.dumps)  # JSON columns (call log, routing, events)
+    kwargs.setdefault("json_deserializer", fastjson.loads)
     if url.startswith("sqlite"):
         from core.files import private_sqlite
 

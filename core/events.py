@@ -15,7 +15,6 @@ and also publishes to a Redis channel so that other nodes' subscribers see the e
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
@@ -23,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Literal, Protocol
 
+from core import fastjson
 from core.clock import Clock, SystemClock
 from core.masking import scrub_data
 
@@ -60,6 +60,7 @@ class DomainEvent:
     _scope: ClassVar[str | None] = None
     _pii: ClassVar[tuple[tuple[str, PiiKind], ...]] = ()
     _has_agent: ClassVar[bool] = False
+    _field_names: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -78,11 +79,13 @@ class DomainEvent:
         cls._scope = next((f.name for f in declared if f.metadata.get("scope")), None)
         cls._pii = tuple((f.name, f.metadata["pii"]) for f in declared if "pii" in f.metadata)
         cls._has_agent = any(f.name == "agent_id" for f in declared)
+        cls._field_names = tuple(f.name for f in declared)
         cls._described = True  # type: ignore[attr-defined]
 
     def data(self) -> dict[str, Any]:
         """The event's fields as the wire carries them (shallow: nested values stay as given)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        self._describe()
+        return {name: getattr(self, name) for name in self._field_names}
 
     # The envelope's parts. Underscored: an event may declare a field named `scope` (console.broadcast,
     # call.blocked, switch.block.*), `agent` or `pii`, which would hide a method of that name.
@@ -137,11 +140,11 @@ class Event:
     masks: tuple[tuple[str, PiiKind], ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, default=str)
+        return fastjson.dumps(asdict(self), default=str)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Event:
-        raw = json.loads(text)
+        raw = fastjson.loads(text)
         masks = tuple((str(name), kind) for name, kind in raw.get("masks") or () if kind in ("phone", "id"))
         return cls(type=raw["type"], data=raw["data"], ts=raw["ts"], node=raw["node"], id=raw["id"],
                    scope=raw.get("scope"), agent_id=raw.get("agent_id"), masks=masks)

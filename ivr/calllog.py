@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, case, func, select
 
 from core import provinces
 from core.db import table_of
-from core.masking import mask_id, mask_phone, scrub_data
+from core.masking import mask_id, mask_phone, scrub_records
 from ivr.models import CallRecord, SurveyResult
 
 _CALLS = table_of(CallRecord)
@@ -62,9 +62,10 @@ class CallLog:
     def finished(self, state: dict[str, Any]) -> None:
         v = state["vars"]
         ending: dict[str, Any] = {
-            "path": list(state.get("path", [])), "inputs": scrub_data(list(state.get("inputs", []))),
+            "path": list(state.get("path", [])), "inputs": scrub_records(state.get("inputs", [])),
             "routing": {**(state.get("route") or {}), "queue": state.get("queue")},
-            "events": [scrub_data(_private(e)) for e in state.get("events", [])],
+            # scrubbed when they were made; checked again here, the last step before the database
+            "events": scrub_records(_private(e) for e in state.get("events", [])),
             "language": str(v.get("language") or "zh"), "province": v.get("province"), "topic": v.get("topic"),
             "outcome": str(state.get("outcome") or "ended")[:40], "ended_at": self.clock.now(),
             "id_hash": None, "id_masked": None}

@@ -8,13 +8,12 @@ spoken in front of the next action's own prompts, so a channel makes one round t
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from core import provinces
+from core import fastjson, provinces
 from core.clock import china_now
 from core.events import DomainEvent
 from core.masking import mask_id, mask_phone, scrub
@@ -344,13 +343,13 @@ class Engine:
 
     def _load(self, call_id: str) -> dict[str, Any] | None:
         raw = self.store.get(self._key(call_id))
-        return json.loads(raw) if raw else None
+        return fastjson.loads(raw) if raw else None
 
     def _save(self, state: dict[str, Any], action: Action | None) -> None:
         state["last_action"] = action.to_dict() if action is not None else None
         state["touched"] = self.clock.time()
         ttl = DONE_TTL if state.get("done") else STATE_TTL
-        self.store.set(self._key(state["call_id"]), json.dumps(state, ensure_ascii=False, default=str), ttl=ttl)
+        self.store.set(self._key(state["call_id"]), fastjson.dumps(state, default=str), ttl=ttl)
 
     def state(self, call_id: str) -> dict[str, Any] | None:
         """The live JSON state of a call (None once it expired)."""

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.events import InProcessBus
-from core.masking import scrub, scrub_data
+from core.masking import scrub, scrub_data, scrub_records
 from hotline.cli import main
 from ivr.events import CallInput
 
@@ -34,6 +36,32 @@ def test_scrub_leaves_ids_hashes_and_times_alone() -> None:
     for text in ("CA1234567890123456789012345678ab", "2026-11-24T10:00:00", "1733312345.12", "退休工资怎么算"):
         assert scrub(text) == text
     assert scrub_data({"a": [ID, 7, {"b": MOBILE}]}) == {"a": [scrub(ID), 7, {"b": scrub(MOBILE)}]}
+
+
+# Text in the shape of a call's events: digits, separators, letters and Chinese around whole numbers.
+_PIECES = st.sampled_from([ID, MOBILE, "0755-12345678", "6222 0212 3456 7890", "12333", "ast-1795600000.1",
+                           " ", "-", "\n", "x", "按1", "。", "+86", "0", "2026-12-07"])
+_TEXT = st.lists(_PIECES, max_size=6).map("".join)
+_VALUE = st.one_of(_TEXT, st.integers(), st.none(), st.lists(_TEXT, max_size=3),
+                   st.dictionaries(st.sampled_from(["a", "b"]), _TEXT, max_size=2))
+_RECORDS = st.lists(st.dictionaries(st.sampled_from(["type", "text", "value", "notices", "t"]), _VALUE,
+                                    max_size=4), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RECORDS)
+def test_scrub_records_masks_exactly_what_scrub_data_masks(rows: list[dict]) -> None:
+    assert scrub_records(rows) == [scrub_data(r) for r in rows]
+
+
+def test_scrub_records_masks_a_number_split_over_nothing_but_keeps_clean_records_as_they_are() -> None:
+    clean = [{"type": "prompt", "text": "养老保险请按1", "t": 0.5}, {"type": "kb", "notices": [1, "n-2"]}]
+    out = scrub_records(clean)
+    assert out == clean and all(a is b for a, b in zip(out, clean, strict=True))
+    dirty = [{"type": "input", "value": "12333"}, {"type": "input", "value": f"号码\n{MOBILE}"},
+             {"type": "kb", "nested": {"said": [f"身份证{ID}"]}}]
+    out = scrub_records(dirty)
+    assert MOBILE not in str(out) and ID not in str(out) and out[0] == dirty[0]
 
 
 def test_events_on_the_bus_carry_no_full_number() -> None:
