@@ -9,7 +9,8 @@ prompts, GET DATA, music on hold, a hold step, EXEC Dial, HOTLINE_DONE, HANGUP. 
   * command turnaround: from the generator's reply to the server's next command (p50/p99);
   * memory per held call: the server process's RSS growth with `held` calls parked in the hold step.
 `--engine` also measures our server with the real IVR engine on a demo platform (domain cost included:
-call start in the engine and the hang-up bookkeeping).
+call start in the engine and the hang-up bookkeeping), twice: as the node starts by default and with
+`HOTLINE_NODE_CPU` (all its threads on one CPU, `ours-1cpu`).
 """
 
 from __future__ import annotations
@@ -134,8 +135,16 @@ def _panoramisk_uvloop(port_q: Any, engine: bool, data_dir: str) -> None:
 
 # "ours" runs on the node's loop (uvloop), "panoramisk" as it ships (the standard loop); the other two
 # give the like-for-like comparison of the protocol code on each loop.
+def _ours_one_cpu(port_q: Any, engine: bool, data_dir: str) -> None:
+    """Ours with the node's `HOTLINE_NODE_CPU` pinning: all its threads on the last CPU."""
+    from core.affinity import pin_process
+
+    pin_process(max(os.sched_getaffinity(0)))
+    _ours(port_q, engine, data_dir)
+
+
 SERVERS = {"ours": _ours, "panoramisk": _panoramisk, "ours-asyncio": _ours_asyncio,
-           "panoramisk-uvloop": _panoramisk_uvloop}
+           "panoramisk-uvloop": _panoramisk_uvloop, "ours-1cpu": _ours_one_cpu}
 
 
 def _rss_kib(pid: int) -> int:
@@ -357,8 +366,9 @@ def command(calls: int, concurrency: int, held: int, paced: int, think_ms: float
             results[kind].append(_run_server(kind, calls, concurrency, held if n == 0 else 0, False,
                                              paced if n == 0 else 0, think_ms))
     rows = [_median_row(results[k]) for k in kinds]
-    if engine:
+    if engine:  # the node as it starts by default, then with HOTLINE_NODE_CPU (its threads on one CPU)
         rows.append(_run_server("ours", max(200, calls // 10), min(concurrency, 50), 0, True))
+        rows.append(_run_server("ours-1cpu", max(200, calls // 10), min(concurrency, 50), 0, True))
     click.echo(f"  {'server':<18} {'calls':>6} {'failed':>6} {'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
                f"{'setup p99':>9} {'CPU ms/call':>11} {'held':>6} {'KiB/held':>8}")
     for r in rows:

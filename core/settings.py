@@ -155,6 +155,7 @@ class Settings(EnvSettings):
     timezone: str = "Asia/Shanghai"
     test_call_key: str = ""  # HOTLINE_TEST_CALL_KEY; "": generated into the data dir (core/testcalls.py)
     web_threads: int = Field(256, ge=1)  # gunicorn threads (each open SSE stream holds one)
+    node_cpu: str = "off"  # HOTLINE_NODE_CPU: off | auto | a CPU number (core/affinity.py)
     # overrides of the homes' settings (see `extra_key`), for tests; never from the environment
     extra: dict[str, Any] = _no_env(default_factory=dict)
     # the homes' settings built from these settings (HomeSettings.of): read once, at start
@@ -170,6 +171,13 @@ class Settings(EnvSettings):
     @classmethod
     def _reverify(cls, value: object) -> str:
         return handoff_reverify_policy(None if value is None else str(value))
+
+    @field_validator("node_cpu", mode="before")
+    @classmethod
+    def _node_cpu(cls, value: object) -> str:
+        from core.affinity import parse_node_cpu
+
+        return parse_node_cpu(str(value))
 
     @field_validator("timezone")
     @classmethod

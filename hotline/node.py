@@ -156,6 +156,9 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
 
     def post_worker_init(worker: Any) -> None:
         platform = state["platform"] = from_env(**overrides)
+        from core.affinity import pin_node
+
+        pin_node(platform.settings.node_cpu, platform.settings.node_id)  # before the loop's threads start
         loop = state["loop"] = BackgroundLoop(platform)
         loop.start()
         state["watchdog"] = ShutdownWatchdog(SHUTDOWN_DEADLINE_S, on_arm=close_streams)

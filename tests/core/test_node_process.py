@@ -67,9 +67,26 @@ def _open_consoles_and_calls(web_port: int, agi_port: int, *, streams: int, call
     return {"streams": sum(1 for code in opened if code == 200), "calls": lines}
 
 
+def _cpus_of_threads(pid: int) -> set[str]:
+    """The CPUs each thread of a process may run on ("Cpus_allowed_list"), as a set of those lists."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        status = (task / "status").read_text()
+        found.add(re.search(r"Cpus_allowed_list:\s*(\S+)", status).group(1))  # type: ignore[union-attr]
+    return found
+
+
+def _worker_pid(arbiter: int) -> int:
+    children = Path(f"/proc/{arbiter}/task/{arbiter}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
 def test_node_starts_on_a_fresh_data_dir_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     web_port, agi_port = _free_port(), _free_port()
-    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_WEB_THREADS": "32"}
+    cpu = max(os.sched_getaffinity(0))  # HOTLINE_NODE_CPU: the worker's threads stay on it
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_WEB_THREADS": "32",
+           "HOTLINE_NODE_CPU": str(cpu)}
     for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)
     proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve", "--web-port", str(web_port),
@@ -89,6 +106,8 @@ def test_node_starts_on_a_fresh_data_dir_and_stops_cleanly_on_sigint(tmp_path: P
         assert _wait_for(agi_open, 30), "the FastAGI listener never opened"
         held = _open_consoles_and_calls(web_port, agi_port, streams=20, calls=5)
         assert held["streams"] == 20, held
+        # the loop, the domain pool and the 20 stream threads, started before and after the pin
+        assert _cpus_of_threads(_worker_pid(proc.pid)) == {str(cpu)}
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the whole process group
         try:

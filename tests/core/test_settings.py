@@ -12,7 +12,8 @@ from core.settings import ConfigError, Settings, env_names
 CORE_VARIABLES = {
     "data_dir": "HOTLINE_DATA_DIR", "database_url": "DATABASE_URL", "records_database_url": "RECORDS_DATABASE_URL",
     "redis_url": "REDIS_URL", "web_host": "HOTLINE_WEB_HOST", "web_port": "HOTLINE_WEB_PORT",
-    "web_threads": "HOTLINE_WEB_THREADS", "agi_host": "HOTLINE_AGI_HOST", "agi_port": "HOTLINE_AGI_PORT",
+    "web_threads": "HOTLINE_WEB_THREADS",
+    "node_cpu": "HOTLINE_NODE_CPU", "agi_host": "HOTLINE_AGI_HOST", "agi_port": "HOTLINE_AGI_PORT",
     "secret_key": "HOTLINE_SECRET_KEY", "handoff_secret": "HOTLINE_HANDOFF_SECRET",
     "handoff_reverify": "HOTLINE_HANDOFF_REVERIFY", "audit_key": "HOTLINE_AUDIT_KEY", "demo_mode": "HOTLINE_DEMO",
     "node_id": "HOTLINE_NODE_ID", "center_code": "HOTLINE_CENTER", "public_url": "HOTLINE_PUBLIC_URL",
@@ -63,7 +64,8 @@ def test_the_environment_and_overrides(clean_env: Path, monkeypatch: pytest.Monk
 
 @pytest.mark.parametrize(("variable", "value"), [
     ("HOTLINE_WEB_PORT", "eighty"), ("HOTLINE_WEB_PORT", "70000"), ("HOTLINE_AGI_PORT", "-1"),
-    ("HOTLINE_WEB_THREADS", "many"), ("HOTLINE_DEMO", "perhaps"), ("HOTLINE_HANDOFF_REVERIFY", "sometimes"),
+    ("HOTLINE_WEB_THREADS", "many"), ("HOTLINE_NODE_CPU", "0,1"),
+    ("HOTLINE_DEMO", "perhaps"), ("HOTLINE_HANDOFF_REVERIFY", "sometimes"),
     ("HOTLINE_TIMEZONE", "Mars/Olympus"),
 ])
 def test_a_bad_value_stops_with_the_variable_named(clean_env: Path, monkeypatch: pytest.MonkeyPatch,
