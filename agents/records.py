@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
+from core import fastjson
+
 _R = TypeVar("_R", bound="_Record")
 
 
@@ -63,7 +65,7 @@ class _Record:
             if kind == "str":
                 values[name] = raw
                 continue
-            value = (_freeze(json.loads(raw)) if raw else None) if kind == "json" else \
+            value = (_freeze(fastjson.loads(raw)) if raw else None) if kind == "json" else \
                 _int(raw) if kind == "int" else _float(raw)
             if value is not None or name in nullable:
                 values[name] = value

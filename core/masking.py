@@ -77,12 +77,16 @@ def has_personal_number(text: str) -> bool:
     return bool(text) and scrub(text) != text
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def scrub_data(value: Any) -> Any:
     """`scrub` applied to every string inside a JSON-like value (events, call-log entries)."""
     if isinstance(value, str):
         return scrub(value)
-    if isinstance(value, dict):
-        return {k: scrub_data(v) for k, v in value.items()}
+    if isinstance(value, dict):  # most values are flat: strings and numbers handled without recursing
+        return {k: scrub(v) if type(v) is str else v if type(v) in _SCALARS else scrub_data(v)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [scrub_data(v) for v in value]
     if isinstance(value, tuple):

@@ -133,10 +133,18 @@ class MemoryStore:
         return key in self._data
 
     def _typed(self, key: str, kind: type[_T]) -> _T | None:
-        """The live value at `key` (None when absent); a TypeError when it holds another kind."""
-        if not self._alive(key):
+        """The live value at `key` (None when absent); a TypeError when it holds another kind.
+        (`_alive` and `_checked` written out: every read of the ACD's state comes through here.)"""
+        value = self._data.get(key)
+        if value is None:
             return None
-        return self._checked(key, kind)
+        exp = self._expiry.get(key)
+        if exp is not None and exp <= self.clock.time():
+            del self._data[key], self._expiry[key]
+            return None
+        if not isinstance(value, kind):
+            raise TypeError(f"key {key!r} holds a {type(value).__name__}, not a {kind.__name__}")
+        return value
 
     def _ensure(self, key: str, kind: type[_T]) -> _T:
         """The live value at `key`, created empty when absent."""
