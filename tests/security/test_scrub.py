@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.events import InProcessBus
-from core.masking import scrub, scrub_data, scrub_records
+from core.masking import _would_mask, scrub, scrub_data, scrub_records
 from hotline.cli import main
 from ivr.events import CallInput
 
@@ -40,7 +40,8 @@ def test_scrub_leaves_ids_hashes_and_times_alone() -> None:
 
 # Text in the shape of a call's events: digits, separators, letters and Chinese around whole numbers.
 _PIECES = st.sampled_from([ID, MOBILE, "0755-12345678", "6222 0212 3456 7890", "12333", "ast-1795600000.1",
-                           " ", "-", "\n", "x", "按1", "。", "+86", "0", "2026-12-07"])
+                           " ", "-", "\n", "x", "X", "按1", "。", "+86", "0", "2026-12-07", "１３９０００",
+                           "012345", "4321", "*", "."])
 _TEXT = st.lists(_PIECES, max_size=6).map("".join)
 _VALUE = st.one_of(_TEXT, st.integers(), st.none(), st.lists(_TEXT, max_size=3),
                    st.dictionaries(st.sampled_from(["a", "b"]), _TEXT, max_size=2))
@@ -52,6 +53,13 @@ _RECORDS = st.lists(st.dictionaries(st.sampled_from(["type", "text", "value", "n
 @given(_RECORDS)
 def test_scrub_records_masks_exactly_what_scrub_data_masks(rows: list[dict]) -> None:
     assert scrub_records(rows) == [scrub_data(r) for r in rows]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(alphabet="0123456789１２３ -+Xx.号码", max_size=12)), max_size=8))
+def test_the_one_pass_check_agrees_with_scrub(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _would_mask(text) == (scrub(text) != text)
 
 
 def test_scrub_records_masks_a_number_split_over_nothing_but_keeps_clean_records_as_they_are() -> None:
