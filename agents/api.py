@@ -242,6 +242,11 @@ class AcdApi(Protocol):
         is checked when a ticket is assigned).
         """
 
+    def update_queue(self, queue_id: str, *, max_wait: int, overflow_action: str) -> tuple[QueueDef, QueueDef]:
+        """Change a queue's maximum wait (30–3600 s) and overflow action ("callback" or "queue:<id>"); (before,
+        after). Waiting calls keep their deadline; new calls get the new one on every node.
+        """
+
     def waiting_calls(self, center_code: str | None = ...) -> list[dict]: ...
 
     def withdraw(self, call_id: str, reason: str = ...) -> bool: ...

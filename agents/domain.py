@@ -12,6 +12,7 @@ AGENT_STATES = ("logged_out", "ready", "not_ready", "offered", "on_call", "wrap_
 VOICE_CONCURRENCY = 1
 DEFAULT_MAX_TICKETS = 10
 MAX_TICKETS_LIMIT = 50
+MAX_WAIT_RANGE = (30, 3600)  # seconds a caller may wait in a queue before its overflow action
 CALL_STATES = ("waiting", "offered", "connected", "ended", "abandoned", "callback")
 DISPOSITIONS: dict[str, str] = {
     "resolved": "已解答",

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from agents.api import QueueDef
+from agents.domain import MAX_WAIT_RANGE
 from agents.models import QueueRow
 from core import provinces
+from core.errors import Refusal
 from core.topics import GENERAL, TOPICS, queue_id
 from core.versioned import VersionedCache
 
@@ -25,6 +27,10 @@ if TYPE_CHECKING:
     from agents.api import AgentsHost
 
 VERSION_KEY = "acd:queues:version"
+
+
+class QueueChangeRefused(Refusal):
+    """A queue change that would break routing (unknown queue, wait out of range, bad overflow)."""
 
 
 def default_queues(code: str) -> tuple[QueueDef, ...]:
@@ -71,6 +77,33 @@ class Queues:
         if created:
             self.changed()
         return created
+
+    def update(self, queue_id: str, *, max_wait: int, overflow_action: str) -> tuple[QueueDef, QueueDef]:
+        """Change a queue's maximum wait and overflow action; (before, after). Calls already waiting keep
+        the deadline they were given when they were queued; new calls get the new one on every node
+        (the cache's version moves). The overflow is "callback" or "queue:<another existing queue>"."""
+        before = self.queue(queue_id)
+        if before is None:
+            raise QueueChangeRefused(f"没有队列 {queue_id} / no queue {queue_id}", kind="not_found")
+        low, high = MAX_WAIT_RANGE
+        if not low <= max_wait <= high:
+            raise QueueChangeRefused(f"最长等待须在 {low}–{high} 秒之间 / the maximum wait must be {low}–{high} s")
+        action = overflow_action.strip()
+        if action != "callback":
+            target = action.removeprefix("queue:") if action.startswith("queue:") else ""
+            if not target or self.queue(target) is None:
+                raise QueueChangeRefused("溢出去向须为回电或已有队列 / overflow must be callback or an existing "
+                                         f"queue, not {overflow_action!r}")
+            if target == queue_id:
+                raise QueueChangeRefused("队列不能溢出到自身 / a queue cannot overflow into itself")
+        with self.platform.db.session() as s:
+            row = s.get(QueueRow, queue_id)
+            if row is None:  # removed since the snapshot was read
+                raise QueueChangeRefused(f"没有队列 {queue_id} / no queue {queue_id}", kind="not_found")
+            row.max_wait, row.overflow_action = max_wait, action
+        self.changed()
+        after = QueueDef(before.id, before.center_code, before.topic, before.skills, max_wait, action)
+        return before, after
 
     def changed(self) -> None:
         """After a committed change to `acd_queues`: every node re-reads it."""

@@ -86,6 +86,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         self.queue = queue_defs.queue
         self.queue_for = queue_defs.queue_for
         self.queues = queue_defs.queues
+        self.update_queue = queue_defs.update
         self.ensure_queues = queue_defs.ensure_queues
         self.store = platform.store
         self.config = AcdSettings.of(platform.settings)

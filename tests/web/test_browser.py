@@ -269,6 +269,14 @@ def test_editor_edits_reviewer_publishes_agent_finds(server: dict[str, Any], bro
     row.locator("details.agent-edit button.primary").click()
     expect(admin.locator("#toast")).to_contain_text("已保存")
     assert acd.profile(agent_id).max_tickets == 3
+    # a queue's maximum wait and overflow: Guangdong's pension queue waits 5 minutes, then a callback
+    admin.select_option("#queue-center", "44")
+    queue_row = admin.locator("tr[data-queue='44-pension']")
+    queue_row.locator("input[name=max_wait]").fill("300")
+    queue_row.locator("select[name=overflow_action]").select_option("callback")
+    queue_row.locator("button.primary").click()
+    expect(admin.locator("#queues .flash")).to_contain_text("44-pension 已保存")
+    assert (acd.queue("44-pension").max_wait, acd.queue("44-pension").overflow_action) == (300, "callback")
     admin.click("#lang-switch")
     expect(admin.locator("h2").first).to_contain_text("Users and roles")
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import Conflict, NotFound
 
-from agents.domain import MAX_TICKETS_LIMIT
+from agents.domain import MAX_TICKETS_LIMIT, MAX_WAIT_RANGE
 from core import provinces
 from core.models import ROLES, User
 from web.apikit import op
@@ -256,11 +256,48 @@ def admin_center_hours(code: str, **days: str | None) -> dict:
     return {"ok": True, "center": _center_row(center), "message": f"{code} 人工服务时间已保存 / hours saved"}
 
 
-@op("/admin/queues", roles=ADMIN, tag="admin")
-def admin_queues() -> dict:
-    """Queues with topic, skills, maximum wait and overflow."""
-    return {"queues": [q for q in to_jsonable(platform_of().agents.queues())
-                       if current_user.can_see_province(q.get("center_code"))]}
+def queue_center(queue_id: str) -> str:
+    """The center whose queue an id names (`44-pension` → 44): whose admins may change it."""
+    return str(queue_id).partition("-")[0]
+
+
+def queue_id_example(province: str) -> str:
+    return f"{province}-pension"
+
+
+@op("/admin/queues", roles=ADMIN, tag="admin", template="admin/_queues.html",
+    params=(Param("center", description="one center's queues (default: every queue in scope)"),))
+def admin_queues(center: str | None = None) -> dict:
+    """Queues with topic, skills, maximum wait and overflow; for each, the overflow targets offered
+    (a callback, the queues of the same topic, the center's other queues)."""
+    every = to_jsonable(platform_of().agents.queues())
+    visible = [q for q in every if current_user.can_see_province(q.get("center_code"))]
+    centers = sorted({q["center_code"] for q in visible})
+    shown = center if center in centers else (
+        current_user.province_scope if current_user.province_scope in centers else (centers[0] if centers else None))
+    queues = [q for q in visible if center is None or q["center_code"] == center]
+    targets = {q["id"]: [t["id"] for t in every if t["id"] != q["id"] and (
+        t["topic"] == q["topic"] or t["center_code"] == q["center_code"])] for q in visible
+        if q["center_code"] == shown}
+    low, high = MAX_WAIT_RANGE
+    return {"queues": queues, "centers": centers, "center": shown, "targets": targets,
+            "shown": [q for q in visible if q["center_code"] == shown], "max_wait_range": [low, high]}
+
+
+@op("/admin/queues/<queue_id>", method="POST", roles=ADMIN, tag="admin", template="admin/_queues.html",
+    scope="queue_id", scope_from=queue_center, scope_example=queue_id_example,
+    params=(Param("max_wait", kind="integer", required=True, description="seconds a caller waits, 30-3600"),
+            Param("overflow_action", required=True, description='"callback" or "queue:<queue id>"')))
+def admin_update_queue(queue_id: str, max_wait: int, overflow_action: str) -> dict:
+    """Change a queue's maximum wait and what happens after it (audited with the values before);
+    calls already waiting keep their deadline."""
+    before, after = platform_of().agents.update_queue(queue_id, max_wait=max_wait, overflow_action=overflow_action)
+    _audit("queue.update", f"queue:{queue_id}",
+           {"before": {"max_wait": before.max_wait, "overflow_action": before.overflow_action},
+            "after": {"max_wait": after.max_wait, "overflow_action": after.overflow_action}})
+    result = admin_queues(center=after.center_code)
+    result.update(ok=True, queue=to_jsonable(after), message=f"{queue_id} 已保存 / saved")
+    return result
 
 
 @op("/admin/holidays", roles=ADMIN, tag="admin", template="admin/_holidays.html")
