@@ -3,7 +3,7 @@
 The node's threads (the asyncio loop with FastAGI and AMI, the domain pool the calls' engine steps run
 in, the web server's threads) share one GIL. When the kernel runs two of them on two cores, every hand-
 over of the GIL crosses cores; measured with the engine behind FastAGI on 2 cores, a call then costs
-about twice the CPU it costs with the same threads on one core (docs/asterisk.md, "One CPU per node").
+about twice the CPU it costs with the same threads on one core (docs/asterisk.md, "Fourth pass").
 Python runs one thread at a time anyway, so a node loses no Python throughput by staying on one CPU;
 the other cores are left to PostgreSQL, Redis, Asterisk and the other nodes. Children the node starts
 (espeak-ng, sox) inherit the CPU.
@@ -58,6 +58,17 @@ def pin_process(cpu: int) -> int:
             continue
         moved += 1
     return moved
+
+
+def cpu_problem(spec: str, node_id: str) -> str | None:
+    """Why `spec` cannot be applied on this machine (a CPU this process may not use), or None."""
+    if not hasattr(os, "sched_getaffinity"):  # pragma: no cover - not Linux
+        return None
+    try:
+        choose_cpu(spec, node_id, os.sched_getaffinity(0))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def pin_node(spec: str, node_id: str) -> int | None:

@@ -6,8 +6,8 @@ and is kept the same here: keys that are not strings are written as strings (`OP
 datetimes go through `default` (`str(dt)`, as before) instead of orjson's own ISO form. Non-ASCII
 text is written as UTF-8, as `ensure_ascii=False` did. One difference is kept: NaN and infinities
 are written as `null` (json wrote `NaN`/`Infinity`, which is not JSON and which neither Redis's cjson
-nor PostgreSQL reads). Not for text that is hashed or signed (the
-audit chain): its bytes must never change with a library."""
+nor PostgreSQL reads). Not for text that is hashed or signed (the audit chain): its bytes must
+never change with a library."""
 
 from __future__ import annotations
 

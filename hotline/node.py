@@ -110,6 +110,12 @@ def run_node(web_port: int | None = None, agi_port: int | None = None,
     except ConfigError as exc:
         log.error("%s", exc)
         return 2
+    from core.affinity import cpu_problem
+
+    problem = cpu_problem(settings.node_cpu, settings.node_id)  # the worker pins itself; refused here, clearly
+    if problem:
+        log.error("%s", problem)
+        return 2
 
     # Prepare the database in the arbiter (before any worker exists), saying what each step does.
     prep = from_env(**overrides)

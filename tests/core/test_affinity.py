@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.affinity import choose_cpu, parse_node_cpu
+from core.affinity import choose_cpu, cpu_problem, parse_node_cpu
 from core.settings import Settings
 
 
@@ -33,6 +33,24 @@ def test_choice_is_none_when_off_stable_for_auto_and_checked_for_numbers() -> No
     assert choose_cpu("2", "node-1", allowed) == 2
     with pytest.raises(ValueError, match=r"may run on CPUs \[0, 1\] only"):
         choose_cpu("5", "node-1", {0, 1})
+
+
+def test_a_cpu_this_process_may_not_use_is_named_before_the_node_starts() -> None:
+    beyond = max(os.sched_getaffinity(0)) + 1
+    assert f"HOTLINE_NODE_CPU={beyond}" in (cpu_problem(str(beyond), "node-1") or "")
+    assert cpu_problem("auto", "node-1") is None and cpu_problem("off", "node-1") is None
+
+
+def test_the_node_refuses_to_start_on_a_cpu_it_may_not_use(tmp_path: Path) -> None:
+    beyond = max(os.sched_getaffinity(0)) + 1
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_NODE_CPU": str(beyond)}
+    for name in ("DATABASE_URL", "RECORDS_DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
+    done = subprocess.run([sys.executable, "-m", "hotline.cli", "serve", "--web-port", "0", "--agi-port", "0"],
+                          env=env, capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 2
+    assert f"HOTLINE_NODE_CPU={beyond}: this process may run on CPUs" in done.stdout + done.stderr
 
 
 _PIN_AND_REPORT = """
