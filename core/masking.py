@@ -48,6 +48,7 @@ _CARD_RE = re.compile(_B + r"(\d{4}(?:[ -]?\d{4}){2,3}[ -]?\d{0,3})" + _E)
 _MOBILE_RE = re.compile(_B + r"((?:\+?86[ -]?)?1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _E)
 _LANDLINE_RE = re.compile(_B + r"(0\d{2,3})[ -]?(\d{3,4})[ -]?(\d{4})" + _E)
 _DIGIT_RE = re.compile(r"\d")
+_RUN_RE = re.compile(r"[\dA-Za-z+ -]{10,}")  # where a personal number can stand (has_personal_number)
 
 
 def _card(m: re.Match[str]) -> str:
@@ -74,7 +75,13 @@ def scrub(text: str) -> str:
 
 
 def has_personal_number(text: str) -> bool:
-    return bool(text) and scrub(text) != text
+    """Whether `scrub(text)` would change `text`, without running its five patterns over all of it.
+
+    Every character a personal-number pattern matches is a digit, a letter X, "+", a space or a
+    hyphen, and none matches fewer than 10 digits. So a match, and the characters its look-arounds
+    see, lie inside one run of such characters, and only the runs holding 10 digits or more need
+    scrubbing to know: most of a call's text (Chinese) is never scanned."""
+    return any(len(_DIGIT_RE.findall(run)) >= 10 and scrub(run) != run for run in _RUN_RE.findall(text))
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})
@@ -108,19 +115,7 @@ def scrub_records(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 texts.append(value)
             elif isinstance(value, dict | list | tuple):
                 _strings_in(value, texts)
-    return [scrub_data(r) for r in rows] if _would_mask("\n".join(texts)) else rows
-
-
-# Every character a personal-number pattern matches is a digit, a letter X, "+", a space or a hyphen,
-# and none matches fewer than 10 digits. So a match, and the characters its look-arounds see, lie
-# inside one run of such characters, and scrubbing the runs holding 10 digits or more one by one masks
-# exactly what scrubbing the whole text would: most of a call's text (Chinese) is never scanned.
-_RUN_RE = re.compile(r"[\dA-Za-z+ -]{10,}")
-
-
-def _would_mask(text: str) -> bool:
-    """Whether `scrub(text)` would change `text`, without running its five patterns over all of it."""
-    return any(len(_DIGIT_RE.findall(run)) >= 10 and scrub(run) != run for run in _RUN_RE.findall(text))
+    return [scrub_data(r) for r in rows] if has_personal_number("\n".join(texts)) else rows
 
 
 def _strings_in(value: Any, out: list[str]) -> None:

@@ -95,6 +95,10 @@ class _ZSet:
         return rows
 
 
+def _wrong_kind(key: str, value: object, kind: type) -> TypeError:
+    return TypeError(f"key {key!r} holds a {type(value).__name__}, not a {kind.__name__}")
+
+
 class MemoryStore:
     """In-process store with TTLs read from an injectable clock."""
 
@@ -124,27 +128,26 @@ class MemoryStore:
         if self.clock.time() - self._swept_at >= self.SWEEP_EVERY_S:
             self.sweep()
 
+    def _live(self, key: str) -> object | None:
+        """The value at `key`, None when there is none or it expired (an expired key is dropped here;
+        a key's expiry never outlives its value). Every read of the ACD's state comes through here."""
+        value = self._data.get(key)
+        if value is not None:
+            exp = self._expiry.get(key)
+            if exp is not None and exp <= self.clock.time():
+                del self._data[key], self._expiry[key]
+                return None
+        return value
+
     def _alive(self, key: str) -> bool:
-        exp = self._expiry.get(key)
-        if exp is not None and exp <= self.clock.time():
-            self._data.pop(key, None)
-            self._expiry.pop(key, None)
-            return False
-        return key in self._data
+        return self._live(key) is not None
 
     def _typed(self, key: str, kind: type[_T]) -> _T | None:
-        """The live value at `key` (None when absent); a TypeError when it holds another kind.
-        (`_alive` and `_checked` written out: every read of the ACD's state comes through here.)"""
-        value = self._data.get(key)
-        if value is None:
-            return None
-        exp = self._expiry.get(key)
-        if exp is not None and exp <= self.clock.time():
-            del self._data[key], self._expiry[key]
-            return None
-        if not isinstance(value, kind):
-            raise TypeError(f"key {key!r} holds a {type(value).__name__}, not a {kind.__name__}")
-        return value
+        """The live value at `key` (None when absent); a TypeError when it holds another kind."""
+        value = self._live(key)
+        if value is None or isinstance(value, kind):
+            return value
+        raise _wrong_kind(key, value, kind)
 
     def _ensure(self, key: str, kind: type[_T]) -> _T:
         """The live value at `key`, created empty when absent."""
@@ -155,7 +158,7 @@ class MemoryStore:
     def _checked(self, key: str, kind: type[_T]) -> _T:
         value = self._data[key]
         if not isinstance(value, kind):
-            raise TypeError(f"key {key!r} holds a {type(value).__name__}, not a {kind.__name__}")
+            raise _wrong_kind(key, value, kind)
         return value
 
     def _hash(self, key: str) -> dict[str, str] | None:
