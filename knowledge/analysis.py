@@ -35,8 +35,20 @@ HOMOPHONE_WEIGHT = 0.8
 
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width), lower case, spoken digit strings to digits."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    if len(text or "") <= _CACHED_NORMALIZE:  # a question: one search normalises it several times
+        return _normalize_short(text or "")
+    return _normalize(text)
+
+
+_CACHED_NORMALIZE = 300
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
     return _SPOKEN_NUMBER.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group(0)), text)
+
+
+_normalize_short = lru_cache(maxsize=32)(_normalize)  # small: the texts of the searches in progress
 
 
 def _fuzzy_syllable(syl: str) -> str:

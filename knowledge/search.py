@@ -135,7 +135,7 @@ class RankModel:
 
     def score(self, feats: dict[str, float]) -> float:
         w = self.weights
-        return sum(w.get(k, 0.0) * v for k, v in feats.items())
+        return sum(w[k] * v for k, v in feats.items() if k in w)
 
     def answerable(self, feats: dict[str, float]) -> float:
         c = self.confidence
@@ -198,6 +198,9 @@ class Searcher:
         self._body_cache: dict[str, tuple[IndexDoc, frozenset[str]]] = {}
         self.embedder = Embedder.shared(self.config.semantic)
         self._sem_cache: dict[str, tuple[IndexDoc, Any, Any]] = {}
+        self._bigram_idf: dict[str, float | None] = {}  # bigram -> IDF, None for a stop bigram
+        self._term_idf: dict[str, float] = {}
+        self._term_idf_n = -1  # the index size `_term_idf` was computed for
 
     # --- indexing -------------------------------------------------------------------------------
     def make_doc(self, *, article_id: str, revision_id: int, title: str, questions: Iterable[str],
@@ -233,6 +236,9 @@ class Searcher:
             if warm:
                 self._doc_vectors(doc)
         self.homophones.add(terms)
+        # new dicts, not cleared ones: a search that began before this keeps writing into the old one
+        self._bigram_idf = {}
+        self._term_idf = {}
 
     SEMANTIC_WARM = 1_000  # up to this many articles, their semantic vectors are built with the index
 
@@ -256,9 +262,33 @@ class Searcher:
         self.learn([doc])
 
     # --- searching ------------------------------------------------------------------------------
-    def _idf(self, term: str, n: int) -> float:
-        df = self.backend.doc_freq(term)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+    def _idfs(self, n: int) -> dict[str, float]:
+        """The cache of query terms' IDF over the `n` indexed articles: kept until the index changes
+        (`learn` after an upsert or rebuild replaces it; a removal changes `n`)."""
+        if n != self._term_idf_n:
+            self._term_idf, self._term_idf_n = {}, n
+        return self._term_idf
+
+    def _idf(self, term: str, n: int, cache: dict[str, float]) -> float:
+        idf = cache.get(term)
+        if idf is None:
+            df = self.backend.doc_freq(term)
+            idf = cache[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return idf
+
+    def _bigram_weight(self, bigram: str, n: int, cache: dict[str, float | None]) -> float | None:
+        """A character bigram's IDF over the articles' strong fields, None for a bigram of stop
+        characters; `cache` (`_bigram_idf`) keeps it until `learn` changes the frequencies."""
+        if bigram in cache:
+            return cache[bigram]
+        stop = self.analyzer.stopwords
+        if bigram in stop or (bigram[0] in stop and bigram[1] in stop):
+            idf = None
+        else:
+            df = self._bigram_df.get(bigram, 0)
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        cache[bigram] = idf
+        return idf
 
     def _query_bigrams(self, query: str, context_weight: float
                        ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
@@ -267,6 +297,7 @@ class Searcher:
         the need (the first asking clause — a caller asks the main thing first; the first clause when
         none asks)."""
         n = max(len(self._bigram_docs), 1)
+        cache = self._bigram_idf
         out: dict[str, float] = {}
         flat: dict[str, float] = {}
         need: dict[str, float] = {}
@@ -276,10 +307,9 @@ class Searcher:
         for i, clause in enumerate(parts):
             w = 1.0 if clause.asking or not asking else context_weight
             for bg in han_bigrams(clause.text):
-                if all(ch in self.analyzer.stopwords for ch in bg) or bg in self.analyzer.stopwords:
+                idf = self._bigram_weight(bg, n, cache)
+                if idf is None:
                     continue
-                df = self._bigram_df.get(bg, 0)
-                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
                 if w * idf > out.get(bg, 0.0):
                     out[bg] = w * idf
                 flat[bg] = idf
@@ -301,7 +331,8 @@ class Searcher:
             return None
         provinces = None if include_other_provinces else ([NATIONAL, province] if province else [NATIONAL])
         n = len(self.backend)
-        idf = {t.text: self._idf(t.text, n) * t.weight for t in terms}
+        cache = self._idfs(n)
+        idf = {t.text: self._idf(t.text, n, cache) * t.weight for t in terms}
         total = sum(idf.values()) or 1.0  # words the index lacks count here: they are part of the question
         known = [t for t in terms if self.backend.doc_freq(t.text) > 0]  # the others match nothing
         candidates = self.backend.query([(t.text, t.weight) for t in known], field_weights=cfg.field_weights,
@@ -335,17 +366,18 @@ class Searcher:
             ft = doc.field_terms
             feats = {"bm25": c.score / top}
             for f in fields:
-                feats[f] = sum(qidf[t] for t in qterms & ft[f]) / total
+                feats[f] = sum(map(qidf.__getitem__, qterms & ft[f])) / total
             if want_bigram:
-                feats["bigram"] = sum(qbig[b] for b in qbig_keys & doc.bigrams) / qbig_total
+                feats["bigram"] = sum(map(qbig.__getitem__, qbig_keys & doc.bigrams)) / qbig_total
             if want_title:
                 feats["title_cover"] = self._title_cover(doc, qbig_keys)
             if want_body or want_need:
                 body = self._body_bigrams(doc)
             if want_body:
-                feats["body_bigram"] = sum(flat[b] for b in flat_keys & body) / flat_total
+                feats["body_bigram"] = sum(map(flat.__getitem__, flat_keys & body)) / flat_total
             if want_need:
-                feats["need_bigram"] = sum(need[b] for b in (need_keys & doc.bigrams) | (need_keys & body)) / need_total
+                feats["need_bigram"] = sum(map(need.__getitem__, (need_keys & doc.bigrams) | (need_keys & body))
+                                           ) / need_total
             if qvec is not None:
                 strong_vec, body_vec = self._doc_vectors(doc)
                 feats["sem_strong"] = cosine(qvec, strong_vec)
@@ -402,7 +434,7 @@ class Searcher:
         weights, total = self._title_weights(doc)
         if not total:
             return 0.0
-        return sum(weights[b] for b in qbig if b in weights) / total
+        return sum(map(weights.__getitem__, filter(weights.__contains__, qbig))) / total
 
     def confidence_features(self, analysis: Analysis, best: Scored) -> dict[str, float]:
         """What the "is there an answer" model sees about the best article."""

@@ -106,3 +106,44 @@ def test_body_bigram_is_the_share_of_the_query_found_in_the_body() -> None:
     assert analysis is not None
     by_id = {sc.candidate.doc.article_id: sc.features for sc in analysis.scored}
     assert by_id["a-card-act"]["body_bigram"] > by_id["a-card"]["body_bigram"] > 0.0
+
+
+def _ranking(s: Searcher, query: str) -> tuple[bool, float, list[tuple[str, float]]]:
+    r = s.search(query, province=None, day=DAY)
+    return r.no_answer, round(r.confidence, 9), [(h.article_id, round(h.score, 9)) for h in r.hits]
+
+
+def _forget(s: Searcher) -> None:
+    """Empty every cache the searcher and its backend keep between searches."""
+    s._bigram_idf, s._term_idf, s._term_idf_n = {}, {}, -1
+    s.backend._clauses, s.backend._fdf, s.backend._df = {}, {}, {}  # type: ignore[attr-defined]
+
+
+def test_the_caches_kept_between_searches_never_outlive_a_change() -> None:
+    """Term and bigram IDFs and the backend's term clauses are kept between searches: after upserts
+    (a new article, an edited one) the ranking must equal that of the same index with no cache."""
+    queries = ["失业金怎么领", "社保卡丢了", "住院报销比例", "工伤认定 申请", "生育津贴 能领多少"]
+    s = searcher()
+    for q in queries:  # fills the caches
+        _ranking(s, q)
+    extra = [("a-birth", "生育津贴能领多少？", "生育保险", "00", ["生育津贴", "产假工资"],
+              "生育津贴按职工所在用人单位上年度职工月平均工资计发。"),
+             ("a-unemp", "失业保险金怎么申领？", "失业保险", "00", ["失业金", "领失业金", "失业补助"],
+              "失业后到参保地经办机构、网上或在电子社保卡申领失业保险金，报销也可一并咨询。")]
+    for i, (a, t, c, p, kw, body) in enumerate(extra, 10):
+        s.upsert(s.make_doc(article_id=a, revision_id=i, title=t, questions=[], keywords=kw, body_text=body,
+                            short_answer=body[:20], province=p, category=c, effective_from=None,
+                            effective_to=None))
+        warm = [_ranking(s, q) for q in queries]
+        _forget(s)
+        assert warm == [_ranking(s, q) for q in queries]
+    assert _ranking(s, "生育津贴 能领多少")[2][0][0] == "a-birth"
+
+
+def test_a_removed_article_changes_the_term_idf_at_once() -> None:
+    s = searcher()
+    n = len(s.backend)
+    before = s._idf("挂失", n, s._idfs(n))
+    s.backend.remove("a-unemp")
+    m = len(s.backend)
+    assert m == n - 1 and s._idf("挂失", m, s._idfs(m)) < before  # the same df among fewer articles
