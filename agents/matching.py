@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from agents import endpoints, policy, transitions
@@ -188,8 +190,7 @@ class MatchingMixin:
             return None
         skills = frozenset(json.loads(agent["skills"]))
         now = self._now()
-        reach = {q: w for q in (self.store.smembers(ACTIVE) if active is None else active)
-                 if (w := _min_wait(agent["center"], skills, q)) is not None}
+        reach = _reach(agent["center"], skills, self.store.smembers(ACTIVE) if active is None else active)
         if not reach:
             return None
         for _ in range(3):  # the calls it might take went to other agents meanwhile: read the heads again
@@ -222,6 +223,43 @@ class MatchingMixin:
                     return "not_ready", [], after
                 lost = True
         return ("lost" if lost else "none"), sorted({keyed[h.index][0] for h in heads.rows}), None
+
+
+class _Reach:
+    """What one agent profile (center, skills) can ever take: the queues seen so far, and of those the
+    ones it may take with the wait before it may (`policy.min_wait_for`). Both are replaced together,
+    never changed in place, so readers need no lock."""
+
+    __slots__ = ("known", "lock")
+
+    def __init__(self) -> None:
+        self.known: tuple[frozenset[str], dict[str, int]] = (frozenset(), {})
+        self.lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4096)
+def _profile(agent_center: str, skills: frozenset[str]) -> _Reach:
+    return _Reach()
+
+
+def _reach(agent_center: str, skills: frozenset[str], active: Iterable[str]) -> dict[str, int]:
+    """The queues among `active` this agent may take calls from, with the wait before they may. The
+    same few agent profiles meet the same queues on every decision, and an agent reaches few of the
+    national directory's ~200 queues: only queues new to the profile are worked out, then the profile's
+    few are looked up in `active` (it was the longest single step of an agent's match)."""
+    prof = _profile(agent_center, skills)
+    active = active if isinstance(active, (set, frozenset)) else set(active)
+    seen, wait = prof.known
+    if not active <= seen:
+        with prof.lock:
+            seen, wait = prof.known
+            wait = dict(wait)
+            for q in active - seen:
+                w = _min_wait(agent_center, skills, q)
+                if w is not None:
+                    wait[q] = w
+            prof.known = seen, wait = seen | active, wait
+    return {q: w for q, w in wait.items() if q in active}
 
 
 @functools.lru_cache(maxsize=1 << 16)

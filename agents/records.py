@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
 from core import fastjson
@@ -42,19 +42,26 @@ class _Record:
     _FLOAT: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
-    def _spec(cls) -> tuple[dict[str, str], frozenset[str]]:
-        """Per class, computed once: how each modelled field converts, which default to None."""
+    def _spec(cls) -> tuple[dict[str, str], frozenset[str], dict[str, Any]]:
+        """Per class, computed once: how each modelled field converts, which default to None, and
+        every modelled field's default (all immutable: none but `extra` has a factory)."""
         spec = _SPECS.get(cls)
         if spec is None:
-            names = [f.name for f in fields(cls) if f.name != "extra"]
-            kinds = {n: "json" if n in cls._JSON else "int" if n in cls._INT else "float" if n in cls._FLOAT
-                     else "str" for n in names}
-            spec = _SPECS[cls] = (kinds, frozenset(f.name for f in fields(cls) if f.default is None))
+            modelled = [f for f in fields(cls) if f.name != "extra"]
+            if any(f.default is MISSING for f in modelled):
+                raise TypeError(f"{cls.__name__}: every modelled field needs a plain default")
+            kinds = {f.name: "json" if f.name in cls._JSON else "int" if f.name in cls._INT
+                     else "float" if f.name in cls._FLOAT else "str" for f in modelled}
+            spec = _SPECS[cls] = (kinds, frozenset(f.name for f in modelled if f.default is None),
+                                  {f.name: f.default for f in modelled})
         return spec
 
     @classmethod
     def from_hash(cls: type[_R], h: Mapping[str, str]) -> _R:
-        kinds, nullable = cls._spec()
+        """The record a stored hash holds. Built without the dataclass's `__init__`, which sets each
+        of ~25 fields through `object.__setattr__` (frozen) and was most of a read's cost; the result
+        is the same object `cls(**fields)` would make (a test checks it)."""
+        kinds, nullable, defaults = cls._spec()
         values: dict[str, Any] = {}
         extra: dict[str, str] = {}
         for name, raw in h.items():
@@ -69,7 +76,12 @@ class _Record:
                 _int(raw) if kind == "int" else _float(raw)
             if value is not None or name in nullable:
                 values[name] = value
-        return cls(**values, extra=extra)
+        record = object.__new__(cls)
+        state = record.__dict__
+        state.update(defaults)
+        state.update(values)
+        state["extra"] = extra
+        return record
 
     def to_hash(self) -> dict[str, str]:
         out = dict(self.extra)
@@ -86,7 +98,7 @@ class _Record:
         return out
 
 
-_SPECS: dict[type, tuple[dict[str, str], frozenset[str]]] = {}
+_SPECS: dict[type, tuple[dict[str, str], frozenset[str], dict[str, Any]]] = {}
 
 
 def _freeze(value: Any) -> Any:

@@ -123,42 +123,47 @@ class MemoryAcdState:
         self._lock = threading.RLock()
 
     def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
+        """Apply a transaction's checks and operations at once. The values are converted here as
+        `_normalise` converts them for the Lua script (strings in hashes and sets, floats as scores,
+        milliseconds truncated), without building the normalised copy; the store converts hash values."""
         s = self.store
         with self._lock:
             for key, field, allowed in checks:
                 if (s.hget(key, field) or "") not in allowed:
                     return False
-            for op in _normalise(ops):
-                kind, key = op[0], op[1]
-                if kind == "hset":
+            for op in ops:
+                kind, key = op[0], str(op[1])
+                if kind == "hincr":
+                    s.hincrby(key, str(op[2]), int(op[3]))
+                elif kind == "sadd":
+                    s.sadd(key, str(op[2]))
+                elif kind == "hset":
                     s.hset(key, op[2])
+                elif kind == "zadd":
+                    s.zadd(key, {str(op[3]): float(op[2])})
+                elif kind == "zrem":
+                    s.zrem(key, str(op[2]))
+                elif kind == "srem_if_zempty":
+                    if s.zcard(str(op[3])) == 0:
+                        s.srem(key, str(op[2]))
+                elif kind == "srem":
+                    s.srem(key, str(op[2]))
                 elif kind == "hdel":
-                    s.hdel(key, *op[2])
+                    if op[2]:
+                        s.hdel(key, *op[2])
                 elif kind == "del":
                     s.delete(key)
-                elif kind == "zadd":
-                    s.zadd(key, {op[3]: float(op[2])})
-                elif kind == "zrem":
-                    s.zrem(key, op[2])
-                elif kind == "sadd":
-                    s.sadd(key, op[2])
-                elif kind == "srem":
-                    s.srem(key, op[2])
-                elif kind == "hincr":
-                    s.hset(key, {op[2]: str(int(s.hget(key, op[2]) or 0) + int(op[3]))})
-                elif kind == "srem_if_zempty":
-                    if s.zcard(op[3]) == 0:
-                        s.srem(key, op[2])
                 elif kind == "expire":
-                    s.expire(key, int(op[2]) / 1000)
+                    s.expire(key, int(op[2] * 1000) / 1000)
                 elif kind == "zreplace":
-                    self._zreplace(key, float(op[2]), op[3], op[4])
+                    self._zreplace(key, float(op[2]), "" if op[3] in ("", None) else repr(float(op[3])), str(op[4]))
                 elif kind == "ewma":
                     prev = s.get(key)
                     s.set(key, repr(rolling_aht(float(prev) if prev else None, float(op[2]), float(op[3]))))
                 elif kind == "zdue":
-                    current = s.zscore(key, op[3])
-                    s.zadd(key, {op[3]: float(op[2]) if current is None else min(float(op[2]), current - DUE_STEP)})
+                    member, score = str(op[3]), float(op[2])
+                    current = s.zscore(key, member)
+                    s.zadd(key, {member: score if current is None else min(score, current - DUE_STEP)})
                 else:
                     raise ValueError(f"unknown op {kind}")
             return True

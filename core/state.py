@@ -37,6 +37,9 @@ class StateStore(Protocol):
     def hget(self, key: str, field: str) -> str | None: ...
     def hgetall(self, key: str) -> dict[str, str]: ...
     def hdel(self, key: str, *fields: str) -> int: ...
+    def hincrby(self, key: str, field: str, amount: int = 1) -> int:
+        """Add to an integer field of a hash (created at 0), as Redis HINCRBY; returns the new value."""
+        ...
     def zadd(self, key: str, mapping: Mapping[str, float]) -> None: ...
     def zrem(self, key: str, *members: str) -> int: ...
     def zscore(self, key: str, member: str) -> float | None: ...
@@ -235,6 +238,14 @@ class MemoryStore:
             h = self._hash(key)
             return dict(h) if h else {}
 
+    def hincrby(self, key: str, field: str, amount: int = 1) -> int:
+        with self._mutex:
+            self._maybe_sweep()
+            h = self._ensure(key, dict)
+            value = int(h.get(field) or 0) + int(amount)
+            h[field] = str(value)
+            return value
+
     def hdel(self, key: str, *fields: str) -> int:
         with self._mutex:
             h = self._hash(key)
@@ -382,6 +393,9 @@ class RedisStore:
     def hget(self, key: str, field: str) -> str | None:
         value = self.redis.hget(self.k(key), field)
         return None if value is None else as_text(value)
+
+    def hincrby(self, key: str, field: str, amount: int = 1) -> int:
+        return int(self.redis.hincrby(self.k(key), field, int(amount)))
 
     def hgetall(self, key: str) -> dict[str, str]:
         return {as_text(f): as_text(v) for f, v in self.redis.hgetall(self.k(key)).items()}

@@ -71,3 +71,47 @@ def test_next_widen_is_the_time_to_the_next_tier() -> None:
     for waited in (0, 30, 60, 119, 200, 299):
         later = waited + policy.next_widen(waited)
         assert policy.tier_of(later) == policy.tier_of(waited) + 1
+
+
+TOPIC_NAMES = sorted(TOPICS)
+QUEUES = [f"{c}-{t}" for c in CENTERS for t in TOPIC_NAMES]
+
+
+@given(st.lists(st.tuples(st.sampled_from(CENTERS), st.frozensets(st.sampled_from(TOPIC_NAMES), max_size=3),
+                          st.frozensets(st.sampled_from(QUEUES))), max_size=12))
+def test_an_agents_reach_remembered_per_profile_equals_working_it_out(steps) -> None:  # type: ignore[no-untyped-def]
+    """`matching._reach` remembers per (center, skills) the queues it has worked out; whatever order the
+    active sets come in, it answers exactly what `policy.min_wait_for` says of each active queue."""
+    from agents import matching
+
+    matching._profile.cache_clear()
+    for center, skills, active in steps:
+        expected = {q: w for q in active
+                    if (w := policy.min_wait_for(center, skills, *q.split("-", 1))) is not None}
+        assert matching._reach(center, skills, active) == expected
+
+
+def test_an_agents_reach_stays_whole_when_threads_add_queues_at_once() -> None:
+    """Threads that meet new queues of one profile at the same time must not lose each other's."""
+    import threading
+
+    from agents import matching
+
+    matching._profile.cache_clear()
+    skills = frozenset(TOPICS)
+    groups = [set(QUEUES[i::8]) for i in range(8)]
+    barrier = threading.Barrier(len(groups))
+
+    def meet(active: set[str]) -> None:
+        barrier.wait()
+        matching._reach("44", skills, active)
+
+    threads = [threading.Thread(target=meet, args=(g,)) for g in groups]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    everything = set(QUEUES)
+    expected = {q: w for q in everything if (w := policy.min_wait_for("44", skills, *q.split("-", 1))) is not None}
+    seen, wait = matching._profile("44", skills).known
+    assert seen == everything and wait == expected

@@ -3,6 +3,9 @@ writes (both stores) is fully modelled."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,7 +25,11 @@ _times = st.floats(min_value=0, max_value=4e9, allow_nan=False)
 def test_a_call_record_survives_the_stored_form(rec: CallRec) -> None:
     stored = rec.to_hash()
     assert all(isinstance(v, str) for v in stored.values())
-    assert CallRec.from_hash(stored) == rec
+    read = CallRec.from_hash(stored)
+    assert read == rec and vars(read) == vars(rec)  # the same object __init__ makes, not only equal fields
+    assert dataclasses.replace(read, state="ended").state == "ended" and read.state == rec.state
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.state = "ended"  # type: ignore[misc]
 
 
 @given(st.builds(AgentRec, id=st.integers(1, 10**6), skills=st.lists(_text, max_size=3).map(tuple),
@@ -30,7 +37,8 @@ def test_a_call_record_survives_the_stored_form(rec: CallRec) -> None:
                  since=_times, idle_since=st.none() | _times, offer_until=st.none() | _times,
                  endpoints=st.none() | st.dictionaries(st.sampled_from(["asterisk", "twilio"]), _text)))
 def test_an_agent_record_survives_the_stored_form(rec: AgentRec) -> None:
-    assert AgentRec.from_hash(rec.to_hash()) == rec
+    read = AgentRec.from_hash(rec.to_hash())
+    assert read == rec and vars(read) == vars(rec)
 
 
 def test_an_empty_or_missing_field_reads_as_its_default() -> None:

@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from core.clock import FakeClock
 from core.state import MemoryStore
 
@@ -46,6 +48,19 @@ def test_hashes(any_store) -> None:  # type: ignore[no-untyped-def]
     assert any_store.hget("call:1", "province") == "44"
     assert any_store.hdel("call:1", "state", "nope") == 1
     assert any_store.hgetall("missing") == {}
+
+
+def test_hash_counters(any_store) -> None:  # type: ignore[no-untyped-def]
+    assert any_store.hincrby("st:q1", "offered") == 1
+    assert any_store.hincrby("st:q1", "offered", 4) == 5
+    assert any_store.hincrby("st:q1", "wait_ms", -250) == -250
+    any_store.hset("st:q1", {"label": "x"})
+    assert any_store.hgetall("st:q1") == {"offered": "5", "wait_ms": "-250", "label": "x"}
+    with pytest.raises(Exception):  # noqa: B017 - a field that is not an integer, as Redis refuses it
+        any_store.hincrby("st:q1", "label")
+    any_store.set("plain", "1")
+    with pytest.raises(Exception):  # noqa: B017 - a key of another kind
+        any_store.hincrby("plain", "f")
 
 
 def test_sorted_sets_order_by_score(any_store) -> None:  # type: ignore[no-untyped-def]
