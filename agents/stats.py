@@ -4,7 +4,8 @@ to the database (`acd_interval_stats`) for reports."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+from datetime import UTC, datetime, tzinfo
 
 from core.clock import local_zone
 from core.testcalls import TEST_SCOPE_PREFIX
@@ -18,7 +19,14 @@ def interval_start(ts: float) -> int:
 
 
 def day_bucket(ts: float) -> str:
-    return "d" + datetime.fromtimestamp(ts, UTC).astimezone(local_zone()).strftime("%Y%m%d")
+    return _day_of_interval(interval_start(ts), local_zone())
+
+
+@functools.lru_cache(maxsize=256)
+def _day_of_interval(start: int, zone: tzinfo) -> str:
+    """The local day of a 15-minute interval: every zone's offset, and every change of it, falls on a
+    quarter hour, so an interval never spans two local days (worked out once per interval)."""
+    return "d" + datetime.fromtimestamp(start, UTC).astimezone(zone).strftime("%Y%m%d")
 
 
 def scopes(queue_id: str, center_code: str) -> tuple[str, ...]:

@@ -115,3 +115,39 @@ def test_an_agents_reach_stays_whole_when_threads_add_queues_at_once() -> None:
     expected = {q: w for q in everything if (w := policy.min_wait_for("44", skills, *q.split("-", 1))) is not None}
     seen, wait = matching._profile("44", skills).known
     assert seen == everything and wait == expected
+
+
+@given(st.sampled_from(["Asia/Shanghai", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe",
+                        "Europe/London"]),
+       st.floats(min_value=946_684_800, max_value=4_102_444_800, allow_nan=False))
+def test_the_day_counted_is_the_local_day_of_the_moment(zone_name: str, ts: float) -> None:
+    """`stats.day_bucket` works out the day once per 15-minute interval; in zones with quarter-hour
+    offsets and half-hour daylight-saving shifts it must still name the moment's own local day."""
+    from datetime import UTC, datetime
+
+    from agents import stats
+    from core.clock import DEFAULT_TIMEZONE, set_timezone
+
+    zone = set_timezone(zone_name)
+    try:
+        assert stats.day_bucket(ts) == "d" + datetime.fromtimestamp(ts, UTC).astimezone(zone).strftime("%Y%m%d")
+    finally:
+        set_timezone(DEFAULT_TIMEZONE)
+
+
+def test_the_day_counted_turns_at_local_midnight() -> None:
+    from datetime import datetime, timedelta
+
+    from agents import stats
+    from core.clock import DEFAULT_TIMEZONE, set_timezone
+
+    try:
+        for name in ("Asia/Shanghai", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe"):
+            zone = set_timezone(name)
+            for day in ("2026-03-08", "2026-04-05", "2026-10-04", "2026-11-01", "2026-12-07"):
+                midnight = datetime.fromisoformat(day).replace(tzinfo=zone).timestamp()
+                before = (datetime.fromisoformat(day) - timedelta(days=1)).strftime("d%Y%m%d")
+                assert stats.day_bucket(midnight - 0.001) == before, (name, day)
+                assert stats.day_bucket(midnight) == datetime.fromisoformat(day).strftime("d%Y%m%d"), (name, day)
+    finally:
+        set_timezone(DEFAULT_TIMEZONE)

@@ -115,3 +115,14 @@ def test_the_id_read_back_is_not_kept_in_the_call_log(data_dir: Path) -> None:
     assert "11010519491231002X" not in stored and "110105194912310" not in stored
     listed = hotline(data_dir, "flow", "calls", "--from", "13900001234")
     assert "11010519491231002X" not in listed
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789１２３ -+Xx", max_size=9))
+def test_no_personal_number_pattern_matches_fewer_than_ten_characters(text: str) -> None:
+    """`scrub` returns texts under 10 characters untouched without running its patterns (call ids,
+    queue ids, agent ids in events): exact only while no pattern can match so short a text."""
+    from core import masking
+
+    patterns = (masking._ID_RE, masking._ID15_RE, masking._MOBILE_RE, masking._CARD_RE, masking._LANDLINE_RE)
+    assert not any(p.search(text) for p in patterns)
