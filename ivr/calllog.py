@@ -8,24 +8,44 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core import provinces
 from core.db import table_of
 from core.masking import mask_id, mask_phone, scrub_records
+from ivr.journal import WriteBehindJournal
 from ivr.models import CallRecord, SurveyResult
 
 _CALLS = table_of(CallRecord)
-_INSERT = _CALLS.insert()  # statements built once: values come as parameters, compiled forms are cached
 _ENDING = ("path", "inputs", "routing", "events", "language", "province", "topic", "outcome", "ended_at")
-_FINISH = (_CALLS.update().where(_CALLS.c.call_id == bindparam("b_call_id"))
-           .values({**{name: bindparam(name) for name in _ENDING},
-                    # an identity learnt during the call is kept; none learnt leaves the row as it is
-                    "id_hash": func.coalesce(bindparam("id_hash"), _CALLS.c.id_hash),
-                    "id_masked": func.coalesce(bindparam("id_masked"), _CALLS.c.id_masked)}))
+_TIMES = ("started_at", "ended_at")  # epoch seconds in the journal, datetimes in the database
+
+
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The two idempotent writes, built once per dialect (a record may be applied twice after a
+    crash): a call's opening row unless the call is there, and its whole row at the end, which fills
+    the ending into an existing row (an identity learnt during the call is kept; none learnt leaves
+    the row's as it is)."""
+    insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    opening = insert(_CALLS).on_conflict_do_nothing(index_elements=["call_id"])
+    whole: Any = insert(_CALLS)
+    ending = {name: whole.excluded[name] for name in _ENDING}
+    ending["id_hash"] = func.coalesce(whole.excluded.id_hash, _CALLS.c.id_hash)
+    ending["id_masked"] = func.coalesce(whole.excluded.id_masked, _CALLS.c.id_masked)
+    return opening, whole.on_conflict_do_update(index_elements=["call_id"], set_=ending)
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in _TIMES:
+        if out.get(name) is not None:
+            out[name] = datetime.fromtimestamp(float(out[name]), UTC)
+    return out
 
 
 def _private(event: dict[str, Any]) -> dict[str, Any]:
@@ -36,46 +56,76 @@ def _private(event: dict[str, Any]) -> dict[str, Any]:
 
 
 class CallLog:
-    def __init__(self, db: Any, clock: Any, secret: str) -> None:
+    """The call log. Its two writes per call go through a write-behind journal (`ivr/journal.py`):
+    appended to a local file when the call starts and ends (kept if the process dies), written to
+    the database in batches a moment later. Every read here writes what is pending first, so a
+    process reads its own calls; another process sees a call within the journal's interval."""
+
+    def __init__(self, db: Any, clock: Any, secret: str, journal_dir: Path | None = None,
+                 node: str = "node") -> None:
         self.db = db
         self.clock = clock
         self._secret = (secret or "ivr").encode()
+        self._statements: tuple[Any, Any] | None = None
+        self.journal = (WriteBehindJournal(journal_dir, "calllog", node, self._apply)
+                        if journal_dir is not None else None)
 
     def id_hash(self, id_number: str) -> str:
         return hmac.new(self._secret, id_number.upper().encode(), hashlib.sha256).hexdigest()
 
-    # The two writes of every call go through SQLAlchemy Core (one statement each, no unit of work):
-    # they are most of the engine's cost per call. Each commits at once, so a crash loses nothing
-    # written before it, and a call's row is complete when `finished` returns.
     def _opening(self, state: dict[str, Any], language: str) -> dict[str, Any]:
         return {"call_id": state["call_id"], "caller": state.get("caller"), "entry": state["entry"],
                 "channel": state["channel"], "language": language, "flow_version_id": state.get("flow_id"),
-                "flow_version": state.get("flow_version"),
-                "started_at": datetime.fromtimestamp(state["t0"], self.clock.now().tzinfo)}
+                "flow_version": state.get("flow_version"), "started_at": float(state["t0"]),
+                "path": [], "inputs": [], "routing": {}, "events": [], "province": None, "topic": None,
+                "outcome": None, "ended_at": None, "id_hash": None, "id_masked": None}
 
     def started(self, state: dict[str, Any]) -> None:
-        row = {**self._opening(state, str(state["vars"].get("language", "zh"))),
-               "path": [], "inputs": [], "routing": {}, "events": []}
-        with self.db.engine.begin() as conn:
-            conn.execute(_INSERT, row)
+        self._write("start", self._opening(state, str(state["vars"].get("language", "zh"))))
 
     def finished(self, state: dict[str, Any]) -> None:
         v = state["vars"]
-        ending: dict[str, Any] = {
+        row = self._opening(state, "zh")  # the whole row, in case the start never reached the log
+        row.update({
             "path": list(state.get("path", [])), "inputs": scrub_records(state.get("inputs", [])),
             "routing": {**(state.get("route") or {}), "queue": state.get("queue")},
             # scrubbed when they were made; checked again here, the last step before the database
             "events": scrub_records(_private(e) for e in state.get("events", [])),
             "language": str(v.get("language") or "zh"), "province": v.get("province"), "topic": v.get("topic"),
-            "outcome": str(state.get("outcome") or "ended")[:40], "ended_at": self.clock.now(),
-            "id_hash": None, "id_masked": None}
+            "outcome": str(state.get("outcome") or "ended")[:40], "ended_at": self.clock.time()})
         if v.get("id_number"):
-            ending["id_hash"] = self.id_hash(str(v["id_number"]))
-            ending["id_masked"] = mask_id(str(v["id_number"]))
+            row["id_hash"] = self.id_hash(str(v["id_number"]))
+            row["id_masked"] = mask_id(str(v["id_number"]))
+        self._write("end", row)
+
+    def _write(self, kind: str, row: dict[str, Any]) -> None:
+        if self.journal is not None:
+            self.journal.append({"kind": kind, "row": row})
+        else:
+            self._apply([{"kind": kind, "row": row}])
+
+    def _apply(self, records: list[dict[str, Any]]) -> None:
+        """Write journal records in one transaction: the openings first, then the endings (a call's
+        end is never appended before its start, so this order keeps every call's order)."""
+        if self._statements is None:
+            self._statements = _statements(self.db.engine.dialect.name)
+        opening, whole = self._statements
+        starts = [_row(r["row"]) for r in records if r.get("kind") == "start"]
+        ends = [_row(r["row"]) for r in records if r.get("kind") == "end"]
         with self.db.engine.begin() as conn:
-            done = conn.execute(_FINISH, {**ending, "b_call_id": state["call_id"]})
-            if done.rowcount == 0:  # the start was not logged (database briefly away): log the whole call now
-                conn.execute(_INSERT, {**self._opening(state, "zh"), **ending})
+            if starts:
+                conn.execute(opening, starts)
+            if ends:
+                conn.execute(whole, ends)
+
+    def flush(self) -> None:
+        """Write the pending call-log records now (reads do it first)."""
+        if self.journal is not None:
+            self.journal.flush()
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
 
     def save_survey(self, state: dict[str, Any], *, question: str, score: int, label: str) -> None:
         v = state["vars"]
@@ -88,12 +138,14 @@ class CallLog:
 
     def open_calls(self, started_before: datetime, limit: int = 500) -> list[str]:
         """Ids of calls with no end logged that started before the given time."""
+        self.flush()
         with self.db.session() as s:
             q = select(CallRecord.call_id).where(CallRecord.ended_at.is_(None),
                                                  CallRecord.started_at < started_before).limit(limit)
             return list(s.execute(q).scalars())
 
     def mark_lost(self, call_id: str) -> None:
+        self.flush()
         with self.db.session() as s:
             row = s.execute(select(CallRecord).where(CallRecord.call_id == call_id)).scalar_one_or_none()
             if row is not None and row.ended_at is None:
@@ -115,6 +167,7 @@ class CallLog:
     def contacts(self, caller: str | None = None, id_number: str | None = None, limit: int = 10) -> list[dict]:
         if not caller and not id_number:
             return []
+        self.flush()
         with self.db.session() as s:
             q = select(CallRecord).order_by(CallRecord.started_at.desc(), CallRecord.id.desc()).limit(limit)
             if caller and id_number:
@@ -126,6 +179,7 @@ class CallLog:
             return [self.view(r) for r in s.execute(q).scalars()]
 
     def get(self, call_id: str, *, with_events: bool = True) -> dict[str, Any] | None:
+        self.flush()
         with self.db.session() as s:
             row = s.execute(select(CallRecord).where(CallRecord.call_id == call_id)).scalar_one_or_none()
             return self.view(row, with_events=with_events) if row else None

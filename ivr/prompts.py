@@ -9,6 +9,7 @@ a prompt without placeholders names `<language>/<id>` when that WAV exists in th
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -74,7 +75,13 @@ def fill(template: str, variables: Mapping[str, Any], lang: str) -> str:
 
 
 def placeholders(template: str) -> list[str]:
-    return [m.group(1) for m in _PLACEHOLDER.finditer(template)]
+    return list(_placeholders(template))
+
+
+@functools.lru_cache(maxsize=4096)
+def _placeholders(template: str) -> tuple[str, ...]:
+    """The catalog's templates are few and rendered at every step of every call: parsed once each."""
+    return tuple(m.group(1) for m in _PLACEHOLDER.finditer(template))
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ class PromptCatalog:
             raise KeyError(f"no prompt {pid!r} in the catalog")
         real_lang = lang if lang in entry.text else "zh"
         template = entry.text[real_lang]
-        dynamic = bool(placeholders(template))
+        dynamic = bool(_placeholders(template))
         text = fill(template, variables or {}, real_lang) if dynamic else template
         key = f"{real_lang}/{pid}"
         audio = key if not dynamic and key in self._audio else None

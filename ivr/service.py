@@ -22,7 +22,9 @@ class IvrService:
         self.platform = platform
         self.catalog = PromptCatalog.load(audio_dir=platform.settings.data_dir / "prompts")
         self.flows = FlowRepository(platform.db, platform.clock, self.catalog, platform.bus)
-        self.calls = CallLog(platform.db, platform.clock, platform.settings.secret_key)
+        self.calls = CallLog(platform.db, platform.clock, platform.settings.secret_key,
+                             journal_dir=platform.settings.data_dir / "ivr",
+                             node=str(getattr(platform.settings, "node_id", "") or "node"))
         self.engine = Engine(platform, homes if homes is not None else platform, self.flows, self.calls,
                              self.catalog)
         self._default_flow: Flow | None = None
@@ -59,6 +61,10 @@ class IvrService:
                 self.calls.mark_lost(call_id)
             lost.append(call_id)
         return lost
+
+    def shutdown(self) -> None:
+        """Write the call log's pending records (the platform closes)."""
+        self.calls.close()
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, text: str, entry: str = "12333", *, by: str = "cli", note: str = "") -> VersionInfo:

@@ -108,3 +108,24 @@ def test_fields_named_like_personal_numbers_are_declared_masked() -> None:
     unmarked = sorted(f"{name}.{f.name}" for name, cls in _declared().items() for f in fields(cls)
                       if f.name in PERSONAL_FIELDS and f.metadata.get("pii") != PERSONAL_FIELDS[f.name])
     assert unmarked == [], "declare them with phone_field() / id_field()"
+
+
+def test_event_ids_are_unique_and_differ_in_a_forked_child() -> None:
+    """Ids come from a seeded generator (a syscall each cost more than the event): unique, 128 bits,
+    and a forked child is reseeded, so two worker processes never hand out the same sequence."""
+    import os
+
+    from core.events import _event_id
+
+    ids = {_event_id() for _ in range(20_000)}
+    assert len(ids) == 20_000 and all(len(i) == 32 and int(i, 16) >= 0 for i in list(ids)[:100])
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, to the parent
+        os.write(write, _event_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    assert len(child) == 32 and child != _event_id()

@@ -24,6 +24,7 @@ SPOKEN = f"我的身份证号码是{ID}手机{MOBILE}，我想问养老保险"
 @pytest.mark.parametrize(("text", "hidden"), [
     (f"身份证{ID}", ID), ("旧身份证110105491231002", "110105491231002"), (f"手机{MOBILE}", MOBILE),
     ("+8613900001234", "13900001234"), ("座机010-12345678", "12345678"),
+    ("座机010-123-4567 请回电", "123-4567"),  # ten digits: the fewest any pattern needs
     ("卡号6222021234567890123", "6222021234567890123"), ("卡 6222 0212 3456 7890", "6222 0212 3456 7890"),
 ])
 def test_scrub_masks_every_kind_of_personal_number(text: str, hidden: str) -> None:
@@ -126,3 +127,19 @@ def test_no_personal_number_pattern_matches_fewer_than_ten_characters(text: str)
 
     patterns = (masking._ID_RE, masking._ID15_RE, masking._MOBILE_RE, masking._CARD_RE, masking._LANDLINE_RE)
     assert not any(p.search(text) for p in patterns)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet="0123456789１２３", min_size=1, max_size=9),
+                          st.text(alphabet=" -+Xx:、号码请按拨打", max_size=3)), max_size=12))
+def test_no_personal_number_pattern_matches_a_text_of_fewer_than_ten_digits(pieces: list[str]) -> None:
+    """`scrub` returns a text holding fewer than 10 digits untouched without running its patterns (the
+    prompts: "12333", "08:30-12:00", menu keys): exact only while every pattern needs 10 digits."""
+    from core import masking
+
+    text = "".join(pieces)
+    if len(masking._DIGIT_RE.findall(text)) >= 10:
+        return
+    patterns = (masking._ID_RE, masking._ID15_RE, masking._MOBILE_RE, masking._CARD_RE, masking._LANDLINE_RE)
+    assert not any(p.search(text) for p in patterns)
+    assert scrub(text) == text

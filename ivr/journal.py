@@ -1,0 +1,218 @@
+"""A write-behind journal: records are appended to a local file at once and written to the database
+in batches by a background thread, so the hot path pays one `write` instead of a statement and a
+commit, and nothing appended is lost when the process dies.
+
+The file holds every record not yet confirmed by the database, one JSON line each. A record appended
+is in the operating system's hands when `append` returns, so a killed process (SIGKILL, OOM) loses
+nothing: the next journal opened in the same folder finds the dead one's file (its lock is free) and
+applies it before anything else. The database side must therefore be idempotent: a record may be
+applied twice (after a crash between the commit and the file's truncation). Only a power cut or a
+kernel crash within the OS's write-back delay can lose records; the database's own commits in WAL
+mode with `synchronous=NORMAL` give the same guarantee.
+
+Each journal owns one file, `<name>-<node>-<pid>-<random>.journal`, locked with `flock` for as long as
+it is open; a file whose lock can be taken belongs to a process that is gone."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from core.files import private_dir
+
+log = logging.getLogger(__name__)
+
+Apply = Callable[[list[dict[str, Any]]], None]
+
+
+class WriteBehindJournal:
+    def __init__(self, folder: Path, name: str, node: str, apply: Apply, *, interval_s: float = 0.2,
+                 max_batch: int = 256) -> None:
+        self.folder = folder
+        self.name = name
+        self.node = "".join(c if c.isalnum() or c in "-_" else "_" for c in node)[:40] or "node"
+        self.apply = apply
+        self.interval_s = interval_s
+        self.max_batch = max_batch
+        self._lock = threading.Lock()  # the file and the pending list
+        self._flushing = threading.Lock()  # one batch at a time goes to the database
+        self._pending: list[tuple[bytes, dict[str, Any]]] = []
+        self._fd: int | None = None
+        self._path: Path | None = None
+        self._recovered = False
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    # -- the hot path ---------------------------------------------------------------------------
+    def append(self, record: dict[str, Any]) -> None:
+        """Keep `record` (a JSON object) in the file, then in the batch for the database."""
+        line = orjson.dumps(record) + b"\n"
+        with self._lock:
+            fd = self._open()
+            os.write(fd, line)
+            self._pending.append((line, record))
+            count = len(self._pending)
+        if self._thread is None:
+            self._start()
+        if count >= self.max_batch:
+            self._wake.set()
+
+    # -- the database side ----------------------------------------------------------------------
+    def flush(self) -> int:
+        """Write what is pending now (readers call this first, to read their own writes); returns
+        how many records went to the database. A database error leaves them pending and raises."""
+        with self._flushing:
+            self._recover()
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return 0
+            try:
+                self.apply([record for _, record in batch])
+            except Exception:
+                with self._lock:
+                    self._pending = batch + self._pending
+                raise
+            with self._lock:
+                self._compact()
+            return len(batch)
+
+    def close(self) -> None:
+        """Stop the thread, write what is pending and remove the file (kept if the database fails)."""
+        self._stop = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        try:
+            self.flush()
+        except Exception:
+            log.exception("%s: %d records stay in %s for the next start", self.name, len(self._pending), self._path)
+        with self._lock:
+            if self._fd is not None:
+                if not self._pending and self._path is not None:
+                    with contextlib.suppress(OSError):
+                        self._path.unlink()
+                os.close(self._fd)
+                self._fd = None
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _open(self) -> int:
+        if self._fd is None:
+            private_dir(self.folder)
+            suffix = f"{self.node}-{os.getpid()}-{secrets.token_hex(4)}"
+            self._path = self.folder / f"{self.name}-{suffix}.journal"
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return self._fd
+
+    def _compact(self) -> None:
+        """After a commit: the file keeps only what is still pending (rewritten and renamed over it
+        when new records came in meanwhile, so it never grows with the node's uptime)."""
+        if self._fd is None or self._path is None:
+            return
+        if not self._pending:
+            os.ftruncate(self._fd, 0)
+            return
+        fresh = self._path.with_name(self._path.name + ".new")
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.write(fd, b"".join(line for line, _ in self._pending))
+            os.replace(fresh, self._path)
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(self._fd)
+        self._fd = fd
+
+    def _recover(self) -> None:
+        """Apply the files of journals whose process is gone (once; retried after a database error)."""
+        if self._recovered:
+            return
+        own = self._path
+        for path in sorted(self.folder.glob(f"{self.name}-*.journal")):
+            if path == own:
+                continue
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live journal's file
+                records = _read_records(path)
+                if records:
+                    self.apply(records)
+                    log.warning("%s: applied %d records left by a process that stopped (%s)", self.name,
+                                len(records), path.name)
+                path.unlink()
+            finally:
+                os.close(fd)
+        for path in self.folder.glob(f"{self.name}-*.journal.new"):  # a compaction cut short: its
+            _remove_if_unlocked(path)  # records are all still in the file it was to replace
+        self._recovered = True
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name=f"{self.name}-writer", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop:
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+            if self._stop:
+                return
+            try:
+                self.flush()
+            except Exception:
+                log.exception("%s: writing %d records failed; retried in %.1f s", self.name, len(self._pending),
+                              self.interval_s)
+
+
+def _remove_if_unlocked(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path.unlink()
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    """The records of a journal file; a torn last line (the process died inside `write`) is skipped."""
+    out = []
+    for number, line in enumerate(path.read_bytes().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            log.error("%s line %d is not a whole record: skipped", path.name, number)
+            continue
+        if isinstance(record, dict):
+            out.append(record)
+    return out
