@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from core.db import table_of
 from core.masking import mask_id, mask_phone, scrub_records
 from ivr.journal import WriteBehindJournal
 from ivr.models import CallRecord, SurveyResult
+
+log = logging.getLogger(__name__)
 
 _CALLS = table_of(CallRecord)
 _ENDING = ("path", "inputs", "routing", "events", "language", "province", "topic", "outcome", "ended_at")
@@ -40,11 +43,21 @@ def _statements(dialect: str) -> tuple[Any, Any]:
     return opening, whole.on_conflict_do_update(index_elements=["call_id"], set_=ending)
 
 
+# String columns and their lengths: a value longer than its column (a SIP URI as the caller) is
+# clipped rather than refused, as PostgreSQL would refuse it.
+_LENGTHS: dict[str, int] = {c.name: int(getattr(c.type, "length", 0) or 0) for c in _CALLS.columns
+                            if getattr(c.type, "length", None)}
+
+
 def _row(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     for name in _TIMES:
         if out.get(name) is not None:
             out[name] = datetime.fromtimestamp(float(out[name]), UTC)
+    for name, length in _LENGTHS.items():
+        value = out.get(name)
+        if isinstance(value, str) and len(value) > length:
+            out[name] = value[:length]
     return out
 
 
@@ -99,10 +112,14 @@ class CallLog:
         self._write("end", row)
 
     def _write(self, kind: str, row: dict[str, Any]) -> None:
+        record = {"kind": kind, "row": row}
         if self.journal is not None:
-            self.journal.append({"kind": kind, "row": row})
-        else:
-            self._apply([{"kind": kind, "row": row}])
+            try:
+                self.journal.append(record)
+                return
+            except OSError:  # the journal's disk is full or gone: straight to the database instead
+                log.exception("call log journal unavailable; call %s written directly", row.get("call_id"))
+        self._apply([record])
 
     def _apply(self, records: list[dict[str, Any]]) -> None:
         """Write journal records in one transaction: the openings first, then the endings (a call's

@@ -59,7 +59,7 @@ class WriteBehindJournal:
         line = orjson.dumps(record) + b"\n"
         with self._lock:
             fd = self._open()
-            os.write(fd, line)
+            _write_all(fd, line)
             self._pending.append((line, record))
             count = len(self._pending)
         if self._thread is None:
@@ -80,12 +80,39 @@ class WriteBehindJournal:
             try:
                 self.apply([record for _, record in batch])
             except Exception:
-                with self._lock:
-                    self._pending = batch + self._pending
-                raise
+                if not self._isolate(batch):
+                    with self._lock:
+                        self._pending = batch + self._pending
+                    raise
             with self._lock:
                 self._compact()
             return len(batch)
+
+    def _isolate(self, batch: list[tuple[bytes, dict[str, Any]]]) -> bool:
+        """After a batch failed: apply its records one by one. When every one fails the database is
+        taken to be away (False: the batch stays pending). Otherwise the ones that fail alone are
+        records the database refuses: they go to `<name>-rejected.jsonl` beside the journal, with the
+        error, so one bad record never stops the others (True)."""
+        if len(batch) == 1:
+            return False
+        refused: list[tuple[bytes, str]] = []
+        for line, record in batch:
+            try:
+                self.apply([record])
+            except Exception as exc:  # noqa: BLE001 - any refusal is kept with its reason
+                refused.append((line, f"{type(exc).__name__}: {exc}"[:500]))
+        if len(refused) == len(batch):
+            return False
+        rejected = self.folder / f"{self.name}-rejected.jsonl"
+        fd = os.open(rejected, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            for line, error in refused:
+                _write_all(fd, orjson.dumps({"error": error, "record": orjson.loads(line)}) + b"\n")
+        finally:
+            os.close(fd)
+        log.error("%s: the database refused %d of %d records; kept in %s", self.name, len(refused), len(batch),
+                  rejected)
+        return True
 
     def close(self) -> None:
         """Stop the thread, write what is pending and remove the file (kept if the database fails)."""
@@ -131,7 +158,7 @@ class WriteBehindJournal:
         fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.write(fd, b"".join(line for line, _ in self._pending))
+            _write_all(fd, b"".join(line for line, _ in self._pending))
             os.replace(fresh, self._path)
         except BaseException:
             os.close(fd)
@@ -186,6 +213,12 @@ class WriteBehindJournal:
             except Exception:
                 log.exception("%s: writing %d records failed; retried in %.1f s", self.name, len(self._pending),
                               self.interval_s)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _remove_if_unlocked(path: Path) -> None:

@@ -126,10 +126,12 @@ def test_a_killed_process_loses_nothing_it_appended(tmp_path: Path) -> None:
         p.close()
 
 
-def _journal(folder: Path, applied: list[list[dict[str, Any]]], fail: list[bool] | None = None) -> WriteBehindJournal:
+def _journal(folder: Path, applied: list[list[dict[str, Any]]], down: list[bool] | None = None) -> WriteBehindJournal:
     def apply(records: list[dict[str, Any]]) -> None:
-        if fail and fail.pop(0):
+        if down and down[0]:
             raise RuntimeError("database away")
+        if any(r.get("n") == "bad" for r in records):
+            raise ValueError("value too long for type character varying(32)")
         applied.append(records)
 
     journal = WriteBehindJournal(folder, "calllog", "n1", apply, interval_s=3600)
@@ -138,17 +140,38 @@ def _journal(folder: Path, applied: list[list[dict[str, Any]]], fail: list[bool]
 
 def test_a_database_error_keeps_the_batch_for_the_next_try(tmp_path: Path) -> None:
     applied: list[list[dict[str, Any]]] = []
-    journal = _journal(tmp_path, applied, fail=[True, False])
+    down = [True]
+    journal = _journal(tmp_path, applied, down)
     journal.append({"n": 1})
     journal.append({"n": 2})
     with pytest.raises(RuntimeError):
         journal.flush()
+    assert applied == []  # tried one by one too: every one failed, so the database is away
+    down[0] = False
     journal.append({"n": 3})
     assert journal.pending == 3 and len(_files(tmp_path)[0].read_bytes().splitlines()) == 3
     assert journal.flush() == 3
     assert applied == [[{"n": 1}, {"n": 2}, {"n": 3}]]  # in the order appended
     journal.close()
     assert _files(tmp_path) == []  # a clean close leaves no file
+
+
+def test_a_record_the_database_refuses_is_set_aside_and_the_others_written(tmp_path: Path) -> None:
+    """One bad record (PostgreSQL refusing a value) must not stop the call log: the batch is tried
+    record by record, the refused one kept in the rejected file with its error."""
+    import orjson
+
+    applied: list[list[dict[str, Any]]] = []
+    journal = _journal(tmp_path, applied)
+    for n in (1, "bad", 2):
+        journal.append({"n": n})
+    assert journal.flush() == 3
+    assert applied == [[{"n": 1}], [{"n": 2}]]
+    (rejected,) = tmp_path.glob("calllog-rejected.jsonl")
+    kept = [orjson.loads(line) for line in rejected.read_bytes().splitlines()]
+    assert kept == [{"error": "ValueError: value too long for type character varying(32)", "record": {"n": "bad"}}]
+    assert stat.S_IMODE(rejected.stat().st_mode) == 0o600
+    assert journal.pending == 0 and _files(tmp_path)[0].read_bytes() == b""
 
 
 def test_records_appended_during_a_write_stay_in_the_file_and_only_they(tmp_path: Path) -> None:
@@ -228,6 +251,11 @@ def test_the_journal_writes_on_postgresql(pg_platform: Platform) -> None:
     logged = ivr.transcript(result.call_id)
     assert logged is not None and logged["outcome"] == result.outcome
     assert list(_rows(pg_platform)).count(result.call_id) == 1
+    long_caller = "sip:anonymous-caller-with-a-long-uri@trunk.example.org"  # longer than the column
+    other = Simulator(pg_platform, ScriptedCaller("1 1 1 1", None), agent=False, ivr=ivr, homes=homes).run(
+        caller=long_caller, called="12333")
+    ivr.calls.flush()
+    assert _rows(pg_platform)[other.call_id][2] == long_caller[:32]  # clipped, not refused
     ivr.shutdown()
     assert _files(pg_platform.settings.data_dir / "ivr") == []
 
