@@ -42,7 +42,7 @@ def test_scrub_leaves_ids_hashes_and_times_alone() -> None:
 # Text in the shape of a call's events: digits, separators, letters and Chinese around whole numbers.
 _PIECES = st.sampled_from([ID, MOBILE, "0755-12345678", "6222 0212 3456 7890", "12333", "ast-1795600000.1",
                            " ", "-", "\n", "x", "X", "按1", "。", "+86", "0", "2026-12-07", "１３９０００",
-                           "012345", "4321", "*", "."])
+                           "012345", "4321", "*", ".", '"', "\\", "\t", "\x01", "/"])  # JSON escapes them
 _TEXT = st.lists(_PIECES, max_size=6).map("".join)
 _VALUE = st.one_of(_TEXT, st.integers(), st.none(), st.lists(_TEXT, max_size=3),
                    st.dictionaries(st.sampled_from(["a", "b"]), _TEXT, max_size=2))
@@ -143,3 +143,15 @@ def test_no_personal_number_pattern_matches_a_text_of_fewer_than_ten_digits(piec
     patterns = (masking._ID_RE, masking._ID15_RE, masking._MOBILE_RE, masking._CARD_RE, masking._LANDLINE_RE)
     assert not any(p.search(text) for p in patterns)
     assert scrub(text) == text
+
+
+_FULL_WIDTH_ID = "身份证" + "".join(chr(ord(c) - ord("0") + 0xFF10) for c in ID)  # \d matches these too
+
+
+@pytest.mark.parametrize("text", ["座机010-123-4567", 'say "010 123 4567"', "line\n0101234567\tend", _FULL_WIDTH_ID])
+def test_scrub_records_masks_a_number_of_the_fewest_digits_or_beside_quotes_and_controls(text: str) -> None:
+    """The one-pass check never waves through a number scrub would mask: ten digits (the fewest),
+    next to quotes and control characters, in full-width digits."""
+    rows = [{"type": "prompt", "text": text, "t": 1.5}, {"type": "input", "value": ["x", {"a": text}]}]
+    assert scrub(text) != text
+    assert scrub_records(rows) == [scrub_data(r) for r in rows] != rows
