@@ -4,11 +4,11 @@ commit, and nothing appended is lost when the process dies.
 
 The file holds every record not yet confirmed by the database, one JSON line each. A record appended
 is in the operating system's hands when `append` returns, so a killed process (SIGKILL, OOM) loses
-nothing: the next journal opened in the same folder finds the dead one's file (its lock is free) and
-applies it before anything else. The database side must therefore be idempotent: a record may be
-applied twice (after a crash between the commit and the file's truncation). Only a power cut or a
-kernel crash within the OS's write-back delay can lose records; the database's own commits in WAL
-mode with `synchronous=NORMAL` give the same guarantee.
+nothing: a journal in the same folder (the restarted node, or any running one within 30 s) finds the
+dead one's file (its lock is free) and applies it before its own records. The database side must
+therefore be idempotent: a record may be applied twice (after a crash between the commit and the
+file's truncation). Only a power cut or a kernel crash within the OS's write-back delay can lose
+records; the database's own commits in WAL mode with `synchronous=NORMAL` give the same guarantee.
 
 Each journal owns one file, `<name>-<node>-<pid>-<random>.journal`, locked with `flock` for as long as
 it is open; a file whose lock can be taken belongs to a process that is gone."""
@@ -21,6 +21,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ class WriteBehindJournal:
         self._pending: list[tuple[bytes, dict[str, Any]]] = []
         self._fd: int | None = None
         self._path: Path | None = None
-        self._recovered = False
+        self._recovered_at: float | None = None  # monotonic time of the last look for dead journals
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
@@ -166,9 +167,14 @@ class WriteBehindJournal:
         os.close(self._fd)
         self._fd = fd
 
+    RECOVER_EVERY_S = 30.0
+
     def _recover(self) -> None:
-        """Apply the files of journals whose process is gone (once; retried after a database error)."""
-        if self._recovered:
+        """Apply the files of journals whose process is gone: at the first flush, then every
+        RECOVER_EVERY_S (a CLI process or a sibling node on the same data directory that died is
+        picked up by a running node, not only by a restart); retried after a database error."""
+        now = time.monotonic()
+        if self._recovered_at is not None and now - self._recovered_at < self.RECOVER_EVERY_S:
             return
         own = self._path
         for path in sorted(self.folder.glob(f"{self.name}-*.journal")):
@@ -193,7 +199,7 @@ class WriteBehindJournal:
                 os.close(fd)
         for path in self.folder.glob(f"{self.name}-*.journal.new"):  # a compaction cut short: its
             _remove_if_unlocked(path)  # records are all still in the file it was to replace
-        self._recovered = True
+        self._recovered_at = now
 
     def _start(self) -> None:
         with self._lock:

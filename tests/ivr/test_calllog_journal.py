@@ -272,3 +272,21 @@ def test_the_writer_thread_writes_within_its_interval(platform: Platform, ivr: I
         assert time.monotonic() < deadline, "the writer never wrote the call"
         time.sleep(0.02)
     assert os.path.getsize(_files(platform.settings.data_dir / "ivr")[0]) == 0
+
+
+def test_a_running_journal_picks_up_a_dead_ones_file_within_its_recovery_period(tmp_path: Path) -> None:
+    """Not only at start: a CLI process or a sibling on the same data directory that died later is
+    applied by a node that is already running, at its next look (every RECOVER_EVERY_S)."""
+    applied: list[list[dict[str, Any]]] = []
+    running = _journal(tmp_path, applied)
+    running.append({"n": 1})
+    running.flush()  # the first look: nothing dead yet
+    dead = tmp_path / "calllog-cli-1-gone.journal"
+    dead.write_bytes(b'{"n":"late"}\n')
+    running.append({"n": 2})
+    running.flush()
+    assert dead.exists()  # not yet: looked less than RECOVER_EVERY_S ago
+    running.RECOVER_EVERY_S = 0.0
+    running.flush()
+    assert not dead.exists() and applied[-1] == [{"n": "late"}]
+    running.close()
