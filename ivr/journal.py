@@ -208,7 +208,11 @@ class WriteBehindJournal:
             self._thread = threading.Thread(target=self._run, name=f"{self.name}-writer", daemon=True)
             self._thread.start()
 
+    LOG_EVERY_S = 30.0  # while the database stays away, one error line per this many seconds
+
     def _run(self) -> None:
+        failing_since: float | None = None
+        logged_at = 0.0
         while not self._stop:
             self._wake.wait(self.interval_s)
             self._wake.clear()
@@ -217,8 +221,16 @@ class WriteBehindJournal:
             try:
                 self.flush()
             except Exception:
-                log.exception("%s: writing %d records failed; retried in %.1f s", self.name, len(self._pending),
-                              self.interval_s)
+                now = time.monotonic()
+                if failing_since is None or now - logged_at >= self.LOG_EVERY_S:
+                    log.exception("%s: writing %d records failed; retried every %.1f s (kept in %s)", self.name,
+                                  len(self._pending), self.interval_s, self._path)
+                    logged_at = now
+                failing_since = failing_since or now
+                continue
+            if failing_since is not None:
+                log.warning("%s: written again after %.0f s of failures", self.name, time.monotonic() - failing_since)
+                failing_since = None
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -290,3 +290,33 @@ def test_a_running_journal_picks_up_a_dead_ones_file_within_its_recovery_period(
     running.flush()
     assert not dead.exists() and applied[-1] == [{"n": "late"}]
     running.close()
+
+
+def test_the_writer_logs_a_database_outage_once_and_its_end(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Retried every interval while the database is away, but one error line per LOG_EVERY_S, not five a
+    second; and a line when writing works again."""
+    import logging
+    import time
+
+    tries = {"n": 0}
+    applied: list[list[dict[str, Any]]] = []
+
+    def apply(records: list[dict[str, Any]]) -> None:
+        tries["n"] += 1
+        if tries["n"] <= 20:
+            raise RuntimeError("database away")
+        applied.append(records)
+
+    journal = WriteBehindJournal(tmp_path, "calllog", "n1", apply, interval_s=0.01)
+    with caplog.at_level(logging.WARNING, logger="ivr.journal"):
+        journal.append({"n": 1})
+        deadline = time.monotonic() + 10
+        while not applied:
+            assert time.monotonic() < deadline, "never written"
+            time.sleep(0.01)
+        time.sleep(0.05)
+    journal.close()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert tries["n"] > 10 and len(errors) == 1 and "1 records failed" in errors[0].getMessage()
+    assert any("written again after" in r.getMessage() for r in caplog.records)
+    assert applied == [[{"n": 1}]]
