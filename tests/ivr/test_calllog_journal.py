@@ -216,7 +216,7 @@ def test_the_call_log_writes_are_idempotent(platform: Platform, slow_ivr: IvrSer
     result = call("1 1 1 1")
     journal = slow_ivr.calls.journal
     assert journal is not None
-    records = [record for _, record in journal._pending]
+    records = journal.pending_records()
     journal.flush()
     before = _rows(platform)[result.call_id]
     slow_ivr.calls._apply(records)
@@ -230,7 +230,7 @@ def test_an_end_without_its_start_logs_the_whole_call(platform: Platform, slow_i
     result = call("1 1 1 1")
     journal = slow_ivr.calls.journal
     assert journal is not None
-    ends = [record for _, record in journal._pending if record["kind"] == "end"]
+    ends = [record for record in journal.pending_records() if record["kind"] == "end"]
     journal._pending.clear()
     slow_ivr.calls._apply(ends)
     logged = slow_ivr.transcript(result.call_id)
@@ -247,7 +247,7 @@ def test_the_journal_writes_on_postgresql(pg_platform: Platform) -> None:
     result = Simulator(pg_platform, ScriptedCaller("1 1 1 1", None), agent=False, ivr=ivr, homes=homes).run(
         caller="13800138000", called="12333")
     assert ivr.calls.journal is not None
-    ivr.calls._apply([record for _, record in ivr.calls.journal._pending])  # applied twice: still one row
+    ivr.calls._apply(ivr.calls.journal.pending_records())  # applied twice: still one row
     logged = ivr.transcript(result.call_id)
     assert logged is not None and logged["outcome"] == result.outcome
     assert list(_rows(pg_platform)).count(result.call_id) == 1
