@@ -51,6 +51,13 @@ _DIGIT_RE = re.compile(r"\d")
 _RUN_RE = re.compile(r"[\dA-Za-z+ -]{10,}")  # where a personal number can stand (has_personal_number)
 
 
+_FEWEST_DIGITS = 10  # no personal-number pattern matches fewer (a landline: 3 + 3 + 4)
+
+
+def _enough_digits(text: str) -> bool:
+    return len(_DIGIT_RE.findall(text)) >= _FEWEST_DIGITS
+
+
 def _card(m: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", m.group(1))
     if not 16 <= len(digits) <= 19:
@@ -67,7 +74,7 @@ def scrub(text: str) -> str:
     full personal number."""
     # Every pattern needs 10 digits at least (a landline: 3 + 3 + 4), so a text with fewer is left as
     # it is: most texts (prompts with a "12333" or a time in them, ids like "s1321") are.
-    if len(text or "") < 10 or len(_DIGIT_RE.findall(text)) < 10:
+    if len(text or "") < _FEWEST_DIGITS or not _enough_digits(text):
         return text
     text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(3), text)
     text = _ID15_RE.sub(lambda m: m.group(1) + "*****" + m.group(3), text)
@@ -83,7 +90,7 @@ def has_personal_number(text: str) -> bool:
     hyphen, and none matches fewer than 10 digits. So a match, and the characters its look-arounds
     see, lie inside one run of such characters, and only the runs holding 10 digits or more need
     scrubbing to know: most of a call's text (Chinese) is never scanned."""
-    return any(len(_DIGIT_RE.findall(run)) >= 10 and scrub(run) != run for run in _RUN_RE.findall(text))
+    return any(_enough_digits(run) and scrub(run) != run for run in _RUN_RE.findall(text))
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})

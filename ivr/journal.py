@@ -186,17 +186,10 @@ class WriteBehindJournal:
             return
         own = self._path
         for path in sorted(self.folder.glob(f"{self.name}-*.journal")):
-            if path == own:
-                continue
+            fd = _claim(path) if path != own else None
+            if fd is None:
+                continue  # our own file, or a live journal's
             try:
-                fd = os.open(path, os.O_RDWR)
-            except FileNotFoundError:
-                continue
-            try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # a live journal's file
                 records = _read_records(path)
                 if records:
                     self.apply(records)
@@ -206,7 +199,10 @@ class WriteBehindJournal:
             finally:
                 os.close(fd)
         for path in self.folder.glob(f"{self.name}-*.journal.new"):  # a compaction cut short: its
-            _remove_if_unlocked(path)  # records are all still in the file it was to replace
+            fd = _claim(path)  # records are all still in the file it was to replace
+            if fd is not None:
+                path.unlink()
+                os.close(fd)
         self._recovered_at = now
 
     def _start(self) -> None:
@@ -247,18 +243,19 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _remove_if_unlocked(path: Path) -> None:
+def _claim(path: Path) -> int | None:
+    """An open, locked descriptor of a file whose owner is gone; None when it is gone too or its
+    owner still holds the lock."""
     try:
         fd = os.open(path, os.O_RDWR)
     except FileNotFoundError:
-        return
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        path.unlink()
     except BlockingIOError:
-        pass
-    finally:
         os.close(fd)
+        return None
+    return fd
 
 
 def _read_records(path: Path) -> list[dict[str, Any]]:

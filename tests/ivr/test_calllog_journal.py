@@ -320,3 +320,16 @@ def test_the_writer_logs_a_database_outage_once_and_its_end(tmp_path: Path, capl
     assert tries["n"] > 10 and len(errors) == 1 and "1 records failed" in errors[0].getMessage()
     assert any("written again after" in r.getMessage() for r in caplog.records)
     assert applied == [[{"n": 1}]]
+
+
+def test_a_compaction_cut_short_leaves_nothing_behind_and_nothing_applied_twice(tmp_path: Path) -> None:
+    """A process that died between writing `<file>.new` and renaming it over its journal: the old file
+    still holds every record, so the `.new` one is removed, not applied."""
+    applied: list[list[dict[str, Any]]] = []
+    (tmp_path / "calllog-n0-1-dead.journal").write_bytes(b'{"n":1}\n{"n":2}\n')
+    stale = tmp_path / "calllog-n0-1-dead.journal.new"
+    stale.write_bytes(b'{"n":2}\n')
+    journal = _journal(tmp_path, applied)
+    journal.flush()
+    assert applied == [[{"n": 1}, {"n": 2}]] and not stale.exists()
+    journal.close()
