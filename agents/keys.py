@@ -21,6 +21,7 @@ from agents.records import AgentRec
 ACTIVE, OFFERS, WRAP, LOAD, AGENTS = "acd:active", "acd:offers", "acd:wrap", "acd:load", "acd:agents"
 RPOOLS, MAXWAIT = "acd:rpools", "acd:maxwait"  # ready pools that have agents; calls' maximum-wait deadlines
 LANGS = "acd:langs"  # caller languages that have a waiting-call index
+FLUSHED = "acd:flushed"  # the start of the last closed statistics interval written to the database
 DUE = "acd:due"  # queues → when the timer should next look at them (a queue_in makes a queue due at once)
 WAITING_STATES = ("waiting", "callback")
 CALL_TTL = 6 * 3600

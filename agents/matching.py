@@ -30,6 +30,7 @@ from agents.keys import (
 from agents.records import AgentRec, CallRec
 
 HEAD_BATCH = 20  # eligible waiting calls read (with their hashes) per attempt of a ready agent
+_ANY_ARRIVAL = 1e18  # the ceiling that takes an index's heads whatever their score (the timer's pass)
 
 
 class MatchingMixin:
@@ -153,29 +154,41 @@ class MatchingMixin:
             if not progress:
                 return matched
 
-    def _dispatch_due(self, now: float, due: list[tuple[str, float]]) -> None:
+    def _dispatch_due(self, now: float, due: list[tuple[str, float]], ready_pools: set[str] | None = None,
+                      langs: set[str] | None = None) -> bool:
         """The timer's matching pass, incremental: only the queues that are due (a call entered them,
         or a head call's tiers widen now; `acd:due`) are looked at, not every queue. Their head calls
-        whose tiers reach a pool with a ready agent speaking their language are tried; then each queue
-        is due again when its next head call's tiers widen (at most `recheck` seconds later, a safety
-        net), or leaves `acd:due` when it is empty."""
+        (the first `scan_depth` of each language index, with their hashes: one read) whose tiers reach
+        a pool with a ready agent speaking their language are tried; then each queue is due again when
+        its next head call's tiers widen (at most `recheck` seconds later, a safety net), or leaves
+        `acd:due` when it is empty. `ready_pools` and `langs`: as the timer pass read them (None: read
+        here). True if a call was matched."""
         due = [(q, at) for q, at in due if at <= now]
         if not due:
-            return
-        ready_pools = self.store.smembers(RPOOLS)
+            return False
+        if ready_pools is None:
+            ready_pools = self.store.smembers(RPOOLS)
+        if langs is None:
+            langs = self.store.smembers(LANGS)
         centers = self._centers()
-        heads = self._heads([q for q, _ in due])
-        calls = self.state.hgetall_many([ck(m) for _, m, _ in heads])
-        waiting = [c for c in calls if c and c.get("state") in WAITING_STATES]
+        keyed = [(q, qlk(q, lang)) for q, _ in due for lang in sorted(langs)]
+        heads = self.state.waiting_heads([(k, _ANY_ARRIVAL) for _, k in keyed], self.scan_depth,
+                                         len(keyed) * self.scan_depth, CALL_PREFIX, WAITING_STATES)
         left = []
-        for c in waiting:
+        matched = False
+        for head in heads.rows:
+            c = head.fields
             if ready_pools and _reachable(c, now, centers, ready_pools) and self._try_match(c, now, centers,
                                                                                              ready_pools):
+                matched = True
                 ready_pools = self.store.smembers(RPOOLS)
             else:
                 left.append(c)
-        seen = {q for _, _, q in heads}
+        # a queue whose heads were all in another state (a transaction of another node between the index
+        # and the hash) is looked at again at once, like one whose heads were all matched
+        seen = {q for q, _ in due} if heads.stale else {keyed[h.index][0] for h in heads.rows}
         self.state.txn([], [_reschedule(q, at, now, self.recheck, left, q in seen) for q, at in due])
+        return matched
 
     def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None,
                             active: set[str] | None = None) -> dict[str, str] | None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from agents import policy, stats
 from agents.api import AgentsHost
 from agents.domain import AgentStatus
-from agents.keys import ACTIVE, ck, qk
+from agents.keys import ACTIVE, FLUSHED, ck, qk
 from agents.models import Agent, IntervalStat, WrapUp
 from core.clock import local_zone
 from core.db import table_of
@@ -22,6 +22,13 @@ _STATS = table_of(IntervalStat)
 _UPDATE_INTERVAL = (_STATS.update()
                     .where(_STATS.c.interval_start == bindparam("b_start"), _STATS.c.scope == bindparam("b_scope"))
                     .values({m: bindparam(m) for m in stats.METRICS}))
+
+
+class _Unread:
+    """The marker of a value the caller did not read (None is a value: the key is unset)."""
+
+
+UNREAD = _Unread()
 
 
 class ReportsMixin:
@@ -63,23 +70,25 @@ class ReportsMixin:
         return {"scope": scope, "waiting": waiting, "longest_wait": round(longest, 1),
                 "agents_by_state": by_state, **figures}
 
-    def _flush_intervals(self, now: float) -> None:
+    def _flush_intervals(self, now: float, stored: str | _Unread | None = UNREAD) -> None:
         """Copy every closed interval's counters to the database once (any node may do it).
 
         `acd:flushed` is the start of the last interval handled. When it is unset (a new deployment,
         or a store that lost it) every closed interval of the last day is looked at, so the first
-        closed interval is stored even when no tick ran while it was open."""
+        closed interval is stored even when no tick ran while it was open. `stored`: `acd:flushed` as
+        the timer pass read it (each interval is claimed with `SET NX`, so an older value only makes
+        the pass look at an interval another node has taken)."""
         current = stats.interval_start(now)
-        stored = self.store.get("acd:flushed")
+        flushed = self.store.get(FLUSHED) if isinstance(stored, _Unread) else stored
         oldest = current - 97 * stats.INTERVAL  # after a long stop, look back one day at most
-        last = max(int(stored), oldest) if stored else oldest
+        last = max(int(flushed), oldest) if flushed else oldest
         for start in range(last + stats.INTERVAL, current, stats.INTERVAL):
             if self.store.set(f"acd:flush:{start}", "1", ttl=86400, nx=True):
                 self.flush_interval(start)
                 for key in self.store.keys(f"acd:st:{stats.day_bucket(start - 86400)}:*"):
                     self.store.expire(key, 86400)  # yesterday's live counters: kept one more day
-        if stored is None or last < current - stats.INTERVAL:
-            self.store.set("acd:flushed", str(current - stats.INTERVAL))
+        if flushed is None or last < current - stats.INTERVAL:
+            self.store.set(FLUSHED, str(current - stats.INTERVAL))
 
     def flush_interval(self, start: int) -> int:
         """Write a closed interval's counters to the database (over what `persist_open_interval`
@@ -132,27 +141,28 @@ class ReportsMixin:
             if inserts:
                 conn.execute(_STATS.insert(), inserts)
 
-    def persist_open_interval(self, now: float) -> bool:
+    def persist_open_interval(self, now: float, changed: set[str] | None = None) -> bool:
         """Write the open interval's changed counters to the database (the ACD timer calls this every
         second), so a restart or a SIGKILL loses at most the last second of counts; `restore_counters`
         puts them back into a fresh store. True if something was written.
 
         Only the scopes in `stats.changed_key` are read and written. They leave that set in the same
         transaction after which their counters are read, so a change made meanwhile puts its scope back
-        and is written on the next pass, never skipped; one node at a time does it."""
+        and is written on the next pass, never skipped; one node at a time does it. `changed`: that set
+        as the timer pass read it with its other reads (None: read it here)."""
         start = stats.interval_start(now)
-        changed = sorted(self.store.smembers(stats.changed_key(start)))
+        scopes = sorted(self.store.smembers(stats.changed_key(start)) if changed is None else changed)
         writing = f"acd:persisting:{start}"  # one node at a time
-        if not changed or not self.store.set(writing, "1", ttl=10, nx=True):
+        if not scopes or not self.store.set(writing, "1", ttl=10, nx=True):
             return False
         try:
-            keys = [stats.stat_key(start, scope) for scope in changed]
-            _, rows = self.state.txn_read([], [["srem", stats.changed_key(start), scope] for scope in changed],
+            keys = [stats.stat_key(start, scope) for scope in scopes]
+            _, rows = self.state.txn_read([], [["srem", stats.changed_key(start), scope] for scope in scopes],
                                           [("hgetall", key) for key in keys])
             try:
                 self._write_interval(start, keys, rows)
             except Exception:  # the database refused: the scopes go back, to be written on a later pass
-                self.state.txn([], [["sadd", stats.changed_key(start), scope] for scope in changed])
+                self.state.txn([], [["sadd", stats.changed_key(start), scope] for scope in scopes])
                 raise
         finally:
             self.store.delete(writing)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from agents import endpoints, policy, transitions
+from agents import endpoints, policy, stats, transitions
 from agents.api import AcdDirectory, AgentsHost, QueueDef
 from agents.callbacks import CallbackMixin
 from agents.config import AcdSettings
@@ -42,9 +42,12 @@ from agents.keys import (
     ACTIVE,
     AGENTS,
     DUE,
+    FLUSHED,
+    LANGS,
     LOAD,
     MAXWAIT,
     OFFERS,
+    RPOOLS,
     WAITING_STATES,
     WRAP,
     agent_pools,
@@ -551,11 +554,19 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     # -- timers ---------------------------------------------------------------------------------
     def tick(self) -> None:
         now = self._now()
-        deadlines = [("zrange", k, 0, 99) for k in (OFFERS, WRAP, MAXWAIT, DUE)]
-        offers, wraps, maxwaits, due = self.state.read_many(deadlines)  # one round trip
+        interval = stats.interval_start(now)
+        # one round trip for what a pass with nothing to do reads: the timers' heads, the ready pools
+        # and caller languages for the matching pass, the last flushed interval, the open interval's
+        # changed scopes
+        reads: list[tuple[Any, ...]] = [("zrange", k, 0, 99) for k in (OFFERS, WRAP, MAXWAIT, DUE)]
+        reads += [("smembers", RPOOLS), ("smembers", LANGS), ("get", FLUSHED),
+                  ("smembers", stats.changed_key(interval))]
+        offers, wraps, maxwaits, due, ready_pools, langs, flushed, changed = self.state.read_many(reads)
+        moved = False  # the pass changed the state itself: what was read up front may be out of date
         for call_id, deadline in offers:
             if deadline > now:
                 break
+            moved = True
             agent_id = self.store.hget(ck(call_id), "agent_id")
             if agent_id:
                 self._return_offer(int(agent_id), call_id, "no_answer")
@@ -564,6 +575,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         for agent_id, deadline in wraps:
             if deadline > now:
                 break
+            moved = True
             try:
                 self._finish_wrap(int(agent_id), "none", "", True)
             except AcdError:
@@ -571,24 +583,32 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         for call_id, deadline in maxwaits:
             if deadline > now:
                 break
+            moved = True
             self._overflow_call(call_id)
         if not self._reindexed:
             self._reindexed = True
+            moved = True
             self.reindex_languages()
             self.reindex_ready_agents()
             self.state.txn([], due_all(self.store.smembers(ACTIVE)))  # look at all once
-        self._dispatch_due(self._now(), due)
+        if moved:
+            ready_pools, langs = self.store.smembers(RPOOLS), self.store.smembers(LANGS)
+        moved = self._dispatch_due(self._now(), due, ready_pools, langs) or moved
         if not self._restored:
             self._restored = True
+            moved = True
             self.restore_counters(now)
-        self._flush_intervals(now)
+        self._flush_intervals(now, flushed)
         if now - self._last_retry >= 15:  # callbacks whose next attempt is due
             self._last_retry = now
+            moved = True
             try:
                 self.retry_callbacks()
             except Exception:
                 log.exception("retrying callbacks failed")
-        self.persist_open_interval(now)
+        # the scopes this pass changed itself are in the set now: read it again (else a change made
+        # meanwhile by another node waits for the next pass, as it would after the read anyway)
+        self.persist_open_interval(now, None if moved else changed)
         if now - self._last_stats >= 15:
             self._last_stats = now
             self.bus.emit(AcdStats.of(self.stats("national")))

@@ -25,6 +25,17 @@ def make_platform(tmp: Path, clock: FakeClock, store: object, node: str = "test-
     return p
 
 
+@pytest.fixture
+def redis_acd(tmp_path: Path, clock: FakeClock) -> Iterator[Platform]:
+    """An ACD on real Redis only (what only Redis has: round trips)."""
+    services.require("redis")
+    prefix = services.redis_prefix()
+    p = make_platform(tmp_path, clock, RedisStore(services.REDIS_URL, prefix=prefix))
+    yield p
+    p.close()
+    services.flush_prefix(prefix)
+
+
 @pytest.fixture(params=["memory", "redis"])
 def acd(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Platform]:
     """The ACD conformance suite runs against both state stores."""

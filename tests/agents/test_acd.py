@@ -8,6 +8,7 @@ from sqlalchemy import select
 from agents import stats
 from agents.domain import AcdError
 from agents.models import IntervalStat, WrapUp
+from bench.acd import RoundTrips
 from tests.agents.conftest import Recorder, add_agent, call
 
 
@@ -640,6 +641,11 @@ def test_caller_left_settles_a_call_once_whatever_state_it_is_in(acd, clock, rec
     assert acd.agents.agent_status(agent).state == "wrap_up"
 
 
+def queue_of(index_key: str) -> str:
+    """The queue of a per-language waiting index (`acd:ql:<queue>:<language>`)."""
+    return index_key.split(":")[2]
+
+
 def test_the_timer_looks_only_at_queues_that_changed_or_whose_tiers_widen(acd, clock, monkeypatch) -> None:
     """The timer's matching pass is incremental: a queue is looked at when a call enters it and when a
     head call's tiers widen, not every second."""
@@ -651,9 +657,13 @@ def test_the_timer_looks_only_at_queues_that_changed_or_whose_tiers_widen(acd, c
     clock.advance(1)
     agents.tick()
     looked: list[list[str]] = []
-    heads = agents._heads
-    monkeypatch.setattr(agents, "_heads", lambda queues, languages=None: looked.append(sorted(queues))
-                        or heads(queues, languages))
+    heads = agents.state.waiting_heads
+
+    def reading(limits, *args):  # the timer reads the heads of the queues it looks at, with their calls
+        looked.append(sorted({queue_of(key) for key, _ in limits}))
+        return heads(limits, *args)
+
+    monkeypatch.setattr(agents.state, "waiting_heads", reading)
     clock.advance(1)
     agents.tick()
     assert looked == []  # nothing changed, no tier widened
@@ -676,6 +686,36 @@ def test_the_timer_looks_only_at_queues_that_changed_or_whose_tiers_widen(acd, c
     assert looked == []
     agents.set_ready(general)  # a ready agent takes the call at once, wherever it stands
     assert agents.agent_status(general).call_id == "a"
+
+
+def test_a_timer_pass_on_redis_costs_a_few_round_trips_whatever_it_looks_at(redis_acd, clock) -> None:
+    """Issue 18: the timer reads the deadlines, ready pools, languages and statistics markers in one
+    round trip, the due queues' head calls with their hashes in one script and reschedules them in one
+    transaction, however many queues are due; the matching it does is unchanged."""
+    agents = redis_acd.agents
+    agents.recheck = 10_000.0
+    for n, queue in enumerate(["44-pension", "11-card", "31-medical", "44-card"] * 3):
+        agents.enqueue(call(f"c{n}", queue, language="yue" if n % 5 == 0 else "zh"))
+        clock.advance(0.01)
+    agents.tick()  # a node's first pass (re-indexing, restoring counters) is reported apart
+    clock.advance(1)
+    agents.tick()
+    clock.advance(58)
+    agents.tick()  # the statistics and the callbacks' retries (every 15 s) come due here, not below
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()  # a new connection's handshake is not the timer's
+    trips.count = 0
+    clock.advance(2)  # 60 s after the calls came: their tiers widen, every queue is due
+    agents.tick()
+    assert trips.count <= 4  # 9 before: ready pools, languages, heads, hashes, markers each on their own
+    trips.count = 0
+    clock.advance(1)
+    agents.tick()  # nothing due
+    assert trips.count <= 3
+    general = add_agent(redis_acd, "general", "44", ("general",), login=True)
+    agents.enqueue(call("late", "44-pension"))  # due at once; the general agent is not ready yet
+    agents.set_ready(general)  # takes the longest-waiting call it may take: in its center and language
+    assert agents.agent_status(general).call_id == "c3"
 
 
 def test_state_transactions_replace_scores_conditionally_and_read_after(acd) -> None:
