@@ -333,3 +333,33 @@ def test_a_compaction_cut_short_leaves_nothing_behind_and_nothing_applied_twice(
     journal.flush()
     assert applied == [[{"n": 1}, {"n": 2}]] and not stale.exists()
     journal.close()
+
+
+@pytest.mark.parametrize("database", ["platform", "pg_platform"])
+def test_the_driver_level_write_stores_what_sqlalchemys_own_insert_stores(database: str,
+                                                                          request: pytest.FixtureRequest) -> None:
+    """The batch runs SQLAlchemy's compiled SQL on the driver with each column's bind processor: the
+    row it stores (JSON with Chinese text, times, a clipped caller, nulls) is the row SQLAlchemy's own
+    INSERT stores, on SQLite and on PostgreSQL."""
+    from datetime import UTC, datetime
+
+    from ivr.calllog import _CALLS, CallLog
+
+    p: Platform = request.getfixturevalue(database)
+    row = {"call_id": "driver", "caller": "sip:anonymous-caller-with-a-long-uri@trunk.example.org", "entry": "12333",
+           "channel": "asterisk", "language": "zh", "flow_version_id": None, "flow_version": 3,
+           "started_at": 1796000000.123456, "path": ["welcome", "main_menu"],
+           "inputs": [{"node": "main_menu", "kind": "key", "value": "1"}], "routing": {"queue": None, "province": "44"},
+           "events": [{"t": 0.5, "type": "prompt", "text": "您好，欢迎致电12333。", "n": 1.25}], "province": "44",
+           "topic": None, "outcome": "ended", "ended_at": 1796000042.5, "id_hash": "ab" * 32, "id_masked": None}
+    CallLog(p.db, p.clock, "secret")._apply([{"kind": "end", "row": row}])
+    ours = {**row, "call_id": "sqlalchemy", "caller": row["caller"][:32],
+            "started_at": datetime.fromtimestamp(row["started_at"], UTC),
+            "ended_at": datetime.fromtimestamp(row["ended_at"], UTC)}
+    with p.db.engine.begin() as conn:
+        conn.execute(_CALLS.insert(), ours)
+    with p.db.engine.connect() as conn:
+        stored = {r._mapping["call_id"]: {k: v for k, v in r._mapping.items() if k not in ("id", "call_id")}
+                  for r in conn.execute(text("select * from ivr_calls"))}
+    assert stored["driver"] == stored["sqlalchemy"]
+    assert stored["driver"]["caller"] == row["caller"][:32]
