@@ -25,15 +25,19 @@ def make_platform(tmp: Path, clock: FakeClock, store: object, node: str = "test-
     return p
 
 
-@pytest.fixture
-def redis_acd(tmp_path: Path, clock: FakeClock) -> Iterator[Platform]:
-    """An ACD on real Redis only (what only Redis has: round trips)."""
+def _on_redis(tmp: Path, clock: FakeClock) -> Iterator[Platform]:
     services.require("redis")
     prefix = services.redis_prefix()
-    p = make_platform(tmp_path, clock, RedisStore(services.REDIS_URL, prefix=prefix))
+    p = make_platform(tmp, clock, RedisStore(services.REDIS_URL, prefix=prefix))
     yield p
     p.close()
     services.flush_prefix(prefix)
+
+
+@pytest.fixture
+def redis_acd(tmp_path: Path, clock: FakeClock) -> Iterator[Platform]:
+    """An ACD on real Redis only (what only Redis has: round trips)."""
+    yield from _on_redis(tmp_path, clock)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -44,12 +48,7 @@ def acd(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Ite
         yield p
         p.close()
         return
-    services.require("redis")
-    prefix = services.redis_prefix()
-    p = make_platform(tmp_path, clock, RedisStore(services.REDIS_URL, prefix=prefix))
-    yield p
-    p.close()
-    services.flush_prefix(prefix)
+    yield from _on_redis(tmp_path, clock)
 
 
 def add_agent(p: Platform, username: str, center: str, skills: tuple[str, ...], *,
