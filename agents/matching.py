@@ -154,22 +154,18 @@ class MatchingMixin:
             if not progress:
                 return matched
 
-    def _dispatch_due(self, now: float, due: list[tuple[str, float]], ready_pools: set[str] | None = None,
-                      langs: set[str] | None = None) -> bool:
+    def _dispatch_due(self, now: float, due: list[tuple[str, float]], ready_pools: set[str],
+                      langs: set[str]) -> bool:
         """The timer's matching pass, incremental: only the queues that are due (a call entered them,
         or a head call's tiers widen now; `acd:due`) are looked at, not every queue. Their head calls
         (the first `scan_depth` of each language index, with their hashes: one read) whose tiers reach
         a pool with a ready agent speaking their language are tried; then each queue is due again when
         its next head call's tiers widen (at most `recheck` seconds later, a safety net), or leaves
-        `acd:due` when it is empty. `ready_pools` and `langs`: as the timer pass read them (None: read
-        here). True if a call was matched."""
+        `acd:due` when it is empty. `ready_pools` and `langs`: the ready pools and caller languages as the
+        timer pass read them. True if a call was matched."""
         due = [(q, at) for q, at in due if at <= now]
         if not due:
             return False
-        if ready_pools is None:
-            ready_pools = self.store.smembers(RPOOLS)
-        if langs is None:
-            langs = self.store.smembers(LANGS)
         centers = self._centers()
         keyed = [(q, qlk(q, lang)) for q, _ in due for lang in sorted(langs)]
         heads = self.state.waiting_heads([(k, _ANY_ARRIVAL) for _, k in keyed], self.scan_depth,

@@ -24,13 +24,6 @@ _UPDATE_INTERVAL = (_STATS.update()
                     .values({m: bindparam(m) for m in stats.METRICS}))
 
 
-class _Unread:
-    """The marker of a value the caller did not read (None is a value: the key is unset)."""
-
-
-UNREAD = _Unread()
-
-
 class ReportsMixin:
     platform: AgentsHost
     store: Any
@@ -70,16 +63,15 @@ class ReportsMixin:
         return {"scope": scope, "waiting": waiting, "longest_wait": round(longest, 1),
                 "agents_by_state": by_state, **figures}
 
-    def _flush_intervals(self, now: float, stored: str | _Unread | None = UNREAD) -> None:
+    def _flush_intervals(self, now: float, flushed: str | None) -> None:
         """Copy every closed interval's counters to the database once (any node may do it).
 
         `acd:flushed` is the start of the last interval handled. When it is unset (a new deployment,
         or a store that lost it) every closed interval of the last day is looked at, so the first
-        closed interval is stored even when no tick ran while it was open. `stored`: `acd:flushed` as
+        closed interval is stored even when no tick ran while it was open. `flushed`: `acd:flushed` as
         the timer pass read it (each interval is claimed with `SET NX`, so an older value only makes
         the pass look at an interval another node has taken)."""
         current = stats.interval_start(now)
-        flushed = self.store.get(FLUSHED) if isinstance(stored, _Unread) else stored
         oldest = current - 97 * stats.INTERVAL  # after a long stop, look back one day at most
         last = max(int(flushed), oldest) if flushed else oldest
         for start in range(last + stats.INTERVAL, current, stats.INTERVAL):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from core.events import InProcessBus
@@ -138,8 +138,7 @@ def test_no_personal_number_pattern_matches_a_text_of_fewer_than_ten_digits(piec
     from core import masking
 
     text = "".join(pieces)
-    if len(masking._DIGIT_RE.findall(text)) >= 10:
-        return
+    assume(len(masking._DIGIT_RE.findall(text)) < 10)
     patterns = (masking._ID_RE, masking._ID15_RE, masking._MOBILE_RE, masking._CARD_RE, masking._LANDLINE_RE)
     assert not any(p.search(text) for p in patterns)
     assert scrub(text) == text
