@@ -1,7 +1,8 @@
 """The channel adapter: runs one call of the IVR engine over an AGI connection.
 
 Each engine `Action` becomes AGI commands and one `Result` goes back (see ivr/actions.py). The
-engine is synchronous domain code, so its calls run in a small thread pool, never on the event loop.
+engine is synchronous domain code, so its calls run on a few worker threads (`core.domain_threads`),
+never on the event loop.
 Caller hang-up (unsolicited `HANGUP`, end of stream, `result=-1` on a dead channel, 511) ends the call
 in the engine and the ACD exactly once (`calls.end_call`). A call the platform handled to the end
 gets `HOTLINE_DONE=1`; a dialplan seeing it unset knows the platform failed and uses its fallback.
@@ -14,10 +15,10 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from core.domain_threads import DomainThreads
 from core.masking import mask_phone
 from ivr.actions import (
     Action,
@@ -95,18 +96,17 @@ class CallRunner:
     """Runs calls arriving over FastAGI; `handle` is the FastAGI server's handler."""
 
     def __init__(self, platform: IvrHost, config: ChannelConfig | None = None, *,
-                 executor: Executor | None = None, waker: calls.Waker | None = None,
+                 workers: int = 8, waker: calls.Waker | None = None,
                  speech: SpeechService | None = None) -> None:
         self.platform = platform
         self.speech = speech  # None: recorded sounds on the Asterisk box + the TTS application
         self.config = config or ChannelConfig()
-        self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="agi-domain")
+        self.threads = DomainThreads(workers, name="agi-domain")
         self.waker = waker or calls.Waker(platform.bus)
         self.node = getattr(platform.settings, "node_id", "node")
 
     async def _domain(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+        return await self.threads.run(functools.partial(fn, **kwargs) if kwargs else fn, *args)
 
     async def handle(self, conn: AGIConnection) -> None:
         req = conn.request
@@ -157,8 +157,7 @@ class CallRunner:
 
     def close(self) -> None:
         self.waker.close()
-        if isinstance(self.executor, ThreadPoolExecutor):
-            self.executor.shutdown(wait=False, cancel_futures=True)
+        self.threads.close()
 
 
 class _Call:

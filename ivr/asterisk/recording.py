@@ -12,7 +12,6 @@ both directions): the file keeps its length with silence in the gap, and the met
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from typing import Any
 
@@ -79,9 +78,7 @@ async def stop(runner: Any, conn: Any, recording_id: int | None, *, dial_status:
         await runner._domain(svc.discard_leg, recording_id, reason)
         return
     await runner._domain(svc.end_leg, recording_id, reason, ingest=False)
-    # Ingest off the call's path: compression must not hold up the survey.
-    loop = asyncio.get_running_loop()
-    loop.run_in_executor(runner.executor, functools.partial(svc.ingest_now, recording_id))
+    runner.threads.submit(svc.ingest_now, recording_id)  # off the call's path: compression must not hold up the survey
 
 
 class RecordingControl:
