@@ -72,27 +72,27 @@ class DomainThreads:
             thread.start()
 
     def _work(self) -> None:
-        jobs = self._jobs
-        lock = self._lock
+        jobs, lock = self._jobs, self._lock
+        with lock:
+            self._idle += 1
         while True:
-            with lock:
-                self._idle += 1
             job = jobs.get()
             with lock:
                 self._idle -= 1
             if job is None:
                 return
             loop, future, fn, args = job
+            settle: Callable[..., None] = _settle
             try:
-                result = fn(*args)
+                value = fn(*args)
             except BaseException as exc:  # handed to the awaiting coroutine (or logged)
+                settle, value = _fail, exc
                 if future is None:
                     log.exception("%s: background job %r failed", self.name, getattr(fn, "__qualname__", fn))
-                    continue
-                self._reply(loop, _fail, future, exc)
-            else:
-                if future is not None:
-                    self._reply(loop, _settle, future, result)
+            with lock:  # idle again before the answer goes back: the caller's next job need not start a thread
+                self._idle += 1
+            if future is not None:
+                self._reply(loop, settle, future, value)
 
     @staticmethod
     def _reply(loop: asyncio.AbstractEventLoop, settle: Callable[..., None], future: Any, value: Any) -> None:

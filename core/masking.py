@@ -100,9 +100,10 @@ def scrub_data(value: Any) -> Any:
     """`scrub` applied to every string inside a JSON-like value (events, call-log entries)."""
     if isinstance(value, str):
         return scrub(value)
-    if isinstance(value, dict):  # most values are flat: strings and numbers handled without recursing
-        return {k: scrub(v) if type(v) is str else v if type(v) in _SCALARS else scrub_data(v)
-                for k, v in value.items()}
+    if isinstance(value, dict):  # most values are flat: strings and numbers handled without recursing,
+        # and a string too short to hold a personal number (most: ids, names, codes) without a call
+        return {k: (scrub(v) if len(v) >= _FEWEST_DIGITS else v) if type(v) is str
+                else v if type(v) in _SCALARS else scrub_data(v) for k, v in value.items()}
     if isinstance(value, list):
         return [scrub_data(v) for v in value]
     if isinstance(value, tuple):

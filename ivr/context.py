@@ -83,7 +83,7 @@ class Ctx:
         return self.engine.clock.time()
 
     def t(self) -> float:
-        return round(self.now() - float(self.state["t0"]), 1)
+        return round(self.engine.clock.time() - self.state["t0"], 1)
 
     def fill(self, template: str) -> str:
         return fill(template, self.vars, self.lang)

@@ -22,6 +22,9 @@ class HoursService:
         self.platform = platform
         self.directory = directory
         self.config = SwitchSettings.of(platform.settings)  # read once (SWITCH_HOLIDAY_EXEMPT, ...)
+        # service_state per center for one (directory snapshot, options, minute): hours, overrides and the
+        # calendar are in whole minutes, so the answer cannot change within one; a new snapshot starts afresh
+        self._memo: tuple[Snapshot, SwitchSettings, datetime, dict[str, HoursState]] | None = None
 
     def holiday_exempt(self) -> frozenset[str]:
         """Centers whose hours ignore the public-holiday calendar (default none, the national center
@@ -52,13 +55,26 @@ class HoursService:
         """Agent service as a caller of `center_code` gets it now: the center's own hours when it is
         open, or when no overflow center (walked as `route()` does, load aside) is open either;
         otherwise open with reason "overflow", `via` the answering center and the spoken reason —
-        what the IVR announces, so it never says "closed" for a call the switch will put through."""
-        own = self.hours_state(center_code)
-        center = self.directory.center(center_code)
-        if own.open or center is None:
-            return own
+        what the IVR announces, so it never says "closed" for a call the switch will put through.
+        Asked at every step of every call: remembered for the minute (`_memo`)."""
         snapshot = self.directory.snapshot()
         local_now = china_now(self.platform.clock)
+        minute = local_now.replace(second=0, microsecond=0)
+        memo = self._memo
+        if memo is None or memo[0] is not snapshot or memo[1] is not self.config or memo[2] != minute:
+            memo = self._memo = (snapshot, self.config, minute, {})
+        state = memo[3].get(center_code)
+        if state is None:
+            state = memo[3][center_code] = self._service_state(center_code, snapshot, local_now)
+        return state
+
+    def _service_state(self, center_code: str, snapshot: Snapshot, local_now: datetime) -> HoursState:
+        center = snapshot.centers.get(center_code)
+        if center is None:
+            raise KeyError(center_code)
+        own = self.hours(center, local_now, snapshot)
+        if own.open:
+            return own
         for action in center.overflow:
             if action in ("callback", "ticket"):
                 break

@@ -130,3 +130,29 @@ def test_a_type_declared_twice_by_different_classes_is_refused() -> None:
         @dataclass(frozen=True, kw_only=True)
         class OtherPing(DomainEvent):
             type: ClassVar[str] = "test.ping"
+
+
+def test_event_ids_are_unique_within_a_process_and_across_a_fork() -> None:
+    import os
+
+    from core.events import _event_id
+
+    mine = {_event_id() for _ in range(10_000)}
+    assert len(mine) == 10_000 and {len(i) for i in mine} == {32}
+    assert all(int(i, 16) >= 0 for i in list(mine)[:10])  # hex
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child writes its ids and leaves at once
+        os.close(read)
+        os.write(write, "\n".join(_event_id() for _ in range(1000)).encode())
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 65536):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    theirs = set(b"".join(chunks).decode().split("\n"))
+    assert len(theirs) == 1000
+    assert not theirs & mine
+    assert not theirs & {_event_id() for _ in range(1000)}  # the parent's next ids: not the child's either

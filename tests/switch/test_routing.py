@@ -180,3 +180,21 @@ def test_an_unverified_id_counts_after_the_insured_province_and_before_the_numbe
     # an unverified ID never makes the caller elderly (priority needs a verified ID)
     d = platform.switch.route(caller=None, id_number=make_id("11", birth="19400101"))
     assert d.priority == 0 and "elderly" not in codes(d)
+
+
+def test_service_state_is_remembered_for_a_minute_and_no_longer(platform, clock) -> None:
+    # 17:29:59 in Beijing on a working day: Guangdong still open; 17:30:00 closed (hours end at 17:30)
+    clock.set(datetime(2026, 11, 24, 9, 29, 59, tzinfo=UTC))
+    assert platform.switch.service_state("44").open
+    assert platform.switch.service_state("44") is platform.switch.service_state("44")  # asked again: remembered
+    clock.set(datetime(2026, 11, 24, 9, 30, 0, tzinfo=UTC))
+    later = platform.switch.service_state("44")
+    assert later.reason != "weekly_hours" or not later.open
+    assert platform.switch.hours_state("44").open is False
+    # a change to the directory counts at once, within the same minute
+    clock.set(datetime(2026, 11, 24, 2, 0, 0, tzinfo=UTC))
+    assert platform.switch.service_state("44").reason == "weekly_hours"
+    platform.switch.close_center("44", "线路故障")
+    assert platform.switch.hours_state("44").reason == "emergency"
+    assert platform.switch.service_state("44").reason in ("emergency", "overflow")
+    assert platform.switch.service_state("44").reason != "weekly_hours"
