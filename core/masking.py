@@ -65,6 +65,21 @@ def _card(m: re.Match[str]) -> str:
     return "*" * (len(digits) - 4) + digits[-4:]
 
 
+# Texts scrubbing left unchanged, remembered so the same prompt or answer text is not checked again on
+# every call: only texts holding no personal number (nothing personal is kept), up to _CLEAN_MAX_LEN
+# characters each and _CLEAN_MAX texts (then started afresh). Scrubbing is a pure function of the text.
+_CLEAN: dict[str, None] = {}
+_CLEAN_MAX = 4096
+_CLEAN_MAX_LEN = 1000
+
+
+def _remember_clean(text: str) -> None:
+    if _FEWEST_DIGITS <= len(text) <= _CLEAN_MAX_LEN:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN[text] = None
+
+
 def scrub(text: str) -> str:
     """Mask the personal numbers found anywhere in free text: 18- and 15-digit ID numbers, mobiles
     (with or without +86), landlines with an area code and bank-card-like runs of 16 to 19 digits.
@@ -74,13 +89,20 @@ def scrub(text: str) -> str:
     full personal number."""
     # Every pattern needs 10 digits at least (a landline: 3 + 3 + 4), so a text with fewer is left as
     # it is: most texts (prompts with a "12333" or a time in them, ids like "s1321") are.
-    if len(text or "") < _FEWEST_DIGITS or not _enough_digits(text):
+    if len(text or "") < _FEWEST_DIGITS or text in _CLEAN:
         return text
+    if not _enough_digits(text):
+        _remember_clean(text)
+        return text
+    given = text
     text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(3), text)
     text = _ID15_RE.sub(lambda m: m.group(1) + "*****" + m.group(3), text)
     text = _MOBILE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     text = _CARD_RE.sub(_card, text)
-    return _LANDLINE_RE.sub(lambda m: m.group(1) + "-****" + m.group(3), text)
+    text = _LANDLINE_RE.sub(lambda m: m.group(1) + "-****" + m.group(3), text)
+    if text == given:
+        _remember_clean(given)
+    return text
 
 
 def has_personal_number(text: str) -> bool:
@@ -122,10 +144,17 @@ def scrub_records(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         for value in row.values():
             if isinstance(value, str):
-                texts.append(value)
+                if len(value) >= _FEWEST_DIGITS and value not in _CLEAN:
+                    texts.append(value)
             elif isinstance(value, dict | list | tuple):
                 _strings_in(value, texts)
-    return [scrub_data(r) for r in rows] if has_personal_number("\n".join(texts)) else rows
+    if not texts:
+        return rows
+    if has_personal_number("\n".join(texts)):
+        return [scrub_data(r) for r in rows]
+    for text in texts:
+        _remember_clean(text)
+    return rows
 
 
 def _strings_in(value: Any, out: list[str]) -> None:

@@ -106,7 +106,7 @@ class Ctx:
 
     # -- prompts --------------------------------------------------------------------------
     def prompt(self, pid: str, **variables: Any) -> Prompt:
-        return self.engine.catalog.render(pid, self.lang, {**self.vars, **variables})
+        return self.engine.catalog.render(pid, self.lang, {**self.vars, **variables} if variables else self.vars)
 
     def spec(self, kind: type[M]) -> M:
         """The current node as its checked, typed model (`ivr/flowmodel.py`)."""

@@ -98,6 +98,7 @@ class PromptCatalog:
         self.entries = entries
         self.audio_dir = audio_dir
         self._audio: set[str] = set()
+        self._static: dict[tuple[str, str], Prompt] = {}  # prompts without placeholders: one object each
         if audio_dir and audio_dir.is_dir():
             self._audio = {f"{p.parent.name}/{p.stem}" for p in audio_dir.glob("*/*.wav")}
 
@@ -125,6 +126,9 @@ class PromptCatalog:
         return entry.text.get(lang) or entry.text["zh"]
 
     def render(self, pid: str, lang: str = "zh", variables: Mapping[str, Any] | None = None) -> Prompt:
+        static = self._static.get((pid, lang))
+        if static is not None:
+            return static
         entry = self.entries.get(pid)
         if entry is None:
             raise KeyError(f"no prompt {pid!r} in the catalog")
@@ -134,7 +138,10 @@ class PromptCatalog:
         text = fill(template, variables or {}, real_lang) if dynamic else template
         key = f"{real_lang}/{pid}"
         audio = key if not dynamic and key in self._audio else None
-        return Prompt(id=pid, text=text, audio=audio, language=real_lang)
+        prompt = Prompt(id=pid, text=text, audio=audio, language=real_lang)
+        if not dynamic:
+            self._static[(pid, lang)] = prompt
+        return prompt
 
     def missing_translations(self, lang: str = "en") -> list[str]:
         return sorted(pid for pid, e in self.entries.items() if lang not in e.text)

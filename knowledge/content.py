@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from datetime import date
@@ -35,7 +36,20 @@ def clean_html(text: str) -> str:
 
 
 def html_to_text(text: str) -> str:
-    text = _BLOCK_END.sub("\n", text or "")
+    """Plain text of an answer or notice (what the IVR reads and SMS sends). The same notices and answers
+    are read on call after call: texts up to 8,000 characters are remembered (at most 2,048 of them)."""
+    if len(text or "") <= 8000:
+        return _text_of_short(text or "")
+    return _text_of(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _text_of_short(text: str) -> str:
+    return _text_of(text)
+
+
+def _text_of(text: str) -> str:
+    text = _BLOCK_END.sub("\n", text)
     text = html.unescape(_TAG.sub("", text))
     return "\n".join(_SPACES.sub(" ", ln).strip() for ln in text.splitlines() if ln.strip())
 

@@ -63,6 +63,23 @@ def test_the_one_pass_check_agrees_with_scrub(pieces: list[str]) -> None:
     assert has_personal_number(text) == (scrub(text) != text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=5))
+def test_texts_remembered_as_clean_scrub_the_same_and_personal_ones_are_never_remembered(texts: list[str]) -> None:
+    from core import masking
+
+    masking._CLEAN.clear()
+    cold = [scrub(t) for t in texts]
+    warm = [scrub(t) for t in texts]  # the second time, clean texts come from the memory
+    assert warm == cold
+    assert all(t not in masking._CLEAN for t, out in zip(texts, cold, strict=True) if out != t)
+    rows = [{"text": t} for t in texts]
+    assert scrub_records(rows) == [scrub_data(r) for r in rows]
+    remembered = list(masking._CLEAN)
+    masking._CLEAN.clear()
+    assert all(scrub(t) == t for t in remembered)  # only what scrubbing leaves as it is
+
+
 def test_scrub_records_masks_a_number_split_over_nothing_but_keeps_clean_records_as_they_are() -> None:
     clean = [{"type": "prompt", "text": "养老保险请按1", "t": 0.5}, {"type": "kb", "notices": [1, "n-2"]}]
     out = scrub_records(clean)
