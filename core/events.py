@@ -211,25 +211,36 @@ class _LocalDispatch:
         self.node_id = node_id
         self.clock = clock or SystemClock()
         self._subs: list[Subscription] = []
+        # the subscribers of each event type seen, worked out once per type; replaced (not changed) when a
+        # subscription comes or goes, so a dispatch running meanwhile keeps the map it started with
+        self._by_type: dict[str, tuple[Subscription, ...]] = {}
         self._lock = threading.Lock()
 
     def subscribe(self, handler: Handler, types: Iterable[str] = ()) -> Subscription:
         sub = Subscription(self, handler, tuple(types))
         with self._lock:
             self._subs = [*self._subs, sub]
+            self._by_type = {}
         return sub
 
     def _remove(self, sub: Subscription) -> None:
         with self._lock:
             self._subs = [s for s in self._subs if s is not sub]
+            self._by_type = {}
+
+    def _subscribers(self, event_type: str) -> tuple[Subscription, ...]:
+        by_type = self._by_type
+        subs = by_type.get(event_type)
+        if subs is None:
+            subs = by_type[event_type] = tuple(s for s in self._subs if s.matches(event_type))
+        return subs
 
     def _dispatch(self, event: Event) -> None:
-        for sub in self._subs:
-            if sub.matches(event.type):
-                try:
-                    sub.handler(event)
-                except Exception:  # a broken subscriber must not break the publisher
-                    log.exception("event subscriber failed on %s", event.type)
+        for sub in self._subscribers(event.type):
+            try:
+                sub.handler(event)
+            except Exception:  # a broken subscriber must not break the publisher
+                log.exception("event subscriber failed on %s", event.type)
 
     def _make(self, declared: DomainEvent) -> Event:
         # events reach consoles, other nodes and statistics: no full personal number travels in one

@@ -53,6 +53,21 @@ def test_in_process_bus_filters_by_prefix_and_survives_bad_subscribers(clock) ->
     assert seen == ["test.ping"]
 
 
+def test_a_subscriber_added_or_removed_after_a_type_was_dispatched_counts_at_once(clock) -> None:  # type: ignore[no-untyped-def]
+    bus = InProcessBus("n1", clock)
+    first: list[str] = []
+    later: list[str] = []
+    bus.subscribe(lambda e: first.append(e.data["n"]), types=("test.ping",))
+    bus.emit(Ping(n="1"))  # the subscribers of test.ping are worked out here and remembered
+    sub = bus.subscribe(lambda e: later.append(e.data["n"]), types=("test.",))
+    bus.emit(Ping(n="2"))
+    bus.emit(Pong(n="3"))
+    sub.close()
+    bus.emit(Ping(n="4"))
+    assert first == ["1", "2", "4"]
+    assert later == ["2", "3"]
+
+
 def test_redis_bus_delivers_once_to_each_node(redis_bus_pair) -> None:  # type: ignore[no-untyped-def]
     a, b = redis_bus_pair
     got_a: list[str] = []
