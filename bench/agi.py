@@ -343,8 +343,11 @@ def _median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
               help="ours = the node's loop (uvloop); panoramisk as shipped (asyncio); the others like for like")
 @click.option("--engine", is_flag=True, help="also run our server with the real IVR engine (demo platform)")
 @click.option("--full", is_flag=True, help="the targets' sizes: 20,000 calls, 1,000 concurrent, 10,000 held")
+@click.option("--instructions", "instructions", default=0, show_default=True,
+              help="with --engine: also count the instructions of this many engine-backed calls under callgrind "
+                   "(valgrind), a figure the machine's load does not move (0 = skip)")
 def command(calls: int, concurrency: int, held: int, paced: int, think_ms: float, rounds: int, servers: str,
-            engine: bool, full: bool) -> None:
+            engine: bool, full: bool, instructions: int) -> None:
     """FastAGI: set-ups/s, command turnaround and memory per held call; ours vs panoramisk."""
     if full:
         calls, concurrency, held, paced = 20_000, 1_000, 10_000, 1_000
@@ -392,3 +395,12 @@ def command(calls: int, concurrency: int, held: int, paced: int, think_ms: float
                        f"({1000 / a['cpu_ms']:.0f} vs {1000 / b['cpu_ms']:.0f} on one core)")
     for kind in kinds:
         click.echo(f"  {kind} calls/s per round: " + ", ".join(f"{r['rate']:.0f}" for r in results[kind]))
+    if engine and instructions:
+        from bench import callgrind
+
+        if not callgrind.available():
+            click.echo("  instructions: valgrind is not installed: skipped")
+            return
+        counted = callgrind.engine_instructions(instructions)
+        click.echo(f"  ours + engine under callgrind: {counted['instructions_per_call'] / 1e6:.2f} M instructions "
+                   f"per call ({counted['calls']} calls, {counted['failed']} failed; user space only)")
