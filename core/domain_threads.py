@@ -41,7 +41,10 @@ class DomainThreads:
         self.workers, self.name = workers, name
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._idle = 0  # workers waiting for a job (changed under the lock, read without it)
+        # workers waiting for a job that no job has claimed yet (under the lock): two jobs arriving together
+        # never share one idle worker, so a job that blocks for long (a call's agent leg) never holds up
+        # the next one while fewer than `workers` threads run
+        self._idle = 0
         self._lock = threading.Lock()
         self._closed = False
 
@@ -59,8 +62,14 @@ class DomainThreads:
     def _put(self, job: _Job) -> None:
         if self._closed:
             raise RuntimeError(f"{self.name} threads are closed")
+        with self._lock:  # each job claims an idle worker, or a new thread is started for it
+            if self._idle > 0:
+                self._idle -= 1
+                start = False
+            else:
+                start = len(self._threads) < self.workers
         self._jobs.put(job)
-        if self._idle <= 0 and len(self._threads) < self.workers:
+        if start:
             self._start_one()
 
     def _start_one(self) -> None:
@@ -73,12 +82,8 @@ class DomainThreads:
 
     def _work(self) -> None:
         jobs, lock = self._jobs, self._lock
-        with lock:
-            self._idle += 1
-        while True:
+        while True:  # started for a job, and idle again after each one
             job = jobs.get()
-            with lock:
-                self._idle -= 1
             if job is None:
                 return
             loop, future, fn, args = job

@@ -262,7 +262,9 @@ class InProcessBus(_LocalDispatch):
         return wire
 
     def close(self) -> None:
-        self._subs = []
+        with self._lock:
+            self._subs = []
+            self._by_type = {}
 
 
 class RedisBus(_LocalDispatch):

@@ -73,6 +73,29 @@ def test_blocking_calls_run_side_by_side_up_to_the_worker_count() -> None:
     assert len(threads._threads) == 3
 
 
+def test_two_jobs_arriving_together_never_share_one_idle_worker() -> None:
+    """A job that blocks (a long TTS render, a leg's recording) must not hold up the job submitted with it:
+    with one worker idle, the second job gets a thread of its own."""
+    threads = DomainThreads(4, name="t")
+    second_ran = threading.Event()
+
+    def blocks_until_the_second_ran() -> bool:
+        return second_ran.wait(5)
+
+    async def main() -> bool:
+        await threads.run(abs, -1)  # one worker now, idle
+        first = asyncio.ensure_future(threads.run(blocks_until_the_second_ran))
+        second = asyncio.ensure_future(threads.run(second_ran.set))
+        await second
+        return await first
+
+    try:
+        assert asyncio.run(main()) is True
+        assert len(threads._threads) == 2
+    finally:
+        threads.close()
+
+
 def test_threads_start_only_when_needed() -> None:
     threads = DomainThreads(8, name="t")
 
