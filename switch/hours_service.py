@@ -46,10 +46,7 @@ class HoursService:
 
     def hours_state(self, center_code: str) -> HoursState:
         snapshot = self.directory.snapshot()
-        center = snapshot.centers.get(center_code)
-        if center is None:
-            raise KeyError(center_code)
-        return self.hours(center, china_now(self.platform.clock), snapshot)
+        return self.hours(_center(snapshot, center_code), china_now(self.platform.clock), snapshot)
 
     def service_state(self, center_code: str) -> HoursState:
         """Agent service as a caller of `center_code` gets it now: the center's own hours when it is
@@ -69,9 +66,7 @@ class HoursService:
         return state
 
     def _service_state(self, center_code: str, snapshot: Snapshot, local_now: datetime) -> HoursState:
-        center = snapshot.centers.get(center_code)
-        if center is None:
-            raise KeyError(center_code)
+        center = _center(snapshot, center_code)
         own = self.hours(center, local_now, snapshot)
         if own.open:
             return own
@@ -82,3 +77,11 @@ class HoursService:
             if other is not None and other.code != center.code and self.hours(other, local_now, snapshot).open:
                 return HoursState(True, "overflow", overflow_announcement(own, other), own.holiday, other.code)
         return own
+
+
+def _center(snapshot: Snapshot, code: str) -> Center:
+    """The center `code` of the directory's snapshot; KeyError for an unknown code."""
+    center = snapshot.centers.get(code)
+    if center is None:
+        raise KeyError(code)
+    return center
