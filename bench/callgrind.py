@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 SERVER = """
-import sys, tempfile
+import sys
 from bench import agi
 
 class Port:

@@ -4,7 +4,7 @@
 its lock), chains it to an asyncio future through two callbacks and copies the state across; on a
 call set-up of four short domain calls that machinery was a fifth of the FastAGI node's Python time.
 Here a call is one queue put and, when it is done, one `call_soon_threadsafe` that settles the
-awaiting asyncio future directly (docs/asterisk.md, fifth pass).
+awaiting asyncio future directly (docs/asterisk.md, seventh pass).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class DomainThreads:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         # workers waiting for a job that no job has claimed yet (under the lock): two jobs arriving together
-        # never share one idle worker, so a job that blocks for long (a call's agent leg) never holds up
-        # the next one while fewer than `workers` threads run
+        # never share one idle worker, so a job that waits long (a prompt whose speech render another thread
+        # holds) never holds up the next one while fewer than `workers` threads run
         self._idle = 0
         self._lock = threading.Lock()
         self._closed = False

@@ -38,9 +38,8 @@ def clean_html(text: str) -> str:
 def html_to_text(text: str) -> str:
     """Plain text of an answer or notice (what the IVR reads and SMS sends). The same notices and answers
     are read on call after call: texts up to 8,000 characters are remembered (at most 2,048 of them)."""
-    if len(text or "") <= 8000:
-        return _text_of_short(text or "")
-    return _text_of(text)
+    text = text or ""
+    return _text_of_short(text) if len(text) <= 8000 else _text_of(text)
 
 
 @functools.lru_cache(maxsize=2048)
