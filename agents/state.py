@@ -31,6 +31,8 @@ Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["
 #                  so it always changes: a reader's zreplace with the score it read then fails)
 Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zrank", key, member)
 #                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
+#                       | ("member_fields", set_key, hash_prefix, field): that field of the hash (hash_prefix
+#                         + member) of every member of the set, None where it has none (SORT … GET on Redis)
 
 
 class AcdState(Protocol):
@@ -187,6 +189,9 @@ class MemoryAcdState:
     def _read(self, r: Read) -> Any:
         if r[0] == "zrank":
             return self.zrank(r[1], r[2])
+        if r[0] == "member_fields":
+            _, key, prefix, field = r
+            return [self.store.hget(prefix + m, field) for m in self.store.smembers(key)]
         return getattr(self.store, r[0])(*r[1:])
 
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
@@ -332,6 +337,9 @@ class RedisAcdState:
         for kind, key, *rest in reads:
             if kind == "zrange":
                 pipe.zrange(self.store.k(key), int(rest[0]), int(rest[1]), withscores=True)
+            elif kind == "member_fields":  # one command, no script: nothing to reload after a flush
+                prefix, field = rest
+                pipe.sort(self.store.k(key), by="nosort", get=f"{self.store.k(prefix)}*->{field}")
             else:
                 getattr(pipe, kind)(self.store.k(key), *rest)
 
@@ -347,6 +355,8 @@ class RedisAcdState:
                 a = set(a)
             elif r[0] == "hgetall":
                 a = dict(a)
+            elif r[0] == "member_fields":
+                a = [None if v is None else as_text(v) for v in a]
             out.append(a)
         return out
 

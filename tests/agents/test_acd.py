@@ -495,6 +495,49 @@ def test_estimated_wait_and_announcement(acd, clock) -> None:
     assert st.text_zh == "您前面还有1位，预计等待1分钟"
 
 
+def test_the_wait_announced_at_enqueue_counts_only_agents_who_will_take_calls(acd) -> None:
+    """The staffed count of the enqueue's estimate: agents logged in with the skill, ready or busy,
+    not those on a break or logged out, nor those of another skill or center."""
+    busy = [add_agent(acd, f"busy{i}", "37", ("pension",), ready=True) for i in range(3)]
+    on_break = add_agent(acd, "break", "37", ("pension",), login=True)
+    acd.agents.set_not_ready(on_break, "break")
+    gone = add_agent(acd, "gone", "37", ("pension",), login=True)
+    acd.agents.logout(gone)
+    add_agent(acd, "other", "37", ("medical",), login=True)
+    add_agent(acd, "elsewhere", "44", ("pension",), login=True)
+    for i, agent_id in enumerate(busy):
+        acd.agents.enqueue(call(f"c{i}", "37-pension"))
+        acd.agents.accept(agent_id, f"c{i}")
+    waiting = [acd.agents.enqueue(call(f"w{i}", "37-pension")) for i in range(4)]
+    # default handle time 180 s over 3 staffed agents: 60 s per call ahead and for this one
+    assert [(st.position, st.ewt_seconds) for st in waiting] == [(0, 60), (1, 120), (2, 180), (3, 240)]
+    assert acd.agents.staffed("37", "pension") == 3
+    assert acd.agents.call_status("w3").ewt_seconds == 240
+
+
+def test_member_fields_reads_a_field_of_every_member_of_a_set_on_both_stores(acd) -> None:
+    state = acd.agents.state
+    state.txn([], [["sadd", "t:s", "1"], ["sadd", "t:s", "2"], ["sadd", "t:s", "3"],
+                   ["hset", "t:h:1", {"state": "ready"}], ["hset", "t:h:2", {"other": "x"}]])
+    (states,) = state.read_many([("member_fields", "t:s", "t:h:", "state")])
+    assert sorted(states, key=str) == [None, None, "ready"]  # "2" has no such field, "3" no hash
+    assert state.read_many([("member_fields", "t:none", "t:h:", "state")]) == [[]]
+
+
+def test_an_enqueue_nobody_can_take_yet_is_one_round_trip_on_redis(redis_acd) -> None:
+    """Issue 18: the enqueue's transaction, the call's position, the wait-estimate inputs (with the
+    staffed agents' states) and the ready pools it reaches come back in one round trip."""
+    for i in range(5):  # staffed and ready, but none speaks the caller's language
+        add_agent(redis_acd, f"a{i}", "37", ("pension",), languages=("yue",), ready=True)
+    redis_acd.agents.enqueue(call("c0", "37-pension"))  # the queue definitions are read (then once a second)
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()  # a new connection's handshake is not the enqueue's
+    trips.count = 0
+    st = redis_acd.agents.enqueue(call("c1", "37-pension"))
+    assert (st.state, st.position, st.ewt_seconds) == ("waiting", 1, 72)  # 2 × 180 s over 5 staffed
+    assert trips.count == 1
+
+
 def test_hold_resume_and_local_transfer_keeps_context(acd, clock, recorder: Recorder) -> None:
     gd = add_agent(acd, "gd", "44", ("pension",), ready=True)
     acd.agents.enqueue(call("c1", "44-pension", context={"ivr_path": ["1", "2"], "verified": True}))
