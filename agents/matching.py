@@ -125,8 +125,11 @@ class MatchingMixin:
                agent: dict[str, str] | None = None) -> tuple[bool, dict[str, str]]:
         """Offer the call to the agent atomically; whether it happened, and the agent's hash right after
         (read in the same round trip: the caller's next look at the agent costs nothing)."""
-        txn = transitions.offer(CallRec.from_hash(c), AgentRec.from_hash(agent or self._agent(agent_id)), agent_id,
-                                now, self.offer_timeout)
+        agent = agent or self._agent(agent_id)
+        txn = transitions.offer(CallRec.from_hash(c), AgentRec.from_hash(agent), agent_id, now, self.offer_timeout)
+        # both kept, so the claim reads them back with itself: the agent's answer then finds them here
+        self.state.keep(ck(c["call_id"]), c)
+        self.state.keep(ak(agent_id), agent)
         ok, (after,) = self.state.txn_read(txn.checks, txn.ops, [("hgetall", ak(agent_id))])
         if ok:
             for event in txn.events:

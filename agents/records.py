@@ -14,6 +14,7 @@ from typing import Any, ClassVar, TypeVar
 from core import fastjson
 
 _R = TypeVar("_R", bound="_Record")
+VERSION = "v"  # a stored hash's version (agents.state): the store's concurrency token, not a record field
 
 
 def _num(value: float | int | None) -> str:
@@ -52,6 +53,7 @@ class _Record:
                 raise TypeError(f"{cls.__name__}: every modelled field needs a plain default")
             kinds = {f.name: "json" if f.name in cls._JSON else "int" if f.name in cls._INT
                      else "float" if f.name in cls._FLOAT else "str" for f in modelled}
+            kinds[VERSION] = "version"
             spec = _SPECS[cls] = (kinds, frozenset(f.name for f in modelled if f.default is None),
                                   {f.name: f.default for f in modelled})
         return spec
@@ -72,6 +74,8 @@ class _Record:
             if kind == "str":
                 values[name] = raw
                 continue
+            if kind == "version":
+                continue
             value = (_freeze(fastjson.loads(raw)) if raw else None) if kind == "json" else \
                 _int(raw) if kind == "int" else _float(raw)
             if value is not None or name in nullable:
@@ -84,6 +88,8 @@ class _Record:
         return record
 
     def to_hash(self) -> dict[str, str]:
+        """The stored form. Never the version field (`agents.state.VERSION`, not read into a record):
+        only the transaction appliers write it, so a record written back cannot restore an older one."""
         out = dict(self.extra)
         for f in fields(self):
             if f.name == "extra":

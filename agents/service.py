@@ -65,7 +65,7 @@ from agents.queues import Queues
 from agents.records import AgentRec, CallRec
 from agents.reports import ReportsMixin
 from agents.roster import RosterMixin
-from agents.state import make_acd_state
+from agents.state import StaleRecord, basis_of, make_acd_state
 from core.db import table_of
 from core.masking import mask_phone
 from core.testcalls import is_test_call
@@ -188,7 +188,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                                  if endpoint in endpoints.all_of(a.endpoint, a.endpoints)), None)
         if agent_id is None:
             return None
-        self.store.hset(ak(agent_id), {"device": state})
+        self.state.txn([], [["hset", ak(agent_id), {"device": state}]])  # a change: the hash's version moves
         self.platform.bus.emit(AgentDevice(agent_id=agent_id, endpoint=endpoint, device=state))
         agent = self._agent(agent_id)
         if state == "offline" and agent and agent.get("state") == "ready":
@@ -335,14 +335,26 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         return None
 
     def end_call(self, call_id: str, reason: str = "completed") -> None:
-        c = self._call(call_id)
+        self._end_call(call_id, reason, fresh=False)
+
+    def _end_call(self, call_id: str, reason: str, fresh: bool) -> None:
+        """`fresh`: the call's hash read now; otherwise the one this node keeps (issue 18: the end is
+        then one round trip on Redis), sent as the transaction's basis and read again if it changed."""
+        keys = [ck(call_id)]
+        (c,) = self.state.fresh_records(keys) if fresh else self.state.records(keys)
         if not c or c.get("state") != "connected":
+            if not fresh:  # decided on the current hash, not a kept one
+                return self._end_call(call_id, reason, fresh=True)
             if c and c.get("state") in ("waiting", "offered", "callback"):
                 self.abandon(call_id, reason)
-            return
+            return None
         txn = transitions.end(CallRec.from_hash(c), reason, self._now(), self.wrap_seconds)
         agent_key = txn.checks[1][0]
-        ok, (agent_center,) = self.state.txn_read(txn.checks, txn.ops, [("hget", agent_key, "center")])
+        try:
+            ok, (agent_center,) = self.state.txn_read(txn.checks, txn.ops, [("hget", agent_key, "center")],
+                                                      None if fresh else basis_of(keys, [c]))
+        except StaleRecord:
+            return self._end_call(call_id, reason, fresh=True)
         if ok:  # the agent event's scope was read in the same round trip
             ended, wrapping = txn.events
             self.bus.emit(ended)
@@ -352,13 +364,23 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
 
     # -- console commands -----------------------------------------------------------------------
     def accept(self, agent_id: int, call_id: str) -> CallStatus:
-        c, agent = self.state.hgetall_many([ck(call_id), ak(agent_id)])
+        return self._accept(agent_id, call_id, fresh=False)
+
+    def _accept(self, agent_id: int, call_id: str, fresh: bool) -> CallStatus:
+        """`fresh` as for `_end_call`: otherwise the hashes this node keeps (the offer it made left them
+        here), so the answer is one round trip on Redis."""
+        keys = [ck(call_id), ak(agent_id)]
+        c, agent = self.state.fresh_records(keys) if fresh else self.state.records(keys)
         now = self._now()
         if not c:
             raise AcdError("unknown_call", "没有这通来电")
         call, rec = CallRec.from_hash(c), AgentRec.from_hash(agent)
         txn = transitions.accept(call, rec, agent_id, now, self.sl_seconds)
-        if not self.state.txn(txn.checks, txn.ops):
+        try:
+            accepted = self.state.txn(txn.checks, txn.ops, None if fresh else basis_of(keys, [c, agent]))
+        except StaleRecord:
+            return self._accept(agent_id, call_id, fresh=True)
+        if not accepted:
             raise AcdError("not_offered", "这通来电已不再分配给您")
         if call.cb_number:
             self._callback_dialling(call_id)
@@ -458,23 +480,32 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             raise AcdError("bad_disposition", f"未知的处理结果代码 {disposition}")
         return self._finish_wrap(agent_id, disposition, notes, ready)
 
-    def _finish_wrap(self, agent_id: int, disposition: str, notes: str, ready: bool) -> AgentStatus:
-        agent = self._agent(agent_id)
+    def _finish_wrap(self, agent_id: int, disposition: str, notes: str, ready: bool,
+                     fresh: bool = False) -> AgentStatus:
+        """`fresh` as for `_end_call` (the end of the call left the agent's hash here)."""
+        keys = [ak(agent_id)]
+        (agent,) = self.state.fresh_records(keys) if fresh else self.state.records(keys)
         if agent.get("state") != "wrap_up":
+            if not fresh:  # refused on the current hash, not a kept one
+                return self._finish_wrap(agent_id, disposition, notes, ready, fresh=True)
             raise AcdError("not_wrap_up", "当前不在话后整理状态")
         rec, now = AgentRec.from_hash(agent), self._now()
         call_id, queue_id, handle = rec.call_id, rec.call_queue, transitions.handle_seconds(rec, now)
         txn = transitions.finish_wrap(rec, agent_id, disposition, ready, now)
         # The wrap-up row is inserted first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
-        with self.platform.db.engine.begin() as conn:
-            conn.execute(_WRAPUP_INSERT, {"call_id": call_id, "agent_id": agent_id, "queue_id": queue_id,
-                                          "disposition": disposition, "notes": notes,
-                                          "handle_seconds": int(handle), "created_at": self.clock.now()})
-            done, (active, call_center, after) = self.state.txn_read(
-                txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center"), ("hgetall", ak(agent_id))])
-            if not done:
-                raise AcdError("not_wrap_up", "当前不在话后整理状态")
+        try:
+            with self.platform.db.engine.begin() as conn:
+                conn.execute(_WRAPUP_INSERT, {"call_id": call_id, "agent_id": agent_id, "queue_id": queue_id,
+                                              "disposition": disposition, "notes": notes,
+                                              "handle_seconds": int(handle), "created_at": self.clock.now()})
+                done, (active, call_center, after) = self.state.txn_read(
+                    txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center"),
+                                          ("hgetall", ak(agent_id))], None if fresh else basis_of(keys, [agent]))
+                if not done:
+                    raise AcdError("not_wrap_up", "当前不在话后整理状态")
+        except StaleRecord:  # the row was rolled back with the refused change
+            return self._finish_wrap(agent_id, disposition, notes, ready, fresh=True)
         wrapped, agent_state = txn.events
         if isinstance(wrapped, CallWrapped):  # its scope was read in the same round trip
             wrapped = replace(wrapped, center_code=call_center or None)

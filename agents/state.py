@@ -5,22 +5,45 @@ Reads go through the platform's `StateStore`; every change is a *transaction*: a
 holds. `RedisAcdState` runs a transaction as one Lua script (atomic across nodes); `MemoryAcdState`
 applies it under a lock. Agent↔call matching is such a transaction, so two nodes can never give an
 agent two calls or a call two agents.
+
+Call and agent hashes (``acd:c:*``, ``acd:a:*``) carry a version (`VERSION`, field ``v``) that both
+appliers raise with every change. On Redis a node keeps the hashes it last read or changed
+(`RedisAcdState.records`) and a transition computed from a kept hash is sent with that hash's version
+as its `basis`: one round trip instead of a read and a transaction. If another node changed the hash
+meanwhile, nothing is applied and `StaleRecord` is raised; the caller reads the hash again and decides
+anew (issue 18).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from redis.exceptions import NoScriptError
 
 from agents.policy import rolling_aht
-from core import fastjson
+from agents.records import VERSION  # a call or agent hash's version, raised by every change to the hash
+from core import cluster, fastjson
 from core.state import MemoryStore, RedisStore, StateStore, as_text
 
 Check = tuple[str, str, Sequence[str]]  # key, field, allowed values ("" = missing)
+RECORD_PREFIXES = ("acd:c:", "acd:a:")
+
+
+class StaleRecord(Exception):
+    """A transaction's basis (a kept record's version) no longer held: nothing was applied."""
+
+
+def is_record(key: str) -> bool:
+    return key.startswith(RECORD_PREFIXES)
+
+
+def basis_of(keys: Sequence[str], hashes: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """The basis of a transition computed from these hashes: each key with the version it was read at."""
+    return {k: h.get(VERSION, "") for k, h in zip(keys, hashes, strict=True)}
 Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["zadd", key, score, member]
 #                | ["zrem", key, member] | ["sadd", key, member] | ["srem", key, member]
 #                | ["hincr", key, field, amount] | ["srem_if_zempty", set_key, member, zset_key]
@@ -39,9 +62,24 @@ class AcdState(Protocol):
     @property
     def store(self) -> StateStore: ...
 
-    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool: ...
-    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+    def txn(self, checks: Sequence[Check], ops: Sequence[Op], basis: Mapping[str, str] | None = None) -> bool:
+        """Apply `ops` if every check holds; False (nothing applied) otherwise. `basis`: the record
+        keys whose hash (as `records` gave it) the transition was computed from, with their versions
+        (`basis_of`); StaleRecord if one changed since."""
+        ...
+    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read],
+                 basis: Mapping[str, str] | None = None) -> tuple[bool, list[Any]]:
         """A transaction, then reads of the state after it, in one round trip on Redis."""
+        ...
+    def records(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        """Call or agent hashes to compute a transition from (then sent with them as its `basis`):
+        kept ones where this node has them, the rest read in one round trip."""
+        ...
+    def fresh_records(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        """The same hashes read from the store now (after a StaleRecord, or to decide a refusal)."""
+        ...
+    def keep(self, key: str, h: Mapping[str, str]) -> None:
+        """Keep a hash this node just read by other means (the waiting heads), as `records` would."""
         ...
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         """Several reads in one round trip on Redis (each answered as the `StateStore` method would)."""
@@ -116,6 +154,7 @@ def _normalise(ops: Sequence[Op]) -> list[Op]:
     return out
 
 
+_RECORD_CHANGES = frozenset(("hset", "hdel", "hincr"))  # operations that change a hash (and its version)
 DUE_STEP = 0.001  # how much a "zdue" lowers a score at least (the Lua script has the same constant)
 
 
@@ -124,10 +163,11 @@ class MemoryAcdState:
         self.store = store
         self._lock = threading.RLock()
 
-    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
+    def txn(self, checks: Sequence[Check], ops: Sequence[Op], basis: Mapping[str, str] | None = None) -> bool:
         """Apply a transaction's checks and operations at once. The values are converted here as
         `_normalise` converts them for the Lua script (strings in hashes and sets, floats as scores,
-        milliseconds truncated), without building the normalised copy; the store converts hash values."""
+        milliseconds truncated), without building the normalised copy; the store converts hash values.
+        `basis` is not checked: in-process, `records` always reads the current hashes."""
         s = self.store
         with self._lock:
             for key, field, allowed in checks:
@@ -135,6 +175,8 @@ class MemoryAcdState:
                     return False
             for op in ops:
                 kind, key = op[0], str(op[1])
+                if kind in _RECORD_CHANGES and key.startswith(RECORD_PREFIXES):
+                    s.hincrby(key, VERSION, 1)
                 if kind == "hincr":
                     s.hincrby(key, str(op[2]), int(op[3]))
                 elif kind == "sadd":
@@ -178,10 +220,19 @@ class MemoryAcdState:
         else:
             self.store.zrem(key, member)
 
-    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read],
+                 basis: Mapping[str, str] | None = None) -> tuple[bool, list[Any]]:
         with self._lock:
             ok = self.txn(checks, ops) if ops or checks else True
             return ok, self.read_many(reads)
+
+    def records(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        return [self.store.hgetall(k) for k in keys]
+
+    fresh_records = records
+
+    def keep(self, key: str, h: Mapping[str, str]) -> None:
+        """Nothing to keep in-process: `records` reads the store itself."""
 
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         return [self._read(r) for r in reads]
@@ -215,18 +266,22 @@ class MemoryAcdState:
 _LUA = """
 local p = ARGV[1]
 local checks = cjson.decode(ARGV[2])
-for _, c in ipairs(checks) do
+for i, c in ipairs(checks) do
   local v = redis.call('HGET', p .. c[1], c[2])
   if not v then v = '' end
   local ok = false
   for _, a in ipairs(c[3]) do
     if a == v then ok = true; break end
   end
-  if not ok then return 0 end
+  if not ok then return -i end
 end
 local ops = cjson.decode(ARGV[3])
 for _, o in ipairs(ops) do
   local kind, k = o[1], p .. o[2]
+  if (kind == 'hset' or kind == 'hdel' or kind == 'hincr')
+      and (string.sub(o[2], 1, 6) == 'acd:c:' or string.sub(o[2], 1, 6) == 'acd:a:') then
+    redis.call('HINCRBY', k, 'v', 1)
+  end
   if kind == 'hset' then
     local args = {}
     for f, v in pairs(o[3]) do args[#args + 1] = f; args[#args + 1] = v end
@@ -295,36 +350,106 @@ return {stale, out}
 
 
 class RedisAcdState:
+    KEEP = 50_000  # call and agent hashes kept per node (each a few hundred bytes)
+    LOOK_EVERY = 15.0  # seconds between looks at whether every live node raises versions
+    _look_at: float
+    _all_versioned: bool
+
+    def _keeping(self) -> bool:
+        """Kept hashes are used only while every live node announces that it raises versions
+        (`core.cluster`): a node of an older release would change a hash without moving its version.
+        Looked at every `LOOK_EVERY` seconds (the nodes' heartbeat)."""
+        now = time.monotonic()
+        if now >= self._look_at:
+            self._look_at = now + self.LOOK_EVERY
+            self._all_versioned = cluster.everyone_has(self.store, "acd_versions")
+            if not self._all_versioned:  # what the older node changed meanwhile kept its version
+                with self._kept_lock:
+                    self._kept.clear()
+        return self._all_versioned
+
     def __init__(self, store: RedisStore) -> None:
         self.store = store
         self._redis = store.redis
         self._script = self._redis.register_script(_LUA)
         self._heads = self._redis.register_script(_HEADS_LUA)
+        self._kept: dict[str, dict[str, str]] = {}  # record key -> its hash as last read or changed here
+        self._kept_lock = threading.Lock()
+        self._look_at = 0.0
+        self._all_versioned = False
 
     def _args(self, checks: Sequence[Check], ops: Sequence[Op]) -> list[str]:
         return [self.store.prefix, fastjson.dumps([[k, f, list(a)] for k, f, a in checks]),
                 fastjson.dumps(_normalise(ops))]
 
-    def txn(self, checks: Sequence[Check], ops: Sequence[Op]) -> bool:
-        return bool(self._script(keys=[], args=self._args(checks, ops)))
+    def txn(self, checks: Sequence[Check], ops: Sequence[Op], basis: Mapping[str, str] | None = None) -> bool:
+        if not basis and not any(is_record(str(op[1])) and str(op[1]) in self._kept for op in ops):
+            result = self._script(keys=[], args=self._args(checks, ops))
+            return bool(result == 1)
+        return self.txn_read(checks, ops, [], basis)[0]
 
-    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+    def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read],
+                 basis: Mapping[str, str] | None = None) -> tuple[bool, list[Any]]:
         # EVALSHA queued by hand: a Script object in a pipeline costs a SCRIPT EXISTS round trip on
         # every execute. A Redis that forgot the script (restarted, flushed) answers NOSCRIPT, and
         # nothing of the pipeline's transaction ran: load it and send the pipeline once more.
+        basis = basis or {}
+        checks = [*((key, VERSION, (version,)) for key, version in basis.items()), *checks]
+        # the changed hashes this node keeps (and the basis) are read back with the transaction
+        refresh = list(dict.fromkeys([*basis, *(str(op[1]) for op in ops if is_record(str(op[1]))
+                                                and str(op[1]) in self._kept)]))
         try:
-            return self._txn_read_once(checks, ops, reads)
+            result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in refresh)])
         except NoScriptError:
             self._script.sha = self._redis.script_load(_LUA)
-            return self._txn_read_once(checks, ops, reads)
+            result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in refresh)])
+        if refresh:
+            self._keep(zip(refresh, answers[len(reads):], strict=True))
+        if result != 1 and -result <= len(basis):
+            raise StaleRecord(list(basis)[-result - 1])
+        return result == 1, answers[:len(reads)]
 
     def _txn_read_once(self, checks: Sequence[Check], ops: Sequence[Op],
-                       reads: Sequence[Read]) -> tuple[bool, list[Any]]:
+                       reads: Sequence[Read]) -> tuple[int, list[Any]]:
         pipe = self._redis.pipeline(transaction=False)
         pipe.evalsha(self._script.sha, 0, *self._args(checks, ops))
         self._queue_reads(pipe, reads)
-        ok, *answers = pipe.execute()
-        return bool(ok), self._answers(reads, answers)
+        result, *answers = pipe.execute()
+        return int(result), self._answers(reads, answers)
+
+    def records(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        if not self._keeping():
+            return self.fresh_records(keys)
+        kept = self._kept
+        found = [kept.get(k) for k in keys]
+        missing = [k for k, h in zip(keys, found, strict=True) if h is None]
+        if not missing:
+            return [dict(h) for h in found if h is not None]
+        read = iter(self.fresh_records(missing))
+        return [dict(h) if h is not None else next(read) for h in found]
+
+    def fresh_records(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        hashes = self.hgetall_many(keys)
+        self._keep(zip(keys, hashes, strict=True))
+        return [dict(h) for h in hashes]
+
+    def keep(self, key: str, h: Mapping[str, str]) -> None:
+        self._keep([(key, dict(h))])
+
+    def _keep(self, pairs: Iterable[tuple[str, dict[str, str]]]) -> None:
+        """Keep hashes as read (a hash without a version, written by an older node, is not kept; nothing
+        is kept while such a node is live)."""
+        if not self._all_versioned:
+            return
+        with self._kept_lock:
+            kept = self._kept
+            for key, h in pairs:
+                if h and VERSION in h:
+                    if len(kept) >= self.KEEP and key not in kept:
+                        kept.clear()
+                    kept[key] = h
+                else:
+                    kept.pop(key, None)
 
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         if not reads:

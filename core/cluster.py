@@ -19,6 +19,9 @@ PREFIX = "cluster:node:"
 TTL_S = 45.0
 HEARTBEAT_S = 15.0
 SHARED = {"session": ("secret_key", "HOTLINE_SECRET_KEY"), "handoff": ("handoff_secret", "HOTLINE_HANDOFF_SECRET")}
+# What this release's nodes do that others rely on every node doing, announced with the fingerprints.
+# acd_versions: every change to an ACD call or agent hash raises its version (agents/state.py).
+CAPABILITIES = {"acd_versions": "1"}
 
 
 class SecretMismatch(RuntimeError):
@@ -50,8 +53,15 @@ def mismatches(store: Any, settings: Any) -> list[tuple[str, str]]:
 
 def register(store: Any, settings: Any, now: float) -> None:
     key = PREFIX + settings.node_id
-    store.hset(key, {**fingerprints(settings), "center": settings.center_code, "seen": str(round(now))})
+    store.hset(key, {**fingerprints(settings), **CAPABILITIES, "center": settings.center_code,
+                     "seen": str(round(now))})
     store.expire(key, TTL_S)
+
+
+def everyone_has(store: Any, capability: str) -> bool:
+    """Whether every live node on this Redis announces `capability` (True with none announced: a node
+    of any release with a shared Redis announces itself)."""
+    return all(store.hget(key, capability) == CAPABILITIES[capability] for key in store.keys(PREFIX + "*"))
 
 
 def check_and_register(store: Any, settings: Any, now: float) -> None:

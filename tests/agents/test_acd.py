@@ -821,3 +821,93 @@ def test_redis_transaction_with_reads_reloads_its_script_after_a_flush(tmp_path,
     finally:
         p.close()
         services.flush_prefix(prefix)
+
+
+def test_every_change_to_a_call_or_agent_hash_raises_its_version_on_both_stores(acd) -> None:
+    """The version a kept hash is checked against (agents.state.VERSION): raised by each transaction
+    that changes the hash, on either store; not part of the record, never written back from one."""
+    from agents.records import CallRec
+
+    agent = add_agent(acd, "a", "44", ("pension",), ready=True)
+    versions = []
+    acd.agents.enqueue(call("c1", "44-pension"))  # created, then offered
+    versions.append(int(acd.store.hget("acd:c:c1", "v") or 0))
+    acd.agents.accept(agent, "c1")
+    versions.append(int(acd.store.hget("acd:c:c1", "v") or 0))
+    acd.agents.hold(agent, "c1")
+    versions.append(int(acd.store.hget("acd:c:c1", "v") or 0))
+    assert versions[0] >= 2 and versions == sorted(set(versions))
+    rec = CallRec.from_hash(acd.store.hgetall("acd:c:c1"))
+    assert "v" not in rec.extra and "v" not in rec.to_hash()
+    endpoint = acd.agents.profile(agent).endpoint
+    assert endpoint
+    before = int(acd.store.hget(f"acd:a:{agent}", "v") or 0)
+    assert acd.agents.device_state(endpoint, "in_use") is not None  # the softphone's state, kept on the agent
+    assert acd.store.hget(f"acd:a:{agent}", "device") == "in_use"
+    assert int(acd.store.hget(f"acd:a:{agent}", "v") or 0) > before
+
+
+def test_an_agent_s_next_step_is_one_round_trip_on_redis_from_the_hashes_the_node_kept(redis_acd) -> None:
+    """Issue 18: the offer this node made left the call and agent hashes here, so the answer, the end
+    and the wrap-up are each one round trip (a transaction with the kept versions as its basis)."""
+    agents = redis_acd.agents
+    agent = add_agent(redis_acd, "a", "44", ("pension",), ready=True)
+    agents.state._keeping()  # the look at the live nodes' releases (every 15 s) is not counted below
+    agents.enqueue(call("c1", "44-pension"))  # offered at once
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()  # a new connection's handshake is not the steps'
+    counted = []
+    for step in (lambda: agents.accept(agent, "c1"), lambda: agents.end_call("c1"),
+                 lambda: agents.wrap_up(agent, "resolved", ready=False)):
+        trips.count = 0
+        step()
+        counted.append(trips.count)
+    assert counted == [1, 1, 1]  # 2 each before: a read, then the transaction
+    assert agents.agent_status(agent).state == "not_ready"
+
+
+def test_a_hash_without_a_version_is_never_kept(redis_acd) -> None:
+    """A hash an older node wrote (no version) is read from Redis every time: its changes by such a
+    node would not move a version, so a kept copy could not be checked."""
+    state = redis_acd.agents.state
+    redis_acd.store.hset("acd:c:old", {"state": "waiting", "queue_id": "44-pension"})
+    state._keeping()  # the look at the live nodes' releases (every 15 s) is not counted below
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()
+    trips.count = 0
+    assert state.records(["acd:c:old"])[0]["state"] == "waiting"
+    assert trips.count == 1
+    redis_acd.store.hset("acd:c:old", {"state": "offered"})  # as the older node would
+    trips.count = 0
+    assert state.records(["acd:c:old"])[0]["state"] == "offered"
+    assert trips.count == 1
+
+
+def test_kept_hashes_are_not_used_while_a_node_of_an_older_release_is_live(redis_acd) -> None:
+    """Such a node changes hashes without raising their version, so the others read every hash then."""
+    from core import cluster
+
+    agents = redis_acd.agents
+    agent = add_agent(redis_acd, "a", "44", ("pension",), ready=True)
+    redis_acd.store.hset(cluster.PREFIX + "node-old", {"session": "x", "center": "44"})
+    agents.state._look_at = 0.0  # look now, not at the next heartbeat
+    assert not agents.state._keeping()
+    agents.enqueue(call("c1", "44-pension"))
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()
+    trips.count = 0
+    agents.accept(agent, "c1")
+    assert trips.count == 2  # read, then the transaction
+    redis_acd.store.delete(cluster.PREFIX + "node-old")  # upgraded
+    agents.state._look_at = 0.0
+    assert agents.state._keeping()
+    trips.count = 0
+    agents.end_call("c1")
+    assert trips.count == 2  # nothing was kept meanwhile: read, then the end
+    agents.wrap_up(agent, "resolved", ready=False)  # nor the agent's: read, then the wrap-up
+    assert trips.count == 4
+    agents.set_ready(agent)
+    agents.enqueue(call("c2", "44-pension"))  # this node's offer keeps both hashes now
+    trips.count = 0
+    agents.accept(agent, "c2")
+    assert trips.count == 1

@@ -159,3 +159,32 @@ def test_racing_matchers_on_two_nodes(two_nodes: tuple[Platform, Platform]) -> N
         assert st.state == "offered" and st.agent_id == s.agent_id
     waiting = [f"w{i}" for i in range(40) if a.agents.call_status(f"w{i}").state == "waiting"]
     assert len(waiting) == 10 and a.agents.center_load("11") == 10
+
+
+def test_a_hash_kept_by_one_node_and_changed_by_the_other_is_read_again(two_nodes: tuple[Platform, Platform],
+                                                                       clock: FakeClock) -> None:
+    """Issue 18: a node computes an agent's next transition from the hashes it kept from its own last
+    change (one round trip). When the other node changed them meanwhile, the kept versions no longer
+    hold: nothing is applied and the node decides again on what the store holds now."""
+    a, b = two_nodes
+    agent = add_agent(a, "agent", "44", ("pension",), ready=True)
+    a.agents.enqueue(call("c1", "44-pension"))  # offered at once: node a keeps both hashes
+    a.agents.accept(agent, "c1")
+    b.agents.hold(agent, "c1")  # node b changes the call behind a's back
+    clock.advance(30)
+    b.agents.resume(agent, "c1")
+    a.agents.end_call("c1")  # from a's kept hash the held time would be lost
+    ended = a.store.hgetall("acd:c:c1")
+    assert ended["state"] == "ended" and int(ended["hold_ms"]) == 30_000
+    assert a.agents.agent_status(agent).state == "wrap_up"
+    b.agents.wrap_up(agent, "resolved", ready=False)  # b finishes the wrap-up a kept the agent in
+    with pytest.raises(AcdError) as refused:  # a's kept hash says wrap-up; the store says not ready
+        a.agents.wrap_up(agent, "resolved")
+    assert refused.value.code == "not_wrap_up"
+    b.agents.set_ready(agent)
+    b.agents.enqueue(call("c2", "44-pension"))  # b offers c2; a never saw it
+    b.agents.decline(agent, "c2")  # back in the queue, the agent not ready
+    b.agents.set_ready(agent)  # b offers it again
+    a.agents.accept(agent, "c2")  # a keeps the first offer's hashes of agent and call
+    assert a.agents.agent_status(agent).state == "on_call"
+    assert a.store.hgetall("acd:c:c2")["state"] == "connected"

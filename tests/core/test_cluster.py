@@ -71,3 +71,15 @@ def test_run_node_refuses_to_start_with_the_message(tmp_path: Path, monkeypatch,
         store.delete(*store.keys(cluster.PREFIX + "*"))
         store.close()
 
+
+
+def test_nodes_announce_what_others_rely_on_them_doing(shared_redis, tmp_path: Path) -> None:
+    """A capability counts only when every live node announces it: a node of an older release
+    registers without it (issue 18: the ACD's versioned hashes)."""
+    a, _ = shared_redis
+    assert cluster.everyone_has(a, "acd_versions")  # nobody announced: no older node either
+    cluster.register(a, make_settings(tmp_path, node_id="node-a", redis_url=services.REDIS_URL), 1000.0)
+    assert a.hget(cluster.PREFIX + "node-a", "acd_versions") == "1"
+    assert cluster.everyone_has(a, "acd_versions")
+    a.hset(cluster.PREFIX + "node-old", {"session": "x", "center": "44"})  # as the older release registers
+    assert not cluster.everyone_has(a, "acd_versions")
