@@ -6,8 +6,8 @@ holds. `RedisAcdState` runs a transaction as one Lua script (atomic across nodes
 applies it under a lock. Agent↔call matching is such a transaction, so two nodes can never give an
 agent two calls or a call two agents.
 
-Call and agent hashes (``acd:c:*``, ``acd:a:*``) carry a version (`VERSION`, field ``v``) that both
-appliers raise with every change. On Redis a node keeps the hashes it last read or changed
+On Redis, call and agent hashes (``acd:c:*``, ``acd:a:*``) carry a version (`VERSION`, field ``v``)
+that the applier raises with every change, and a node keeps the hashes it last read or changed
 (`RedisAcdState.records`) and a transition computed from a kept hash is sent with that hash's version
 as its `basis`: one round trip instead of a read and a transaction. If another node changed the hash
 meanwhile, nothing is applied and `StaleRecord` is raised; the caller reads the hash again and decides
@@ -154,7 +154,6 @@ def _normalise(ops: Sequence[Op]) -> list[Op]:
     return out
 
 
-_RECORD_CHANGES = frozenset(("hset", "hdel", "hincr"))  # operations that change a hash (and its version)
 DUE_STEP = 0.001  # how much a "zdue" lowers a score at least (the Lua script has the same constant)
 
 
@@ -167,7 +166,8 @@ class MemoryAcdState:
         """Apply a transaction's checks and operations at once. The values are converted here as
         `_normalise` converts them for the Lua script (strings in hashes and sets, floats as scores,
         milliseconds truncated), without building the normalised copy; the store converts hash values.
-        `basis` is not checked: in-process, `records` always reads the current hashes."""
+        Nor are versions raised or `basis` checked: in-process, `records` always reads the current
+        hashes, so nothing is kept that could go stale (versions are for nodes sharing Redis)."""
         s = self.store
         with self._lock:
             for key, field, allowed in checks:
@@ -175,8 +175,6 @@ class MemoryAcdState:
                     return False
             for op in ops:
                 kind, key = op[0], str(op[1])
-                if kind in _RECORD_CHANGES and key.startswith(RECORD_PREFIXES):
-                    s.hincrby(key, VERSION, 1)
                 if kind == "hincr":
                     s.hincrby(key, str(op[2]), int(op[3]))
                 elif kind == "sadd":
@@ -395,16 +393,20 @@ class RedisAcdState:
         # nothing of the pipeline's transaction ran: load it and send the pipeline once more.
         basis = basis or {}
         checks = [*((key, VERSION, (version,)) for key, version in basis.items()), *checks]
-        # the changed hashes this node keeps (and the basis) are read back with the transaction
+        # the changed hashes this node keeps (and the basis) are read back with the transaction, once
+        # (a hash the caller reads after the transaction anyway is not read twice)
         refresh = list(dict.fromkeys([*basis, *(str(op[1]) for op in ops if is_record(str(op[1]))
                                                 and str(op[1]) in self._kept)]))
+        asked = {r[1]: i for i, r in enumerate(reads) if r[0] == "hgetall"}
+        extra = [k for k in refresh if k not in asked]
         try:
-            result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in refresh)])
+            result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in extra)])
         except NoScriptError:
             self._script.sha = self._redis.script_load(_LUA)
-            result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in refresh)])
+            result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in extra)])
         if refresh:
-            self._keep(zip(refresh, answers[len(reads):], strict=True))
+            found = dict(zip(extra, answers[len(reads):], strict=True))
+            self._keep((k, found[k] if k in found else dict(answers[asked[k]])) for k in refresh)
         if result != 1 and -result <= len(basis):
             raise StaleRecord(list(basis)[-result - 1])
         return result == 1, answers[:len(reads)]
