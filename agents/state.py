@@ -447,7 +447,10 @@ class RedisAcdState:
             kept = self._kept
             for key, h in pairs:
                 if h and VERSION in h:
-                    if len(kept) >= self.KEEP and key not in kept:
+                    old = kept.get(key)
+                    if old is not None and int(old[VERSION]) > int(h[VERSION]):
+                        continue  # another thread of this node kept a later one meanwhile
+                    if len(kept) >= self.KEEP and old is None:
                         kept.clear()
                     kept[key] = h
                 else:

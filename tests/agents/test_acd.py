@@ -913,3 +913,15 @@ def test_kept_hashes_are_not_used_while_a_node_of_an_older_release_is_live(redis
     trips.count = 0
     agents.accept(agent, "c2")
     assert trips.count == 1
+
+
+def test_a_kept_hash_is_never_replaced_by_an_earlier_version(redis_acd) -> None:
+    """Two threads of one node read back the same hash after their transactions: whichever arrives
+    last, the later version stays kept (an earlier one would only cost a stale check, but no need)."""
+    state = redis_acd.agents.state
+    state._keeping()
+    state.keep("acd:c:x", {"state": "connected", "v": "3"})
+    state.keep("acd:c:x", {"state": "offered", "v": "2"})
+    assert state.records(["acd:c:x"]) == [{"state": "connected", "v": "3"}]
+    state.keep("acd:c:x", {"state": "ended", "v": "4"})
+    assert state.records(["acd:c:x"])[0]["state"] == "ended"
