@@ -55,7 +55,7 @@ Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["
 Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zrank", key, member)
 #                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
 #                       | ("member_fields", set_key, hash_prefix, field): that field of the hash (hash_prefix
-#                         + member) of every member of the set, None where it has none (SORT … GET on Redis)
+#                         + member) of every member of the set, None where it has none (a script on Redis)
 
 
 class AcdState(Protocol):
@@ -347,6 +347,16 @@ return {stale, out}
 """
 
 
+_MEMBER_FIELDS_LUA = """
+local p = ARGV[1]
+local out = {}
+for i, m in ipairs(redis.call('SMEMBERS', p .. ARGV[2])) do
+  out[i] = redis.call('HGET', p .. ARGV[3] .. m, ARGV[4])
+end
+return out
+"""
+
+
 class RedisAcdState:
     KEEP = 50_000  # call and agent hashes kept per node (each a few hundred bytes)
     LOOK_EVERY = 15.0  # seconds between looks at whether every live node raises versions
@@ -371,6 +381,7 @@ class RedisAcdState:
         self._redis = store.redis
         self._script = self._redis.register_script(_LUA)
         self._heads = self._redis.register_script(_HEADS_LUA)
+        self._member_fields = self._redis.register_script(_MEMBER_FIELDS_LUA)
         self._kept: dict[str, dict[str, str]] = {}  # record key -> its hash as last read or changed here
         self._kept_lock = threading.Lock()
         self._look_at = 0.0
@@ -390,7 +401,7 @@ class RedisAcdState:
                  basis: Mapping[str, str] | None = None) -> tuple[bool, list[Any]]:
         # EVALSHA queued by hand: a Script object in a pipeline costs a SCRIPT EXISTS round trip on
         # every execute. A Redis that forgot the script (restarted, flushed) answers NOSCRIPT, and
-        # nothing of the pipeline's transaction ran: load it and send the pipeline once more.
+        # nothing of the pipeline's transaction ran: load the scripts and send the pipeline once more.
         basis = basis or {}
         checks = [*((key, VERSION, (version,)) for key, version in basis.items()), *checks]
         # the changed hashes this node keeps (and the basis) are read back with the transaction, once
@@ -402,7 +413,7 @@ class RedisAcdState:
         try:
             result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in extra)])
         except NoScriptError:
-            self._script.sha = self._redis.script_load(_LUA)
+            self._load_scripts()
             result, answers = self._txn_read_once(checks, ops, [*reads, *(("hgetall", k) for k in extra)])
         if refresh:
             found = dict(zip(extra, answers[len(reads):], strict=True))
@@ -416,8 +427,25 @@ class RedisAcdState:
         pipe = self._redis.pipeline(transaction=False)
         pipe.evalsha(self._script.sha, 0, *self._args(checks, ops))
         self._queue_reads(pipe, reads)
-        result, *answers = pipe.execute()
+        result, *answers = pipe.execute(raise_on_error=False)
+        if isinstance(result, Exception):
+            raise result  # NOSCRIPT: nothing applied, the caller loads the scripts and sends it again
+        if any(isinstance(a, NoScriptError) for a in answers):
+            # the transaction ran but a read script was missing (loaded by another path): read again
+            # rather than send the transaction twice
+            self._load_scripts()
+            return int(result), self.read_many(reads)
+        failed = next((a for a in answers if isinstance(a, Exception)), None)
+        if failed is not None:
+            raise failed
         return int(result), self._answers(reads, answers)
+
+    def _load_scripts(self) -> None:
+        """Load the transaction and read scripts together (after a restart or SCRIPT FLUSH)."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.script_load(_LUA)
+        pipe.script_load(_MEMBER_FIELDS_LUA)
+        self._script.sha, self._member_fields.sha = pipe.execute()
 
     def records(self, keys: Sequence[str]) -> list[dict[str, str]]:
         if not self._keeping():
@@ -459,6 +487,13 @@ class RedisAcdState:
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         if not reads:
             return []
+        try:
+            return self._read_once(reads)
+        except NoScriptError:
+            self._load_scripts()  # reads only: sending them again is harmless
+            return self._read_once(reads)
+
+    def _read_once(self, reads: Sequence[Read]) -> list[Any]:
         pipe = self._redis.pipeline(transaction=False)
         self._queue_reads(pipe, reads)
         return self._answers(reads, pipe.execute())
@@ -467,9 +502,9 @@ class RedisAcdState:
         for kind, key, *rest in reads:
             if kind == "zrange":
                 pipe.zrange(self.store.k(key), int(rest[0]), int(rest[1]), withscores=True)
-            elif kind == "member_fields":  # one command, no script: nothing to reload after a flush
+            elif kind == "member_fields":  # a script, not SORT … GET (which needs read access to every key)
                 prefix, field = rest
-                pipe.sort(self.store.k(key), by="nosort", get=f"{self.store.k(prefix)}*->{field}")
+                pipe.evalsha(self._member_fields.sha, 0, self.store.prefix, key, prefix, field)
             else:
                 getattr(pipe, kind)(self.store.k(key), *rest)
 

@@ -818,6 +818,16 @@ def test_redis_transaction_with_reads_reloads_its_script_after_a_flush(tmp_path,
         p.store.redis.script_flush()
         ok, (value,) = state.txn_read([], [["hset", "t:h", {"f": "1"}]], [("hget", "t:h", "f")])
         assert ok and value == "1"
+        state.txn([], [["sadd", "t:s", "a"], ["hset", "t:h:a", {"state": "ready"}]])
+        p.store.redis.script_flush()
+        assert state.read_many([("member_fields", "t:s", "t:h:", "state")]) == [["ready"]]
+        # the transaction's script present, the read's not (loaded by another path): applied once
+        from agents.state import _LUA
+
+        p.store.redis.script_flush()
+        p.store.redis.script_load(_LUA)
+        ok, (states,) = state.txn_read([], [["hincr", "t:n", "n", 1]], [("member_fields", "t:s", "t:h:", "state")])
+        assert ok and states == ["ready"] and p.store.hget("t:n", "n") == "1"
     finally:
         p.close()
         services.flush_prefix(prefix)
