@@ -358,7 +358,9 @@ return out
 
 
 class RedisAcdState:
-    KEEP = 50_000  # call and agent hashes kept per node (each a few hundred bytes)
+    KEEP = 10_000  # call and agent hashes kept per node (≈ 2–4 kB each as Python dicts): the calls in
+    #                progress and the agents, not a day's calls
+    _DONE = frozenset(("ended", "abandoned", "logged_out"))  # nothing more to compute from such a hash
     LOOK_EVERY = 15.0  # seconds between looks at whether every live node raises versions
     _look_at: float
     _all_versioned: bool
@@ -474,7 +476,7 @@ class RedisAcdState:
         with self._kept_lock:
             kept = self._kept
             for key, h in pairs:
-                if h and VERSION in h:
+                if h and VERSION in h and h.get("state") not in self._DONE:
                     old = kept.get(key)
                     if old is not None and int(old[VERSION]) > int(h[VERSION]):
                         continue  # another thread of this node kept a later one meanwhile
