@@ -410,6 +410,13 @@ class RedisAcdState:
         # (a hash the caller reads after the transaction anyway is not read twice)
         refresh = list(dict.fromkeys([*basis, *(str(op[1]) for op in ops if is_record(str(op[1]))
                                                 and str(op[1]) in self._kept)]))
+        if refresh:  # a hash the transaction ends (a call ended, an agent logged out) is dropped, not read
+            done = {str(op[1]) for op in ops if op[0] == "hset" and op[2].get("state") in self._DONE}
+            if done:
+                with self._kept_lock:
+                    for key in done:
+                        self._kept.pop(key, None)
+                refresh = [k for k in refresh if k not in done]
         asked = {r[1]: i for i, r in enumerate(reads) if r[0] == "hgetall"}
         extra = [k for k in refresh if k not in asked]
         try:
