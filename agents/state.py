@@ -358,12 +358,24 @@ return out
 
 
 class RedisAcdState:
+    """The ACD state on Redis: transactions as one Lua script, and the call and agent hashes this node
+    last read or changed kept for its next transitions (module docstring)."""
+
     KEEP = 10_000  # call and agent hashes kept per node (≈ 2–4 kB each as Python dicts): the calls in
     #                progress and the agents, not a day's calls
     _DONE = frozenset(("ended", "abandoned", "logged_out"))  # nothing more to compute from such a hash
     LOOK_EVERY = 15.0  # seconds between looks at whether every live node raises versions
-    _look_at: float
-    _all_versioned: bool
+
+    def __init__(self, store: RedisStore) -> None:
+        self.store = store
+        self._redis = store.redis
+        self._script = self._redis.register_script(_LUA)
+        self._heads = self._redis.register_script(_HEADS_LUA)
+        self._member_fields = self._redis.register_script(_MEMBER_FIELDS_LUA)
+        self._kept: dict[str, dict[str, str]] = {}  # record key -> its hash as last read or changed here
+        self._kept_lock = threading.Lock()
+        self._look_at = 0.0
+        self._all_versioned = False
 
     def _keeping(self) -> bool:
         """Kept hashes are used only while every live node announces that it raises versions
@@ -377,17 +389,6 @@ class RedisAcdState:
                 with self._kept_lock:
                     self._kept.clear()
         return self._all_versioned
-
-    def __init__(self, store: RedisStore) -> None:
-        self.store = store
-        self._redis = store.redis
-        self._script = self._redis.register_script(_LUA)
-        self._heads = self._redis.register_script(_HEADS_LUA)
-        self._member_fields = self._redis.register_script(_MEMBER_FIELDS_LUA)
-        self._kept: dict[str, dict[str, str]] = {}  # record key -> its hash as last read or changed here
-        self._kept_lock = threading.Lock()
-        self._look_at = 0.0
-        self._all_versioned = False
 
     def _args(self, checks: Sequence[Check], ops: Sequence[Op]) -> list[str]:
         return [self.store.prefix, fastjson.dumps([[k, f, list(a)] for k, f, a in checks]),
