@@ -341,7 +341,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         """`fresh`: the call's hash read now; otherwise the one this node keeps (issue 18: the end is
         then one round trip on Redis), sent as the transaction's basis and read again if it changed."""
         keys = [ck(call_id)]
-        (c,) = self.state.fresh_records(keys) if fresh else self.state.records(keys)
+        (c,) = self.state.records(keys, fresh)
         if not c or c.get("state") != "connected":
             if not fresh:  # decided on the current hash, not a kept one
                 return self._end_call(call_id, reason, fresh=True)
@@ -370,7 +370,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         """`fresh` as for `_end_call`: otherwise the hashes this node keeps (the offer it made left them
         here), so the answer is one round trip on Redis."""
         keys = [ck(call_id), ak(agent_id)]
-        c, agent = self.state.fresh_records(keys) if fresh else self.state.records(keys)
+        c, agent = self.state.records(keys, fresh)
         now = self._now()
         if not c:
             raise AcdError("unknown_call", "没有这通来电")
@@ -484,7 +484,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                      fresh: bool = False) -> AgentStatus:
         """`fresh` as for `_end_call` (the end of the call left the agent's hash here)."""
         keys = [ak(agent_id)]
-        (agent,) = self.state.fresh_records(keys) if fresh else self.state.records(keys)
+        (agent,) = self.state.records(keys, fresh)
         if agent.get("state") != "wrap_up":
             if not fresh:  # refused on the current hash, not a kept one
                 return self._finish_wrap(agent_id, disposition, notes, ready, fresh=True)

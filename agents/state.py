@@ -30,6 +30,19 @@ from core import cluster, fastjson
 from core.state import MemoryStore, RedisStore, StateStore, as_text
 
 Check = tuple[str, str, Sequence[str]]  # key, field, allowed values ("" = missing)
+Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["zadd", key, score, member]
+#                | ["zrem", key, member] | ["sadd", key, member] | ["srem", key, member]
+#                | ["hincr", key, field, amount] | ["srem_if_zempty", set_key, member, zset_key]
+#                | ["expire", key, seconds] | ["zreplace", key, old_score, new_score or "", member]
+#                  (zreplace: only while the member still has old_score; "" removes it)
+#                | ["ewma", key, sample, alpha] (string key: a rolling mean, policy.rolling_aht)
+#                | ["zdue", key, score, member] (score: the lower of `score` and 1 ms before the current one,
+#                  so it always changes: a reader's zreplace with the score it read then fails)
+Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zrank", key, member)
+#                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
+#                       | ("member_fields", set_key, hash_prefix, field): that field of the hash (hash_prefix
+#                         + member) of every member of the set, None where it has none (a script on Redis)
+
 RECORD_PREFIXES = ("acd:c:", "acd:a:")
 
 
@@ -44,18 +57,6 @@ def is_record(key: str) -> bool:
 def basis_of(keys: Sequence[str], hashes: Sequence[Mapping[str, str]]) -> dict[str, str]:
     """The basis of a transition computed from these hashes: each key with the version it was read at."""
     return {k: h.get(VERSION, "") for k, h in zip(keys, hashes, strict=True)}
-Op = list[Any]  # ["hset", key, {f: v}] | ["hdel", key, [f]] | ["del", key] | ["zadd", key, score, member]
-#                | ["zrem", key, member] | ["sadd", key, member] | ["srem", key, member]
-#                | ["hincr", key, field, amount] | ["srem_if_zempty", set_key, member, zset_key]
-#                | ["expire", key, seconds] | ["zreplace", key, old_score, new_score or "", member]
-#                  (zreplace: only while the member still has old_score; "" removes it)
-#                | ["ewma", key, sample, alpha] (string key: a rolling mean, policy.rolling_aht)
-#                | ["zdue", key, score, member] (score: the lower of `score` and 1 ms before the current one,
-#                  so it always changes: a reader's zreplace with the score it read then fails)
-Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zrank", key, member)
-#                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
-#                       | ("member_fields", set_key, hash_prefix, field): that field of the hash (hash_prefix
-#                         + member) of every member of the set, None where it has none (a script on Redis)
 
 
 class AcdState(Protocol):
@@ -71,12 +72,10 @@ class AcdState(Protocol):
                  basis: Mapping[str, str] | None = None) -> tuple[bool, list[Any]]:
         """A transaction, then reads of the state after it, in one round trip on Redis."""
         ...
-    def records(self, keys: Sequence[str]) -> list[dict[str, str]]:
+    def records(self, keys: Sequence[str], fresh: bool = False) -> list[dict[str, str]]:
         """Call or agent hashes to compute a transition from (then sent with them as its `basis`):
-        kept ones where this node has them, the rest read in one round trip."""
-        ...
-    def fresh_records(self, keys: Sequence[str]) -> list[dict[str, str]]:
-        """The same hashes read from the store now (after a StaleRecord, or to decide a refusal)."""
+        kept ones where this node has them, the rest read in one round trip; with `fresh`, all read
+        from the store now (after a StaleRecord, or to decide a refusal)."""
         ...
     def keep(self, key: str, h: Mapping[str, str]) -> None:
         """Keep a hash this node just read by other means (the waiting heads), as `records` would."""
@@ -224,10 +223,8 @@ class MemoryAcdState:
             ok = self.txn(checks, ops) if ops or checks else True
             return ok, self.read_many(reads)
 
-    def records(self, keys: Sequence[str]) -> list[dict[str, str]]:
-        return [self.store.hgetall(k) for k in keys]
-
-    fresh_records = records
+    def records(self, keys: Sequence[str], fresh: bool = False) -> list[dict[str, str]]:
+        return [self.store.hgetall(k) for k in keys]  # always the current hashes: nothing is kept here
 
     def keep(self, key: str, h: Mapping[str, str]) -> None:
         """Nothing to keep in-process: `records` reads the store itself."""
@@ -457,18 +454,18 @@ class RedisAcdState:
         pipe.script_load(_MEMBER_FIELDS_LUA)
         self._script.sha, self._member_fields.sha = pipe.execute()
 
-    def records(self, keys: Sequence[str]) -> list[dict[str, str]]:
-        if not self._keeping():
-            return self.fresh_records(keys)
+    def records(self, keys: Sequence[str], fresh: bool = False) -> list[dict[str, str]]:
+        if fresh or not self._keeping():
+            return self._read_records(keys)
         kept = self._kept
         found = [kept.get(k) for k in keys]
         missing = [k for k, h in zip(keys, found, strict=True) if h is None]
         if not missing:
             return [dict(h) for h in found if h is not None]
-        read = iter(self.fresh_records(missing))
+        read = iter(self._read_records(missing))
         return [dict(h) if h is not None else next(read) for h in found]
 
-    def fresh_records(self, keys: Sequence[str]) -> list[dict[str, str]]:
+    def _read_records(self, keys: Sequence[str]) -> list[dict[str, str]]:
         hashes = self.hgetall_many(keys)
         self._keep(zip(keys, hashes, strict=True))
         return [dict(h) for h in hashes]
