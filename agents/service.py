@@ -580,6 +580,7 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
     # -- timers ---------------------------------------------------------------------------------
     def tick(self) -> None:
         now = self._now()
+        self.state.on_timer()
         interval = stats.interval_start(now)
         # one round trip for what a pass with nothing to do reads: the timers' heads, the ready pools
         # and caller languages for the matching pass, the last flushed interval, the open interval's

@@ -80,6 +80,10 @@ class AcdState(Protocol):
     def keep(self, key: str, h: Mapping[str, str]) -> None:
         """Keep a hash this node just read by other means (the waiting heads), as `records` would."""
         ...
+    def on_timer(self) -> None:
+        """The ACD timer's once-a-second call: slow housekeeping of the store's own (Redis: the look at
+        whether every live node raises versions)."""
+        ...
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         """Several reads in one round trip on Redis (each answered as the `StateStore` method would)."""
         ...
@@ -229,6 +233,9 @@ class MemoryAcdState:
     def keep(self, key: str, h: Mapping[str, str]) -> None:
         """Nothing to keep in-process: `records` reads the store itself."""
 
+    def on_timer(self) -> None:
+        """Nothing to look after in-process."""
+
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
         return [self._read(r) for r in reads]
 
@@ -258,8 +265,9 @@ class MemoryAcdState:
             return _best_heads(found, count, lambda m: s.hgetall(hash_prefix + m), states, limits)
 
 
-_LUA = """
+_LUA_TEXT = """
 local p = ARGV[1]
+local versioned = {@VERSIONED@}
 local checks = cjson.decode(ARGV[2])
 for i, c in ipairs(checks) do
   local v = redis.call('HGET', p .. c[1], c[2])
@@ -273,9 +281,8 @@ end
 local ops = cjson.decode(ARGV[3])
 for _, o in ipairs(ops) do
   local kind, k = o[1], p .. o[2]
-  if (kind == 'hset' or kind == 'hdel' or kind == 'hincr')
-      and (string.sub(o[2], 1, 6) == 'acd:c:' or string.sub(o[2], 1, 6) == 'acd:a:') then
-    redis.call('HINCRBY', k, 'v', 1)
+  if (kind == 'hset' or kind == 'hdel' or kind == 'hincr') and versioned[string.sub(o[2], 1, @PREFIX_LEN@)] then
+    redis.call('HINCRBY', k, '@VERSION@', 1)
   end
   if kind == 'hset' then
     local args = {}
@@ -310,6 +317,16 @@ for _, o in ipairs(ops) do
 end
 return 1
 """
+
+
+def _applier_lua() -> str:
+    """The transaction script, with the record prefixes and the version field from the constants."""
+    (length,) = {len(p) for p in RECORD_PREFIXES}  # one length: the script compares one prefix slice
+    return (_LUA_TEXT.replace("@VERSIONED@", ", ".join(f"['{p}'] = true" for p in RECORD_PREFIXES))
+            .replace("@PREFIX_LEN@", str(length)).replace("@VERSION@", VERSION))
+
+
+_LUA = _applier_lua()
 
 
 _HEADS_LUA = """
@@ -361,7 +378,7 @@ class RedisAcdState:
     KEEP = 10_000  # call and agent hashes kept per node (≈ 2–4 kB each as Python dicts): the calls in
     #                progress and the agents, not a day's calls
     _DONE = frozenset(("ended", "abandoned", "logged_out"))  # nothing more to compute from such a hash
-    LOOK_EVERY = 15.0  # seconds between looks at whether every live node raises versions
+    LOOK_EVERY = 15.0  # seconds between the timer's looks at whether every live node raises versions
 
     def __init__(self, store: RedisStore) -> None:
         self.store = store
@@ -374,17 +391,28 @@ class RedisAcdState:
         self._look_at = 0.0
         self._all_versioned = False
 
+    def look_at_nodes(self) -> None:
+        """Whether every live node announces that it raises versions (`core.cluster`): a node of an
+        older release would change a hash without moving its version, so nothing is kept while one is
+        live. A keyspace scan: the ACD timer calls this (`on_timer`), never a request after the first."""
+        self._look_at = time.monotonic() + self.LOOK_EVERY
+        self._all_versioned = cluster.everyone_has(self.store, "acd_versions")
+        if not self._all_versioned:  # what the older node changed meanwhile kept its version
+            with self._kept_lock:
+                self._kept.clear()
+
+    def on_timer(self) -> None:
+        if time.monotonic() >= self._look_at:
+            self.look_at_nodes()
+
+    @property
+    def keeps_records(self) -> bool:
+        """Whether `records` answers from kept hashes (as of the last look at the live nodes)."""
+        return self._all_versioned
+
     def _keeping(self) -> bool:
-        """Kept hashes are used only while every live node announces that it raises versions
-        (`core.cluster`): a node of an older release would change a hash without moving its version.
-        Looked at every `LOOK_EVERY` seconds (the nodes' heartbeat)."""
-        now = time.monotonic()
-        if now >= self._look_at:
-            self._look_at = now + self.LOOK_EVERY
-            self._all_versioned = cluster.everyone_has(self.store, "acd_versions")
-            if not self._all_versioned:  # what the older node changed meanwhile kept its version
-                with self._kept_lock:
-                    self._kept.clear()
+        if not self._look_at:  # a process's first use (a CLI command, or a request before the first tick)
+            self.look_at_nodes()
         return self._all_versioned
 
     def _args(self, checks: Sequence[Check], ops: Sequence[Op]) -> list[str]:
@@ -392,10 +420,15 @@ class RedisAcdState:
                 fastjson.dumps(_normalise(ops))]
 
     def txn(self, checks: Sequence[Check], ops: Sequence[Op], basis: Mapping[str, str] | None = None) -> bool:
-        if not basis and not any(is_record(str(op[1])) and str(op[1]) in self._kept for op in ops):
+        if not basis and not self._kept_changed(ops):
             result = self._script(keys=[], args=self._args(checks, ops))
             return bool(result == 1)
         return self.txn_read(checks, ops, [], basis)[0]
+
+    def _kept_changed(self, ops: Sequence[Op]) -> list[str]:
+        """The kept hashes these operations change (read back with the transaction to stay current)."""
+        kept = self._kept
+        return [key for key in (str(op[1]) for op in ops) if key in kept and is_record(key)]
 
     def txn_read(self, checks: Sequence[Check], ops: Sequence[Op], reads: Sequence[Read],
                  basis: Mapping[str, str] | None = None) -> tuple[bool, list[Any]]:
@@ -406,8 +439,7 @@ class RedisAcdState:
         checks = [*((key, VERSION, (version,)) for key, version in basis.items()), *checks]
         # the changed hashes this node keeps (and the basis) are read back with the transaction, once
         # (a hash the caller reads after the transaction anyway is not read twice)
-        refresh = list(dict.fromkeys([*basis, *(str(op[1]) for op in ops if is_record(str(op[1]))
-                                                and str(op[1]) in self._kept)]))
+        refresh = list(dict.fromkeys([*basis, *self._kept_changed(ops)]))
         if refresh:  # a hash the transaction ends (a call ended, an agent logged out) is dropped, not read
             done = {str(op[1]) for op in ops if op[0] == "hset" and op[2].get("state") in self._DONE}
             if done:
@@ -476,7 +508,7 @@ class RedisAcdState:
     def _keep(self, pairs: Iterable[tuple[str, dict[str, str]]]) -> None:
         """Keep hashes as read (a hash without a version, written by an older node, is not kept; nothing
         is kept while such a node is live)."""
-        if not self._all_versioned:
+        if not self._keeping():
             return
         with self._kept_lock:
             kept = self._kept

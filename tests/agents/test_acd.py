@@ -864,7 +864,7 @@ def test_an_agent_s_next_step_is_one_round_trip_on_redis_from_the_hashes_the_nod
     and the wrap-up are each one round trip (a transaction with the kept versions as its basis)."""
     agents = redis_acd.agents
     agent = add_agent(redis_acd, "a", "44", ("pension",), ready=True)
-    agents.state._keeping()  # the look at the live nodes' releases (every 15 s) is not counted below
+    agents.state.look_at_nodes()  # the timer's look at the live nodes' releases is not counted below
     agents.enqueue(call("c1", "44-pension"))  # offered at once
     trips = RoundTrips(redis_acd.store.redis)
     redis_acd.store.redis.ping()  # a new connection's handshake is not the steps'
@@ -885,7 +885,7 @@ def test_a_hash_without_a_version_is_never_kept(redis_acd) -> None:
     node would not move a version, so a kept copy could not be checked."""
     state = redis_acd.agents.state
     redis_acd.store.hset("acd:c:old", {"state": "waiting", "queue_id": "44-pension"})
-    state._keeping()  # the look at the live nodes' releases (every 15 s) is not counted below
+    state.look_at_nodes()  # the timer's look at the live nodes' releases is not counted below
     trips = RoundTrips(redis_acd.store.redis)
     redis_acd.store.redis.ping()
     trips.count = 0
@@ -904,8 +904,8 @@ def test_kept_hashes_are_not_used_while_a_node_of_an_older_release_is_live(redis
     agents = redis_acd.agents
     agent = add_agent(redis_acd, "a", "44", ("pension",), ready=True)
     redis_acd.store.hset(cluster.PREFIX + "node-old", {"session": "x", "center": "44"})
-    agents.state._look_at = 0.0  # look now, not at the next heartbeat
-    assert not agents.state._keeping()
+    agents.state.look_at_nodes()  # as the timer does every 15 s
+    assert not agents.state.keeps_records
     agents.enqueue(call("c1", "44-pension"))
     trips = RoundTrips(redis_acd.store.redis)
     redis_acd.store.redis.ping()
@@ -913,8 +913,8 @@ def test_kept_hashes_are_not_used_while_a_node_of_an_older_release_is_live(redis
     agents.accept(agent, "c1")
     assert trips.count == 2  # read, then the transaction
     redis_acd.store.delete(cluster.PREFIX + "node-old")  # upgraded
-    agents.state._look_at = 0.0
-    assert agents.state._keeping()
+    agents.state.look_at_nodes()
+    assert agents.state.keeps_records
     trips.count = 0
     agents.end_call("c1")
     assert trips.count == 2  # nothing was kept meanwhile: read, then the end
@@ -927,11 +927,33 @@ def test_kept_hashes_are_not_used_while_a_node_of_an_older_release_is_live(redis
     assert trips.count == 1
 
 
+def test_the_look_at_the_live_nodes_is_the_timer_s_work_not_a_request_s(redis_acd) -> None:
+    """The look (a keyspace scan) runs in the ACD timer; a request answers from what it found."""
+    from core import cluster
+
+    agents = redis_acd.agents
+    state = agents.state
+    state.LOOK_EVERY = 0.0  # every timer pass looks
+    state.keep("acd:c:x", {"state": "waiting", "v": "1"})  # the first use looked
+    assert state.keeps_records
+    redis_acd.store.hset(cluster.PREFIX + "node-old", {"session": "x", "center": "44"})
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()
+    trips.count = 0
+    assert state.records(["acd:c:x"]) == [{"state": "waiting", "v": "1"}]
+    assert trips.count == 0  # no look, though LOOK_EVERY has passed
+    agents.tick()
+    assert not state.keeps_records  # the timer saw the older node
+    trips.count = 0
+    state.records(["acd:c:x"])
+    assert trips.count == 1  # read from Redis now
+
+
 def test_a_kept_hash_is_never_replaced_by_an_earlier_version(redis_acd) -> None:
     """Two threads of one node read back the same hash after their transactions: whichever arrives
     last, the later version stays kept (an earlier one would only cost a stale check, but no need)."""
     state = redis_acd.agents.state
-    state._keeping()
+    state.look_at_nodes()
     state.keep("acd:c:x", {"state": "connected", "v": "3"})
     state.keep("acd:c:x", {"state": "offered", "v": "2"})
     assert state.records(["acd:c:x"]) == [{"state": "connected", "v": "3"}]
