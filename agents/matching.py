@@ -7,6 +7,7 @@ import functools
 import json
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agents import endpoints, policy, transitions
@@ -27,7 +28,9 @@ from agents.keys import (
     qlk,
     rlk,
 )
+from agents.queues import Queues
 from agents.records import AgentRec, CallRec
+from agents.state import Heads
 
 HEAD_BATCH = 20  # eligible waiting calls read (with their hashes) per attempt of a ready agent
 _ANY_ARRIVAL = 1e18  # the ceiling that takes an index's heads whatever their score (the timer's pass)
@@ -42,6 +45,7 @@ class MatchingMixin:
     scan_depth: int
     recheck: float
     pool_depth: int
+    queue_defs: Queues
 
     if TYPE_CHECKING:  # provided by AcdService
         @property
@@ -189,14 +193,41 @@ class MatchingMixin:
         self.state.txn([], [_reschedule(q, at, now, self.recheck, left, q in seen) for q, at in due])
         return matched
 
+    def heads_prefetch(self, agent: dict[str, str]) -> HeadsPrefetch | None:
+        """The read of the best waiting calls for an agent about to become ready, to go with the
+        transaction that makes them ready (one round trip instead of two, where reads are round trips):
+        over every queue the agent may ever take a call from, so whichever of them hold calls after
+        the transaction are covered (an empty index costs Redis next to nothing). None in-process."""
+        if not self.state.remote or not agent or "skills" not in agent:
+            return None
+        reach = _profile_indexes(agent["center"], frozenset(json.loads(agent["skills"])),
+                                 tuple(sorted(set(json.loads(agent["languages"])))), self.queue_defs.snapshot().ids)
+        if not reach.keyed:
+            return None
+        now = self._now()
+        read = ("waiting_heads", [(k, now - w) for (_, k), w in zip(reach.keyed, reach.waits, strict=True)],
+                self.scan_depth, HEAD_BATCH, CALL_PREFIX, WAITING_STATES)
+        return HeadsPrefetch(now, reach.queues, reach.keyed, read)
+
+    def _heads_read(self, agent: dict[str, str], wait: dict[str, int], now: float) -> tuple[list[tuple[str, str]], Any]:
+        """The agent's per-language index of each queue in `wait`, and the `waiting_heads` read of the
+        best `HEAD_BATCH` calls among them the agent may take now (queue → seconds a call must wait)."""
+        languages = sorted(set(json.loads(agent["languages"])))
+        keyed = [(q, qlk(q, lang)) for q in sorted(wait) for lang in languages]
+        return keyed, ("waiting_heads", [(k, now - wait[q]) for q, k in keyed], self.scan_depth, HEAD_BATCH,
+                       CALL_PREFIX, WAITING_STATES)
+
     def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None,
-                            active: set[str] | None = None) -> dict[str, str] | None:
+                            active: set[str] | None = None,
+                            prefetched: tuple[HeadsPrefetch, Any] | None = None) -> dict[str, str] | None:
         """A ready agent takes the best waiting call (priority, then arrival) among the queues whose
         overflow tiers reach them now. Queues are pruned by their head's score before any call is read:
         a call's score never exceeds its arrival time. `agent` (the hash as just read by the caller)
         saves a read; only its static fields are used, the claim itself checks the state. `active`: the
-        queues with waiting calls, when read with the caller's transaction. Returns the agent's hash
-        right after the claim when they got a call, else None."""
+        queues with waiting calls, when read with the caller's transaction. `prefetched`: the
+        `heads_prefetch` read with that transaction and its answer, used for the first attempt when it
+        covers exactly the queues the agent reaches now. Returns the agent's hash right after the claim
+        when they got a call, else None."""
         agent = agent or self._agent(agent_id)
         if not agent or agent.get("state") == "logged_out":
             return None
@@ -205,23 +236,30 @@ class MatchingMixin:
         reach = _reach(agent["center"], skills, self.store.smembers(ACTIVE) if active is None else active)
         if not reach:
             return None
+        first = _usable(prefetched, reach)
+        if first is not None:
+            now = prefetched[0].now  # type: ignore[index]  # the ceilings the heads were read with
         for _ in range(3):  # the calls it might take went to other agents meanwhile: read the heads again
-            outcome, queues, after = self._take_best(agent_id, agent, reach, now)
+            outcome, queues, after = self._take_best(agent_id, agent, reach, now, first)
+            first = None
             if outcome != "lost":
                 return after if outcome == "claimed" else None
         self.state.txn([], [due_now(q, now) for q in queues])  # and let the timer look at them again
         return None
 
-    def _take_best(self, agent_id: int, agent: dict[str, str], reach: dict[str, int],
-                   now: float) -> tuple[str, list[str], dict[str, str] | None]:
+    def _take_best(self, agent_id: int, agent: dict[str, str], reach: dict[str, int], now: float,
+                   read: tuple[list[tuple[str, str]], Heads] | None = None,
+                   ) -> tuple[str, list[str], dict[str, str] | None]:
         """One attempt of `_dispatch_for_agent`: "claimed", "not_ready" (the agent's state changed),
         "none" (no call for them) or "lost" (every call found was taken by others), the queues read,
-        and the agent's hash as the last claim left it."""
+        and the agent's hash as the last claim left it. `read`: the heads already read (and the
+        indexes they were read from)."""
         skills = frozenset(json.loads(agent["skills"]))
-        languages = sorted(set(json.loads(agent["languages"])))
-        keyed = [(q, qlk(q, lang)) for q in sorted(reach) for lang in languages]
-        heads = self.state.waiting_heads([(k, now - reach[q]) for q, k in keyed], self.scan_depth, HEAD_BATCH,
-                                         CALL_PREFIX, WAITING_STATES)
+        if read is None:
+            keyed, heads_read = self._heads_read(agent, reach, now)
+            heads = self.state.read_many([heads_read])[0]
+        else:
+            keyed, heads = read
         centers = self._centers()
         lost = heads.stale
         for head in heads.rows:
@@ -235,6 +273,52 @@ class MatchingMixin:
                     return "not_ready", [], after
                 lost = True
         return ("lost" if lost else "none"), sorted({keyed[h.index][0] for h in heads.rows}), None
+
+
+@dataclass(frozen=True)
+class HeadsPrefetch:
+    """`MatchingMixin.heads_prefetch`: when it was made, the queues it covers, the index of each of
+    its limits, and the read itself."""
+
+    now: float
+    queues: frozenset[str]
+    keyed: list[tuple[str, str]]
+    read: Any
+
+
+@dataclass(frozen=True)
+class _ProfileIndexes:
+    """The per-language indexes of every queue an agent profile may ever take calls from (`keyed`:
+    queue and index key), the wait before it may (`waits`, same order), and those queues."""
+
+    keyed: list[tuple[str, str]]
+    waits: list[int]
+    queues: frozenset[str]
+
+
+@functools.lru_cache(maxsize=4096)
+def _profile_indexes(agent_center: str, skills: frozenset[str], languages: tuple[str, ...],
+                     queues: frozenset[str]) -> _ProfileIndexes:
+    """`_ProfileIndexes` of a profile among `queues` (the directory's queue ids), worked out once per
+    profile and directory: the read that goes with a wrap-up names them all."""
+    waits = {q: w for q in sorted(queues) if (w := _min_wait(agent_center, skills, q)) is not None}
+    keyed = [(q, qlk(q, lang)) for q in waits for lang in languages]
+    return _ProfileIndexes(keyed, [waits[q] for q, _ in keyed], frozenset(waits))
+
+
+def _usable(prefetched: tuple[HeadsPrefetch, Heads] | None,
+            reach: dict[str, int]) -> tuple[list[tuple[str, str]], Heads] | None:
+    """The prefetched heads, if they answer for exactly `reach`: it covered every queue the agent
+    reaches now and found no call in a queue the agent does not reach (an inactive queue holds none;
+    a queue new to the profile since is read again)."""
+    if prefetched is None:
+        return None
+    pre, heads = prefetched
+    if not reach.keys() <= pre.queues:
+        return None
+    if any(pre.keyed[h.index][0] not in reach for h in heads.rows):
+        return None
+    return pre.keyed, heads
 
 
 class _Reach:

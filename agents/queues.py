@@ -48,13 +48,14 @@ class Snapshot:
 
     by_id: dict[str, QueueDef]
     by_center: dict[str, dict[str, QueueDef]]
+    ids: frozenset[str]
 
     @classmethod
     def of(cls, queues: list[QueueDef]) -> Snapshot:
         by_center: dict[str, dict[str, QueueDef]] = {}
         for q in queues:
             by_center.setdefault(q.center_code, {})[q.topic] = q
-        return cls({q.id: q for q in queues}, by_center)
+        return cls({q.id: q for q in queues}, by_center, frozenset(q.id for q in queues))
 
 
 class Queues:

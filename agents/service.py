@@ -492,6 +492,8 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         rec, now = AgentRec.from_hash(agent), self._now()
         call_id, queue_id, handle = rec.call_id, rec.call_queue, transitions.handle_seconds(rec, now)
         txn = transitions.finish_wrap(rec, agent_id, disposition, ready, now)
+        # the agent's next call is looked for in the same round trip as the wrap-up
+        prefetch = self.heads_prefetch(agent) if ready else None
         # The wrap-up row is inserted first and committed only if the state change happened: a database
         # error leaves the agent in wrap-up with nothing lost; a refused change leaves no row.
         try:
@@ -499,9 +501,10 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
                 conn.execute(_WRAPUP_INSERT, {"call_id": call_id, "agent_id": agent_id, "queue_id": queue_id,
                                               "disposition": disposition, "notes": notes,
                                               "handle_seconds": int(handle), "created_at": self.clock.now()})
-                done, (active, call_center, after) = self.state.txn_read(
+                done, (active, call_center, after, *heads) = self.state.txn_read(
                     txn.checks, txn.ops, [("smembers", ACTIVE), ("hget", ck(call_id), "center"),
-                                          ("hgetall", ak(agent_id))], None if fresh else basis_of(keys, [agent]))
+                                          ("hgetall", ak(agent_id)), *([prefetch.read] if prefetch else [])],
+                    None if fresh else basis_of(keys, [agent]))
                 if not done:
                     raise AcdError("not_wrap_up", "当前不在话后整理状态")
         except StaleRecord:  # the row was rolled back with the refused change
@@ -511,7 +514,9 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
             wrapped = replace(wrapped, center_code=call_center or None)
         self.bus.emit(wrapped)
         self.bus.emit(agent_state)
-        claimed = self._dispatch_for_agent(agent_id, agent, active=active) if ready else None
+        claimed = (self._dispatch_for_agent(agent_id, agent, active=active,
+                                            prefetched=(prefetch, heads[0]) if prefetch else None)
+                   if ready else None)
         return _agent_status(claimed or after)  # as the last transaction left it, read with it
 
     # -- supervisor actions on waiting calls -----------------------------------------------------

@@ -42,6 +42,8 @@ Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zra
 #                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
 #                       | ("member_fields", set_key, hash_prefix, field): that field of the hash (hash_prefix
 #                         + member) of every member of the set, None where it has none (a script on Redis)
+#                       | ("waiting_heads", limits, depth, count, hash_prefix, states): `AcdState.waiting_heads`
+#                         as a read, so it can go with a transaction (a script on Redis)
 
 RECORD_PREFIXES = ("acd:c:", "acd:a:")
 
@@ -62,6 +64,10 @@ def basis_of(keys: Sequence[str], hashes: Sequence[Mapping[str, str]]) -> dict[s
 class AcdState(Protocol):
     @property
     def store(self) -> StateStore: ...
+
+    # whether each read or transaction is a round trip to a server, so that reads are worth sending
+    # with a transaction ahead of need (in-process they would only cost work)
+    remote: bool
 
     def txn(self, checks: Sequence[Check], ops: Sequence[Op], basis: Mapping[str, str] | None = None) -> bool:
         """Apply `ops` if every check holds; False (nothing applied) otherwise. `basis`: the record
@@ -161,6 +167,8 @@ DUE_STEP = 0.001  # how much a "zdue" lowers a score at least (the Lua script ha
 
 
 class MemoryAcdState:
+    remote = False
+
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
         self._lock = threading.RLock()
@@ -245,6 +253,8 @@ class MemoryAcdState:
         if r[0] == "member_fields":
             _, key, prefix, field = r
             return [self.store.hget(prefix + m, field) for m in self.store.smembers(key)]
+        if r[0] == "waiting_heads":
+            return self.waiting_heads(*r[1:])
         return getattr(self.store, r[0])(*r[1:])
 
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
@@ -333,12 +343,10 @@ _HEADS_LUA = """
 local p, depth, count, hp = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local states = cjson.decode(ARGV[5])
 local found = {}
-local n = 0
-for i = 6, #ARGV, 2 do
-  n = n + 1
-  local rows = redis.call('ZRANGEBYSCORE', p .. ARGV[i], '-inf', ARGV[i + 1], 'WITHSCORES', 'LIMIT', 0, depth)
+for n, limit in ipairs(cjson.decode(ARGV[6])) do  -- [index key, ceiling as text (exact)]
+  local rows = redis.call('ZRANGEBYSCORE', p .. limit[1], '-inf', limit[2], 'WITHSCORES', 'LIMIT', 0, depth)
   for j = 1, #rows, 2 do
-    found[#found + 1] = {tonumber(rows[j + 1]), rows[j], n, tonumber(ARGV[i + 1])}
+    found[#found + 1] = {tonumber(rows[j + 1]), rows[j], n, tonumber(limit[2])}
   end
 end
 table.sort(found, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
@@ -375,6 +383,7 @@ class RedisAcdState:
     """The ACD state on Redis: transactions as one Lua script, and the call and agent hashes this node
     last read or changed kept for its next transitions (module docstring)."""
 
+    remote = True
     KEEP = 10_000  # call and agent hashes kept per node (≈ 2–4 kB each as Python dicts): the calls in
     #                progress and the agents, not a day's calls
     _DONE = frozenset(("ended", "abandoned", "logged_out"))  # nothing more to compute from such a hash
@@ -484,7 +493,8 @@ class RedisAcdState:
         pipe = self._redis.pipeline(transaction=False)
         pipe.script_load(_LUA)
         pipe.script_load(_MEMBER_FIELDS_LUA)
-        self._script.sha, self._member_fields.sha = pipe.execute()
+        pipe.script_load(_HEADS_LUA)
+        self._script.sha, self._member_fields.sha, self._heads.sha = pipe.execute()
 
     def records(self, keys: Sequence[str], fresh: bool = False) -> list[dict[str, str]]:
         if fresh or not self._keeping():
@@ -544,6 +554,8 @@ class RedisAcdState:
             elif kind == "member_fields":  # a script, not SORT … GET (which needs read access to every key)
                 prefix, field = rest
                 pipe.evalsha(self._member_fields.sha, 0, self.store.prefix, key, prefix, field)
+            elif kind == "waiting_heads":
+                pipe.evalsha(self._heads.sha, 0, *self._heads_args(key, *rest))
             else:
                 getattr(pipe, kind)(self.store.k(key), *rest)
 
@@ -561,6 +573,8 @@ class RedisAcdState:
                 a = dict(a)
             elif r[0] == "member_fields":
                 a = [None if v is None else as_text(v) for v in a]
+            elif r[0] == "waiting_heads":
+                a = _heads_answer(a)
             out.append(a)
         return out
 
@@ -580,18 +594,25 @@ class RedisAcdState:
                       states: Sequence[str]) -> Heads:
         if not limits:
             return Heads(False, [])
-        args: list[str] = [self.store.prefix, str(depth), str(count), hash_prefix, fastjson.dumps(list(states))]
-        for key, ceiling in limits:
-            args += [key, repr(float(ceiling))]
-        stale, rows = self._heads(keys=[], args=args)
-        return Heads(bool(stale), [Head(float(score), as_text(member), int(index),
-                                        {as_text(k): as_text(v) for k, v in zip(h[::2], h[1::2], strict=True)})
-                                   for score, member, index, h in rows])
+        return cast(Heads, self.read_many([("waiting_heads", limits, depth, count, hash_prefix, states)])[0])
+
+    def _heads_args(self, limits: Sequence[tuple[str, float]], depth: int, count: int, hash_prefix: str,
+                    states: Sequence[str]) -> list[str]:
+        # the limits as one JSON argument: redis-py packs each argument in Python, orjson the list in C
+        return [self.store.prefix, str(depth), str(count), hash_prefix, fastjson.dumps(list(states)),
+                fastjson.dumps([(key, repr(float(ceiling))) for key, ceiling in limits])]
 
     def zrank(self, key: str, member: str) -> int | None:
         # without withscore Redis answers a rank or nil; redis-py's zrank is not overloaded on it
         r = cast("int | None", self._redis.zrank(self.store.k(key), member))
         return None if r is None else int(r)
+
+
+def _heads_answer(answer: list[Any]) -> Heads:
+    stale, rows = answer
+    return Heads(bool(stale), [Head(float(score), as_text(member), int(index),
+                                    {as_text(k): as_text(v) for k, v in zip(h[::2], h[1::2], strict=True)})
+                               for score, member, index, h in rows])
 
 
 def make_acd_state(store: StateStore) -> AcdState:

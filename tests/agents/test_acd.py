@@ -828,6 +828,13 @@ def test_redis_transaction_with_reads_reloads_its_script_after_a_flush(tmp_path,
         p.store.redis.script_load(_LUA)
         ok, (states,) = state.txn_read([], [["hincr", "t:n", "n", 1]], [("member_fields", "t:s", "t:h:", "state")])
         assert ok and states == ["ready"] and p.store.hget("t:n", "n") == "1"
+        # the waiting heads read with a transaction (a wrap-up's), its script forgotten: applied once
+        state.txn([], [["zadd", "t:i", 1.0, "a"], ["hset", "t:c:a", {"state": "waiting", "queued_at": "1"}]])
+        p.store.redis.script_flush()
+        p.store.redis.script_load(_LUA)
+        ok, (heads,) = state.txn_read([], [["hincr", "t:n", "n", 1]],
+                                      [("waiting_heads", [("t:i", 5.0)], 5, 10, "t:c:", ("waiting",))])
+        assert ok and [h.member for h in heads.rows] == ["a"] and p.store.hget("t:n", "n") == "2"
     finally:
         p.close()
         services.flush_prefix(prefix)
@@ -878,6 +885,47 @@ def test_an_agent_s_next_step_is_one_round_trip_on_redis_from_the_hashes_the_nod
     assert agents.agent_status(agent).state == "not_ready"
     trips.count = 0  # an ended call is not kept (nothing more is computed from it): read if asked for
     assert agents.state.records(["acd:c:c1"])[0]["state"] == "ended" and trips.count == 1
+
+
+def test_a_wrap_up_finds_the_agent_s_next_call_in_its_own_round_trip(redis_acd) -> None:
+    """Issue 18: the waiting calls an agent may take are read with the wrap-up that makes them ready,
+    so the wrap-up and the next offer cost two round trips (three before: wrap-up, read, claim)."""
+    agents = redis_acd.agents
+    agent = add_agent(redis_acd, "a", "44", ("pension",), ready=True)
+    agents.state.look_at_nodes()
+    agents.enqueue(call("c1", "44-pension"))  # offered at once
+    agents.accept(agent, "c1")
+    agents.enqueue(call("c2", "44-pension", caller="13800138002"))  # waits: the agent is busy
+    agents.end_call("c1")
+    agents.wrap_up(agent, "resolved")  # the agent's profile meets the queue: offered c2
+    agents.accept(agent, "c2")
+    agents.enqueue(call("c3", "44-pension", caller="13800138003"))
+    agents.end_call("c2")
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()
+    trips.count = 0
+    status = agents.wrap_up(agent, "resolved")
+    assert status.state == "offered" and status.call_id == "c3"
+    assert trips.count == 2
+
+
+def test_a_call_in_a_queue_the_node_s_queue_list_lacks_is_still_found_after_a_wrap_up(acd, monkeypatch) -> None:
+    """The read that goes with the wrap-up covers the queues of this node's copy of the queue list; a
+    call in a queue missing from it (added on another node within the last second) is found by a
+    second read, not missed."""
+    import dataclasses
+
+    agents = acd.agents
+    agent = add_agent(acd, "a", "44", ("pension", "medical"), ready=True)
+    agents.enqueue(call("c1", "44-pension"))
+    agents.accept(agent, "c1")
+    agents.end_call("c1")
+    agents.enqueue(call("c2", "44-medical", caller="13800138002"))
+    snapshot = agents.queue_defs.snapshot()
+    monkeypatch.setattr(agents.queue_defs, "snapshot",
+                        lambda: dataclasses.replace(snapshot, ids=snapshot.ids - {"44-medical"}))
+    status = agents.wrap_up(agent, "resolved")
+    assert status.state == "offered" and status.call_id == "c2"
 
 
 def test_a_hash_without_a_version_is_never_kept(redis_acd) -> None:
@@ -959,3 +1007,18 @@ def test_a_kept_hash_is_never_replaced_by_an_earlier_version(redis_acd) -> None:
     assert state.records(["acd:c:x"]) == [{"state": "connected", "v": "3"}]
     state.keep("acd:c:x", {"state": "waiting", "v": "4"})
     assert state.records(["acd:c:x"])[0]["state"] == "waiting"
+
+
+def test_heads_read_with_a_wrap_up_are_used_only_when_they_answer_for_the_agent_s_reach_now() -> None:
+    """The read that went with the wrap-up is used only if it covered every queue the agent reaches
+    now and found nothing in a queue the agent does not reach; otherwise the heads are read again."""
+    from agents.matching import HeadsPrefetch, _usable
+    from agents.state import Head, Heads
+
+    pre = HeadsPrefetch(0.0, frozenset({"44-pension", "00-pension"}),
+                        [("00-pension", "q:00-pension:zh"), ("44-pension", "q:44-pension:zh")], None)
+    found = Heads(False, [Head(1.0, "c1", 1, {"state": "waiting"})])
+    assert _usable((pre, found), {"44-pension": 0}) == (pre.keyed, found)
+    assert _usable((pre, found), {"44-pension": 0, "44-medical": 0}) is None  # a queue it did not cover
+    assert _usable((pre, Heads(False, [Head(1.0, "c9", 0, {})])), {"44-pension": 0}) is None  # not reached
+    assert _usable(None, {"44-pension": 0}) is None
