@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from agents import policy, stats
 from agents.api import AgentsHost
 from agents.domain import AgentStatus
-from agents.keys import ACTIVE, FLUSHED, ck, qk
+from agents.keys import ACTIVE, AGENTS, CALL_PREFIX, FLUSHED, ak, qk
 from agents.models import Agent, IntervalStat, WrapUp
+from agents.records import AgentRec
 from core.clock import local_zone
 from core.db import table_of
 from core.models import User
@@ -50,16 +51,21 @@ class ReportsMixin:
             queues = [q for q in queues if q == scope[6:]]
         elif scope.startswith("center:"):
             queues = [q for q in queues if q.split("-")[0] == scope[7:]]
-        waiting, longest = 0, 0.0
-        for q, rows in zip(queues, self.state.zrange_many([qk(q) for q in queues], 20), strict=True):
-            waiting += self.store.zcard(qk(q))
-            for c in self.state.hgetall_many([ck(m) for m, _ in rows]):
-                if c.get("queued_at"):
-                    longest = max(longest, now - float(c["queued_at"]))
+        # two reads whatever the size (the timer publishes the national figures every 15 s: 3,000 agents'
+        # hashes and a round trip per queue had stalled it for ~0.4 s on Redis): the waiting count with
+        # the earliest arrival among each queue's first 20 calls, and each agent's state and center
+        (waiting, oldest), agents = self.state.read_many([
+            ("waiting_summary", [qk(q) for q in queues], CALL_PREFIX, 20),
+            ("member_fields", AGENTS, ak(""), ("id", "state", "center"))])
+        longest = max(0.0, now - oldest) if oldest is not None else 0.0
         by_state: dict[str, int] = {}
         center = scope[7:] if scope.startswith("center:") else scope[6:].split("-")[0] if scope != "national" else None
-        for a in self.agents_live(center):
-            by_state[a.state] = by_state.get(a.state, 0) + 1
+        for agent_id, state, agent_center in agents:
+            if agent_id is None and state is None and agent_center is None:
+                continue  # in the set, its hash gone
+            if center is None or agent_center == center:
+                state = state or AgentRec.state
+                by_state[state] = by_state.get(state, 0) + 1
         return {"scope": scope, "waiting": waiting, "longest_wait": round(longest, 1),
                 "agents_by_state": by_state, **figures}
 

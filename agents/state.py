@@ -42,8 +42,12 @@ Read = tuple[Any, ...]  # ("hgetall", key) | ("zrange", key, start, end) | ("zra
 #                       | ("zcard", key) | ("get", key) | ("smembers", key) | ("hget", key, field)
 #                       | ("member_fields", set_key, hash_prefix, field): that field of the hash (hash_prefix
 #                         + member) of every member of the set, None where it has none (a script on Redis)
+#                         (with a tuple of fields: a list of those fields' values per member, None where missing)
 #                       | ("waiting_heads", limits, depth, count, hash_prefix, states): `AcdState.waiting_heads`
 #                         as a read, so it can go with a transaction (a script on Redis)
+#                       | ("waiting_summary", zset_keys, hash_prefix, depth): (members of all the sets, the
+#                         earliest `queued_at` of the hashes of the first `depth` members of each, or None)
+#                         (a script on Redis)
 
 RECORD_PREFIXES = ("acd:c:", "acd:a:")
 
@@ -252,10 +256,29 @@ class MemoryAcdState:
             return self.zrank(r[1], r[2])
         if r[0] == "member_fields":
             _, key, prefix, field = r
+            if isinstance(field, tuple):
+                return [[h.get(f) for f in field] for h in (self.store.hgetall(prefix + m)
+                                                             for m in self.store.smembers(key))]
             return [self.store.hget(prefix + m, field) for m in self.store.smembers(key)]
+        if r[0] == "waiting_summary":
+            return self._waiting_summary(*r[1:])
         if r[0] == "waiting_heads":
             return self.waiting_heads(*r[1:])
         return getattr(self.store, r[0])(*r[1:])
+
+    def _waiting_summary(self, keys: Sequence[str], hash_prefix: str, depth: int) -> tuple[int, float | None]:
+        s = self.store
+        total, oldest = 0, None
+        with self._lock:
+            for key in keys:
+                total += s.zcard(key)
+                for member, _ in s.zrange(key, 0, depth - 1):
+                    try:
+                        queued = float(s.hget(hash_prefix + member, "queued_at") or "")
+                    except ValueError:
+                        continue
+                    oldest = queued if oldest is None else min(oldest, queued)
+        return total, oldest
 
     def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
         return [self.store.hgetall(k) for k in keys]
@@ -371,11 +394,28 @@ return {stale, out}
 
 _MEMBER_FIELDS_LUA = """
 local p = ARGV[1]
+local many = ARGV[4] == '1'
 local out = {}
 for i, m in ipairs(redis.call('SMEMBERS', p .. ARGV[2])) do
-  out[i] = redis.call('HGET', p .. ARGV[3] .. m, ARGV[4])
+  if many then out[i] = redis.call('HMGET', p .. ARGV[3] .. m, unpack(ARGV, 5))
+  else out[i] = redis.call('HGET', p .. ARGV[3] .. m, ARGV[5]) end
 end
 return out
+"""
+
+
+_WAITING_SUMMARY_LUA = """
+local p, hp, depth = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local total, oldest = 0, false
+for _, key in ipairs(cjson.decode(ARGV[4])) do
+  local k = p .. key
+  total = total + redis.call('ZCARD', k)
+  for _, m in ipairs(redis.call('ZRANGE', k, 0, depth - 1)) do
+    local qa = tonumber(redis.call('HGET', p .. hp .. m, 'queued_at') or '')
+    if qa and (not oldest or qa < oldest) then oldest = qa end
+  end
+end
+return {total, oldest and string.format('%.17g', oldest) or false}
 """
 
 
@@ -395,6 +435,7 @@ class RedisAcdState:
         self._script = self._redis.register_script(_LUA)
         self._heads = self._redis.register_script(_HEADS_LUA)
         self._member_fields = self._redis.register_script(_MEMBER_FIELDS_LUA)
+        self._summary = self._redis.register_script(_WAITING_SUMMARY_LUA)
         self._kept: dict[str, dict[str, str]] = {}  # record key -> its hash as last read or changed here
         self._kept_lock = threading.Lock()
         self._look_at = 0.0
@@ -494,7 +535,8 @@ class RedisAcdState:
         pipe.script_load(_LUA)
         pipe.script_load(_MEMBER_FIELDS_LUA)
         pipe.script_load(_HEADS_LUA)
-        self._script.sha, self._member_fields.sha, self._heads.sha = pipe.execute()
+        pipe.script_load(_WAITING_SUMMARY_LUA)
+        self._script.sha, self._member_fields.sha, self._heads.sha, self._summary.sha = pipe.execute()
 
     def records(self, keys: Sequence[str], fresh: bool = False) -> list[dict[str, str]]:
         if fresh or not self._keeping():
@@ -553,7 +595,12 @@ class RedisAcdState:
                 pipe.zrange(self.store.k(key), int(rest[0]), int(rest[1]), withscores=True)
             elif kind == "member_fields":  # a script, not SORT … GET (which needs read access to every key)
                 prefix, field = rest
-                pipe.evalsha(self._member_fields.sha, 0, self.store.prefix, key, prefix, field)
+                fields = field if isinstance(field, tuple) else (field,)
+                pipe.evalsha(self._member_fields.sha, 0, self.store.prefix, key, prefix,
+                             "1" if isinstance(field, tuple) else "0", *fields)
+            elif kind == "waiting_summary":
+                prefix, depth = rest
+                pipe.evalsha(self._summary.sha, 0, self.store.prefix, prefix, str(depth), fastjson.dumps(list(key)))
             elif kind == "waiting_heads":
                 pipe.evalsha(self._heads.sha, 0, *self._heads_args(key, *rest))
             else:
@@ -572,7 +619,10 @@ class RedisAcdState:
             elif r[0] == "hgetall":
                 a = dict(a)
             elif r[0] == "member_fields":
-                a = [None if v is None else as_text(v) for v in a]
+                a = ([[None if v is None else as_text(v) for v in row] for row in a] if isinstance(r[3], tuple)
+                     else [None if v is None else as_text(v) for v in a])
+            elif r[0] == "waiting_summary":
+                a = (int(a[0]), None if a[1] is None else float(a[1]))
             elif r[0] == "waiting_heads":
                 a = _heads_answer(a)
             out.append(a)

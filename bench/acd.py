@@ -254,6 +254,7 @@ def run_store(store_kind: str, *, agents: int, waiting: int, ops: int, redis_url
             "match_p50_ms": 1000 * statistics.median(match_lat), "match_p99_ms": 1000 * _pct(match_lat, 0.99),
             "tick_ms": 1000 * statistics.median(ticks), "first_tick_ms": 1000 * first_tick,
             "busy_tick_ms": 1000 * statistics.median(busy_ticks),
+            "tick_max_ms": 1000 * max(ticks + busy_ticks),  # the 20 s include the 15-second figures
             "route_trips": route_trips / ops if trips else None, "match_trips": match_trips / ops if trips else None,
             "tick_trips": statistics.median(tick_trips) if trips else None}
 
@@ -292,7 +293,7 @@ def command(agents: int, waiting: int, ops: int, full: bool, stores: tuple[str, 
             ("route+enqueue p50 (ms)", "route_p50_ms", "{:.2f}"), ("route+enqueue p99 (ms)", "route_p99_ms", "{:.2f}"),
             ("match p50 (ms)", "match_p50_ms", "{:.2f}"), ("match p99 (ms)", "match_p99_ms", "{:.2f}"),
             ("tick median, idle (ms)", "tick_ms", "{:.1f}"), ("tick median, busy (ms)", "busy_tick_ms", "{:.1f}"),
-            ("first tick (ms)", "first_tick_ms", "{:.0f}"),
+            ("tick max, 20 passes (ms)", "tick_max_ms", "{:.1f}"), ("first tick (ms)", "first_tick_ms", "{:.0f}"),
             ("round trips/route+enqueue", "route_trips", "{:.1f}"), ("round trips/match", "match_trips", "{:.1f}"),
             ("round trips/idle tick", "tick_trips", "{:.0f}"), ("matched cycles", "matched", "{}"),
             ("waiting at end", "waiting_end", "{}")]

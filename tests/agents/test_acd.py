@@ -1022,3 +1022,31 @@ def test_heads_read_with_a_wrap_up_are_used_only_when_they_answer_for_the_agent_
     assert _usable((pre, found), {"44-pension": 0, "44-medical": 0}) is None  # a queue it did not cover
     assert _usable((pre, Heads(False, [Head(1.0, "c9", 0, {})])), {"44-pension": 0}) is None  # not reached
     assert _usable(None, {"44-pension": 0}) is None
+
+
+def test_live_figures_count_every_queue_and_agent_in_a_few_reads(acd, clock) -> None:
+    """`stats` (which the timer publishes every 15 s) reads the waiting count, the longest wait and the
+    agents by state in a fixed number of reads, whatever the number of queues and agents; a center's
+    figures count only its agents, and an agent whose hash is gone is not counted."""
+    agents = acd.agents
+    busy = add_agent(acd, "a", "44", ("pension",), ready=True)
+    add_agent(acd, "b", "44", ("medical",))
+    add_agent(acd, "c", "11", ("pension",), ready=True)
+    agents.enqueue(call("c1", "44-pension"))  # offered to a
+    clock.advance(30)
+    agents.enqueue(call("c2", "44-medical", caller="13800138002"))
+    clock.advance(10)
+    agents.enqueue(call("c3", "11-medical", caller="13800138003"))
+    acd.store.sadd("acd:agents", "999")  # a member whose hash is gone
+    national = agents.stats("national")
+    assert national["waiting"] == 2 and national["longest_wait"] == 10.0  # c2: c1 was offered, not waiting
+    assert national["agents_by_state"] == {"offered": 1, "not_ready": 1, "ready": 1}
+    assert agents.stats("center:44")["agents_by_state"] == {"offered": 1, "not_ready": 1}
+    assert agents.stats("queue:11-medical")["waiting"] == 1
+    assert agents.agent_status(busy).state == "offered"
+    if acd.store.__class__.__name__ == "RedisStore":
+        trips = RoundTrips(acd.store.redis)
+        acd.store.redis.ping()
+        trips.count = 0
+        agents.stats("national")
+        assert trips.count <= 3  # the day's counters, the active queues, then one pipeline of two scripts
