@@ -528,9 +528,12 @@ class AcdService(RosterMixin, MatchingMixin, CallbackMixin, ReportsMixin):
         queues = sorted(q for q in self.store.smembers(ACTIVE) if center_code is None or
                         q.split("-")[0] == center_code)
         out: list[dict] = []
-        for q, rows in zip(queues, self.state.zrange_many([qk(q) for q in queues], 200), strict=True):
-            for position, (c, (call_id, _)) in enumerate(zip(self.state.hgetall_many([ck(m) for m, _ in rows]),
-                                                              rows, strict=True)):
+        per_queue = self.state.zrange_many([qk(q) for q in queues], 200)
+        hashes = self.state.hgetall_many([ck(m) for rows in per_queue for m, _ in rows])  # one read for all
+        start = 0
+        for q, rows in zip(queues, per_queue, strict=True):
+            mine, start = hashes[start:start + len(rows)], start + len(rows)
+            for position, (c, (call_id, _)) in enumerate(zip(mine, rows, strict=True)):
                 if not c:
                     continue
                 context = json.loads(c.get("context") or "{}")

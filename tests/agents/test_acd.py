@@ -1050,3 +1050,18 @@ def test_live_figures_count_every_queue_and_agent_in_a_few_reads(acd, clock) -> 
         trips.count = 0
         agents.stats("national")
         assert trips.count <= 3  # the day's counters, the active queues, then one pipeline of two scripts
+
+
+def test_the_waiting_calls_of_every_queue_are_read_in_a_few_round_trips(redis_acd) -> None:
+    """The supervisor's list of waiting calls: the active queues, their calls, the calls' hashes — three
+    round trips however many queues hold calls, each call in its queue's order."""
+    agents = redis_acd.agents
+    for i, queue in enumerate(("44-pension", "44-medical", "11-pension", "44-pension")):
+        agents.enqueue(call(f"c{i}", queue, caller=f"1380013800{i}"))
+    trips = RoundTrips(redis_acd.store.redis)
+    redis_acd.store.redis.ping()
+    trips.count = 0
+    rows = agents.waiting_calls()
+    assert trips.count == 3
+    assert [(r["queue_id"], r["call_id"], r["position"]) for r in rows] == [
+        ("11-pension", "c2", 0), ("44-medical", "c1", 0), ("44-pension", "c0", 0), ("44-pension", "c3", 1)]
