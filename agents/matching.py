@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -238,9 +238,9 @@ class MatchingMixin:
             return None
         first = _usable(prefetched, reach)
         if first is not None:
-            now = prefetched[0].now  # type: ignore[index]  # the ceilings the heads were read with
+            now = first[0]  # the ceilings the heads were read with
         for _ in range(3):  # the calls it might take went to other agents meanwhile: read the heads again
-            outcome, queues, after = self._take_best(agent_id, agent, reach, now, first)
+            outcome, queues, after = self._take_best(agent_id, agent, reach, now, first and first[1:])
             first = None
             if outcome != "lost":
                 return after if outcome == "claimed" else None
@@ -248,13 +248,14 @@ class MatchingMixin:
         return None
 
     def _take_best(self, agent_id: int, agent: dict[str, str], reach: dict[str, int], now: float,
-                   read: tuple[list[tuple[str, str]], Heads] | None = None,
+                   read: tuple[Sequence[tuple[str, str]], Heads] | None = None,
                    ) -> tuple[str, list[str], dict[str, str] | None]:
         """One attempt of `_dispatch_for_agent`: "claimed", "not_ready" (the agent's state changed),
         "none" (no call for them) or "lost" (every call found was taken by others), the queues read,
         and the agent's hash as the last claim left it. `read`: the heads already read (and the
         indexes they were read from)."""
         skills = frozenset(json.loads(agent["skills"]))
+        keyed: Sequence[tuple[str, str]]
         if read is None:
             keyed, heads_read = self._heads_read(agent, reach, now)
             heads = self.state.read_many([heads_read])[0]
@@ -282,7 +283,7 @@ class HeadsPrefetch:
 
     now: float
     queues: frozenset[str]
-    keyed: list[tuple[str, str]]
+    keyed: tuple[tuple[str, str], ...]
     read: Any
 
 
@@ -291,8 +292,8 @@ class _ProfileIndexes:
     """The per-language indexes of every queue an agent profile may ever take calls from (`keyed`:
     queue and index key), the wait before it may (`waits`, same order), and those queues."""
 
-    keyed: list[tuple[str, str]]
-    waits: list[int]
+    keyed: tuple[tuple[str, str], ...]
+    waits: tuple[int, ...]
     queues: frozenset[str]
 
 
@@ -302,15 +303,16 @@ def _profile_indexes(agent_center: str, skills: frozenset[str], languages: tuple
     """`_ProfileIndexes` of a profile among `queues` (the directory's queue ids), worked out once per
     profile and directory: the read that goes with a wrap-up names them all."""
     waits = {q: w for q in sorted(queues) if (w := _min_wait(agent_center, skills, q)) is not None}
-    keyed = [(q, qlk(q, lang)) for q in waits for lang in languages]
-    return _ProfileIndexes(keyed, [waits[q] for q, _ in keyed], frozenset(waits))
+    keyed = tuple((q, qlk(q, lang)) for q in waits for lang in languages)
+    return _ProfileIndexes(keyed, tuple(waits[q] for q, _ in keyed), frozenset(waits))
 
 
 def _usable(prefetched: tuple[HeadsPrefetch, Heads] | None,
-            reach: dict[str, int]) -> tuple[list[tuple[str, str]], Heads] | None:
-    """The prefetched heads, if they answer for exactly `reach`: it covered every queue the agent
-    reaches now and found no call in a queue the agent does not reach (an inactive queue holds none;
-    a queue new to the profile since is read again)."""
+            reach: dict[str, int]) -> tuple[float, Sequence[tuple[str, str]], Heads] | None:
+    """The prefetched heads (with when they were read and their indexes), if they answer for exactly
+    `reach`: they covered every queue the agent reaches now (a queue missing from the node's queue
+    list when they were read is not) and found no call in a queue the agent does not reach (an
+    inactive queue holds none)."""
     if prefetched is None:
         return None
     pre, heads = prefetched
@@ -318,7 +320,7 @@ def _usable(prefetched: tuple[HeadsPrefetch, Heads] | None,
         return None
     if any(pre.keyed[h.index][0] not in reach for h in heads.rows):
         return None
-    return pre.keyed, heads
+    return pre.now, pre.keyed, heads
 
 
 class _Reach:

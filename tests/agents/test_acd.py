@@ -1015,10 +1015,10 @@ def test_heads_read_with_a_wrap_up_are_used_only_when_they_answer_for_the_agent_
     from agents.matching import HeadsPrefetch, _usable
     from agents.state import Head, Heads
 
-    pre = HeadsPrefetch(0.0, frozenset({"44-pension", "00-pension"}),
-                        [("00-pension", "q:00-pension:zh"), ("44-pension", "q:44-pension:zh")], None)
+    pre = HeadsPrefetch(7.0, frozenset({"44-pension", "00-pension"}),
+                        (("00-pension", "q:00-pension:zh"), ("44-pension", "q:44-pension:zh")), None)
     found = Heads(False, [Head(1.0, "c1", 1, {"state": "waiting"})])
-    assert _usable((pre, found), {"44-pension": 0}) == (pre.keyed, found)
+    assert _usable((pre, found), {"44-pension": 0}) == (7.0, pre.keyed, found)
     assert _usable((pre, found), {"44-pension": 0, "44-medical": 0}) is None  # a queue it did not cover
     assert _usable((pre, Heads(False, [Head(1.0, "c9", 0, {})])), {"44-pension": 0}) is None  # not reached
     assert _usable(None, {"44-pension": 0}) is None
