@@ -293,8 +293,8 @@ class MemoryAcdState:
                       states: Sequence[str]) -> Heads:
         s = self.store
         with self._lock:
-            found = [(score, member, i) for i, (key, ceiling) in enumerate(limits)
-                     for member, score in s.zrange_upto(key, ceiling, depth)]
+            found = [(score, member, i) for i, rows in enumerate(s.zrange_upto_many(limits, depth))
+                     for member, score in rows]
             return _best_heads(found, count, lambda m: s.hgetall(hash_prefix + m), states, limits)
 
 

@@ -114,3 +114,33 @@ def test_lock_is_exclusive(any_store) -> None:  # type: ignore[no-untyped-def]
     for t in threads:
         t.join()
     assert counter == {"n": 80, "max": 1}
+
+
+def test_memory_store_reads_several_sorted_sets_at_once_as_one_by_one(clock) -> None:  # type: ignore[no-untyped-def]
+    """`zrange_upto_many` (the in-process ACD's matching) answers exactly as `zrange_upto` per key: an
+    expired set is empty, a missing one too, and a key of another kind is an error."""
+    store = MemoryStore(clock)
+    store.zadd("z:a", {"a1": 1.0, "a2": 2.0, "a3": 3.0})
+    store.zadd("z:b", {"b1": 0.5, "b2": 5.0})
+    store.zadd("z:gone", {"g": 1.0})
+    store.expire("z:gone", 1)
+    clock.advance(2)
+    limits = [("z:a", 2.5), ("z:b", 10.0), ("z:missing", 9.0), ("z:gone", 9.0), ("z:a", 0.1)]
+    assert store.zrange_upto_many(limits, 2) == [store.zrange_upto(k, c, 2) for k, c in limits]
+    assert store.zrange_upto_many(limits, 2)[:2] == [[("a1", 1.0), ("a2", 2.0)], [("b1", 0.5), ("b2", 5.0)]]
+    store.set("z:text", "x")
+    with pytest.raises(TypeError):
+        store.zrange_upto_many([("z:text", 1.0)], 1)
+
+
+def test_writing_to_an_expired_key_starts_it_afresh(any_store, clock) -> None:  # type: ignore[no-untyped-def]
+    any_store.hset("h:old", {"a": "1"})
+    any_store.expire("h:old", 0.3)
+    any_store.sadd("s:old", "x")
+    any_store.expire("s:old", 0.3)
+    _pass(any_store, clock, 0.5)
+    any_store.hset("h:old", {"b": "2"})
+    any_store.sadd("s:old", "y")
+    assert any_store.hgetall("h:old") == {"b": "2"}
+    assert any_store.smembers("s:old") == {"y"}
+    assert any_store.ttl("h:old") is None  # the new key has no expiry of the old one's
