@@ -172,9 +172,13 @@ def acd_accept(agent: str, call_id: str | None) -> None:
 @acd_group.command("hangup")
 @click.argument("call_id")
 def acd_hangup(call_id: str) -> None:
-    """End a connected call (the agent goes to wrap-up)."""
-    _acd().end_call(call_id)
-    click.echo(f"{call_id} ended")
+    """End a connected call (the agent goes to wrap-up); a call still waiting or offered is abandoned."""
+    acd = _acd()
+    if acd.call_status(call_id) is None:
+        raise click.ClickException(f"no call {call_id}")
+    acd.end_call(call_id)
+    after = acd.call_status(call_id)
+    click.echo(f"{call_id} {after.state if after is not None else 'ended'}")
 
 
 @acd_group.command("wrap-up")

@@ -54,6 +54,8 @@ def test_acd_cli_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "t1 waiting" in out and "您前面没有其他来电" in out
     bad = runner.invoke(main, ["acd", "enqueue", "99-pension", "--call-id", "t2"])
     assert bad.exit_code != 0 and "unknown_queue" in bad.output
+    missing = runner.invoke(main, ["acd", "hangup", "nosuchcall"])  # not "ended": there is no such call
+    assert missing.exit_code != 0 and "no call nosuchcall" in missing.output
 
 
 def test_runtime_ticker_drives_timers(platform, clock) -> None:
