@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 from agents import policy, stats
 from agents.api import AgentsHost
-from agents.domain import AgentStatus
 from agents.keys import ACTIVE, AGENTS, CALL_PREFIX, FLUSHED, ak, qk
 from agents.models import Agent, IntervalStat, WrapUp
 from agents.records import AgentRec
@@ -33,7 +32,6 @@ class ReportsMixin:
 
     if TYPE_CHECKING:  # provided by AcdService
         def _now(self) -> float: ...
-        def agents_live(self, center_code: str | None = None) -> list[AgentStatus]: ...
 
     def counters(self, scope: str, bucket: str | int, *, test: bool = False) -> dict[str, int]:
         """A scope's counters in one bucket; `test=True`: those of test and simulated calls."""
@@ -52,7 +50,7 @@ class ReportsMixin:
         elif scope.startswith("center:"):
             queues = [q for q in queues if q.split("-")[0] == scope[7:]]
         # two reads whatever the size (the timer publishes the national figures every 15 s: 3,000 agents'
-        # hashes and a round trip per queue had stalled it for ~0.4 s on Redis): the waiting count with
+        # hashes and a round trip per queue had stalled it for ~0.2 s on Redis): the waiting count with
         # the earliest arrival among each queue's first 20 calls, and each agent's state and center
         (waiting, oldest), agents = self.state.read_many([
             ("waiting_summary", [qk(q) for q in queues], CALL_PREFIX, 20),
