@@ -205,17 +205,20 @@ class MatchingMixin:
         if not reach.keyed:
             return None
         now = self._now()
-        read = ("waiting_heads", [(k, now - w) for (_, k), w in zip(reach.keyed, reach.waits, strict=True)],
-                self.scan_depth, HEAD_BATCH, CALL_PREFIX, WAITING_STATES)
-        return HeadsPrefetch(now, reach.queues, reach.keyed, read)
+        return HeadsPrefetch(now, reach.queues, reach.keyed, self._heads_query(reach.keyed, reach.waits, now))
 
     def _heads_read(self, agent: dict[str, str], wait: dict[str, int], now: float) -> tuple[list[tuple[str, str]], Any]:
-        """The agent's per-language index of each queue in `wait`, and the `waiting_heads` read of the
-        best `HEAD_BATCH` calls among them the agent may take now (queue → seconds a call must wait)."""
+        """The agent's per-language index of each queue in `wait` (queue → seconds a call must wait),
+        and their `_heads_query`."""
         languages = sorted(set(json.loads(agent["languages"])))
         keyed = [(q, qlk(q, lang)) for q in sorted(wait) for lang in languages]
-        return keyed, ("waiting_heads", [(k, now - wait[q]) for q, k in keyed], self.scan_depth, HEAD_BATCH,
-                       CALL_PREFIX, WAITING_STATES)
+        return keyed, self._heads_query(keyed, [wait[q] for q, _ in keyed], now)
+
+    def _heads_query(self, keyed: Sequence[tuple[str, str]], waits: Sequence[int], now: float) -> Any:
+        """The `waiting_heads` read of the best `HEAD_BATCH` calls of these indexes an agent may take
+        now: a call must have waited the index's queue's wait (same order as `keyed`)."""
+        return ("waiting_heads", [(k, now - w) for (_, k), w in zip(keyed, waits, strict=True)], self.scan_depth,
+                HEAD_BATCH, CALL_PREFIX, WAITING_STATES)
 
     def _dispatch_for_agent(self, agent_id: int, agent: dict[str, str] | None = None,
                             active: set[str] | None = None,

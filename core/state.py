@@ -133,21 +133,15 @@ class MemoryStore:
 
     def _live(self, key: str) -> object | None:
         """The value at `key`, None when there is none or it expired (an expired key is dropped here;
-        a key's expiry never outlives its value). Every read of the ACD's state comes through here."""
-        value = self._data.get(key)
-        if value is not None:
-            exp = self._expiry.get(key)
-            if exp is not None and exp <= self.clock.time():
-                del self._data[key], self._expiry[key]
-                return None
-        return value
+        a key's expiry never outlives its value)."""
+        return self._typed(key, object)
 
     def _alive(self, key: str) -> bool:
         return self._live(key) is not None
 
     def _typed(self, key: str, kind: type[_T]) -> _T | None:
-        """The live value at `key` (None when absent); a TypeError when it holds another kind. (`_live`
-        written out: every read of the ACD's state comes through here.)"""
+        """The live value at `key` (None when absent or expired, an expired key dropped here); a
+        TypeError when it holds another kind. Every read of the ACD's state comes through here."""
         value = self._data.get(key)
         if value is None:
             return None
@@ -161,17 +155,10 @@ class MemoryStore:
 
     def _ensure(self, key: str, kind: type[_T]) -> _T:
         """The live value at `key`, created empty when absent (or expired)."""
-        value = self._data.get(key)
-        if value is not None:
-            exp = self._expiry.get(key)
-            if exp is not None and exp <= self.clock.time():
-                del self._expiry[key]
-                value = None
+        value = self._typed(key, kind)
         if value is None:
             value = self._data[key] = kind()
-        elif not isinstance(value, kind):
-            raise _wrong_kind(key, value, kind)
-        return cast(_T, value)
+        return value
 
     def _checked(self, key: str, kind: type[_T]) -> _T:
         value = self._data[key]
